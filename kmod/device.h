@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * esptun device and per-namespace state.
+ */
+#ifndef _ESPTUN_DEVICE_H
+#define _ESPTUN_DEVICE_H
+
+#include <linux/netdevice.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
+#include <linux/list.h>
+#include <linux/atomic.h>
+#include <net/gro_cells.h>
+#include <uapi/linux/in6.h>
+
+#include "../uapi/esptun.h"
+
+/**
+ * union esptun_inaddr - an IPv4 or IPv6 address, network order
+ * @v4: IPv4 address
+ * @v6: IPv6 address
+ */
+union esptun_inaddr {
+	__be32 v4;
+	struct in6_addr v6;
+};
+
+/**
+ * struct esptun_endpoint - outer addresses and encapsulation
+ * @family: AF_INET, AF_INET6, or 0 while unset
+ * @local: outer source address
+ * @remote: outer destination address
+ * @encap: enum esptun_encap
+ * @sport: UDP source port (network order), with ESPTUN_ENCAP_UDP
+ * @dport: UDP destination port (network order), with ESPTUN_ENCAP_UDP
+ */
+struct esptun_endpoint {
+	u16 family;
+	union esptun_inaddr local;
+	union esptun_inaddr remote;
+	u8 encap;
+	__be16 sport;
+	__be16 dport;
+};
+
+/**
+ * struct esptun_dev - private data of an esptun net_device
+ * @dev: the net_device
+ * @net: namespace the device lives in (== dev_net(dev) while NETNS_LOCAL)
+ * @node: entry in esptun_net.devs, under RTNL
+ * @ep: endpoints: the defaults for new SAs; under @lock
+ * @lock: protects @ep, @sa_in and @sa_out against writers
+ * @sa_out: outbound SAs, newest first; RCU for readers (xmit)
+ * @sa_in: inbound SAs of this device; writers only (lookup is per netns)
+ * @sa_count: number of SAs on both lists
+ * @gro_cells: receive path after decryption
+ * @acquire_next: jiffies before which no further acquire event is sent
+ * @stats: device-level drop causes, indexed by enum esptun_stat
+ */
+struct esptun_dev {
+	struct net_device *dev;
+	struct net *net;
+	struct list_head node;
+	struct esptun_endpoint ep;
+	spinlock_t lock;
+	struct list_head sa_out;
+	struct list_head sa_in;
+	unsigned int sa_count;
+	struct gro_cells gro_cells;
+	unsigned long acquire_next;
+	atomic64_t stats[__ESPTUN_STAT_MAX];
+};
+
+/**
+ * struct esptun_net - per-namespace state
+ * @devs: esptun devices of this namespace, under RTNL
+ * @sa_lock: serialises writers of @sa_hash and SPI reservations
+ * @sa_hash: inbound SAs and SPI reservations by (SPI, family, local addr);
+ *	RCU readers
+ * @unknown_spi: packets for SPIs nobody knows
+ * @unknown_spi_next: jiffies before which no further unknown-spi event goes
+ */
+struct esptun_net {
+	struct list_head devs;
+	spinlock_t sa_lock;
+	struct rhashtable sa_hash;
+	atomic64_t unknown_spi;
+	unsigned long unknown_spi_next;
+};
+
+extern unsigned int esptun_net_id;
+
+static inline struct esptun_net *esptun_pernet(struct net *net)
+{
+	return net_generic(net, esptun_net_id);
+}
+
+static inline void esptun_dev_stat_inc(struct esptun_dev *ed,
+				       enum esptun_stat which)
+{
+	atomic64_inc(&ed->stats[which]);
+}
+
+bool esptun_is_esptun_dev(const struct net_device *dev);
+int esptun_device_init(void);
+void esptun_device_exit(void);
+
+#endif /* _ESPTUN_DEVICE_H */

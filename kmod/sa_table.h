@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * esptun SA lookup: inbound by (SPI, local address) per namespace, outbound
+ * by selector per device.
+ */
+#ifndef _ESPTUN_SA_TABLE_H
+#define _ESPTUN_SA_TABLE_H
+
+#include "sa.h"
+
+/**
+ * esptun_sa_lookup_in - find a valid inbound SA for a received ESP packet
+ * @net: namespace the packet arrived in
+ * @family: AF_INET or AF_INET6
+ * @daddr: outer destination address of the packet
+ * @spi: SPI from the ESP header, network order
+ *
+ * Context: any, takes rcu_read_lock itself.
+ * Return: the SA with a reference held (esptun_sa_put() it), or NULL.
+ * Reserved SPIs (no keys yet) are not returned.
+ */
+struct esptun_sa *esptun_sa_lookup_in(struct net *net, u16 family,
+				      const union esptun_inaddr *daddr,
+				      __be32 spi);
+
+/**
+ * esptun_sa_select_out - outbound SA for an inner packet
+ * @ed: the device the packet was routed into
+ * @skb: the inner packet (network header set)
+ *
+ * Picks the newest valid outbound SA whose selector matches.
+ * Context: any, takes rcu_read_lock itself.
+ * Return: the SA with a reference held, or NULL.
+ */
+struct esptun_sa *esptun_sa_select_out(struct esptun_dev *ed,
+				       const struct sk_buff *skb);
+
+int esptun_sa_table_init(struct esptun_net *en);
+void esptun_sa_table_destroy(struct esptun_net *en);
+
+#endif /* _ESPTUN_SA_TABLE_H */
