@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Connection defaults and the small value parsers (IDs, selectors) the
+ * config parser and the engine share.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/conn.h"
+
+void ike_conn_init(struct ike_conn *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->auth = IKE_AUTH_PSK;
+	c->mode = IKE_MODE_MAIN;
+	c->ike_lifetime = 24 * 3600;
+	c->lifetime = 3600;
+	c->life_kbytes = 4608000;
+	c->start = IKE_START_LISTEN;
+	c->local_ts.family = AF_INET;
+	c->remote_ts.family = AF_INET;
+	c->replay_window = 64;
+	c->rexmit_ms = 1000;
+	c->rexmit_tries = 5;
+}
+
+int ike_id_parse(const char *s, struct ike_id *id, char *err, size_t errlen)
+{
+	const char *v = NULL;
+	size_t len;
+
+	memset(id, 0, sizeof(*id));
+	if (!strncmp(s, "fqdn:", 5)) {
+		id->type = IKE_ID_FQDN;
+		v = s + 5;
+	} else if (!strncmp(s, "user:", 5)) {
+		id->type = IKE_ID_USER_FQDN;
+		v = s + 5;
+	} else if (!strncmp(s, "keyid:", 6)) {
+		id->type = IKE_ID_KEY_ID;
+		v = s + 6;
+	} else if (inet_pton(AF_INET, s, id->data) == 1) {
+		id->type = IKE_ID_IPV4_ADDR;
+		id->len = 4;
+		return 0;
+	} else if (inet_pton(AF_INET6, s, id->data) == 1) {
+		id->type = IKE_ID_IPV6_ADDR;
+		id->len = 16;
+		return 0;
+	} else {
+		snprintf(err, errlen,
+			 "bad ID '%s' (address, fqdn:NAME, user:A@B or "
+			 "keyid:X)", s);
+		return -1;
+	}
+	len = strlen(v);
+	if (!len || len > IKE_ID_MAX) {
+		snprintf(err, errlen, "ID '%s': value empty or too long", s);
+		return -1;
+	}
+	memcpy(id->data, v, len);
+	id->len = (uint16_t)len;
+	return 0;
+}
+
+int ike_ts_parse(const char *s, struct ike_ts *ts, char *err, size_t errlen)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	char *slash, *end;
+	long pl;
+	int max;
+
+	memset(ts, 0, sizeof(*ts));
+	if (strlen(s) >= sizeof(buf)) {
+		snprintf(err, errlen, "bad selector '%s'", s);
+		return -1;
+	}
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = 0;
+	if (inet_pton(AF_INET, buf, ts->addr) == 1) {
+		ts->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, ts->addr) == 1) {
+		ts->family = AF_INET6;
+		max = 128;
+	} else {
+		snprintf(err, errlen, "bad selector address '%s'", buf);
+		return -1;
+	}
+	pl = max;
+	if (slash) {
+		pl = strtol(slash, &end, 10);
+		if (!*slash || *end || pl < 0 || pl > max) {
+			snprintf(err, errlen, "bad prefix length in '%s'", s);
+			return -1;
+		}
+	}
+	ts->prefixlen = (uint8_t)pl;
+	/* Host bits set would make the two ends disagree on the subnet. */
+	{
+		int i;
+
+		for (i = 0; i < max / 8; i++) {
+			int bits = (int)pl - i * 8;
+			uint8_t mask = bits >= 8 ? 0xff :
+				       bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+
+			if (ts->addr[i] & ~mask) {
+				snprintf(err, errlen,
+					 "selector '%s' has host bits set", s);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+const char *ike_id_str(const struct ike_id *id, char *buf, size_t len)
+{
+	const char *pfx = "";
+
+	switch (id->type) {
+	case IKE_ID_IPV4_ADDR:
+		if (id->len == 4 && inet_ntop(AF_INET, id->data, buf,
+					      (socklen_t)len))
+			return buf;
+		break;
+	case IKE_ID_IPV6_ADDR:
+		if (id->len == 16 && inet_ntop(AF_INET6, id->data, buf,
+					       (socklen_t)len))
+			return buf;
+		break;
+	case IKE_ID_FQDN:
+		pfx = "fqdn:";
+		goto text;
+	case IKE_ID_USER_FQDN:
+		pfx = "user:";
+		goto text;
+	case IKE_ID_KEY_ID:
+		pfx = "keyid:";
+text:
+		{
+			size_t i, n = (size_t)snprintf(buf, len, "%s", pfx);
+
+			/* Peer-supplied: print only what is printable. */
+			for (i = 0; i < id->len && n + 1 < len; i++)
+				buf[n++] = (id->data[i] >= 0x20 &&
+					    id->data[i] < 0x7f) ?
+					   (char)id->data[i] : '?';
+			buf[n < len ? n : len - 1] = 0;
+			return buf;
+		}
+	default:
+		break;
+	}
+	snprintf(buf, len, "id-type-%u(%u bytes)", id->type, id->len);
+	return buf;
+}
+
+const char *ike_addr_str(const struct sockaddr_storage *ss, char *buf,
+			 size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		snprintf(buf, len, "%s:%u", a, ntohs(s4->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		snprintf(buf, len, "[%s]:%u", a, ntohs(s6->sin6_port));
+	} else {
+		snprintf(buf, len, "(none)");
+	}
+	return buf;
+}

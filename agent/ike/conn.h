@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One configured IKEv1 connection: everything a [conn NAME] section says,
+ * already parsed and validated. The config parser fills it, the engine
+ * copies it, so the two never share pointers.
+ */
+#ifndef ESPTUND_IKE_CONN_H
+#define ESPTUND_IKE_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define IKE_CONN_NAME_MAX	64
+#define IKE_IFNAME_MAX		16
+#define IKE_ID_MAX		255
+#define IKE_PSK_MAX		256
+#define IKE_MAX_PROPOSALS	8
+
+/* ID types, RFC 2407 4.6.2.1 values (they go on the wire as is). */
+enum ike_id_type {
+	IKE_ID_NONE		= 0,	/* "use the address" */
+	IKE_ID_IPV4_ADDR	= 1,
+	IKE_ID_FQDN		= 2,
+	IKE_ID_USER_FQDN	= 3,
+	IKE_ID_IPV4_ADDR_SUBNET	= 4,
+	IKE_ID_IPV6_ADDR	= 5,
+	IKE_ID_IPV6_ADDR_SUBNET	= 6,
+	IKE_ID_IPV4_ADDR_RANGE	= 7,
+	IKE_ID_IPV6_ADDR_RANGE	= 8,
+	IKE_ID_DER_ASN1_DN	= 9,
+	IKE_ID_DER_ASN1_GN	= 10,
+	IKE_ID_KEY_ID		= 11,
+};
+
+/* Identification data exactly as in the ID payload body after the header. */
+struct ike_id {
+	uint8_t type;			/* enum ike_id_type */
+	uint16_t len;
+	uint8_t data[IKE_ID_MAX];
+};
+
+/* Traffic selector: one prefix (the issue's local-ts/remote-ts). */
+struct ike_ts {
+	int family;			/* AF_INET or AF_INET6 */
+	uint8_t addr[16];		/* network order, first 4 bytes for v4 */
+	uint8_t prefixlen;
+};
+
+enum ike_auth {
+	IKE_AUTH_PSK = 1,
+};
+
+enum ike_mode {
+	IKE_MODE_MAIN = 0,
+	IKE_MODE_AGGRESSIVE = 1,	/* reserved for the next issue */
+};
+
+enum ike_start {
+	IKE_START_LISTEN = 0,
+	IKE_START_INITIATE = 1,
+};
+
+/* Phase 1 attribute values, RFC 2409 appendix A. */
+enum ike_enc {
+	IKE_ENC_DES_CBC	= 1,
+	IKE_ENC_3DES_CBC = 5,
+	IKE_ENC_AES_CBC	= 7,
+};
+
+enum ike_hash {
+	IKE_HASH_MD5	= 1,
+	IKE_HASH_SHA1	= 2,
+	IKE_HASH_SHA256	= 4,
+	IKE_HASH_SHA384	= 5,
+	IKE_HASH_SHA512	= 6,
+};
+
+/* Diffie-Hellman group numbers (IANA). 0 = none (no PFS). */
+enum ike_group {
+	IKE_GROUP_NONE		= 0,
+	IKE_GROUP_MODP768	= 1,
+	IKE_GROUP_MODP1024	= 2,
+	IKE_GROUP_MODP1536	= 5,
+	IKE_GROUP_MODP2048	= 14,
+	IKE_GROUP_MODP3072	= 15,
+	IKE_GROUP_MODP4096	= 16,
+	IKE_GROUP_MODP6144	= 17,
+	IKE_GROUP_MODP8192	= 18,
+	IKE_GROUP_ECP256	= 19,
+	IKE_GROUP_ECP384	= 20,
+	IKE_GROUP_ECP521	= 21,
+	IKE_GROUP_CURVE25519	= 31,
+};
+
+/* ESP transform IDs (RFC 2407 4.4.4 and IANA). */
+enum esp_transform {
+	ESP_T_3DES		= 3,
+	ESP_T_NULL		= 11,
+	ESP_T_AES_CBC		= 12,
+	ESP_T_AES_GCM_16	= 20,
+	ESP_T_CHACHA20_POLY1305	= 28,
+};
+
+/* Phase 2 AUTH_ALGORITHM attribute values (RFC 2407 4.5, RFC 4868). */
+enum esp_auth {
+	ESP_AUTH_NONE		= 0,	/* AEAD: attribute omitted */
+	ESP_AUTH_HMAC_MD5	= 1,
+	ESP_AUTH_HMAC_SHA1	= 2,
+	ESP_AUTH_HMAC_SHA256	= 5,
+	ESP_AUTH_HMAC_SHA384	= 6,
+	ESP_AUTH_HMAC_SHA512	= 7,
+};
+
+/* One IKE (phase 1) proposal, e.g. "aes256-sha256-modp2048". */
+struct ike_proposal {
+	uint16_t enc;			/* enum ike_enc */
+	uint16_t keylen;		/* bits; 0 when fixed (3DES) */
+	uint16_t hash;			/* enum ike_hash, also the PRF (HMAC) */
+	uint16_t group;			/* enum ike_group */
+};
+
+/* One ESP (phase 2) proposal, e.g. "aes256gcm16-modp2048". */
+struct esp_proposal {
+	uint16_t transform;		/* enum esp_transform */
+	uint16_t keylen;		/* bits; 0 when fixed */
+	uint16_t auth;			/* enum esp_auth */
+	uint16_t group;			/* PFS group, IKE_GROUP_NONE = no PFS */
+};
+
+struct ike_conn {
+	char name[IKE_CONN_NAME_MAX];
+	char ifname[IKE_IFNAME_MAX];	/* tunnel interface, e.g. "esp0" */
+
+	/* Port in the sockaddr (500 unless configured otherwise). */
+	struct sockaddr_storage local;
+	struct sockaddr_storage remote;
+
+	/* type IKE_ID_NONE: the engine uses the local/remote address. */
+	struct ike_id local_id;
+	struct ike_id remote_id;
+
+	enum ike_auth auth;
+	uint8_t psk[IKE_PSK_MAX];
+	size_t psk_len;
+
+	enum ike_mode mode;
+	struct ike_proposal ike[IKE_MAX_PROPOSALS];
+	int n_ike;
+	struct esp_proposal esp[IKE_MAX_PROPOSALS];
+	int n_esp;
+
+	uint32_t ike_lifetime;		/* seconds */
+	uint32_t lifetime;		/* IPsec SA, seconds */
+	uint64_t life_kbytes;		/* IPsec SA, 0 = unlimited */
+
+	enum ike_start start;
+	struct ike_ts local_ts;
+	struct ike_ts remote_ts;
+	uint32_t replay_window;
+	bool allow_weak;
+
+	/* Retransmission: first timeout, doubled each try, up to tries sends. */
+	uint32_t rexmit_ms;
+	uint32_t rexmit_tries;
+};
+
+/*
+ * Defaults the issue documents: ike-lifetime 24h, lifetime 1h,
+ * life-kbytes 4608000, replay-window 64, auth psk, main mode, listen,
+ * 0.0.0.0/0 selectors, retransmit 1000 ms x 5 tries.
+ */
+void ike_conn_init(struct ike_conn *c);
+
+/* Parse "fqdn:host", "user:a@b", "keyid:xyz", or an IPv4/IPv6 address. */
+int ike_id_parse(const char *s, struct ike_id *id, char *err, size_t errlen);
+
+/* Parse "192.0.2.0/24", "2001:db8::/32", or a bare address (host prefix). */
+int ike_ts_parse(const char *s, struct ike_ts *ts, char *err, size_t errlen);
+
+/* Printable form of an ID ("192.0.2.1", "fqdn:x", ...) into buf. */
+const char *ike_id_str(const struct ike_id *id, char *buf, size_t len);
+
+/* "192.0.2.1:500" or "[2001:db8::1]:500" */
+const char *ike_addr_str(const struct sockaddr_storage *ss, char *buf,
+			 size_t len);
+
+#endif

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The IKEv1 engine. It owns every ISAKMP and IPsec SA negotiation and
+ * reaches the outside world only through struct ike_env, so the daemon
+ * wires sockets, clock and the esptun genetlink backend, and tests wire
+ * two engines back to back with a fake clock and a mock kernel.
+ *
+ * Single-threaded: every entry point runs on the caller's loop. Timers
+ * are kept inside the engine; the loop asks ike_engine_next_timeout_ms()
+ * how long it may sleep and calls ike_engine_run_timers() when it wakes.
+ */
+#ifndef ESPTUND_IKE_ENGINE_H
+#define ESPTUND_IKE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "ike/conn.h"
+
+struct ike_engine;
+
+enum ike_sa_dir {
+	IKE_DIR_IN = 0,
+	IKE_DIR_OUT = 1,
+};
+
+/* One ESP SA for the kernel, algorithm names as `ip xfrm` takes them. */
+struct ike_kernel_sa {
+	enum ike_sa_dir dir;
+	uint32_t spi;			/* host byte order */
+	/* Outer addresses: src sends, dst receives (in: remote -> local). */
+	struct sockaddr_storage src;
+	struct sockaddr_storage dst;
+
+	/*
+	 * AEAD ("rfc4106(gcm(aes))", "rfc7539esp(chacha20,poly1305)"):
+	 * enc_key carries key + 4-byte salt, icv_bits is set, auth_alg is "".
+	 * Otherwise enc_alg ("cbc(aes)", "cbc(des3_ede)", "ecb(cipher_null)")
+	 * plus auth_alg ("hmac(sha1)"...) with auth_trunc_bits.
+	 */
+	bool aead;
+	char enc_alg[48];
+	uint8_t enc_key[64];
+	uint16_t enc_key_len;		/* bytes */
+	uint16_t icv_bits;
+	char auth_alg[32];
+	uint8_t auth_key[64];
+	uint16_t auth_key_len;		/* bytes */
+	uint16_t auth_trunc_bits;
+
+	uint32_t replay_window;
+	uint64_t soft_secs, hard_secs;	/* 0 = unlimited */
+	uint64_t soft_bytes, hard_bytes;
+
+	/* From our point of view regardless of dir. */
+	struct ike_ts local_ts;
+	struct ike_ts remote_ts;
+	/* Which negotiated ESP proposal this is (for status). */
+	struct esp_proposal prop;
+};
+
+struct ike_env {
+	void *ctx;
+	/* One UDP datagram from our address `from` to `to`. 0 or -errno. */
+	int (*send)(void *ctx, const struct sockaddr_storage *from,
+		    const struct sockaddr_storage *to,
+		    const uint8_t *buf, size_t len);
+	/* Monotonic milliseconds. */
+	uint64_t (*now_ms)(void *ctx);
+	/* Allocate an inbound SPI in the kernel for this conn. 0 or -errno. */
+	int (*get_spi)(void *ctx, const struct ike_conn *conn, uint32_t *spi);
+	int (*add_sa)(void *ctx, const struct ike_conn *conn,
+		      const struct ike_kernel_sa *sa);
+	int (*del_sa)(void *ctx, const struct ike_conn *conn,
+		      enum ike_sa_dir dir, uint32_t spi);
+	/* Optional: NULL means gnutls_rnd(GNUTLS_RND_RANDOM). */
+	void (*random)(void *ctx, void *buf, size_t len);
+};
+
+/* Bounds on half-open (not yet authenticated) phase 1 SAs. */
+#define IKE_HALF_OPEN_PER_PEER	16
+#define IKE_HALF_OPEN_TOTAL	1024
+
+struct ike_engine *ike_engine_new(const struct ike_env *env);
+/* Frees everything without sending anything (see ike_engine_shutdown). */
+void ike_engine_free(struct ike_engine *eng);
+
+/* The conn is copied. -EEXIST if the name is taken. */
+int ike_engine_add_conn(struct ike_engine *eng, const struct ike_conn *conn);
+/* Terminates (Deletes sent, kernel SAs removed) then forgets the conn. */
+int ike_engine_del_conn(struct ike_engine *eng, const char *name);
+/*
+ * Reload: conns gone are deleted, new ones added (and initiated when
+ * start = initiate), changed ones terminated and re-added, unchanged
+ * ones keep their SAs.
+ */
+int ike_engine_replace_conns(struct ike_engine *eng,
+			     const struct ike_conn *conns, int n);
+
+/* Start Main Mode (or Quick Mode on an existing phase 1). */
+int ike_engine_initiate(struct ike_engine *eng, const char *name);
+/* Delete all SAs of the conn, telling the peer. */
+int ike_engine_terminate(struct ike_engine *eng, const char *name);
+/* SIGTERM: Deletes for everything, kernel SAs removed. */
+void ike_engine_shutdown(struct ike_engine *eng);
+
+/* One received UDP datagram (`to` is our address it arrived on). */
+void ike_engine_input(struct ike_engine *eng,
+		      const struct sockaddr_storage *from,
+		      const struct sockaddr_storage *to,
+		      const uint8_t *buf, size_t len);
+
+/* Milliseconds until the next timer, or -1 if none. */
+int64_t ike_engine_next_timeout_ms(struct ike_engine *eng);
+/* Run every timer that is due. */
+void ike_engine_run_timers(struct ike_engine *eng);
+
+/* Kernel events (only logged for now; the next issue acts on them). */
+enum ike_kernel_event {
+	IKE_KEV_ACQUIRE,
+	IKE_KEV_SOFT_EXPIRE,
+	IKE_KEV_HARD_EXPIRE,
+	IKE_KEV_UNKNOWN_SPI,
+};
+void ike_engine_kernel_event(struct ike_engine *eng,
+			     enum ike_kernel_event ev,
+			     const char *ifname, uint32_t spi);
+
+/* Status snapshot, one callback per conn. */
+struct ike_status_child {
+	uint32_t spi_in, spi_out;	/* host byte order */
+	char algs[64];			/* "aes256gcm16-modp2048" */
+	struct ike_ts local_ts, remote_ts;
+	int64_t lifetime_left;		/* seconds */
+	const char *state;		/* "QM_ACTIVE", "QM_WAIT_MSG2"... */
+};
+
+#define IKE_STATUS_MAX_CHILDREN	8
+
+struct ike_status {
+	const char *conn;
+	const char *state;		/* "MM_ACTIVE", "MM_WAIT_MSG4", "NONE" */
+	bool initiator;
+	uint8_t icookie[8], rcookie[8];
+	struct sockaddr_storage local, peer;
+	char algs[64];			/* "aes256-sha256-modp2048" */
+	int64_t lifetime_left;		/* seconds, -1 when not established */
+	int n_children;
+	struct ike_status_child children[IKE_STATUS_MAX_CHILDREN];
+};
+
+void ike_engine_status(struct ike_engine *eng,
+		       void (*cb)(void *arg, const struct ike_status *st),
+		       void *arg);
+
+#endif
