@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Config parser: a full valid file read back field by field, then every
+ * error with its exact "file:line: message", and reload atomicity.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "tap.h"
+
+static const char full[] =
+	"# esptund example\n"
+	"[global]\n"
+	"log = debug\n"
+	"control = /run/test/esptund.sock\n"
+	"\n"
+	"[conn site-b]\n"
+	"interface = esp0                # created if missing\n"
+	"local = 192.0.2.1\n"
+	"remote = 192.0.2.2\n"
+	"local-id = fqdn:a.example\n"
+	"remote-id = user:b@example.org\n"
+	"auth = psk\n"
+	"psk = \"sec#ret \\\"x\\\"\"\n"
+	"mode = main\n"
+	"ike = aes256-sha256-modp2048, aes128-sha1-modp2048\n"
+	"esp = aes256gcm16-modp2048, aes256-sha256 ; PFS\n"
+	"ike-lifetime = 24h\n"
+	"lifetime = 30m\n"
+	"life-kbytes = 4608000\n"
+	"start = initiate\n"
+	"local-ts = 10.1.0.0/16\n"
+	"remote-ts = 10.2.0.0/16\n"
+	"replay-window = 128\n"
+	"allow-weak = yes\n"
+	"retransmit-timeout = 500ms\n"
+	"retransmit-tries = 2\n"
+	"\n"
+	"[conn v6]\n"
+	"interface = esp1\n"
+	"local = 2001:db8::1\n"
+	"remote = 2001:db8::2\n"
+	"psk = bare-key\n";
+
+static void test_full(void)
+{
+	struct conf c;
+	char err[CONF_ERR_MAX] = "", buf[128];
+	const struct conf_conn *a, *b;
+	struct in_addr in;
+	int r;
+
+	r = conf_parse("t.conf", full, &c, err, sizeof(err));
+	is_int(r, 0, "full example parses");
+	if (r) {
+		printf("# %s\n", err);
+		return;
+	}
+	is_int(c.log_level, LOG_LVL_DEBUG, "log = debug");
+	is_str(c.control, "/run/test/esptund.sock", "control path");
+	is_int(c.n_conns, 2, "two conns");
+	a = conf_find(&c, "site-b");
+	b = conf_find(&c, "v6");
+	ok(a && b, "conns found by name");
+	ok(!conf_find(&c, "nope"), "unknown conn not found");
+	if (!a || !b)
+		goto out;
+	is_int(a->line, 6, "conn header line recorded");
+	is_str(a->interface, "esp0", "interface, inline comment stripped");
+	inet_pton(AF_INET, "192.0.2.1", &in);
+	ok(a->local.ss_family == AF_INET &&
+	   ((struct sockaddr_in *)&a->local)->sin_addr.s_addr == in.s_addr,
+	   "local address");
+	inet_pton(AF_INET, "192.0.2.2", &in);
+	ok(((struct sockaddr_in *)&a->remote)->sin_addr.s_addr == in.s_addr,
+	   "remote address");
+	is_str(conf_id_str(&a->local_id, buf, sizeof(buf)), "fqdn:a.example",
+	       "local-id fqdn");
+	is_str(conf_id_str(&a->remote_id, buf, sizeof(buf)),
+	       "user:b@example.org", "remote-id user fqdn");
+	is_int(a->psk_len, 11, "quoted psk length");
+	is_mem(a->psk, "sec#ret \"x\"", 11, "quoted psk keeps '#' and escapes");
+	is_int(a->aggressive, 0, "mode main");
+	is_str(a->ike, "aes256-sha256-modp2048, aes128-sha1-modp2048", "ike");
+	is_str(a->esp, "aes256gcm16-modp2048, aes256-sha256",
+	       "esp, ';' comment stripped");
+	is_int(a->ike_lifetime_s, 86400, "ike-lifetime 24h");
+	is_int(a->lifetime_s, 1800, "lifetime 30m");
+	is_int(a->life_kbytes, 4608000, "life-kbytes");
+	is_int(a->start, CONF_START_INITIATE, "start initiate");
+	is_str(conf_prefix_str(&a->local_ts, buf, sizeof(buf)), "10.1.0.0/16",
+	       "local-ts");
+	is_str(conf_prefix_str(&a->remote_ts, buf, sizeof(buf)), "10.2.0.0/16",
+	       "remote-ts");
+	is_int(a->replay_window, 128, "replay-window");
+	is_int(a->allow_weak, 1, "allow-weak yes");
+	is_int(a->retransmit_timeout_ms, 500, "retransmit-timeout 500ms");
+	is_int(a->retransmit_tries, 2, "retransmit-tries");
+
+	/* Defaults of the second conn. */
+	is_int(b->local.ss_family, AF_INET6, "v6 local");
+	is_str(conf_id_str(&b->local_id, buf, sizeof(buf)), "2001:db8::1",
+	       "local-id defaults to local address");
+	is_str(conf_id_str(&b->remote_id, buf, sizeof(buf)), "2001:db8::2",
+	       "remote-id defaults to remote address");
+	is_mem(b->psk, "bare-key", 8, "unquoted psk");
+	is_int(b->psk_len, 8, "unquoted psk length");
+	is_int(b->ike_lifetime_s, 86400, "default ike-lifetime");
+	is_int(b->lifetime_s, 3600, "default lifetime");
+	is_int(b->start, CONF_START_LISTEN, "default start listen");
+	is_int(b->replay_window, 64, "default replay-window");
+	is_int(b->allow_weak, 0, "default allow-weak no");
+	is_int(b->retransmit_timeout_ms, 2000, "default retransmit-timeout");
+	is_int(b->retransmit_tries, 5, "default retransmit-tries");
+	is_str(conf_prefix_str(&b->local_ts, buf, sizeof(buf)), "0.0.0.0/0",
+	       "default local-ts");
+out:
+	conf_free(&c);
+	ok(c.n_conns == 0 && !c.conns, "conf_free empties");
+}
+
+#define CONN "[conn a]\ninterface = esp0\nlocal = 192.0.2.1\n" \
+	     "remote = 192.0.2.2\npsk = k\n"
+
+static const struct {
+	const char *text;
+	const char *err;
+} bad[] = {
+	{ "log = info\n", "e.conf:1: 'log' outside of a section" },
+	{ "[global]\nlog = loud\n",
+	  "e.conf:2: invalid log level 'loud' (error, warning, info or debug)" },
+	{ "[global]\ncontrol = rel/sock\n",
+	  "e.conf:2: control must be an absolute path" },
+	{ "[global]\nfoo = 1\n", "e.conf:2: unknown key 'foo' in [global]" },
+	{ "[global]\ninterface = esp0\n",
+	  "e.conf:2: unknown key 'interface' in [global]" },
+	{ "[global]\n[global]\n",
+	  "e.conf:2: duplicate [global] section (first at line 1)" },
+	{ "[globl]\n",
+	  "e.conf:1: unknown section [globl] (expected [global] or [conn NAME])" },
+	{ "[conn a\n", "e.conf:1: missing ']'" },
+	{ "[conn a] x\n", "e.conf:1: unexpected text after ']'" },
+	{ "[conn a/b]\n",
+	  "e.conf:1: invalid conn name 'a/b' (letters, digits, '-', '_', '.'; at most 32)" },
+	{ CONN "[conn a]\n",
+	  "e.conf:6: duplicate conn 'a' (first at line 1)" },
+	{ CONN "log = info\n", "e.conf:6: unknown key 'log' in [conn]" },
+	{ CONN "colour = red\n", "e.conf:6: unknown key 'colour' in [conn]" },
+	{ CONN "psk = again\n", "e.conf:6: duplicate key 'psk'" },
+	{ CONN "just text\n", "e.conf:6: expected 'key = value'" },
+	{ CONN "= x\n", "e.conf:6: missing key before '='" },
+	{ CONN "mode =\n", "e.conf:6: missing value for 'mode'" },
+	{ CONN "mode = quick\n",
+	  "e.conf:6: invalid mode 'quick' (main or aggressive)" },
+	{ CONN "auth = rsa\n", "e.conf:6: unsupported auth 'rsa' (only psk)" },
+	{ CONN "ike-lifetime = 24x\n", "e.conf:6: invalid duration '24x'" },
+	{ CONN "lifetime = 0\n", "e.conf:6: invalid duration '0'" },
+	{ CONN "lifetime = -1h\n", "e.conf:6: invalid duration '-1h'" },
+	{ CONN "life-kbytes = lots\n", "e.conf:6: invalid number 'lots'" },
+	{ CONN "start = now\n",
+	  "e.conf:6: invalid start 'now' (initiate or listen)" },
+	{ CONN "local-ts = 10.0.0.1/8\n", "e.conf:6: invalid prefix '10.0.0.1/8'" },
+	{ CONN "remote-ts = 10.0.0.0/33\n",
+	  "e.conf:6: invalid prefix '10.0.0.0/33'" },
+	{ CONN "replay-window = 5000\n",
+	  "e.conf:6: invalid replay-window '5000' (0 to 4096)" },
+	{ CONN "allow-weak = maybe\n",
+	  "e.conf:6: invalid boolean 'maybe' (yes or no)" },
+	{ CONN "ike = aes256/sha1\n", "e.conf:6: invalid character '/' in ike" },
+	{ CONN "retransmit-timeout = 1ms\n",
+	  "e.conf:6: retransmit-timeout '1ms' out of range (10ms to 600s)" },
+	{ CONN "retransmit-tries = 99\n",
+	  "e.conf:6: invalid retransmit-tries '99' (0 to 20)" },
+	{ CONN "local-id = user:nobody\n",
+	  "e.conf:6: invalid identity 'user:nobody'" },
+	{ CONN "interface = a/b\n", "e.conf:6: duplicate key 'interface'" },
+	{ "[conn a]\ninterface = a/b\n",
+	  "e.conf:2: invalid interface name 'a/b'" },
+	{ "[conn a]\nlocal = 192.0.2.300\n",
+	  "e.conf:2: invalid address '192.0.2.300'" },
+	{ "[conn a]\npsk = \"open\n", "e.conf:2: unterminated quoted string" },
+	{ "[conn a]\npsk = \"k\" extra\n",
+	  "e.conf:2: unexpected text after quoted string" },
+	{ "[conn a]\npsk = \"\"\n", "e.conf:2: psk is empty" },
+	{ "[conn a]\nlocal = 192.0.2.1\nremote = 192.0.2.2\npsk = k\n",
+	  "e.conf:1: conn 'a': missing interface" },
+	{ "[conn a]\ninterface = esp0\nremote = 192.0.2.2\npsk = k\n",
+	  "e.conf:1: conn 'a': missing local" },
+	{ "[conn a]\ninterface = esp0\nlocal = 192.0.2.2\npsk = k\n",
+	  "e.conf:1: conn 'a': missing remote" },
+	{ "[conn a]\ninterface = esp0\nlocal = 192.0.2.1\nremote = 192.0.2.2\n",
+	  "e.conf:1: conn 'a': missing psk or psk-file" },
+	{ "[conn a]\ninterface = esp0\nlocal = 192.0.2.1\nremote = 2001:db8::2\npsk = k\n",
+	  "e.conf:1: conn 'a': local and remote are of different address families" },
+	{ CONN "local-ts = ::/0\n",
+	  "e.conf:1: conn 'a': local-ts and remote-ts are of different address families" },
+	{ CONN "[conn b]\ninterface = esp0\nlocal = 192.0.2.1\n"
+	  "remote = 192.0.2.3\npsk = k\n",
+	  "e.conf:6: conn 'b': interface esp0 is already used by conn 'a'" },
+	/* The error of a conn is found when the next section starts. */
+	{ "[conn a]\n[global]\nlog = info\n",
+	  "e.conf:1: conn 'a': missing interface" },
+};
+
+static void test_errors(void)
+{
+	char err[CONF_ERR_MAX];
+	struct conf c;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r;
+
+		memset(err, 0, sizeof(err));
+		memset(&c, 0xa5, sizeof(c));
+		r = conf_parse("e.conf", bad[i].text, &c, err, sizeof(err));
+		ok(r == -1 && c.n_conns == (size_t)0xa5a5a5a5a5a5a5a5ULL,
+		   "refused, output untouched: %s", bad[i].err);
+		is_str(err, bad[i].err, "message: %s", bad[i].err);
+	}
+}
+
+static void test_durations(void)
+{
+	static const struct {
+		const char *s;
+		uint32_t v;
+	} d[] = {
+		{ "90", 90 }, { "90s", 90 }, { "30m", 1800 }, { "1h", 3600 },
+		{ "24h", 86400 }, { "2d", 172800 },
+	};
+	unsigned int i;
+	uint32_t v;
+
+	for (i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		v = 0;
+		ok(!conf_parse_duration(d[i].s, &v) && v == d[i].v,
+		   "duration %s = %u", d[i].s, d[i].v);
+	}
+	ok(conf_parse_duration("", &v), "empty duration refused");
+	ok(conf_parse_duration("1hh", &v), "1hh refused");
+	ok(conf_parse_duration("99999999999h", &v), "overflow refused");
+}
+
+/* psk-file: read relative to the config, refused when world-readable. */
+static void test_psk_file(void)
+{
+	char dir[] = "/tmp/esptun-conf-XXXXXX", path[256], key[256];
+	char text[512], err[CONF_ERR_MAX], want[600];
+	struct conf c;
+	FILE *f;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(key, sizeof(key), "%s/key", dir);
+	snprintf(path, sizeof(path), "%s/esptund.conf", dir);
+	f = fopen(key, "w");
+	fputs("file-secret  \nignored second line\n", f);
+	fclose(f);
+	chmod(key, 0600);
+	snprintf(text, sizeof(text),
+		 "[conn a]\ninterface = esp0\nlocal = 192.0.2.1\n"
+		 "remote = 192.0.2.2\npsk-file = key\n");
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+
+	ok(!conf_load(path, &c, err, sizeof(err)), "psk-file 0600 accepted");
+	if (c.n_conns == 1) {
+		is_int(c.conns[0].psk_len, 11, "psk-file: first line, trimmed");
+		is_mem(c.conns[0].psk, "file-secret", 11, "psk-file content");
+		conf_free(&c);
+	}
+
+	chmod(key, 0604);
+	ok(conf_load(path, &c, err, sizeof(err)) == -1,
+	   "world-readable psk-file refused");
+	snprintf(want, sizeof(want),
+		 "%s:5: psk-file %s/key is world-readable (chmod o-r it)",
+		 path, dir);
+	is_str(err, want, "world-readable message");
+
+	unlink(key);
+	ok(conf_load(path, &c, err, sizeof(err)) == -1, "missing psk-file");
+	snprintf(want, sizeof(want),
+		 "%s:5: psk-file %s/key: No such file or directory", path, dir);
+	is_str(err, want, "missing psk-file message");
+
+	f = fopen(path, "a");
+	fputs("psk = x\n", f);
+	fclose(f);
+	f = fopen(key, "w");
+	fputs("k\n", f);
+	fclose(f);
+	chmod(key, 0600);
+	ok(conf_load(path, &c, err, sizeof(err)) == -1, "psk + psk-file");
+	snprintf(want, sizeof(want),
+		 "%s:1: conn 'a': psk and psk-file are exclusive", path);
+	is_str(err, want, "psk and psk-file exclusive message");
+
+	unlink(key);
+	unlink(path);
+	ok(conf_load(path, &c, err, sizeof(err)) == -1, "missing file");
+	snprintf(want, sizeof(want), "%s: No such file or directory", path);
+	is_str(err, want, "missing file message");
+	rmdir(dir);
+}
+
+int main(void)
+{
+	test_full();
+	test_errors();
+	test_durations();
+	test_psk_file();
+	return tap_done();
+}
