@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ike/proposal.h"
 #include "log.h"
 
 struct parser {
@@ -27,11 +28,13 @@ struct parser {
 	char *err;
 	size_t errlen;
 	struct conf *conf;
-	struct conf_conn *conn;	/* current [conn], NULL in [global] */
+	struct ike_conn *conn;	/* current [conn], NULL in [global] */
 	int in_section;
 	int global_line;
-	/* Per section: which keys were given, to refuse duplicates. */
+	/* Per section: line of each key given (0: not given). */
 	int seen[32];
+	/* [conn] values checked only when the whole section is known. */
+	char ike[512], esp[512];
 };
 
 static int perr(struct parser *p, const char *fmt, ...)
@@ -60,57 +63,15 @@ static int parse_addr(const char *s, struct sockaddr_storage *ss)
 	memset(ss, 0, sizeof(*ss));
 	if (inet_pton(AF_INET, s, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
+		sin->sin_port = htons(500);
 		return 0;
 	}
 	if (inet_pton(AF_INET6, s, &sin6->sin6_addr) == 1) {
 		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(500);
 		return 0;
 	}
 	return -1;
-}
-
-static int parse_prefix(const char *s, struct conf_prefix *pf)
-{
-	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
-	unsigned long plen;
-	int max;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	memset(pf, 0, sizeof(*pf));
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash++ = '\0';
-	if (inet_pton(AF_INET, buf, &pf->addr.v4) == 1) {
-		pf->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, buf, &pf->addr.v6) == 1) {
-		pf->family = AF_INET6;
-		max = 128;
-	} else {
-		return -1;
-	}
-	plen = max;
-	if (slash) {
-		if (!isdigit((unsigned char)*slash))
-			return -1;
-		errno = 0;
-		plen = strtoul(slash, &end, 10);
-		if (errno || *end || plen > (unsigned long)max)
-			return -1;
-	}
-	pf->plen = plen;
-	/* Host bits set are almost always a typo of the prefix length. */
-	{
-		unsigned char *b = (unsigned char *)&pf->addr;
-		int i;
-
-		for (i = plen; i < max; i++)
-			if (b[i / 8] & (0x80 >> (i % 8)))
-				return -1;
-	}
-	return 0;
 }
 
 int conf_parse_duration(const char *s, uint32_t *out_s)
@@ -178,50 +139,11 @@ static int parse_bool(const char *s, int *out)
 	return -1;
 }
 
-static int parse_id(const char *s, struct conf_id *id)
-{
-	static const struct {
-		const char *prefix;
-		enum conf_id_type type;
-	} kinds[] = {
-		{ "fqdn:", CONF_ID_FQDN },
-		{ "user:", CONF_ID_USER_FQDN },
-		{ "keyid:", CONF_ID_KEY_ID },
-	};
-	unsigned int i;
-
-	memset(id, 0, sizeof(*id));
-	if (!parse_addr(s, &id->addr)) {
-		id->type = CONF_ID_ADDR;
-		return 0;
-	}
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		size_t n = strlen(kinds[i].prefix);
-
-		if (strncmp(s, kinds[i].prefix, n))
-			continue;
-		s += n;
-		if (!*s || strlen(s) >= sizeof(id->str))
-			return -1;
-		if (kinds[i].type == CONF_ID_USER_FQDN && !strchr(s, '@'))
-			return -1;
-		id->type = kinds[i].type;
-		strcpy(id->str, s);
-		return 0;
-	}
-	/* A bare name is an FQDN, as strongSwan reads it. */
-	if (strchr(s, ':') || strlen(s) >= sizeof(id->str))
-		return -1;
-	id->type = CONF_ID_FQDN;
-	strcpy(id->str, s);
-	return 0;
-}
-
 /* Reads a PSK file: first line, trailing whitespace removed. */
 static int read_psk_file(struct parser *p, const char *path,
-			 struct conf_conn *c)
+			 struct ike_conn *c)
 {
-	char full[PATH_MAX], buf[CONF_PSK_MAX + 2];
+	char full[PATH_MAX], buf[IKE_PSK_MAX + 2];
 	struct stat st;
 	ssize_t n;
 	int fd;
@@ -257,10 +179,10 @@ static int read_psk_file(struct parser *p, const char *path,
 	n = strlen(buf);
 	while (n && isspace((unsigned char)buf[n - 1]))
 		buf[--n] = '\0';
-	if (n > CONF_PSK_MAX) {
+	if (n > IKE_PSK_MAX) {
 		memset(buf, 0, sizeof(buf));
 		return perr(p, "psk-file %s: key longer than %d bytes", full,
-			    CONF_PSK_MAX);
+			    IKE_PSK_MAX);
 	}
 	if (!n)
 		return perr(p, "psk-file %s is empty", full);
@@ -354,12 +276,12 @@ static int k_interface(struct parser *p, const char *v)
 {
 	const char *s;
 
-	if (!*v || strlen(v) >= IF_NAMESIZE)
+	if (!*v || strlen(v) >= IKE_IFNAME_MAX)
 		return perr(p, "invalid interface name '%s'", v);
 	for (s = v; *s; s++)
 		if (*s == '/' || *s == ':' || isspace((unsigned char)*s))
 			return perr(p, "invalid interface name '%s'", v);
-	strcpy(p->conn->interface, v);
+	strcpy(p->conn->ifname, v);
 	return 0;
 }
 
@@ -379,15 +301,19 @@ static int k_remote(struct parser *p, const char *v)
 
 static int k_local_id(struct parser *p, const char *v)
 {
-	if (parse_id(v, &p->conn->local_id))
-		return BAD("identity");
+	char e[CONF_ERR_MAX];
+
+	if (ike_id_parse(v, &p->conn->local_id, e, sizeof(e)))
+		return perr(p, "%s", e);
 	return 0;
 }
 
 static int k_remote_id(struct parser *p, const char *v)
 {
-	if (parse_id(v, &p->conn->remote_id))
-		return BAD("identity");
+	char e[CONF_ERR_MAX];
+
+	if (ike_id_parse(v, &p->conn->remote_id, e, sizeof(e)))
+		return perr(p, "%s", e);
 	return 0;
 }
 
@@ -404,8 +330,8 @@ static int k_psk(struct parser *p, const char *v)
 
 	if (!n)
 		return perr(p, "psk is empty");
-	if (n > CONF_PSK_MAX)
-		return perr(p, "psk longer than %d bytes", CONF_PSK_MAX);
+	if (n > IKE_PSK_MAX)
+		return perr(p, "psk longer than %d bytes", IKE_PSK_MAX);
 	memcpy(p->conn->psk, v, n);
 	p->conn->psk_len = n;
 	return 0;
@@ -421,52 +347,52 @@ static int k_psk_file(struct parser *p, const char *v)
 static int k_mode(struct parser *p, const char *v)
 {
 	if (!strcmp(v, "main")) {
-		p->conn->aggressive = 0;
+		p->conn->mode = IKE_MODE_MAIN;
 		return 0;
 	}
 	if (!strcmp(v, "aggressive")) {
-		p->conn->aggressive = 1;
+		p->conn->mode = IKE_MODE_AGGRESSIVE;
 		return 0;
 	}
 	return perr(p, "invalid mode '%s' (main or aggressive)", v);
 }
 
-static int set_proposals(struct parser *p, const char *key, char *dst,
-			 const char *v)
-{
-	const char *s;
-
-	if (!*v)
-		return perr(p, "%s is empty", key);
-	if (strlen(v) >= CONF_PROPOSALS_MAX)
-		return perr(p, "%s too long", key);
-	for (s = v; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("-_, ", *s))
-			return perr(p, "invalid character '%c' in %s", *s, key);
-	strcpy(dst, v);
-	return 0;
-}
-
 static int k_ike(struct parser *p, const char *v)
 {
-	return set_proposals(p, "ike", p->conn->ike, v);
+	char e[CONF_ERR_MAX];
+	int n;
+
+	n = ike_proposals_parse(v, p->conn->ike, IKE_MAX_PROPOSALS, e,
+				sizeof(e));
+	if (n < 0)
+		return perr(p, "%s", e);
+	p->conn->n_ike = n;
+	return 0;
 }
 
 static int k_esp(struct parser *p, const char *v)
 {
-	return set_proposals(p, "esp", p->conn->esp, v);
+	char e[CONF_ERR_MAX];
+	int n;
+
+	n = esp_proposals_parse(v, p->conn->esp, IKE_MAX_PROPOSALS, e,
+				sizeof(e));
+	if (n < 0)
+		return perr(p, "%s", e);
+	p->conn->n_esp = n;
+	return 0;
 }
 
 static int k_ike_lifetime(struct parser *p, const char *v)
 {
-	if (conf_parse_duration(v, &p->conn->ike_lifetime_s))
+	if (conf_parse_duration(v, &p->conn->ike_lifetime))
 		return BAD("duration");
 	return 0;
 }
 
 static int k_lifetime(struct parser *p, const char *v)
 {
-	if (conf_parse_duration(v, &p->conn->lifetime_s))
+	if (conf_parse_duration(v, &p->conn->lifetime))
 		return BAD("duration");
 	return 0;
 }
@@ -482,9 +408,9 @@ static int k_life_kbytes(struct parser *p, const char *v)
 static int k_start(struct parser *p, const char *v)
 {
 	if (!strcmp(v, "initiate"))
-		p->conn->start = CONF_START_INITIATE;
+		p->conn->start = IKE_START_INITIATE;
 	else if (!strcmp(v, "listen"))
-		p->conn->start = CONF_START_LISTEN;
+		p->conn->start = IKE_START_LISTEN;
 	else
 		return perr(p, "invalid start '%s' (initiate or listen)", v);
 	return 0;
@@ -492,15 +418,19 @@ static int k_start(struct parser *p, const char *v)
 
 static int k_local_ts(struct parser *p, const char *v)
 {
-	if (parse_prefix(v, &p->conn->local_ts))
-		return BAD("prefix");
+	char e[CONF_ERR_MAX];
+
+	if (ike_ts_parse(v, &p->conn->local_ts, e, sizeof(e)))
+		return perr(p, "%s", e);
 	return 0;
 }
 
 static int k_remote_ts(struct parser *p, const char *v)
 {
-	if (parse_prefix(v, &p->conn->remote_ts))
-		return BAD("prefix");
+	char e[CONF_ERR_MAX];
+
+	if (ike_ts_parse(v, &p->conn->remote_ts, e, sizeof(e)))
+		return perr(p, "%s", e);
 	return 0;
 }
 
@@ -517,8 +447,11 @@ static int k_replay_window(struct parser *p, const char *v)
 
 static int k_allow_weak(struct parser *p, const char *v)
 {
-	if (parse_bool(v, &p->conn->allow_weak))
+	int b;
+
+	if (parse_bool(v, &b))
 		return perr(p, "invalid boolean '%s' (yes or no)", v);
+	p->conn->allow_weak = b;
 	return 0;
 }
 
@@ -539,7 +472,7 @@ static int k_retransmit_timeout(struct parser *p, const char *v)
 	if (ms < 10 || ms > 600000)
 		return perr(p, "retransmit-timeout '%s' out of range (10ms to 600s)",
 			    v);
-	p->conn->retransmit_timeout_ms = ms;
+	p->conn->rexmit_ms = ms;
 	return 0;
 }
 
@@ -549,7 +482,7 @@ static int k_retransmit_tries(struct parser *p, const char *v)
 
 	if (parse_u64(v, 0, 20, &n))
 		return perr(p, "invalid retransmit-tries '%s' (0 to 20)", v);
-	p->conn->retransmit_tries = n;
+	p->conn->rexmit_tries = n;
 	return 0;
 }
 
@@ -580,23 +513,16 @@ static const struct key keys[K_MAX] = {
 	[K_RETRANSMIT_TRIES] = { "retransmit-tries", 0, k_retransmit_tries },
 };
 
-static void conn_defaults(struct conf_conn *c)
+static void conn_defaults(struct ike_conn *c)
 {
-	memset(c, 0, sizeof(*c));
-	c->local_id.type = -1;
-	c->remote_id.type = -1;
-	strcpy(c->ike, "aes256-sha256-modp2048,aes128-sha1-modp2048");
-	strcpy(c->esp, "aes256gcm16-modp2048,aes256-sha256");
-	c->ike_lifetime_s = 24 * 3600;
-	c->lifetime_s = 3600;
-	c->life_kbytes = 4608000;
-	c->start = CONF_START_LISTEN;
-	c->local_ts.family = AF_INET;	/* 0.0.0.0/0 */
-	c->remote_ts.family = AF_INET;
-	c->replay_window = 64;
-	/* Cisco's defaults: first retry after 2 s, then doubling, 5 retries. */
-	c->retransmit_timeout_ms = 2000;
-	c->retransmit_tries = 5;
+	char e[CONF_ERR_MAX];
+
+	ike_conn_init(c);
+	/* The example values; both parse, so errors are impossible. */
+	c->n_ike = ike_proposals_parse("aes256-sha256-modp2048,aes128-sha1-modp2048",
+				       c->ike, IKE_MAX_PROPOSALS, e, sizeof(e));
+	c->n_esp = esp_proposals_parse("aes256gcm16-modp2048,aes256-sha256",
+				       c->esp, IKE_MAX_PROPOSALS, e, sizeof(e));
 }
 
 static int addr_family(const struct sockaddr_storage *ss)
@@ -607,7 +533,8 @@ static int addr_family(const struct sockaddr_storage *ss)
 /* Checks a finished [conn] section; p->line points at its header. */
 static int conn_finish(struct parser *p)
 {
-	struct conf_conn *c = p->conn;
+	struct ike_conn *c = p->conn;
+	char e[CONF_ERR_MAX];
 	size_t i;
 
 	if (!p->seen[K_INTERFACE])
@@ -627,19 +554,24 @@ static int conn_finish(struct parser *p)
 	if (c->local_ts.family != c->remote_ts.family)
 		return perr(p, "conn '%s': local-ts and remote-ts are of different address families",
 			    c->name);
-	if ((int)c->local_id.type < 0) {
-		c->local_id.type = CONF_ID_ADDR;
-		c->local_id.addr = c->local;
+	/* Weakness depends on allow-weak, known only at the end. */
+	if (ike_proposals_check(c->ike, c->n_ike, c->allow_weak, e,
+				sizeof(e))) {
+		if (p->seen[K_IKE])
+			p->line = p->seen[K_IKE];
+		return perr(p, "%s", e);
 	}
-	if ((int)c->remote_id.type < 0) {
-		c->remote_id.type = CONF_ID_ADDR;
-		c->remote_id.addr = c->remote;
+	if (esp_proposals_check(c->esp, c->n_esp, c->allow_weak, e,
+				sizeof(e))) {
+		if (p->seen[K_ESP])
+			p->line = p->seen[K_ESP];
+		return perr(p, "%s", e);
 	}
 	/* One conn per interface: the device has one pair of endpoints. */
 	for (i = 0; i + 1 < p->conf->n_conns; i++)
-		if (!strcmp(p->conf->conns[i].interface, c->interface))
+		if (!strcmp(p->conf->conns[i].ifname, c->ifname))
 			return perr(p, "conn '%s': interface %s is already used by conn '%s'",
-				    c->name, c->interface,
+				    c->name, c->ifname,
 				    p->conf->conns[i].name);
 	return 0;
 }
@@ -649,7 +581,7 @@ static int end_section(struct parser *p, int next_line)
 	int save = p->line, r = 0;
 
 	if (p->conn) {
-		p->line = p->conn->line;
+		p->line = p->conf->lines[p->conf->n_conns - 1];
 		r = conn_finish(p);
 		p->line = save;
 	}
@@ -661,7 +593,7 @@ static int end_section(struct parser *p, int next_line)
 
 static int valid_conn_name(const char *s)
 {
-	if (!*s || strlen(s) > CONF_NAME_MAX)
+	if (!*s || strlen(s) >= IKE_CONN_NAME_MAX)
 		return 0;
 	for (; *s; s++)
 		if (!isalnum((unsigned char)*s) && !strchr("-_.", *s))
@@ -672,7 +604,8 @@ static int valid_conn_name(const char *s)
 static int section(struct parser *p, char *s)
 {
 	char *end = strchr(s, ']'), *name;
-	struct conf_conn *nc;
+	struct ike_conn *nc;
+	int *nl;
 	size_t i;
 
 	if (!end)
@@ -703,19 +636,23 @@ static int section(struct parser *p, char *s)
 		*--end = '\0';
 	if (!valid_conn_name(name))
 		return perr(p, "invalid conn name '%s' (letters, digits, '-', '_', '.'; at most %d)",
-			    name, CONF_NAME_MAX);
+			    name, IKE_CONN_NAME_MAX - 1);
 	for (i = 0; i < p->conf->n_conns; i++)
 		if (!strcmp(p->conf->conns[i].name, name))
 			return perr(p, "duplicate conn '%s' (first at line %d)",
-				    name, p->conf->conns[i].line);
+				    name, p->conf->lines[i]);
 	nc = realloc(p->conf->conns, (p->conf->n_conns + 1) * sizeof(*nc));
 	if (!nc)
 		return perr(p, "out of memory");
 	p->conf->conns = nc;
+	nl = realloc(p->conf->lines, (p->conf->n_conns + 1) * sizeof(*nl));
+	if (!nl)
+		return perr(p, "out of memory");
+	p->conf->lines = nl;
+	nl[p->conf->n_conns] = p->line;
 	p->conn = &nc[p->conf->n_conns++];
 	conn_defaults(p->conn);
 	strcpy(p->conn->name, name);
-	p->conn->line = p->line;
 	return 0;
 }
 
@@ -745,7 +682,7 @@ static int assignment(struct parser *p, char *s)
 			    p->conn ? "[conn]" : "[global]");
 	if (p->seen[i])
 		return perr(p, "duplicate key '%s'", k);
-	p->seen[i] = 1;
+	p->seen[i] = p->line;
 	if (unquote(p, v))
 		return -1;
 	if (!*v && i != K_PSK)
@@ -868,11 +805,13 @@ void conf_free(struct conf *c)
 	for (i = 0; i < c->n_conns; i++)
 		memset(c->conns[i].psk, 0, sizeof(c->conns[i].psk));
 	free(c->conns);
+	free(c->lines);
 	c->conns = NULL;
+	c->lines = NULL;
 	c->n_conns = 0;
 }
 
-const struct conf_conn *conf_find(const struct conf *c, const char *name)
+const struct ike_conn *conf_find(const struct conf *c, const char *name)
 {
 	size_t i;
 
@@ -882,41 +821,11 @@ const struct conf_conn *conf_find(const struct conf *c, const char *name)
 	return NULL;
 }
 
-const char *conf_id_str(const struct conf_id *id, char *buf, size_t len)
+const char *conf_ts_str(const struct ike_ts *ts, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 
-	switch (id->type) {
-	case CONF_ID_ADDR:
-		if (id->addr.ss_family == AF_INET6)
-			inet_ntop(AF_INET6,
-				  &((const struct sockaddr_in6 *)&id->addr)->sin6_addr,
-				  a, sizeof(a));
-		else
-			inet_ntop(AF_INET,
-				  &((const struct sockaddr_in *)&id->addr)->sin_addr,
-				  a, sizeof(a));
-		snprintf(buf, len, "%s", a);
-		break;
-	case CONF_ID_FQDN:
-		snprintf(buf, len, "fqdn:%s", id->str);
-		break;
-	case CONF_ID_USER_FQDN:
-		snprintf(buf, len, "user:%s", id->str);
-		break;
-	case CONF_ID_KEY_ID:
-		snprintf(buf, len, "keyid:%s", id->str);
-		break;
-	}
-	return buf;
-}
-
-const char *conf_prefix_str(const struct conf_prefix *pf, char *buf,
-			    size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	inet_ntop(pf->family, &pf->addr, a, sizeof(a));
-	snprintf(buf, len, "%s/%u", a, pf->plen);
+	inet_ntop(ts->family, ts->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, ts->prefixlen);
 	return buf;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ike/proposal.h"
 #include "log.h"
 #include "tap.h"
 
@@ -52,7 +53,8 @@ static void test_full(void)
 {
 	struct conf c;
 	char err[CONF_ERR_MAX] = "", buf[128];
-	const struct conf_conn *a, *b;
+	const struct ike_conn *a, *b;
+	char pb[64];
 	struct in_addr in;
 	int r;
 
@@ -71,54 +73,65 @@ static void test_full(void)
 	ok(!conf_find(&c, "nope"), "unknown conn not found");
 	if (!a || !b)
 		goto out;
-	is_int(a->line, 6, "conn header line recorded");
-	is_str(a->interface, "esp0", "interface, inline comment stripped");
+	is_int(c.lines[0], 6, "conn header line recorded");
+	is_str(a->ifname, "esp0", "interface, inline comment stripped");
 	inet_pton(AF_INET, "192.0.2.1", &in);
 	ok(a->local.ss_family == AF_INET &&
 	   ((struct sockaddr_in *)&a->local)->sin_addr.s_addr == in.s_addr,
 	   "local address");
+	is_int(ntohs(((struct sockaddr_in *)&a->local)->sin_port), 500,
+	       "local port 500");
 	inet_pton(AF_INET, "192.0.2.2", &in);
 	ok(((struct sockaddr_in *)&a->remote)->sin_addr.s_addr == in.s_addr,
 	   "remote address");
-	is_str(conf_id_str(&a->local_id, buf, sizeof(buf)), "fqdn:a.example",
+	is_str(ike_id_str(&a->local_id, buf, sizeof(buf)), "fqdn:a.example",
 	       "local-id fqdn");
-	is_str(conf_id_str(&a->remote_id, buf, sizeof(buf)),
+	is_str(ike_id_str(&a->remote_id, buf, sizeof(buf)),
 	       "user:b@example.org", "remote-id user fqdn");
 	is_int(a->psk_len, 11, "quoted psk length");
 	is_mem(a->psk, "sec#ret \"x\"", 11, "quoted psk keeps '#' and escapes");
-	is_int(a->aggressive, 0, "mode main");
-	is_str(a->ike, "aes256-sha256-modp2048, aes128-sha1-modp2048", "ike");
-	is_str(a->esp, "aes256gcm16-modp2048, aes256-sha256",
-	       "esp, ';' comment stripped");
-	is_int(a->ike_lifetime_s, 86400, "ike-lifetime 24h");
-	is_int(a->lifetime_s, 1800, "lifetime 30m");
+	is_int(a->mode, IKE_MODE_MAIN, "mode main");
+	is_int(a->n_ike, 2, "two ike proposals");
+	is_str(ike_proposal_str(&a->ike[0], pb, sizeof(pb)),
+	       "aes256-sha256-modp2048", "ike proposal 1");
+	is_str(ike_proposal_str(&a->ike[1], pb, sizeof(pb)),
+	       "aes128-sha1-modp2048", "ike proposal 2");
+	is_int(a->n_esp, 2, "two esp proposals, ';' comment stripped");
+	is_str(esp_proposal_str(&a->esp[0], pb, sizeof(pb)),
+	       "aes256gcm16-modp2048", "esp proposal 1");
+	is_str(esp_proposal_str(&a->esp[1], pb, sizeof(pb)),
+	       "aes256-sha256", "esp proposal 2 (no PFS)");
+	is_int(a->ike_lifetime, 86400, "ike-lifetime 24h");
+	is_int(a->lifetime, 1800, "lifetime 30m");
 	is_int(a->life_kbytes, 4608000, "life-kbytes");
-	is_int(a->start, CONF_START_INITIATE, "start initiate");
-	is_str(conf_prefix_str(&a->local_ts, buf, sizeof(buf)), "10.1.0.0/16",
+	is_int(a->start, IKE_START_INITIATE, "start initiate");
+	is_str(conf_ts_str(&a->local_ts, buf, sizeof(buf)), "10.1.0.0/16",
 	       "local-ts");
-	is_str(conf_prefix_str(&a->remote_ts, buf, sizeof(buf)), "10.2.0.0/16",
+	is_str(conf_ts_str(&a->remote_ts, buf, sizeof(buf)), "10.2.0.0/16",
 	       "remote-ts");
 	is_int(a->replay_window, 128, "replay-window");
 	is_int(a->allow_weak, 1, "allow-weak yes");
-	is_int(a->retransmit_timeout_ms, 500, "retransmit-timeout 500ms");
-	is_int(a->retransmit_tries, 2, "retransmit-tries");
+	is_int(a->rexmit_ms, 500, "retransmit-timeout 500ms");
+	is_int(a->rexmit_tries, 2, "retransmit-tries");
 
 	/* Defaults of the second conn. */
 	is_int(b->local.ss_family, AF_INET6, "v6 local");
-	is_str(conf_id_str(&b->local_id, buf, sizeof(buf)), "2001:db8::1",
-	       "local-id defaults to local address");
-	is_str(conf_id_str(&b->remote_id, buf, sizeof(buf)), "2001:db8::2",
-	       "remote-id defaults to remote address");
+	is_int(b->local_id.type, IKE_ID_NONE,
+	       "local-id defaults to the local address");
+	is_int(b->remote_id.type, IKE_ID_NONE,
+	       "remote-id defaults to the remote address");
 	is_mem(b->psk, "bare-key", 8, "unquoted psk");
 	is_int(b->psk_len, 8, "unquoted psk length");
-	is_int(b->ike_lifetime_s, 86400, "default ike-lifetime");
-	is_int(b->lifetime_s, 3600, "default lifetime");
-	is_int(b->start, CONF_START_LISTEN, "default start listen");
+	is_int(b->ike_lifetime, 86400, "default ike-lifetime");
+	is_int(b->lifetime, 3600, "default lifetime");
+	is_int(b->n_ike, 2, "default ike proposals");
+	is_int(b->n_esp, 2, "default esp proposals");
+	is_int(b->start, IKE_START_LISTEN, "default start listen");
 	is_int(b->replay_window, 64, "default replay-window");
 	is_int(b->allow_weak, 0, "default allow-weak no");
-	is_int(b->retransmit_timeout_ms, 2000, "default retransmit-timeout");
-	is_int(b->retransmit_tries, 5, "default retransmit-tries");
-	is_str(conf_prefix_str(&b->local_ts, buf, sizeof(buf)), "0.0.0.0/0",
+	is_int(b->rexmit_ms, 1000, "default retransmit-timeout");
+	is_int(b->rexmit_tries, 5, "default retransmit-tries");
+	is_str(conf_ts_str(&b->local_ts, buf, sizeof(buf)), "0.0.0.0/0",
 	       "default local-ts");
 out:
 	conf_free(&c);
@@ -147,7 +160,7 @@ static const struct {
 	{ "[conn a\n", "e.conf:1: missing ']'" },
 	{ "[conn a] x\n", "e.conf:1: unexpected text after ']'" },
 	{ "[conn a/b]\n",
-	  "e.conf:1: invalid conn name 'a/b' (letters, digits, '-', '_', '.'; at most 32)" },
+	  "e.conf:1: invalid conn name 'a/b' (letters, digits, '-', '_', '.'; at most 63)" },
 	{ CONN "[conn a]\n",
 	  "e.conf:6: duplicate conn 'a' (first at line 1)" },
 	{ CONN "log = info\n", "e.conf:6: unknown key 'log' in [conn]" },
@@ -165,20 +178,29 @@ static const struct {
 	{ CONN "life-kbytes = lots\n", "e.conf:6: invalid number 'lots'" },
 	{ CONN "start = now\n",
 	  "e.conf:6: invalid start 'now' (initiate or listen)" },
-	{ CONN "local-ts = 10.0.0.1/8\n", "e.conf:6: invalid prefix '10.0.0.1/8'" },
+	{ CONN "local-ts = 10.0.0.1/8\n",
+	  "e.conf:6: selector '10.0.0.1/8' has host bits set" },
 	{ CONN "remote-ts = 10.0.0.0/33\n",
-	  "e.conf:6: invalid prefix '10.0.0.0/33'" },
+	  "e.conf:6: bad prefix length in '10.0.0.0/33'" },
 	{ CONN "replay-window = 5000\n",
 	  "e.conf:6: invalid replay-window '5000' (0 to 4096)" },
 	{ CONN "allow-weak = maybe\n",
 	  "e.conf:6: invalid boolean 'maybe' (yes or no)" },
-	{ CONN "ike = aes256/sha1\n", "e.conf:6: invalid character '/' in ike" },
+	{ CONN "ike = aes256-sha1\n",
+	  "e.conf:6: IKE proposal 1: need encryption-hash-group, got 2 keyword(s)" },
+	{ CONN "ike = aes128-sha1-modp1536\n",
+	  "e.conf:6: IKE proposal 1 (aes128-sha1-modp1536): modp1536 is weak (allow-weak = yes to accept)" },
+	{ CONN "esp = aes128-md5\nallow-weak = no\n",
+	  "e.conf:6: ESP proposal 1 (aes128-md5): md5 is weak (allow-weak = yes to accept)" },
+	{ CONN "esp = aes128gcm16-sha1\n",
+	  "e.conf:6: ESP proposal 1: 'aes128gcm16' is AEAD, no integrity algorithm allowed" },
+	{ CONN "ike = des-sha1-modp2048\n", "e.conf:6: IKE proposal 1: DES is never accepted" },
 	{ CONN "retransmit-timeout = 1ms\n",
 	  "e.conf:6: retransmit-timeout '1ms' out of range (10ms to 600s)" },
 	{ CONN "retransmit-tries = 99\n",
 	  "e.conf:6: invalid retransmit-tries '99' (0 to 20)" },
-	{ CONN "local-id = user:nobody\n",
-	  "e.conf:6: invalid identity 'user:nobody'" },
+	{ CONN "local-id = host.example\n",
+	  "e.conf:6: bad ID 'host.example' (address, fqdn:NAME, user:A@B or keyid:X)" },
 	{ CONN "interface = a/b\n", "e.conf:6: duplicate key 'interface'" },
 	{ "[conn a]\ninterface = a/b\n",
 	  "e.conf:2: invalid interface name 'a/b'" },
