@@ -1,0 +1,350 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers shared by the IKE selftests (sourced after lib.sh).
+#
+#   ns1 (192.0.2.1) ===== veth ===== ns2 (192.0.2.2)
+#    tunnel 10.9.0.1                  tunnel 10.9.0.2
+#
+# Each side runs one IKE daemon: esptund, strongSwan's charon (swanctl) or
+# libreswan's pluto (unpacked into .cache/libreswan, never installed, as it
+# conflicts with strongSwan). Daemons start once per boot; cases reload
+# their configuration. Runtime files live on the guest's tmpfs, logs are
+# copied to $ESPTUN_OUT (when set) by ike_cleanup.
+
+IKE_NS1=ike1
+IKE_NS2=ike2
+IKE_ADDR1=192.0.2.1
+IKE_ADDR2=192.0.2.2
+IKE_IN1=10.9.0.1
+IKE_IN2=10.9.0.2
+IKE_DIR=/run/esptun-ike
+IKE_PEERS=$TOP/selftests/peers
+LSW_ROOT=$TOP/.cache/libreswan
+LSW_BIN=$LSW_ROOT/usr/libexec/ipsec
+
+mkdir -p "$IKE_DIR"
+
+ike_log() { echo "# $*"; }
+
+# ike_render TEMPLATE OUT KEY=VALUE...: replaces each @KEY@ in TEMPLATE.
+ike_render() {
+	local in=$1 out=$2 kv k v expr=()
+	shift 2
+	for kv in "$@"; do
+		k=${kv%%=*}
+		v=${kv#*=}
+		v=${v//\\/\\\\}
+		v=${v//|/\\|}
+		v=${v//&/\\&}
+		expr+=(-e "s|@$k@|$v|g")
+	done
+	sed "${expr[@]}" "$in" >"$out"
+	if grep -q '@[A-Z_]*@' "$out"; then
+		echo "ike_render: unreplaced placeholder in $out:" >&2
+		grep '@[A-Z_]*@' "$out" >&2
+		return 1
+	fi
+}
+
+# Two namespaces joined by a veth pair, addresses up.
+ike_topo() {
+	ip netns add $IKE_NS1
+	ip netns add $IKE_NS2
+	ip link add veth1 netns $IKE_NS1 type veth peer name veth2 \
+		netns $IKE_NS2
+	ip -n $IKE_NS1 addr add $IKE_ADDR1/24 dev veth1
+	ip -n $IKE_NS2 addr add $IKE_ADDR2/24 dev veth2
+	ip -n $IKE_NS1 link set lo up
+	ip -n $IKE_NS2 link set lo up
+	ip -n $IKE_NS1 link set veth1 up
+	ip -n $IKE_NS2 link set veth2 up
+}
+
+# The first SA with an algorithm costs seconds under emulation (modules
+# load, transforms get instantiated): pay that once per boot, before any
+# negotiation runs against a peer's retransmission timer.
+ike_warmup() {
+	local ns=ike-warm k16 k20 k32 k36
+	k16=0x$(printf '%032x' 1)
+	k20=0x$(printf '%040x' 1)
+	k32=0x$(printf '%064x' 1)
+	k36=0x$(printf '%072x' 1)
+	ip netns add $ns || return 1
+	ip -n $ns xfrm state add src 198.51.100.1 dst 198.51.100.2 proto esp \
+		spi 0x1001 mode tunnel aead 'rfc4106(gcm(aes))' $k36 128
+	ip -n $ns xfrm state add src 198.51.100.1 dst 198.51.100.2 proto esp \
+		spi 0x1002 mode tunnel enc 'cbc(aes)' $k16 \
+		auth-trunc 'hmac(sha1)' $k20 96
+	ip -n $ns xfrm state add src 198.51.100.1 dst 198.51.100.2 proto esp \
+		spi 0x1003 mode tunnel enc 'cbc(aes)' $k32 \
+		auth-trunc 'hmac(sha256)' $k32 128
+	ip netns del $ns
+}
+
+# Waits up to $2 tenths of a second for a path to exist.
+ike_wait_path() {
+	local i
+	for ((i = 0; i < ${2:-100}; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ike_wait_cmd TENTHS CMD...: retries CMD until it succeeds.
+ike_wait_cmd() {
+	local n=$1 i
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# An xfrm interface for a peer that does not create its own (strongSwan):
+# ike_xfrmi NS DEV IFID LOWER INNER PEER_INNER
+ike_xfrmi() {
+	ip -n "$1" link add "$2" type xfrm dev "$4" if_id "$3"
+	ip -n "$1" addr add "$5" peer "$6" dev "$2"
+	ip -n "$1" link set "$2" up
+}
+
+# Pings the other side's inner address through the tunnel.
+# ike_ping NS DST [COUNT]
+ike_ping() {
+	ip netns exec "$1" ping -c "${3:-2}" -i 0.3 -W 2 -q "$2"
+}
+
+# Sends a random file of KIB KiB through the tunnel over TCP and compares
+# SHA-256: ike_transfer SRC_NS DST_NS DST_ADDR KIB
+ike_transfer() {
+	local src=$1 dst=$2 addr=$3 kib=$4 f=$IKE_DIR/xfer
+	local port=$((20000 + RANDOM % 10000)) pid want got
+	head -c $((kib * 1024)) /dev/urandom >"$f.in"
+	rm -f "$f.out"
+	ip netns exec "$dst" socat -u TCP-LISTEN:$port,reuseaddr \
+		CREATE:"$f.out" &
+	pid=$!
+	ike_wait_cmd 50 ip netns exec "$dst" ss -Hltn "sport = :$port" \
+		| grep -q . || true
+	sleep 0.3
+	if ! ip netns exec "$src" timeout 60 socat -u FILE:"$f.in" \
+		TCP:"$addr":$port,connect-timeout=5; then
+		kill $pid 2>/dev/null
+		wait $pid 2>/dev/null
+		echo "transfer: sender failed"
+		return 1
+	fi
+	wait $pid
+	want=$(sha256sum <"$f.in" | cut -d' ' -f1)
+	got=$(sha256sum <"$f.out" 2>/dev/null | cut -d' ' -f1)
+	if [ "$want" != "$got" ]; then
+		echo "transfer: sha256 $got, want $want"
+		return 1
+	fi
+}
+
+# ---- strongSwan (charon + swanctl) ----
+
+SWAN_DIR=$IKE_DIR/swan
+SWAN_NS=
+SWAN_PID=
+
+swan() {
+	ip netns exec "$SWAN_NS" env STRONGSWAN_CONF="$SWAN_DIR/strongswan.conf" \
+		swanctl "$@"
+}
+
+# swan_start NS: charon in NS, once per boot.
+swan_start() {
+	SWAN_NS=$1
+	mkdir -p "$SWAN_DIR"
+	ike_render "$IKE_PEERS/strongswan.conf.in" "$SWAN_DIR/strongswan.conf" \
+		DIR="$SWAN_DIR" || return 1
+	ip netns exec "$SWAN_NS" env STRONGSWAN_CONF="$SWAN_DIR/strongswan.conf" \
+		/usr/lib/ipsec/charon >"$SWAN_DIR/charon.out" 2>&1 &
+	SWAN_PID=$!
+	if ! ike_wait_path "$SWAN_DIR/charon.vici" 150; then
+		echo "charon did not start:"
+		tail -5 "$SWAN_DIR/charon.out"
+		return 1
+	fi
+}
+
+# swan_conf LOCAL REMOTE PSK IKE ESP IFID: (re)loads the one connection.
+swan_conf() {
+	ike_render "$IKE_PEERS/swanctl.conf.in" "$SWAN_DIR/swanctl.conf" \
+		LOCAL="$1" REMOTE="$2" PSK="$3" IKE="$4" ESP="$5" IFID="$6" ||
+		return 1
+	swan --terminate --ike esptun --force >/dev/null 2>&1
+	swan --load-all --clear --noprompt --file "$SWAN_DIR/swanctl.conf" \
+		>"$SWAN_DIR/load.out" 2>&1 || { cat "$SWAN_DIR/load.out"; return 1; }
+}
+
+swan_up() {
+	swan --initiate --child esptun --timeout 30
+}
+
+swan_down() {
+	swan --terminate --ike esptun --force --timeout 10
+}
+
+# Prints "SPI_IN SPI_OUT" (hex, 8 digits) of the first CHILD_SA.
+swan_spis() {
+	local raw in out
+	raw=$(swan --list-sas --raw 2>/dev/null)
+	in=$(grep -o 'spi-in=[0-9a-f]*' <<<"$raw" | head -1 | cut -d= -f2)
+	out=$(grep -o 'spi-out=[0-9a-f]*' <<<"$raw" | head -1 | cut -d= -f2)
+	[ -n "$in" ] && [ -n "$out" ] || return 1
+	printf '%08x %08x\n' $((16#$in)) $((16#$out))
+}
+
+# Number of IKE_SAs charon holds for the conn (established or not).
+swan_n_ike() {
+	swan --list-sas --raw 2>/dev/null | grep -o 'esptun {uniqueid' | wc -l
+}
+
+swan_stop() {
+	[ -n "$SWAN_PID" ] || return 0
+	kill "$SWAN_PID" 2>/dev/null
+	wait "$SWAN_PID" 2>/dev/null
+	SWAN_PID=
+}
+
+# ---- libreswan (pluto + whack), run from the unpacked package ----
+
+LSW_DIR=$IKE_DIR/lsw
+LSW_NS=
+LSW_PID=
+
+lsw() {
+	ip netns exec "$LSW_NS" "$LSW_BIN/whack" --rundir "$LSW_DIR/run" "$@"
+}
+
+# Renders ipsec.conf and ipsec.secrets:
+# lsw_render LOCAL REMOTE PSK IKE ESP PFS IFID
+lsw_render() {
+	ike_render "$IKE_PEERS/ipsec.conf.in" "$LSW_DIR/ipsec.conf" \
+		DIR="$LSW_DIR" LOCAL="$1" REMOTE="$2" IKE="$4" ESP="$5" \
+		PFS="$6" IFID="$7" UPDOWN="$LSW_BIN/_updown.xfrm" || return 1
+	ike_render "$IKE_PEERS/ipsec.secrets.in" "$LSW_DIR/ipsec.secrets" \
+		LOCAL="$1" REMOTE="$2" PSK="$3" || return 1
+	chmod 600 "$LSW_DIR/ipsec.secrets"
+}
+
+lsw_available() {
+	[ -x "$LSW_BIN/pluto" ] || { echo "libreswan not unpacked in $LSW_ROOT (tools/deps.sh)"; return 1; }
+	local miss
+	miss=$(ldd "$LSW_BIN/pluto" 2>/dev/null | grep 'not found')
+	[ -z "$miss" ] || { echo "pluto lacks libraries: $miss"; return 1; }
+}
+
+# lsw_start NS LOCAL REMOTE PSK IKE ESP PFS IFID: pluto in NS, once per boot.
+lsw_start() {
+	LSW_NS=$1
+	shift
+	mkdir -p "$LSW_DIR/run" "$LSW_DIR/nss"
+	lsw_render "$@" || return 1
+	certutil -N -d "sql:$LSW_DIR/nss" --empty-password || return 1
+	# pluto runs addconn from this fixed path (the guest's / is an overlay).
+	if [ ! -e /usr/libexec/ipsec/addconn ]; then
+		mkdir -p /usr/libexec
+		rm -rf /usr/libexec/ipsec
+		ln -s "$LSW_BIN" /usr/libexec/ipsec
+	fi
+	ip netns exec "$LSW_NS" "$LSW_BIN/pluto" --nofork \
+		--config "$LSW_DIR/ipsec.conf" --rundir "$LSW_DIR/run" \
+		--secretsfile "$LSW_DIR/ipsec.secrets" \
+		--ipsecdir "$LSW_DIR" --nssdir "$LSW_DIR/nss" \
+		--logfile "$LSW_DIR/pluto.log" \
+		>"$LSW_DIR/pluto.out" 2>&1 &
+	LSW_PID=$!
+	if ! ike_wait_path "$LSW_DIR/run/pluto.ctl" 150; then
+		echo "pluto did not start:"
+		tail -5 "$LSW_DIR/pluto.out" "$LSW_DIR/pluto.log" 2>/dev/null
+		return 1
+	fi
+	lsw --listen >/dev/null 2>&1
+	lsw_load
+}
+
+# Reloads the connection from the rendered files.
+lsw_load() {
+	lsw --delete --name esptun >/dev/null 2>&1
+	lsw --rereadsecrets >/dev/null 2>&1
+	ip netns exec "$LSW_NS" "$LSW_BIN/addconn" --config "$LSW_DIR/ipsec.conf" \
+		--ctlsocket "$LSW_DIR/run/pluto.ctl" esptun >"$LSW_DIR/addconn.out" 2>&1 ||
+		{ cat "$LSW_DIR/addconn.out"; return 1; }
+}
+
+# lsw_conf LOCAL REMOTE PSK IKE ESP PFS IFID
+lsw_conf() {
+	lsw_render "$@" && lsw_load
+}
+
+lsw_up() {
+	timeout 60 "$LSW_BIN/whack" --rundir "$LSW_DIR/run" --name esptun \
+		--initiate
+}
+
+lsw_down() {
+	lsw --name esptun --terminate
+}
+
+# Prints "SPI_IN SPI_OUT" of the established IPsec SA, from pluto's
+# status: "esp.OUT@PEER esp.IN@ME" (the SPI each side receives with).
+lsw_spis() {
+	local line in out
+	line=$(lsw --status 2>/dev/null | grep -m1 ' esp\.[0-9a-f]*@')
+	[ -n "$line" ] || return 1
+	out=$(grep -o 'esp\.[0-9a-f]*@[0-9a-f.:]*' <<<"$line" | sed -n 1p)
+	in=$(grep -o 'esp\.[0-9a-f]*@[0-9a-f.:]*' <<<"$line" | sed -n 2p)
+	out=${out#esp.}
+	in=${in#esp.}
+	printf '%08x %08x\n' $((16#${in%@*})) $((16#${out%@*}))
+}
+
+# "STATE_MAIN_I4" style lines of pluto for the conn.
+lsw_states() {
+	lsw --status 2>/dev/null | grep -o 'STATE_[A-Z0-9_]*'
+}
+
+# IPsec SAs pluto reports as up (ipsec trafficstatus).
+lsw_n_traffic() {
+	lsw --trafficstatus 2>/dev/null | grep -c 'type=ESP'
+}
+
+# The inner address on pluto's own xfrm interface (created at first up).
+lsw_inner() {
+	local dev=ipsec$1
+	ip -n "$LSW_NS" link set "$dev" up 2>/dev/null || return 1
+	ip -n "$LSW_NS" addr replace "$2" peer "$3" dev "$dev"
+}
+
+lsw_stop() {
+	[ -n "$LSW_PID" ] || return 0
+	lsw --shutdown >/dev/null 2>&1
+	kill "$LSW_PID" 2>/dev/null
+	wait "$LSW_PID" 2>/dev/null
+	LSW_PID=
+}
+
+# xfrm states in a netns ("SPI" per line, hex).
+ike_xfrm_spis() {
+	ip -n "$1" xfrm state 2>/dev/null | awk '$3 == "spi" { print $4 }' |
+		sed 's/^0x//'
+}
+
+ike_cleanup() {
+	swan_stop
+	lsw_stop
+	if [ -n "${ESPTUN_OUT:-}" ] && [ -d "$ESPTUN_OUT" ]; then
+		mkdir -p "$ESPTUN_OUT/ike-logs"
+		cp "$SWAN_DIR"/*.log "$SWAN_DIR"/*.out "$LSW_DIR"/*.log \
+			"$LSW_DIR"/*.out "$IKE_DIR"/*.log \
+			"$ESPTUN_OUT/ike-logs/" 2>/dev/null
+	fi
+	ip netns del $IKE_NS1 2>/dev/null
+	ip netns del $IKE_NS2 2>/dev/null
+	true
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The interop peers checked against each other, without esptund: strongSwan
+# (ns1) and libreswan (ns2) negotiate IKEv1 Main Mode PSK on xfrm
+# interfaces with 0.0.0.0/0 selectors and pass traffic. If this fails, the
+# interop tests' peer setups are wrong, not esptund.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/ike-lib.sh"
+
+PSK=peers-test-key
+IFID_SWAN=42
+IFID_LSW=7
+
+ktap_plan 9
+trap ike_cleanup EXIT
+
+if ! why=$(lsw_available); then
+	for t in charon-start pluto-start swan-init-up swan-init-ping \
+		 swan-init-spis lsw-init-up lsw-init-ping lsw-init-spis \
+		 lsw-init-transfer; do
+		ktap_skip "$t" "$why"
+	done
+	ktap_finished
+fi
+
+ike_warmup
+ike_topo
+ike_xfrmi $IKE_NS1 xfrm$IFID_SWAN $IFID_SWAN veth1 $IKE_IN1 $IKE_IN2
+
+ktap_check "charon-start" swan_start $IKE_NS1
+ktap_check "pluto-start" lsw_start $IKE_NS2 $IKE_ADDR2 $IKE_ADDR1 $PSK \
+	aes128-sha1-modp2048 "aes128-sha1;modp2048" yes $IFID_LSW
+
+# Case 1: strongSwan initiates, ESP aes128-sha1 with PFS modp2048.
+swan_conf $IKE_ADDR1 $IKE_ADDR2 $PSK aes128-sha1-modp2048 \
+	aes128-sha1-modp2048 $IFID_SWAN
+ktap_check "swan-init-up" swan_up
+lsw_inner $IFID_LSW $IKE_IN2 $IKE_IN1
+ktap_check "swan-init-ping" ike_ping $IKE_NS1 $IKE_IN2 3
+
+spis_swan=$(swan_spis)
+spis_lsw=$(lsw_spis)
+read -r s_in s_out <<<"$spis_swan"
+read -r l_in l_out <<<"$spis_lsw"
+if [ -n "$s_in" ] && [ "$s_in" = "$l_out" ] && [ "$s_out" = "$l_in" ]; then
+	ktap_ok "swan-init-spis"
+else
+	ktap_fail "swan-init-spis" "swanctl '$spis_swan' whack '$spis_lsw'"
+fi
+
+# Case 2: libreswan initiates, ESP aes256gcm16 without PFS, IKE sha256.
+swan_down >/dev/null 2>&1
+lsw_down >/dev/null 2>&1
+swan_conf $IKE_ADDR1 $IKE_ADDR2 $PSK aes256-sha256-modp2048 \
+	aes256gcm16 $IFID_SWAN
+lsw_conf $IKE_ADDR2 $IKE_ADDR1 $PSK aes256-sha2_256-modp2048 \
+	aes_gcm256-null no $IFID_LSW
+ktap_check "lsw-init-up" lsw_up
+lsw_inner $IFID_LSW $IKE_IN2 $IKE_IN1
+ktap_check "lsw-init-ping" ike_ping $IKE_NS2 $IKE_IN1 3
+spis_swan=$(swan_spis)
+spis_lsw=$(lsw_spis)
+read -r s_in s_out <<<"$spis_swan"
+read -r l_in l_out <<<"$spis_lsw"
+if [ -n "$s_in" ] && [ "$s_in" = "$l_out" ] && [ "$s_out" = "$l_in" ]; then
+	ktap_ok "lsw-init-spis"
+else
+	ktap_fail "lsw-init-spis" "swanctl '$spis_swan' whack '$spis_lsw'"
+fi
+ktap_check "lsw-init-transfer" ike_transfer $IKE_NS2 $IKE_NS1 $IKE_IN1 256
+
+ktap_finished
