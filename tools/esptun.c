@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * esptun: show and set esptun devices and their SAs. This file is only the
+ * subcommand table; each subcommand lives in its own file.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+int cmd_show(int argc, char **argv, int json);
+int cmd_set(int argc, char **argv, int json);
+int cmd_sa(int argc, char **argv, int json);
+int cmd_monitor(int argc, char **argv, int json);
+int cmd_encap_listen(int argc, char **argv, int json);
+static int cmd_help(int argc, char **argv, int json);
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv, int json);
+	const char *description;
+} subcommands[] = {
+	{ "show", cmd_show, "Show devices, their endpoints, SAs and counters" },
+	{ "set", cmd_set, "Set a device's endpoints and encapsulation" },
+	{ "sa", cmd_sa, "Add, update, delete or flush SAs; allocate an SPI" },
+	{ "monitor", cmd_monitor, "Print events (expiry, acquire, unknown SPI) as they come" },
+	{ "encap-listen", cmd_encap_listen, "Hold a UDP socket that hands ESP-in-UDP to the kernel" },
+	{ "help", cmd_help, "Show this help, or a command's usage" },
+};
+
+#define N_SUBCOMMANDS	(sizeof(subcommands) / sizeof(subcommands[0]))
+
+static const char usage[] = "esptun [-j] COMMAND [ARGS...]";
+
+static void list_commands(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: %s\n\nCommands:\n", usage);
+	for (i = 0; i < N_SUBCOMMANDS; i++)
+		fprintf(f, "  %-14s%s\n", subcommands[i].name,
+			subcommands[i].description);
+	fprintf(f, "\nOptions:\n  -j, --json    JSON output (show, monitor, sa alloc-spi)\n"
+		"\n\"esptun help COMMAND\" or \"esptun COMMAND help\" shows a command's usage.\n"
+		"Exit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+static int find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_SUBCOMMANDS; i++)
+		if (!strcmp(subcommands[i].name, name))
+			return i;
+	return -1;
+}
+
+static int cmd_help(int argc, char **argv, int json)
+{
+	char *help_argv[] = { NULL, "help", NULL };
+	int i;
+
+	if (argc < 2 || !strcmp(argv[1], "help")) {
+		list_commands(stdout);
+		return 0;
+	}
+	i = find(argv[1]);
+	if (i < 0) {
+		fprintf(stderr, "esptun: help: unknown command \"%s\"\n",
+			argv[1]);
+		list_commands(stderr);
+		return EXIT_USAGE;
+	}
+	/* "help sa add" asks "sa add help". */
+	if (argc > 2) {
+		char *sub_argv[] = { argv[1], argv[2], "help", NULL };
+
+		return subcommands[i].fn(3, sub_argv, json);
+	}
+	help_argv[0] = argv[1];
+	return subcommands[i].fn(2, help_argv, json);
+}
+
+int main(int argc, char **argv)
+{
+	int json = 0, i;
+
+	argc--;
+	argv++;
+	while (argc && argv[0][0] == '-') {
+		if (!strcmp(argv[0], "-j") || !strcmp(argv[0], "--json")) {
+			json = 1;
+		} else if (is_help(argv[0])) {
+			list_commands(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "esptun: unknown option \"%s\"\n",
+				argv[0]);
+			list_commands(stderr);
+			return EXIT_USAGE;
+		}
+		argc--;
+		argv++;
+	}
+	if (!argc) {
+		fprintf(stderr, "esptun: no command given\n");
+		list_commands(stderr);
+		return EXIT_USAGE;
+	}
+	i = find(argv[0]);
+	if (i < 0) {
+		fprintf(stderr, "esptun: unknown command \"%s\"\n", argv[0]);
+		list_commands(stderr);
+		return EXIT_USAGE;
+	}
+	return subcommands[i].fn(argc, argv, json);
+}

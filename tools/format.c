@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Text and JSON forms of esptun values. Human names use dashes as ip-xfrm
+ * does ("icv-fail"), JSON keys underscores ("icv_fail") so they can be
+ * used as identifiers; both come from one table.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "format.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+static const char *const stat_names[][2] = {
+	[ESPTUN_STAT_PACKETS] = { "packets", "packets" },
+	[ESPTUN_STAT_BYTES] = { "bytes", "bytes" },
+	[ESPTUN_STAT_REPLAY] = { "replay", "replay" },
+	[ESPTUN_STAT_ICV_FAIL] = { "icv-fail", "icv_fail" },
+	[ESPTUN_STAT_SELECTOR] = { "selector", "selector" },
+	[ESPTUN_STAT_FORMAT] = { "format", "format" },
+	[ESPTUN_STAT_NO_SA] = { "no-sa", "no_sa" },
+	[ESPTUN_STAT_SEQ_EXHAUSTED] = { "seq-exhausted", "seq_exhausted" },
+	[ESPTUN_STAT_NO_ROUTE] = { "no-route", "no_route" },
+	[ESPTUN_STAT_MTU] = { "mtu", "mtu" },
+	[ESPTUN_STAT_UNKNOWN_SPI] = { "unknown-spi", "unknown_spi" },
+	[ESPTUN_STAT_EXPIRED] = { "expired", "expired" },
+};
+
+static const char *const lt_names[][2] = {
+	[ESPTUN_LT_A_SOFT_BYTES] = { "bytes", "bytes" },
+	[ESPTUN_LT_A_SOFT_PACKETS] = { "packets", "packets" },
+	[ESPTUN_LT_A_SOFT_ADD_SECONDS] = { "add-seconds", "add_seconds" },
+	[ESPTUN_LT_A_SOFT_USE_SECONDS] = { "use-seconds", "use_seconds" },
+	[ESPTUN_LT_A_HARD_BYTES] = { "bytes", "bytes" },
+	[ESPTUN_LT_A_HARD_PACKETS] = { "packets", "packets" },
+	[ESPTUN_LT_A_HARD_ADD_SECONDS] = { "add-seconds", "add_seconds" },
+	[ESPTUN_LT_A_HARD_USE_SECONDS] = { "use-seconds", "use_seconds" },
+};
+
+const char *dir_name(uint8_t dir)
+{
+	return dir == ESPTUN_DIR_IN ? "in" : dir == ESPTUN_DIR_OUT ? "out" :
+								     "unknown";
+}
+
+const char *state_name(uint8_t state)
+{
+	switch (state) {
+	case ESPTUN_SA_STATE_RESERVED:
+		return "reserved";
+	case ESPTUN_SA_STATE_VALID:
+		return "valid";
+	case ESPTUN_SA_STATE_SOFT_EXPIRED:
+		return "soft-expired";
+	case ESPTUN_SA_STATE_HARD_EXPIRED:
+		return "hard-expired";
+	}
+	return "unknown";
+}
+
+const char *reason_name(uint8_t reason)
+{
+	switch (reason) {
+	case ESPTUN_EXPIRE_BYTES:
+		return "bytes";
+	case ESPTUN_EXPIRE_PACKETS:
+		return "packets";
+	case ESPTUN_EXPIRE_ADD_SECONDS:
+		return "add-seconds";
+	case ESPTUN_EXPIRE_USE_SECONDS:
+		return "use-seconds";
+	case ESPTUN_EXPIRE_SEQ_EXHAUSTED:
+		return "seq-exhausted";
+	}
+	return "unknown";
+}
+
+const char *event_name(uint8_t cmd)
+{
+	switch (cmd) {
+	case ESPTUN_CMD_EV_SOFT_EXPIRE:
+		return "soft-expire";
+	case ESPTUN_CMD_EV_HARD_EXPIRE:
+		return "hard-expire";
+	case ESPTUN_CMD_EV_ACQUIRE:
+		return "acquire";
+	case ESPTUN_CMD_EV_UNKNOWN_SPI:
+		return "unknown-spi";
+	}
+	return "unknown";
+}
+
+static void prefix_str(const struct ipaddr *a, uint8_t plen, char *buf,
+		       size_t size)
+{
+	char ab[IPADDR_STRLEN];
+
+	if (!a->family)
+		snprintf(buf, size, "any");
+	else
+		snprintf(buf, size, "%s/%u", addr_str(a, ab, sizeof(ab)),
+			 plen);
+}
+
+const char *sel_str(const struct esptun_sel *sel, char *buf, size_t size)
+{
+	char src[IPADDR_STRLEN], dst[IPADDR_STRLEN];
+	const char *pname = proto_name(sel->proto);
+	size_t n;
+
+	prefix_str(&sel->src, sel->src_plen, src, sizeof(src));
+	prefix_str(&sel->dst, sel->dst_plen, dst, sizeof(dst));
+	if (pname)
+		n = snprintf(buf, size, "src %s dst %s proto %s", src, dst,
+			     pname);
+	else
+		n = snprintf(buf, size, "src %s dst %s proto %u", src, dst,
+			     sel->proto);
+	if (sel->sport && n < size)
+		n += snprintf(buf + n, size - n, " sport %u", sel->sport);
+	if (sel->dport && n < size)
+		snprintf(buf + n, size - n, " dport %u", sel->dport);
+	return buf;
+}
+
+void print_stats(FILE *f, uint64_t has, const uint64_t *stats)
+{
+	const char *sep = "";
+	size_t i;
+
+	for (i = 1; i < ARRAY_SIZE(stat_names); i++) {
+		if (!(has & BIT(i)) || !stat_names[i][0])
+			continue;
+		fprintf(f, "%s%s %llu", sep, stat_names[i][0],
+			(unsigned long long)stats[i]);
+		sep = ", ";
+	}
+	if (!*sep)
+		fputs("none", f);
+}
+
+void print_lifetime(FILE *f, const struct esptun_sa *sa, int hard)
+{
+	int first = hard ? ESPTUN_LT_A_HARD_BYTES : ESPTUN_LT_A_SOFT_BYTES;
+	const char *sep = "";
+	int i;
+
+	for (i = first; i < first + 4; i++) {
+		if (!(sa->lt_has & BIT(i)) || !sa->lifetime[i])
+			continue;
+		fprintf(f, "%s%s %llu", sep, lt_names[i][0],
+			(unsigned long long)sa->lifetime[i]);
+		sep = ", ";
+	}
+	if (!*sep)
+		fputs("none", f);
+}
+
+void json_addr(struct json *j, const char *key, const struct ipaddr *a)
+{
+	char buf[IPADDR_STRLEN];
+
+	if (a->family)
+		json_str(j, key, addr_str(a, buf, sizeof(buf)));
+	else
+		json_null(j, key);
+}
+
+static void json_prefix(struct json *j, const char *key,
+			const struct ipaddr *a, uint8_t plen)
+{
+	char buf[IPADDR_STRLEN];
+
+	prefix_str(a, plen, buf, sizeof(buf));
+	if (a->family)
+		json_str(j, key, buf);
+	else
+		json_null(j, key);
+}
+
+void json_sel(struct json *j, const char *key, const struct esptun_sel *sel)
+{
+	json_obj_open(j, key);
+	json_prefix(j, "src", &sel->src, sel->src_plen);
+	json_prefix(j, "dst", &sel->dst, sel->dst_plen);
+	json_u64(j, "proto", sel->proto);
+	json_u64(j, "sport", sel->sport);
+	json_u64(j, "dport", sel->dport);
+	json_obj_close(j);
+}
+
+void json_stats(struct json *j, const char *key, uint64_t has,
+		const uint64_t *stats)
+{
+	size_t i;
+
+	json_obj_open(j, key);
+	for (i = 1; i < ARRAY_SIZE(stat_names); i++)
+		if (has & BIT(i) && stat_names[i][1])
+			json_u64(j, stat_names[i][1], stats[i]);
+	json_obj_close(j);
+}
+
+void json_lifetime(struct json *j, const char *key,
+		   const struct esptun_sa *sa)
+{
+	int i;
+
+	json_obj_open(j, key);
+	json_obj_open(j, "soft");
+	for (i = ESPTUN_LT_A_SOFT_BYTES; i <= ESPTUN_LT_A_SOFT_USE_SECONDS; i++)
+		json_u64(j, lt_names[i][1],
+			 sa->lt_has & BIT(i) ? sa->lifetime[i] : 0);
+	json_obj_close(j);
+	json_obj_open(j, "hard");
+	for (i = ESPTUN_LT_A_HARD_BYTES; i <= ESPTUN_LT_A_HARD_USE_SECONDS; i++)
+		json_u64(j, lt_names[i][1],
+			 sa->lt_has & BIT(i) ? sa->lifetime[i] : 0);
+	json_obj_close(j);
+	json_obj_close(j);
+}
+
+void json_spi(struct json *j, uint32_t spi)
+{
+	char hex[16];
+
+	snprintf(hex, sizeof(hex), "0x%08x", spi);
+	json_u64(j, "spi", spi);
+	json_str(j, "spi_hex", hex);
+}

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Argument parsing for the esptun CLI. Everything here is strict: a value
+ * is either fully understood or refused with a reason, so nothing half
+ * parsed ever reaches the kernel.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+const char *parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+	int base = 10;
+	const char *digits = s;
+
+	if (!s || !*s)
+		return "empty";
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		digits = s + 2;
+	}
+	/* strtoull would accept a sign, blanks and "0x" alone: refuse them. */
+	if (!*digits || !isxdigit((unsigned char)*digits))
+		return "not a number";
+	if (base == 10 && !isdigit((unsigned char)*digits))
+		return "not a number";
+	errno = 0;
+	v = strtoull(digits, &end, base);
+	if (*end)
+		return "not a number";
+	if (errno == ERANGE || v > max)
+		return "out of range";
+	*out = v;
+	return NULL;
+}
+
+const char *parse_u32(const char *s, uint32_t max, uint32_t *out)
+{
+	uint64_t v;
+	const char *why = parse_u64(s, max, &v);
+
+	if (!why)
+		*out = v;
+	return why;
+}
+
+const char *parse_port(const char *s, int zero_ok, uint16_t *out)
+{
+	uint32_t v;
+	const char *why = parse_u32(s, 65535, &v);
+
+	if (why)
+		return why;
+	if (!v && !zero_ok)
+		return "port 0 is not a port";
+	*out = v;
+	return NULL;
+}
+
+const char *parse_addr(const char *s, struct ipaddr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, &a->v4) == 1) {
+		a->family = AF_INET;
+		return NULL;
+	}
+	if (inet_pton(AF_INET6, s, &a->v6) == 1) {
+		a->family = AF_INET6;
+		return NULL;
+	}
+	return "not an IPv4 or IPv6 address";
+}
+
+const char *parse_prefix(const char *s, struct ipaddr *a, uint8_t *plen)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	char *slash;
+	uint32_t len, max;
+	const char *why;
+
+	if (strlen(s) >= sizeof(buf))
+		return "not an address prefix";
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	why = parse_addr(buf, a);
+	if (why)
+		return why;
+	max = a->family == AF_INET ? 32 : 128;
+	if (!slash) {
+		*plen = max;
+		return NULL;
+	}
+	if (parse_u32(slash + 1, max, &len) || (slash[1] == '0' && slash[2]))
+		return a->family == AF_INET ? "prefix length must be 0 to 32" :
+					      "prefix length must be 0 to 128";
+	*plen = len;
+	return NULL;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower((unsigned char)c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+const char *parse_key(const char *s, uint8_t *key, size_t max, size_t *len)
+{
+	static char toolong[64];
+	size_t n, i;
+
+	if (!*s) {
+		*len = 0;
+		return NULL;
+	}
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return "a key is 0x followed by hex digits, or \"\" for none";
+	s += 2;
+	n = strlen(s);
+	if (!n)
+		return "no hex digits after 0x";
+	for (i = 0; i < n; i++)
+		if (hexval(s[i]) < 0)
+			return "not a hex digit in the key";
+	if (n % 2)
+		return "odd number of hex digits";
+	if (n / 2 > max) {
+		snprintf(toolong, sizeof(toolong),
+			 "key longer than %zu bytes", max);
+		return toolong;
+	}
+	for (i = 0; i < n / 2; i++)
+		key[i] = hexval(s[2 * i]) << 4 | hexval(s[2 * i + 1]);
+	*len = n / 2;
+	return NULL;
+}
+
+static const struct {
+	const char *name;
+	uint8_t proto;
+} protos[] = {
+	{ "any", 0 },
+	{ "icmp", IPPROTO_ICMP },
+	{ "tcp", IPPROTO_TCP },
+	{ "udp", IPPROTO_UDP },
+	{ "gre", IPPROTO_GRE },
+	{ "esp", IPPROTO_ESP },
+	{ "ipv6-icmp", IPPROTO_ICMPV6 },
+	{ "icmpv6", IPPROTO_ICMPV6 },
+	{ "sctp", IPPROTO_SCTP },
+};
+
+const char *parse_proto(const char *s, uint8_t *proto)
+{
+	uint32_t v;
+	size_t i;
+
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
+		if (!strcasecmp(s, protos[i].name)) {
+			*proto = protos[i].proto;
+			return NULL;
+		}
+	}
+	if (parse_u32(s, 255, &v))
+		return "not a protocol name (tcp, udp, icmp, ipv6-icmp, sctp, gre, any) or number 0-255";
+	*proto = v;
+	return NULL;
+}
+
+const char *proto_name(uint8_t proto)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (protos[i].proto == proto)
+			return protos[i].name;
+	return NULL;
+}
+
+size_t addr_len(const struct ipaddr *a)
+{
+	return a->family == AF_INET ? 4 : a->family == AF_INET6 ? 16 : 0;
+}
+
+const char *addr_str(const struct ipaddr *a, char *buf, size_t size)
+{
+	if (!a->family || !inet_ntop(a->family, &a->v6, buf, size))
+		snprintf(buf, size, "(none)");
+	return buf;
+}
+
+void args_init(struct args *a, int argc, char **argv, const char *cmd,
+	       const char *usage)
+{
+	a->argc = argc;
+	a->argv = argv;
+	a->i = 1;	/* argv[0] is the subcommand itself */
+	a->cmd = cmd;
+	a->usage = usage;
+}
+
+int args_more(const struct args *a)
+{
+	return a->i < a->argc;
+}
+
+const char *args_peek(const struct args *a)
+{
+	return a->i < a->argc ? a->argv[a->i] : NULL;
+}
+
+const char *args_next(struct args *a)
+{
+	return a->i < a->argc ? a->argv[a->i++] : NULL;
+}
+
+const char *args_value(struct args *a, const char *kw)
+{
+	if (!args_more(a)) {
+		usage_error(a, "missing value after \"%s\"", kw);
+		return NULL;
+	}
+	return args_next(a);
+}
+
+int usage_error(const struct args *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "esptun: %s: ", a->cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nUsage: %s\n", a->usage);
+	return EXIT_USAGE;
+}
+
+int usage_help(const char *usage)
+{
+	printf("Usage: %s\n", usage);
+	return 0;
+}
+
+int is_help(const char *word)
+{
+	return word && (!strcmp(word, "help") || !strcmp(word, "--help") ||
+			!strcmp(word, "-h"));
+}
+
+int arg_u64(struct args *a, const char *what, const char *s, uint64_t max,
+	    uint64_t *out)
+{
+	const char *why = parse_u64(s, max, out);
+
+	return why ? usage_error(a, "bad %s \"%s\": %s", what, s, why) : 0;
+}
+
+int arg_u32(struct args *a, const char *what, const char *s, uint32_t max,
+	    uint32_t *out)
+{
+	const char *why = parse_u32(s, max, out);
+
+	return why ? usage_error(a, "bad %s \"%s\": %s", what, s, why) : 0;
+}
+
+int arg_port(struct args *a, const char *what, const char *s, int zero_ok,
+	     uint16_t *out)
+{
+	const char *why = parse_port(s, zero_ok, out);
+
+	return why ? usage_error(a, "bad %s \"%s\": %s", what, s, why) : 0;
+}
+
+int arg_addr(struct args *a, const char *what, const char *s,
+	     struct ipaddr *out)
+{
+	const char *why = parse_addr(s, out);
+
+	return why ? usage_error(a, "bad %s \"%s\": %s", what, s, why) : 0;
+}
+
+int arg_dev(struct args *a, const char *s, const char **name)
+{
+	if (!s)
+		return usage_error(a, "missing device name");
+	if (!*s || strlen(s) >= IF_NAMESIZE || strchr(s, '/') ||
+	    strchr(s, ' '))
+		return usage_error(a, "bad device name \"%s\"", s);
+	*name = s;
+	return 0;
+}
+
+int dev_index(const char *cmd, const char *name, uint32_t *ifindex)
+{
+	*ifindex = if_nametoindex(name);
+	if (!*ifindex) {
+		fprintf(stderr, "esptun: %s: device \"%s\" not found\n", cmd,
+			name);
+		return 1;
+	}
+	return 0;
+}
