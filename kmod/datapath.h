@@ -45,7 +45,7 @@ struct esptun_sa_dp {
 	bool iv_from_seq;
 	bool esn;
 	atomic64_t oseq;
-	spinlock_t replay_lock;
+	spinlock_t replay_lock; /* see @replay_lock above */
 	struct esptun_replay *replay;
 	u32 replay_window;
 	struct dst_cache dst_cache;
@@ -72,6 +72,18 @@ int esptun_dp_sa_init(struct esptun_sa *sa, const struct esptun_sa_cfg *cfg,
  * Context: any (called from the RCU free path).
  */
 void esptun_dp_sa_free(struct esptun_sa *sa);
+
+/**
+ * esptun_dp_seq - sequence number state for dumps
+ * @sa: the SA
+ *
+ * Return: outbound: the last sequence number sent; inbound: the highest
+ * one accepted.
+ */
+u64 esptun_dp_seq(struct esptun_sa *sa);
+
+/* Forget an outbound SA's cached route (its endpoints changed). */
+void esptun_route_reset(struct esptun_sa *sa);
 
 /* ndo_start_xmit of esptun devices. */
 netdev_tx_t esptun_xmit(struct sk_buff *skb, struct net_device *dev);

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * esptun ESP transform (RFC 4303, tunnel mode).
+ *
+ * Both directions hand the AEAD one scatterlist: first a small buffer of
+ * associated data built here (SPI, the high sequence bits with ESN, the
+ * low sequence bits, the IV), then the packet from the payload on. The
+ * ESP header in the packet is thus never moved around for ESN, and every
+ * algorithm sees the layout its template wants:
+ *  - rfc4106/rfc7539esp: AAD = all but the last 8 bytes, IV = last 8;
+ *  - authenc: the ICV covers SPI, seq, IV and ciphertext;
+ *  - authencesn: given SPI, seq-hi, seq-lo, IV, it hashes SPI, seq-lo,
+ *    IV, ciphertext, seq-hi, as RFC 4303 section 2.2.1 requires.
+ * AD, IV copy, request and scatterlist share one GFP_ATOMIC allocation
+ * that the completion frees, so asynchronous implementations work the
+ * same way as synchronous ones.
+ */
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/random.h>
+#include <asm/unaligned.h>
+#include <linux/scatterlist.h>
+#include <linux/skbuff.h>
+#include <net/esp.h>
+#include <net/netns/generic.h>
+#include <crypto/aead.h>
+
+#include "esp.h"
+#include "crypto.h"
+#include "replay.h"
+
+/* SPI, seq-hi, seq-lo and the largest IV. */
+#define ESPTUN_AD_MAX	(12 + 16)
+#define ESPTUN_IV_MAX	16
+
+/**
+ * struct esptun_tmp - where the pieces of the scratch memory are
+ * @ad: associated data
+ * @iv: IV handed to the algorithm (CBC updates it in place)
+ * @req: the request
+ * @sg: the scatterlist
+ */
+struct esptun_tmp {
+	u8 *ad;
+	u8 *iv;
+	struct aead_request *req;
+	struct scatterlist *sg;
+};
+
+static void *esptun_alloc_tmp(struct crypto_aead *aead, int nsg,
+			      struct esptun_tmp *t)
+{
+	unsigned int mask = crypto_aead_alignmask(aead);
+	unsigned int len;
+	void *tmp;
+
+	len = mask + ESPTUN_IV_MAX + ESPTUN_AD_MAX;
+	len += crypto_tfm_ctx_alignment();
+	len += sizeof(struct aead_request) + crypto_aead_reqsize(aead);
+	len += __alignof__(struct scatterlist);
+	len += sizeof(struct scatterlist) * nsg;
+
+	tmp = kmalloc(len, GFP_ATOMIC);
+	if (!tmp)
+		return NULL;
+
+	t->iv = PTR_ALIGN((u8 *)tmp, mask + 1);
+	t->ad = t->iv + ESPTUN_IV_MAX;
+	t->req = PTR_ALIGN((void *)(t->ad + ESPTUN_AD_MAX),
+			   crypto_tfm_ctx_alignment());
+	aead_request_set_tfm(t->req, aead);
+	t->sg = PTR_ALIGN((void *)((u8 *)t->req + sizeof(struct aead_request) +
+				   crypto_aead_reqsize(aead)),
+			  __alignof__(struct scatterlist));
+	return tmp;
+}
+
+/* Associated data: SPI, [seq-hi], seq-lo, IV. Returns its length. */
+static unsigned int esptun_build_ad(const struct esptun_sa_dp *dp, u8 *ad,
+				    __be32 spi, u64 seq, const u8 *iv)
+{
+	unsigned int n = 0;
+
+	memcpy(ad, &spi, 4);
+	n += 4;
+	if (dp->esn) {
+		put_unaligned_be32(upper_32_bits(seq), ad + n);
+		n += 4;
+	}
+	put_unaligned_be32(lower_32_bits(seq), ad + n);
+	n += 4;
+	memcpy(ad + n, iv, dp->ivlen);
+	return n + dp->ivlen;
+}
+
+static void esptun_output_done(struct crypto_async_request *base, int err)
+{
+	struct sk_buff *skb = base->data;
+
+	/* A backlogged request started: the real completion follows. */
+	if (err == -EINPROGRESS)
+		return;
+	kfree(ESPTUN_CB(skb)->tmp);
+	ESPTUN_CB(skb)->tmp = NULL;
+	local_bh_disable();
+	esptun_xmit_finish(skb, err);
+	local_bh_enable();
+}
+
+/**
+ * esptun_esp_output - encapsulate and encrypt one inner packet
+ * @skb: the inner packet at its network header; ESPTUN_CB holds the SA
+ *	(reference) and the sequence number
+ * @headroom: room to leave in front of the ESP header for outer headers
+ *
+ * Always ends in esptun_xmit_finish(), now or from the crypto completion.
+ * Context: softirq or with BHs disabled.
+ */
+void esptun_esp_output(struct sk_buff *skb, unsigned int headroom)
+{
+	struct esptun_skb_cb *cb = ESPTUN_CB(skb);
+	struct esptun_sa_dp *dp = &cb->sa->dp;
+	unsigned int plen, clen, padlen, hlen, adlen, i;
+	struct ip_esp_hdr *esph;
+	struct sk_buff *trailer;
+	struct esptun_tmp t;
+	int nfrags, err;
+	u8 nexthdr, *tail;
+	void *tmp;
+
+	nexthdr = skb->protocol == htons(ETH_P_IP) ? IPPROTO_IPIP : IPPROTO_IPV6;
+	plen = skb->len;
+	clen = ALIGN(plen + 2, dp->blocksize);
+	padlen = clen - plen - 2;
+	hlen = sizeof(*esph) + dp->ivlen;
+
+	err = skb_cow_head(skb, headroom + hlen);
+	if (unlikely(err))
+		goto out;
+	nfrags = skb_cow_data(skb, clen - plen + dp->icvlen, &trailer);
+	if (unlikely(nfrags < 0)) {
+		err = nfrags;
+		goto out;
+	}
+
+	/* RFC 4303 2.4: padding bytes 1, 2, 3, ..., then its length. */
+	tail = pskb_put(skb, trailer, clen - plen + dp->icvlen);
+	for (i = 0; i < padlen; i++)
+		tail[i] = i + 1;
+	tail[padlen] = padlen;
+	tail[padlen + 1] = nexthdr;
+
+	tmp = esptun_alloc_tmp(dp->aead, nfrags + 1, &t);
+	if (unlikely(!tmp)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	cb->tmp = tmp;
+
+	esph = skb_push(skb, hlen);
+	esph->spi = cb->sa->spi;
+	esph->seq_no = htonl(lower_32_bits(cb->seq));
+	/*
+	 * Counter modes need an IV that never repeats under a key: the
+	 * sequence number is exactly that (RFC 4106 section 3.1, RFC 7634
+	 * section 2). CBC needs an unpredictable one.
+	 */
+	if (dp->iv_from_seq)
+		put_unaligned_be64(cb->seq, esph->enc_data);
+	else
+		get_random_bytes(esph->enc_data, dp->ivlen);
+	memcpy(t.iv, esph->enc_data, dp->ivlen);
+	adlen = esptun_build_ad(dp, t.ad, esph->spi, cb->seq, esph->enc_data);
+
+	sg_init_table(t.sg, nfrags + 1);
+	sg_set_buf(t.sg, t.ad, adlen);
+	err = skb_to_sgvec(skb, t.sg + 1, hlen, clen + dp->icvlen);
+	if (unlikely(err < 0))
+		goto out_free;
+
+	aead_request_set_callback(t.req, CRYPTO_TFM_REQ_MAY_BACKLOG,
+				  esptun_output_done, skb);
+	aead_request_set_crypt(t.req, t.sg, t.sg, clen, t.iv);
+	aead_request_set_ad(t.req, adlen);
+
+	err = crypto_aead_encrypt(t.req);
+	if (err == -EINPROGRESS || err == -EBUSY)
+		return;
+
+out_free:
+	kfree(tmp);
+	cb->tmp = NULL;
+out:
+	esptun_xmit_finish(skb, err);
+}
+
+/*
+ * After a good ICV: move the window, then strip trailer and header.
+ * Returns the next-header value or a negative errno; counts the cause.
+ */
+static int esptun_input_done2(struct sk_buff *skb)
+{
+	struct esptun_skb_cb *cb = ESPTUN_CB(skb);
+	struct esptun_sa *sa = cb->sa;
+	struct esptun_sa_dp *dp = &sa->dp;
+	unsigned int hlen = sizeof(struct ip_esp_hdr) + dp->ivlen;
+	unsigned int elen, padlen, i;
+	u8 buf[257];
+	bool fresh;
+
+	spin_lock_bh(&dp->replay_lock);
+	fresh = esptun_replay_advance(dp->replay, cb->seq);
+	spin_unlock_bh(&dp->replay_lock);
+	if (!fresh) {
+		esptun_sa_stat_inc(sa, ESPTUN_STAT_REPLAY);
+		return -EEXIST;
+	}
+
+	elen = skb->len - hlen - dp->icvlen;
+	if (skb_copy_bits(skb, hlen + elen - 2, buf + 255, 2))
+		goto bad;
+	padlen = buf[255];
+	if (padlen + 2 > elen)
+		goto bad;
+	/* RFC 4303 2.4: we sent 1, 2, 3, ...; so does every sane peer. */
+	if (padlen) {
+		if (skb_copy_bits(skb, hlen + elen - 2 - padlen,
+				  buf + 255 - padlen, padlen))
+			goto bad;
+		for (i = 0; i < padlen; i++)
+			if (buf[255 - padlen + i] != i + 1)
+				goto bad;
+	}
+	if (pskb_trim(skb, skb->len - dp->icvlen - padlen - 2))
+		goto bad;
+	__skb_pull(skb, hlen);
+	return buf[256];
+
+bad:
+	net_dbg_ratelimited("esptun: SPI 0x%08x: bad padding\n",
+			    ntohl(sa->spi));
+	esptun_sa_stat_inc(sa, ESPTUN_STAT_FORMAT);
+	return -EINVAL;
+}
+
+static void esptun_input_done(struct crypto_async_request *base, int err)
+{
+	struct sk_buff *skb = base->data;
+	struct esptun_skb_cb *cb = ESPTUN_CB(skb);
+
+	if (err == -EINPROGRESS)
+		return;
+	kfree(cb->tmp);
+	cb->tmp = NULL;
+	local_bh_disable();
+	if (err == -EBADMSG)
+		esptun_sa_stat_inc(cb->sa, ESPTUN_STAT_ICV_FAIL);
+	if (!err)
+		err = esptun_input_done2(skb);
+	esptun_recv_finish(skb, err);
+	local_bh_enable();
+}
+
+/**
+ * esptun_esp_input - check and decrypt one ESP packet of a known SA
+ * @skb: the packet at its ESP header; ESPTUN_CB holds the SA (reference)
+ *
+ * Length and replay are checked before the costly decryption; the window
+ * moves only after the ICV is good. Ends in esptun_recv_finish() with the
+ * next-header value (>= 0) or an error whose cause is already counted.
+ * Context: softirq or with BHs disabled.
+ */
+void esptun_esp_input(struct sk_buff *skb)
+{
+	struct esptun_skb_cb *cb = ESPTUN_CB(skb);
+	struct esptun_sa *sa = cb->sa;
+	struct esptun_sa_dp *dp = &sa->dp;
+	unsigned int hlen = sizeof(struct ip_esp_hdr) + dp->ivlen;
+	struct ip_esp_hdr *esph;
+	struct sk_buff *trailer;
+	unsigned int elen, adlen;
+	struct esptun_tmp t;
+	int nfrags, err;
+	bool ok;
+	void *tmp;
+
+	if (!pskb_may_pull(skb, hlen) || skb->len < hlen + dp->icvlen + 2)
+		goto format;
+	elen = skb->len - hlen - dp->icvlen;
+	if (!IS_ALIGNED(elen, dp->blocksize))
+		goto format;
+
+	esph = (struct ip_esp_hdr *)skb->data;
+	spin_lock_bh(&dp->replay_lock);
+	cb->seq = esptun_replay_infer(dp->replay, ntohl(esph->seq_no),
+				      dp->esn);
+	ok = esptun_replay_check(dp->replay, cb->seq);
+	spin_unlock_bh(&dp->replay_lock);
+	if (!ok) {
+		esptun_sa_stat_inc(sa, ESPTUN_STAT_REPLAY);
+		err = -EEXIST;
+		goto out;
+	}
+
+	/* The payload changes under any checksum the driver computed. */
+	skb->ip_summed = CHECKSUM_NONE;
+	nfrags = skb_cow_data(skb, 0, &trailer);
+	if (unlikely(nfrags < 0)) {
+		err = nfrags;
+		goto out;
+	}
+	tmp = esptun_alloc_tmp(dp->aead, nfrags + 1, &t);
+	if (unlikely(!tmp)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	cb->tmp = tmp;
+
+	esph = (struct ip_esp_hdr *)skb->data;
+	memcpy(t.iv, esph->enc_data, dp->ivlen);
+	adlen = esptun_build_ad(dp, t.ad, esph->spi, cb->seq, esph->enc_data);
+	sg_init_table(t.sg, nfrags + 1);
+	sg_set_buf(t.sg, t.ad, adlen);
+	err = skb_to_sgvec(skb, t.sg + 1, hlen, elen + dp->icvlen);
+	if (unlikely(err < 0))
+		goto out_free;
+
+	aead_request_set_callback(t.req, CRYPTO_TFM_REQ_MAY_BACKLOG,
+				  esptun_input_done, skb);
+	aead_request_set_crypt(t.req, t.sg, t.sg, elen + dp->icvlen, t.iv);
+	aead_request_set_ad(t.req, adlen);
+
+	err = crypto_aead_decrypt(t.req);
+	if (err == -EINPROGRESS || err == -EBUSY)
+		return;
+	kfree(tmp);
+	cb->tmp = NULL;
+	if (err == -EBADMSG)
+		esptun_sa_stat_inc(sa, ESPTUN_STAT_ICV_FAIL);
+	if (!err)
+		err = esptun_input_done2(skb);
+	esptun_recv_finish(skb, err);
+	return;
+
+format:
+	esptun_sa_stat_inc(sa, ESPTUN_STAT_FORMAT);
+	err = -EINVAL;
+	goto out;
+out_free:
+	kfree(tmp);
+	cb->tmp = NULL;
+out:
+	esptun_recv_finish(skb, err);
+}
+
+/**
+ * esptun_dp_sa_init - set up the data-path state of a new SA
+ * @sa: the SA (dir, spi, ep, sel already set; not yet visible)
+ * @cfg: the validated request, with keys
+ * @extack: where to say what is wrong
+ *
+ * Context: process, may sleep.
+ * Return: 0 or a negative errno with @extack set; nothing stays allocated
+ * on error.
+ */
+int esptun_dp_sa_init(struct esptun_sa *sa, const struct esptun_sa_cfg *cfg,
+		      struct netlink_ext_ack *extack)
+{
+	struct esptun_sa_dp *dp = &sa->dp;
+	int err;
+
+	esptun_cb_check();
+	if (cfg->replay_window > ESPTUN_REPLAY_WINDOW_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "replay window too large");
+		return -EINVAL;
+	}
+	if (!cfg->esn && (cfg->seq > U32_MAX || cfg->oseq > U32_MAX)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "sequence number above 2^32-1 needs ESN");
+		return -EINVAL;
+	}
+
+	err = esptun_crypto_init(dp, cfg, extack);
+	if (err)
+		return err;
+
+	spin_lock_init(&dp->replay_lock);
+	atomic64_set(&dp->oseq, cfg->oseq);
+	dp->replay_window = cfg->replay_window;
+	if (cfg->dir == ESPTUN_DIR_IN) {
+		dp->replay = esptun_replay_alloc(cfg->replay_window, cfg->seq,
+						 GFP_KERNEL);
+		if (!dp->replay) {
+			err = -ENOMEM;
+			goto err_crypto;
+		}
+	} else {
+		err = dst_cache_init(&dp->dst_cache, GFP_KERNEL);
+		if (err)
+			goto err_crypto;
+	}
+	return 0;
+
+err_crypto:
+	esptun_crypto_free(dp);
+	return err;
+}
+
+/**
+ * esptun_dp_sa_free - release the data-path state; wipes keys
+ * @sa: the SA, no longer reachable by any packet
+ *
+ * Context: any.
+ */
+void esptun_dp_sa_free(struct esptun_sa *sa)
+{
+	struct esptun_sa_dp *dp = &sa->dp;
+
+	esptun_crypto_free(dp);
+	kfree(dp->replay);
+	dp->replay = NULL;
+	dst_cache_destroy(&dp->dst_cache);
+}
+
+/**
+ * esptun_dp_seq - sequence number state for dumps
+ * @sa: the SA
+ *
+ * Context: any.
+ * Return: outbound: the last sequence number sent; inbound: the highest
+ * one accepted.
+ */
+u64 esptun_dp_seq(struct esptun_sa *sa)
+{
+	struct esptun_sa_dp *dp = &sa->dp;
+	u64 seq;
+
+	if (!dp->replay)
+		return atomic64_read(&dp->oseq);
+	spin_lock_bh(&dp->replay_lock);
+	seq = dp->replay->top;
+	spin_unlock_bh(&dp->replay_lock);
+	return seq;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * esptun ESP packet transform (RFC 4303): header, trailer, padding and
+ * the AEAD request, both directions, synchronous or asynchronous.
+ */
+#ifndef _ESPTUN_ESP_H
+#define _ESPTUN_ESP_H
+
+#include <linux/skbuff.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+
+#include "sa.h"
+
+/**
+ * struct esptun_skb_cb - per-packet state while the packet is ours
+ * @sa: the SA, one reference held
+ * @tmp: crypto scratch memory of the packet (AD, IV, request, sg)
+ * @seq: full sequence number
+ * @tos: output: outer TOS/traffic class; input: outer ECN field
+ * @ttl: output: outer TTL/hop limit
+ * @df: output: outer DF bit (IPv4)
+ * @family: outer address family
+ * @inner_len: inner bytes, for accounting (output)
+ * @saddr: output: outer source address chosen by the route lookup
+ *
+ * Lives in skb->cb between the handover to the data path and the end of
+ * the crypto operation; the IP layer's own cb is rewritten before the
+ * packet goes back to the stack.
+ */
+struct esptun_skb_cb {
+	struct esptun_sa *sa;
+	void *tmp;
+	u64 seq;
+	u8 tos;
+	u8 ttl;
+	__be16 df;
+	u16 family;
+	union esptun_inaddr saddr;
+};
+
+#define ESPTUN_CB(skb) ((struct esptun_skb_cb *)(skb)->cb)
+
+static inline void esptun_cb_check(void)
+{
+	BUILD_BUG_ON(sizeof(struct esptun_skb_cb) >
+		     sizeof_field(struct sk_buff, cb));
+}
+
+/* ESP header plus IV, trailer and ICV of @sa for @len inner bytes. */
+static inline unsigned int esptun_esp_len(const struct esptun_sa_dp *dp,
+					  unsigned int len)
+{
+	return 8 + dp->ivlen + ALIGN(len + 2, dp->blocksize) + dp->icvlen;
+}
+
+void esptun_esp_output(struct sk_buff *skb, unsigned int headroom);
+void esptun_esp_input(struct sk_buff *skb);
+
+/* Continuations, called with the result of the crypto operation. */
+void esptun_xmit_finish(struct sk_buff *skb, int err);
+void esptun_recv_finish(struct sk_buff *skb, int err);
+
+#endif /* _ESPTUN_ESP_H */

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * esptun outer routes.
+ *
+ * The outer packet is routed in the namespace of the device with plain
+ * route lookups, never through the xfrm policy lookup: what leaves here is
+ * already ESP and must not be transformed again. Every outbound SA keeps a
+ * per-CPU dst_cache; a PMTU change or route change marks the cached entry
+ * obsolete and the next packet looks up again.
+ */
+#include <linux/kernel.h>
+#include <net/route.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
+#include <net/dst_cache.h>
+#include <net/netns/generic.h>
+
+#include "route.h"
+
+static struct dst_entry *esptun_route4(struct esptun_sa *sa,
+				       const struct esptun_endpoint *ep,
+				       union esptun_inaddr *saddr)
+{
+	struct esptun_dev *ed = sa->ed;
+	struct flowi4 fl4 = {};
+	struct rtable *rt;
+
+	rt = dst_cache_get_ip4(&sa->dp.dst_cache, &saddr->v4);
+	if (rt)
+		return &rt->dst;
+
+	fl4.daddr = ep->remote.v4;
+	fl4.saddr = ep->local.v4;
+	fl4.flowi4_proto = ep->encap == ESPTUN_ENCAP_UDP ? IPPROTO_UDP :
+							     IPPROTO_ESP;
+	rt = ip_route_output_key(ed->net, &fl4);
+	if (IS_ERR(rt))
+		return ERR_CAST(rt);
+	if (rt->dst.dev == ed->dev) {
+		/* The outer destination is routed into the tunnel itself. */
+		ip_rt_put(rt);
+		return ERR_PTR(-ELOOP);
+	}
+	dst_cache_set_ip4(&sa->dp.dst_cache, &rt->dst, fl4.saddr);
+	saddr->v4 = fl4.saddr;
+	return &rt->dst;
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+static struct dst_entry *esptun_route6(struct esptun_sa *sa,
+				       const struct esptun_endpoint *ep,
+				       union esptun_inaddr *saddr)
+{
+	struct esptun_dev *ed = sa->ed;
+	struct flowi6 fl6 = {};
+	struct dst_entry *dst;
+	int err;
+
+	dst = dst_cache_get_ip6(&sa->dp.dst_cache, &saddr->v6);
+	if (dst)
+		return dst;
+
+	fl6.daddr = ep->remote.v6;
+	fl6.saddr = ep->local.v6;
+	fl6.flowi6_proto = ep->encap == ESPTUN_ENCAP_UDP ? IPPROTO_UDP :
+							     IPPROTO_ESP;
+	/* Picks a source address when none is configured. */
+	err = ip6_dst_lookup(ed->net, NULL, &dst, &fl6);
+	if (err)
+		return ERR_PTR(err);
+	if (dst->dev == ed->dev) {
+		dst_release(dst);
+		return ERR_PTR(-ELOOP);
+	}
+	dst_cache_set_ip6(&sa->dp.dst_cache, dst, &fl6.saddr);
+	saddr->v6 = fl6.saddr;
+	return dst;
+}
+#endif
+
+/**
+ * esptun_route_out - route to the outer destination of an outbound SA
+ * @sa: the SA
+ * @ep: its endpoints, as read for this packet
+ * @saddr: filled with the outer source address to use
+ *
+ * Context: softirq (xmit).
+ * Return: a referenced dst or an ERR_PTR.
+ */
+struct dst_entry *esptun_route_out(struct esptun_sa *sa,
+				   const struct esptun_endpoint *ep,
+				   union esptun_inaddr *saddr)
+{
+	switch (ep->family) {
+	case AF_INET:
+		return esptun_route4(sa, ep, saddr);
+#if IS_ENABLED(CONFIG_IPV6)
+	case AF_INET6:
+		return esptun_route6(sa, ep, saddr);
+#endif
+	}
+	return ERR_PTR(-EAFNOSUPPORT);
+}
+
+/**
+ * esptun_route_reset - forget the cached route (endpoints changed)
+ * @sa: an outbound SA
+ *
+ * Context: any; safe against concurrent users of the cache.
+ */
+void esptun_route_reset(struct esptun_sa *sa)
+{
+	if (sa->dir == ESPTUN_DIR_OUT)
+		dst_cache_reset(&sa->dp.dst_cache);
+}
