@@ -122,7 +122,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ktap_plan 87
+ktap_plan 88
 
 # ---- usage errors: no module loaded yet ----
 expect_usage "usage-no-command" "esptun: no command given"
@@ -255,7 +255,8 @@ set-family-mismatch"
 SA_TESTS="sa-add-in sa-add-out sa-add-v6 sa-show-in-text sa-show-out-text
 sa-show-json sa-count sa-duplicate sa-update sa-update-show sa-del sa-del-again
 alloc-spi alloc-spi-reserved alloc-spi-json alloc-spi-consumed
-monitor-hard-expire-json monitor-soft-expire-text monitor-sigterm
+monitor-hard-expire-json monitor-soft-expire-text monitor-acquire-json
+monitor-sigterm
 sa-flush-dev sa-flush-dev-show sa-flush-all sa-show-after-flush"
 
 # Last: no key byte in anything the CLI printed, whatever ran before.
@@ -491,6 +492,24 @@ if grep -q '^soft-expire dev esp0 dir in spi 0x00004004 reason add-seconds local
 else
 	ktap_fail "monitor-soft-expire-text" "$(head -n2 "$T/mon.txt" | tr '\n' ' ')"
 fi
+# A packet routed into a device without an outbound SA raises an acquire.
+ip -n "$NS" addr add 10.9.0.1/24 dev esp0
+ip -n "$NS" link set esp0 up
+ip netns exec "$NS" ping -c1 -W1 10.9.0.2 >/dev/null 2>&1
+for _ in $(seq 50); do
+	grep -q '"acquire"' "$T/mon.json" 2>/dev/null && break
+	sleep 0.1
+done
+cp "$T/mon.json" "$T/out"
+json_check "monitor-acquire-json" "
+ev = [json.loads(l) for l in open(sys.argv[1])]
+acq = [e for e in ev if e['event'] == 'acquire']
+assert len(acq) >= 1, ev
+a = acq[0]
+assert a['ifname'] == 'esp0', a
+sel = a['selector']
+assert sel['src'].startswith('10.9.0.1/') and sel['dst'].startswith('10.9.0.2/'), a
+assert sel['proto'] == 1, a"
 kill -TERM "$MON_PID" "$MON2_PID"
 wait "$MON_PID"
 m1=$?

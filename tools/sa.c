@@ -26,7 +26,7 @@
 #define USAGE_UPDATE \
 	"esptun sa update DEV dir in|out spi SPI [encap espinudp SPORT DPORT | encap none]\n" \
 	"                     [remote ADDR] [lifetime soft|hard bytes|packets|add-seconds|use-seconds N]..."
-#define USAGE_DEL	"esptun sa del DEV dir in|out spi SPI"
+#define USAGE_DEL	"esptun sa del DEV dir in|out spi SPI [local ADDR]"
 #define USAGE_FLUSH	"esptun sa flush [DEV]"
 #define USAGE_ALLOC \
 	"esptun [-j] sa alloc-spi DEV [range MIN MAX] [reserve SECONDS] [local ADDR]"
@@ -422,7 +422,7 @@ static int sa_del(int argc, char **argv)
 	if (is_help(args_peek(&a)))
 		return usage_help(USAGE_DEL);
 	memset(&sa, 0, sizeof(sa));
-	ret = parse_words(&a, K_DIR | K_SPI, &sa, &name);
+	ret = parse_words(&a, K_DIR | K_SPI | K_LOCAL, &sa, &name);
 	if (ret)
 		return ret;
 	if (dev_index("sa del", name, &sa.ifindex) || ipc_open("sa del") < 0)
