@@ -11,6 +11,7 @@
 #include <linux/list.h>
 #include <linux/atomic.h>
 #include <net/gro_cells.h>
+#include <net/netns/generic.h>
 #include <uapi/linux/in6.h>
 
 #include "../uapi/esptun.h"
@@ -47,12 +48,16 @@ struct esptun_endpoint {
  * struct esptun_dev - private data of an esptun net_device
  * @dev: the net_device
  * @net: namespace the device lives in (== dev_net(dev) while NETNS_LOCAL)
- * @node: entry in esptun_net.devs, under RTNL
+ * @node: entry in esptun_net.devs; RTNL for writers, RCU for dumps
  * @ep: endpoints: the defaults for new SAs; under @lock
- * @lock: protects @ep, @sa_in and @sa_out against writers
- * @sa_out: outbound SAs, newest first; RCU for readers (xmit)
- * @sa_in: inbound SAs of this device; writers only (lookup is per netns)
- * @sa_count: number of SAs on both lists
+ * @lock: protects @ep
+ * @sa_out: outbound SAs, newest first; esptun_net.sa_lock for writers,
+ *	RCU for readers (xmit, dumps)
+ * @sa_in: inbound SAs and SPI reservations of this device, newest first;
+ *	same locking (the packet path looks inbound SAs up per namespace)
+ * @sa_count: entries on both lists, under esptun_net.sa_lock
+ * @dead: set under esptun_net.sa_lock when the device is being
+ *	unregistered: no SA may be linked to it any more
  * @gro_cells: receive path after decryption
  * @acquire_next: jiffies before which no further acquire event is sent
  * @stats: device-level drop causes, indexed by enum esptun_stat
@@ -62,10 +67,11 @@ struct esptun_dev {
 	struct net *net;
 	struct list_head node;
 	struct esptun_endpoint ep;
-	spinlock_t lock;
+	spinlock_t lock;	/* protects ep */
 	struct list_head sa_out;
 	struct list_head sa_in;
 	unsigned int sa_count;
+	bool dead;
 	struct gro_cells gro_cells;
 	unsigned long acquire_next;
 	atomic64_t stats[__ESPTUN_STAT_MAX];
@@ -73,17 +79,20 @@ struct esptun_dev {
 
 /**
  * struct esptun_net - per-namespace state
- * @devs: esptun devices of this namespace, under RTNL
- * @sa_lock: serialises writers of @sa_hash and SPI reservations
+ * @devs: esptun devices of this namespace; RTNL for writers, RCU readers
+ * @sa_lock: serialises every change of SA membership in this namespace:
+ *	@sa_hash and the per-device SA lists
  * @sa_hash: inbound SAs and SPI reservations by (SPI, family, local addr);
  *	RCU readers
+ * @gen: bumped on every SA table change, so dumps can flag interruption
  * @unknown_spi: packets for SPIs nobody knows
  * @unknown_spi_next: jiffies before which no further unknown-spi event goes
  */
 struct esptun_net {
 	struct list_head devs;
-	spinlock_t sa_lock;
+	spinlock_t sa_lock;	/* SA membership, see above */
 	struct rhashtable sa_hash;
+	unsigned int gen;
 	atomic64_t unknown_spi;
 	unsigned long unknown_spi_next;
 };
@@ -102,6 +111,8 @@ static inline void esptun_dev_stat_inc(struct esptun_dev *ed,
 }
 
 bool esptun_is_esptun_dev(const struct net_device *dev);
+int esptun_pernet_init(void);
+void esptun_pernet_exit(void);
 int esptun_device_init(void);
 void esptun_device_exit(void);
 

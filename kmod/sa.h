@@ -12,6 +12,7 @@
 #include <linux/rhashtable-types.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/skbuff.h>
+#include <linux/workqueue.h>
 
 #include "device.h"
 #include "datapath.h"
@@ -111,51 +112,102 @@ struct esptun_sa_pcpu {
 };
 
 /**
- * struct esptun_sa - one security association
+ * struct esptun_sa_key - inbound lookup key
+ * @spi: SPI, network order
+ * @family: AF_INET or AF_INET6
+ * @pad: zero, so the key compares as bytes
+ * @addr: local (destination) address, zero-padded for IPv4
+ */
+struct esptun_sa_key {
+	__be32 spi;
+	u16 family;
+	u16 pad;
+	union esptun_inaddr addr;
+};
+
+/* Bits of esptun_sa.flags. */
+enum {
+	ESPTUN_SA_F_DEAD,	/* unlinked from every table */
+	ESPTUN_SA_F_DP,		/* esptun_dp_sa_init() succeeded */
+	ESPTUN_SA_F_USED,	/* first use recorded */
+	ESPTUN_SA_F_SOFT,	/* soft expiry reported */
+	ESPTUN_SA_F_HARD,	/* hard expiry reported; the SA carries nothing */
+};
+
+/**
+ * struct esptun_sa - one security association (or an SPI reservation)
  * @hnode: entry in esptun_net.sa_hash (inbound SAs and reservations)
+ * @key: inbound lookup key
  * @dev_node: entry in esptun_dev.sa_in or .sa_out
- * @rcu: deferred free
+ * @kill_node: private list of a writer that unlinks several SAs at once
  * @ref: references: the tables hold one, packets in flight one each
- * @ed: owning device; valid while the SA is linked (SAs are removed
- *	before the device goes away)
+ * @ed: owning device; valid for the SA's whole life (@dev_tracker holds it)
+ * @dev_tracker: reference on ed->dev
  * @dir: ESPTUN_DIR_IN or ESPTUN_DIR_OUT
  * @spi: SPI, network order
- * @state: enum esptun_sa_state
- * @ep: outer addresses and encapsulation of this SA; under ed->lock for
- *	writers, read locklessly on the packet path (READ_ONCE per field)
+ * @state: enum esptun_sa_state; READ_ONCE on the packet path
+ * @flags: ESPTUN_SA_F_* bits
+ * @expire_reason: enum esptun_expire_reason of a pending hard expiry
+ * @ep: outer addresses and encapsulation of this SA; changed by SA_UPDATE
+ *	under esptun_net.sa_lock, read locklessly on the packet path
+ *	(READ_ONCE per field)
  * @sel: traffic selector
- * @lt: lifetime limits (replaced as a whole by SA_UPDATE under ed->lock)
+ * @lt: lifetime limits (replaced as a whole by SA_UPDATE under sa_lock)
+ * @lt_bytes: inner bytes counted against byte limits
+ * @lt_packets: packets counted against packet limits
+ * @enc_alg: ESPTUN_SA_A_ENC_ALG as configured (for dumps)
+ * @auth_alg: ESPTUN_SA_A_AUTH_ALG as configured, empty for AEADs
+ * @icv_bits: ICV/truncation length in bits
+ * @replay_window: inbound replay window in packets
+ * @esn: extended sequence numbers
  * @dp: data-path state: crypto, sequence numbers, replay, route cache
  * @pcpu: traffic counters
  * @errors: drop counters indexed by enum esptun_stat
  * @add_time: ktime_get_real_seconds() at add
  * @first_use: same clock, 0 until the first packet
  * @last_use: same clock, 0 until the first packet
- * @soft_fired: a soft-expire event was sent
+ * @add_boot: ktime_get_boottime_seconds() at add, for add-time limits
+ * @first_use_boot: same clock at first use, for use-time limits
+ * @reserve_until: jiffies; end of an SPI reservation
+ * @lt_work: time limits and reservation timeout
  * @expire_work: hard expiry from atomic context runs here
- * @reserve_until: jiffies; for ESPTUN_SA_STATE_RESERVED
+ * @free_work: final free, in process context after an RCU grace period
  */
 struct esptun_sa {
 	struct rhash_head hnode;
+	struct esptun_sa_key key;
 	struct list_head dev_node;
-	struct rcu_head rcu;
+	struct list_head kill_node;
 	struct kref ref;
 	struct esptun_dev *ed;
+	netdevice_tracker dev_tracker;
 	u8 dir;
 	__be32 spi;
 	u8 state;
+	unsigned long flags;
+	u8 expire_reason;
 	struct esptun_endpoint ep;
 	struct esptun_sel sel;
 	struct esptun_lifetime lt;
+	atomic64_t lt_bytes;
+	atomic64_t lt_packets;
+	char enc_alg[ESPTUN_ALG_NAME_MAX];
+	char auth_alg[ESPTUN_ALG_NAME_MAX];
+	u32 icv_bits;
+	u32 replay_window;
+	bool esn;
 	struct esptun_sa_dp dp;
 	struct esptun_sa_pcpu __percpu *pcpu;
 	atomic64_t errors[__ESPTUN_STAT_MAX];
 	u64 add_time;
 	u64 first_use;
 	u64 last_use;
-	bool soft_fired;
-	struct work_struct expire_work;
+	u64 add_boot;
+	u64 first_use_boot;
 	unsigned long reserve_until;
+	struct delayed_work lt_work;
+	struct work_struct expire_work;
+	struct rcu_work free_work;
 };
 
 /**
@@ -181,9 +233,22 @@ static inline void esptun_sa_stat_inc(struct esptun_sa *sa,
 void esptun_sa_account(struct esptun_sa *sa, unsigned int bytes);
 /* Stop the SA from the packet path (e.g. sequence numbers exhausted). */
 void esptun_sa_hard_expire(struct esptun_sa *sa, u8 reason);
-/* Does the inner packet match the selector? @inbound swaps nothing: the
- * selector is always (src, dst) of the packet as seen on the wire inside.
+/* Does the inner packet match the selector? The selector is always
+ * (src, dst) of the inner packet as it travels, in both directions.
  */
 bool esptun_sel_match(const struct esptun_sel *sel, const struct sk_buff *skb);
+
+/* Control plane (sa.c), process context unless said otherwise. */
+struct esptun_sa *esptun_sa_alloc(struct esptun_dev *ed, u8 dir, __be32 spi,
+				  const struct esptun_endpoint *ep);
+void esptun_sa_config(struct esptun_sa *sa, const struct esptun_sa_cfg *cfg);
+void esptun_sa_start(struct esptun_sa *sa);
+void esptun_sa_set_lifetime(struct esptun_sa *sa,
+			    const struct esptun_lifetime *lt);
+u8 esptun_sa_state(const struct esptun_sa *sa);
+void esptun_sa_traffic(const struct esptun_sa *sa, u64 *packets, u64 *bytes);
+int esptun_sa_init(void);
+void esptun_sa_drain(void);
+void esptun_sa_exit(void);
 
 #endif /* _ESPTUN_SA_H */

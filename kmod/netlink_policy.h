@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * esptun generic netlink: the family, its operations and policies
+ * (netlink_policy.c) and the handlers they point to (netlink.c).
+ */
+#ifndef _ESPTUN_NETLINK_POLICY_H
+#define _ESPTUN_NETLINK_POLICY_H
+
+#include <net/genetlink.h>
+
+/* genl_ops.internal_flags */
+#define ESPTUN_NLF_NEED_DEV	BIT(0)	/* doit needs IFINDEX or IFNAME */
+#define ESPTUN_NLF_OPT_DEV	BIT(1)	/* doit takes an optional device */
+
+extern struct genl_family esptun_genl_family;
+
+int esptun_nl_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+		       struct genl_info *info);
+void esptun_nl_post_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			 struct genl_info *info);
+
+int esptun_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info);
+int esptun_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int esptun_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info);
+int esptun_nl_sa_new_doit(struct sk_buff *skb, struct genl_info *info);
+int esptun_nl_sa_update_doit(struct sk_buff *skb, struct genl_info *info);
+int esptun_nl_sa_del_doit(struct sk_buff *skb, struct genl_info *info);
+int esptun_nl_sa_get_doit(struct sk_buff *skb, struct genl_info *info);
+int esptun_nl_sa_get_start(struct netlink_callback *cb);
+int esptun_nl_sa_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int esptun_nl_sa_flush_doit(struct sk_buff *skb, struct genl_info *info);
+int esptun_nl_spi_alloc_doit(struct sk_buff *skb, struct genl_info *info);
+
+#endif /* _ESPTUN_NETLINK_POLICY_H */
