@@ -1007,15 +1007,13 @@ enum {
 	ESPTUN_DUMP_DEV,	/* devices of the namespace done */
 	ESPTUN_DUMP_SA,		/* SAs of the current device done */
 	ESPTUN_DUMP_FILTER,	/* ifindex to dump, 0 for all */
+	ESPTUN_DUMP_STARTED,	/* the filter is resolved */
 };
 
-/**
- * esptun_nl_sa_get_start - resolve the optional device filter of a dump
- * @cb: dump state
- *
- * Return: 0 or a negative errno.
+/* Resolve the optional device filter of an SA dump, on its first part:
+ * only the dump callback has an extack to say what is wrong.
  */
-int esptun_nl_sa_get_start(struct netlink_callback *cb)
+static int esptun_dump_filter(struct netlink_callback *cb)
 {
 	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
 	struct net *net = sock_net(cb->skb->sk);
@@ -1084,9 +1082,18 @@ static int esptun_dump_dev_sas(struct sk_buff *skb, struct netlink_callback *cb,
 int esptun_nl_sa_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct esptun_net *en = esptun_pernet(sock_net(skb->sk));
-	long filter = cb->args[ESPTUN_DUMP_FILTER];
 	long didx = 0, pos = cb->args[ESPTUN_DUMP_SA];
 	struct esptun_dev *ed;
+	long filter;
+	int err;
+
+	if (!cb->args[ESPTUN_DUMP_STARTED]) {
+		err = esptun_dump_filter(cb);
+		if (err)
+			return err;
+		cb->args[ESPTUN_DUMP_STARTED] = 1;
+	}
+	filter = cb->args[ESPTUN_DUMP_FILTER];
 
 	rcu_read_lock();
 	cb->seq = READ_ONCE(en->gen);

@@ -199,7 +199,6 @@ static const struct genl_ops esptun_genl_ops[] = {
 	{
 		.cmd		= ESPTUN_CMD_SA_GET,
 		.doit		= esptun_nl_sa_get_doit,
-		.start		= esptun_nl_sa_get_start,
 		.dumpit		= esptun_nl_sa_get_dumpit,
 		.policy		= esptun_sa_id_top_policy,
 		.maxattr	= ESPTUN_A_MAX,

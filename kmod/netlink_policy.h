@@ -26,7 +26,6 @@ int esptun_nl_sa_new_doit(struct sk_buff *skb, struct genl_info *info);
 int esptun_nl_sa_update_doit(struct sk_buff *skb, struct genl_info *info);
 int esptun_nl_sa_del_doit(struct sk_buff *skb, struct genl_info *info);
 int esptun_nl_sa_get_doit(struct sk_buff *skb, struct genl_info *info);
-int esptun_nl_sa_get_start(struct netlink_callback *cb);
 int esptun_nl_sa_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int esptun_nl_sa_flush_doit(struct sk_buff *skb, struct genl_info *info);
 int esptun_nl_spi_alloc_doit(struct sk_buff *skb, struct genl_info *info);

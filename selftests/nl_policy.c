@@ -1,0 +1,1193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The esptun generic netlink family against requests the CLI would never
+ * send: every malformed or refused request must fail with the exact
+ * errno and extack text and leave the namespace's devices and SAs exactly
+ * as they were (a dump of both, byte for byte, before == after). Also:
+ * dumps that need many parts (3000 SPI reservations on two devices), SPI
+ * reservations consumed, released and timed out, expiry events, keys never
+ * read back, and no access without CAP_NET_ADMIN.
+ *
+ * Each test runs in its own network namespace with two esptun devices,
+ * kept down so no packet changes a counter behind the test's back.
+ * Messages are built with libnl and received raw, so the extended ack is
+ * read as the kernel sent it.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/genetlink.h>
+#include <netlink/netlink.h>
+#include <netlink/genl/genl.h>
+#include <netlink/genl/ctrl.h>
+
+#include "esptun.h"
+#include "kselftest_harness.h"
+
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+#ifndef NETLINK_CAP_ACK
+#define NETLINK_CAP_ACK 10
+#endif
+
+#define RXBUF		(64 * 1024)
+#define LOCAL4		"192.0.2.1"
+#define REMOTE4		"192.0.2.2"
+
+/* GCM-128 key + salt; bytes easy to spot should a reply ever carry them. */
+static const unsigned char gcm_key[20] = {
+	0xc0, 0xff, 0xee, 0x11, 0xc0, 0xff, 0xee, 0x22, 0xc0, 0xff,
+	0xee, 0x33, 0xc0, 0xff, 0xee, 0x44, 0xde, 0xad, 0xbe, 0x01,
+};
+
+/* Replies of one request: the generic netlink payloads, back to back. */
+struct reply {
+	unsigned char *buf;
+	size_t len;
+	size_t cap;
+	int nmsg;	/* data messages */
+	int nparts;	/* recv() calls that returned data */
+	int intr;	/* a part carried NLM_F_DUMP_INTR */
+	void (*each)(struct nlmsghdr *nlh, void *arg);
+	void *arg;
+};
+
+struct conn {
+	struct nl_sock *sk;
+	int fam;
+};
+
+static int conn_open(struct conn *c)
+{
+	int one = 1, fd;
+
+	c->sk = nl_socket_alloc();
+	if (!c->sk || genl_connect(c->sk))
+		return -1;
+	fd = nl_socket_get_fd(c->sk);
+	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	c->fam = genl_ctrl_resolve(c->sk, ESPTUN_GENL_NAME);
+	return c->fam < 0 ? -1 : 0;
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->sk)
+		nl_socket_free(c->sk);
+	c->sk = NULL;
+}
+
+static struct nl_msg *msg_new(struct conn *c, uint8_t cmd, int flags)
+{
+	struct nl_msg *m = nlmsg_alloc_size(RXBUF);
+
+	genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, c->fam, 0, flags, cmd,
+		    ESPTUN_GENL_VERSION);
+	return m;
+}
+
+/* The extack message among the TLVs from @off of @nlh's payload. */
+static void tlv_msg(struct nlmsghdr *nlh, size_t off, char *ext, size_t extlen)
+{
+	size_t end = nlh->nlmsg_len - NLMSG_HDRLEN;
+	char *p = NLMSG_DATA(nlh);
+	struct nlattr *a;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	while (off + NLA_HDRLEN <= end) {
+		a = (struct nlattr *)(p + off);
+		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > end)
+			break;
+		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG)
+			snprintf(ext, extlen, "%.*s",
+				 (int)(a->nla_len - NLA_HDRLEN),
+				 (char *)a + NLA_HDRLEN);
+		off += NLA_ALIGN(a->nla_len);
+	}
+}
+
+static void ext_msg(struct nlmsghdr *nlh, char *ext, size_t extlen)
+{
+	struct nlmsgerr *e = NLMSG_DATA(nlh);
+	size_t off = sizeof(*e);
+
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	tlv_msg(nlh, off, ext, extlen);
+}
+
+/* NLMSG_DONE: the dump's error code, then the TLVs. */
+static void done_msg(struct nlmsghdr *nlh, char *ext, size_t extlen)
+{
+	tlv_msg(nlh, sizeof(int), ext, extlen);
+}
+
+static void reply_add(struct reply *r, struct nlmsghdr *nlh)
+{
+	size_t n = nlh->nlmsg_len - NLMSG_HDRLEN;
+
+	if (r->len + n > r->cap) {
+		r->cap = (r->len + n) * 2;
+		r->buf = realloc(r->buf, r->cap);
+	}
+	memcpy(r->buf + r->len, NLMSG_DATA(nlh), n);
+	r->len += n;
+	r->nmsg++;
+	if (r->each)
+		r->each(nlh, r->arg);
+}
+
+/*
+ * Send @m (freed) and read until the ack or the end of the dump.
+ * Return: 0 or the negative errno the kernel answered; @ext gets the
+ * extack message ("" when none).
+ */
+static int xfer(struct conn *c, struct nl_msg *m, char *ext, size_t extlen,
+		struct reply *r)
+{
+	int fd = nl_socket_get_fd(c->sk);
+	static unsigned char buf[RXBUF];
+	struct nlmsghdr *nlh;
+	ssize_t n;
+
+	if (ext)
+		ext[0] = 0;
+	if (nl_send_auto(c->sk, m) < 0) {
+		nlmsg_free(m);
+		return -EIO;
+	}
+	nlmsg_free(m);
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			return -errno;
+		if (r)
+			r->nparts++;
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, n);
+		     nlh = NLMSG_NEXT(nlh, n)) {
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				if (ext)
+					ext_msg(nlh, ext, extlen);
+				return ((struct nlmsgerr *)NLMSG_DATA(nlh))->error;
+			}
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				if (ext)
+					done_msg(nlh, ext, extlen);
+				return *(int *)NLMSG_DATA(nlh);
+			}
+			if (r && (nlh->nlmsg_flags & NLM_F_DUMP_INTR))
+				r->intr = 1;
+			if (r)
+				reply_add(r, nlh);
+		}
+	}
+}
+
+static void reply_free(struct reply *r)
+{
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Everything the namespace's devices and SAs show, as bytes. */
+static int snapshot(struct conn *c, struct reply *r)
+{
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	err = xfer(c, msg_new(c, ESPTUN_CMD_DEV_GET, NLM_F_DUMP), NULL, 0, r);
+	if (err)
+		return err;
+	return xfer(c, msg_new(c, ESPTUN_CMD_SA_GET, NLM_F_DUMP), NULL, 0, r);
+}
+
+static void put_addr4(struct nl_msg *m, int type, const char *s)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, s, &a);
+	nla_put(m, type, 4, &a);
+}
+
+static void put_addr6(struct nl_msg *m, int type, const char *s)
+{
+	struct in6_addr a;
+
+	inet_pton(AF_INET6, s, &a);
+	nla_put(m, type, 16, &a);
+}
+
+/* SA_NEW: -1 / NULL leave an attribute out. */
+struct sa_opts {
+	int dir;
+	long long spi;
+	const char *alg;
+	int keylen;
+	const char *auth;
+	int authkeylen;
+	int icv;
+	long long window;
+	long long soft_add;
+	long long hard_add;
+};
+
+#define SA_GCM(_dir, _spi) (struct sa_opts){				\
+	.dir = (_dir), .spi = (_spi), .alg = "rfc4106(gcm(aes))",	\
+	.keylen = 20, .auth = NULL, .authkeylen = -1, .icv = 128,	\
+	.window = -1, .soft_add = -1, .hard_add = -1 }
+
+static struct nl_msg *sa_new(struct conn *c, int ifindex,
+			     const struct sa_opts *o)
+{
+	struct nl_msg *m = msg_new(c, ESPTUN_CMD_SA_NEW, 0);
+	unsigned char key[128];
+	struct nlattr *sa, *lt;
+
+	memset(key, 0x5a, sizeof(key));
+	memcpy(key, gcm_key, sizeof(gcm_key));
+	nla_put_u32(m, ESPTUN_A_IFINDEX, ifindex);
+	sa = nla_nest_start(m, ESPTUN_A_SA);
+	if (o->dir >= 0)
+		nla_put_u8(m, ESPTUN_SA_A_DIR, o->dir);
+	if (o->spi >= 0)
+		nla_put_u32(m, ESPTUN_SA_A_SPI, o->spi);
+	if (o->alg)
+		nla_put_string(m, ESPTUN_SA_A_ENC_ALG, o->alg);
+	if (o->keylen >= 0)
+		nla_put(m, ESPTUN_SA_A_ENC_KEY, o->keylen, key);
+	if (o->auth)
+		nla_put_string(m, ESPTUN_SA_A_AUTH_ALG, o->auth);
+	if (o->authkeylen >= 0)
+		nla_put(m, ESPTUN_SA_A_AUTH_KEY, o->authkeylen, key);
+	if (o->icv >= 0)
+		nla_put_u32(m, ESPTUN_SA_A_ICV_BITS, o->icv);
+	if (o->window >= 0)
+		nla_put_u32(m, ESPTUN_SA_A_REPLAY_WINDOW, o->window);
+	if (o->soft_add >= 0 || o->hard_add >= 0) {
+		lt = nla_nest_start(m, ESPTUN_SA_A_LIFETIME);
+		if (o->soft_add >= 0)
+			nla_put_u64(m, ESPTUN_LT_A_SOFT_ADD_SECONDS, o->soft_add);
+		if (o->hard_add >= 0)
+			nla_put_u64(m, ESPTUN_LT_A_HARD_ADD_SECONDS, o->hard_add);
+		nla_nest_end(m, lt);
+	}
+	nla_nest_end(m, sa);
+	return m;
+}
+
+static struct nl_msg *sa_id(struct conn *c, uint8_t cmd, int ifindex, int dir,
+			    uint32_t spi)
+{
+	struct nl_msg *m = msg_new(c, cmd, 0);
+	struct nlattr *sa;
+
+	nla_put_u32(m, ESPTUN_A_IFINDEX, ifindex);
+	sa = nla_nest_start(m, ESPTUN_A_SA);
+	nla_put_u8(m, ESPTUN_SA_A_DIR, dir);
+	nla_put_u32(m, ESPTUN_SA_A_SPI, spi);
+	nla_nest_end(m, sa);
+	return m;
+}
+
+static struct nl_msg *spi_alloc(struct conn *c, int ifindex, long long min,
+				long long max, long long secs)
+{
+	struct nl_msg *m = msg_new(c, ESPTUN_CMD_SPI_ALLOC, 0);
+	struct nlattr *sa;
+
+	nla_put_u32(m, ESPTUN_A_IFINDEX, ifindex);
+	sa = nla_nest_start(m, ESPTUN_A_SA);
+	if (min >= 0)
+		nla_put_u32(m, ESPTUN_SA_A_SPI_MIN, min);
+	if (max >= 0)
+		nla_put_u32(m, ESPTUN_SA_A_SPI_MAX, max);
+	if (secs >= 0)
+		nla_put_u32(m, ESPTUN_SA_A_RESERVE_SECONDS, secs);
+	nla_nest_end(m, sa);
+	return m;
+}
+
+/* Parse one SA message: SPI and state (-1 when absent). */
+struct sa_seen {
+	int n;
+	int ifindex;
+	long long spi[4096];
+	int state[4096];
+	int reason;
+	int cmd;
+};
+
+static void sa_collect(struct nlmsghdr *nlh, void *arg)
+{
+	struct nlattr *tb[ESPTUN_A_MAX + 1], *sa[ESPTUN_SA_A_MAX + 1];
+	struct genlmsghdr *g = NLMSG_DATA(nlh);
+	struct sa_seen *s = arg;
+
+	if (genlmsg_parse(nlh, 0, tb, ESPTUN_A_MAX, NULL) || !tb[ESPTUN_A_SA] ||
+	    s->n >= 4096)
+		return;
+	if (nla_parse_nested(sa, ESPTUN_SA_A_MAX, tb[ESPTUN_A_SA], NULL))
+		return;
+	s->cmd = g->cmd;
+	s->ifindex = tb[ESPTUN_A_IFINDEX] ? nla_get_u32(tb[ESPTUN_A_IFINDEX]) : 0;
+	s->spi[s->n] = sa[ESPTUN_SA_A_SPI] ? nla_get_u32(sa[ESPTUN_SA_A_SPI]) : 0;
+	s->state[s->n] = sa[ESPTUN_SA_A_STATE] ?
+		nla_get_u8(sa[ESPTUN_SA_A_STATE]) : -1;
+	s->reason = tb[ESPTUN_A_EXPIRE_REASON] ?
+		nla_get_u8(tb[ESPTUN_A_EXPIRE_REASON]) : -1;
+	s->n++;
+}
+
+static int sa_dump(struct conn *c, int ifindex, struct sa_seen *s,
+		   struct reply *r)
+{
+	struct nl_msg *m = msg_new(c, ESPTUN_CMD_SA_GET, NLM_F_DUMP);
+
+	if (ifindex)
+		nla_put_u32(m, ESPTUN_A_IFINDEX, ifindex);
+	memset(s, 0, sizeof(*s));
+	memset(r, 0, sizeof(*r));
+	r->each = sa_collect;
+	r->arg = s;
+	return xfer(c, m, NULL, 0, r);
+}
+
+static int run(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+FIXTURE(nl) {
+	struct conn c;
+	int if0;	/* esp0: endpoints 192.0.2.1 -> 192.0.2.2 */
+	int if1;	/* esp1: no endpoints */
+	char ext[512];
+};
+
+FIXTURE_SETUP(nl)
+{
+	struct nl_msg *m;
+	struct nlattr *d;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	ASSERT_EQ(0, run("ip link set lo up && "
+			 "ip link add esp0 type esptun && "
+			 "ip link add esp1 type esptun"));
+	self->if0 = if_nametoindex("esp0");
+	self->if1 = if_nametoindex("esp1");
+	ASSERT_NE(0, self->if0);
+	ASSERT_NE(0, self->if1);
+	ASSERT_EQ(0, conn_open(&self->c));
+
+	m = msg_new(&self->c, ESPTUN_CMD_DEV_SET, 0);
+	nla_put_u32(m, ESPTUN_A_IFINDEX, self->if0);
+	d = nla_nest_start(m, ESPTUN_A_DEV);
+	put_addr4(m, ESPTUN_DEV_A_LOCAL_IPV4, LOCAL4);
+	put_addr4(m, ESPTUN_DEV_A_REMOTE_IPV4, REMOTE4);
+	nla_nest_end(m, d);
+	ASSERT_EQ(0, xfer(&self->c, m, self->ext, sizeof(self->ext), NULL));
+}
+
+FIXTURE_TEARDOWN(nl)
+{
+	conn_close(&self->c);
+}
+
+/*
+ * The request must fail with @err and exactly @text, and the dump of all
+ * devices and SAs must not change.
+ */
+static void expect_reject(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(nl) *self, struct nl_msg *m, int err,
+			  const char *text)
+{
+	struct reply before, after;
+	int ret;
+
+	ASSERT_EQ(0, snapshot(&self->c, &before));
+	ret = xfer(&self->c, m, self->ext, sizeof(self->ext), NULL);
+	EXPECT_EQ(-err, ret);
+	EXPECT_STREQ(text, self->ext);
+	ASSERT_EQ(0, snapshot(&self->c, &after));
+	EXPECT_EQ(before.len, after.len);
+	if (before.len == after.len)
+		EXPECT_EQ(0, memcmp(before.buf, after.buf, before.len));
+	reply_free(&before);
+	reply_free(&after);
+}
+
+#define REJECT(m, err, text) expect_reject(_metadata, self, (m), (err), (text))
+
+static void expect_ok(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(nl) *self, struct nl_msg *m)
+{
+	int ret = xfer(&self->c, m, self->ext, sizeof(self->ext), NULL);
+
+	ASSERT_EQ(0, ret) TH_LOG("refused: %s", self->ext);
+}
+
+#define OK(m) expect_ok(_metadata, self, (m))
+
+/* ---- device resolution ---- */
+
+TEST_F(nl, missing_device)
+{
+	REJECT(msg_new(&self->c, ESPTUN_CMD_DEV_GET, 0), EINVAL,
+	       "esptun: missing IFINDEX or IFNAME");
+	REJECT(msg_new(&self->c, ESPTUN_CMD_SA_NEW, 0), EINVAL,
+	       "esptun: missing IFINDEX or IFNAME");
+	REJECT(msg_new(&self->c, ESPTUN_CMD_SPI_ALLOC, 0), EINVAL,
+	       "esptun: missing IFINDEX or IFNAME");
+}
+
+TEST_F(nl, unknown_device)
+{
+	struct nl_msg *m = msg_new(&self->c, ESPTUN_CMD_DEV_GET, 0);
+
+	nla_put_u32(m, ESPTUN_A_IFINDEX, 999999);
+	REJECT(m, ENODEV, "esptun: no such device");
+	m = msg_new(&self->c, ESPTUN_CMD_DEV_SET, 0);
+	nla_put_string(m, ESPTUN_A_IFNAME, "nosuch0");
+	REJECT(m, ENODEV, "esptun: no such device");
+	m = msg_new(&self->c, ESPTUN_CMD_SA_GET, NLM_F_DUMP);
+	nla_put_u32(m, ESPTUN_A_IFINDEX, 999999);
+	REJECT(m, ENODEV, "esptun: no such device");
+}
+
+TEST_F(nl, not_esptun)
+{
+	struct nl_msg *m = msg_new(&self->c, ESPTUN_CMD_DEV_GET, 0);
+
+	nla_put_u32(m, ESPTUN_A_IFINDEX, if_nametoindex("lo"));
+	REJECT(m, EOPNOTSUPP, "esptun: not an esptun device");
+	m = msg_new(&self->c, ESPTUN_CMD_SA_FLUSH, 0);
+	nla_put_string(m, ESPTUN_A_IFNAME, "lo");
+	REJECT(m, EOPNOTSUPP, "esptun: not an esptun device");
+}
+
+TEST_F(nl, device_by_name)
+{
+	struct nl_msg *m = msg_new(&self->c, ESPTUN_CMD_DEV_GET, 0);
+	struct reply r = {};
+
+	nla_put_string(m, ESPTUN_A_IFNAME, "esp1");
+	ASSERT_EQ(0, xfer(&self->c, m, self->ext, sizeof(self->ext), &r));
+	ASSERT_EQ(1, r.nmsg);
+	reply_free(&r);
+}
+
+/* ---- strict policy ---- */
+
+TEST_F(nl, unknown_toplevel_attribute)
+{
+	struct nl_msg *m = msg_new(&self->c, ESPTUN_CMD_DEV_GET, 0);
+
+	nla_put_u32(m, ESPTUN_A_IFINDEX, self->if0);
+	nla_put_u32(m, ESPTUN_A_MAX + 1, 1);
+	REJECT(m, EINVAL, "Unknown attribute type");
+}
+
+TEST_F(nl, attribute_not_for_this_command)
+{
+	struct nl_msg *m = msg_new(&self->c, ESPTUN_CMD_DEV_GET, 0);
+	struct nlattr *d;
+
+	/* DEV_GET takes no DEV nest */
+	nla_put_u32(m, ESPTUN_A_IFINDEX, self->if0);
+	d = nla_nest_start(m, ESPTUN_A_DEV);
+	nla_put_u8(m, ESPTUN_DEV_A_ENCAP, 0);
+	nla_nest_end(m, d);
+	REJECT(m, EINVAL, "Unsupported attribute");
+
+	/* SA_COUNT is read-only */
+	m = msg_new(&self->c, ESPTUN_CMD_DEV_SET, 0);
+	nla_put_u32(m, ESPTUN_A_IFINDEX, self->if0);
+	d = nla_nest_start(m, ESPTUN_A_DEV);
+	nla_put_u32(m, ESPTUN_DEV_A_SA_COUNT, 7);
+	nla_nest_end(m, d);
+	REJECT(m, EINVAL, "Unsupported attribute");
+}
+
+static struct nl_msg *dev_set(struct conn *c, int ifindex)
+{
+	struct nl_msg *m = msg_new(c, ESPTUN_CMD_DEV_SET, 0);
+
+	nla_put_u32(m, ESPTUN_A_IFINDEX, ifindex);
+	return m;
+}
+
+TEST_F(nl, dev_set_bad_lengths)
+{
+	unsigned char b[16] = { 10, 0, 0 };
+	struct nl_msg *m = dev_set(&self->c, self->if0);
+	struct nlattr *d = nla_nest_start(m, ESPTUN_A_DEV);
+
+	nla_put(m, ESPTUN_DEV_A_LOCAL_IPV4, 3, b);
+	nla_nest_end(m, d);
+	REJECT(m, ERANGE, "binary attribute size out of range");
+
+	m = dev_set(&self->c, self->if0);
+	d = nla_nest_start(m, ESPTUN_A_DEV);
+	nla_put(m, ESPTUN_DEV_A_REMOTE_IPV6, 15, b);
+	nla_nest_end(m, d);
+	REJECT(m, ERANGE, "binary attribute size out of range");
+
+	m = dev_set(&self->c, self->if0);
+	d = nla_nest_start(m, ESPTUN_A_DEV);
+	nla_put(m, ESPTUN_DEV_A_ENCAP_SPORT, 1, b);
+	nla_nest_end(m, d);
+	REJECT(m, EINVAL, "invalid attribute length");
+}
+
+TEST_F(nl, dev_set_semantics)
+{
+	struct nl_msg *m;
+	struct nlattr *d;
+
+	m = dev_set(&self->c, self->if0);
+	REJECT(m, EINVAL, "esptun: missing DEV attributes");
+
+	m = dev_set(&self->c, self->if0);
+	d = nla_nest_start(m, ESPTUN_A_DEV);
+	put_addr4(m, ESPTUN_DEV_A_LOCAL_IPV4, "198.51.100.1");
+	put_addr6(m, ESPTUN_DEV_A_REMOTE_IPV6, "2001:db8::2");
+	nla_nest_end(m, d);
+	REJECT(m, EINVAL, "esptun: local and remote must be of one family");
+
+	/* one side alone cannot switch the family of the other */
+	m = dev_set(&self->c, self->if0);
+	d = nla_nest_start(m, ESPTUN_A_DEV);
+	put_addr6(m, ESPTUN_DEV_A_LOCAL_IPV6, "2001:db8::1");
+	nla_nest_end(m, d);
+	REJECT(m, EINVAL, "esptun: local and remote must be of one family");
+
+	m = dev_set(&self->c, self->if0);
+	d = nla_nest_start(m, ESPTUN_A_DEV);
+	put_addr4(m, ESPTUN_DEV_A_LOCAL_IPV4, "198.51.100.1");
+	put_addr6(m, ESPTUN_DEV_A_LOCAL_IPV6, "2001:db8::1");
+	nla_nest_end(m, d);
+	REJECT(m, EINVAL, "esptun: an address is IPv4 or IPv6, not both");
+
+	m = dev_set(&self->c, self->if0);
+	d = nla_nest_start(m, ESPTUN_A_DEV);
+	nla_put_u8(m, ESPTUN_DEV_A_ENCAP, 2);
+	nla_nest_end(m, d);
+	REJECT(m, ERANGE, "integer out of range");
+
+	m = dev_set(&self->c, self->if0);
+	d = nla_nest_start(m, ESPTUN_A_DEV);
+	nla_put_u16(m, ESPTUN_DEV_A_ENCAP_DPORT, 0);
+	nla_nest_end(m, d);
+	REJECT(m, ERANGE, "integer out of range");
+}
+
+/* A valid DEV_SET reads back exactly; the family switches with both ends. */
+TEST_F(nl, dev_set_get_v6)
+{
+	struct nlattr *tb[ESPTUN_A_MAX + 1], *dv[ESPTUN_DEV_A_MAX + 1];
+	struct in6_addr want, *got;
+	struct nl_msg *m;
+	struct nlattr *d;
+	struct reply r = {};
+
+	m = dev_set(&self->c, self->if0);
+	d = nla_nest_start(m, ESPTUN_A_DEV);
+	put_addr6(m, ESPTUN_DEV_A_LOCAL_IPV6, "2001:db8::1");
+	put_addr6(m, ESPTUN_DEV_A_REMOTE_IPV6, "2001:db8::2");
+	nla_put_u8(m, ESPTUN_DEV_A_ENCAP, ESPTUN_ENCAP_UDP);
+	nla_put_u16(m, ESPTUN_DEV_A_ENCAP_DPORT, 4501);
+	nla_nest_end(m, d);
+	OK(m);
+
+	m = msg_new(&self->c, ESPTUN_CMD_DEV_GET, 0);
+	nla_put_u32(m, ESPTUN_A_IFINDEX, self->if0);
+	ASSERT_EQ(0, xfer(&self->c, m, self->ext, sizeof(self->ext), &r));
+	ASSERT_EQ(1, r.nmsg);
+	ASSERT_EQ(0, nla_parse(tb, ESPTUN_A_MAX,
+			       (struct nlattr *)(r.buf + GENL_HDRLEN),
+			       r.len - GENL_HDRLEN, NULL));
+	ASSERT_NE(NULL, tb[ESPTUN_A_DEV]);
+	ASSERT_EQ(0, nla_parse_nested(dv, ESPTUN_DEV_A_MAX, tb[ESPTUN_A_DEV],
+				      NULL));
+	EXPECT_EQ(NULL, dv[ESPTUN_DEV_A_LOCAL_IPV4]);
+	ASSERT_NE(NULL, dv[ESPTUN_DEV_A_REMOTE_IPV6]);
+	inet_pton(AF_INET6, "2001:db8::2", &want);
+	got = nla_data(dv[ESPTUN_DEV_A_REMOTE_IPV6]);
+	EXPECT_EQ(0, memcmp(&want, got, 16));
+	EXPECT_EQ(ESPTUN_ENCAP_UDP, nla_get_u8(dv[ESPTUN_DEV_A_ENCAP]));
+	EXPECT_EQ(4500, nla_get_u16(dv[ESPTUN_DEV_A_ENCAP_SPORT]));
+	EXPECT_EQ(4501, nla_get_u16(dv[ESPTUN_DEV_A_ENCAP_DPORT]));
+	EXPECT_EQ(0U, nla_get_u32(dv[ESPTUN_DEV_A_SA_COUNT]));
+	reply_free(&r);
+}
+
+/* ---- SA_NEW ---- */
+
+TEST_F(nl, sa_missing_parts)
+{
+	struct sa_opts o;
+	struct nl_msg *m = msg_new(&self->c, ESPTUN_CMD_SA_NEW, 0);
+
+	nla_put_u32(m, ESPTUN_A_IFINDEX, self->if0);
+	REJECT(m, EINVAL, "esptun: missing SA attributes");
+
+	o = SA_GCM(-1, 0x1000);
+	REJECT(sa_new(&self->c, self->if0, &o), EINVAL,
+	       "esptun: missing SA direction (DIR)");
+	o = SA_GCM(ESPTUN_DIR_IN, -1);
+	REJECT(sa_new(&self->c, self->if0, &o), EINVAL, "esptun: missing SPI");
+	o = SA_GCM(ESPTUN_DIR_IN, 0x1000);
+	o.alg = NULL;
+	REJECT(sa_new(&self->c, self->if0, &o), EINVAL,
+	       "esptun: missing encryption algorithm (ENC_ALG)");
+	o = SA_GCM(ESPTUN_DIR_IN, 0x1000);
+	o.keylen = -1;
+	REJECT(sa_new(&self->c, self->if0, &o), EINVAL,
+	       "esptun: missing encryption key (ENC_KEY)");
+	o = SA_GCM(ESPTUN_DIR_IN, 0x1000);
+	o.icv = -1;
+	REJECT(sa_new(&self->c, self->if0, &o), EINVAL,
+	       "esptun: missing ICV length (ICV_BITS)");
+}
+
+TEST_F(nl, sa_reserved_spi)
+{
+	struct sa_opts o = SA_GCM(ESPTUN_DIR_IN, 0);
+
+	REJECT(sa_new(&self->c, self->if0, &o), EINVAL,
+	       "esptun: SPI 0 to 255 are reserved");
+	o.spi = 255;
+	REJECT(sa_new(&self->c, self->if0, &o), EINVAL,
+	       "esptun: SPI 0 to 255 are reserved");
+	o.spi = 256;
+	OK(sa_new(&self->c, self->if0, &o));
+}
+
+TEST_F(nl, sa_bad_dir)
+{
+	struct sa_opts o = SA_GCM(3, 0x1000);
+
+	REJECT(sa_new(&self->c, self->if0, &o), ERANGE, "integer out of range");
+	o.dir = 0;
+	REJECT(sa_new(&self->c, self->if0, &o), ERANGE, "integer out of range");
+}
+
+TEST_F(nl, sa_algorithm_combinations)
+{
+	struct sa_opts o = SA_GCM(ESPTUN_DIR_IN, 0x1000);
+
+	o.auth = "hmac(sha256)";
+	o.authkeylen = 32;
+	REJECT(sa_new(&self->c, self->if0, &o), EINVAL,
+	       "esptun: an AEAD takes no AUTH_ALG or AUTH_KEY");
+	o.auth = NULL;
+	REJECT(sa_new(&self->c, self->if0, &o), EINVAL,
+	       "esptun: an AEAD takes no AUTH_ALG or AUTH_KEY");
+
+	o = SA_GCM(ESPTUN_DIR_IN, 0x1000);
+	o.alg = "cbc(aes)";
+	o.keylen = 16;
+	REJECT(sa_new(&self->c, self->if0, &o), EINVAL,
+	       "esptun: missing authentication algorithm (AUTH_ALG)");
+	o.auth = "hmac(sha256)";
+	REJECT(sa_new(&self->c, self->if0, &o), EINVAL,
+	       "esptun: missing authentication key (AUTH_KEY)");
+	o.authkeylen = 32;
+	o.icv = 100;
+	REJECT(sa_new(&self->c, self->if0, &o), EINVAL,
+	       "esptun: ICV length must be a positive multiple of 8 bits");
+}
+
+TEST_F(nl, sa_key_lengths)
+{
+	struct sa_opts o = SA_GCM(ESPTUN_DIR_IN, 0x1000);
+
+	o.keylen = ESPTUN_KEY_MAX + 1;
+	REJECT(sa_new(&self->c, self->if0, &o), ERANGE,
+	       "binary attribute size out of range");
+	/* the data path's own check: GCM keys are 20, 28 or 36 bytes */
+	o.keylen = 17;
+	REJECT(sa_new(&self->c, self->if0, &o), EINVAL,
+	       "esptun: encryption key length does not fit the algorithm");
+	o = SA_GCM(ESPTUN_DIR_IN, 0x1000);
+	o.alg = "rfc4106(gcm(rot13))";
+	REJECT(sa_new(&self->c, self->if0, &o), ENOENT,
+	       "esptun: unknown encryption algorithm");
+}
+
+TEST_F(nl, sa_replay_window)
+{
+	struct sa_opts o = SA_GCM(ESPTUN_DIR_IN, 0x1000);
+
+	o.window = ESPTUN_REPLAY_WINDOW_MAX + 1;
+	REJECT(sa_new(&self->c, self->if0, &o), EINVAL,
+	       "esptun: replay window too large (max 4096)");
+	o = SA_GCM(ESPTUN_DIR_OUT, 0x1000);
+	o.window = 64;
+	REJECT(sa_new(&self->c, self->if0, &o), EINVAL,
+	       "esptun: a replay window is for inbound SAs");
+	o = SA_GCM(ESPTUN_DIR_IN, 0x1000);
+	o.window = ESPTUN_REPLAY_WINDOW_MAX;
+	OK(sa_new(&self->c, self->if0, &o));
+}
+
+TEST_F(nl, sa_no_endpoint)
+{
+	struct sa_opts o = SA_GCM(ESPTUN_DIR_IN, 0x1000);
+
+	REJECT(sa_new(&self->c, self->if1, &o), EINVAL,
+	       "esptun: no local address: set one on the device or the SA");
+	o.dir = ESPTUN_DIR_OUT;
+	REJECT(sa_new(&self->c, self->if1, &o), EINVAL,
+	       "esptun: no remote address: set one on the device or the SA");
+}
+
+TEST_F(nl, sa_duplicates)
+{
+	struct sa_opts o = SA_GCM(ESPTUN_DIR_IN, 0x1000);
+
+	OK(sa_new(&self->c, self->if0, &o));
+	REJECT(sa_new(&self->c, self->if0, &o), EEXIST,
+	       "esptun: inbound SPI already in use for this local address");
+	o.dir = ESPTUN_DIR_OUT;
+	OK(sa_new(&self->c, self->if0, &o));
+	REJECT(sa_new(&self->c, self->if0, &o), EEXIST,
+	       "esptun: outbound SPI already in use on this device");
+}
+
+/* Inbound SPIs are unique per (namespace, local address), across devices. */
+TEST_F(nl, sa_duplicate_other_device)
+{
+	struct sa_opts o = SA_GCM(ESPTUN_DIR_IN, 0x2000);
+	struct nl_msg *m;
+	struct nlattr *d;
+
+	m = dev_set(&self->c, self->if1);
+	d = nla_nest_start(m, ESPTUN_A_DEV);
+	put_addr4(m, ESPTUN_DEV_A_LOCAL_IPV4, LOCAL4);
+	put_addr4(m, ESPTUN_DEV_A_REMOTE_IPV4, "192.0.2.3");
+	nla_nest_end(m, d);
+	OK(m);
+	OK(sa_new(&self->c, self->if0, &o));
+	REJECT(sa_new(&self->c, self->if1, &o), EEXIST,
+	       "esptun: inbound SPI already in use for this local address");
+	/* outbound SPIs are per device */
+	o.dir = ESPTUN_DIR_OUT;
+	OK(sa_new(&self->c, self->if0, &o));
+	OK(sa_new(&self->c, self->if1, &o));
+}
+
+TEST_F(nl, sa_xfrm_conflict)
+{
+	struct sa_opts o = SA_GCM(ESPTUN_DIR_IN, 0x3000);
+
+	ASSERT_EQ(0, run("ip xfrm state add src " REMOTE4 " dst " LOCAL4
+			 " proto esp spi 0x3000 mode tunnel aead "
+			 "'rfc4106(gcm(aes))' "
+			 "0x0102030405060708090a0b0c0d0e0f1011121314 128"));
+	REJECT(sa_new(&self->c, self->if0, &o), EEXIST,
+	       "esptun: xfrm already has an ESP SA with this destination and SPI");
+	o.spi = 0x3001;
+	OK(sa_new(&self->c, self->if0, &o));
+}
+
+TEST_F(nl, sa_del_get_missing)
+{
+	struct nl_msg *m;
+
+	REJECT(sa_id(&self->c, ESPTUN_CMD_SA_DEL, self->if0, ESPTUN_DIR_IN,
+		     0x4444), ENOENT, "esptun: no such SA");
+	REJECT(sa_id(&self->c, ESPTUN_CMD_SA_GET, self->if0, ESPTUN_DIR_OUT,
+		     0x4444), ENOENT, "esptun: no such SA");
+	m = msg_new(&self->c, ESPTUN_CMD_SA_DEL, 0);
+	nla_put_u32(m, ESPTUN_A_IFINDEX, self->if0);
+	REJECT(m, EINVAL, "esptun: missing SA attributes");
+}
+
+TEST_F(nl, sa_update_rules)
+{
+	struct sa_opts o = SA_GCM(ESPTUN_DIR_OUT, 0x5000);
+	struct nl_msg *m;
+	struct nlattr *sa;
+
+	OK(sa_new(&self->c, self->if0, &o));
+	/* keys never change */
+	m = msg_new(&self->c, ESPTUN_CMD_SA_UPDATE, 0);
+	nla_put_u32(m, ESPTUN_A_IFINDEX, self->if0);
+	sa = nla_nest_start(m, ESPTUN_A_SA);
+	nla_put_u8(m, ESPTUN_SA_A_DIR, ESPTUN_DIR_OUT);
+	nla_put_u32(m, ESPTUN_SA_A_SPI, 0x5000);
+	nla_put(m, ESPTUN_SA_A_ENC_KEY, 20, gcm_key);
+	nla_nest_end(m, sa);
+	REJECT(m, EINVAL, "Unsupported attribute");
+
+	m = msg_new(&self->c, ESPTUN_CMD_SA_UPDATE, 0);
+	nla_put_u32(m, ESPTUN_A_IFINDEX, self->if0);
+	sa = nla_nest_start(m, ESPTUN_A_SA);
+	nla_put_u8(m, ESPTUN_SA_A_DIR, ESPTUN_DIR_OUT);
+	nla_put_u32(m, ESPTUN_SA_A_SPI, 0x5000);
+	put_addr6(m, ESPTUN_SA_A_REMOTE_IPV6, "2001:db8::9");
+	nla_nest_end(m, sa);
+	REJECT(m, EINVAL, "esptun: remote address family differs from the SA's");
+
+	/* a valid update: NAT-T ports */
+	m = msg_new(&self->c, ESPTUN_CMD_SA_UPDATE, 0);
+	nla_put_u32(m, ESPTUN_A_IFINDEX, self->if0);
+	sa = nla_nest_start(m, ESPTUN_A_SA);
+	nla_put_u8(m, ESPTUN_SA_A_DIR, ESPTUN_DIR_OUT);
+	nla_put_u32(m, ESPTUN_SA_A_SPI, 0x5000);
+	nla_put_u8(m, ESPTUN_SA_A_ENCAP, ESPTUN_ENCAP_UDP);
+	nla_put_u16(m, ESPTUN_SA_A_ENCAP_DPORT, 31337);
+	nla_nest_end(m, sa);
+	OK(m);
+}
+
+/* ---- SPI allocation ---- */
+
+TEST_F(nl, spi_alloc_ranges)
+{
+	REJECT(spi_alloc(&self->c, self->if0, 0x2000, 0x1000, -1), EINVAL,
+	       "esptun: SPI range is inverted (min > max)");
+	REJECT(spi_alloc(&self->c, self->if0, 100, 0x1000, -1), EINVAL,
+	       "esptun: SPI range must start at 256 or above");
+	REJECT(spi_alloc(&self->c, self->if0, 0x1000, 0x1000, 0), ERANGE,
+	       "integer out of range");
+	REJECT(spi_alloc(&self->c, self->if1, -1, -1, -1), EINVAL,
+	       "esptun: no local address: set one on the device or give LOCAL");
+	/* a one-SPI range: the second reservation finds it taken */
+	OK(spi_alloc(&self->c, self->if0, 0x1000, 0x1000, -1));
+	REJECT(spi_alloc(&self->c, self->if0, 0x1000, 0x1000, -1), ENOSPC,
+	       "esptun: no free SPI in range");
+}
+
+static long long alloc_one(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(nl) *self, int ifindex, long long min,
+			  long long max, long long secs)
+{
+	struct sa_seen s = {};
+	struct reply r = { .each = sa_collect, .arg = &s };
+	int ret;
+
+	ret = xfer(&self->c, spi_alloc(&self->c, ifindex, min, max, secs),
+		   self->ext, sizeof(self->ext), &r);
+	EXPECT_EQ(0, ret) TH_LOG("%s", self->ext);
+	EXPECT_EQ(1, s.n);
+	reply_free(&r);
+	return s.spi[0];
+}
+
+TEST_F(nl, spi_reservation_lifecycle)
+{
+	struct sa_seen s;
+	struct reply r;
+	struct sa_opts o;
+	long long spi;
+
+	/* consumed by SA_NEW */
+	spi = alloc_one(_metadata, self, self->if0, 0x10000, 0x1ffff, -1);
+	ASSERT_GE(spi, 0x10000);
+	ASSERT_LE(spi, 0x1ffff);
+	ASSERT_EQ(0, sa_dump(&self->c, self->if0, &s, &r));
+	ASSERT_EQ(1, s.n);
+	EXPECT_EQ(ESPTUN_SA_STATE_RESERVED, s.state[0]);
+	reply_free(&r);
+	o = SA_GCM(ESPTUN_DIR_IN, spi);
+	OK(sa_new(&self->c, self->if0, &o));
+	ASSERT_EQ(0, sa_dump(&self->c, self->if0, &s, &r));
+	ASSERT_EQ(1, s.n);
+	EXPECT_EQ(spi, s.spi[0]);
+	EXPECT_EQ(ESPTUN_SA_STATE_VALID, s.state[0]);
+	reply_free(&r);
+
+	/* released by SA_DEL */
+	spi = alloc_one(_metadata, self, self->if0, 0x20000, 0x2ffff, -1);
+	OK(sa_id(&self->c, ESPTUN_CMD_SA_DEL, self->if0, ESPTUN_DIR_IN, spi));
+	ASSERT_EQ(0, sa_dump(&self->c, self->if0, &s, &r));
+	EXPECT_EQ(1, s.n);
+	reply_free(&r);
+
+	/* gone when its time runs out */
+	spi = alloc_one(_metadata, self, self->if0, 0x30000, 0x3ffff, 1);
+	ASSERT_EQ(0, sa_dump(&self->c, self->if0, &s, &r));
+	EXPECT_EQ(2, s.n);
+	reply_free(&r);
+	usleep(2500 * 1000);
+	ASSERT_EQ(0, sa_dump(&self->c, self->if0, &s, &r));
+	EXPECT_EQ(1, s.n);
+	reply_free(&r);
+}
+
+TEST_F(nl, spi_reserved_by_other_device)
+{
+	struct sa_opts o;
+	struct nl_msg *m;
+	struct nlattr *d;
+	long long spi;
+
+	m = dev_set(&self->c, self->if1);
+	d = nla_nest_start(m, ESPTUN_A_DEV);
+	put_addr4(m, ESPTUN_DEV_A_LOCAL_IPV4, LOCAL4);
+	nla_nest_end(m, d);
+	OK(m);
+	spi = alloc_one(_metadata, self, self->if0, 0x10000, 0x1ffff, -1);
+	o = SA_GCM(ESPTUN_DIR_IN, spi);
+	REJECT(sa_new(&self->c, self->if1, &o), EEXIST,
+	       "esptun: SPI reserved by another device");
+}
+
+/* ---- dumps over many parts ---- */
+
+#define MANY 1500
+
+TEST_F(nl, dump_thousands)
+{
+	static struct sa_seen s;
+	struct reply r;
+	int i, j, dup = 0;
+	struct nl_msg *m;
+	struct nlattr *d;
+
+	m = dev_set(&self->c, self->if1);
+	d = nla_nest_start(m, ESPTUN_A_DEV);
+	put_addr4(m, ESPTUN_DEV_A_LOCAL_IPV4, "192.0.2.5");
+	nla_nest_end(m, d);
+	OK(m);
+	for (i = 0; i < MANY; i++) {
+		alloc_one(_metadata, self, self->if0, 0x100000, 0x1fffff, -1);
+		alloc_one(_metadata, self, self->if1, 0x200000, 0x2fffff, -1);
+		if (_metadata->passed == 0)
+			return;
+	}
+	ASSERT_EQ(0, sa_dump(&self->c, 0, &s, &r));
+	EXPECT_EQ(2 * MANY, s.n);
+	EXPECT_EQ(2 * MANY, r.nmsg);
+	/* about 100 bytes per SA: many dump parts, each continued */
+	EXPECT_GT(r.nparts, 2);
+	EXPECT_EQ(0, r.intr);
+	TH_LOG("%d SAs in %d parts", s.n, r.nparts);
+	for (i = 0; i < s.n; i++) {
+		EXPECT_EQ(ESPTUN_SA_STATE_RESERVED, s.state[i]);
+		for (j = i + 1; j < s.n; j++)
+			dup += s.spi[i] == s.spi[j];
+	}
+	EXPECT_EQ(0, dup);
+	reply_free(&r);
+
+	ASSERT_EQ(0, sa_dump(&self->c, self->if1, &s, &r));
+	EXPECT_EQ(MANY, s.n);
+	for (i = 0; i < s.n; i++)
+		EXPECT_GE(s.spi[i], 0x200000);
+	reply_free(&r);
+
+	/* flush one device, then the rest */
+	m = msg_new(&self->c, ESPTUN_CMD_SA_FLUSH, 0);
+	nla_put_u32(m, ESPTUN_A_IFINDEX, self->if0);
+	OK(m);
+	ASSERT_EQ(0, sa_dump(&self->c, 0, &s, &r));
+	EXPECT_EQ(MANY, s.n);
+	reply_free(&r);
+	OK(msg_new(&self->c, ESPTUN_CMD_SA_FLUSH, 0));
+	ASSERT_EQ(0, sa_dump(&self->c, 0, &s, &r));
+	EXPECT_EQ(0, s.n);
+	reply_free(&r);
+}
+
+/* ---- reads ---- */
+
+TEST_F(nl, sa_get_has_no_keys)
+{
+	struct sa_opts o = SA_GCM(ESPTUN_DIR_IN, 0x6000);
+	struct sa_seen s = {};
+	struct reply r = { .each = sa_collect, .arg = &s };
+
+	OK(sa_new(&self->c, self->if0, &o));
+	ASSERT_EQ(0, xfer(&self->c, sa_id(&self->c, ESPTUN_CMD_SA_GET,
+					  self->if0, ESPTUN_DIR_IN, 0x6000),
+			  self->ext, sizeof(self->ext), &r));
+	ASSERT_EQ(1, s.n);
+	EXPECT_EQ(0x6000, s.spi[0]);
+	EXPECT_EQ(ESPTUN_SA_STATE_VALID, s.state[0]);
+	EXPECT_EQ(NULL, memmem(r.buf, r.len, gcm_key, 8));
+	EXPECT_EQ(NULL, memmem(r.buf, r.len, gcm_key + 12, 8));
+	reply_free(&r);
+}
+
+/* ---- events ---- */
+
+static int events_open(struct conn *c)
+{
+	struct timeval tv = { .tv_sec = 5 };
+	int grp;
+
+	if (conn_open(c))
+		return -1;
+	grp = genl_ctrl_resolve_grp(c->sk, ESPTUN_GENL_NAME,
+				    ESPTUN_MCGRP_EVENTS);
+	if (grp < 0)
+		return -1;
+	nl_socket_disable_seq_check(c->sk);
+	setsockopt(nl_socket_get_fd(c->sk), SOL_SOCKET, SO_RCVTIMEO, &tv,
+		   sizeof(tv));
+	return nl_socket_add_membership(c->sk, grp);
+}
+
+/* Next event on @c into @s. Return: 0 or -errno (-EAGAIN on timeout). */
+static int event_next(struct conn *c, struct sa_seen *s)
+{
+	static unsigned char buf[RXBUF];
+	struct nlmsghdr *nlh;
+	ssize_t n;
+
+	memset(s, 0, sizeof(*s));
+	n = recv(nl_socket_get_fd(c->sk), buf, sizeof(buf), 0);
+	if (n < 0)
+		return -errno;
+	nlh = (struct nlmsghdr *)buf;
+	if (!NLMSG_OK(nlh, n))
+		return -EBADMSG;
+	sa_collect(nlh, s);
+	return 0;
+}
+
+TEST_F(nl, expiry_events)
+{
+	struct sa_opts o = SA_GCM(ESPTUN_DIR_IN, 0x7000);
+	struct timespec t0, t1;
+	struct conn ev = {};
+	struct sa_seen s;
+	struct reply r;
+
+	ASSERT_EQ(0, events_open(&ev));
+	o.soft_add = 1;
+	o.hard_add = 2;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	OK(sa_new(&self->c, self->if0, &o));
+
+	ASSERT_EQ(0, event_next(&ev, &s));
+	EXPECT_EQ(ESPTUN_CMD_EV_SOFT_EXPIRE, s.cmd);
+	EXPECT_EQ(ESPTUN_EXPIRE_ADD_SECONDS, s.reason);
+	EXPECT_EQ(0x7000, s.spi[0]);
+	EXPECT_EQ(ESPTUN_SA_STATE_SOFT_EXPIRED, s.state[0]);
+	EXPECT_EQ(self->if0, s.ifindex);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	EXPECT_GE(t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9, 0.9);
+
+	ASSERT_EQ(0, event_next(&ev, &s));
+	EXPECT_EQ(ESPTUN_CMD_EV_HARD_EXPIRE, s.cmd);
+	EXPECT_EQ(ESPTUN_EXPIRE_ADD_SECONDS, s.reason);
+	EXPECT_EQ(0x7000, s.spi[0]);
+	EXPECT_EQ(ESPTUN_SA_STATE_HARD_EXPIRED, s.state[0]);
+
+	/* deleted after the hard expiry */
+	ASSERT_EQ(0, sa_dump(&self->c, 0, &s, &r));
+	EXPECT_EQ(0, s.n);
+	reply_free(&r);
+	conn_close(&ev);
+}
+
+/* ---- permissions ---- */
+
+TEST_F(nl, unprivileged)
+{
+	struct reply before, after;
+	pid_t pid;
+	int st;
+
+	ASSERT_EQ(0, snapshot(&self->c, &before));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct sa_opts o = SA_GCM(ESPTUN_DIR_IN, 0x8000);
+		struct conn c = {};
+		struct nl_msg *m;
+		int grp, bad = 0;
+
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(10);
+		if (conn_open(&c))
+			_exit(11);
+		/* through libnl before the raw exchanges below */
+		grp = genl_ctrl_resolve_grp(c.sk, ESPTUN_GENL_NAME,
+					    ESPTUN_MCGRP_EVENTS);
+		m = msg_new(&c, ESPTUN_CMD_DEV_GET, NLM_F_DUMP);
+		bad |= xfer(&c, m, NULL, 0, NULL) != -EPERM;
+		m = msg_new(&c, ESPTUN_CMD_SA_GET, NLM_F_DUMP);
+		bad |= (xfer(&c, m, NULL, 0, NULL) != -EPERM) << 1;
+		m = dev_set(&c, self->if0);
+		bad |= (xfer(&c, m, NULL, 0, NULL) != -EPERM) << 2;
+		bad |= (xfer(&c, sa_new(&c, self->if0, &o), NULL, 0, NULL) !=
+			-EPERM) << 3;
+		m = msg_new(&c, ESPTUN_CMD_SA_FLUSH, 0);
+		bad |= (xfer(&c, m, NULL, 0, NULL) != -EPERM) << 4;
+		bad |= (grp < 0 || nl_socket_add_membership(c.sk, grp) == 0)
+			<< 5;
+		_exit(bad ? 20 + bad : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	ASSERT_EQ(0, snapshot(&self->c, &after));
+	EXPECT_EQ(before.len, after.len);
+	reply_free(&before);
+	reply_free(&after);
+}
+
+/* ---- set-up of the whole program ---- */
+
+static int module_ready(void)
+{
+	char exe[PATH_MAX], cmd[3 * PATH_MAX + 128], *top;
+	const char *kmod = getenv("ESPTUN_KMOD");
+	char path[PATH_MAX];
+	ssize_t n;
+
+	if (access("/sys/module/esptun", F_OK) == 0)
+		return 0;
+	if (!kmod) {
+		/* $TOP/build/selftests/nl_policy -> $TOP/kmod/esptun.ko */
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n < 0)
+			return -1;
+		exe[n] = 0;
+		top = dirname(dirname(dirname(exe)));
+		snprintf(path, sizeof(path), "%s/kmod/esptun.ko", top);
+		kmod = path;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "for d in $(modinfo -F depends %s | tr , ' '); do "
+		 "modprobe $d || exit 1; done; insmod %s", kmod, kmod);
+	return run(cmd);
+}
+
+int main(int argc, char **argv)
+{
+	if (access("/run/esptun-vm", F_OK) && !getenv("ESPTUN_ALLOW_HOST")) {
+		printf("TAP version 13\n1..0 # SKIP not in the test guest: "
+		       "run through tools/vm/run (or set ESPTUN_ALLOW_HOST=1)\n");
+		return KSFT_SKIP;
+	}
+	if (module_ready()) {
+		printf("TAP version 13\nBail out! cannot load esptun.ko\n");
+		return KSFT_FAIL;
+	}
+	return test_harness_run(argc, argv);
+}
