@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Control socket server. Requests are tiny and answered at once, so each
+ * client is served synchronously with a short receive timeout: a stuck
+ * client costs a second, never the negotiations.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "ike/conn.h"
+#include "log.h"
+
+struct ctl {
+	int fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct ctl_ops ops;
+};
+
+static int mkdir_parent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)], *s;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	s = strrchr(dir, '/');
+	if (!s || s == dir)
+		return 0;
+	*s = '\0';
+	for (s = dir + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+struct ctl *ctl_open(const char *path, const struct ctl_ops *ops, char *err,
+		     size_t errlen)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct ctl *c;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "control path too long: %s", path);
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->ops = *ops;
+	strcpy(c->path, path);
+	strcpy(sun.sun_path, path);
+	if (mkdir_parent(path) < 0) {
+		snprintf(err, errlen, "cannot create the directory of %s: %s",
+			 path, strerror(errno));
+		goto fail;
+	}
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		goto fail;
+	}
+	/* A live daemon answers; a dead one left a stale socket behind. */
+	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		snprintf(err, errlen, "another esptund is listening on %s",
+			 path);
+		close(c->fd);
+		goto fail;
+	}
+	close(c->fd);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		goto fail;
+	}
+	unlink(path);
+	{
+		/* Created 0600 from the start: no window with other modes. */
+		mode_t old = umask(0177);
+		int r = bind(c->fd, (struct sockaddr *)&sun, sizeof(sun));
+
+		umask(old);
+		if (r < 0) {
+			snprintf(err, errlen, "bind %s: %s", path,
+				 strerror(errno));
+			close(c->fd);
+			goto fail;
+		}
+	}
+	if (chmod(path, 0600) < 0 || listen(c->fd, 8) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(c->fd);
+		unlink(path);
+		goto fail;
+	}
+	return c;
+fail:
+	free(c);
+	return NULL;
+}
+
+int ctl_fd(const struct ctl *c)
+{
+	return c->fd;
+}
+
+void ctl_close(struct ctl *c)
+{
+	if (!c)
+		return;
+	close(c->fd);
+	unlink(c->path);
+	free(c);
+}
+
+/* ---- status ---- */
+
+static void hex8(const uint8_t *b, char *out)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = *s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+struct status_ctx {
+	FILE *f;
+	int json;
+	int n;
+};
+
+static void status_text(FILE *f, const struct ike_status *st)
+{
+	char ic[17], rc[17], local[64], peer[64], lts[64], rts[64];
+	int i;
+
+	hex8(st->icookie, ic);
+	hex8(st->rcookie, rc);
+	ike_addr_str(&st->local, local, sizeof(local));
+	ike_addr_str(&st->peer, peer, sizeof(peer));
+	fprintf(f, "conn %s: %s", st->conn, st->state);
+	if (strcmp(st->state, "NONE")) {
+		fprintf(f, " %s %s <-> %s\n", st->initiator ? "initiator" :
+			"responder", local, peer);
+		fprintf(f, "  cookies [%s:%s] %s", ic, rc,
+			st->algs[0] ? st->algs : "-");
+		if (st->lifetime_left >= 0)
+			fprintf(f, " lifetime %" PRId64 "s", st->lifetime_left);
+	}
+	fputc('\n', f);
+	for (i = 0; i < st->n_children && i < IKE_STATUS_MAX_CHILDREN; i++) {
+		const struct ike_status_child *ch = &st->children[i];
+
+		fprintf(f, "  child %s: spi in %08x out %08x %s %s === %s",
+			ch->state ? ch->state : "-", ch->spi_in, ch->spi_out,
+			ch->algs[0] ? ch->algs : "-",
+			conf_ts_str(&ch->local_ts, lts, sizeof(lts)),
+			conf_ts_str(&ch->remote_ts, rts, sizeof(rts)));
+		if (ch->lifetime_left >= 0)
+			fprintf(f, " lifetime %" PRId64 "s", ch->lifetime_left);
+		fputc('\n', f);
+	}
+}
+
+static void status_json(FILE *f, const struct ike_status *st)
+{
+	char ic[17], rc[17], buf[64], spi[16];
+	int i;
+
+	hex8(st->icookie, ic);
+	hex8(st->rcookie, rc);
+	fputs("{\"name\":", f);
+	json_string(f, st->conn);
+	fputs(",\"state\":", f);
+	json_string(f, st->state);
+	fprintf(f, ",\"initiator\":%s", st->initiator ? "true" : "false");
+	fprintf(f, ",\"icookie\":\"%s\",\"rcookie\":\"%s\"", ic, rc);
+	fputs(",\"local\":", f);
+	json_string(f, ike_addr_str(&st->local, buf, sizeof(buf)));
+	fputs(",\"peer\":", f);
+	json_string(f, ike_addr_str(&st->peer, buf, sizeof(buf)));
+	fputs(",\"algs\":", f);
+	json_string(f, st->algs);
+	fprintf(f, ",\"lifetime_left\":%" PRId64 ",\"children\":[",
+		st->lifetime_left);
+	for (i = 0; i < st->n_children && i < IKE_STATUS_MAX_CHILDREN; i++) {
+		const struct ike_status_child *ch = &st->children[i];
+
+		fputs(i ? ",{\"state\":" : "{\"state\":", f);
+		json_string(f, ch->state ? ch->state : "");
+		snprintf(spi, sizeof(spi), "%08x", ch->spi_in);
+		fprintf(f, ",\"spi_in\":\"%s\"", spi);
+		snprintf(spi, sizeof(spi), "%08x", ch->spi_out);
+		fprintf(f, ",\"spi_out\":\"%s\"", spi);
+		fputs(",\"algs\":", f);
+		json_string(f, ch->algs);
+		fputs(",\"local_ts\":", f);
+		json_string(f, conf_ts_str(&ch->local_ts, buf, sizeof(buf)));
+		fputs(",\"remote_ts\":", f);
+		json_string(f, conf_ts_str(&ch->remote_ts, buf, sizeof(buf)));
+		fprintf(f, ",\"lifetime_left\":%" PRId64 "}",
+			ch->lifetime_left);
+	}
+	fputs("]}", f);
+}
+
+static void status_cb(void *arg, const struct ike_status *st)
+{
+	struct status_ctx *sc = arg;
+
+	if (sc->json) {
+		if (sc->n)
+			fputc(',', sc->f);
+		status_json(sc->f, st);
+	} else {
+		status_text(sc->f, st);
+	}
+	sc->n++;
+}
+
+/* ---- requests ---- */
+
+void ctl_handle(const struct ctl_ops *ops, const char *line, FILE *out)
+{
+	char cmd[CTL_MAX_LINE], err[CONF_ERR_MAX] = "";
+	char *arg, *nl;
+
+	snprintf(cmd, sizeof(cmd), "%s", line);
+	nl = strchr(cmd, '\n');
+	if (nl)
+		*nl = '\0';
+	arg = strchr(cmd, ' ');
+	if (arg)
+		*arg++ = '\0';
+
+	if (!strcmp(cmd, "status")) {
+		struct status_ctx sc = { .f = out };
+		char *body = NULL;
+		size_t blen = 0;
+		FILE *mem;
+
+		if (arg && strcmp(arg, "-j")) {
+			fprintf(out, "error: unknown status option '%s'\n", arg);
+			return;
+		}
+		sc.json = !!arg;
+		/* Built aside, so "ok" is only sent with a complete body. */
+		mem = open_memstream(&body, &blen);
+		if (!mem) {
+			fprintf(out, "error: out of memory\n");
+			return;
+		}
+		sc.f = mem;
+		if (sc.json)
+			fputs("{\"conns\":[", mem);
+		ops->status(ops->arg, status_cb, &sc);
+		if (sc.json)
+			fputs("]}\n", mem);
+		else if (!sc.n)
+			fputs("no connections configured\n", mem);
+		fclose(mem);
+		fprintf(out, "ok\n%s", body);
+		free(body);
+		return;
+	}
+	if (!strcmp(cmd, "up") || !strcmp(cmd, "down")) {
+		int r;
+
+		if (!arg || !*arg || strchr(arg, ' ')) {
+			fprintf(out, "error: usage: %s NAME\n", cmd);
+			return;
+		}
+		r = cmd[0] == 'u' ? ops->up(ops->arg, arg, err, sizeof(err)) :
+				    ops->down(ops->arg, arg, err, sizeof(err));
+		if (r)
+			fprintf(out, "error: %s\n", err[0] ? err :
+				strerror(r < 0 ? -r : r));
+		else
+			fprintf(out, "ok\n");
+		return;
+	}
+	if (!strcmp(cmd, "reload")) {
+		if (arg) {
+			fprintf(out, "error: reload takes no argument\n");
+			return;
+		}
+		if (ops->reload(ops->arg, err, sizeof(err)))
+			fprintf(out, "error: %s\n", err);
+		else
+			fprintf(out, "ok\n");
+		return;
+	}
+	fprintf(out, "error: unknown request '%s'\n", cmd);
+}
+
+static void serve_one(struct ctl *c, int fd)
+{
+	struct timeval tv = { .tv_sec = 1 };
+	char line[CTL_MAX_LINE + 1], *ans = NULL;
+	size_t alen = 0, got = 0, off;
+	FILE *out;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (got < CTL_MAX_LINE) {
+		ssize_t n = recv(fd, line + got, CTL_MAX_LINE - got, 0);
+
+		if (n <= 0)
+			break;
+		got += n;
+		if (memchr(line, '\n', got))
+			break;
+	}
+	line[got] = '\0';
+	if (!got) {
+		close(fd);
+		return;
+	}
+	out = open_memstream(&ans, &alen);
+	if (!out) {
+		close(fd);
+		return;
+	}
+	if (!memchr(line, '\n', got))
+		fprintf(out, "error: request too long or not terminated\n");
+	else
+		ctl_handle(&c->ops, line, out);
+	fclose(out);
+	for (off = 0; off < alen;) {
+		ssize_t n = send(fd, ans + off, alen - off, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			break;
+		off += n;
+	}
+	free(ans);
+	close(fd);
+}
+
+void ctl_serve(struct ctl *c)
+{
+	int fd;
+
+	/* Every pending client: a probe that connected and left is one. */
+	while ((fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+		serve_one(c, fd);
+}

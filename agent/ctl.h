@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The control socket: a Unix stream socket (mode 0600, so root only) on
+ * which `esptun ike ...` sends one request line and reads one answer:
+ *
+ *   request:  "status" | "status -j" | "up NAME" | "down NAME" | "reload"
+ *   answer:   "ok\n" followed by the output, or "error: MESSAGE\n"
+ *
+ * then the daemon closes the connection.
+ */
+#ifndef ESPTUND_CTL_H
+#define ESPTUND_CTL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "ike/engine.h"
+
+#define CTL_MAX_LINE	256
+
+struct ctl;
+
+struct ctl_ops {
+	void *arg;
+	int (*reload)(void *arg, char *err, size_t errlen);
+	int (*up)(void *arg, const char *name, char *err, size_t errlen);
+	int (*down)(void *arg, const char *name, char *err, size_t errlen);
+	void (*status)(void *arg,
+		       void (*cb)(void *cbarg, const struct ike_status *st),
+		       void *cbarg);
+};
+
+/* Creates the parent directory (0700) if needed, replaces a stale socket. */
+struct ctl *ctl_open(const char *path, const struct ctl_ops *ops, char *err,
+		     size_t errlen);
+int ctl_fd(const struct ctl *c);
+/* Accepts and serves one client (called when the listening fd is ready). */
+void ctl_serve(struct ctl *c);
+/* Closes and unlinks the socket. */
+void ctl_close(struct ctl *c);
+
+/*
+ * Runs one request line and writes the whole answer ("ok\n..." or
+ * "error: ...\n") to out. Exposed for tests.
+ */
+void ctl_handle(const struct ctl_ops *ops, const char *line, FILE *out);
+
+#endif

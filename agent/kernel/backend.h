@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel as esptund sees it: tunnel devices, SPI allocation, SAs and
+ * the module's events. One vtable, two implementations: genl.c talks to
+ * esptun.ko over generic netlink, mock.c records calls for tests. The
+ * daemon glues these to the engine's ike_env callbacks.
+ */
+#ifndef ESPTUND_KERNEL_BACKEND_H
+#define ESPTUND_KERNEL_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "ike/engine.h"
+
+struct kernel;
+
+struct kernel_event {
+	enum ike_kernel_event type;
+	char ifname[16];
+	uint32_t spi;
+	enum ike_sa_dir dir;
+	struct sockaddr_storage local, remote;	/* port 0 when unknown */
+};
+
+typedef void (*kernel_event_cb)(void *arg, const struct kernel_event *ev);
+
+struct kernel_ops {
+	/* Creates the esptun device unless it exists; brings it up. */
+	int (*dev_ensure)(struct kernel *k, const char *ifname, bool *created);
+	/* Outer endpoints, the defaults of the device's SAs. */
+	int (*dev_set)(struct kernel *k, const char *ifname,
+		       const struct sockaddr_storage *local,
+		       const struct sockaddr_storage *remote);
+	/* A random free inbound SPI, reserved until used or released. */
+	int (*spi_alloc)(struct kernel *k, const char *ifname,
+			 const struct sockaddr_storage *local, uint32_t *spi);
+	int (*sa_add)(struct kernel *k, const char *ifname,
+		      const struct ike_kernel_sa *sa);
+	int (*sa_del)(struct kernel *k, const char *ifname,
+		      enum ike_sa_dir dir, uint32_t spi);
+	/* Number of SAs the module holds for the device, or -errno. */
+	int (*sa_count)(struct kernel *k, const char *ifname);
+	/* Pollable descriptor for events, -1 if none. */
+	int (*event_fd)(struct kernel *k);
+	/* Reads what is pending on event_fd, one callback per event. */
+	int (*event_read)(struct kernel *k, kernel_event_cb cb, void *arg);
+	void (*free)(struct kernel *k);
+};
+
+struct kernel {
+	const struct kernel_ops *ops;
+	/* The kernel's extack message or a local reason for the last error. */
+	char err[256];
+};
+
+/* NULL with a reason in err when the module or netlink is unavailable. */
+struct kernel *kernel_genl_open(char *err, size_t errlen);
+
+/* In-memory recording backend for tests. */
+struct kernel_mock_call {
+	char op[16];		/* "dev_ensure", "sa_add", ... */
+	char ifname[16];
+	enum ike_sa_dir dir;
+	uint32_t spi;
+	struct ike_kernel_sa sa;	/* sa_add only */
+};
+
+#define KERNEL_MOCK_MAX_CALLS	64
+
+struct kernel_mock {
+	struct kernel k;
+	struct kernel_mock_call calls[KERNEL_MOCK_MAX_CALLS];
+	int n_calls;
+	uint32_t next_spi;
+	int fail_errno;		/* when set, every op fails with -fail_errno */
+	int n_sas;
+};
+
+struct kernel *kernel_mock_new(void);
+
+/* Convenience wrappers, so callers read like plain functions. */
+static inline int kernel_dev_ensure(struct kernel *k, const char *ifname,
+				    bool *created)
+{
+	return k->ops->dev_ensure(k, ifname, created);
+}
+
+static inline int kernel_dev_set(struct kernel *k, const char *ifname,
+				 const struct sockaddr_storage *local,
+				 const struct sockaddr_storage *remote)
+{
+	return k->ops->dev_set(k, ifname, local, remote);
+}
+
+static inline int kernel_spi_alloc(struct kernel *k, const char *ifname,
+				   const struct sockaddr_storage *local,
+				   uint32_t *spi)
+{
+	return k->ops->spi_alloc(k, ifname, local, spi);
+}
+
+static inline int kernel_sa_add(struct kernel *k, const char *ifname,
+				const struct ike_kernel_sa *sa)
+{
+	return k->ops->sa_add(k, ifname, sa);
+}
+
+static inline int kernel_sa_del(struct kernel *k, const char *ifname,
+				enum ike_sa_dir dir, uint32_t spi)
+{
+	return k->ops->sa_del(k, ifname, dir, spi);
+}
+
+static inline int kernel_sa_count(struct kernel *k, const char *ifname)
+{
+	return k->ops->sa_count(k, ifname);
+}
+
+static inline int kernel_event_fd(struct kernel *k)
+{
+	return k->ops->event_fd(k);
+}
+
+static inline int kernel_event_read(struct kernel *k, kernel_event_cb cb,
+				    void *arg)
+{
+	return k->ops->event_read(k, cb, arg);
+}
+
+static inline void kernel_free(struct kernel *k)
+{
+	if (k)
+		k->ops->free(k);
+}
+
+#endif

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Recording kernel backend for tests: every call is appended to an array
+ * the test inspects; SPIs count up from 0x1000; fail_errno makes every
+ * operation fail, to exercise error paths.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/backend.h"
+
+static struct kernel_mock_call *record(struct kernel *k, const char *op,
+				       const char *ifname)
+{
+	struct kernel_mock *m = (struct kernel_mock *)k;
+	struct kernel_mock_call *c;
+
+	if (m->n_calls >= KERNEL_MOCK_MAX_CALLS)
+		return NULL;
+	c = &m->calls[m->n_calls++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->op, sizeof(c->op), "%s", op);
+	snprintf(c->ifname, sizeof(c->ifname), "%s", ifname);
+	return c;
+}
+
+static int failing(struct kernel *k)
+{
+	struct kernel_mock *m = (struct kernel_mock *)k;
+
+	if (!m->fail_errno)
+		return 0;
+	snprintf(k->err, sizeof(k->err), "mock failure");
+	return -m->fail_errno;
+}
+
+static int mock_dev_ensure(struct kernel *k, const char *ifname,
+			   bool *created)
+{
+	record(k, "dev_ensure", ifname);
+	*created = false;
+	return failing(k);
+}
+
+static int mock_dev_set(struct kernel *k, const char *ifname,
+			const struct sockaddr_storage *local,
+			const struct sockaddr_storage *remote)
+{
+	record(k, "dev_set", ifname);
+	return failing(k);
+}
+
+static int mock_spi_alloc(struct kernel *k, const char *ifname,
+			  const struct sockaddr_storage *local, uint32_t *spi)
+{
+	struct kernel_mock *m = (struct kernel_mock *)k;
+	struct kernel_mock_call *c = record(k, "spi_alloc", ifname);
+	int r = failing(k);
+
+	if (r)
+		return r;
+	*spi = m->next_spi++;
+	if (c)
+		c->spi = *spi;
+	return 0;
+}
+
+static int mock_sa_add(struct kernel *k, const char *ifname,
+		       const struct ike_kernel_sa *sa)
+{
+	struct kernel_mock *m = (struct kernel_mock *)k;
+	struct kernel_mock_call *c = record(k, "sa_add", ifname);
+	int r = failing(k);
+
+	if (c) {
+		c->dir = sa->dir;
+		c->spi = sa->spi;
+		c->sa = *sa;
+	}
+	if (!r)
+		m->n_sas++;
+	return r;
+}
+
+static int mock_sa_del(struct kernel *k, const char *ifname,
+		       enum ike_sa_dir dir, uint32_t spi)
+{
+	struct kernel_mock *m = (struct kernel_mock *)k;
+	struct kernel_mock_call *c = record(k, "sa_del", ifname);
+	int r = failing(k);
+
+	if (c) {
+		c->dir = dir;
+		c->spi = spi;
+	}
+	if (!r && m->n_sas > 0)
+		m->n_sas--;
+	return r;
+}
+
+static int mock_sa_count(struct kernel *k, const char *ifname)
+{
+	return ((struct kernel_mock *)k)->n_sas;
+}
+
+static int mock_event_fd(struct kernel *k)
+{
+	return -1;
+}
+
+static int mock_event_read(struct kernel *k, kernel_event_cb cb, void *arg)
+{
+	return 0;
+}
+
+static void mock_free(struct kernel *k)
+{
+	struct kernel_mock *m = (struct kernel_mock *)k;
+
+	memset(m->calls, 0, sizeof(m->calls));	/* keys */
+	free(m);
+}
+
+static const struct kernel_ops mock_ops = {
+	.dev_ensure = mock_dev_ensure,
+	.dev_set = mock_dev_set,
+	.spi_alloc = mock_spi_alloc,
+	.sa_add = mock_sa_add,
+	.sa_del = mock_sa_del,
+	.sa_count = mock_sa_count,
+	.event_fd = mock_event_fd,
+	.event_read = mock_event_read,
+	.free = mock_free,
+};
+
+struct kernel *kernel_mock_new(void)
+{
+	struct kernel_mock *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->k.ops = &mock_ops;
+	m->next_spi = 0x1000;
+	return &m->k;
+}

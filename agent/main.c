@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * esptund: options, start-up, signals, shut-down. Everything the IKE
+ * engine needs from the outside (UDP, clock, kernel SAs) is wired here,
+ * so the engine stays testable without any of it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "ike/engine.h"
+#include "kernel/backend.h"
+#include "log.h"
+#include "loop.h"
+#include "net.h"
+
+struct daemon {
+	const char *conf_path;
+	struct conf conf;
+	int debug;
+	struct loop *loop;
+	struct net *net;
+	struct kernel *kern;
+	struct ike_engine *eng;
+	struct ctl *ctl;
+	int sigfd;
+};
+
+/* ---- engine environment ---- */
+
+static int env_send(void *ctx, const struct sockaddr_storage *from,
+		    const struct sockaddr_storage *to, const uint8_t *buf,
+		    size_t len)
+{
+	struct daemon *d = ctx;
+
+	return net_send(d->net, from, to, buf, len);
+}
+
+static uint64_t env_now_ms(void *ctx)
+{
+	return loop_now_ms();
+}
+
+static int env_get_spi(void *ctx, const struct ike_conn *conn, uint32_t *spi)
+{
+	struct daemon *d = ctx;
+	int err;
+
+	err = kernel_spi_alloc(d->kern, conn->ifname, &conn->local, spi);
+	if (err)
+		log_err("%s: kernel refused an SPI on %s: %s", conn->name,
+			conn->ifname, d->kern->err);
+	return err;
+}
+
+static int env_add_sa(void *ctx, const struct ike_conn *conn,
+		      const struct ike_kernel_sa *sa)
+{
+	struct daemon *d = ctx;
+	int err;
+
+	err = kernel_sa_add(d->kern, conn->ifname, sa);
+	if (err)
+		log_err("%s: kernel refused %s SA %08x on %s: %s", conn->name,
+			sa->dir == IKE_DIR_IN ? "inbound" : "outbound",
+			sa->spi, conn->ifname, d->kern->err);
+	return err;
+}
+
+static int env_del_sa(void *ctx, const struct ike_conn *conn,
+		      enum ike_sa_dir dir, uint32_t spi)
+{
+	struct daemon *d = ctx;
+	int err;
+
+	err = kernel_sa_del(d->kern, conn->ifname, dir, spi);
+	/* Gone already (expired, flushed by hand): nothing to undo. */
+	if (err && err != -ENOENT)
+		log_warn("%s: deleting %s SA %08x on %s: %s", conn->name,
+			 dir == IKE_DIR_IN ? "inbound" : "outbound", spi,
+			 conn->ifname, d->kern->err);
+	return err;
+}
+
+/* ---- configuration ---- */
+
+/* Devices first: a conn whose device cannot exist is refused whole. */
+static int prepare_devices(struct daemon *d, const struct conf *c, char *err,
+			   size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_conns; i++) {
+		const struct ike_conn *conn = &c->conns[i];
+		bool created;
+
+		if (kernel_dev_ensure(d->kern, conn->ifname, &created)) {
+			snprintf(err, errlen, "conn '%s': interface %s: %s",
+				 conn->name, conn->ifname, d->kern->err);
+			return -1;
+		}
+		if (created)
+			log_info("created interface %s for conn '%s'",
+				 conn->ifname, conn->name);
+		if (kernel_dev_set(d->kern, conn->ifname, &conn->local,
+				   &conn->remote)) {
+			snprintf(err, errlen,
+				 "conn '%s': setting the endpoints of %s: %s",
+				 conn->name, conn->ifname, d->kern->err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void apply_log_level(struct daemon *d)
+{
+	log_set_level(d->debug ? LOG_LVL_DEBUG : d->conf.log_level);
+}
+
+static int do_reload(void *arg, char *err, size_t errlen)
+{
+	struct daemon *d = arg;
+	struct conf nc;
+	int r;
+
+	if (conf_load(d->conf_path, &nc, err, errlen)) {
+		log_err("reload refused, configuration unchanged: %s", err);
+		return -1;
+	}
+	if (prepare_devices(d, &nc, err, errlen)) {
+		log_err("reload refused, configuration unchanged: %s", err);
+		conf_free(&nc);
+		return -1;
+	}
+	r = ike_engine_replace_conns(d->eng, nc.conns, (int)nc.n_conns);
+	if (r) {
+		snprintf(err, errlen, "engine refused the connections: %s",
+			 strerror(r < 0 ? -r : r));
+		log_err("reload refused: %s", err);
+		conf_free(&nc);
+		return -1;
+	}
+	if (strcmp(nc.control, d->conf.control))
+		log_warn("control socket path change needs a restart (still %s)",
+			 d->conf.control);
+	snprintf(nc.control, sizeof(nc.control), "%s", d->conf.control);
+	conf_free(&d->conf);
+	d->conf = nc;
+	apply_log_level(d);
+	log_info("configuration reloaded from %s: %zu conn(s)", d->conf_path,
+		 d->conf.n_conns);
+	return 0;
+}
+
+/* ---- control requests ---- */
+
+static int ctl_up(void *arg, const char *name, char *err, size_t errlen)
+{
+	struct daemon *d = arg;
+	int r;
+
+	if (!conf_find(&d->conf, name)) {
+		snprintf(err, errlen, "no conn named '%s'", name);
+		return -1;
+	}
+	r = ike_engine_initiate(d->eng, name);
+	if (r)
+		snprintf(err, errlen, "cannot initiate '%s': %s", name,
+			 strerror(r < 0 ? -r : r));
+	return r;
+}
+
+static int ctl_down(void *arg, const char *name, char *err, size_t errlen)
+{
+	struct daemon *d = arg;
+	int r;
+
+	if (!conf_find(&d->conf, name)) {
+		snprintf(err, errlen, "no conn named '%s'", name);
+		return -1;
+	}
+	r = ike_engine_terminate(d->eng, name);
+	if (r)
+		snprintf(err, errlen, "cannot terminate '%s': %s", name,
+			 strerror(r < 0 ? -r : r));
+	return r;
+}
+
+static void ctl_status(void *arg,
+		       void (*cb)(void *cbarg, const struct ike_status *st),
+		       void *cbarg)
+{
+	struct daemon *d = arg;
+
+	ike_engine_status(d->eng, cb, cbarg);
+}
+
+/* ---- loop callbacks ---- */
+
+static void on_datagram(void *arg, const struct sockaddr_storage *from,
+			const struct sockaddr_storage *to, const uint8_t *buf,
+			size_t len)
+{
+	struct daemon *d = arg;
+
+	ike_engine_input(d->eng, from, to, buf, len);
+}
+
+static void on_udp(void *arg, int fd, uint32_t events)
+{
+	struct daemon *d = arg;
+
+	net_read(d->net, fd, on_datagram, d);
+}
+
+static void on_kernel_event(void *arg, const struct kernel_event *ev)
+{
+	struct daemon *d = arg;
+
+	ike_engine_kernel_event(d->eng, ev->type, ev->ifname, ev->spi);
+}
+
+static void on_kernel(void *arg, int fd, uint32_t events)
+{
+	struct daemon *d = arg;
+
+	if (kernel_event_read(d->kern, on_kernel_event, d))
+		log_warn("%s", d->kern->err);
+}
+
+static void on_ctl(void *arg, int fd, uint32_t events)
+{
+	struct daemon *d = arg;
+
+	ctl_serve(d->ctl);
+}
+
+static void on_signal(void *arg, int fd, uint32_t events)
+{
+	struct daemon *d = arg;
+	struct signalfd_siginfo si;
+	char err[CONF_ERR_MAX];
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			log_info("SIGHUP: reloading %s", d->conf_path);
+			do_reload(d, err, sizeof(err));
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_info("%s: shutting down",
+				 si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			loop_stop(d->loop);
+			break;
+		}
+	}
+}
+
+static int64_t engine_deadline(void *arg)
+{
+	struct daemon *d = arg;
+
+	return ike_engine_next_timeout_ms(d->eng);
+}
+
+static void engine_timers(void *arg)
+{
+	struct daemon *d = arg;
+
+	ike_engine_run_timers(d->eng);
+}
+
+/* ---- start-up ---- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: esptund [-c FILE] [-f] [-d]\n"
+		"  -c FILE  configuration (default %s)\n"
+		"  -f       stay in the foreground, log to stderr\n"
+		"  -d       debug logging (payload lists; never keys)\n",
+		CONF_DEFAULT_PATH);
+}
+
+static int setup_signals(struct daemon *d)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return d->sigfd < 0 ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = { .conf_path = CONF_DEFAULT_PATH, .sigfd = -1 };
+	struct ike_env env = {
+		.ctx = &d,
+		.send = env_send,
+		.now_ms = env_now_ms,
+		.get_spi = env_get_spi,
+		.add_sa = env_add_sa,
+		.del_sa = env_del_sa,
+	};
+	struct ctl_ops cops = {
+		.arg = &d,
+		.reload = do_reload,
+		.up = ctl_up,
+		.down = ctl_down,
+		.status = ctl_status,
+	};
+	char err[CONF_ERR_MAX];
+	int foreground = 0, opt, fds[4], nfds, i, r;
+
+	while ((opt = getopt(argc, argv, "c:fdh")) != -1) {
+		switch (opt) {
+		case 'c':
+			d.conf_path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'd':
+			d.debug = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	if (conf_load(d.conf_path, &d.conf, err, sizeof(err))) {
+		fprintf(stderr, "esptund: %s\n", err);
+		return 1;
+	}
+	apply_log_level(&d);
+
+	d.kern = kernel_genl_open(err, sizeof(err));
+	if (!d.kern) {
+		fprintf(stderr, "esptund: %s\n", err);
+		return 1;
+	}
+	if (prepare_devices(&d, &d.conf, err, sizeof(err))) {
+		fprintf(stderr, "esptund: %s\n", err);
+		return 1;
+	}
+	d.net = net_open(0, 0, err, sizeof(err));
+	if (!d.net) {
+		fprintf(stderr, "esptund: %s\n", err);
+		return 1;
+	}
+	d.ctl = ctl_open(d.conf.control, &cops, err, sizeof(err));
+	if (!d.ctl) {
+		fprintf(stderr, "esptund: control socket: %s\n", err);
+		return 1;
+	}
+	d.loop = loop_new();
+	if (!d.loop || setup_signals(&d)) {
+		fprintf(stderr, "esptund: event loop: %s\n", strerror(errno));
+		return 1;
+	}
+	d.eng = ike_engine_new(&env);
+	if (!d.eng) {
+		fprintf(stderr, "esptund: cannot create the IKE engine\n");
+		return 1;
+	}
+
+	nfds = net_fds(d.net, fds, 4);
+	for (i = 0; i < nfds; i++)
+		loop_add_fd(d.loop, fds[i], EPOLLIN, on_udp, &d);
+	if (kernel_event_fd(d.kern) >= 0)
+		loop_add_fd(d.loop, kernel_event_fd(d.kern), EPOLLIN,
+			    on_kernel, &d);
+	loop_add_fd(d.loop, ctl_fd(d.ctl), EPOLLIN, on_ctl, &d);
+	loop_add_fd(d.loop, d.sigfd, EPOLLIN, on_signal, &d);
+	loop_set_external(d.loop, engine_deadline, engine_timers, &d);
+
+	if (!foreground) {
+		if (daemon(0, 0) < 0) {
+			fprintf(stderr, "esptund: daemon: %s\n",
+				strerror(errno));
+			return 1;
+		}
+		log_use_syslog(1);
+	}
+	log_info("esptund started: %s, %zu conn(s), control %s", d.conf_path,
+		 d.conf.n_conns, d.conf.control);
+
+	/* Conns with start = initiate begin negotiating here. */
+	r = ike_engine_replace_conns(d.eng, d.conf.conns, (int)d.conf.n_conns);
+	if (r)
+		log_err("engine refused the connections: %s",
+			strerror(r < 0 ? -r : r));
+
+	r = loop_run(d.loop);
+
+	/* Deletes to the peers, SAs out of the kernel, then nothing left. */
+	ike_engine_shutdown(d.eng);
+	ike_engine_free(d.eng);
+	ctl_close(d.ctl);
+	net_close(d.net);
+	kernel_free(d.kern);
+	loop_free(d.loop);
+	close(d.sigfd);
+	conf_free(&d.conf);
+	log_info("esptund stopped");
+	return r ? 1 : 0;
+}
