@@ -150,7 +150,9 @@ void ipc_close(void)
 /* NLMSGERR_ATTR_MSG from the TLVs that start @off bytes into @nlh. */
 static void get_extack(const struct nlmsghdr *nlh, size_t off, struct req *r)
 {
+	static const char prefix[] = ESPTUN_GENL_NAME ": ";
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t n = sizeof(prefix) - 1;
 	struct nlattr *msg;
 
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off >= nlh->nlmsg_len)
@@ -160,9 +162,17 @@ static void get_extack(const struct nlmsghdr *nlh, size_t off, struct req *r)
 		      nlh->nlmsg_len - off, NULL) < 0)
 		return;
 	msg = tb[NLMSGERR_ATTR_MSG];
-	if (msg && nla_len(msg) > 0)
-		snprintf(r->extack, sizeof(r->extack), "%.*s", nla_len(msg),
-			 (const char *)nla_data(msg));
+	if (!msg || nla_len(msg) <= 0)
+		return;
+	snprintf(r->extack, sizeof(r->extack), "%.*s", nla_len(msg),
+		 (const char *)nla_data(msg));
+	/*
+	 * NL_SET_ERR_MSG_MOD() starts the message with the module name, which
+	 * the line already starts with: "esptun: sa add: esptun: ..." says
+	 * nothing more.
+	 */
+	if (!strncmp(r->extack, prefix, n))
+		memmove(r->extack, r->extack + n, strlen(r->extack + n) + 1);
 }
 
 static int error_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
@@ -659,23 +669,18 @@ static int parse_sa(struct nlmsghdr *nlh, void *arg)
 	return ctx->cb(&sa, ctx->arg);
 }
 
-int ipc_sa_dump(uint32_t ifindex, ipc_sa_cb cb, void *arg, int *unsupported)
+int ipc_sa_dump(uint32_t ifindex, ipc_sa_cb cb, void *arg)
 {
 	struct sa_ctx ctx = { .cb = cb, .arg = arg };
 	struct req r = { .parse = parse_sa, .arg = &ctx };
 	struct nl_msg *msg;
 
-	*unsupported = 0;
 	msg = new_msg(ESPTUN_CMD_SA_GET, NLM_F_DUMP, ifindex);
 	if (!msg) {
 		fprintf(stderr, "esptun: %s: out of memory\n", op_name);
 		return -1;
 	}
 	if (run(msg, &r) < 0) {
-		if (r.error == -EOPNOTSUPP && !r.parse_error && !r.local) {
-			*unsupported = 1;
-			return 0;
-		}
 		report(op_name, &r);
 		return -1;
 	}

@@ -82,11 +82,8 @@ void ipc_close(void);
 int ipc_dev_get(uint32_t ifindex, ipc_dev_cb cb, void *arg);
 int ipc_dev_set(const struct esptun_dev *dev);
 
-/*
- * @ifindex 0: every SA of the namespace. A kernel without SA support
- * (-EOPNOTSUPP) yields no SAs and sets *@unsupported instead of failing.
- */
-int ipc_sa_dump(uint32_t ifindex, ipc_sa_cb cb, void *arg, int *unsupported);
+/* @ifindex 0: every SA of the namespace. */
+int ipc_sa_dump(uint32_t ifindex, ipc_sa_cb cb, void *arg);
 int ipc_sa_new(uint32_t ifindex, const struct esptun_sa *sa);
 int ipc_sa_update(uint32_t ifindex, const struct esptun_sa *sa);
 int ipc_sa_del(uint32_t ifindex, const struct esptun_sa *sa);

@@ -257,7 +257,7 @@ int cmd_show(int argc, char **argv, int json)
 	struct list sas = { .size = sizeof(struct esptun_sa) };
 	const char *name = NULL;
 	uint32_t ifindex = 0;
-	int unsupported, ret = 1;
+	int ret = 1;
 	struct args a;
 	struct json j;
 	time_t now;
@@ -281,7 +281,7 @@ int cmd_show(int argc, char **argv, int json)
 	if (ipc_open("show") < 0)
 		return 1;
 	if (ipc_dev_get(ifindex, add_dev, &devs) < 0 ||
-	    ipc_sa_dump(ifindex, add_sa, &sas, &unsupported) < 0)
+	    ipc_sa_dump(ifindex, add_sa, &sas) < 0)
 		goto out;
 
 	if (devs.n)
