@@ -38,12 +38,12 @@ static const struct isakmp_msg_rule rules[MSG_KIND_MAX] = {
 		      B(ISAKMP_NP_ID) | B(ISAKMP_NP_HASH),
 		      B(ISAKMP_NP_ID) | B(ISAKMP_NP_HASH) | B(ISAKMP_NP_N) |
 		      B(ISAKMP_NP_VID) | B(ISAKMP_NP_CERT) | B(ISAKMP_NP_CR) |
-		      B(ISAKMP_NP_SIG), ISAKMP_NP_ID },
+		      B(ISAKMP_NP_SIG), 0 },
 	[MSG_MM6] = { "MM6", ISAKMP_XCHG_IDPROT, true,
 		      B(ISAKMP_NP_ID) | B(ISAKMP_NP_HASH),
 		      B(ISAKMP_NP_ID) | B(ISAKMP_NP_HASH) | B(ISAKMP_NP_N) |
 		      B(ISAKMP_NP_VID) | B(ISAKMP_NP_CERT) | B(ISAKMP_NP_SIG),
-		      ISAKMP_NP_ID },
+		      0 },
 	[MSG_QM1] = { "QM1", ISAKMP_XCHG_QUICK, true,
 		      B(ISAKMP_NP_HASH) | B(ISAKMP_NP_SA) | B(ISAKMP_NP_NONCE),
 		      B(ISAKMP_NP_HASH) | B(ISAKMP_NP_SA) | B(ISAKMP_NP_NONCE) |

@@ -1,0 +1,871 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Quick Mode (RFC 2409 5.5): three encrypted messages under an ISAKMP SA
+ * negotiate one pair of ESP SAs, optionally with PFS. The inbound SA is
+ * in the kernel before the peer can use it: the responder installs it
+ * before sending QM2, the initiator before sending QM3; each side
+ * installs its outbound SA last.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/prf.h"
+#include "ike/proposal.h"
+#include "ike/sa.h"
+#include "log.h"
+
+#define MSG_BUF	4096
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* Key material sizes for an ESP proposal: enc (with salt) and auth. */
+static void esp_key_sizes(const struct esp_proposal *p, size_t *enc,
+			  size_t *auth)
+{
+	switch (p->transform) {
+	case ESP_T_AES_GCM_16:
+		*enc = p->keylen / 8 + 4;
+		break;
+	case ESP_T_CHACHA20_POLY1305:
+		*enc = 32 + 4;
+		break;
+	case ESP_T_AES_CBC:
+		*enc = p->keylen / 8;
+		break;
+	case ESP_T_3DES:
+		*enc = 24;
+		break;
+	default:
+		*enc = 0;
+	}
+	switch (p->auth) {
+	case ESP_AUTH_HMAC_MD5:
+		*auth = 16;
+		break;
+	case ESP_AUTH_HMAC_SHA1:
+		*auth = 20;
+		break;
+	case ESP_AUTH_HMAC_SHA256:
+		*auth = 32;
+		break;
+	case ESP_AUTH_HMAC_SHA384:
+		*auth = 48;
+		break;
+	case ESP_AUTH_HMAC_SHA512:
+		*auth = 64;
+		break;
+	default:
+		*auth = 0;
+	}
+}
+
+/* Linux crypto API names, as `ip xfrm state` takes them. */
+static void kernel_algs(const struct esp_proposal *p, struct ike_kernel_sa *k)
+{
+	static const struct {
+		uint16_t auth;
+		const char *name;
+		uint16_t trunc;
+	} auths[] = {
+		{ ESP_AUTH_HMAC_MD5, "hmac(md5)", 96 },
+		{ ESP_AUTH_HMAC_SHA1, "hmac(sha1)", 96 },
+		{ ESP_AUTH_HMAC_SHA256, "hmac(sha256)", 128 },
+		{ ESP_AUTH_HMAC_SHA384, "hmac(sha384)", 192 },
+		{ ESP_AUTH_HMAC_SHA512, "hmac(sha512)", 256 },
+	};
+	size_t i;
+
+	switch (p->transform) {
+	case ESP_T_AES_GCM_16:
+		k->aead = true;
+		strcpy(k->enc_alg, "rfc4106(gcm(aes))");
+		k->icv_bits = 128;
+		break;
+	case ESP_T_CHACHA20_POLY1305:
+		k->aead = true;
+		strcpy(k->enc_alg, "rfc7539esp(chacha20,poly1305)");
+		k->icv_bits = 128;
+		break;
+	case ESP_T_AES_CBC:
+		strcpy(k->enc_alg, "cbc(aes)");
+		break;
+	case ESP_T_3DES:
+		strcpy(k->enc_alg, "cbc(des3_ede)");
+		break;
+	default:
+		strcpy(k->enc_alg, "ecb(cipher_null)");
+	}
+	for (i = 0; i < sizeof(auths) / sizeof(auths[0]); i++)
+		if (auths[i].auth == p->auth) {
+			strcpy(k->auth_alg, auths[i].name);
+			k->auth_trunc_bits = auths[i].trunc;
+		}
+}
+
+static void ts_to_id(const struct ike_ts *ts, uint8_t *type, uint8_t *data,
+		     size_t *len)
+{
+	size_t n = ts->family == AF_INET6 ? 16 : 4, i;
+
+	*type = ts->family == AF_INET6 ? IKE_ID_IPV6_ADDR_SUBNET :
+					 IKE_ID_IPV4_ADDR_SUBNET;
+	memcpy(data, ts->addr, n);
+	for (i = 0; i < n; i++) {
+		int bits = (int)ts->prefixlen - (int)i * 8;
+
+		data[n + i] = bits >= 8 ? 0xff : bits <= 0 ? 0 :
+			      (uint8_t)(0xff << (8 - bits));
+	}
+	*len = 2 * n;
+}
+
+/* IDci/IDcr → selector; only subnets and single addresses map to one. */
+static int id_to_ts(const struct isakmp_id *id, struct ike_ts *ts)
+{
+	size_t n, i;
+	int pl = 0;
+	bool end = false;
+
+	memset(ts, 0, sizeof(*ts));
+	switch (id->type) {
+	case IKE_ID_IPV4_ADDR:
+	case IKE_ID_IPV6_ADDR:
+		n = id->type == IKE_ID_IPV4_ADDR ? 4 : 16;
+		ts->family = n == 4 ? AF_INET : AF_INET6;
+		memcpy(ts->addr, id->data, n);
+		ts->prefixlen = (uint8_t)(n * 8);
+		return 0;
+	case IKE_ID_IPV4_ADDR_SUBNET:
+	case IKE_ID_IPV6_ADDR_SUBNET:
+		n = id->type == IKE_ID_IPV4_ADDR_SUBNET ? 4 : 16;
+		ts->family = n == 4 ? AF_INET : AF_INET6;
+		for (i = 0; i < n * 8; i++) {
+			bool bit = id->data[n + i / 8] & (0x80 >> (i % 8));
+
+			if (bit && end)
+				return -1;	/* non-contiguous mask */
+			if (bit)
+				pl++;
+			else
+				end = true;
+		}
+		for (i = 0; i < n; i++)
+			ts->addr[i] = id->data[i] & id->data[n + i];
+		ts->prefixlen = (uint8_t)pl;
+		return 0;
+	}
+	return -1;
+}
+
+static bool ts_equal(const struct ike_ts *a, const struct ike_ts *b)
+{
+	size_t n = a->family == AF_INET6 ? 16 : 4;
+
+	return a->family == b->family && a->prefixlen == b->prefixlen &&
+	       !memcmp(a->addr, b->addr, n);
+}
+
+static const char *ts_str(const struct ike_ts *ts, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(ts->family, ts->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, ts->prefixlen);
+	return buf;
+}
+
+/* Transform of our ESP proposal, SPI in the proposal. */
+static void fill_prop(struct isakmp_prop *pr, int num, uint32_t spi,
+		      const struct esp_proposal *p, uint32_t secs,
+		      uint64_t kbytes)
+{
+	struct isakmp_transform *t = &pr->t[0];
+	int n = 0;
+
+	memset(pr, 0, sizeof(*pr));
+	pr->num = (uint8_t)num;
+	pr->proto = ISAKMP_PROTO_ESP;
+	pr->spi_size = 4;
+	put32(pr->spi, spi);
+	pr->ntrans = 1;
+	t->num = 1;
+	t->id = (uint8_t)p->transform;
+#define TV(ty, v) (t->attr[n++] = (struct isakmp_attr){ .type = (ty), \
+		.tv = true, .val = (v), .val_ok = true })
+#define TLV(ty, v) (t->attr[n++] = (struct isakmp_attr){ .type = (ty), \
+		.val = (v), .val_ok = true })
+	TV(IPSEC_A_LIFE_TYPE, IKE_LIFE_SECONDS);
+	TLV(IPSEC_A_LIFE_DUR, secs);
+	if (kbytes) {
+		TV(IPSEC_A_LIFE_TYPE, IKE_LIFE_KBYTES);
+		TLV(IPSEC_A_LIFE_DUR, kbytes > UINT32_MAX ? UINT32_MAX : kbytes);
+	}
+	if (p->group)
+		TV(IPSEC_A_GROUP, p->group);
+	TV(IPSEC_A_ENCAP, IPSEC_ENCAP_TUNNEL);
+	if (p->auth)
+		TV(IPSEC_A_AUTH, p->auth);
+	if (p->keylen)
+		TV(IPSEC_A_KEY_LEN, p->keylen);
+#undef TV
+#undef TLV
+	t->nattr = n;
+}
+
+struct esp_offer {
+	struct esp_proposal p;
+	uint32_t secs;
+	uint64_t kbytes;
+	bool tunnel;
+};
+
+static const char *decode_esp(const struct isakmp_prop *pr,
+			      const struct isakmp_transform *t,
+			      struct esp_offer *o)
+{
+	uint64_t type = 0;
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	if (pr->proto != ISAKMP_PROTO_ESP)
+		return "not ESP";
+	if (pr->spi_size != 4)
+		return "SPI size is not 4";
+	o->p.transform = t->id;
+	for (i = 0; i < t->nattr; i++) {
+		const struct isakmp_attr *a = &t->attr[i];
+
+		if (!a->val_ok)
+			return "oversized attribute";
+		switch (a->type) {
+		case IPSEC_A_LIFE_TYPE:
+			type = a->val;
+			break;
+		case IPSEC_A_LIFE_DUR:
+			if (type == IKE_LIFE_SECONDS)
+				o->secs = a->val > UINT32_MAX ? UINT32_MAX :
+					  (uint32_t)a->val;
+			else if (type == IKE_LIFE_KBYTES)
+				o->kbytes = a->val;
+			break;
+		case IPSEC_A_GROUP:
+			o->p.group = (uint16_t)a->val;
+			break;
+		case IPSEC_A_ENCAP:
+			if (a->val != IPSEC_ENCAP_TUNNEL)
+				return "encapsulation is not tunnel";
+			o->tunnel = true;
+			break;
+		case IPSEC_A_AUTH:
+			o->p.auth = (uint16_t)a->val;
+			break;
+		case IPSEC_A_KEY_LEN:
+			o->p.keylen = (uint16_t)a->val;
+			break;
+		default:
+			return "unsupported attribute";
+		}
+	}
+	if (!o->tunnel)
+		return "no tunnel encapsulation attribute";
+	return NULL;
+}
+
+static bool conn_has_esp(const struct ike_conn *c, const struct esp_proposal *p)
+{
+	int i;
+
+	for (i = 0; i < c->n_esp; i++)
+		if (esp_proposal_equal(&c->esp[i], p))
+			return true;
+	return false;
+}
+
+static int install(struct ike_engine *e, struct p2sa *ch, enum ike_sa_dir dir)
+{
+	const struct ike_conn *c = &ch->conn->c;
+	struct ike_kernel_sa *k = calloc(1, sizeof(*k));
+	uint8_t km[128], gxy[IKE_MAX_KE], spi[4];
+	size_t el, al, gl = 0;
+	struct p1sa *p1 = ch->p1;
+	int rc = -1;
+
+	if (!k)
+		return -1;
+	esp_key_sizes(&ch->prop, &el, &al);
+	k->dir = dir;
+	k->spi = dir == IKE_DIR_IN ? ch->spi_in : ch->spi_out;
+	put32(spi, k->spi);
+	if (ch->dh) {
+		gl = dh_secret_len(ch->prop.group);
+		if (dh_derive(ch->dh, ch->ke_peer, ch->ke_peer_len, gxy))
+			goto out;
+	}
+	if (keymat_child(&p1->km, gl ? gxy : NULL, gl, ISAKMP_PROTO_ESP, spi,
+			 ch->ni, ch->ni_len, ch->nr, ch->nr_len, km, el + al))
+		goto out;
+	k->src = dir == IKE_DIR_IN ? p1->remote : p1->local;
+	k->dst = dir == IKE_DIR_IN ? p1->local : p1->remote;
+	kernel_algs(&ch->prop, k);
+	memcpy(k->enc_key, km, el);
+	k->enc_key_len = (uint16_t)el;
+	memcpy(k->auth_key, km + el, al);
+	k->auth_key_len = (uint16_t)al;
+	k->replay_window = c->replay_window;
+	k->hard_secs = ch->life_secs;
+	k->soft_secs = (uint64_t)ch->life_secs * 9 / 10;
+	k->hard_bytes = ch->life_kbytes * 1024;
+	k->soft_bytes = k->hard_bytes / 10 * 9;
+	k->local_ts = ch->local_ts;
+	k->remote_ts = ch->remote_ts;
+	k->prop = ch->prop;
+	rc = e->env.add_sa ? e->env.add_sa(e->env.ctx, c, k) : 0;
+	if (rc)
+		log_err("%s kernel refused %s SA %08x: %d", ike_ck(p1),
+			dir == IKE_DIR_IN ? "inbound" : "outbound", k->spi, rc);
+	else if (dir == IKE_DIR_IN)
+		ch->in_installed = true;
+	else
+		ch->out_installed = true;
+out:
+	crypto_wipe(km, sizeof(km));
+	crypto_wipe(gxy, sizeof(gxy));
+	crypto_wipe(k, sizeof(*k));
+	free(k);
+	return rc;
+}
+
+/*
+ * Encrypts and sends a QM message whose HASH payload (first, zeroed) must
+ * be prf(SKEYID_a, [0|] M-ID [| Ni_b] [| Nr_b] | payloads after HASH).
+ */
+static int finish_and_send(struct ike_engine *e, struct p2sa *ch,
+			   struct isakmp_gen *g, size_t hash_off, int form,
+			   const char *name, bool expect_reply)
+{
+	struct p1sa *p1 = ch->p1;
+	size_t hl = p1->km.prf_len, after = hash_off + 4 + hl, len;
+	uint8_t h[CRYPTO_MAX_HASH];
+	char a[64];
+
+	len = isakmp_gen_finish(g);
+	if (!len)
+		return -1;
+	if (form == 1)
+		keymat_qm_hash(&p1->km, 0, ch->msgid, NULL, 0, NULL, 0,
+			       g->buf + after, len - after, h);
+	else if (form == 2)
+		keymat_qm_hash(&p1->km, 0, ch->msgid, ch->ni, ch->ni_len, NULL,
+			       0, g->buf + after, len - after, h);
+	else
+		keymat_qm_hash(&p1->km, 1, ch->msgid, ch->ni, ch->ni_len,
+			       ch->nr, ch->nr_len, NULL, 0, h);
+	memcpy(g->buf + hash_off + 4, h, hl);
+	len = ike_encrypt_msg(p1, g->buf, len, g->cap, ch->msgid);
+	if (!len)
+		return -1;
+	ike_send(e, &p1->local, &p1->remote, &ch->rx, g->buf, len, name,
+		 expect_reply, ch->conn->c.rexmit_ms, ch->conn->c.rexmit_tries);
+	log_info("%s %s sent to %s (M-ID %08x)", ike_ck(p1), name,
+		 ike_addr_str(&p1->remote, a, sizeof(a)), ch->msgid);
+	return 0;
+}
+
+static size_t begin_qm(struct isakmp_gen *g, uint8_t *buf, size_t cap,
+		       const struct p2sa *ch)
+{
+	static const uint8_t zero[CRYPTO_MAX_HASH];
+	struct isakmp_hdr h;
+	size_t off;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.icookie, ch->p1->icookie, 8);
+	memcpy(h.rcookie, ch->p1->rcookie, 8);
+	h.exch = ISAKMP_XCHG_QUICK;
+	h.msgid = ch->msgid;
+	isakmp_gen_init(g, buf, cap, &h);
+	off = isakmp_gen_begin(g, ISAKMP_NP_HASH);
+	isakmp_gen_bytes(g, zero, ch->p1->km.prf_len);
+	isakmp_gen_end(g, off);
+	return off;
+}
+
+static void gen_ids(struct isakmp_gen *g, const struct ike_ts *ci,
+		    const struct ike_ts *cr)
+{
+	uint8_t d[32], type;
+	size_t len;
+
+	ts_to_id(ci, &type, d, &len);
+	isakmp_gen_id(g, type, 0, 0, d, len);
+	ts_to_id(cr, &type, d, &len);
+	isakmp_gen_id(g, type, 0, 0, d, len);
+}
+
+int qm_initiate(struct ike_engine *e, struct p1sa *p1)
+{
+	const struct ike_conn *c = &p1->conn->c;
+	struct isakmp_sa *sa;
+	struct isakmp_gen g;
+	struct p2sa *ch;
+	uint8_t buf[MSG_BUF];
+	uint32_t msgid;
+	size_t hoff;
+	int i, rc;
+
+	if (!c->n_esp)
+		return -22;
+	do
+		eng_random(e, &msgid, sizeof(msgid));
+	while (!msgid || p2_find(e, p1, msgid));
+	ch = p2_new(e, p1, true, msgid);
+	if (!ch)
+		return -12;
+	ch->local_ts = c->local_ts;
+	ch->remote_ts = c->remote_ts;
+	ch->life_secs = c->lifetime;
+	ch->life_kbytes = c->life_kbytes;
+	rc = e->env.get_spi ? e->env.get_spi(e->env.ctx, c, &ch->spi_in) : -1;
+	if (rc) {
+		log_err("%s no inbound SPI from the kernel for %s: %d",
+			ike_ck(p1), c->name, rc);
+		p2_free(e, ch);
+		return -1;
+	}
+	/* One KE per message: offer only proposals sharing the PFS group. */
+	ch->prop.group = c->esp[0].group;
+	if (ch->prop.group) {
+		ch->dh = dh_new(ch->prop.group, eng_rng_adapter, e);
+		if (!ch->dh) {
+			p2_free(e, ch);
+			return -1;
+		}
+	}
+	eng_random(e, ch->ni, IKE_NONCE_LEN);
+	ch->ni_len = IKE_NONCE_LEN;
+	sa = calloc(1, sizeof(*sa));
+	if (!sa) {
+		p2_free(e, ch);
+		return -12;
+	}
+	sa->doi = ISAKMP_DOI_IPSEC;
+	sa->situation = ISAKMP_SIT_IDENTITY_ONLY;
+	for (i = 0; i < c->n_esp && sa->nprop < ISAKMP_MAX_PROPS; i++) {
+		if (c->esp[i].group != ch->prop.group)
+			continue;
+		fill_prop(&sa->p[sa->nprop], sa->nprop + 1, ch->spi_in,
+			  &c->esp[i], c->lifetime, c->life_kbytes);
+		sa->nprop++;
+	}
+	hoff = begin_qm(&g, buf, sizeof(buf), ch);
+	isakmp_gen_sa(&g, sa);
+	free(sa);
+	isakmp_gen_raw(&g, ISAKMP_NP_NONCE, ch->ni, ch->ni_len);
+	if (ch->dh)
+		isakmp_gen_raw(&g, ISAKMP_NP_KE, dh_public(ch->dh),
+			       dh_pub_len(ch->prop.group));
+	gen_ids(&g, &ch->local_ts, &ch->remote_ts);
+	log_info("%s initiating Quick Mode for %s", ike_ck(p1), c->name);
+	if (finish_and_send(e, ch, &g, hoff, 1, "QM1", true)) {
+		p2_free(e, ch);
+		return -1;
+	}
+	return 0;
+}
+
+/* HASH(n) of a received QM message; confirms the IV when it matches. */
+static int verify_hash(struct p2sa *ch, const struct isakmp_msg *m, int form,
+		       const char *name)
+{
+	struct p1sa *p1 = ch->p1;
+	const struct isakmp_payload *hp = &m->pl[0];
+	const uint8_t *rest = NULL;
+	size_t rest_len = 0;
+	uint8_t h[CRYPTO_MAX_HASH];
+
+	if (m->n > 1) {
+		rest = m->pl[1].body - ISAKMP_GEN_LEN;
+		rest_len = (size_t)(m->pl[m->n - 1].body + m->pl[m->n - 1].len -
+				    rest);
+	}
+	if (form == 1)
+		keymat_qm_hash(&p1->km, 0, ch->msgid, NULL, 0, NULL, 0, rest,
+			       rest_len, h);
+	else if (form == 2)
+		keymat_qm_hash(&p1->km, 0, ch->msgid, ch->ni, ch->ni_len, NULL,
+			       0, rest, rest_len, h);
+	else
+		keymat_qm_hash(&p1->km, 1, ch->msgid, ch->ni, ch->ni_len,
+			       ch->nr, ch->nr_len, NULL, 0, h);
+	if (hp->len != p1->km.prf_len || memcmp(hp->body, h, hp->len)) {
+		log_err("%s %s: HASH(%d) mismatch, message dropped", ike_ck(p1),
+			name, form);
+		return -ISAKMP_N_INVALID_HASH_INFORMATION;
+	}
+	iv_confirm(&p1->iv, ch->msgid);
+	return 0;
+}
+
+static void qm_established(struct ike_engine *e, struct p2sa *ch)
+{
+	struct p1sa *p1 = ch->p1;
+	struct p2sa *o, *loser = NULL;
+	char b[64], l[64], r[64];
+
+	ch->established_ms = eng_now(e);
+	rexmit_stop(&ch->rx);
+	log_info("%s %s: IPsec SA established for %s: in %08x out %08x, %s, "
+		 "%s === %s, lifetime %us", ike_ck(p1),
+		 ch->initiator ? "QM2" : "QM3", ch->conn->c.name, ch->spi_in,
+		 ch->spi_out, esp_proposal_str(&ch->prop, b, sizeof(b)),
+		 ts_str(&ch->local_ts, l, sizeof(l)),
+		 ts_str(&ch->remote_ts, r, sizeof(r)), ch->life_secs);
+	/*
+	 * Both ends initiated: keep the pair whose QM1 nonce is lower. Both
+	 * sides know both nonces, so they agree; the initiator of the loser
+	 * deletes it, the other side waits for that Delete.
+	 */
+	for (o = e->p2s; o; o = o->next) {
+		if (o == ch || o->conn != ch->conn || o->state != QM_ACTIVE)
+			continue;
+		loser = memcmp(o->ni, ch->ni, IKE_NONCE_LEN) > 0 ? o : ch;
+		break;
+	}
+	if (loser && loser->initiator) {
+		log_info("%s duplicate IPsec SA for %s (both ends initiated): "
+			 "deleting in %08x out %08x", ike_ck(p1),
+			 ch->conn->c.name, loser->spi_in, loser->spi_out);
+		info_send_delete_child(e, loser);
+		p2_free(e, loser);
+	}
+}
+
+int qm_inI1_outR1(struct ike_dispatch *d)
+{
+	struct p2sa *ch = d->p2;
+	struct p1sa *p1 = d->p1;
+	const struct ike_conn *c = &p1->conn->c;
+	const struct isakmp_payload *sap, *np, *kep;
+	struct isakmp_sa *offer = NULL;
+	struct isakmp_sa *reply = NULL;
+	struct esp_offer o, best;
+	const struct isakmp_prop *bestp = NULL;
+	const struct isakmp_transform *bestt = NULL;
+	struct isakmp_gen g;
+	uint8_t buf[MSG_BUF];
+	char b[64], x[64], y[64];
+	size_t hoff;
+	int i, j, rc;
+
+	rc = verify_hash(ch, d->m, 1, "QM1");
+	if (rc)
+		return rc;
+	log_info("%s QM1 received (M-ID %08x) for %s", ike_ck(p1), ch->msgid,
+		 c->name);
+	ch->local_ts = c->local_ts;
+	ch->remote_ts = c->remote_ts;
+	/* Traffic selectors: IDci is the peer's side, IDcr ours. */
+	if (isakmp_count(d->m, ISAKMP_NP_ID) == 2) {
+		struct isakmp_id ci, cr;
+		struct ike_ts tci, tcr;
+		const struct isakmp_payload *id1 = NULL, *id2 = NULL;
+
+		for (i = 0; i < d->m->n; i++)
+			if (d->m->pl[i].type == ISAKMP_NP_ID) {
+				if (!id1)
+					id1 = &d->m->pl[i];
+				else
+					id2 = &d->m->pl[i];
+			}
+		if (isakmp_parse_id(id1->body, id1->len, &ci) ||
+		    isakmp_parse_id(id2->body, id2->len, &cr) ||
+		    id_to_ts(&ci, &tci) || id_to_ts(&cr, &tcr) ||
+		    !ts_equal(&tci, &c->remote_ts) ||
+		    !ts_equal(&tcr, &c->local_ts)) {
+			log_err("%s QM1: traffic selectors do not match %s "
+				"(local-ts %s, remote-ts %s) — sending "
+				"INVALID-ID-INFORMATION", ike_ck(p1), c->name,
+				ts_str(&c->local_ts, x, sizeof(x)),
+				ts_str(&c->remote_ts, y, sizeof(y)));
+			info_send_notify(d->e, p1, ISAKMP_PROTO_ESP, NULL, 0,
+					 ISAKMP_N_INVALID_ID_INFORMATION,
+					 NULL, 0);
+			return -ISAKMP_N_INVALID_ID_INFORMATION;
+		}
+	}
+	sap = isakmp_find(d->m, ISAKMP_NP_SA);
+	np = isakmp_find(d->m, ISAKMP_NP_NONCE);
+	kep = isakmp_find(d->m, ISAKMP_NP_KE);
+	offer = malloc(sizeof(*offer));
+	reply = calloc(1, sizeof(*reply));
+	rc = -ISAKMP_N_PAYLOAD_MALFORMED;
+	if (!offer || !reply)
+		goto out;
+	rc = isakmp_parse_sa(sap->body, sap->len, offer);
+	if (rc) {
+		log_warn("%s QM1: SA payload refused: %s", ike_ck(p1),
+			 isakmp_notify_name((uint16_t)-rc));
+		goto out;
+	}
+	for (i = 0; i < offer->nprop && !bestp; i++) {
+		const struct isakmp_prop *pr = &offer->p[i];
+
+		for (j = 0; j < pr->ntrans; j++) {
+			const char *why = decode_esp(pr, &pr->t[j], &o);
+
+			if (!why)
+				why = esp_proposal_refusal(&o.p, c->allow_weak);
+			if (!why && !conn_has_esp(c, &o.p))
+				why = "not configured in esp =";
+			if (!why && o.p.group && !kep)
+				why = "PFS group but no KE payload";
+			if (why) {
+				log_info("%s QM1: proposal %d (%s) not chosen: "
+					 "%s", ike_ck(p1), i + 1,
+					 esp_proposal_str(&o.p, b, sizeof(b)),
+					 why);
+				continue;
+			}
+			best = o;
+			bestp = pr;
+			bestt = &pr->t[j];
+			break;
+		}
+	}
+	if (!bestp) {
+		log_err("%s QM1: no acceptable ESP proposal for %s — sending "
+			"NO-PROPOSAL-CHOSEN", ike_ck(p1), c->name);
+		info_send_notify(d->e, p1, ISAKMP_PROTO_ESP, NULL, 0,
+				 ISAKMP_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		rc = -ISAKMP_N_NO_PROPOSAL_CHOSEN;
+		goto out;
+	}
+	ch->prop = best.p;
+	ch->spi_out = (uint32_t)bestp->spi[0] << 24 | bestp->spi[1] << 16 |
+		      bestp->spi[2] << 8 | bestp->spi[3];
+	ch->life_secs = best.secs && best.secs < c->lifetime ? best.secs :
+			c->lifetime;
+	ch->life_kbytes = best.kbytes && (!c->life_kbytes ||
+					  best.kbytes < c->life_kbytes) ?
+			  best.kbytes : c->life_kbytes;
+	memcpy(ch->ni, np->body, np->len);
+	ch->ni_len = np->len;
+	if (ch->prop.group) {
+		if (kep->len != dh_pub_len(ch->prop.group)) {
+			log_err("%s QM1: KE length %zu wrong for %s", ike_ck(p1),
+				kep->len, ike_group_name(ch->prop.group));
+			rc = -ISAKMP_N_INVALID_KEY_INFORMATION;
+			goto out;
+		}
+		memcpy(ch->ke_peer, kep->body, kep->len);
+		ch->ke_peer_len = kep->len;
+		ch->dh = dh_new(ch->prop.group, eng_rng_adapter, d->e);
+		if (!ch->dh)
+			goto out;
+	}
+	if (!d->e->env.get_spi ||
+	    d->e->env.get_spi(d->e->env.ctx, c, &ch->spi_in)) {
+		log_err("%s QM1: no inbound SPI from the kernel", ike_ck(p1));
+		goto out;
+	}
+	eng_random(d->e, ch->nr, IKE_NONCE_LEN);
+	ch->nr_len = IKE_NONCE_LEN;
+	if (install(d->e, ch, IKE_DIR_IN))
+		goto out;
+
+	/* QM2: the chosen transform, our SPI, our nonce (and KE). */
+	reply->doi = ISAKMP_DOI_IPSEC;
+	reply->situation = ISAKMP_SIT_IDENTITY_ONLY;
+	reply->nprop = 1;
+	reply->p[0] = *bestp;
+	reply->p[0].ntrans = 1;
+	reply->p[0].t[0] = *bestt;
+	put32(reply->p[0].spi, ch->spi_in);
+	hoff = begin_qm(&g, buf, sizeof(buf), ch);
+	isakmp_gen_sa(&g, reply);
+	isakmp_gen_raw(&g, ISAKMP_NP_NONCE, ch->nr, ch->nr_len);
+	if (ch->dh)
+		isakmp_gen_raw(&g, ISAKMP_NP_KE, dh_public(ch->dh),
+			       dh_pub_len(ch->prop.group));
+	if (isakmp_count(d->m, ISAKMP_NP_ID) == 2)
+		gen_ids(&g, &ch->remote_ts, &ch->local_ts);
+	if (ch->life_secs < best.secs ||
+	    (best.kbytes && ch->life_kbytes < best.kbytes)) {
+		/* We keep it shorter than offered: say so (RFC 2407 4.6.3.1). */
+		uint8_t attrs[24], spi[4];
+		size_t n = 0;
+
+		put32(spi, ch->spi_in);
+		memcpy(attrs + n, "\x80\x01\x00\x01\x00\x02\x00\x04", 8);
+		put32(attrs + n + 8, ch->life_secs);
+		n += 12;
+		if (ch->life_kbytes) {
+			memcpy(attrs + n, "\x80\x01\x00\x02\x00\x02\x00\x04", 8);
+			put32(attrs + n + 8, (uint32_t)ch->life_kbytes);
+			n += 12;
+		}
+		isakmp_gen_notify(&g, ISAKMP_PROTO_ESP, spi, 4,
+				  ISAKMP_N_RESPONDER_LIFETIME, attrs, n);
+	}
+	rc = finish_and_send(d->e, ch, &g, hoff, 2, "QM2", true) ?
+	     -ISAKMP_N_PAYLOAD_MALFORMED : 0;
+out:
+	free(offer);
+	free(reply);
+	return rc;
+}
+
+/* RESPONDER-LIFETIME: the responder wants shorter lifetimes. */
+static void take_responder_lifetime(struct p2sa *ch, const struct isakmp_msg *m)
+{
+	struct isakmp_notify_pl n;
+	struct isakmp_transform t;
+	uint64_t type = 0;
+	int i, k;
+
+	for (i = 0; i < m->n; i++) {
+		if (m->pl[i].type != ISAKMP_NP_N ||
+		    isakmp_parse_notify(m->pl[i].body, m->pl[i].len, &n) ||
+		    n.type != ISAKMP_N_RESPONDER_LIFETIME)
+			continue;
+		/* The data is a list of SA attributes (TV or short TLV). */
+		t.nattr = 0;
+		{
+			size_t off = 0;
+
+			while (off + 4 <= n.data_len && t.nattr < ISAKMP_MAX_ATTRS) {
+				const uint8_t *p = n.data + off;
+				struct isakmp_attr *a = &t.attr[t.nattr++];
+				uint16_t ty = (uint16_t)(p[0] << 8 | p[1]);
+
+				memset(a, 0, sizeof(*a));
+				a->type = ty & 0x7fff;
+				if (ty & 0x8000) {
+					a->val = (uint16_t)(p[2] << 8 | p[3]);
+					off += 4;
+				} else {
+					size_t l = (size_t)(p[2] << 8 | p[3]), q;
+
+					if (l > n.data_len - off - 4 || l > 8)
+						break;
+					for (q = 0; q < l; q++)
+						a->val = a->val << 8 | p[4 + q];
+					off += 4 + l;
+				}
+			}
+		}
+		for (k = 0; k < t.nattr; k++) {
+			if (t.attr[k].type == IPSEC_A_LIFE_TYPE)
+				type = t.attr[k].val;
+			else if (t.attr[k].type == IPSEC_A_LIFE_DUR &&
+				 type == IKE_LIFE_SECONDS && t.attr[k].val &&
+				 t.attr[k].val < ch->life_secs)
+				ch->life_secs = (uint32_t)t.attr[k].val;
+			else if (t.attr[k].type == IPSEC_A_LIFE_DUR &&
+				 type == IKE_LIFE_KBYTES && t.attr[k].val &&
+				 (!ch->life_kbytes ||
+				  t.attr[k].val < ch->life_kbytes))
+				ch->life_kbytes = t.attr[k].val;
+		}
+		log_info("%s QM2: RESPONDER-LIFETIME: now %us / %llu KB",
+			 ike_ck(ch->p1), ch->life_secs,
+			 (unsigned long long)ch->life_kbytes);
+	}
+}
+
+int qm_inR1_outI2(struct ike_dispatch *d)
+{
+	struct p2sa *ch = d->p2;
+	struct p1sa *p1 = d->p1;
+	const struct ike_conn *c = &p1->conn->c;
+	const struct isakmp_payload *sap, *np, *kep;
+	struct isakmp_sa *reply;
+	struct esp_offer o;
+	struct isakmp_gen g;
+	uint8_t buf[MSG_BUF];
+	const char *why;
+	size_t hoff;
+	int rc;
+
+	np = isakmp_find(d->m, ISAKMP_NP_NONCE);
+	/* HASH(2) covers Ni_b, which we have; Nr is inside "rest". */
+	rc = verify_hash(ch, d->m, 2, "QM2");
+	if (rc)
+		return rc;
+	sap = isakmp_find(d->m, ISAKMP_NP_SA);
+	kep = isakmp_find(d->m, ISAKMP_NP_KE);
+	reply = malloc(sizeof(*reply));
+	if (!reply)
+		return -ISAKMP_N_PAYLOAD_MALFORMED;
+	rc = isakmp_parse_sa(sap->body, sap->len, reply);
+	if (!rc && (reply->nprop != 1 || reply->p[0].ntrans != 1))
+		rc = -ISAKMP_N_BAD_PROPOSAL_SYNTAX;
+	if (rc) {
+		free(reply);
+		log_err("%s QM2: bad SA payload: %s", ike_ck(p1),
+			isakmp_notify_name((uint16_t)-rc));
+		return rc;
+	}
+	why = decode_esp(&reply->p[0], &reply->p[0].t[0], &o);
+	if (!why && (!conn_has_esp(c, &o.p) || o.p.group != ch->prop.group))
+		why = "not one we offered";
+	if (!why && o.p.group && !kep)
+		why = "PFS but no KE payload";
+	if (why) {
+		free(reply);
+		log_err("%s QM2: responder's choice refused: %s", ike_ck(p1),
+			why);
+		return -ISAKMP_N_NO_PROPOSAL_CHOSEN;
+	}
+	ch->prop = o.p;
+	ch->spi_out = (uint32_t)reply->p[0].spi[0] << 24 |
+		      reply->p[0].spi[1] << 16 | reply->p[0].spi[2] << 8 |
+		      reply->p[0].spi[3];
+	free(reply);
+	if (o.secs && o.secs < ch->life_secs)
+		ch->life_secs = o.secs;
+	take_responder_lifetime(ch, d->m);
+	memcpy(ch->nr, np->body, np->len);
+	ch->nr_len = np->len;
+	if (ch->dh) {
+		if (kep->len != dh_pub_len(ch->prop.group))
+			return -ISAKMP_N_INVALID_KEY_INFORMATION;
+		memcpy(ch->ke_peer, kep->body, kep->len);
+		ch->ke_peer_len = kep->len;
+	}
+	if (install(d->e, ch, IKE_DIR_IN) || install(d->e, ch, IKE_DIR_OUT))
+		return -ISAKMP_N_PAYLOAD_MALFORMED;
+	hoff = begin_qm(&g, buf, sizeof(buf), ch);
+	if (finish_and_send(d->e, ch, &g, hoff, 3, "QM3", false))
+		return -ISAKMP_N_PAYLOAD_MALFORMED;
+	dh_free(ch->dh);
+	ch->dh = NULL;
+	ch->state = QM_ACTIVE;
+	qm_established(d->e, ch);
+	return 0;
+}
+
+int qm_inI2(struct ike_dispatch *d)
+{
+	struct p2sa *ch = d->p2;
+	int rc = verify_hash(ch, d->m, 3, "QM3");
+
+	if (rc)
+		return rc;
+	if (install(d->e, ch, IKE_DIR_OUT))
+		return -ISAKMP_N_PAYLOAD_MALFORMED;
+	dh_free(ch->dh);
+	ch->dh = NULL;
+	ch->state = QM_ACTIVE;
+	qm_established(d->e, ch);
+	return 0;
+}

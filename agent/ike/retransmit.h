@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Retransmission and duplicate handling for one exchange: the last
+ * message we sent, when to send it again (doubling each time, up to a
+ * number of tries), and a digest of the request it answered so a
+ * retransmitted request gets the same bytes back instead of being
+ * processed again.
+ */
+#ifndef ESPTUND_IKE_RETRANSMIT_H
+#define ESPTUND_IKE_RETRANSMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define REXMIT_DIGEST	20
+
+struct rexmit {
+	uint8_t *buf;			/* last message sent, or NULL */
+	size_t len;
+	const char *name;		/* "MM1" ... for log lines */
+	bool waiting;			/* a reply is expected: timer runs */
+	uint32_t sent;			/* times sent */
+	uint32_t tries;			/* give up after this many sends */
+	uint32_t timeout_ms;		/* current wait, doubled each send */
+	uint64_t next_ms;		/* when to resend (waiting only) */
+	uint8_t in_digest[REXMIT_DIGEST];
+	bool has_in;
+	uint32_t gen;			/* bumped by every rexmit_set */
+};
+
+/* Remember buf as the last message; starts the timer if waiting. */
+int rexmit_set(struct rexmit *r, const uint8_t *buf, size_t len,
+	       const char *name, bool waiting, uint64_t now,
+	       uint32_t first_ms, uint32_t tries);
+/* The reply arrived: stop the timer, keep the message for duplicates. */
+void rexmit_stop(struct rexmit *r);
+void rexmit_free(struct rexmit *r);
+
+/* Digest of a received datagram (SHA-1 of its bytes). */
+void rexmit_digest(const uint8_t *buf, size_t len,
+		   uint8_t out[REXMIT_DIGEST]);
+/* The request our stored message answers. */
+void rexmit_note_input(struct rexmit *r, const uint8_t d[REXMIT_DIGEST]);
+bool rexmit_is_dup(const struct rexmit *r, const uint8_t d[REXMIT_DIGEST]);
+
+/*
+ * Timer due? Returns 1 when the message must be resent now (sent++,
+ * timeout doubled), -1 when tries are exhausted, 0 when not due.
+ */
+int rexmit_poll(struct rexmit *r, uint64_t now);
+/* Deadline or UINT64_MAX. */
+uint64_t rexmit_deadline(const struct rexmit *r);
+
+#endif

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ISAKMP and IPsec SA objects: creation, lookup by cookies and message
+ * ID, and teardown (kernel SAs removed, secrets wiped).
+ */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/prf.h"
+#include "ike/sa.h"
+#include "log.h"
+
+struct conn_ent *conn_find(struct ike_engine *e, const char *name)
+{
+	struct conn_ent *c;
+
+	for (c = e->conns; c; c = c->next)
+		if (!strcmp(c->c.name, name))
+			return c;
+	return NULL;
+}
+
+bool addr_equal(const struct sockaddr_storage *a,
+		const struct sockaddr_storage *b, bool port)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a;
+		const struct sockaddr_in *y = (const void *)b;
+
+		return x->sin_addr.s_addr == y->sin_addr.s_addr &&
+		       (!port || x->sin_port == y->sin_port);
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a;
+		const struct sockaddr_in6 *y = (const void *)b;
+
+		return !memcmp(&x->sin6_addr, &y->sin6_addr, 16) &&
+		       (!port || x->sin6_port == y->sin6_port);
+	}
+	return false;
+}
+
+/* PSK Main Mode can only pick the conn by addresses. */
+struct conn_ent *conn_by_addr(struct ike_engine *e,
+			      const struct sockaddr_storage *local,
+			      const struct sockaddr_storage *remote)
+{
+	struct conn_ent *c;
+
+	for (c = e->conns; c; c = c->next)
+		if (addr_equal(&c->c.remote, remote, false) &&
+		    (!local || addr_equal(&c->c.local, local, false)))
+			return c;
+	return NULL;
+}
+
+struct p1sa *p1_new(struct ike_engine *e, struct conn_ent *c, bool initiator)
+{
+	struct p1sa *sa = calloc(1, sizeof(*sa));
+
+	if (!sa)
+		return NULL;
+	sa->conn = c;
+	sa->initiator = initiator;
+	sa->local = c->c.local;
+	sa->remote = c->c.remote;
+	sa->created_ms = eng_now(e);
+	sa->next = e->p1s;
+	e->p1s = sa;
+	return sa;
+}
+
+struct p1sa *p1_find(struct ike_engine *e, const uint8_t icookie[8],
+		     const uint8_t rcookie[8])
+{
+	static const uint8_t zero[8];
+	struct p1sa *sa;
+
+	for (sa = e->p1s; sa; sa = sa->next) {
+		if (memcmp(sa->icookie, icookie, 8))
+			continue;
+		if (!memcmp(sa->rcookie, rcookie, 8))
+			return sa;
+		/* Our MM1 went out with a zero responder cookie. */
+		if (sa->initiator && sa->state == MM_WAIT_MSG2 &&
+		    !memcmp(sa->rcookie, zero, 8))
+			return sa;
+	}
+	return NULL;
+}
+
+struct p1sa *p1_established(struct ike_engine *e, struct conn_ent *c)
+{
+	struct p1sa *sa, *best = NULL;
+
+	for (sa = e->p1s; sa; sa = sa->next)
+		if (sa->conn == c && sa->state == MM_ACTIVE &&
+		    (!best || sa->established_ms > best->established_ms))
+			best = sa;
+	return best;
+}
+
+int p1_half_open(struct ike_engine *e, const struct sockaddr_storage *peer,
+		 int *total)
+{
+	struct p1sa *sa;
+	int n = 0, t = 0;
+
+	for (sa = e->p1s; sa; sa = sa->next) {
+		if (sa->state == MM_ACTIVE || sa->initiator)
+			continue;
+		t++;
+		if (addr_equal(&sa->remote, peer, false))
+			n++;
+	}
+	*total = t;
+	return n;
+}
+
+void p1_free(struct ike_engine *e, struct p1sa *sa)
+{
+	struct p1sa **pp;
+	struct p2sa *c, *next;
+
+	for (pp = &e->p1s; *pp; pp = &(*pp)->next)
+		if (*pp == sa) {
+			*pp = sa->next;
+			break;
+		}
+	/* IPsec SAs outlive their ISAKMP SA; unfinished ones do not. */
+	for (c = e->p2s; c; c = next) {
+		next = c->next;
+		if (c->p1 != sa)
+			continue;
+		if (c->state == QM_ACTIVE)
+			c->p1 = NULL;
+		else
+			p2_free(e, c);
+	}
+	dh_free(sa->dh);
+	free(sa->sai_b);
+	rexmit_free(&sa->rx);
+	crypto_wipe(sa, sizeof(*sa));
+	free(sa);
+}
+
+struct p2sa *p2_new(struct ike_engine *e, struct p1sa *p1, bool initiator,
+		    uint32_t msgid)
+{
+	struct p2sa *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->p1 = p1;
+	c->conn = p1->conn;
+	c->initiator = initiator;
+	c->msgid = msgid;
+	c->state = initiator ? QM_WAIT_MSG2 : QM_NONE;
+	c->next = e->p2s;
+	e->p2s = c;
+	return c;
+}
+
+struct p2sa *p2_find(struct ike_engine *e, struct p1sa *p1, uint32_t msgid)
+{
+	struct p2sa *c;
+
+	for (c = e->p2s; c; c = c->next)
+		if (c->p1 == p1 && c->msgid == msgid)
+			return c;
+	return NULL;
+}
+
+struct p2sa *p2_by_spi_out(struct ike_engine *e, uint32_t spi)
+{
+	struct p2sa *c;
+
+	for (c = e->p2s; c; c = c->next)
+		if (c->spi_out == spi && c->state == QM_ACTIVE)
+			return c;
+	return NULL;
+}
+
+void p2_free(struct ike_engine *e, struct p2sa *c)
+{
+	struct p2sa **pp;
+
+	for (pp = &e->p2s; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	if (c->in_installed && e->env.del_sa)
+		e->env.del_sa(e->env.ctx, &c->conn->c, IKE_DIR_IN, c->spi_in);
+	if (c->out_installed && e->env.del_sa)
+		e->env.del_sa(e->env.ctx, &c->conn->c, IKE_DIR_OUT, c->spi_out);
+	dh_free(c->dh);
+	rexmit_free(&c->rx);
+	crypto_wipe(c, sizeof(*c));
+	free(c);
+}

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Engine internals shared by the exchange files: the engine, configured
+ * connections, ISAKMP (phase 1) SAs and Quick Mode (phase 2) SAs. Not a
+ * public interface: only the ike/ sources include this.
+ */
+#ifndef ESPTUND_IKE_SA_H
+#define ESPTUND_IKE_SA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "crypto/dh.h"
+#include "ike/conn.h"
+#include "ike/engine.h"
+#include "ike/iv.h"
+#include "ike/keymat.h"
+#include "ike/retransmit.h"
+#include "ike/states.h"
+#include "isakmp/isakmp.h"
+
+#define IKE_NONCE_LEN	32
+#define IKE_MAX_KE	1024
+
+struct conn_ent {
+	struct conn_ent *next;
+	struct ike_conn c;
+};
+
+struct p1sa {
+	struct p1sa *next;
+	struct conn_ent *conn;
+	bool initiator;
+	enum ike_state state;
+	uint8_t icookie[8], rcookie[8];
+	struct sockaddr_storage local, remote;
+
+	struct ike_proposal prop;	/* negotiated */
+	uint32_t life_secs;
+	uint8_t *sai_b;			/* initiator's SA body, for HASH_I/R */
+	size_t sai_len;
+
+	struct dh *dh;
+	uint8_t ke_i[IKE_MAX_KE], ke_r[IKE_MAX_KE];
+	size_t ke_len;
+	uint8_t ni[256], nr[256];
+	size_t ni_len, nr_len;
+	struct ike_keymat km;
+	struct iv_mgr iv;
+	bool keys;			/* km and iv are valid */
+
+	struct rexmit rx;
+	uint64_t created_ms;
+	uint64_t established_ms;
+	uint64_t expire_ms;
+	bool start_qm;			/* initiate QM when established */
+};
+
+struct p2sa {
+	struct p2sa *next;
+	struct conn_ent *conn;
+	struct p1sa *p1;		/* NULL once its ISAKMP SA is gone */
+	bool initiator;
+	enum ike_state state;
+	uint32_t msgid;
+	uint32_t spi_in, spi_out;
+	struct esp_proposal prop;
+	uint32_t life_secs;
+	uint64_t life_kbytes;
+	uint8_t ni[256], nr[256];
+	size_t ni_len, nr_len;
+	struct dh *dh;
+	uint8_t ke_peer[IKE_MAX_KE];
+	size_t ke_peer_len;
+	struct ike_ts local_ts, remote_ts;
+	bool in_installed, out_installed;
+	struct rexmit rx;
+	uint64_t established_ms;
+};
+
+struct ike_engine {
+	struct ike_env env;
+	struct conn_ent *conns;
+	struct p1sa *p1s;
+	struct p2sa *p2s;
+};
+
+/* Log prefix "[icookie:rcookie]" (static buffer, one per call site use). */
+const char *ike_ck(const struct p1sa *sa);
+uint64_t eng_now(struct ike_engine *e);
+void eng_random(struct ike_engine *e, void *buf, size_t len);
+void eng_rng_adapter(void *ctx, void *buf, size_t len);
+
+/* sa.c */
+struct conn_ent *conn_find(struct ike_engine *e, const char *name);
+struct conn_ent *conn_by_addr(struct ike_engine *e,
+			      const struct sockaddr_storage *local,
+			      const struct sockaddr_storage *remote);
+bool addr_equal(const struct sockaddr_storage *a,
+		const struct sockaddr_storage *b, bool port);
+struct p1sa *p1_new(struct ike_engine *e, struct conn_ent *c, bool initiator);
+struct p1sa *p1_find(struct ike_engine *e, const uint8_t icookie[8],
+		     const uint8_t rcookie[8]);
+struct p1sa *p1_established(struct ike_engine *e, struct conn_ent *c);
+void p1_free(struct ike_engine *e, struct p1sa *sa);
+int p1_half_open(struct ike_engine *e, const struct sockaddr_storage *peer,
+		 int *total);
+struct p2sa *p2_new(struct ike_engine *e, struct p1sa *p1, bool initiator,
+		    uint32_t msgid);
+struct p2sa *p2_find(struct ike_engine *e, struct p1sa *p1, uint32_t msgid);
+struct p2sa *p2_by_spi_out(struct ike_engine *e, uint32_t spi);
+/* Removes kernel SAs (both directions) and frees the child. */
+void p2_free(struct ike_engine *e, struct p2sa *c);
+
+/* phase1.c: SA payload for phase 1, shared by MM (and AM later). */
+void p1_build_sa(const struct ike_conn *c, struct isakmp_sa *sa);
+/* Index into conn proposals of the chosen transform or -1; *chosen gets it. */
+int p1_select(struct p1sa *sa, const struct isakmp_sa *offer,
+	      struct isakmp_sa *chosen);
+int p1_accept_reply(struct p1sa *sa, const struct isakmp_sa *reply);
+int p1_make_ke_nonce(struct ike_engine *e, struct p1sa *sa);
+int p1_derive(struct p1sa *sa, const uint8_t *peer_ke, size_t len);
+void p1_own_id(const struct p1sa *sa, uint8_t *body, size_t *len);
+bool p1_check_peer_id(const struct p1sa *sa, const struct isakmp_id *id);
+/* Encrypt [hdr][body] in buf (len = header + plain body); returns new len. */
+size_t ike_encrypt_msg(struct p1sa *sa, uint8_t *buf, size_t len,
+		       size_t cap, uint32_t msgid);
+/* Decrypt in a copy, parse payloads into m. 0 or -ISAKMP_N_*. */
+int ike_decrypt_msg(struct p1sa *sa, const uint8_t *buf, size_t len,
+		    uint8_t *plain, struct isakmp_msg *m);
+
+/* main_mode.c */
+int mm_initiate(struct ike_engine *e, struct conn_ent *c);
+void mm_established(struct ike_engine *e, struct p1sa *sa);
+
+/* quick_mode.c */
+int qm_initiate(struct ike_engine *e, struct p1sa *p1);
+
+/* info.c */
+void info_send_notify(struct ike_engine *e, struct p1sa *sa, uint8_t proto,
+		      const uint8_t *spi, uint8_t spi_size, uint16_t type,
+		      const void *data, size_t len);
+void info_send_plain_notify(struct ike_engine *e,
+			    const struct sockaddr_storage *local,
+			    const struct sockaddr_storage *remote,
+			    const uint8_t icookie[8], const uint8_t rcookie[8],
+			    uint16_t type);
+void info_send_delete_child(struct ike_engine *e, struct p2sa *c);
+void info_send_delete_p1(struct ike_engine *e, struct p1sa *sa);
+void info_input(struct ike_engine *e, struct p1sa *sa,
+		const struct sockaddr_storage *from, const uint8_t *buf,
+		size_t len, const struct isakmp_msg *hm);
+
+/* Dispatch entry points used by states.c. */
+struct ike_dispatch {
+	struct ike_engine *e;
+	struct p1sa *p1;
+	struct p2sa *p2;
+	struct isakmp_msg *m;		/* decrypted when needed */
+	const uint8_t *raw;
+	size_t raw_len;
+	const struct sockaddr_storage *from, *to;
+};
+
+int mm_inI1_outR1(struct ike_dispatch *d);
+int mm_inR1_outI2(struct ike_dispatch *d);
+int mm_inI2_outR2(struct ike_dispatch *d);
+int mm_inR2_outI3(struct ike_dispatch *d);
+int mm_inI3_outR3(struct ike_dispatch *d);
+int mm_inR3(struct ike_dispatch *d);
+int qm_inI1_outR1(struct ike_dispatch *d);
+int qm_inR1_outI2(struct ike_dispatch *d);
+int qm_inI2(struct ike_dispatch *d);
+
+/* Send buf for sa (and keep it for retransmission when expect_reply). */
+void ike_send(struct ike_engine *e, const struct sockaddr_storage *from,
+	      const struct sockaddr_storage *to, struct rexmit *rx,
+	      const uint8_t *buf, size_t len, const char *name,
+	      bool expect_reply, uint32_t first_ms, uint32_t tries);
+
+#endif

@@ -1,0 +1,837 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Two engines in one process: an in-memory transport that can drop and
+ * duplicate datagrams, a fake clock, and a mock kernel recording every
+ * get_spi/add_sa/del_sa. Each scenario asserts states, log lines and the
+ * kernel SAs on both sides.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "ike/engine.h"
+#include "ike/proposal.h"
+#include "log.h"
+
+#define MAX_KSA	32
+#define MAX_PKT	64
+
+struct side {
+	const char *name;
+	struct ike_engine *eng;
+	struct sockaddr_storage addr;
+	uint32_t next_spi;
+	struct ike_kernel_sa sa[MAX_KSA];	/* installed, in order */
+	bool live[MAX_KSA];
+	int nsa;
+	int ndel;
+	int nsent;
+	uint8_t last_sent[2][4096];
+	size_t last_len[2];
+};
+
+struct pkt {
+	int from;
+	uint8_t buf[4096];
+	size_t len;
+};
+
+static struct side S[2];
+static int sent_by[2];
+static struct pkt q[MAX_PKT];
+static int qn;
+static uint64_t now_ms;
+/* Filter: return 0 deliver, 1 drop, 2 deliver twice. */
+static int (*filter)(int from, int nth, const uint8_t *buf, size_t len);
+static char logbuf[65536];
+static size_t loglen;
+
+static void sink(enum log_level lvl, const char *line, void *arg)
+{
+	size_t n = strlen(line);
+
+	if (getenv("EXCHANGE_VERBOSE"))
+		printf("# %s\n", line);
+	if (loglen + n + 2 < sizeof(logbuf)) {
+		memcpy(logbuf + loglen, line, n);
+		loglen += n;
+		logbuf[loglen++] = '\n';
+		logbuf[loglen] = 0;
+	}
+}
+
+static bool logged(const char *s)
+{
+	return strstr(logbuf, s) != NULL;
+}
+
+static int side_of(void *ctx)
+{
+	return (struct side *)ctx == &S[0] ? 0 : 1;
+}
+
+static int m_send(void *ctx, const struct sockaddr_storage *from,
+		  const struct sockaddr_storage *to, const uint8_t *buf,
+		  size_t len)
+{
+	struct side *s = ctx;
+	int i = side_of(ctx);
+
+	s->nsent++;
+	memcpy(s->last_sent[0], s->last_sent[1], sizeof(s->last_sent[0]));
+	s->last_len[0] = s->last_len[1];
+	memcpy(s->last_sent[1], buf, len);
+	s->last_len[1] = len;
+	if (qn >= MAX_PKT || len > sizeof(q[0].buf))
+		return -1;
+	q[qn].from = i;
+	memcpy(q[qn].buf, buf, len);
+	q[qn].len = len;
+	qn++;
+	return 0;
+}
+
+static uint64_t m_now(void *ctx)
+{
+	return now_ms;
+}
+
+static int m_get_spi(void *ctx, const struct ike_conn *c, uint32_t *spi)
+{
+	*spi = ((struct side *)ctx)->next_spi++;
+	return 0;
+}
+
+static int m_add_sa(void *ctx, const struct ike_conn *c,
+		    const struct ike_kernel_sa *sa)
+{
+	struct side *s = ctx;
+
+	if (s->nsa >= MAX_KSA)
+		return -1;
+	s->sa[s->nsa] = *sa;
+	s->live[s->nsa++] = true;
+	return 0;
+}
+
+static int m_del_sa(void *ctx, const struct ike_conn *c, enum ike_sa_dir dir,
+		    uint32_t spi)
+{
+	struct side *s = ctx;
+	int i;
+
+	s->ndel++;
+	for (i = 0; i < s->nsa; i++)
+		if (s->live[i] && s->sa[i].dir == dir && s->sa[i].spi == spi) {
+			s->live[i] = false;
+			return 0;
+		}
+	return -1;
+}
+
+static void mkaddr(struct sockaddr_storage *ss, const char *ip)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(500);
+	inet_pton(AF_INET, ip, &s4->sin_addr);
+}
+
+static void setup(void)
+{
+	static const char *ips[2] = { "192.0.2.1", "192.0.2.2" };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct ike_env env = {
+			.ctx = &S[i], .send = m_send, .now_ms = m_now,
+			.get_spi = m_get_spi, .add_sa = m_add_sa,
+			.del_sa = m_del_sa,
+		};
+
+		if (S[i].eng)
+			ike_engine_free(S[i].eng);
+		memset(&S[i], 0, sizeof(S[i]));
+		S[i].name = i ? "B" : "A";
+		S[i].next_spi = i ? 0xb0000001 : 0xa0000001;
+		mkaddr(&S[i].addr, ips[i]);
+		S[i].eng = ike_engine_new(&env);
+	}
+	qn = 0;
+	sent_by[0] = sent_by[1] = 0;
+	filter = NULL;
+	loglen = 0;
+	logbuf[0] = 0;
+	now_ms = 1000000;
+}
+
+static void mkconn(struct ike_conn *c, int i, const char *ike,
+		   const char *esp, const char *psk)
+{
+	char err[256];
+
+	ike_conn_init(c);
+	strcpy(c->name, "site");
+	strcpy(c->ifname, "esp0");
+	c->local = S[i].addr;
+	c->remote = S[!i].addr;
+	c->psk_len = strlen(psk);
+	memcpy(c->psk, psk, c->psk_len);
+	c->n_ike = ike_proposals_parse(ike, c->ike, IKE_MAX_PROPOSALS, err,
+				       sizeof(err));
+	c->n_esp = esp_proposals_parse(esp, c->esp, IKE_MAX_PROPOSALS, err,
+				       sizeof(err));
+	if (c->n_ike < 1 || c->n_esp < 1)
+		printf("# bad test proposals: %s\n", err);
+	ike_ts_parse(i ? "10.2.0.0/16" : "10.1.0.0/16", &c->local_ts, err,
+		     sizeof(err));
+	ike_ts_parse(i ? "10.1.0.0/16" : "10.2.0.0/16", &c->remote_ts, err,
+		     sizeof(err));
+}
+
+
+/* Deliver queued datagrams until none are left. */
+static void pump(void)
+{
+	int guard = 0;
+
+	while (qn && guard++ < 1000) {
+		struct pkt p = q[0];
+		int f = 0, k;
+
+		memmove(q, q + 1, sizeof(q[0]) * (size_t)(qn - 1));
+		qn--;
+		sent_by[p.from]++;
+		if (filter)
+			f = filter(p.from, sent_by[p.from], p.buf, p.len);
+		if (f == 1)
+			continue;
+		for (k = 0; k < (f == 2 ? 2 : 1); k++)
+			ike_engine_input(S[!p.from].eng, &S[p.from].addr,
+					 &S[!p.from].addr, p.buf, p.len);
+	}
+}
+
+/* Pump, then jump the clock to each next timer, up to limit_ms. */
+static void run(uint64_t limit_ms)
+{
+	uint64_t end = now_ms + limit_ms;
+
+	for (;;) {
+		int64_t t0, t1, t;
+
+		pump();
+		t0 = ike_engine_next_timeout_ms(S[0].eng);
+		t1 = ike_engine_next_timeout_ms(S[1].eng);
+		t = t0 < 0 ? t1 : t1 < 0 ? t0 : t0 < t1 ? t0 : t1;
+		if (t < 0 || now_ms + (uint64_t)t > end)
+			break;
+		now_ms += (uint64_t)t;
+		ike_engine_run_timers(S[0].eng);
+		ike_engine_run_timers(S[1].eng);
+	}
+	pump();
+}
+
+struct st {
+	char state[32];
+	int nchild;
+	int nactive;
+	char algs[64];
+	char child_algs[64];
+	uint8_t ic[8], rc[8];
+	int64_t child_life;
+};
+
+static void st_cb(void *arg, const struct ike_status *s)
+{
+	struct st *o = arg;
+	int i;
+
+	snprintf(o->state, sizeof(o->state), "%s", s->state);
+	snprintf(o->algs, sizeof(o->algs), "%s", s->algs);
+	memcpy(o->ic, s->icookie, 8);
+	memcpy(o->rc, s->rcookie, 8);
+	o->nchild = s->n_children;
+	o->nactive = 0;
+	for (i = 0; i < s->n_children; i++)
+		if (!strcmp(s->children[i].state, "QM_ACTIVE")) {
+			o->nactive++;
+			snprintf(o->child_algs, sizeof(o->child_algs), "%s",
+				 s->children[i].algs);
+			o->child_life = s->children[i].lifetime_left;
+		}
+}
+
+static struct st status(int i)
+{
+	struct st o;
+
+	memset(&o, 0, sizeof(o));
+	ike_engine_status(S[i].eng, st_cb, &o);
+	return o;
+}
+
+static int live_count(int i, enum ike_sa_dir dir)
+{
+	int k, n = 0;
+
+	for (k = 0; k < S[i].nsa; k++)
+		n += S[i].live[k] && S[i].sa[k].dir == dir;
+	return n;
+}
+
+static const struct ike_kernel_sa *live_sa(int i, enum ike_sa_dir dir)
+{
+	int k;
+
+	for (k = 0; k < S[i].nsa; k++)
+		if (S[i].live[k] && S[i].sa[k].dir == dir)
+			return &S[i].sa[k];
+	return NULL;
+}
+
+/* One SA pair per direction, A's in = B's out with the same keys. */
+static void check_mirror(const char *what)
+{
+	const struct ike_kernel_sa *ai = live_sa(0, IKE_DIR_IN);
+	const struct ike_kernel_sa *ao = live_sa(0, IKE_DIR_OUT);
+	const struct ike_kernel_sa *bi = live_sa(1, IKE_DIR_IN);
+	const struct ike_kernel_sa *bo = live_sa(1, IKE_DIR_OUT);
+
+	ok(live_count(0, IKE_DIR_IN) == 1 && live_count(0, IKE_DIR_OUT) == 1 &&
+	   live_count(1, IKE_DIR_IN) == 1 && live_count(1, IKE_DIR_OUT) == 1,
+	   "%s: exactly one SA per direction on each side", what);
+	if (!ai || !ao || !bi || !bo)
+		return;
+	ok(ai->spi == bo->spi && ao->spi == bi->spi,
+	   "%s: A in %08x = B out, A out %08x = B in", what, ai->spi, ao->spi);
+	ok(ai->spi >> 28 == 0xa && bi->spi >> 28 == 0xb,
+	   "%s: inbound SPIs come from each side's kernel", what);
+	ok(ai->enc_key_len == bo->enc_key_len &&
+	   !memcmp(ai->enc_key, bo->enc_key, ai->enc_key_len) &&
+	   ai->auth_key_len == bo->auth_key_len &&
+	   !memcmp(ai->auth_key, bo->auth_key, ai->auth_key_len),
+	   "%s: A->B keys agree", what);
+	ok(ao->enc_key_len == bi->enc_key_len &&
+	   !memcmp(ao->enc_key, bi->enc_key, ao->enc_key_len) &&
+	   !memcmp(ao->auth_key, bi->auth_key, ao->auth_key_len),
+	   "%s: B->A keys agree", what);
+	ok(memcmp(ai->enc_key, ao->enc_key, ai->enc_key_len) != 0,
+	   "%s: the two directions have different keys", what);
+	ok(!strcmp(ai->enc_alg, bo->enc_alg) &&
+	   !strcmp(ai->auth_alg, bo->auth_alg),
+	   "%s: same algorithms (%s %s)", what, ai->enc_alg, ai->auth_alg);
+}
+
+static void establish(const char *ike, const char *esp, bool weak)
+{
+	struct ike_conn a, b;
+
+	setup();
+	mkconn(&a, 0, ike, esp, "s3cret");
+	mkconn(&b, 1, ike, esp, "s3cret");
+	a.allow_weak = b.allow_weak = weak;
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[0].eng, "site");
+	run(60000);
+}
+
+/* --- scenarios --- */
+
+static void t_basic(void)
+{
+	const struct ike_kernel_sa *ai, *bo;
+	struct st a, b;
+
+	establish("aes256-sha256-modp2048", "aes256gcm16-modp2048", false);
+	a = status(0);
+	b = status(1);
+	is_str(a.state, "MM_ACTIVE", "basic: initiator MM_ACTIVE");
+	is_str(b.state, "MM_ACTIVE", "basic: responder MM_ACTIVE");
+	ok(!memcmp(a.ic, b.ic, 8) && !memcmp(a.rc, b.rc, 8) &&
+	   memcmp(a.ic, a.rc, 8), "basic: both see the same cookies");
+	is_str(a.algs, "aes256-sha256-modp2048", "basic: phase 1 algorithms");
+	is_int(a.nactive, 1, "basic: initiator has one IPsec SA");
+	is_int(b.nactive, 1, "basic: responder has one IPsec SA");
+	is_str(b.child_algs, "aes256gcm16-modp2048", "basic: ESP algorithms");
+	check_mirror("basic");
+	ai = live_sa(0, IKE_DIR_IN);
+	bo = live_sa(1, IKE_DIR_OUT);
+	if (!ai || !bo)
+		return;
+	is_str(ai->enc_alg, "rfc4106(gcm(aes))", "basic: kernel AEAD name");
+	ok(ai->aead && ai->icv_bits == 128 && ai->enc_key_len == 36 &&
+	   ai->auth_key_len == 0, "basic: GCM key 32 + 4 salt, ICV 128");
+	ok(ai->hard_secs == 3600 && ai->soft_secs < 3600 &&
+	   ai->hard_bytes == 4608000ULL * 1024, "basic: lifetimes");
+	ok(ai->replay_window == 64, "basic: replay window");
+	ok(ai->local_ts.prefixlen == 16 && ai->local_ts.addr[1] == 1 &&
+	   bo->remote_ts.addr[1] == 1 && bo->local_ts.addr[1] == 2,
+	   "basic: selectors mirror");
+	ok(!memcmp(&ai->src, &S[1].addr, sizeof(ai->src)) &&
+	   !memcmp(&ai->dst, &S[0].addr, sizeof(ai->dst)),
+	   "basic: inbound SA goes from B to A");
+	ok(logged("MM6: ISAKMP SA established") &&
+	   logged("QM2: IPsec SA established") &&
+	   logged("QM3: IPsec SA established"), "basic: log lines");
+	{
+		char ck[40];
+
+		snprintf(ck, sizeof(ck),
+			 "[%02x%02x%02x%02x%02x%02x%02x%02x:",
+			 a.ic[0], a.ic[1], a.ic[2], a.ic[3], a.ic[4], a.ic[5],
+			 a.ic[6], a.ic[7]);
+		ok(logged(ck) && logged("MM1 sent") && logged("MM5 sent") &&
+		   logged("QM1 sent"),
+		   "basic: lines carry the cookie pair and message names");
+	}
+	ok(!logged("s3cret"), "basic: PSK never logged");
+}
+
+static void t_nopfs(void)
+{
+	const struct ike_kernel_sa *ai;
+
+	establish("aes128-sha1-modp2048", "aes128-sha1", false);
+	check_mirror("no PFS");
+	ai = live_sa(0, IKE_DIR_IN);
+	ok(ai && !strcmp(ai->enc_alg, "cbc(aes)") &&
+	   !strcmp(ai->auth_alg, "hmac(sha1)") && ai->auth_trunc_bits == 96 &&
+	   ai->enc_key_len == 16 && ai->auth_key_len == 20,
+	   "no PFS: cbc(aes) 16 + hmac(sha1) 20, truncated to 96");
+	establish("aes256-sha512-ecp384", "aes256-sha256-ecp384", false);
+	check_mirror("aes256-sha256 with PFS ecp384");
+	ai = live_sa(0, IKE_DIR_IN);
+	ok(ai && !strcmp(ai->auth_alg, "hmac(sha256)") &&
+	   ai->auth_trunc_bits == 128 && ai->enc_key_len == 32 &&
+	   ai->auth_key_len == 32, "hmac(sha256) truncated to 128");
+	establish("aes128-sha384-curve25519", "chacha20poly1305", false);
+	check_mirror("chacha20poly1305");
+	ai = live_sa(0, IKE_DIR_IN);
+	ok(ai && !strcmp(ai->enc_alg, "rfc7539esp(chacha20,poly1305)") &&
+	   ai->enc_key_len == 36, "chacha20poly1305 key 32 + 4 salt");
+	establish("3des-md5-modp1536", "3des-sha512-modp1024", true);
+	check_mirror("legacy with allow-weak");
+	ai = live_sa(0, IKE_DIR_IN);
+	ok(ai && !strcmp(ai->enc_alg, "cbc(des3_ede)") &&
+	   !strcmp(ai->auth_alg, "hmac(sha512)") && ai->auth_trunc_bits == 256,
+	   "cbc(des3_ede) + hmac(sha512)/256");
+}
+
+static void t_groups(void)
+{
+	static const char *g[] = { "modp1024", "modp1536", "modp2048",
+				   "modp3072", "modp4096", "modp6144",
+				   "modp8192", "ecp256", "ecp384", "ecp521",
+				   "curve25519" };
+	char ike[64], esp[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+		struct st a, b;
+
+		snprintf(ike, sizeof(ike), "aes128-sha256-%s", g[i]);
+		snprintf(esp, sizeof(esp), "aes128gcm16-%s", g[i]);
+		establish(ike, esp, i < 2);
+		a = status(0);
+		b = status(1);
+		ok(!strcmp(a.state, "MM_ACTIVE") && !strcmp(b.state, "MM_ACTIVE")
+		   && a.nactive == 1 && b.nactive == 1,
+		   "group %s: phase 1 and PFS phase 2 up", g[i]);
+		check_mirror(g[i]);
+	}
+}
+
+static void t_psk_mismatch(void)
+{
+	struct ike_conn a, b;
+	struct st sa, sb;
+
+	setup();
+	mkconn(&a, 0, "aes256-sha256-modp2048", "aes256gcm16", "right");
+	mkconn(&b, 1, "aes256-sha256-modp2048", "aes256gcm16", "wrong");
+	a.rexmit_ms = 100;
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[0].eng, "site");
+	run(120000);
+	sa = status(0);
+	sb = status(1);
+	ok(strcmp(sa.state, "MM_ACTIVE") && strcmp(sb.state, "MM_ACTIVE"),
+	   "PSK mismatch: no ISAKMP SA (%s / %s)", sa.state, sb.state);
+	ok(S[0].nsa == 0 && S[1].nsa == 0, "PSK mismatch: no kernel SA");
+	ok(logged("pre-shared key mismatch?"),
+	   "PSK mismatch: responder says pre-shared key mismatch?");
+	ok(logged("no response to MM5 from 192.0.2.2:500 after 5 tries"),
+	   "PSK mismatch: initiator gives up on MM5");
+	ok(!logged("right") && !logged("wrong"), "PSK mismatch: no PSK logged");
+}
+
+static int drop_mm3(int from, int nth, const uint8_t *b, size_t l)
+{
+	return from == 0 && nth == 2;
+}
+
+static void t_drop_mm3(void)
+{
+	filter = drop_mm3;
+	{
+		struct ike_conn a, b;
+
+		setup();
+		filter = drop_mm3;
+		mkconn(&a, 0, "aes128-sha256-ecp256", "aes128gcm16", "k");
+		mkconn(&b, 1, "aes128-sha256-ecp256", "aes128gcm16", "k");
+		ike_engine_add_conn(S[0].eng, &a);
+		ike_engine_add_conn(S[1].eng, &b);
+		ike_engine_initiate(S[0].eng, "site");
+		pump();
+		is_str(status(0).state, "MM_WAIT_MSG4",
+		       "dropped MM3: initiator waits in MM_WAIT_MSG4");
+		is_str(status(1).state, "MM_WAIT_MSG3",
+		       "dropped MM3: responder waits in MM_WAIT_MSG3");
+		run(60000);
+	}
+	ok(logged("retransmitting MM3"), "dropped MM3: retransmitted");
+	is_str(status(0).state, "MM_ACTIVE", "dropped MM3: recovered");
+	check_mirror("dropped MM3");
+}
+
+static int dup_mm5(int from, int nth, const uint8_t *b, size_t l)
+{
+	return from == 0 && nth == 3 ? 2 : 0;
+}
+
+static uint8_t mm6[2][4096];
+static size_t mm6_len[2];
+static int b_seen;
+
+static int capture_b(int from, int nth, const uint8_t *b, size_t l)
+{
+	if (from == 1 && b[18] == 2 && nth >= 3 && b_seen < 2) {
+		memcpy(mm6[b_seen], b, l);
+		mm6_len[b_seen++] = l;
+	}
+	return dup_mm5(from, nth, b, l);
+}
+
+static void t_dup_mm5(void)
+{
+	struct ike_conn a, b;
+
+	setup();
+	b_seen = 0;
+	filter = capture_b;
+	mkconn(&a, 0, "aes128-sha1-modp2048", "aes128-sha1", "k");
+	mkconn(&b, 1, "aes128-sha1-modp2048", "aes128-sha1", "k");
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[0].eng, "site");
+	run(60000);
+	is_int(b_seen, 2, "duplicated MM5: responder answered twice");
+	ok(mm6_len[0] && mm6_len[0] == mm6_len[1] &&
+	   !memcmp(mm6[0], mm6[1], mm6_len[0]),
+	   "duplicated MM5: the same MM6 bytes both times");
+	ok(logged("retransmitted request, resending MM6"),
+	   "duplicated MM5: logged as retransmission");
+	check_mirror("duplicated MM5");
+}
+
+static int drop_all(int from, int nth, const uint8_t *b, size_t l)
+{
+	return 1;
+}
+
+static void t_no_response(void)
+{
+	struct ike_conn a;
+
+	setup();
+	filter = drop_all;
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_initiate(S[0].eng, "site");
+	is_str(status(0).state, "MM_WAIT_MSG2", "no response: MM_WAIT_MSG2");
+	run(120000);
+	is_int(S[0].nsent, 5, "no response: MM1 sent 5 times");
+	ok(logged("no response to MM1 from 192.0.2.2:500 after 5 tries — is "
+		  "UDP 500 blocked?"), "no response: the failure line");
+	is_str(status(0).state, "NONE", "no response: negotiation gone");
+	ok(ike_engine_next_timeout_ms(S[0].eng) < 0, "no response: no timers");
+}
+
+static void t_no_proposal(void)
+{
+	struct ike_conn a, b;
+
+	setup();
+	mkconn(&a, 0, "aes256-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha1-modp3072", "aes128gcm16", "k");
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[0].eng, "site");
+	run(60000);
+	ok(logged("not chosen: not configured in ike ="),
+	   "no proposal: responder logs why the transform was refused");
+	ok(logged("sending NO-PROPOSAL-CHOSEN"),
+	   "no proposal: responder sends NO-PROPOSAL-CHOSEN");
+	ok(logged("MM1 refused by 192.0.2.2:500: NO-PROPOSAL-CHOSEN"),
+	   "no proposal: initiator hears it");
+	ok(strcmp(status(0).state, "MM_ACTIVE") &&
+	   !strcmp(status(1).state, "NONE"), "no proposal: no ISAKMP SA");
+
+	/* Weak proposal refused by the responder's policy. */
+	setup();
+	mkconn(&a, 0, "aes128-sha1-modp1536", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha1-modp1536", "aes128gcm16", "k");
+	a.allow_weak = true;
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[0].eng, "site");
+	run(60000);
+	ok(logged("modp1536 is weak (allow-weak = yes to accept)"),
+	   "weak group: responder says why");
+	ok(S[1].nsa == 0 && strcmp(status(0).state, "MM_ACTIVE"),
+	   "weak group: nothing established");
+
+	/* ESP mismatch: phase 1 up, QM refused with encrypted notify. */
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes256-sha256", "k");
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[0].eng, "site");
+	run(60000);
+	is_str(status(0).state, "MM_ACTIVE", "esp mismatch: phase 1 up");
+	ok(logged("QM1: no acceptable ESP proposal"),
+	   "esp mismatch: responder refuses");
+	ok(logged("QM1 for site refused by peer: NO-PROPOSAL-CHOSEN"),
+	   "esp mismatch: initiator gets the encrypted notify");
+	ok(S[0].nsa == 0 && S[1].nsa == 0, "esp mismatch: no kernel SA");
+	is_int(status(0).nchild, 0, "esp mismatch: no child left");
+}
+
+static void t_ids(void)
+{
+	struct ike_conn a, b;
+	char err[64];
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	ike_id_parse("fqdn:a.example", &a.local_id, err, sizeof(err));
+	ike_id_parse("fqdn:a.example", &b.remote_id, err, sizeof(err));
+	ike_id_parse("user:b@example", &b.local_id, err, sizeof(err));
+	ike_id_parse("user:b@example", &a.remote_id, err, sizeof(err));
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[0].eng, "site");
+	run(60000);
+	ok(logged("peer authenticated as fqdn:a.example") &&
+	   logged("peer authenticated as user:b@example"),
+	   "fqdn/user IDs exchanged");
+	check_mirror("fqdn/user IDs");
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	a.rexmit_ms = 100;
+	ike_id_parse("fqdn:someone.else", &b.remote_id, err, sizeof(err));
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[0].eng, "site");
+	run(60000);
+	ok(logged("peer ID 192.0.2.1 does not match remote-id of site"),
+	   "remote-id mismatch: responder says so");
+	ok(logged("Main Mode refused by 192.0.2.2:500: INVALID-ID-INFORMATION"),
+	   "remote-id mismatch: initiator gets INVALID-ID-INFORMATION");
+	ok(S[0].nsa == 0 && S[1].nsa == 0, "remote-id mismatch: no SA");
+
+	/* Selector mismatch in QM. */
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	ike_ts_parse("10.9.0.0/16", &b.remote_ts, err, sizeof(err));
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[0].eng, "site");
+	run(60000);
+	ok(logged("QM1: traffic selectors do not match site"),
+	   "selector mismatch: responder refuses");
+	ok(logged("refused by peer: INVALID-ID-INFORMATION"),
+	   "selector mismatch: initiator told");
+	ok(S[0].nsa == 0 && S[1].nsa == 0, "selector mismatch: no SA");
+}
+
+static void t_lifetime(void)
+{
+	struct ike_conn a, b;
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	b.lifetime = 1800;
+	b.life_kbytes = 1000;
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[0].eng, "site");
+	run(60000);
+	check_mirror("responder lifetime");
+	ok(logged("RESPONDER-LIFETIME: now 1800s / 1000 KB"),
+	   "RESPONDER-LIFETIME received");
+	ok(live_sa(0, IKE_DIR_IN) && live_sa(0, IKE_DIR_IN)->hard_secs == 1800 &&
+	   live_sa(0, IKE_DIR_OUT)->hard_bytes == 1000 * 1024 &&
+	   live_sa(1, IKE_DIR_IN)->hard_secs == 1800,
+	   "both sides use the responder's shorter lifetime");
+	/* Expiry: the engine drops its record and the kernel SAs. */
+	now_ms += 1801 * 1000ULL;
+	ike_engine_run_timers(S[0].eng);
+	ok(live_count(0, IKE_DIR_IN) == 0 && live_count(0, IKE_DIR_OUT) == 0,
+	   "IPsec SA expiry removes kernel SAs");
+}
+
+static void t_delete(void)
+{
+	establish("aes128-sha256-modp2048", "aes128gcm16", false);
+	check_mirror("before delete");
+	ike_engine_terminate(S[0].eng, "site");
+	pump();
+	ok(live_count(0, IKE_DIR_IN) + live_count(0, IKE_DIR_OUT) == 0,
+	   "delete: initiator removed its kernel SAs");
+	ok(live_count(1, IKE_DIR_IN) + live_count(1, IKE_DIR_OUT) == 0,
+	   "delete: responder removed its kernel SAs on the Delete");
+	ok(logged("peer deleted IPsec SA of site"), "delete: ESP Delete honoured");
+	ok(logged("peer deleted the ISAKMP SA"), "delete: ISAKMP Delete honoured");
+	is_str(status(1).state, "NONE", "delete: responder has no ISAKMP SA");
+	is_int(status(1).nchild, 0, "delete: responder has no child");
+
+	/* Shutdown from the responder side. */
+	establish("aes128-sha256-modp2048", "aes128gcm16", false);
+	ike_engine_shutdown(S[1].eng);
+	pump();
+	ok(S[0].ndel == 2 && S[1].ndel == 2, "shutdown: both sides deleted 2");
+	is_str(status(0).state, "NONE", "shutdown: initiator ISAKMP SA gone");
+}
+
+static void t_simultaneous(void)
+{
+	struct ike_conn a, b;
+	struct st sa, sb;
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16-modp2048", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16-modp2048", "k");
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[0].eng, "site");
+	ike_engine_initiate(S[1].eng, "site");
+	run(60000);
+	sa = status(0);
+	sb = status(1);
+	ok(!strcmp(sa.state, "MM_ACTIVE") && !strcmp(sb.state, "MM_ACTIVE"),
+	   "simultaneous: phase 1 up on both");
+	is_int(sa.nchild, 1, "simultaneous: A keeps one child");
+	is_int(sb.nchild, 1, "simultaneous: B keeps one child");
+	ok(logged("duplicate IPsec SA for site"), "simultaneous: tie-break logged");
+	check_mirror("simultaneous");
+}
+
+static void t_garbage(void)
+{
+	uint8_t junk[300];
+	int i;
+
+	establish("aes128-sha256-modp2048", "aes128gcm16", false);
+	srand(7);
+	for (i = 0; i < 2000; i++) {
+		size_t n = (size_t)(rand() % 300), k;
+
+		for (k = 0; k < n; k++)
+			junk[k] = (uint8_t)rand();
+		if (n >= 28 && i % 2) {
+			/* Valid-looking header with our cookies. */
+			struct st s = status(1);
+
+			memcpy(junk, s.ic, 8);
+			memcpy(junk + 8, s.rc, 8);
+			junk[16] = (uint8_t)(rand() % 14);
+			junk[17] = 0x10;
+			junk[18] = i % 3 ? 32 : 5;
+			junk[19] = 1;
+			junk[24] = 0;
+			junk[25] = 0;
+			junk[26] = (uint8_t)(n >> 8);
+			junk[27] = (uint8_t)n;
+		}
+		ike_engine_input(S[1].eng, &S[0].addr, &S[1].addr, junk, n);
+	}
+	pump();
+	is_str(status(1).state, "MM_ACTIVE", "garbage: SA survives 2000 junk "
+	       "datagrams");
+	check_mirror("after garbage");
+	ok(logged("malformed ISAKMP message from 192.0.2.1:500 dropped"),
+	   "garbage: logged as malformed");
+}
+
+static void t_reinitiate(void)
+{
+	/* "up" on a conn that is up changes nothing. */
+	establish("aes128-sha256-modp2048", "aes128gcm16", false);
+	ike_engine_initiate(S[0].eng, "site");
+	run(60000);
+	ok(logged("site is already up"), "up again: already up");
+	is_int(S[0].nsa, 2, "up again: no second pair");
+	/* After the IPsec SA is gone, "up" reuses the ISAKMP SA. */
+	ike_engine_terminate(S[1].eng, "site");
+	pump();
+	is_int(status(0).nchild, 0, "peer's down removed our child too");
+	setup();
+	establish("aes128-sha256-modp2048", "aes128gcm16", false);
+	{
+		struct ike_conn a;
+
+		/* Expire only the child: QM runs again on the same phase 1. */
+		now_ms += 3601 * 1000ULL;
+		ike_engine_run_timers(S[0].eng);
+		ike_engine_run_timers(S[1].eng);
+		is_int(status(0).nchild, 0, "child expired");
+		loglen = 0;
+		logbuf[0] = 0;
+		ike_engine_initiate(S[0].eng, "site");
+		run(60000);
+		ok(!logged("initiating Main Mode") &&
+		   logged("initiating Quick Mode"),
+		   "up with a live ISAKMP SA runs Quick Mode only");
+		is_int(status(0).nactive, 1, "new child up");
+		(void)a;
+	}
+}
+
+int main(void)
+{
+	log_set_sink(sink, NULL);
+	log_set_level(LOG_LVL_DEBUG);
+	t_basic();
+	t_nopfs();
+	t_groups();
+	t_psk_mismatch();
+	t_drop_mm3();
+	t_dup_mm5();
+	t_no_response();
+	t_no_proposal();
+	t_ids();
+	t_lifetime();
+	t_delete();
+	t_simultaneous();
+	t_garbage();
+	t_reinitiate();
+	ike_engine_free(S[0].eng);
+	ike_engine_free(S[1].eng);
+	return tap_done();
+}
