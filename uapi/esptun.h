@@ -7,8 +7,10 @@
  *   ip link add esp0 type esptun
  *
  * Everything else goes through the generic netlink family ESPTUN_GENL_NAME.
- * Every command requires CAP_NET_ADMIN in the network namespace of the
- * socket, reads included, since SA state tells a lot about a network.
+ * Every command requires CAP_NET_ADMIN (in the initial user namespace, as
+ * GENL_ADMIN_PERM checks it), reads included, since SA state tells a lot
+ * about a network; devices are looked up in the namespace of the socket.
+ * Joining the events group requires CAP_NET_ADMIN over that namespace.
  *
  * Addresses travel in network byte order as in the IP header (4 or 16 bytes);
  * every other integer is in host byte order. Key material is write-only:
@@ -24,14 +26,16 @@
  *       ESPTUN_DEV_A_REMOTE_IPV4 / _REMOTE_IPV6: outer remote address
  *       ESPTUN_DEV_A_ENCAP: u8, enum esptun_encap
  *       ESPTUN_DEV_A_ENCAP_SPORT, ESPTUN_DEV_A_ENCAP_DPORT: u16 (UDP only)
- *       ESPTUN_DEV_A_SA_COUNT: u32, SAs of this device
+ *       ESPTUN_DEV_A_SA_COUNT: u32, SAs of this device (SPI
+ *         reservations included)
  *       ESPTUN_DEV_A_STATS: nested, enum esptun_stat (device drop causes)
  *
  * ESPTUN_CMD_DEV_SET
  *   Request: ESPTUN_A_IFINDEX or ESPTUN_A_IFNAME, ESPTUN_A_DEV with any of
  *   LOCAL_*, REMOTE_*, ENCAP, ENCAP_SPORT, ENCAP_DPORT. Local and remote must
- *   be of one family. Attributes not given keep their value. These are the
- *   defaults for SAs added later; existing SAs keep their own.
+ *   be of one family. Attributes not given keep their value; an address of
+ *   the other family than the one kept is refused (change both at once).
+ *   These are the defaults for SAs added later; existing SAs keep their own.
  *
  * ESPTUN_CMD_SA_NEW
  *   Request: ESPTUN_A_IFINDEX/IFNAME, ESPTUN_A_SA:
@@ -53,8 +57,10 @@
  *   port changes and rekey lifetimes; keys and algorithms never change.
  *
  * ESPTUN_CMD_SA_DEL
- *   Request: IFINDEX/IFNAME, SA with DIR and SPI. Also releases an SPI
- *   reserved by SPI_ALLOC (DIR in).
+ *   Request: IFINDEX/IFNAME, SA with DIR and SPI, and LOCAL_* when the
+ *   device has inbound SAs with that SPI on several local addresses (also
+ *   for SA_UPDATE and SA_GET). Also releases an SPI reserved by SPI_ALLOC
+ *   (DIR in).
  *
  * ESPTUN_CMD_SA_GET
  *   Request: IFINDEX/IFNAME and SA with DIR and SPI; or NLM_F_DUMP with an
@@ -69,7 +75,7 @@
  *   Request: IFINDEX/IFNAME, optional SA with LOCAL_* (default: the device's
  *   local address), SPI_MIN, SPI_MAX (default 0x100..0xffffffff) and
  *   RESERVE_SECONDS (default ESPTUN_SPI_RESERVE_DEFAULT). Reply: IFINDEX and
- *   SA with DIR (in) and SPI. The kernel picks a random free inbound SPI and
+ *   SA with DIR (in), SPI and LOCAL_*. The kernel picks a random free inbound SPI and
  *   holds it until SA_NEW uses it, SA_DEL releases it or the time runs out,
  *   so the agent can put it into Quick Mode before the keys exist.
  *
@@ -116,6 +122,7 @@ enum esptun_cmd {
 
 	__ESPTUN_CMD_MAX
 };
+
 #define ESPTUN_CMD_MAX (__ESPTUN_CMD_MAX - 1)
 
 /**
@@ -136,6 +143,7 @@ enum esptun_attr {
 
 	__ESPTUN_A_MAX
 };
+
 #define ESPTUN_A_MAX (__ESPTUN_A_MAX - 1)
 
 /**
@@ -164,6 +172,7 @@ enum esptun_dev_attr {
 
 	__ESPTUN_DEV_A_MAX
 };
+
 #define ESPTUN_DEV_A_MAX (__ESPTUN_DEV_A_MAX - 1)
 
 /**
@@ -236,6 +245,7 @@ enum esptun_sa_attr {
 
 	__ESPTUN_SA_A_MAX
 };
+
 #define ESPTUN_SA_A_MAX (__ESPTUN_SA_A_MAX - 1)
 
 /**
@@ -264,6 +274,7 @@ enum esptun_lifetime_attr {
 
 	__ESPTUN_LT_A_MAX
 };
+
 #define ESPTUN_LT_A_MAX (__ESPTUN_LT_A_MAX - 1)
 
 /**
@@ -297,6 +308,7 @@ enum esptun_sel_attr {
 
 	__ESPTUN_SEL_A_MAX
 };
+
 #define ESPTUN_SEL_A_MAX (__ESPTUN_SEL_A_MAX - 1)
 
 /**
@@ -334,6 +346,7 @@ enum esptun_stat {
 
 	__ESPTUN_STAT_MAX
 };
+
 #define ESPTUN_STAT_MAX (__ESPTUN_STAT_MAX - 1)
 
 enum esptun_dir {
