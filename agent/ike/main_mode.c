@@ -359,9 +359,11 @@ int mm_inI3_outR3(struct ike_dispatch *d)
 	int rc;
 
 	rc = check_auth(sa, d->m, "MM5");
-	if (rc == -ISAKMP_N_INVALID_ID_INFORMATION) {
+	if (rc == -ISAKMP_N_INVALID_ID_INFORMATION ||
+	    rc == -ISAKMP_N_AUTHENTICATION_FAILED) {
+		/* Readable by the peer only if our keys agree at all. */
 		info_send_notify(d->e, sa, ISAKMP_PROTO_ISAKMP, NULL, 0,
-				 ISAKMP_N_INVALID_ID_INFORMATION, NULL, 0);
+				 (uint16_t)-rc, NULL, 0);
 		return rc;
 	}
 	if (rc)

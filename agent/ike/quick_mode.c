@@ -277,6 +277,9 @@ static const char *decode_esp(const struct isakmp_prop *pr,
 	}
 	if (!o->tunnel)
 		return "no tunnel encapsulation attribute";
+	/* Fixed 256-bit key: some peers still send the attribute. */
+	if (o->p.transform == ESP_T_CHACHA20_POLY1305 && o->p.keylen == 256)
+		o->p.keylen = 0;
 	return NULL;
 }
 
@@ -612,8 +615,11 @@ int qm_inI1_outR1(struct ike_dispatch *d)
 		goto out;
 	rc = isakmp_parse_sa(sap->body, sap->len, offer);
 	if (rc) {
+		/* HASH(1) verified: the peer deserves to hear why. */
 		log_warn("%s QM1: SA payload refused: %s", ike_ck(p1),
 			 isakmp_notify_name((uint16_t)-rc));
+		info_send_notify(d->e, p1, ISAKMP_PROTO_ESP, NULL, 0,
+				 (uint16_t)-rc, NULL, 0);
 		goto out;
 	}
 	for (i = 0; i < offer->nprop && !bestp; i++) {
@@ -831,8 +837,11 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 		      reply->p[0].spi[1] << 16 | reply->p[0].spi[2] << 8 |
 		      reply->p[0].spi[3];
 	free(reply);
+	/* The responder may answer with its own, shorter lifetimes. */
 	if (o.secs && o.secs < ch->life_secs)
 		ch->life_secs = o.secs;
+	if (o.kbytes && (!ch->life_kbytes || o.kbytes < ch->life_kbytes))
+		ch->life_kbytes = o.kbytes;
 	take_responder_lifetime(ch, d->m);
 	memcpy(ch->nr, np->body, np->len);
 	ch->nr_len = np->len;

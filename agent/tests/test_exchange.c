@@ -466,7 +466,8 @@ static void t_psk_mismatch(void)
 	ok(strcmp(sa.state, "MM_ACTIVE") && strcmp(sb.state, "MM_ACTIVE"),
 	   "PSK mismatch: no ISAKMP SA (%s / %s)", sa.state, sb.state);
 	ok(S[0].nsa == 0 && S[1].nsa == 0, "PSK mismatch: no kernel SA");
-	ok(logged("pre-shared key mismatch?"),
+	ok(logged("authentication failed: message from 192.0.2.1:500 does "
+		  "not decrypt (PAYLOAD-MALFORMED) — pre-shared key mismatch?"),
 	   "PSK mismatch: responder says pre-shared key mismatch?");
 	ok(logged("no response to MM5 from 192.0.2.2:500 after 5 tries"),
 	   "PSK mismatch: initiator gives up on MM5");
@@ -813,6 +814,140 @@ static void t_reinitiate(void)
 	}
 }
 
+static uint8_t mm1[4096];
+static size_t mm1_len;
+
+static int capture_mm1(int from, int nth, const uint8_t *b, size_t l)
+{
+	if (from == 0 && nth == 1) {
+		memcpy(mm1, b, l);
+		mm1_len = l;
+	}
+	return 1;
+}
+
+static void t_half_open(void)
+{
+	struct ike_conn a, b;
+	int i, sent;
+
+	setup();
+	filter = capture_mm1;
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[0].eng, "site");
+	pump();
+	ok(mm1_len > 28, "half-open: captured an MM1");
+	sent = S[1].nsent;
+	for (i = 0; i < IKE_HALF_OPEN_PER_PEER + 4; i++) {
+		mm1[0] = (uint8_t)(i + 1);	/* a new initiator cookie */
+		ike_engine_input(S[1].eng, &S[0].addr, &S[1].addr, mm1,
+				 mm1_len);
+	}
+	is_int(S[1].nsent - sent, IKE_HALF_OPEN_PER_PEER,
+	       "half-open: only %d answered", IKE_HALF_OPEN_PER_PEER);
+	ok(logged("dropped: too many half-open ISAKMP SAs (16 from this peer"),
+	   "half-open: the rest refused with a log line");
+	/* They time out and make room again. */
+	now_ms += 31000;
+	ike_engine_run_timers(S[1].eng);
+	ok(logged("half-open ISAKMP SA with 192.0.2.1:500 timed out in "
+		  "MM_WAIT_MSG3"), "half-open: timed out");
+	sent = S[1].nsent;
+	mm1[0] = 0xee;
+	ike_engine_input(S[1].eng, &S[0].addr, &S[1].addr, mm1, mm1_len);
+	is_int(S[1].nsent - sent, 1, "half-open: room again after timeout");
+}
+
+static void t_replace(void)
+{
+	struct ike_conn a, b, a2;
+	uint32_t first_in;
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	a.start = IKE_START_INITIATE;
+	ike_engine_add_conn(S[1].eng, &b);
+	is_int(ike_engine_replace_conns(S[0].eng, &a, 1), 0,
+	       "reload: new conn added");
+	run(60000);
+	check_mirror("reload: start = initiate came up");
+	first_in = live_sa(0, IKE_DIR_IN) ? live_sa(0, IKE_DIR_IN)->spi : 0;
+	ike_engine_replace_conns(S[0].eng, &a, 1);
+	run(60000);
+	ok(live_sa(0, IKE_DIR_IN) && live_sa(0, IKE_DIR_IN)->spi == first_in,
+	   "reload: unchanged conn keeps its SAs");
+	a2 = a;
+	a2.lifetime = 1200;
+	ike_engine_replace_conns(S[0].eng, &a2, 1);
+	run(60000);
+	check_mirror("reload: changed conn renegotiated");
+	ok(live_sa(0, IKE_DIR_IN) && live_sa(0, IKE_DIR_IN)->spi != first_in &&
+	   live_sa(0, IKE_DIR_IN)->hard_secs == 1200,
+	   "reload: new SAs with the new lifetime");
+	ike_engine_replace_conns(S[0].eng, NULL, 0);
+	pump();
+	ok(live_count(0, IKE_DIR_IN) + live_count(0, IKE_DIR_OUT) +
+	   live_count(1, IKE_DIR_IN) + live_count(1, IKE_DIR_OUT) == 0,
+	   "reload: removed conn deleted everywhere");
+	is_int(ike_engine_initiate(S[0].eng, "site"), -2,
+	       "reload: conn is gone");
+	is_int(ike_engine_add_conn(S[1].eng, &b), -17, "duplicate name refused");
+}
+
+static void t_ipv6(void)
+{
+	struct ike_conn a, b;
+	struct sockaddr_in6 *s6;
+	char err[64];
+	int i;
+
+	setup();
+	for (i = 0; i < 2; i++) {
+		memset(&S[i].addr, 0, sizeof(S[i].addr));
+		s6 = (struct sockaddr_in6 *)&S[i].addr;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(500);
+		inet_pton(AF_INET6, i ? "2001:db8::2" : "2001:db8::1",
+			  &s6->sin6_addr);
+	}
+	mkconn(&a, 0, "aes256-sha384-ecp384", "aes256gcm16-ecp384", "k6");
+	mkconn(&b, 1, "aes256-sha384-ecp384", "aes256gcm16-ecp384", "k6");
+	ike_ts_parse("2001:db8:a::/48", &a.local_ts, err, sizeof(err));
+	ike_ts_parse("2001:db8:b::/48", &a.remote_ts, err, sizeof(err));
+	ike_ts_parse("2001:db8:b::/48", &b.local_ts, err, sizeof(err));
+	ike_ts_parse("2001:db8:a::/48", &b.remote_ts, err, sizeof(err));
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[0].eng, "site");
+	run(60000);
+	ok(logged("peer authenticated as 2001:db8::1"), "IPv6: address IDs");
+	ok(logged("2001:db8:a::/48 === 2001:db8:b::/48"), "IPv6: selectors");
+	check_mirror("IPv6");
+	ok(live_sa(1, IKE_DIR_IN) &&
+	   live_sa(1, IKE_DIR_IN)->src.ss_family == AF_INET6,
+	   "IPv6: outer addresses are IPv6");
+}
+
+static void t_misc(void)
+{
+	struct st s;
+
+	establish("aes128-sha256-modp2048", "aes128gcm16", false);
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_SOFT_EXPIRE, "esp0", 0xabcd);
+	ok(logged("kernel event on esp0: soft expire, SPI 0000abcd"),
+	   "kernel events are logged");
+	now_ms += 600 * 1000;
+	s = status(0);
+	ok(s.child_life > 2990 && s.child_life <= 3000,
+	   "status: child lifetime left %lld s", (long long)s.child_life);
+	is_int(ike_engine_terminate(S[0].eng, "nope"), -2,
+	       "terminate unknown conn");
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -831,6 +966,10 @@ int main(void)
 	t_simultaneous();
 	t_garbage();
 	t_reinitiate();
+	t_half_open();
+	t_replace();
+	t_ipv6();
+	t_misc();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
