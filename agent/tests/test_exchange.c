@@ -466,8 +466,9 @@ static void t_psk_mismatch(void)
 	ok(strcmp(sa.state, "MM_ACTIVE") && strcmp(sb.state, "MM_ACTIVE"),
 	   "PSK mismatch: no ISAKMP SA (%s / %s)", sa.state, sb.state);
 	ok(S[0].nsa == 0 && S[1].nsa == 0, "PSK mismatch: no kernel SA");
+	/* The garbage decides which parse error is named; not the point. */
 	ok(logged("authentication failed: message from 192.0.2.1:500 does "
-		  "not decrypt (PAYLOAD-MALFORMED) — pre-shared key mismatch?"),
+		  "not decrypt (") && logged(") — pre-shared key mismatch?"),
 	   "PSK mismatch: responder says pre-shared key mismatch?");
 	ok(logged("no response to MM5 from 192.0.2.2:500 after 5 tries"),
 	   "PSK mismatch: initiator gives up on MM5");
