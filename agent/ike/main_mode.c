@@ -67,6 +67,7 @@ int mm_initiate(struct ike_engine *e, struct conn_ent *c)
 	while (!memcmp(sa->icookie, "\0\0\0\0\0\0\0\0", 8));
 	sa->start_qm = true;
 	sa->state = MM_WAIT_MSG2;
+
 	p1_build_sa(&c->c, prop);
 	mk_hdr(&h, sa);
 	isakmp_gen_init(&g, buf, sizeof(buf), &h);
@@ -240,8 +241,27 @@ int mm_inI2_outR2(struct ike_dispatch *d)
 	return 0;
 }
 
+/*
+ * Anything else with this conn (say, the peer's own simultaneous Main
+ * Mode) means this is no fresh start: no INITIAL-CONTACT then.
+ */
+static bool holds_other(struct ike_engine *e, const struct p1sa *sa)
+{
+	struct p1sa *o;
+	struct p2sa *ch;
+
+	for (o = e->p1s; o; o = o->next)
+		if (o != sa && o->conn == sa->conn)
+			return true;
+	for (ch = e->p2s; ch; ch = ch->next)
+		if (ch->conn == sa->conn)
+			return true;
+	return false;
+}
+
 /* MM5/MM6: ID | HASH [| N(INITIAL-CONTACT)], encrypted. */
-static size_t build_auth(struct p1sa *sa, uint8_t *buf, size_t cap)
+static size_t build_auth(struct ike_engine *e, struct p1sa *sa, uint8_t *buf,
+			 size_t cap)
 {
 	uint8_t id[4 + IKE_ID_MAX], hash[CRYPTO_MAX_HASH], spi[16];
 	struct isakmp_gen g;
@@ -260,8 +280,8 @@ static size_t build_auth(struct p1sa *sa, uint8_t *buf, size_t cap)
 	isakmp_gen_init(&g, buf, cap, &h);
 	isakmp_gen_id(&g, id[0], id[1], 0, id + 4, id_len - 4);
 	isakmp_gen_raw(&g, ISAKMP_NP_HASH, hash, sa->km.prf_len);
-	if (sa->initiator) {
-		/* We keep no other SA with this peer across restarts. */
+	if (sa->initiator && !holds_other(e, sa)) {
+		/* We hold nothing else with this peer: it may drop its state. */
 		memcpy(spi, sa->icookie, 8);
 		memcpy(spi + 8, sa->rcookie, 8);
 		isakmp_gen_notify(&g, ISAKMP_PROTO_ISAKMP, spi, 16,
@@ -331,24 +351,59 @@ int mm_inR2_outI3(struct ike_dispatch *d)
 	rc = take_ke_nonce(sa, d->m, "MM4");
 	if (rc)
 		return rc;
-	len = build_auth(sa, buf, sizeof(buf));
+	len = build_auth(d->e, sa, buf, sizeof(buf));
 	if (!len)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
 	send_mm(d->e, sa, buf, len, "MM5", true);
 	return 0;
 }
 
-static void note_notifies(struct p1sa *sa, const struct isakmp_msg *m,
-			  const char *name)
+/*
+ * INITIAL-CONTACT: the peer has no other SA with us (it restarted), so
+ * whatever we still hold for this conn is stale. Removed without Deletes.
+ */
+static void purge_stale(struct ike_engine *e, struct p1sa *sa)
+{
+	struct p1sa *o, *onext;
+	struct p2sa *c, *cnext;
+	int n = 0;
+
+	for (c = e->p2s; c; c = cnext) {
+		cnext = c->next;
+		if (c->conn == sa->conn && c->p1 != sa &&
+		    c->state == QM_ACTIVE) {
+			p2_free(e, c);
+			n++;
+		}
+	}
+	for (o = e->p1s; o; o = onext) {
+		onext = o->next;
+		if (o != sa && o->conn == sa->conn && o->state == MM_ACTIVE &&
+		    addr_equal(&o->remote, &sa->remote, false)) {
+			p1_free(e, o);
+			n++;
+		}
+	}
+	if (n)
+		log_info("%s INITIAL-CONTACT: peer restarted, %d old SA(s) of "
+			 "%s removed", ike_ck(sa), n, sa->conn->c.name);
+}
+
+static void note_notifies(struct ike_engine *e, struct p1sa *sa,
+			  const struct isakmp_msg *m, const char *name)
 {
 	struct isakmp_notify_pl n;
 	int i;
 
-	for (i = 0; i < m->n; i++)
-		if (m->pl[i].type == ISAKMP_NP_N &&
-		    !isakmp_parse_notify(m->pl[i].body, m->pl[i].len, &n))
-			log_info("%s %s: peer sent %s", ike_ck(sa), name,
-				 isakmp_notify_name(n.type));
+	for (i = 0; i < m->n; i++) {
+		if (m->pl[i].type != ISAKMP_NP_N ||
+		    isakmp_parse_notify(m->pl[i].body, m->pl[i].len, &n))
+			continue;
+		log_info("%s %s: peer sent %s", ike_ck(sa), name,
+			 isakmp_notify_name(n.type));
+		if (n.type == ISAKMP_N_INITIAL_CONTACT)
+			purge_stale(e, sa);
+	}
 }
 
 int mm_inI3_outR3(struct ike_dispatch *d)
@@ -368,8 +423,8 @@ int mm_inI3_outR3(struct ike_dispatch *d)
 	}
 	if (rc)
 		return rc;
-	note_notifies(sa, d->m, "MM5");
-	len = build_auth(sa, buf, sizeof(buf));
+	note_notifies(d->e, sa, d->m, "MM5");
+	len = build_auth(d->e, sa, buf, sizeof(buf));
 	if (!len)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
 	send_mm(d->e, sa, buf, len, "MM6", false);
@@ -384,6 +439,8 @@ int mm_inR3(struct ike_dispatch *d)
 	if (rc == -ISAKMP_N_INVALID_ID_INFORMATION)
 		info_send_notify(d->e, sa, ISAKMP_PROTO_ISAKMP, NULL, 0,
 				 ISAKMP_N_INVALID_ID_INFORMATION, NULL, 0);
+	if (!rc)
+		note_notifies(d->e, sa, d->m, "MM6");
 	return rc;
 }
 

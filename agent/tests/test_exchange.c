@@ -949,6 +949,43 @@ static void t_misc(void)
 	       "terminate unknown conn");
 }
 
+/* A restarts and comes back: INITIAL-CONTACT clears B's stale SAs. */
+static void t_restart(void)
+{
+	struct ike_conn a;
+	struct ike_env env = {
+		.ctx = &S[0], .send = m_send, .now_ms = m_now,
+		.get_spi = m_get_spi, .add_sa = m_add_sa, .del_sa = m_del_sa,
+	};
+	uint32_t old_b_in;
+
+	establish("aes128-sha256-modp2048", "aes128gcm16", false);
+	old_b_in = live_sa(1, IKE_DIR_IN) ? live_sa(1, IKE_DIR_IN)->spi : 0;
+	ike_engine_free(S[0].eng);
+	memset(S[0].sa, 0, sizeof(S[0].sa));
+	memset(S[0].live, 0, sizeof(S[0].live));
+	S[0].nsa = 0;
+	S[0].next_spi = 0xa1000001;
+	S[0].eng = ike_engine_new(&env);
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "s3cret");
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_initiate(S[0].eng, "site");
+	run(60000);
+	ok(logged("INITIAL-CONTACT: peer restarted, 2 old SA(s) of site "
+		  "removed"), "restart: responder dropped the stale SAs");
+	check_mirror("restart");
+	ok(live_sa(1, IKE_DIR_IN) && live_sa(1, IKE_DIR_IN)->spi != old_b_in,
+	   "restart: responder uses the new pair");
+	/* A second Main Mode while SAs exist does not claim a restart. */
+	loglen = 0;
+	logbuf[0] = 0;
+	ike_engine_terminate(S[1].eng, "site");
+	pump();
+	establish("aes128-sha256-modp2048", "aes128gcm16", false);
+	ok(logged("MM5: peer sent INITIAL-CONTACT"),
+	   "restart: a fresh start sends INITIAL-CONTACT");
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -971,6 +1008,7 @@ int main(void)
 	t_replace();
 	t_ipv6();
 	t_misc();
+	t_restart();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
