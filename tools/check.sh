@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Everything `make check` runs: dependencies, the build, lint, the host
+# unit tests, then all selftests in one boot of the test guest. Counts the
+# top-level TAP results of every test program (indented subtests are not
+# counted) and ends with one line "N passed, M failed[, K skipped]"; exits
+# non-zero when anything failed.
+#
+#   tools/check.sh                  everything
+#   tools/check.sh --unit-only      no guest: build, lint, unit tests
+#   tools/check.sh GROUP|TEST...    only these: groups unit, lint, guest;
+#                                   tests as paths or names, e.g.
+#                                   selftests/smoke.sh, smoke, test_config
+#
+# The same words may come in $ESPTUN_CHECK (`ESPTUN_CHECK=smoke make check`).
+# Logs and TAP files are kept in build/check/last/.
+set -uo pipefail
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP" || exit 1
+
+passed=0
+failed=0
+skipped=0
+failures=()
+skips=()
+
+usage() {
+	sed -n '/^#   tools/p' "$0" | sed 's/^# */usage: /' >&2
+	exit 2
+}
+
+args=("$@")
+if [ ${#args[@]} -eq 0 ] && [ -n "${ESPTUN_CHECK:-}" ]; then
+	read -ra args <<<"$ESPTUN_CHECK"
+fi
+
+groups=()
+unit_tests=()
+guest_tests=()
+for a in "${args[@]}"; do
+	case $a in
+	-h|--help) usage ;;
+	--unit-only) groups+=(unit lint) ;;
+	unit|lint|guest) groups+=("$a") ;;
+	-*) usage ;;
+	*test_*) unit_tests+=("agent/tests/$(basename "$a")") ;;
+	*) guest_tests+=("$a") ;;
+	esac
+done
+if [ ${#args[@]} -eq 0 ]; then
+	groups=(unit lint guest)
+fi
+[ ${#unit_tests[@]} -gt 0 ] && groups+=(unit)
+[ ${#guest_tests[@]} -gt 0 ] && groups+=(guest)
+want() { [[ " ${groups[*]} " == *" $1 "* ]]; }
+
+mkdir -p build/check
+find build/check -mindepth 1 -maxdepth 1 -type d -mmin +1440 -exec rm -rf {} + 2>/dev/null
+RUN=$(mktemp -d "build/check/$(date +%Y%m%d-%H%M%S)-XXXX")
+RUN=$TOP/$RUN
+ln -sfn "$(basename "$RUN")" build/check/last
+
+say() { printf '%s\n' "$*"; }
+
+# result ok|fail|skip NAME [WHY]
+result() {
+	case $1 in
+	ok) passed=$((passed + 1)); say "ok - $2" ;;
+	fail) failed=$((failed + 1)); failures+=("$2${3:+: $3}"); say "not ok - $2" ;;
+	skip) skipped=$((skipped + 1)); skips+=("$2: ${3:-}"); say "ok - $2 # SKIP ${3:-}" ;;
+	esac
+}
+
+# Counts one TAP file: top-level result lines only.
+count_tap() {
+	local file=$1 prog line rest name
+	prog=$(basename "$file" .tap)
+	while IFS= read -r line; do
+		case $line in
+		"not ok "*)
+			failed=$((failed + 1))
+			rest=${line#not ok }
+			failures+=("$prog: ${rest#* }")
+			;;
+		"ok "*)
+			rest=${line#ok }
+			name=${rest#* }
+			if [[ ${name^^} == *"# SKIP"* ]]; then
+				skipped=$((skipped + 1))
+				skips+=("$prog: $name")
+			else
+				passed=$((passed + 1))
+			fi
+			;;
+		"1..0"*)
+			# The whole program skipped itself.
+			skipped=$((skipped + 1))
+			skips+=("$prog: ${line#1..0}")
+			;;
+		esac
+	done <"$file"
+}
+
+# Prints the per-program times a run.sh output directory recorded.
+print_times() {
+	local f=$1/times name secs status
+	[ -f "$f" ] || return 0
+	while read -r name secs status; do
+		say "# $name: $secs s ($status)"
+	done <"$f"
+}
+
+elapsed() { echo $(($(date +%s) - $1)); }
+
+# --- dependencies and build -----------------------------------------------
+
+t0=$(date +%s)
+if ! tools/deps.sh >"$RUN/deps.log" 2>&1; then
+	tail -n 20 "$RUN/deps.log"
+	result fail "dependencies" "tools/deps.sh failed, see $RUN/deps.log"
+fi
+
+t=$(date +%s)
+# -k: build what can be built, so the tests of the other parts still run.
+if make -k all >"$RUN/build.log" 2>&1; then
+	say "# build: $(elapsed "$t") s"
+else
+	grep -E 'error|Error|warning' "$RUN/build.log" | head -n 40
+	result fail "build" "make all failed, see $RUN/build.log"
+fi
+
+# --- lint -----------------------------------------------------------------
+
+if want lint; then
+	t=$(date +%s)
+	if make -s lint >"$RUN/lint.log" 2>&1; then
+		result ok "lint"
+	else
+		head -n 60 "$RUN/lint.log"
+		result fail "lint" "make lint failed, see $RUN/lint.log"
+	fi
+	say "# lint: $(elapsed "$t") s"
+fi
+
+# --- host unit tests ------------------------------------------------------
+
+if want unit; then
+	if [ ${#unit_tests[@]} -eq 0 ]; then
+		for f in agent/tests/test_*; do
+			[ -f "$f" ] && [ -x "$f" ] && unit_tests+=("$f")
+		done
+	fi
+	if [ ${#unit_tests[@]} -gt 0 ]; then
+		selftests/run.sh --timeout "${ESPTUN_UNIT_TIMEOUT:-120}" --out "$RUN/unit" "${unit_tests[@]}" >"$RUN/unit.log" 2>&1
+		for f in "$RUN"/unit/*.tap; do
+			[ -f "$f" ] && count_tap "$f"
+		done
+		grep -E '^not ok' "$RUN/unit.log" | sed 's/^/# unit: /'
+		print_times "$RUN/unit"
+	else
+		say "# no unit tests built"
+	fi
+fi
+
+# --- guest selftests ------------------------------------------------------
+
+if want guest; then
+	if [ ${#guest_tests[@]} -eq 0 ]; then
+		mapfile -t expected < <(make -s --no-print-directory -C selftests list | xargs -rn1 basename)
+	else
+		expected=()
+		for a in "${guest_tests[@]}"; do
+			expected+=("$(basename "$a")")
+		done
+	fi
+	t=$(date +%s)
+	tools/vm/run --out "$RUN/vm" -- "$TOP/selftests/run.sh" "${guest_tests[@]}"
+	vmrc=$?
+	say "# guest: $(elapsed "$t") s (exit $vmrc)"
+	for f in "$RUN"/vm/tap/*.tap; do
+		[ -f "$f" ] && count_tap "$f"
+	done
+	# A guest that died half-way leaves tests without a TAP file.
+	for name in "${expected[@]}"; do
+		if ! ls "$RUN/vm/tap/$name.tap" "$RUN/vm/tap/$name.sh.tap" >/dev/null 2>&1; then
+			result fail "$name" "no result from the guest"
+		fi
+	done
+	if [ ! -s "$RUN/vm/dmesg.txt" ]; then
+		result fail "kernel log clean" "no kernel log saved (guest exit $vmrc)"
+	elif [ -s "$RUN/vm/kernel-log-bad.txt" ]; then
+		sed 's/^/# /' "$RUN/vm/kernel-log-bad.txt"
+		result fail "kernel log clean" "see $RUN/vm/dmesg.txt"
+	else
+		result ok "kernel log clean"
+	fi
+	print_times "$RUN/vm/tap"
+fi
+
+# --- summary --------------------------------------------------------------
+
+say "# total time: $(elapsed "$t0") s, logs in $RUN"
+for s in "${skips[@]}"; do
+	say "# skipped: $s"
+done
+for f in "${failures[@]}"; do
+	say "# FAILED: $f"
+done
+line="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && line+=", $skipped skipped"
+say "$line"
+[ "$failed" -eq 0 ]
