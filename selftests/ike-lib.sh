@@ -8,7 +8,7 @@
 # libreswan's pluto (unpacked into .cache/libreswan, never installed, as it
 # conflicts with strongSwan). Daemons start once per boot; cases reload
 # their configuration. Runtime files live on the guest's tmpfs, logs are
-# copied to $ESPTUN_OUT (when set) by ike_cleanup.
+# copied to $TEST_OUT by ike_cleanup.
 
 IKE_NS1=ike1
 IKE_NS2=ike2
@@ -16,7 +16,7 @@ IKE_ADDR1=192.0.2.1
 IKE_ADDR2=192.0.2.2
 IKE_IN1=10.9.0.1
 IKE_IN2=10.9.0.2
-IKE_DIR=/run/esptun-ike
+IKE_DIR=/run/esptun-ike/$TEST_NAME
 IKE_PEERS=$TOP/selftests/peers
 LSW_ROOT=$TOP/.cache/libreswan
 LSW_BIN=$LSW_ROOT/usr/libexec/ipsec
@@ -45,18 +45,15 @@ ike_render() {
 	fi
 }
 
-# Two namespaces joined by a veth pair, addresses up.
+# Two namespaces joined by a veth pair, addresses up; everything this
+# file started is stopped at exit.
 ike_topo() {
-	ip netns add $IKE_NS1
-	ip netns add $IKE_NS2
-	ip link add veth1 netns $IKE_NS1 type veth peer name veth2 \
-		netns $IKE_NS2
+	netns_new $IKE_NS1 || return 1
+	netns_new $IKE_NS2 || return 1
+	veth_pair $IKE_NS1 veth1 $IKE_NS2 veth2 || return 1
 	ip -n $IKE_NS1 addr add $IKE_ADDR1/24 dev veth1
 	ip -n $IKE_NS2 addr add $IKE_ADDR2/24 dev veth2
-	ip -n $IKE_NS1 link set lo up
-	ip -n $IKE_NS2 link set lo up
-	ip -n $IKE_NS1 link set veth1 up
-	ip -n $IKE_NS2 link set veth2 up
+	cleanup_add ike_cleanup
 }
 
 # The first SA with an algorithm costs seconds under emulation (modules
@@ -90,17 +87,6 @@ ike_wait_path() {
 	return 1
 }
 
-# ike_wait_cmd TENTHS CMD...: retries CMD until it succeeds.
-ike_wait_cmd() {
-	local n=$1 i
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # An xfrm interface for a peer that does not create its own (strongSwan):
 # ike_xfrmi NS DEV IFID LOWER INNER PEER_INNER
 ike_xfrmi() {
@@ -125,9 +111,7 @@ ike_transfer() {
 	ip netns exec "$dst" socat -u TCP-LISTEN:$port,reuseaddr \
 		CREATE:"$f.out" &
 	pid=$!
-	ike_wait_cmd 50 ip netns exec "$dst" ss -Hltn "sport = :$port" \
-		| grep -q . || true
-	sleep 0.3
+	wait_for -t 5 sh -c "ip netns exec $dst ss -Hltn 'sport = :$port' | grep -q ."
 	if ! ip netns exec "$src" timeout 60 socat -u FILE:"$f.in" \
 		TCP:"$addr":$port,connect-timeout=5; then
 		kill $pid 2>/dev/null
@@ -336,15 +320,133 @@ ike_xfrm_spis() {
 }
 
 ike_cleanup() {
+	esptund_stop_all
 	swan_stop
 	lsw_stop
-	if [ -n "${ESPTUN_OUT:-}" ] && [ -d "$ESPTUN_OUT" ]; then
-		mkdir -p "$ESPTUN_OUT/ike-logs"
-		cp "$SWAN_DIR"/*.log "$SWAN_DIR"/*.out "$LSW_DIR"/*.log \
-			"$LSW_DIR"/*.out "$IKE_DIR"/*.log \
-			"$ESPTUN_OUT/ike-logs/" 2>/dev/null
-	fi
-	ip netns del $IKE_NS1 2>/dev/null
-	ip netns del $IKE_NS2 2>/dev/null
+	# Logs and configurations of every daemon, for whoever debugs a failure.
+	cp "$SWAN_DIR"/*.log "$SWAN_DIR"/*.out "$SWAN_DIR"/*.conf \
+		"$LSW_DIR"/*.log "$LSW_DIR"/*.out "$LSW_DIR"/ipsec.conf \
+		"$IKE_DIR"/*.log "$IKE_DIR"/*.conf "$TEST_OUT/" 2>/dev/null
 	true
+}
+
+# ---- esptund ----
+
+declare -A ESPTUND_PID ESPTUND_NS
+
+# esptund_conf NAME LOCAL REMOTE PSK IKE ESP START [KEY=VALUE...]: writes
+# $IKE_DIR/NAME.conf with one conn "peer" on interface esp0.
+esptund_conf() {
+	local name=$1 f=$IKE_DIR/$1.conf kv
+	shift
+	{
+		echo "[global]"
+		echo "log = debug"
+		echo "control = $IKE_DIR/$name.sock"
+		echo "[conn peer]"
+		echo "interface = esp0"
+		echo "local = $1"
+		echo "remote = $2"
+		echo "psk = \"$3\""
+		echo "ike = $4"
+		echo "esp = $5"
+		echo "start = $6"
+		shift 6
+		for kv in "$@"; do
+			echo "${kv%%=*} = ${kv#*=}"
+		done
+	} >"$f.new"
+	mv "$f.new" "$f"
+}
+
+# esptund_start NAME NS: runs esptund in NS (foreground, debug log to
+# $IKE_DIR/NAME.log) and waits for its control socket.
+esptund_start() {
+	local name=$1 n=$2
+	rm -f "$IKE_DIR/$name.sock"
+	ip netns exec "$n" "$ESPTUND" -f -c "$IKE_DIR/$name.conf" \
+		>>"$IKE_DIR/$name.log" 2>&1 &
+	ESPTUND_PID[$name]=$!
+	ESPTUND_NS[$name]=$n
+	if ! ike_wait_path "$IKE_DIR/$name.sock" 100; then
+		echo "esptund $name did not start:"
+		tail -5 "$IKE_DIR/$name.log"
+		return 1
+	fi
+}
+
+# eike NAME ARGS...: esptun ike against daemon NAME.
+eike() {
+	local name=$1
+	shift
+	"$ESPTUN" ike -s "$IKE_DIR/$name.sock" "$@"
+}
+
+# The log of daemon NAME since the last esptund_mark NAME.
+declare -A ESPTUND_MARK
+esptund_mark() {
+	ESPTUND_MARK[$1]=$(wc -l <"$IKE_DIR/$1.log")
+}
+
+esptund_log() {
+	tail -n +$((${ESPTUND_MARK[$1]:-0} + 1)) "$IKE_DIR/$1.log"
+}
+
+# esptund_log_has NAME TEXT: TEXT is in the log since the mark.
+esptund_log_has() {
+	esptund_log "$1" | grep -qF -- "$2"
+}
+
+# Prints "SPI_IN SPI_OUT" of the conn's first QM_ACTIVE SA.
+esptund_spis() {
+	eike "$1" status 2>/dev/null |
+		awk '$1 == "child" && $2 == "QM_ACTIVE:" { print $5, $7; exit }' |
+		grep .
+}
+
+# Number of SAs the module holds on esp0 in NS ("esptun show" lines "spi").
+esptun_n_sas() {
+	ip netns exec "$1" "$ESPTUN" -j show esp0 2>/dev/null |
+		grep -o "\"enc\"" | wc -l
+}
+
+esptun_no_sas() {
+	[ "$(esptun_n_sas "$1")" = 0 ]
+}
+
+# esptund_stop NAME: SIGTERM, then its exit status.
+esptund_stop() {
+	local pid=${ESPTUND_PID[$1]:-} rc
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	unset "ESPTUND_PID[$1]"
+	return $rc
+}
+
+esptund_stop_all() {
+	local n
+	for n in "${!ESPTUND_PID[@]}"; do
+		esptund_stop "$n"
+	done
+}
+
+# The inner addresses on our tunnel device (created by esptund).
+esptund_inner() {
+	ip -n "$1" addr replace "$2" peer "$3" dev esp0 &&
+		ip -n "$1" link set esp0 up
+}
+
+# ike_spis_agree OURS THEIRS: "IN OUT" of one side equals "OUT IN" of the
+# other; prints both on failure.
+ike_spis_agree() {
+	local a_in a_out b_in b_out
+	read -r a_in a_out <<<"$1"
+	read -r b_in b_out <<<"$2"
+	if [ -n "$a_in" ] && [ "$a_in" = "$b_out" ] && [ "$a_out" = "$b_in" ]; then
+		return 0
+	fi
+	echo "SPIs differ: ours '$1', peer's '$2'"
+	return 1
 }

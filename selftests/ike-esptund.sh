@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# selftest-timeout: 900
+# esptund against esptund between two namespaces: Main Mode and Quick Mode
+# with every DH group (PFS in Quick Mode with the same group where that
+# stays cheap under emulation), SPIs that agree, traffic through esptun;
+# then the daemon's runtime: reload refused with file:line and nothing
+# changed, "ike down" deleting on both sides, the retransmission limit
+# with its log line, SIGTERM removing every SA.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/ike-lib.sh"
+
+PSK=esptund-both-ends
+# group  ESP proposal
+CASES=(
+	"modp2048 aes128gcm16-modp2048"
+	"modp3072 aes256-sha256-modp3072"
+	"modp4096 aes128-sha1"
+	"modp6144 aes128gcm16"
+	"modp8192 aes256gcm16"
+	"ecp256 aes128gcm16-ecp256"
+	"ecp384 aes256-sha384-ecp384"
+	"ecp521 aes256gcm16-ecp521"
+	"curve25519 aes256gcm16-curve25519"
+	"modp1536 aes128-sha1-modp1536"
+	"modp1024 aes128-sha1"
+)
+N_TESTS=$((${#CASES[@]} * 3 + 15))
+
+ktap_plan $N_TESTS
+
+if ! module_load; then
+	for ((i = 0; i < N_TESTS; i++)); do
+		ktap_skip "esptund-$i" "esptun.ko could not be loaded"
+	done
+	ktap_finished
+fi
+
+ike_warmup
+ike_topo || exit 1
+
+# a (ns1) initiates, b (ns2) listens.
+conf_pair() {
+	local ike=$1 esp=$2
+	shift 2
+	esptund_conf a $IKE_ADDR1 $IKE_ADDR2 $PSK "$ike" "$esp" listen \
+		allow-weak=yes "$@"
+	esptund_conf b $IKE_ADDR2 $IKE_ADDR1 $PSK "$ike" "$esp" listen \
+		allow-weak=yes "$@"
+}
+
+conf_pair aes128-sha256-modp2048 aes128gcm16-modp2048
+# Not under ktap_check: its subshell would lose the daemons' pids.
+if esptund_start a $IKE_NS1 >"$IKE_DIR/start.out" &&
+   esptund_start b $IKE_NS2 >>"$IKE_DIR/start.out"; then
+	ktap_ok "daemons-start"
+else
+	ktap_fail "daemons-start" "$(cat "$IKE_DIR/start.out")"
+fi
+esptund_inner $IKE_NS1 $IKE_IN1 $IKE_IN2
+esptund_inner $IKE_NS2 $IKE_IN2 $IKE_IN1
+
+for c in "${CASES[@]}"; do
+	read -r group esp <<<"$c"
+	conf_pair "aes128-sha256-$group" "$esp"
+	eike a reload >/dev/null && eike b reload >/dev/null
+	if ! ktap_check "$group-up" eike a up -t 90 peer; then
+		ktap_skip "$group-spis" "no SA"
+		ktap_skip "$group-ping" "no SA"
+		continue
+	fi
+	ktap_check "$group-spis" ike_spis_agree "$(esptund_spis a)" \
+		"$(esptund_spis b)"
+	ktap_check "$group-ping" ike_ping $IKE_NS1 $IKE_IN2 2
+done
+
+# The last case is up: a bad reload is refused with file:line and
+# changes nothing.
+spis_before=$(esptund_spis a)
+cp "$IKE_DIR/a.conf" "$IKE_DIR/a.conf.good"
+echo "colour = blue" >>"$IKE_DIR/a.conf"
+line=$(wc -l <"$IKE_DIR/a.conf")
+ktap_expect_fail "reload-bad-refused" \
+	"$IKE_DIR/a.conf:$line: unknown key 'colour' in [conn]" eike a reload
+ktap_check "reload-bad-keeps-sa" test "$(esptund_spis a)" = "$spis_before"
+mv "$IKE_DIR/a.conf.good" "$IKE_DIR/a.conf"
+
+# Status in JSON carries the same SPIs; the kernel holds the SAs.
+read -r s_in s_out <<<"$spis_before"
+ktap_check "status-json" grep -q "\"spi_in\":\"$s_in\",\"spi_out\":\"$s_out\"" \
+	<(eike a status -j)
+ktap_check "kernel-has-sas" test "$(esptun_n_sas $IKE_NS1)" -ge 2
+
+ktap_check "transfer" ike_transfer $IKE_NS1 $IKE_NS2 $IKE_IN2 256
+
+# ike down: Delete sent, SAs gone on both sides.
+ktap_check "down" eike a down peer
+ktap_check "down-no-sa-a" wait_for -t 10 esptun_no_sas $IKE_NS1
+ktap_check "down-no-sa-b" wait_for -t 10 esptun_no_sas $IKE_NS2
+
+# Retransmission limit: b gone, a gives up with a line naming the message.
+esptund_stop b
+conf_pair aes128-sha256-modp2048 aes128gcm16 retransmit-timeout=200ms \
+	retransmit-tries=2
+eike a reload >/dev/null
+esptund_mark a
+ktap_expect_fail "no-response-fails" "negotiation failed" eike a up -t 20 peer
+ktap_check "no-response-logged" esptund_log_has a \
+	"no response to MM1 from $IKE_ADDR2:500 after"
+
+# SIGTERM with an SA up: exit 0, Deletes sent, no SA left in either kernel.
+esptund_start b $IKE_NS2 >/dev/null
+conf_pair aes128-sha256-modp2048 aes128gcm16
+eike a reload >/dev/null && eike b reload >/dev/null
+ktap_check "sigterm-setup" eike a up -t 60 peer
+esptund_stop a
+ktap_check "sigterm-exit-0" test $? = 0
+ktap_check "sigterm-no-sa-a" esptun_no_sas $IKE_NS1
+ktap_check "sigterm-no-sa-b" wait_for -t 10 esptun_no_sas $IKE_NS2
+
+ktap_finished
