@@ -18,6 +18,10 @@ PACKAGES=(
 	# tests
 	iproute2 iperf3 iputils-ping socat tcpdump tshark python3-scapy
 	wireguard-tools strongswan-charon strongswan-swanctl libnss3-tools
+	# strongSwan's openssl plugin: ECP and Curve25519 for the interop tests
+	libstrongswan-standard-plugins
+	# what the unpacked libreswan's pluto links with beyond the above
+	libldns3 libunbound8 libevent-pthreads-2.1-7 libcurl3-nss
 )
 
 # Conflicts with strongSwan in Debian, so it is only unpacked, never installed.
