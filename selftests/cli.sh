@@ -117,7 +117,7 @@ sa_block() {
 }
 
 
-ktap_plan 90
+ktap_plan 91
 
 # The usage errors run without the module: anything they sent would fail
 # with exit 1 ("family not found") instead of 2.
@@ -257,7 +257,7 @@ sa-show-json sa-count sa-duplicate sa-spi-reserved sa-window-too-large sa-update
 alloc-spi alloc-spi-reserved alloc-spi-json alloc-spi-consumed
 monitor-hard-expire-json monitor-soft-expire-text monitor-acquire-json
 monitor-sigterm
-sa-flush-dev sa-flush-dev-show sa-flush-all sa-show-after-flush"
+sa-flush-dev sa-flush-dev-show show-many-sas-dump sa-flush-all sa-show-after-flush"
 
 # Last: no key byte in anything the CLI printed, whatever ran before.
 finish() {
@@ -533,6 +533,18 @@ cli -j show
 json_check "sa-flush-dev-show" "
 assert d[0]['sas'] == [] and d[0]['sa_count'] == 0, d[0]
 assert len(d[1]['sas']) == 1, d[1]"
+# Enough SAs (~35 KB) that the dump spans several messages: none lost or
+# doubled.
+ip netns exec "$NS" bash -c '
+	for i in $(seq 60); do
+		"$1" sa add esp1 dir out spi $((0x7000 + i)) enc cipher_null "" \
+			auth hmac\(sha256\) 0x$2 || exit 1
+	done' - "$ESPTUN" "$K_SHA256"
+cli -j show esp1
+json_check "show-many-sas-dump" "
+spis = sorted(s['spi'] for s in d[0]['sas'])
+assert spis == [0x3003] + [0x7000 + i for i in range(1, 61)], spis
+assert d[0]['sa_count'] == 61, d[0]['sa_count']"
 expect_ok "sa-flush-all" sa flush
 cli -j show
 json_check "sa-show-after-flush" "

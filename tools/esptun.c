@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ike.h"
 #include "util.h"
 
 int cmd_show(int argc, char **argv, int json);
@@ -25,6 +26,7 @@ static const struct {
 	{ "sa", cmd_sa, "Add, update, delete or flush SAs; allocate an SPI" },
 	{ "monitor", cmd_monitor, "Print events (expiry, acquire, unknown SPI) as they come" },
 	{ "encap-listen", cmd_encap_listen, "Hold a UDP socket that hands ESP-in-UDP to the kernel" },
+	{ "ike", cmd_ike, "Status and control of esptund's IKE connections" },
 	{ "help", cmd_help, "Show this help, or a command's usage" },
 };
 
@@ -40,7 +42,7 @@ static void list_commands(FILE *f)
 	for (i = 0; i < N_SUBCOMMANDS; i++)
 		fprintf(f, "  %-14s%s\n", subcommands[i].name,
 			subcommands[i].description);
-	fprintf(f, "\nOptions:\n  -j, --json    JSON output (show, monitor, sa alloc-spi)\n"
+	fprintf(f, "\nOptions:\n  -j, --json    JSON output (show, monitor, sa alloc-spi, ike status)\n"
 		"\n\"esptun help COMMAND\" or \"esptun COMMAND help\" shows a command's usage.\n"
 		"Exit status: 0 success, 1 failure, 2 usage error.\n");
 }

@@ -83,8 +83,9 @@ static void print_time(const char *label, uint64_t t, time_t now)
 	gmtime_r(&tt, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm);
 	if ((time_t)t <= now)
-		printf("  %s: %s (%lld seconds ago)\n", label, buf,
-		       (long long)(now - (time_t)t));
+		printf("  %s: %s (%lld second%s ago)\n", label, buf,
+		       (long long)(now - (time_t)t),
+		       now - (time_t)t == 1 ? "" : "s");
 	else
 		printf("  %s: %s\n", label, buf);
 }
@@ -112,6 +113,13 @@ static void print_sa(const struct esptun_sa *sa, time_t now)
 	printf("\nsa: %s spi 0x%08x\n", dir_name(sa->dir), sa->spi);
 	if (H(STATE))
 		printf("  state: %s\n", state_name(sa->state));
+	/* An SPI reservation has no keys, no peer and no traffic yet. */
+	if (H(STATE) && sa->state == ESPTUN_SA_STATE_RESERVED) {
+		printf("  local: %s\n", addr_str(&sa->local, buf, sizeof(buf)));
+		if (H(ADD_TIME))
+			print_time("added", sa->add_time, now);
+		return;
+	}
 	if (H(AUTH_ALG)) {
 		printf("  enc: %s\n", sa->enc_alg);
 		printf("  auth: %s trunc %u\n", sa->auth_alg, sa->icv_bits);
