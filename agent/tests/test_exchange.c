@@ -986,6 +986,69 @@ static void t_restart(void)
 	   "restart: a fresh start sends INITIAL-CONTACT");
 }
 
+/* Every message of a real exchange, mutated, thrown at established SAs. */
+static struct pkt cap[32];
+static int ncap;
+
+static int capture_all(int from, int nth, const uint8_t *b, size_t l)
+{
+	if (ncap < 32) {
+		cap[ncap].from = from;
+		memcpy(cap[ncap].buf, b, l);
+		cap[ncap].len = l;
+		ncap++;
+	}
+	return 0;
+}
+
+static void t_mutate(void)
+{
+	struct ike_conn a, b;
+	uint8_t m[4096];
+	int i, k, sent;
+
+	setup();
+	ncap = 0;
+	filter = capture_all;
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16-modp2048", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16-modp2048", "k");
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[0].eng, "site");
+	run(60000);
+	filter = drop_all;
+	ok(ncap >= 9, "mutate: captured %d messages (MM1-6, QM1-3)", ncap);
+	srand(11);
+	sent = S[0].nsent + S[1].nsent;
+	for (i = 0; i < ncap; i++) {
+		for (k = 0; k < 300; k++) {
+			size_t len = cap[i].len, pos;
+			int flips = 1 + rand() % 3, f;
+
+			memcpy(m, cap[i].buf, len);
+			for (f = 0; f < flips; f++) {
+				/* Mostly past the cookies, to reach the SAs. */
+				pos = k % 4 ? 16 + (size_t)rand() % (len - 16) :
+					      (size_t)rand() % len;
+				m[pos] ^= (uint8_t)(1 + rand() % 255);
+			}
+			if (k % 10 == 0)
+				len = (size_t)rand() % len;
+			ike_engine_input(S[!cap[i].from].eng,
+					 &S[cap[i].from].addr,
+					 &S[!cap[i].from].addr, m, len);
+		}
+	}
+	pump();
+	ok(!strcmp(status(0).state, "MM_ACTIVE") &&
+	   !strcmp(status(1).state, "MM_ACTIVE"),
+	   "mutate: %d mutated messages later both ISAKMP SAs stand", ncap * 300);
+	check_mirror("mutate");
+	ok(S[0].nsent + S[1].nsent - sent < ncap * 300 / 10,
+	   "mutate: hardly anything answered (%d)",
+	   S[0].nsent + S[1].nsent - sent);
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -1009,6 +1072,7 @@ int main(void)
 	t_ipv6();
 	t_misc();
 	t_restart();
+	t_mutate();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
