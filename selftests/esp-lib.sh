@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers of the ESP data-path selftests, on top of lib.sh: keys, SA
+# counters from "esptun -j show" and "ip -s xfrm state", file transfers.
+
+# hexkey BYTES: 0x followed by BYTES random bytes in hex ("" for 0 bytes).
+hexkey() {
+	if [ "$1" -eq 0 ]; then
+		echo '""'
+		return
+	fi
+	printf '0x%s\n' "$(head -c "$1" /dev/urandom | od -An -tx1 -v | tr -d ' \n')"
+}
+
+# sa_stat NS DEV DIR SPI FIELD: one counter of an esptun SA ("packets",
+# "bytes", "replay", "icv_fail", ...), or "none" without such an SA.
+sa_stat() {
+	ip netns exec "$1" "$ESPTUN" -j show "$2" | /usr/bin/python3 -c '
+import json, sys
+dev, d, spi, field = sys.argv[1], sys.argv[2], int(sys.argv[3], 0), sys.argv[4]
+for x in json.load(sys.stdin):
+    if x["ifname"] != dev:
+        continue
+    for sa in x["sas"]:
+        if sa["dir"] == d and sa["spi"] == spi:
+            print(sa["stats"].get(field, 0))
+            sys.exit(0)
+print("none")' "$2" "$3" "$4" "$5"
+}
+
+# sa_field NS DEV DIR SPI KEY: a top-level field of an esptun SA (json).
+sa_field() {
+	ip netns exec "$1" "$ESPTUN" -j show "$2" | /usr/bin/python3 -c '
+import json, sys
+dev, d, spi, key = sys.argv[1], sys.argv[2], int(sys.argv[3], 0), sys.argv[4]
+for x in json.load(sys.stdin):
+    if x["ifname"] != dev:
+        continue
+    for sa in x["sas"]:
+        if sa["dir"] == d and sa["spi"] == spi:
+            print(json.dumps(sa.get(key)))
+            sys.exit(0)
+print("none")' "$2" "$3" "$4" "$5"
+}
+
+# dev_stat NS DEV FIELD: a device-level esptun counter.
+dev_stat() {
+	ip netns exec "$1" "$ESPTUN" -j show "$2" | /usr/bin/python3 -c '
+import json, sys
+for x in json.load(sys.stdin):
+    if x["ifname"] == sys.argv[1]:
+        print(x["stats"].get(sys.argv[2], 0))
+        sys.exit(0)
+print("none")' "$2" "$3"
+}
+
+# xfrm_cur NS SPI: "BYTES PACKETS" of the xfrm state with that SPI.
+xfrm_cur() {
+	ip -n "$1" -s xfrm state | awk -v spi="$(printf '0x%08x' "$2")" '
+		$1 == "proto" && $2 == "esp" { cur = (index($4, spi) == 1) }
+		cur && /lifetime current:/ { getline; gsub(/\(bytes\),|\(packets\)/, ""); print $1, $2; exit }'
+}
+
+# same_counters NAME NS_ESPTUN DEV DIR SPI NS_XFRM: esptun's and xfrm's
+# packet and byte counters of one SA agree (and are not zero).
+same_counters() {
+	local name=$1 e p b x
+	p=$(sa_stat "$2" "$3" "$4" "$5" packets)
+	b=$(sa_stat "$2" "$3" "$4" "$5" bytes)
+	x=$(xfrm_cur "$6" "$5")
+	e="$b $p"
+	if [ "$e" = "$x" ] && [ "${p:-0}" != 0 ] && [ "$p" != none ]; then
+		ktap_ok "$name"
+	else
+		ktap_fail "$name" "esptun bytes/packets: $e, xfrm: $x"
+	fi
+}
+
+# transfer NAME NS_SRC NS_DST DST_ADDR KIB: a random file over TCP (socat)
+# from NS_SRC to NS_DST arrives with the same SHA-256.
+transfer() {
+	local name=$1 src=$2 dst=$3 addr=$4 kib=$5 in out pid a b
+	in=$TEST_OUT/${name//[^A-Za-z0-9.-]/_}.in
+	out=${in%.in}.out
+	rand_file "$in" "$kib"
+	rm -f "$out"
+	ip netns exec "$dst" timeout 60 socat -u TCP6-LISTEN:5001,reuseaddr,ipv6only=0 \
+		"OPEN:$out,creat,trunc" &
+	pid=$!
+	wait_for -t 5 sh -c "ip netns exec $dst ss -Hltn | grep -q ':5001 '"
+	case $addr in
+	*:*) addr="[$addr]" ;;
+	esac
+	ip netns exec "$src" timeout 60 socat -u "OPEN:$in" "TCP:$addr:5001,connect-timeout=10"
+	wait "$pid"
+	a=$(sha256sum <"$in" | cut -d' ' -f1)
+	b=$(sha256sum <"$out" 2>/dev/null | cut -d' ' -f1)
+	if [ "$a" = "$b" ]; then
+		ktap_ok "$name: ${kib} KiB, sha256 ${a:0:16}..."
+	else
+		ktap_fail "$name" "sha256 sent $a, received ${b:-nothing} ($(stat -c %s "$out" 2>/dev/null) bytes)"
+	fi
+}
+
+# pings NAME NS ADDR: three echo requests get answered.
+pings() {
+	ktap_check "$1" ip netns exec "$2" ping -q -c 3 -i 0.2 -W 3 "$3"
+}

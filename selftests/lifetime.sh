@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# SA lifetimes, esptun <-> esptun over raw ESP (IPv4):
+#
+#   netns a: esp0 192.168.1.1 -- va 10.0.0.1 ==== vb 10.0.0.2 -- esp0 192.168.2.1 :netns b
+#
+# Soft and hard limits in packets, bytes, seconds since add and seconds
+# since first use raise soft-expire and hard-expire events with the
+# right reason; after the hard one the SA is gone and carries nothing.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/esp-lib.sh"
+GCM="aead rfc4106(gcm(aes))"
+
+ktap_plan 19
+
+setup() {
+	module_load || return 1
+	netns_new a && netns_new b || return 1
+	veth_pair a va b vb || return 1
+	ip -n a addr add 10.0.0.1/24 dev va
+	ip -n b addr add 10.0.0.2/24 dev vb
+	for n in a b; do
+		ip -n $n link add esp0 type esptun || return 1
+		ip -n $n link set esp0 up
+	done
+	ip -n a addr add 192.168.1.1/32 dev esp0
+	ip -n a route add 192.168.2.0/24 dev esp0 src 192.168.1.1
+	ip -n b addr add 192.168.2.1/32 dev esp0
+	ip -n b route add 192.168.1.0/24 dev esp0 src 192.168.2.1
+	ns a "$ESPTUN" set esp0 local 10.0.0.1 remote 10.0.0.2 &&
+	ns b "$ESPTUN" set esp0 local 10.0.0.2 remote 10.0.0.1
+}
+
+K1=$(hexkey 20)
+K2=$(hexkey 20)
+# sas "A-OUT-ARGS" "B-IN-ARGS": a fresh pair 0x7001 (a->b), 0x7002 (b->a).
+sas() {
+	# shellcheck disable=SC2086
+	ns a "$ESPTUN" sa flush esp0 && ns b "$ESPTUN" sa flush esp0 &&
+	ns a "$ESPTUN" sa add esp0 dir out spi 0x7001 $GCM "$K1" 128 $1 &&
+	ns b "$ESPTUN" sa add esp0 dir in spi 0x7001 $GCM "$K1" 128 $2 &&
+	ns b "$ESPTUN" sa add esp0 dir out spi 0x7002 $GCM "$K2" 128 &&
+	ns a "$ESPTUN" sa add esp0 dir in spi 0x7002 $GCM "$K2" 128
+}
+
+# event NAME FILE REGEX: the monitor saw a matching line.
+event() {
+	if grep -Eq "$3" "$2"; then
+		ktap_ok "$1"
+	else
+		ktap_fail "$1" "no line matching \"$3\" in:
+$(cat "$2")"
+	fi
+}
+
+gone() {
+	local s
+	s=$(sa_stat "$2" esp0 "$3" "$4" packets)
+	if [ "$s" = none ]; then
+		ktap_ok "$1"
+	else
+		ktap_fail "$1" "SA $3 $4 still there with $s packets"
+	fi
+}
+
+if ! setup >"$TEST_OUT/setup.log" 2>&1; then
+	ktap_fail "setup" "$(cat "$TEST_OUT/setup.log")"
+	ktap_finished
+fi
+dmesg_mark
+mon_a=$TEST_OUT/monitor.a
+mon_b=$TEST_OUT/monitor.b
+ip netns exec a "$ESPTUN" monitor >"$mon_a" 2>&1 &
+_lib_pids+=($!)
+ip netns exec b "$ESPTUN" monitor >"$mon_b" 2>&1 &
+_lib_pids+=($!)
+sleep 0.5
+
+# Packets, on a's out SA: soft after 4, hard after 8.
+ktap_check "packets: SAs added" \
+	sas "lifetime soft packets 4 lifetime hard packets 8" ""
+ip netns exec a ping -q -c 12 -i 0.1 -W 1 192.168.2.1 >"$TEST_OUT/packets.ping" 2>&1
+event "packets: soft-expire event" "$mon_a" "^soft-expire dev esp0 dir out spi 0x00007001.*reason packets"
+event "packets: hard-expire event" "$mon_a" "^hard-expire dev esp0 dir out spi 0x00007001.*reason packets"
+if grep -q "12 packets transmitted, 8 received" "$TEST_OUT/packets.ping"; then
+	ktap_ok "packets: exactly 8 packets went through"
+else
+	ktap_fail "packets: exactly 8 packets went through" "$(cat "$TEST_OUT/packets.ping")"
+fi
+gone "packets: the hard-expired SA is gone" a out 0x7001
+
+# Bytes, on b's in SA: 100-byte pings are 128 inner bytes.
+ktap_check "bytes: SAs added" \
+	sas "" "lifetime soft bytes 300 lifetime hard bytes 600"
+ip netns exec a ping -q -c 8 -i 0.1 -W 1 -s 100 192.168.2.1 >"$TEST_OUT/bytes.ping" 2>&1
+event "bytes: soft-expire event" "$mon_b" "^soft-expire dev esp0 dir in spi 0x00007001.*reason bytes"
+event "bytes: hard-expire event" "$mon_b" "^hard-expire dev esp0 dir in spi 0x00007001.*reason bytes"
+gone "bytes: the hard-expired SA is gone" b in 0x7001
+if ! ip netns exec a ping -q -c 1 -W 1 192.168.2.1 >/dev/null 2>&1; then
+	ktap_ok "bytes: nothing passes any more"
+else
+	ktap_fail "bytes: nothing passes any more" "ping answered"
+fi
+
+# Seconds since add: soft 2, hard 3, no traffic needed.
+ktap_check "add-seconds: SAs added" \
+	sas "lifetime soft add-seconds 2 lifetime hard add-seconds 3" ""
+sleep 4.5
+event "add-seconds: soft-expire event" "$mon_a" "^soft-expire dev esp0 dir out spi 0x00007001.*reason add-seconds"
+event "add-seconds: hard-expire event" "$mon_a" "^hard-expire dev esp0 dir out spi 0x00007001.*reason add-seconds"
+gone "add-seconds: the SA is gone" a out 0x7001
+
+# Seconds since first use: nothing happens until traffic starts.
+ktap_check "use-seconds: SAs added" \
+	sas "lifetime soft use-seconds 1 lifetime hard use-seconds 2" ""
+sleep 3
+if ! grep -q "use-seconds" "$mon_a"; then
+	ktap_ok "use-seconds: unused SA does not expire"
+else
+	ktap_fail "use-seconds: unused SA does not expire" "$(cat "$mon_a")"
+fi
+pings "use-seconds: first use" a 192.168.2.1
+sleep 3.5
+event "use-seconds: soft and hard expiry after first use" "$mon_a" "^hard-expire dev esp0 dir out spi 0x00007001.*reason use-seconds"
+ktap_check "kernel log clean" dmesg_clean_since_mark
+ktap_finished
