@@ -396,6 +396,15 @@ void ike_engine_input(struct ike_engine *e,
 			goto out;
 		}
 		if (m->hdr.flags & ISAKMP_FLAG_E) {
+			if (d.p1->state != MM_WAIT_MSG5 &&
+			    d.p1->state != MM_WAIT_MSG6) {
+				log_info("%s encrypted Main Mode message from %s "
+					 "in %s dropped", ike_ck(d.p1), a,
+					 ike_state_name(d.p1->state));
+				if (d.p1->state == ST_NONE)
+					p1_free(e, d.p1);
+				goto out;
+			}
 			plain = malloc(len);
 			if (!plain)
 				goto out;
