@@ -589,10 +589,35 @@ int qm_inI1_outR1(struct ike_dispatch *d)
 				else
 					id2 = &d->m->pl[i];
 			}
-		if (isakmp_parse_id(id1->body, id1->len, &ci) ||
-		    isakmp_parse_id(id2->body, id2->len, &cr) ||
-		    id_to_ts(&ci, &tci) || id_to_ts(&cr, &tcr) ||
-		    !ts_equal(&tci, &c->remote_ts) ||
+		struct conn_ent *alt = NULL;
+		bool parsed = !isakmp_parse_id(id1->body, id1->len, &ci) &&
+			      !isakmp_parse_id(id2->body, id2->len, &cr) &&
+			      !id_to_ts(&ci, &tci) && !id_to_ts(&cr, &tcr);
+
+		/*
+		 * Main Mode with PSK picked the conn by address; another conn
+		 * with this peer and the same key may own these selectors.
+		 */
+		if (parsed && !(ts_equal(&tci, &c->remote_ts) &&
+				ts_equal(&tcr, &c->local_ts))) {
+			for (alt = d->e->conns; alt; alt = alt->next)
+				if (addr_equal(&alt->c.remote, &p1->remote,
+					       false) &&
+				    alt->c.psk_len == c->psk_len &&
+				    !memcmp(alt->c.psk, c->psk, c->psk_len) &&
+				    ts_equal(&tci, &alt->c.remote_ts) &&
+				    ts_equal(&tcr, &alt->c.local_ts))
+					break;
+			if (alt) {
+				log_info("%s QM1: selectors belong to %s",
+					 ike_ck(p1), alt->c.name);
+				ch->conn = alt;
+				c = &alt->c;
+				ch->local_ts = c->local_ts;
+				ch->remote_ts = c->remote_ts;
+			}
+		}
+		if (!parsed || !ts_equal(&tci, &c->remote_ts) ||
 		    !ts_equal(&tcr, &c->local_ts)) {
 			log_err("%s QM1: traffic selectors do not match %s "
 				"(local-ts %s, remote-ts %s) — sending "

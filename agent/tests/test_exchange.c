@@ -1049,6 +1049,36 @@ static void t_mutate(void)
 	   S[0].nsent + S[1].nsent - sent);
 }
 
+/* Two conns with one peer: Quick Mode finds the one owning the selectors. */
+static void t_two_conns(void)
+{
+	struct ike_conn a, b, a2, b2;
+	char err[64];
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	a2 = a;
+	b2 = b;
+	strcpy(a2.name, "site2");
+	strcpy(b2.name, "site2");
+	ike_ts_parse("10.3.0.0/16", &a2.local_ts, err, sizeof(err));
+	ike_ts_parse("10.4.0.0/16", &a2.remote_ts, err, sizeof(err));
+	ike_ts_parse("10.4.0.0/16", &b2.local_ts, err, sizeof(err));
+	ike_ts_parse("10.3.0.0/16", &b2.remote_ts, err, sizeof(err));
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[0].eng, &a2);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_add_conn(S[1].eng, &b2);
+	ike_engine_initiate(S[0].eng, "site2");
+	run(60000);
+	ok(logged("QM1: selectors belong to site2"),
+	   "two conns: responder switched to site2");
+	check_mirror("two conns");
+	ok(live_sa(1, IKE_DIR_IN) && live_sa(1, IKE_DIR_IN)->local_ts.addr[1] == 4,
+	   "two conns: responder SA carries site2's selectors");
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -1073,6 +1103,7 @@ int main(void)
 	t_misc();
 	t_restart();
 	t_mutate();
+	t_two_conns();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
