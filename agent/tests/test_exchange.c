@@ -1079,6 +1079,43 @@ static void t_two_conns(void)
 	   "two conns: responder SA carries site2's selectors");
 }
 
+static int drop_qm1(int from, int nth, const uint8_t *b, size_t l)
+{
+	return from == 0 && nth == 4;	/* MM1, MM3, MM5, QM1 */
+}
+
+static int drop_qm3(int from, int nth, const uint8_t *b, size_t l)
+{
+	return from == 0 && nth == 5;
+}
+
+static void t_qm_loss(void)
+{
+	struct ike_conn a, b;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		setup();
+		filter = k ? drop_qm3 : drop_qm1;
+		mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+		mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+		ike_engine_add_conn(S[0].eng, &a);
+		ike_engine_add_conn(S[1].eng, &b);
+		ike_engine_initiate(S[0].eng, "site");
+		run(60000);
+		if (!k) {
+			ok(logged("retransmitting QM1"),
+			   "lost QM1: initiator retransmits");
+		} else {
+			ok(logged("retransmitting QM2") &&
+			   logged("retransmitted request, resending QM3"),
+			   "lost QM3: responder retransmits QM2, initiator "
+			   "answers with the same QM3");
+		}
+		check_mirror(k ? "lost QM3" : "lost QM1");
+	}
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -1104,6 +1141,7 @@ int main(void)
 	t_restart();
 	t_mutate();
 	t_two_conns();
+	t_qm_loss();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
