@@ -182,7 +182,7 @@ if want guest; then
 	done
 	# A guest that died half-way leaves tests without a TAP file.
 	for name in "${expected[@]}"; do
-		if ! ls "$RUN/vm/tap/$name.tap" "$RUN/vm/tap/$name.sh.tap" >/dev/null 2>&1; then
+		if [ ! -f "$RUN/vm/tap/$name.tap" ] && [ ! -f "$RUN/vm/tap/$name.sh.tap" ]; then
 			result fail "$name" "no result from the guest"
 		fi
 	done
