@@ -117,7 +117,7 @@ sa_block() {
 }
 
 
-ktap_plan 91
+ktap_plan 94
 
 # The usage errors run without the module: anything they sent would fail
 # with exit 1 ("family not found") instead of 2.
@@ -256,7 +256,7 @@ SA_TESTS="sa-add-in sa-add-out sa-add-v6 sa-show-in-text sa-show-out-text
 sa-show-json sa-count sa-duplicate sa-spi-reserved sa-window-too-large sa-update sa-update-show sa-del sa-del-again
 alloc-spi alloc-spi-reserved alloc-spi-json alloc-spi-consumed
 monitor-hard-expire-json monitor-soft-expire-text monitor-acquire-json
-monitor-sigterm
+monitor-unknown-spi-text encap-listen-espinudp monitor-unknown-spi-json monitor-sigterm
 sa-flush-dev sa-flush-dev-show show-many-sas-dump sa-flush-all sa-show-after-flush"
 
 # Last: no key byte in anything the CLI printed, whatever ran before.
@@ -515,6 +515,52 @@ assert a['local'] == '192.0.2.1' and a['remote'] == '192.0.2.3', a
 sel = a['selector']
 assert sel['src'] == '10.9.0.1/32' and sel['dst'] == '10.9.0.2/32', a
 assert sel['proto'] == 1, a"
+# ESP for an SPI nobody has, raw and in UDP through encap-listen's socket
+# (which also shows that socket hands ESP-in-UDP to the kernel). Events
+# are rate-limited to one a second per namespace.
+ip -n "$NS" addr add 192.0.2.1/32 dev dummy0
+ip -n "$NS" link set dummy0 up
+bg_start ip netns exec "$NS" "$ESPTUN" encap-listen --bind 192.0.2.1 >"$T/el2" 2>&1
+EL2_PID=$BG_PID
+wait_for -t 10 grep -q ESP-in-UDP "$T/el2"
+sleep 1.1
+ip netns exec "$NS" python3 -c '
+import socket, struct
+esp = struct.pack("!II", 0x0badc0de, 1) + bytes(24)
+socket.socket(socket.AF_INET, socket.SOCK_RAW, 50).sendto(esp, ("192.0.2.1", 0))'
+wait_for -t 10 grep -q 0x0badc0de "$T/mon.txt"
+sleep 1.1
+ip netns exec "$NS" python3 -c '
+import socket, struct
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.bind(("192.0.2.1", 4600))
+u.sendto(struct.pack("!II", 0x0badf00d, 1) + bytes(24), ("192.0.2.1", 4500))'
+wait_for -t 10 grep -q 0x0badf00d "$T/mon.txt"
+kill -TERM "$EL2_PID"
+wait "$EL2_PID"
+el2_rc=$?
+if grep -q '^unknown-spi spi 0x0badc0de peer 192.0.2.1 local 192.0.2.1\( encap none\)\?$' "$T/mon.txt"; then
+	ktap_ok "monitor-unknown-spi-text"
+else
+	ktap_fail "monitor-unknown-spi-text" "$(grep unknown-spi "$T/mon.txt")"
+fi
+if [ "$el2_rc" -eq 0 ] &&
+   [ "$(cat "$T/el2")" = "esptun: encap-listen: ESP-in-UDP on 192.0.2.1:4500" ] &&
+   grep -qx 'unknown-spi spi 0x0badf00d peer 192.0.2.1 local 192.0.2.1 encap espinudp sport 4600 dport 4500' "$T/mon.txt"; then
+	ktap_ok "encap-listen-espinudp"
+else
+	ktap_fail "encap-listen-espinudp" "exit $el2_rc: $(cat "$T/el2"; grep unknown-spi "$T/mon.txt")"
+fi
+cp "$T/mon.json" "$T/out"
+JSONL=1 json_check "monitor-unknown-spi-json" "
+u = [e for e in ev if e['event'] == 'unknown-spi']
+assert len(u) == 2, ev
+raw, udp = u
+assert 'ifname' not in raw and raw['spi'] == 0x0badc0de and raw['spi_hex'] == '0x0badc0de', raw
+assert raw['remote'] == '192.0.2.1' and raw['local'] == '192.0.2.1', raw
+assert raw.get('encap', 'none') == 'none', raw
+assert udp['spi'] == 0x0badf00d and udp['encap'] == 'espinudp', udp
+assert udp['sport'] == 4600 and udp['dport'] == 4500, udp"
 kill -TERM "$MON_PID" "$MON2_PID"
 wait "$MON_PID"
 m1=$?
