@@ -560,7 +560,7 @@ int qm_inI1_outR1(struct ike_dispatch *d)
 	const struct isakmp_payload *sap, *np, *kep;
 	struct isakmp_sa *offer = NULL;
 	struct isakmp_sa *reply = NULL;
-	struct esp_offer o, best;
+	struct esp_offer o, best = { 0 };
 	const struct isakmp_prop *bestp = NULL;
 	const struct isakmp_transform *bestt = NULL;
 	struct isakmp_gen g;

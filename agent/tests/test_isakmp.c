@@ -144,7 +144,7 @@ int main(void)
 	{
 		uint8_t spi4[4] = { 0xde, 0xad, 0xbe, 0xef }, spis[8];
 		uint8_t v4sub[8] = { 10, 1, 0, 0, 255, 255, 0, 0 };
-		uint8_t nonce[16];
+		uint8_t nonce[32];
 
 		memset(nonce, 0x55, sizeof(nonce));
 		memcpy(spis, spi4, 4);
@@ -152,7 +152,7 @@ int main(void)
 		hdr(&h, ISAKMP_XCHG_INFO, 0, 0x11223344);
 		isakmp_gen_init(&g, buf, sizeof(buf), &h);
 		isakmp_gen_raw(&g, ISAKMP_NP_KE, "\x01\x02\x03", 3);
-		isakmp_gen_raw(&g, ISAKMP_NP_NONCE, nonce, sizeof(nonce));
+		isakmp_gen_raw(&g, ISAKMP_NP_NONCE, nonce, 16);
 		isakmp_gen_id(&g, 4, 17, 500, v4sub, 8);
 		isakmp_gen_id(&g, 2, 0, 0, "vpn.example", 11);
 		isakmp_gen_raw(&g, ISAKMP_NP_HASH, nonce, 8);
