@@ -6,8 +6,11 @@
 #  - encap-listen holding UDP 4500 (no module needed);
 #  - set/show round trips, IPv4 and IPv6, text and JSON;
 #  - kernel refusals printed with the module's extack message, exit 1;
-#  - sa add/show/del/flush showing every field but never a key byte,
-#    duplicates refused, alloc-spi, monitor receiving expiry events.
+#  - sa add/show/update/del/flush showing every field but never a key
+#    byte, duplicates refused, alloc-spi, a dump of many SAs;
+#  - monitor (text and JSON) receiving soft/hard expiry, acquire and
+#    unknown-SPI events, the latter also through encap-listen's socket.
+# selftest-timeout: 900
 source "$(dirname "$0")/lib.sh"
 
 NS=esptun-cli

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "subcommands.h"
 #include "util.h"
 
 #ifndef UDP_ENCAP

@@ -7,13 +7,9 @@
 #include <string.h>
 
 #include "ike.h"
+#include "subcommands.h"
 #include "util.h"
 
-int cmd_show(int argc, char **argv, int json);
-int cmd_set(int argc, char **argv, int json);
-int cmd_sa(int argc, char **argv, int json);
-int cmd_monitor(int argc, char **argv, int json);
-int cmd_encap_listen(int argc, char **argv, int json);
 static int cmd_help(int argc, char **argv, int json);
 
 static const struct {

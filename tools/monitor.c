@@ -11,6 +11,7 @@
 #include "format.h"
 #include "ipc.h"
 #include "json.h"
+#include "subcommands.h"
 #include "util.h"
 
 static const char usage[] = "esptun [-j] monitor [-j]";

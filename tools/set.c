@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ipc.h"
+#include "subcommands.h"
 #include "util.h"
 
 static const char usage[] =

@@ -13,6 +13,7 @@
 #include "format.h"
 #include "ipc.h"
 #include "json.h"
+#include "subcommands.h"
 #include "util.h"
 
 static const char usage[] = "esptun [-j] show [DEV]";
