@@ -574,9 +574,17 @@ again:
 		}
 		if (ch->state == QM_ACTIVE &&
 		    now >= ch->established_ms + (uint64_t)ch->life_secs * 1000) {
+			struct conn_ent *c = ch->conn;
+
 			log_info("IPsec SA %08x/%08x of %s expired", ch->spi_in,
-				 ch->spi_out, ch->conn->c.name);
+				 ch->spi_out, c->c.name);
 			p2_free(e, ch);
+			/*
+			 * No rekeying yet (next issue): a conn that should be
+			 * up is brought up again once its SA is gone.
+			 */
+			if (c->c.start == IKE_START_INITIATE)
+				ike_engine_initiate(e, c->c.name);
 			goto again;
 		}
 	}

@@ -1116,6 +1116,30 @@ static void t_qm_loss(void)
 	}
 }
 
+/* start = initiate: an expired IPsec SA is negotiated again. */
+static void t_expiry_restart(void)
+{
+	struct ike_conn a, b;
+	uint32_t old_in;
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	a.start = IKE_START_INITIATE;
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[0].eng, "site");
+	run(60000);
+	old_in = live_sa(0, IKE_DIR_IN) ? live_sa(0, IKE_DIR_IN)->spi : 0;
+	now_ms += 3600 * 1000ULL;
+	ike_engine_run_timers(S[0].eng);
+	ike_engine_run_timers(S[1].eng);
+	run(60000);
+	check_mirror("expired and renegotiated");
+	ok(live_sa(0, IKE_DIR_IN) && live_sa(0, IKE_DIR_IN)->spi != old_in,
+	   "expiry: new SPIs after renegotiation");
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -1142,6 +1166,7 @@ int main(void)
 	t_mutate();
 	t_two_conns();
 	t_qm_loss();
+	t_expiry_restart();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
