@@ -125,7 +125,8 @@ int ike_engine_terminate(struct ike_engine *e, const char *name)
 		cnext = ch->next;
 		if (ch->conn != c)
 			continue;
-		if (ch->state == QM_ACTIVE)
+		/* A responder waiting for QM3 may already be used by the peer. */
+		if (ch->state == QM_ACTIVE || ch->in_installed)
 			info_send_delete_child(e, ch);
 		p2_free(e, ch);
 	}
