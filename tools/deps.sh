@@ -49,10 +49,11 @@ need_root() {
 }
 
 missing_packages() {
-	# Prints one installed package per line; anything not printed is missing.
+	# dpkg-query fails for packages it has never heard of (a fresh
+	# machine): only what it prints as installed counts.
 	local installed
-	installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' \
-		"${PACKAGES[@]}" 2>/dev/null | awk '$2 == "installed" { print $1 }')
+	installed=$( (dpkg-query -W -f='${Package} ${db:Status-Status}\n' \
+		"${PACKAGES[@]}" 2>/dev/null || true) | awk '$2 == "installed" { print $1 }')
 	local p
 	for p in "${PACKAGES[@]}"; do
 		grep -qxF "$p" <<<"$installed" || echo "$p"
@@ -69,7 +70,7 @@ install_packages() {
 	# A fresh machine has no package lists yet: update once, only when
 	# something is really missing.
 	apt_update_once
-	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	apt-get install -y -qq --no-install-recommends $SIMULATE "${missing[@]}"
 }
 
 # Unpacks a package that must not be installed into .cache/<name>/.
@@ -108,12 +109,24 @@ extract_linux_source() {
 	mv "$tmp" "$dest"
 }
 
+SIMULATE=
+usage() {
+	echo "usage: $0 [--dry-run]   (--dry-run: apt-get -s, no unpacking)" >&2
+	exit 2
+}
+
 main() {
+	case ${1:-} in
+	"") ;;
+	--dry-run) SIMULATE=-s ;;
+	*) usage ;;
+	esac
 	mkdir -p "$CACHE"
 	# Several builds may start at once: one of them does the work.
 	exec 9>"$CACHE/.deps.lock"
 	flock 9
 	install_packages
+	[ -n "$SIMULATE" ] && return 0
 	local p
 	for p in "${UNPACKED[@]}"; do
 		unpack_package "$p"
