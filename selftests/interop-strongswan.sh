@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# selftest-timeout: 600
+# esptund (ns1, esptun device) against strongSwan's charon (ns2, Linux xfrm
+# interface, swanctl), IKEv1 Main Mode PSK with 0.0.0.0/0 selectors. The
+# roles and proposals rotate rather than multiply:
+#   1 esptund initiates  aes128-sha1-modp2048    ESP aes128-sha1 + PFS modp2048
+#   2 charon initiates   aes256-sha256-ecp256    ESP aes256gcm16, no PFS
+#   3 esptund initiates  aes256-sha256-curve25519 ESP aes256gcm16 + PFS curve25519
+#   4 charon offers only aes128-sha1-modp1536: refused (allow-weak = no)
+#   5 PSK mismatch, esptund initiating with short retransmissions
+# Each established case: both sides agree on the SPIs, ping and a file
+# with matching SHA-256 through the tunnel. Failed cases: a clear line in
+# esptund's log and no SA in either kernel.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/ike-lib.sh"
+
+PSK=interop-strongswan-key
+IFID=42
+N_TESTS=22
+
+ktap_plan $N_TESTS
+
+skip_all() {
+	for ((i = 0; i < N_TESTS; i++)); do
+		ktap_skip "interop-strongswan-$i" "$1"
+	done
+	ktap_finished
+}
+
+module_load || skip_all "esptun.ko could not be loaded"
+[ -x /usr/lib/ipsec/charon ] || skip_all "strongSwan's charon is not installed"
+
+ike_warmup
+ike_topo || exit 1
+ike_xfrmi $IKE_NS2 xfrm$IFID $IFID veth2 $IKE_IN2 $IKE_IN1
+
+# ours: a in ns1; theirs: charon in ns2.
+ours() {	# IKE ESP START [KEY=VALUE...]
+	local ike=$1 esp=$2 start=$3
+	shift 3
+	esptund_conf a $IKE_ADDR1 $IKE_ADDR2 "${PSK_OURS:-$PSK}" "$ike" "$esp" \
+		"$start" "$@"
+	eike a reload >/dev/null
+}
+
+theirs() {	# IKE ESP
+	swan_conf $IKE_ADDR2 $IKE_ADDR1 $PSK "$1" "$2" $IFID
+}
+
+# Established: SPIs agree, ping, transfer.
+check_traffic() {
+	local n=$1
+	ktap_check "$n-spis" ike_spis_agree "$(esptund_spis a)" "$(swan_spis)"
+	ktap_check "$n-ping" ike_ping $IKE_NS1 $IKE_IN2 3
+	ktap_check "$n-transfer" ike_transfer $IKE_NS1 $IKE_NS2 $IKE_IN2 192
+}
+
+# Nothing negotiated anywhere.
+no_sa_anywhere() {
+	local est
+	est=$(swan --list-sas --raw 2>/dev/null | grep -c 'state=ESTABLISHED')
+	[ "$est" = 0 ] || { echo "charon has $est established IKE_SA(s)"; return 1; }
+	[ -z "$(ike_xfrm_spis $IKE_NS2)" ] ||
+		{ echo "xfrm states in $IKE_NS2:"; ip -n $IKE_NS2 xfrm state; return 1; }
+	esptun_no_sas $IKE_NS1 ||
+		{ echo "esptun SAs in $IKE_NS1:"; ip netns exec $IKE_NS1 "$ESPTUN" show; return 1; }
+}
+
+teardown() {
+	eike a down peer >/dev/null 2>&1
+	swan_down >/dev/null 2>&1
+	wait_for -t 10 no_sa_anywhere >/dev/null
+}
+
+esptund_conf a $IKE_ADDR1 $IKE_ADDR2 $PSK aes128-sha1-modp2048 \
+	aes128-sha1-modp2048 listen
+if swan_start $IKE_NS2 >"$IKE_DIR/start.out" 2>&1 &&
+   esptund_start a $IKE_NS1 >>"$IKE_DIR/start.out" 2>&1; then
+	ktap_ok "daemons-start"
+else
+	ktap_fail "daemons-start" "$(cat "$IKE_DIR/start.out")"
+fi
+esptund_inner $IKE_NS1 $IKE_IN1 $IKE_IN2
+
+# 1: esptund initiates, PFS modp2048.
+theirs aes128-sha1-modp2048 aes128-sha1-modp2048
+ours aes128-sha1-modp2048 aes128-sha1-modp2048 listen
+if ktap_check "1-esptund-init-modp2048-up" eike a up -t 60 peer; then
+	check_traffic 1
+	ktap_check "1-peer-status" grep -q 'state=ESTABLISHED' \
+		<(swan --list-sas --raw)
+else
+	for t in spis ping transfer peer-status; do ktap_skip "1-$t" "no SA"; done
+fi
+# ike down sends Delete: charon drops its SAs too.
+eike a down peer >/dev/null
+ktap_check "1-down-deletes-peer-sa" wait_for -t 10 no_sa_anywhere
+teardown
+
+# 2: charon initiates, ecp256, ESP GCM without PFS.
+theirs aes256-sha256-ecp256 aes256gcm16
+ours aes256-sha256-ecp256 aes256gcm16 listen
+ktap_check "2-strongswan-init-ecp256-up" swan_up
+if ktap_check "2-esptund-responder-active" wait_for -t 10 esptund_spis a; then
+	check_traffic 2
+else
+	for t in spis ping transfer; do ktap_skip "2-$t" "no SA"; done
+fi
+teardown
+
+# 3: esptund initiates, curve25519 in Main Mode and as PFS.
+theirs aes256-sha256-curve25519 aes256gcm16-curve25519
+ours aes256-sha256-curve25519 aes256gcm16-curve25519 listen
+if ktap_check "3-esptund-init-curve25519-up" eike a up -t 60 peer; then
+	check_traffic 3
+else
+	for t in spis ping transfer; do ktap_skip "3-$t" "no SA"; done
+fi
+teardown
+
+# 4: charon offers only group 5; esptund (allow-weak = no) refuses.
+theirs aes128-sha1-modp1536 aes128-sha1
+ours aes128-sha1-modp2048 aes128-sha1 listen
+esptund_mark a
+ktap_expect_fail "4-modp1536-not-established" "" swan_up
+ktap_check "4-modp1536-refusal-logged" esptund_log_has a "modp1536 is weak"
+ktap_check "4-no-sa-anywhere" wait_for -t 10 no_sa_anywhere
+teardown
+
+# 5: PSK mismatch, esptund initiating with short retransmissions.
+theirs aes128-sha1-modp2048 aes128-sha1
+PSK_OURS=not-the-right-key ours aes128-sha1-modp2048 aes128-sha1 listen \
+	retransmit-timeout=300ms retransmit-tries=2
+esptund_mark a
+ktap_expect_fail "5-psk-mismatch-fails" "negotiation failed" \
+	eike a up -t 30 peer
+ktap_check "5-psk-mismatch-logged" esptund_log_has a "pre-shared key"
+ktap_check "5-no-sa-anywhere" wait_for -t 10 no_sa_anywhere
+
+ktap_finished
