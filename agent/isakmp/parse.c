@@ -4,6 +4,7 @@
  * nested length must fit its parent exactly; anything else is an error
  * code, never a partial result the caller could trust.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "isakmp/isakmp.h"
@@ -266,12 +267,20 @@ int isakmp_parse_sa(const uint8_t *b, size_t len, struct isakmp_sa *sa)
 		plen = get16(b + off + 2);
 		if (plen < 8 || plen > len - off)
 			return -ISAKMP_N_PAYLOAD_MALFORMED;
-		if (sa->nprop >= ISAKMP_MAX_PROPS)
-			return -ISAKMP_N_BAD_PROPOSAL_SYNTAX;
-		rc = parse_prop(b + off + 4, plen - 4, &sa->p[sa->nprop]);
+		/* Extra proposals are checked but not kept. */
+		if (sa->nprop < ISAKMP_MAX_PROPS) {
+			rc = parse_prop(b + off + 4, plen - 4,
+					&sa->p[sa->nprop]);
+			sa->nprop++;
+		} else {
+			struct isakmp_prop *scratch = malloc(sizeof(*scratch));
+
+			rc = scratch ? parse_prop(b + off + 4, plen - 4, scratch) :
+				       -ISAKMP_N_PAYLOAD_MALFORMED;
+			free(scratch);
+		}
 		if (rc)
 			return rc;
-		sa->nprop++;
 		off += plen;
 	}
 	if (np != ISAKMP_NP_NONE)

@@ -407,6 +407,60 @@ int main(void)
 		   "%d attributes refused", ISAKMP_MAX_ATTRS + 1);
 	}
 
+	/* More proposals than we keep: parsed, the first ones kept. */
+	fill_sa(&sa);
+	for (i = 1; i < ISAKMP_MAX_PROPS; i++) {
+		sa.p[i] = sa.p[0];
+		sa.p[i].num = (uint8_t)(i + 1);
+	}
+	sa.nprop = ISAKMP_MAX_PROPS;
+	hdr(&h, ISAKMP_XCHG_IDPROT, 0, 0);
+	isakmp_gen_init(&g, buf, sizeof(buf), &h);
+	isakmp_gen_sa(&g, &sa);
+	isakmp_gen_sa(&g, &sa);		/* second SA: append its proposals */
+	len = isakmp_gen_finish(&g);
+	{
+		/* Splice: one SA payload with 2 * MAX proposals. */
+		static uint8_t b2[4096];
+		size_t sa1 = (size_t)(buf[SA_OFF + 2] << 8 | buf[SA_OFF + 3]);
+		size_t sa2 = len - SA_OFF - sa1, tot;
+
+		memcpy(b2, buf, SA_OFF + sa1);
+		/* last proposal of the first SA now has a successor */
+		{
+			size_t off = SA_OFF + 12, pl;
+
+			for (i = 0; i + 1 < ISAKMP_MAX_PROPS; i++)
+				off += (size_t)(b2[off + 2] << 8 | b2[off + 3]);
+			pl = off;
+			b2[pl] = ISAKMP_NP_P;
+		}
+		memcpy(b2 + SA_OFF + sa1, buf + SA_OFF + sa1 + 12, sa2 - 12);
+		tot = SA_OFF + sa1 + sa2 - 12;
+		b2[SA_OFF] = 0;
+		put16(b2 + SA_OFF + 2, (unsigned)(sa1 + sa2 - 12));
+		b2[24] = 0;
+		b2[25] = 0;
+		b2[26] = (uint8_t)(tot >> 8);
+		b2[27] = (uint8_t)tot;
+		memcpy(buf, b2, tot);
+		len = tot;
+	}
+	rc = parse_sa_of(len, &sa);
+	ok(rc == 0 && sa.nprop == ISAKMP_MAX_PROPS && sa.p[0].num == 1,
+	   "%d proposals: parsed, first %d kept (rc %d)",
+	   2 * ISAKMP_MAX_PROPS, ISAKMP_MAX_PROPS, rc);
+	{
+		/* Break the last (not kept) proposal: still an error. */
+		size_t off = SA_OFF + 12;
+
+		for (i = 0; i + 1 < 2 * ISAKMP_MAX_PROPS; i++)
+			off += (size_t)(buf[off + 2] << 8 | buf[off + 3]);
+		buf[off + 7] = 5;	/* transform count */
+		ok(parse_sa_of(len, &sa) == -ISAKMP_N_BAD_PROPOSAL_SYNTAX,
+		   "a broken proposal beyond the kept ones still fails");
+	}
+
 	/* ---- ID lengths per type ---- */
 	{
 		static const struct { uint8_t type; size_t good; } t[] = {
