@@ -93,13 +93,15 @@ static void esptun_sa_soft(struct esptun_sa *sa, u8 reason)
 	esptun_nl_event_expire(sa, false, reason);
 }
 
-/* Hard expiry in process context: report, then delete. */
+/* Hard expiry in process context: delete, then report, so that whoever
+ * hears the event finds the SA gone. The SA stays valid meanwhile: the
+ * caller holds a reference (expire_work) or is lt_work, which the final
+ * free waits for.
+ */
 static void esptun_sa_hard_delete(struct esptun_sa *sa, u8 reason)
 {
-	if (test_bit(ESPTUN_SA_F_DEAD, &sa->flags))
-		return;
-	esptun_nl_event_expire(sa, true, reason);
-	esptun_sa_unlink(sa);
+	if (esptun_sa_unlink(sa))
+		esptun_nl_event_expire(sa, true, reason);
 }
 
 static void esptun_sa_expire_work(struct work_struct *work)

@@ -6,7 +6,9 @@
 #    the next packet raises an acquire;
 #  - byte limits on an inbound SA (inner bytes): the same, then ESP for
 #    the deleted SPI counts as unknown and raises an unknown-spi event;
-#  - use-seconds limits start at the first packet, not at the add.
+#  - use-seconds limits start at the first packet, not at the add;
+#  - an outbound SA out of sequence numbers stops (hard-expired, one
+#    event) but stays listed, and traffic finds no SA.
 #
 #   lt-a: t0 10.9.0.1 --- veth 10.0.0.1 <-> 10.0.0.2 --- lt-b: t0 10.9.0.2
 source "$(dirname "$0")/lib.sh"
@@ -50,7 +52,7 @@ received() {	# ping output -> packets received
 	sed -n 's/.* \([0-9]*\) received.*/\1/p' "$1"
 }
 
-ktap_plan 14
+ktap_plan 17
 dmesg_mark
 module_load || exit 1
 netns_new $A
@@ -152,11 +154,11 @@ assert [s for s in d['sas'] if s['spi'] == 0x300] == [], d"
 
 ns $A "$ESPTUN" sa flush
 ns $B "$ESPTUN" sa flush
-sa $A out 0x500 lifetime soft use-seconds 1 lifetime hard use-seconds 2
+sa $A out 0x500 lifetime soft use-seconds 3 lifetime hard use-seconds 6
 sa $B in 0x500
 sa $B out 0x600
 sa $A in 0x600
-sleep 2.5
+sleep 3.5
 if grep -q '"spi":1280' "$T/a.json"; then
 	ktap_fail "no use-seconds expiry before the first packet" "$(grep '"spi":1280' "$T/a.json")"
 else
@@ -167,8 +169,8 @@ ns $A "$ESPTUN" -j show t0 >"$T/a-show3.json"
 events "first use recorded" "$T/a-show3.json" "
 s = [s for s in ev[0][0]['sas'] if s['spi'] == 0x500][0]
 assert s['first_use'] > 0 and s['last_use'] >= s['first_use'], s
-assert s['first_use'] >= s['add_time'] + 2, s"
-sleep 3
+assert s['first_use'] >= s['add_time'] + 3, s"
+wait_for -t 15 sh -c "[ \$(grep -c '\"spi\":1280' '$T/a.json') -ge 2 ]"
 events "soft and hard use-seconds expiry after the first packet" "$T/a.json" "
 e = [e for e in ev if e.get('spi') == 0x500]
 assert [x['event'] for x in e] == ['soft-expire', 'hard-expire'], e
@@ -176,6 +178,32 @@ assert all(x['reason'] == 'use-seconds' for x in e), e"
 ns $A "$ESPTUN" -j show t0 >"$T/a-show4.json"
 events "the use-expired SA is deleted" "$T/a-show4.json" "
 assert [s for s in ev[0][0]['sas'] if s['spi'] == 0x500] == [], ev"
+
+# --- sequence numbers exhausted ---------------------------------------------
+
+ns $A "$ESPTUN" sa flush
+ns $B "$ESPTUN" sa flush
+sa $A out 0x700 oseq 0xfffffffe
+sa $B in 0x700
+sa $B out 0x800
+sa $A in 0x800
+ns $A ping -c 3 -i 0.3 -W 1 10.9.0.2 >"$T/ping4" 2>&1
+wait_event "$T/a.json" seq-exhausted
+if [ "$(received "$T/ping4")" = 1 ]; then
+	ktap_ok "the last sequence number is used, then nothing goes out"
+else
+	ktap_fail "the last sequence number is used, then nothing goes out" "$(cat "$T/ping4")"
+fi
+ns $A "$ESPTUN" -j show t0 >"$T/a-show5.json"
+events "exhausted SA stays, stopped, with its drops counted" "$T/a-show5.json" "
+s = [s for s in ev[0][0]['sas'] if s['spi'] == 0x700][0]
+assert s['state'] == 'hard-expired', s
+assert s['oseq'] >= 0xffffffff and s['stats']['packets'] == 1, s
+assert s['stats']['seq_exhausted'] == 1, s"
+events "one hard-expire event, reason seq-exhausted" "$T/a.json" "
+e = [e for e in ev if e.get('spi') == 0x700]
+assert [x['event'] for x in e] == ['hard-expire'], e
+assert e[0]['reason'] == 'seq-exhausted', e"
 
 ktap_check "kernel log clean" dmesg_clean_since_mark
 ktap_finished
