@@ -146,18 +146,31 @@ void info_send_delete_p1(struct ike_engine *e, struct p1sa *sa)
 	send_encrypted(e, sa, &b, "Delete ISAKMP SA");
 }
 
+/*
+ * An error notify ends the Quick Modes it names by SPI, or all unfinished
+ * ones of this ISAKMP SA when it names none (strongSwan sends it so when
+ * its kernel refused the SAs after QM2).
+ */
 static void fail_negotiations(struct ike_engine *e, struct p1sa *sa,
-			      const char *notify)
+			      const struct isakmp_notify_pl *n)
 {
 	struct p2sa *c, *next;
+	uint32_t spi = 0;
 
+	if (n->spi_size == 4)
+		spi = (uint32_t)n->spi[0] << 24 | n->spi[1] << 16 |
+		      n->spi[2] << 8 | n->spi[3];
 	for (c = e->p2s; c; c = next) {
 		next = c->next;
-		if (c->p1 == sa && c->initiator && c->state == QM_WAIT_MSG2) {
-			log_err("%s QM1 for %s refused by peer: %s", ike_ck(sa),
-				c->conn->c.name, notify);
-			p2_free(e, c);
-		}
+		if (c->p1 != sa || (c->state != QM_WAIT_MSG2 &&
+				    c->state != QM_WAIT_MSG3))
+			continue;
+		if (spi && spi != c->spi_in && spi != c->spi_out)
+			continue;
+		log_err("%s %s for %s refused by peer: %s", ike_ck(sa),
+			c->initiator ? "QM1" : "QM2", c->conn->c.name,
+			isakmp_notify_name(n->type));
+		p2_free(e, c);
 	}
 }
 
@@ -172,7 +185,15 @@ static void handle_delete(struct ike_engine *e, struct p1sa *sa,
 		if (d->proto == ISAKMP_PROTO_ESP) {
 			uint32_t spi = (uint32_t)s[0] << 24 | s[1] << 16 |
 				       s[2] << 8 | s[3];
-			struct p2sa *c = p2_by_spi_out(e, spi);
+			struct p2sa *c = p2_by_spi_out(e, spi), *x;
+
+			/*
+			 * The sender names its inbound SPI (our outbound); some
+			 * name ours in error paths, so accept that too.
+			 */
+			for (x = e->p2s; !c && x; x = x->next)
+				if (x->spi_in == spi && x->state == QM_ACTIVE)
+					c = x;
 
 			if (!c || c->conn != sa->conn) {
 				log_info("%s INFO: Delete for unknown ESP SPI "
@@ -250,8 +271,14 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 	if (!rc)
 		rc = isakmp_check_rule(m, MSG_INFO, why, sizeof(why));
 	if (rc) {
-		log_warn("%s INFO from %s dropped: %s", ike_ck(sa), a,
-			 isakmp_notify_name((uint16_t)-rc));
+		/* strongSwan answers an undecryptable MM5 this way. */
+		if (sa->state == MM_WAIT_MSG6)
+			log_err("%s authentication failed: the peer's answer "
+				"to MM5 does not decrypt — pre-shared key "
+				"mismatch?", ike_ck(sa));
+		else
+			log_warn("%s INFO from %s dropped: %s", ike_ck(sa), a,
+				 isakmp_notify_name((uint16_t)-rc));
 		iv_drop(&sa->iv, m->hdr.msgid);
 		goto out;
 	}
@@ -288,7 +315,7 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 				p1_free(e, sa);
 				goto out;
 			}
-			fail_negotiations(e, sa, isakmp_notify_name(n.type));
+			fail_negotiations(e, sa, &n);
 		} else if (m->pl[i].type == ISAKMP_NP_D) {
 			rc = isakmp_parse_delete(m->pl[i].body, m->pl[i].len,
 						 &d);
