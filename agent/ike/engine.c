@@ -367,6 +367,17 @@ void ike_engine_input(struct ike_engine *e,
 					 "from %s dropped", a);
 				goto out;
 			}
+			/* A late MM1 copy for a negotiation already past MM2. */
+			for (d.p1 = e->p1s; d.p1; d.p1 = d.p1->next)
+				if (!d.p1->initiator &&
+				    !memcmp(d.p1->icookie, m->hdr.icookie, 8) &&
+				    addr_equal(&d.p1->remote, from, false))
+					break;
+			if (d.p1) {
+				log_info("%s late MM1 from %s ignored",
+					 ike_ck(d.p1), a);
+				goto out;
+			}
 			c = conn_by_addr(e, to, from);
 			if (!c) {
 				log_warn("MM1 from %s: no connection "

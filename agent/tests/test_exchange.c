@@ -514,8 +514,15 @@ static uint8_t mm6[2][4096];
 static size_t mm6_len[2];
 static int b_seen;
 
+static uint8_t mm1_copy[4096];
+static size_t mm1_copy_len;
+
 static int capture_b(int from, int nth, const uint8_t *b, size_t l)
 {
+	if (from == 0 && nth == 1) {
+		memcpy(mm1_copy, b, l);
+		mm1_copy_len = l;
+	}
 	if (from == 1 && b[18] == 2 && nth >= 3 && b_seen < 2) {
 		memcpy(mm6[b_seen], b, l);
 		mm6_len[b_seen++] = l;
@@ -542,6 +549,11 @@ static void t_dup_mm5(void)
 	   "duplicated MM5: the same MM6 bytes both times");
 	ok(logged("retransmitted request, resending MM6"),
 	   "duplicated MM5: logged as retransmission");
+	/* MM1 again, long after: no second responder SA. */
+	ike_engine_input(S[1].eng, &S[0].addr, &S[1].addr, mm1_copy,
+			 mm1_copy_len);
+	ok(logged("late MM1 from 192.0.2.1:500 ignored"),
+	   "late MM1 copy ignored");
 	check_mirror("duplicated MM5");
 }
 
