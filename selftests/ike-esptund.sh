@@ -25,7 +25,7 @@ CASES=(
 	"modp1536 aes128-sha1-modp1536"
 	"modp1024 aes128-sha1"
 )
-N_TESTS=$((${#CASES[@]} * 3 + 15))
+N_TESTS=$((${#CASES[@]} * 3 + 18))
 
 ktap_plan $N_TESTS
 
@@ -59,6 +59,14 @@ else
 fi
 esptund_inner $IKE_NS1 $IKE_IN1 $IKE_IN2
 esptund_inner $IKE_NS2 $IKE_IN2 $IKE_IN1
+
+# The CLI's errors: no daemon, usage (exit 2), unknown conn.
+ktap_expect_fail "cli-no-daemon" \
+	"cannot connect to esptund at $IKE_DIR/none.sock: No such file or directory" \
+	"$ESPTUN" ike -s "$IKE_DIR/none.sock" status
+"$ESPTUN" ike -s "$IKE_DIR/a.sock" frobnicate >/dev/null 2>&1
+ktap_check "cli-usage-exit-2" test $? = 2
+ktap_expect_fail "cli-unknown-conn" "no conn named 'nope'" eike a up nope
 
 for c in "${CASES[@]}"; do
 	read -r group esp <<<"$c"
@@ -110,9 +118,13 @@ ktap_check "no-response-logged" esptund_log_has a \
 
 # SIGTERM with an SA up: exit 0, Deletes sent, no SA left in either kernel.
 esptund_start b $IKE_NS2 >/dev/null
+# This time a starts on its own (start = initiate) once reloaded.
 conf_pair aes128-sha256-modp2048 aes128gcm16
-eike a reload >/dev/null && eike b reload >/dev/null
-ktap_check "sigterm-setup" eike a up -t 60 peer
+eike b reload >/dev/null
+esptund_conf a $IKE_ADDR1 $IKE_ADDR2 $PSK aes128-sha256-modp2048 \
+	aes128gcm16 initiate
+eike a reload >/dev/null
+ktap_check "start-initiate-up" wait_for -t 60 esptund_spis a
 esptund_stop a
 ktap_check "sigterm-exit-0" test $? = 0
 ktap_check "sigterm-no-sa-a" esptun_no_sas $IKE_NS1

@@ -26,9 +26,18 @@ ike_warmup
 ike_topo || exit 1
 ike_xfrmi $IKE_NS1 xfrm$IFID_SWAN $IFID_SWAN veth1 $IKE_IN1 $IKE_IN2
 
-ktap_check "charon-start" swan_start $IKE_NS1
-ktap_check "pluto-start" lsw_start $IKE_NS2 $IKE_ADDR2 $IKE_ADDR1 $PSK \
-	aes128-sha1-modp2048 "aes128-sha1;modp2048" yes $IFID_LSW
+# Not under ktap_check: its subshell would lose the daemons' state.
+if swan_start $IKE_NS1 >"$IKE_DIR/swan-start.out" 2>&1; then
+	ktap_ok "charon-start"
+else
+	ktap_fail "charon-start" "$(cat "$IKE_DIR/swan-start.out")"
+fi
+if lsw_start $IKE_NS2 $IKE_ADDR2 $IKE_ADDR1 $PSK aes128-sha1-modp2048 \
+	"aes128-sha1;modp2048" yes $IFID_LSW >"$IKE_DIR/lsw-start.out" 2>&1; then
+	ktap_ok "pluto-start"
+else
+	ktap_fail "pluto-start" "$(cat "$IKE_DIR/lsw-start.out")"
+fi
 
 # Case 1: strongSwan initiates, ESP aes128-sha1 with PFS modp2048.
 swan_conf $IKE_ADDR1 $IKE_ADDR2 $PSK aes128-sha1-modp2048 \
