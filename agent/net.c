@@ -219,8 +219,7 @@ void net_read(struct net *n, int fd, net_rx_cb cb, void *arg)
 		if (slot == S_V4_NATT || slot == S_V6_NATT) {
 			static const uint8_t marker[4];
 
-			/* Keepalives (1 byte 0xff) and anything else without
-			 * the non-ESP marker are not IKE. */
+			/* Keepalives (0xff) and the like are not IKE. */
 			if (len < 4 || memcmp(p, marker, 4))
 				continue;
 			p += 4;
