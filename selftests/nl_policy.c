@@ -766,6 +766,57 @@ TEST_F(nl, sa_no_endpoint)
 	       "esptun: no remote address: set one on the device or the SA");
 }
 
+static struct nl_msg *sa_sel(struct conn *c, int ifindex, const char *src,
+			     int splen, const char *dst, int proto, int dport)
+{
+	struct nl_msg *m = msg_new(c, ESPTUN_CMD_SA_NEW, 0);
+	struct nlattr *sa, *sel;
+
+	nla_put_u32(m, ESPTUN_A_IFINDEX, ifindex);
+	sa = nla_nest_start(m, ESPTUN_A_SA);
+	nla_put_u8(m, ESPTUN_SA_A_DIR, ESPTUN_DIR_OUT);
+	nla_put_u32(m, ESPTUN_SA_A_SPI, 0x1000);
+	nla_put_string(m, ESPTUN_SA_A_ENC_ALG, "rfc4106(gcm(aes))");
+	nla_put(m, ESPTUN_SA_A_ENC_KEY, sizeof(gcm_key), gcm_key);
+	nla_put_u32(m, ESPTUN_SA_A_ICV_BITS, 128);
+	sel = nla_nest_start(m, ESPTUN_SA_A_SELECTOR);
+	if (src && strchr(src, ':'))
+		put_addr6(m, ESPTUN_SEL_A_SRC_IPV6, src);
+	else if (src)
+		put_addr4(m, ESPTUN_SEL_A_SRC_IPV4, src);
+	if (splen >= 0)
+		nla_put_u8(m, ESPTUN_SEL_A_SRC_PREFIXLEN, splen);
+	if (dst && strchr(dst, ':'))
+		put_addr6(m, ESPTUN_SEL_A_DST_IPV6, dst);
+	else if (dst)
+		put_addr4(m, ESPTUN_SEL_A_DST_IPV4, dst);
+	if (proto >= 0)
+		nla_put_u8(m, ESPTUN_SEL_A_PROTO, proto);
+	if (dport >= 0)
+		nla_put_u16(m, ESPTUN_SEL_A_DPORT, dport);
+	nla_nest_end(m, sel);
+	nla_nest_end(m, sa);
+	return m;
+}
+
+TEST_F(nl, sa_selector_rules)
+{
+	REJECT(sa_sel(&self->c, self->if0, "10.0.0.0", 8, "2001:db8::", -1, -1),
+	       EINVAL,
+	       "esptun: selector source and destination must be of one family");
+	REJECT(sa_sel(&self->c, self->if0, "10.0.0.0", 33, "10.1.0.0", -1, -1),
+	       EINVAL, "esptun: selector prefix length too long for IPv4");
+	REJECT(sa_sel(&self->c, self->if0, "2001:db8::", 129, NULL, -1, -1),
+	       ERANGE, "integer out of range");
+	REJECT(sa_sel(&self->c, self->if0, NULL, 8, "10.1.0.0", -1, -1),
+	       EINVAL, "esptun: selector prefix length without an address");
+	REJECT(sa_sel(&self->c, self->if0, NULL, -1, NULL, IPPROTO_ICMP, 22),
+	       EINVAL,
+	       "esptun: selector ports need protocol TCP, UDP, UDP-Lite or SCTP");
+	OK(sa_sel(&self->c, self->if0, "10.0.0.0", 8, "10.1.0.0", IPPROTO_TCP,
+		  22));
+}
+
 TEST_F(nl, sa_duplicates)
 {
 	struct sa_opts o = SA_GCM(ESPTUN_DIR_IN, 0x1000);

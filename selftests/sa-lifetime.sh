@@ -8,7 +8,8 @@
 #    the deleted SPI counts as unknown and raises an unknown-spi event;
 #  - use-seconds limits start at the first packet, not at the add;
 #  - an outbound SA out of sequence numbers stops (hard-expired, one
-#    event) but stays listed, and traffic finds no SA.
+#    event) but stays listed, and traffic finds no SA;
+#  - acquire events are rate-limited per device.
 #
 #   lt-a: t0 10.9.0.1 --- veth 10.0.0.1 <-> 10.0.0.2 --- lt-b: t0 10.9.0.2
 source "$(dirname "$0")/lib.sh"
@@ -52,7 +53,7 @@ received() {	# ping output -> packets received
 	sed -n 's/.* \([0-9]*\) received.*/\1/p' "$1"
 }
 
-ktap_plan 17
+ktap_plan 18
 dmesg_mark
 module_load || exit 1
 netns_new $A
@@ -204,6 +205,23 @@ events "one hard-expire event, reason seq-exhausted" "$T/a.json" "
 e = [e for e in ev if e.get('spi') == 0x700]
 assert [x['event'] for x in e] == ['hard-expire'], e
 assert e[0]['reason'] == 'seq-exhausted', e"
+
+# --- acquire: at most one per device and second ------------------------------
+
+ns $A "$ESPTUN" sa flush
+sleep 1.1
+n0=$(grep -c '"event":"acquire"' "$T/a.json")
+ns $A ping -c 5 -i 0.1 -W 1 10.9.0.2 >/dev/null 2>&1
+sleep 1.1
+ns $A ping -c 1 -W 1 10.9.0.2 >/dev/null 2>&1
+wait_for -t 5 sh -c "[ \$(grep -c '\"event\":\"acquire\"' '$T/a.json') -ge $((n0 + 2)) ]"
+n1=$(grep -c '"event":"acquire"' "$T/a.json")
+if [ $((n1 - n0)) -eq 2 ]; then
+	ktap_ok "acquire rate-limited: 5 packets in 0.5 s raise one, a second later another"
+else
+	ktap_fail "acquire rate-limited: 5 packets in 0.5 s raise one, a second later another" \
+		"$((n1 - n0)) acquire events"
+fi
 
 ktap_check "kernel log clean" dmesg_clean_since_mark
 ktap_finished
