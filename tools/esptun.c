@@ -26,7 +26,7 @@ static const struct {
 	{ "help", cmd_help, "Show this help, or a command's usage" },
 };
 
-#define N_SUBCOMMANDS	(sizeof(subcommands) / sizeof(subcommands[0]))
+#define N_SUBCOMMANDS	ARRAY_SIZE(subcommands)
 
 static const char usage[] = "esptun [-j] COMMAND [ARGS...]";
 

@@ -9,8 +9,6 @@
 
 #include "format.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
 static const char *const stat_names[][2] = {
 	[ESPTUN_STAT_PACKETS] = { "packets", "packets" },
 	[ESPTUN_STAT_BYTES] = { "bytes", "bytes" },

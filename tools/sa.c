@@ -140,7 +140,7 @@ static int parse_alg(struct args *a, const char *kw, struct esptun_sa *sa)
 		return !v || arg_u32(a, "truncation length", v, UINT32_MAX,
 				     &sa->icv_bits) ? EXIT_USAGE : 0;
 	}
-	for (i = 0; i < sizeof(std_trunc) / sizeof(std_trunc[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(std_trunc); i++) {
 		if (!strcmp(sa->auth_alg, std_trunc[i].name)) {
 			sa->icv_bits = std_trunc[i].bits;
 			return 0;

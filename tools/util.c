@@ -170,7 +170,7 @@ const char *parse_proto(const char *s, uint8_t *proto)
 	uint32_t v;
 	size_t i;
 
-	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(protos); i++) {
 		if (!strcasecmp(s, protos[i].name)) {
 			*proto = protos[i].proto;
 			return NULL;
@@ -186,7 +186,7 @@ const char *proto_name(uint8_t proto)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(protos); i++)
 		if (protos[i].proto == proto)
 			return protos[i].name;
 	return NULL;

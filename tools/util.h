@@ -12,6 +12,8 @@
 
 #define EXIT_USAGE	2
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 struct ipaddr {
 	int family;		/* AF_INET, AF_INET6, or 0: not given */
 	union {
