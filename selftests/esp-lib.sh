@@ -27,6 +27,21 @@ for x in json.load(sys.stdin):
 print("none")' "$2" "$3" "$4" "$5"
 }
 
+# sa_pb NS DEV DIR SPI: "BYTES PACKETS" of an esptun SA, one snapshot.
+sa_pb() {
+	ip netns exec "$1" "$ESPTUN" -j show "$2" | /usr/bin/python3 -c '
+import json, sys
+dev, d, spi = sys.argv[1], sys.argv[2], int(sys.argv[3], 0)
+for x in json.load(sys.stdin):
+    if x["ifname"] != dev:
+        continue
+    for sa in x["sas"]:
+        if sa["dir"] == d and sa["spi"] == spi:
+            print(sa["stats"].get("bytes", 0), sa["stats"].get("packets", 0))
+            sys.exit(0)
+print("none")' "$2" "$3" "$4"
+}
+
 # sa_field NS DEV DIR SPI KEY: a top-level field of an esptun SA (json).
 sa_field() {
 	ip netns exec "$1" "$ESPTUN" -j show "$2" | /usr/bin/python3 -c '
@@ -61,15 +76,18 @@ xfrm_cur() {
 }
 
 # same_counters NAME NS_ESPTUN DEV DIR SPI NS_XFRM: esptun's and xfrm's
-# packet and byte counters of one SA agree (and are not zero).
+# packet and byte counters of one SA agree (and are not zero). Packets
+# still in flight (TCP teardown) get a few moments to land.
 same_counters() {
-	local name=$1 e p b x
-	p=$(sa_stat "$2" "$3" "$4" "$5" packets)
-	b=$(sa_stat "$2" "$3" "$4" "$5" bytes)
-	x=$(xfrm_cur "$6" "$5")
-	e="$b $p"
-	if [ "$e" = "$x" ] && [ "${p:-0}" != 0 ] && [ "$p" != none ]; then
-		ktap_ok "$name"
+	local name=$1 e x i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		e=$(sa_pb "$2" "$3" "$4" "$5")
+		x=$(xfrm_cur "$6" "$5")
+		[ "$e" = "$x" ] && break
+		sleep 0.3
+	done
+	if [ "$e" = "$x" ] && [ "${e#* }" != 0 ] && [ "$e" != none ]; then
+		ktap_ok "$name: bytes, packets $e"
 	else
 		ktap_fail "$name" "esptun bytes/packets: $e, xfrm: $x"
 	fi

@@ -10,7 +10,8 @@
         truncate:N     only the first N bytes of ESP
   esp_inject.py craft SRC DST SPI SEQ LEN [udp]
       Sends an ESP packet with LEN random bytes after SPI and SEQ (LEN -1:
-      an empty IP payload), raw or in UDP 4500 -> 4500.
+      an empty IP payload), raw or in UDP 4500 -> 4500; the kernel
+      fragments what exceeds the MTU.
   esp_inject.py marker SRC DST
       Sends a UDP 4500 packet with the non-ESP marker (IKE) and a keepalive.
   esp_inject.py listen PORT FILE
@@ -19,43 +20,65 @@
       as a hex line to FILE.
   esp_inject.py count PCAP SPI
       Prints how many ESP packets of SPI the capture holds.
+  esp_inject.py -
+      Reads one of the commands above per line from stdin.
 
-Packets leave through the namespace's routing (layer 3), so the test runs
-it with "ip netns exec".
+Plain sockets, no packet library: an interpreter that starts fast under
+emulation. Packets leave through the namespace's routing, so the test runs
+this with "ip netns exec"; the kernel builds the outer IP header.
 """
 import os
+import shlex
+import socket
 import struct
 import sys
 
-import socket
+IV = 8          # the test's SAs use rfc4106(gcm(aes)): 8-byte IV
+IP_MTU_DISCOVER = 10
+IP_PMTUDISC_DONT = 0
+IPV6_CHECKSUM = 7
+UDP_ENCAP = 100
+UDP_ENCAP_ESPINUDP = 2
 
-from scapy.all import IP, IPv6, UDP, Raw, rdpcap, send, fragment, conf  # noqa: E402
 
-conf.verb = 0
-ICV = 16
-IV = 8
-
-
-def esp_of(pkt):
-    """(outer header, udp?, esp bytes) of an ESP or ESP-in-UDP packet."""
-    ip = pkt[IP] if IP in pkt else pkt[IPv6]
-    if UDP in pkt and pkt[UDP].dport == 4500:
-        return ip, True, bytes(pkt[UDP].payload)
-    nh = ip.proto if IP in pkt else ip.nh
-    if nh != 50:
-        return ip, False, None
-    return ip, False, bytes(ip.payload)
+def pcap_packets(path):
+    """(src, dst, udp, esp) of every ESP or ESP-in-UDP packet (Ethernet)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = struct.unpack("<I", data[:4])[0]
+    endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    off = 24
+    out = []
+    while off + 16 <= len(data):
+        incl = struct.unpack(endian + "IIII", data[off:off + 16])[2]
+        frame = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        etype = struct.unpack("!H", frame[12:14])[0]
+        l3 = frame[14:]
+        if etype == 0x0800:
+            ihl = (l3[0] & 15) * 4
+            proto = l3[9]
+            src, dst = socket.inet_ntop(socket.AF_INET, l3[12:16]), \
+                socket.inet_ntop(socket.AF_INET, l3[16:20])
+            tot = struct.unpack("!H", l3[2:4])[0]
+            payload = l3[ihl:tot]
+        elif etype == 0x86DD:
+            proto = l3[6]
+            src, dst = socket.inet_ntop(socket.AF_INET6, l3[8:24]), \
+                socket.inet_ntop(socket.AF_INET6, l3[24:40])
+            payload = l3[40:40 + struct.unpack("!H", l3[4:6])[0]]
+        else:
+            continue
+        if proto == 50:
+            out.append((src, dst, False, payload))
+        elif proto == 17 and struct.unpack("!H", payload[2:4])[0] == 4500:
+            out.append((src, dst, True, payload[8:]))
+    return out
 
 
 def packets(path, spi):
-    out = []
-    for p in rdpcap(path):
-        if IP not in p and IPv6 not in p:
-            continue
-        ip, udp, esp = esp_of(p)
-        if esp and len(esp) >= 8 and struct.unpack("!I", esp[:4])[0] == spi:
-            out.append((ip, udp, esp))
-    return out
+    return [p for p in pcap_packets(path)
+            if len(p[3]) >= 8 and struct.unpack("!I", p[3][:4])[0] == spi]
 
 
 def flip(esp, off):
@@ -80,59 +103,74 @@ def mutate(esp, how):
     raise SystemExit("unknown mutation " + how)
 
 
-def outer(src, dst, udp, payload):
-    l3 = IPv6(src=src, dst=dst) if ":" in dst else IP(src=src, dst=dst)
-    if udp:
-        return l3 / UDP(sport=4500, dport=4500, chksum=0 if ":" not in dst else None) / Raw(payload)
-    if ":" in dst:
-        l3.nh = 50
-    else:
-        l3.proto = 50
-    return l3 / Raw(payload)
-
-
-def main(argv):
-    cmd = argv[1]
-    if cmd == "count":
-        print(len(packets(argv[2], int(argv[3], 0))))
-        return 0
-    if cmd == "replay":
-        pk = packets(argv[2], int(argv[3], 0))
-        how = argv[5] if len(argv) > 5 else None
-        for i in [int(x) for x in argv[4].split(",")]:
-            ip, udp, esp = pk[i]
-            if how:
-                esp = mutate(esp, how)
-            send(outer(ip.src, ip.dst, udp, esp))
-        return 0
-    if cmd == "craft":
-        src, dst, spi, seq, length = argv[2], argv[3], int(argv[4], 0), int(argv[5], 0), int(argv[6])
-        udp = len(argv) > 7 and argv[7] == "udp"
-        esp = b"" if length < 0 else struct.pack("!II", spi, seq) + os.urandom(length)
-        pkt = outer(src, dst, udp, esp)
-        if len(esp) > 1400 and ":" not in dst:
-            for f in fragment(pkt, 1400):
-                send(f)
+def send(src, dst, udp, payload):
+    v6 = ":" in dst
+    fam = socket.AF_INET6 if v6 else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_RAW,
+                      socket.IPPROTO_UDP if udp else 50)
+    try:
+        s.bind((src, 0))
+        if v6:
+            if udp:
+                s.setsockopt(socket.IPPROTO_IPV6, IPV6_CHECKSUM, 6)
         else:
-            send(pkt)
-        return 0
-    if cmd == "listen":
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("0.0.0.0", int(argv[2])))
-        s.setsockopt(socket.IPPROTO_UDP, 100, 2)  # UDP_ENCAP, ESPINUDP
-        with open(argv[3], "a") as f:
-            print("listening", file=f, flush=True)
-            while True:
-                data = s.recv(65535)
-                print(data.hex(), file=f, flush=True)
-    if cmd == "marker":
-        src, dst = argv[2], argv[3]
-        send(outer(src, dst, True, b"\x00\x00\x00\x00" + os.urandom(40)))
-        send(outer(src, dst, True, b"\xff"))
-        return 0
-    raise SystemExit(__doc__)
+            s.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER,
+                         IP_PMTUDISC_DONT)
+        if udp:
+            # RFC 3948: checksum 0 over IPv4; the kernel fills it for IPv6.
+            payload = struct.pack("!HHHH", 4500, 4500, 8 + len(payload),
+                                  0) + payload
+        s.sendto(payload, (dst, 0))
+    finally:
+        s.close()
+
+
+def listen(port, path):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port))
+    s.setsockopt(socket.IPPROTO_UDP, UDP_ENCAP, UDP_ENCAP_ESPINUDP)
+    with open(path, "a") as f:
+        print("listening", file=f, flush=True)
+        while True:
+            print(s.recv(65535).hex(), file=f, flush=True)
+
+
+def run(argv):
+    cmd = argv[0]
+    if cmd == "count":
+        print(len(packets(argv[1], int(argv[2], 0))))
+    elif cmd == "replay":
+        pk = packets(argv[1], int(argv[2], 0))
+        how = argv[4] if len(argv) > 4 else None
+        for i in [int(x) for x in argv[3].split(",")]:
+            src, dst, udp, esp = pk[i]
+            send(src, dst, udp, mutate(esp, how) if how else esp)
+    elif cmd == "craft":
+        src, dst = argv[1], argv[2]
+        spi, seq, length = int(argv[3], 0), int(argv[4], 0), int(argv[5])
+        udp = len(argv) > 6 and argv[6] == "udp"
+        esp = b"" if length < 0 else \
+            struct.pack("!II", spi, seq) + os.urandom(length)
+        send(src, dst, udp, esp)
+    elif cmd == "marker":
+        send(argv[1], argv[2], True, b"\x00\x00\x00\x00" + os.urandom(40))
+        send(argv[1], argv[2], True, b"\xff")
+    elif cmd == "listen":
+        listen(int(argv[1]), argv[2])
+    else:
+        raise SystemExit(__doc__)
+
+
+def main():
+    if sys.argv[1:] == ["-"]:
+        for line in sys.stdin:
+            if line.strip():
+                run(shlex.split(line))
+    else:
+        run(sys.argv[1:])
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main())

@@ -61,16 +61,17 @@ setup() {
 	wait_for -t 5 sh -c "ip netns exec xf ss -Hlun | grep -q ':4500 '"
 }
 
-# expand ARGS: KEYn becomes a fresh n-byte key (the same for both sides).
+# expand ARGS: one word per line, KEYn a fresh n-byte key ("" for n = 0:
+# an empty line, read into an empty argument).
 expand() {
-	local w out=()
+	local w
 	for w in $1; do
 		case $w in
-		KEY*) out+=("$(hexkey "${w#KEY}")") ;;
-		*) out+=("$w") ;;
+		KEY0) echo ;;
+		KEY*) hexkey "${w#KEY}" ;;
+		*) echo "$w" ;;
 		esac
 	done
-	echo "${out[*]}"
 }
 
 run_case() {
@@ -95,20 +96,19 @@ run_case() {
 		eout=(esn) ein=(replay-window 64 esn)
 	fi
 	# Different keys per direction, as IKE would derive them.
-	alg_ab=$(expand "$spec")
-	alg_ba=$(expand "$spec")
+	mapfile -t alg_ab < <(expand "$spec")
+	mapfile -t alg_ba < <(expand "$spec")
 
 	ip -n xf xfrm state flush
 	ip -n xf xfrm policy flush
 	ns es "$ESPTUN" sa flush esp0
 
 	x=ok
-	# shellcheck disable=SC2086 # the algorithm spec splits into words
 	{
 		ip -n xf xfrm state add src "$la" dst "$lb" proto esp spi "$spi_ab" \
-			reqid 1 mode tunnel if_id 42 $alg_ab "${xesn[@]}" "${xencap[@]}" &&
+			reqid 1 mode tunnel if_id 42 "${alg_ab[@]}" "${xesn[@]}" "${xencap[@]}" &&
 		ip -n xf xfrm state add src "$lb" dst "$la" proto esp spi "$spi_ba" \
-			reqid 1 mode tunnel if_id 42 $alg_ba "${xesn[@]}" "${xencap[@]}" &&
+			reqid 1 mode tunnel if_id 42 "${alg_ba[@]}" "${xesn[@]}" "${xencap[@]}" &&
 		for any in 0.0.0.0/0 ::/0; do
 			ip -n xf xfrm policy add dir out src "$any" dst "$any" if_id 42 \
 				tmpl src "$lb" dst "$la" proto esp reqid 1 mode tunnel &&
@@ -117,8 +117,8 @@ run_case() {
 				return 1
 		done &&
 		ns es "$ESPTUN" set esp0 local "$la" remote "$lb" "${eencap[@]}" &&
-		ns es "$ESPTUN" sa add esp0 dir out spi "$spi_ab" $alg_ab "${eout[@]}" &&
-		ns es "$ESPTUN" sa add esp0 dir in spi "$spi_ba" $alg_ba "${ein[@]}"
+		ns es "$ESPTUN" sa add esp0 dir out spi "$spi_ab" "${alg_ab[@]}" "${eout[@]}" &&
+		ns es "$ESPTUN" sa add esp0 dir in spi "$spi_ba" "${alg_ba[@]}" "${ein[@]}"
 	} >"$TEST_OUT/$name.setup" 2>&1 || x=fail
 	if [ "$x" != ok ]; then
 		ktap_fail "$name: setup" "$(cat "$TEST_OUT/$name.setup")"
