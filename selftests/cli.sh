@@ -564,7 +564,9 @@ assert raw['remote'] == '192.0.2.1' and raw['local'] == '192.0.2.1', raw
 assert raw.get('encap', 'none') == 'none', raw
 assert udp['spi'] == 0x0badf00d and udp['encap'] == 'espinudp', udp
 assert udp['sport'] == 4600 and udp['dport'] == 4500, udp"
-kill -TERM "$MON_PID" "$MON2_PID"
+# SIGINT too, though bash starts background jobs with it ignored.
+kill -TERM "$MON_PID"
+kill -INT "$MON2_PID"
 wait "$MON_PID"
 m1=$?
 wait "$MON2_PID"
