@@ -57,10 +57,12 @@ setup_esptun() {
 	k2=$(hexkey 20)
 	ns x1 "$ESPTUN" set esp0 local 10.1.0.1 remote 10.1.0.2 &&
 	ns x2 "$ESPTUN" set esp0 local 10.1.0.2 remote 10.1.0.1 &&
-	ns x1 "$ESPTUN" sa add esp0 dir out spi 0xa001 $GCM "$k1" 128 &&
+	# Inbound first, as IKE does: nothing may arrive for an SPI not yet
+	# there (the tunnel's IPv6 router solicitations go out at once).
 	ns x2 "$ESPTUN" sa add esp0 dir in spi 0xa001 $GCM "$k1" 128 &&
-	ns x2 "$ESPTUN" sa add esp0 dir out spi 0xa002 $GCM "$k2" 128 &&
-	ns x1 "$ESPTUN" sa add esp0 dir in spi 0xa002 $GCM "$k2" 128
+	ns x1 "$ESPTUN" sa add esp0 dir in spi 0xa002 $GCM "$k2" 128 &&
+	ns x1 "$ESPTUN" sa add esp0 dir out spi 0xa001 $GCM "$k1" 128 &&
+	ns x2 "$ESPTUN" sa add esp0 dir out spi 0xa002 $GCM "$k2" 128
 }
 
 if ! setup >"$TEST_OUT/setup.log" 2>&1; then

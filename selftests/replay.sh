@@ -71,6 +71,7 @@ expect() {
 		ktap_ok "$1 ($2 = $3)"
 	else
 		ktap_fail "$1" "$2: got $got, want $3"
+		return 1
 	fi
 }
 
@@ -199,7 +200,9 @@ craft 10.0.0.1 10.0.0.2 0x6001 0x7fff0001 10 udp
 EOB
 sleep 0.3
 expect "UDP: garbage is an ICV failure" icv_fail 1
-expect "UDP: truncated is a format error" format 1
+expect "UDP: truncated is a format error" format 1 ||
+	ktap_diag "$(ip netns exec b "$ESPTUN" show esp0)" "$(ip netns exec b grep Udp: /proc/net/snmp)" \
+		"$(ip netns exec b cat /proc/net/xfrm_stat | awk '$2 != 0')"
 inj marker 10.0.0.1 10.0.0.2
 sleep 0.3
 if grep -q "^00000000" "$udp_log"; then
