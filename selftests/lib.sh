@@ -132,6 +132,16 @@ cleanup_add() {
 	_lib_cleanup+=("$(printf '%q ' "$@")")
 }
 
+# A job may be a subshell (a function run in the background): its
+# children go first.
+_lib_kill_tree() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		_lib_kill_tree "$c"
+	done
+	kill "$1" 2>/dev/null
+}
+
 lib_cleanup() {
 	local i pid
 	for ((i = ${#_lib_cleanup[@]} - 1; i >= 0; i--)); do
@@ -139,7 +149,7 @@ lib_cleanup() {
 	done
 	_lib_cleanup=()
 	for pid in "${_lib_pids[@]}" $(jobs -p); do
-		kill "$pid" 2>/dev/null
+		_lib_kill_tree "$pid"
 	done
 	for pid in "${_lib_pids[@]}" $(jobs -p); do
 		wait "$pid" 2>/dev/null
@@ -180,7 +190,7 @@ bg_start() {
 
 # bg_stop PID: stops one background job now.
 bg_stop() {
-	kill "$1" 2>/dev/null
+	_lib_kill_tree "$1"
 	wait "$1" 2>/dev/null
 	return 0
 }
