@@ -25,7 +25,7 @@ CASES=(
 	"modp1536 aes128-sha1-modp1536"
 	"modp1024 aes128-sha1"
 )
-N_TESTS=$((${#CASES[@]} * 3 + 18))
+N_TESTS=$((${#CASES[@]} * 3 + 21))
 
 ktap_plan $N_TESTS
 
@@ -68,6 +68,17 @@ ktap_expect_fail "cli-no-daemon" \
 ktap_check "cli-usage-exit-2" test $? = 2
 ktap_expect_fail "cli-unknown-conn" "no conn named 'nope'" eike a up nope
 
+# Start-up refusals: a device that is not esptun, a bad file (file:line).
+sed 's/^interface = esp0$/interface = veth1/' "$IKE_DIR/a.conf" \
+	>"$IKE_DIR/foreign.conf"
+ktap_expect_fail "start-refuses-foreign-device" \
+	"interface veth1: veth1 exists and is not an esptun device (veth)" \
+	timeout 10 ip netns exec $IKE_NS1 "$ESPTUND" -f -c "$IKE_DIR/foreign.conf"
+printf '[conn x]\nfoo = 1\n' >"$IKE_DIR/broken.conf"
+ktap_expect_fail "start-refuses-bad-config" \
+	"esptund: $IKE_DIR/broken.conf:2: unknown key 'foo' in [conn]" \
+	timeout 10 "$ESPTUND" -f -c "$IKE_DIR/broken.conf"
+
 for c in "${CASES[@]}"; do
 	read -r group esp <<<"$c"
 	conf_pair "aes128-sha256-$group" "$esp"
@@ -105,6 +116,13 @@ ktap_check "transfer" ike_transfer $IKE_NS1 $IKE_NS2 $IKE_IN2 256
 ktap_check "down" eike a down peer
 ktap_check "down-no-sa-a" wait_for -t 10 esptun_no_sas $IKE_NS1
 ktap_check "down-no-sa-b" wait_for -t 10 esptun_no_sas $IKE_NS2
+
+# Without an SA, traffic into esp0 makes the module raise an acquire
+# event, which reaches esptund through its multicast subscription.
+esptund_mark a
+ip netns exec $IKE_NS1 ping -c 1 -W 1 $IKE_IN2 >/dev/null 2>&1
+ktap_check "acquire-event-received" wait_for -t 5 \
+	esptund_log_has a "kernel event on esp0: acquire"
 
 # Retransmission limit: b gone, a gives up with a line naming the message.
 esptund_stop b
