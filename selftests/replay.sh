@@ -196,10 +196,12 @@ ktap_check "UDP: SAs added" sas "" ""
 pings "UDP: ping" a 192.168.2.1
 inj_batch <<EOB
 craft 10.0.0.1 10.0.0.2 0x6001 0x7fff0000 200 udp
-craft 10.0.0.1 10.0.0.2 0x6001 0x7fff0001 10 udp
+craft 10.0.0.1 10.0.0.2 0x6001 0x7fff0001 20 udp
 EOB
 sleep 0.3
 expect "UDP: garbage is an ICV failure" icv_fail 1
+# (xfrm4_udp_encap_rcv itself drops ESP-in-UDP shorter than an IPv4
+# header before any handler sees it; 28 bytes still lack IV and ICV.)
 expect "UDP: truncated is a format error" format 1 ||
 	ktap_diag "$(ip netns exec b "$ESPTUN" show esp0)" "$(ip netns exec b grep Udp: /proc/net/snmp)" \
 		"$(ip netns exec b cat /proc/net/xfrm_stat | awk '$2 != 0')"
