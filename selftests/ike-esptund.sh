@@ -3,7 +3,8 @@
 # selftest-timeout: 900
 # esptund against esptund between two namespaces: Main Mode and Quick Mode
 # with every DH group (PFS in Quick Mode with the same group where that
-# stays cheap under emulation), SPIs that agree, traffic through esptun;
+# stays cheap under emulation), SPIs that agree, traffic through esptun,
+# once over IPv6 outer addresses;
 # then the daemon's runtime: reload refused with file:line and nothing
 # changed, "ike down" deleting on both sides, the retransmission limit
 # with its log line, SIGTERM removing every SA.
@@ -25,7 +26,7 @@ CASES=(
 	"modp1536 aes128-sha1-modp1536"
 	"modp1024 aes128-sha1"
 )
-N_TESTS=$((${#CASES[@]} * 3 + 21))
+N_TESTS=$((${#CASES[@]} * 3 + 24))
 
 ktap_plan $N_TESTS
 
@@ -92,6 +93,23 @@ for c in "${CASES[@]}"; do
 		"$(esptund_spis b)"
 	ktap_check "$group-ping" ike_ping $IKE_NS1 $IKE_IN2 2
 done
+
+# IPv6 outer addresses (IPv4 inside): IKE over UDP/IPv6, ESP over IPv6.
+ip -n $IKE_NS1 addr add 2001:db8::1/64 dev veth1 nodad
+ip -n $IKE_NS2 addr add 2001:db8::2/64 dev veth2 nodad
+esptund_conf a 2001:db8::1 2001:db8::2 $PSK aes128-sha256-ecp256 \
+	aes128gcm16 listen
+esptund_conf b 2001:db8::2 2001:db8::1 $PSK aes128-sha256-ecp256 \
+	aes128gcm16 listen
+eike a reload >/dev/null && eike b reload >/dev/null
+if ktap_check "ipv6-outer-up" eike a up -t 90 peer; then
+	ktap_check "ipv6-outer-spis" ike_spis_agree "$(esptund_spis a)" \
+		"$(esptund_spis b)"
+	ktap_check "ipv6-outer-ping" ike_ping $IKE_NS1 $IKE_IN2 2
+else
+	ktap_skip "ipv6-outer-spis" "no SA"
+	ktap_skip "ipv6-outer-ping" "no SA"
+fi
 
 # The last case is up: a bad reload is refused with file:line and
 # changes nothing.
