@@ -187,6 +187,7 @@ if want guest; then
 		fi
 	done
 	if [ ! -s "$RUN/vm/dmesg.txt" ]; then
+		[ -s "$RUN/vm/kernel-log-bad.txt" ] && sed 's/^/# /' "$RUN/vm/kernel-log-bad.txt"
 		result fail "kernel log clean" "no kernel log saved (guest exit $vmrc)"
 	elif [ -s "$RUN/vm/kernel-log-bad.txt" ]; then
 		sed 's/^/# /' "$RUN/vm/kernel-log-bad.txt"
