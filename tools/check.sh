@@ -12,6 +12,8 @@
 #                                   selftests/smoke.sh, smoke, test_config
 #
 # The same words may come in $ESPTUN_CHECK (`ESPTUN_CHECK=smoke make check`).
+# ESPTUN_VM_TIMEOUT (1800 s) bounds the guest run, ESPTUN_TEST_TIMEOUT
+# (600 s) each selftest, ESPTUN_UNIT_TIMEOUT (120 s) each unit test.
 # Logs and TAP files are kept in build/check/last/.
 set -uo pipefail
 
@@ -101,6 +103,20 @@ count_tap() {
 	done <"$file"
 }
 
+# Counts every TAP file of a run.sh output directory; a program run.sh
+# has no time for never finished (the guest hung or died under it).
+count_dir() {
+	local dir=$1 f name
+	for f in "$dir"/*.tap; do
+		[ -f "$f" ] || continue
+		count_tap "$f"
+		name=$(basename "$f" .tap)
+		if ! grep -q "^$name " "$dir/times" 2>/dev/null; then
+			result fail "$name" "did not finish"
+		fi
+	done
+}
+
 # Prints the per-program times a run.sh output directory recorded.
 print_times() {
 	local f=$1/times name secs status
@@ -152,9 +168,7 @@ if want unit; then
 	fi
 	if [ ${#unit_tests[@]} -gt 0 ]; then
 		selftests/run.sh --timeout "${ESPTUN_UNIT_TIMEOUT:-120}" --out "$RUN/unit" "${unit_tests[@]}" >"$RUN/unit.log" 2>&1
-		for f in "$RUN"/unit/*.tap; do
-			[ -f "$f" ] && count_tap "$f"
-		done
+		count_dir "$RUN/unit"
 		grep -E '^not ok' "$RUN/unit.log" | sed 's/^/# unit: /'
 		print_times "$RUN/unit"
 	else
@@ -174,12 +188,11 @@ if want guest; then
 		done
 	fi
 	t=$(date +%s)
-	tools/vm/run --out "$RUN/vm" -- "$TOP/selftests/run.sh" "${guest_tests[@]}"
+	tools/vm/run --timeout "${ESPTUN_VM_TIMEOUT:-1800}" --out "$RUN/vm" -- \
+		"$TOP/selftests/run.sh" "${guest_tests[@]}"
 	vmrc=$?
 	say "# guest: $(elapsed "$t") s (exit $vmrc)"
-	for f in "$RUN"/vm/tap/*.tap; do
-		[ -f "$f" ] && count_tap "$f"
-	done
+	count_dir "$RUN/vm/tap"
 	# A guest that died half-way leaves tests without a TAP file.
 	for name in "${expected[@]}"; do
 		if [ ! -f "$RUN/vm/tap/$name.tap" ] && [ ! -f "$RUN/vm/tap/$name.sh.tap" ]; then
