@@ -96,6 +96,14 @@ static int esptun_rcv(struct sk_buff *skb, u16 family, int encap_type)
 	}
 
 	/* From here on the packet is ours, whatever becomes of it. */
+	if (unlikely(READ_ONCE(sa->state) == ESPTUN_SA_STATE_HARD_EXPIRED)) {
+		/* Hard-expired, its deletion still pending: carry nothing. */
+		esptun_sa_stat_inc(sa, ESPTUN_STAT_EXPIRED);
+		DEV_STATS_INC(sa->ed->dev, rx_dropped);
+		esptun_sa_put(sa);
+		kfree_skb(skb);
+		return 0;
+	}
 	sa_udp = READ_ONCE(sa->ep.encap) == ESPTUN_ENCAP_UDP;
 	if (udp != sa_udp) {
 		net_dbg_ratelimited("esptun: SPI 0x%08x: encapsulation mismatch\n",
@@ -214,27 +222,44 @@ static struct xfrm6_protocol esptun_esp6_protocol = {
 };
 #endif
 
+/*
+ * Another module may hold our priority (the multiplexer refuses equal
+ * ones with -EEXIST): any free place between xfrm_interface and vti
+ * serves the same purpose.
+ */
+static const int esptun_priorities[] = {
+	ESPTUN_PROTO_PRIORITY, 40, 30, 20, 60, 70
+};
+
 /**
  * esptun_proto_init - start receiving ESP
  *
  * Context: process (module init).
- * Return: 0, or -EEXIST if another handler holds our priority.
+ * Return: 0, or -EEXIST if every priority we may take is held.
  */
 int esptun_proto_init(void)
 {
-	int err;
+	unsigned int i;
+	int err = -EEXIST;
 
-	err = xfrm4_protocol_register(&esptun_esp4_protocol, IPPROTO_ESP);
+	for (i = 0; i < ARRAY_SIZE(esptun_priorities) && err == -EEXIST; i++) {
+		esptun_esp4_protocol.priority = esptun_priorities[i];
+		err = xfrm4_protocol_register(&esptun_esp4_protocol,
+					      IPPROTO_ESP);
+	}
 	if (err) {
-		pr_err("cannot register the IPv4 ESP handler at priority %d: %d\n",
-		       ESPTUN_PROTO_PRIORITY, err);
+		pr_err("cannot register the IPv4 ESP handler: %d\n", err);
 		return err;
 	}
 #if IS_ENABLED(CONFIG_IPV6)
-	err = xfrm6_protocol_register(&esptun_esp6_protocol, IPPROTO_ESP);
+	err = -EEXIST;
+	for (i = 0; i < ARRAY_SIZE(esptun_priorities) && err == -EEXIST; i++) {
+		esptun_esp6_protocol.priority = esptun_priorities[i];
+		err = xfrm6_protocol_register(&esptun_esp6_protocol,
+					      IPPROTO_ESP);
+	}
 	if (err) {
-		pr_err("cannot register the IPv6 ESP handler at priority %d: %d\n",
-		       ESPTUN_PROTO_PRIORITY, err);
+		pr_err("cannot register the IPv6 ESP handler: %d\n", err);
 		xfrm4_protocol_deregister(&esptun_esp4_protocol, IPPROTO_ESP);
 		return err;
 	}

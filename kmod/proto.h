@@ -13,7 +13,8 @@
  * packet. esp4/esp6 hold 0, xfrm_interface 10 (it hands every packet to
  * xfrm_input, which consumes it even without a state), vti 100. We must
  * run before xfrm_interface and esp4 and, as vti gives back what it does
- * not know, after vti is fine.
+ * not know, after vti is fine. Should the place be taken, proto.c tries
+ * a few others in the same range.
  */
 #define ESPTUN_PROTO_PRIORITY	50
 
