@@ -17,7 +17,7 @@ source "$(dirname "$0")/esp-lib.sh"
 INJ=$(dirname "$0")/esp_inject.py
 GCM="aead rfc4106(gcm(aes))"
 
-ktap_plan 32
+ktap_plan 35
 
 setup() {
 	module_load || return 1
@@ -182,6 +182,29 @@ else
 	ktap_fail "empty ESP (no SPI): counted by xfrm" "XfrmInHdrError $hdr0 -> $hdr1"
 fi
 pings "after all that, traffic still flows" a 192.168.2.1
+
+# A 4096-packet window: a packet 4000 behind the top is still taken, one
+# 4999 behind is too old. a's out SA is re-added further on instead of
+# sending thousands of packets.
+ktap_check "window 4096: SAs added" sas "" "replay-window 4096"
+pcap2=$TEST_OUT/held4096.pcap
+tcpdump_start b vb "$pcap2" esp
+block_esp
+ip netns exec a ping -q -c 2 -i 0.1 -W 1 192.168.2.1 >/dev/null 2>&1
+sleep 0.3
+tcpdump_stop "$pcap2"
+unblock_esp
+jump() {
+	ns a "$ESPTUN" sa del esp0 dir out spi 0x6001 &&
+	ns a "$ESPTUN" sa add esp0 dir out spi 0x6001 $GCM "$K1" 128 oseq "$1" &&
+	ip netns exec a ping -q -c 1 -W 2 192.168.2.1 >/dev/null
+}
+jump 4000 && inj replay "$pcap2" 0x6001 0
+sleep 0.3
+expect "window 4096: 4000 behind the top is taken" packets 2
+jump 5000 && inj replay "$pcap2" 0x6001 1
+sleep 0.3
+expect "window 4096: 4999 behind the top is too old" replay 1
 
 # The same over UDP: b's 4500 socket is the scapy listener, so what is
 # not ESP can be seen arriving there.
