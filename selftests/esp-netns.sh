@@ -22,7 +22,7 @@ CASES=(
 	"v4-udp-aes-sha256|4|udp|enc cbc(aes) KEY32 auth-trunc hmac(sha256) KEY32 128"
 	"v6-udp-gcm|6|udp|aead rfc4106(gcm(aes)) KEY36 128"
 )
-ktap_plan $((1 + ${#CASES[@]} * 6 + 6))
+ktap_plan $((1 + ${#CASES[@]} * 6 + 9))
 
 setup() {
 	module_load || return 1
@@ -70,10 +70,12 @@ sas() {
 	mapfile -t k2 < <(expand "$spec")
 	ns a "$ESPTUN" sa flush esp0 &&
 	ns b "$ESPTUN" sa flush esp0 &&
-	ns a "$ESPTUN" sa add esp0 dir out spi "$ab" "${k1[@]}" &&
+	# Inbound first, as IKE does: the tunnels' own IPv6 packets go out
+	# as soon as an outbound SA exists and must find their inbound one.
 	ns b "$ESPTUN" sa add esp0 dir in spi "$ab" "${k1[@]}" "$@" &&
-	ns b "$ESPTUN" sa add esp0 dir out spi "$ba" "${k2[@]}" &&
-	ns a "$ESPTUN" sa add esp0 dir in spi "$ba" "${k2[@]}"
+	ns a "$ESPTUN" sa add esp0 dir in spi "$ba" "${k2[@]}" &&
+	ns a "$ESPTUN" sa add esp0 dir out spi "$ab" "${k1[@]}" &&
+	ns b "$ESPTUN" sa add esp0 dir out spi "$ba" "${k2[@]}"
 }
 
 # counters_match NAME SPI FROM TO: FROM's out SA and TO's in SA agree
@@ -110,9 +112,9 @@ run_case() {
 	pings "$name: ping inner v4" a 192.168.2.1
 	pings "$name: ping inner v6" b fd01::1
 	if [ $((i % 2)) = 0 ]; then
-		transfer "$name: tcp inner v4 a -> b" a b 192.168.2.1 384
+		transfer "$name: tcp inner v4 a -> b" a b 192.168.2.1 256
 	else
-		transfer "$name: tcp inner v6 a -> b" a b fd02::1 384
+		transfer "$name: tcp inner v6 a -> b" a b fd02::1 256
 	fi
 	sleep 0.3
 	counters_match "$name: a out SA = b in SA" $ab a b
@@ -129,6 +131,40 @@ dmesg_mark
 for i in "${!CASES[@]}"; do
 	run_case "$i"
 done
+
+# DSCP and ECN (RFC 6040) over the last case's SAs (outer IPv6, UDP):
+# the outer traffic class copies DSCP and ECT, turns inner CE into ECT(0),
+# and the receiver hands the inner packet on with its own TOS.
+# dump NS IF FILTER TOS: one packet's header line while a pings with TOS
+# (the size filter skips the tunnel's own small IPv6 packets).
+dump() {
+	local f=$TEST_OUT/tos.$1.$2.$4
+	ip netns exec "$1" timeout 10 tcpdump -i "$2" -n -v -c 1 --immediate-mode \
+		"$3" >"$f" 2>/dev/null &
+	local pid=$!
+	sleep 1
+	ip netns exec a ping -q -c 2 -i 0.3 -W 1 -Q "$4" 192.168.2.1 >/dev/null 2>&1
+	wait "$pid"
+	head -1 "$f"
+}
+out=$(dump b vb "udp port 4500 and src host fd00::1 and greater 170" 0xb9)
+if [[ $out == *"class 0xb9"* ]]; then
+	ktap_ok "DSCP EF and ECT(1) copied to the outer header"
+else
+	ktap_fail "DSCP EF and ECT(1) copied to the outer header" "$out"
+fi
+out=$(dump b vb "udp port 4500 and src host fd00::1 and greater 170" 0xbb)
+if [[ $out == *"class 0xba"* ]]; then
+	ktap_ok "inner CE is ECT(0) outside"
+else
+	ktap_fail "inner CE is ECT(0) outside" "$out"
+fi
+out=$(dump b esp0 "icmp[icmptype] == icmp-echo" 0xbb)
+if [[ $out == *"tos 0xbb"* ]]; then
+	ktap_ok "the receiver keeps the inner TOS (DSCP EF, CE)"
+else
+	ktap_fail "the receiver keeps the inner TOS" "$out"
+fi
 
 # No outbound SA: the packet is dropped, counted, and an acquire goes out.
 ns a "$ESPTUN" sa flush esp0

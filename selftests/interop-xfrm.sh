@@ -104,7 +104,11 @@ run_case() {
 	ns es "$ESPTUN" sa flush esp0
 
 	x=ok
+	# esptun's inbound SA first, its outbound one last: each side's first
+	# packets (IPv6 router solicitations) must find the other's SA.
 	{
+		ns es "$ESPTUN" set esp0 local "$la" remote "$lb" "${eencap[@]}" &&
+		ns es "$ESPTUN" sa add esp0 dir in spi "$spi_ba" "${alg_ba[@]}" "${ein[@]}" &&
 		ip -n xf xfrm state add src "$la" dst "$lb" proto esp spi "$spi_ab" \
 			reqid 1 mode tunnel if_id 42 "${alg_ab[@]}" "${xesn[@]}" "${xencap[@]}" &&
 		ip -n xf xfrm state add src "$lb" dst "$la" proto esp spi "$spi_ba" \
@@ -116,9 +120,7 @@ run_case() {
 				tmpl src "$la" dst "$lb" proto esp reqid 1 mode tunnel ||
 				return 1
 		done &&
-		ns es "$ESPTUN" set esp0 local "$la" remote "$lb" "${eencap[@]}" &&
-		ns es "$ESPTUN" sa add esp0 dir out spi "$spi_ab" "${alg_ab[@]}" "${eout[@]}" &&
-		ns es "$ESPTUN" sa add esp0 dir in spi "$spi_ba" "${alg_ba[@]}" "${ein[@]}"
+		ns es "$ESPTUN" sa add esp0 dir out spi "$spi_ab" "${alg_ab[@]}" "${eout[@]}"
 	} >"$TEST_OUT/$name.setup" 2>&1 || x=fail
 	if [ "$x" != ok ]; then
 		ktap_fail "$name: setup" "$(cat "$TEST_OUT/$name.setup")"

@@ -5,14 +5,16 @@
 #
 #   netns a: esp0 192.168.1.1 -- va 10.0.0.1 ==== vb 10.0.0.2 -- esp0 192.168.2.1 :netns b
 #
-# Soft and hard limits in packets, bytes, seconds since add and seconds
-# since first use raise soft-expire and hard-expire events with the
-# right reason; after the hard one the SA is gone and carries nothing.
+# Seconds since add: soft and hard limits raise soft-expire and
+# hard-expire events with that reason, with or without traffic, and the
+# SA is gone afterwards; an SA with only a soft limit keeps working.
+# Packet, byte and use-seconds limits under traffic, sequence exhaustion
+# and acquire rate limiting are sa-lifetime.sh's.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/esp-lib.sh"
 GCM="aead rfc4106(gcm(aes))"
 
-ktap_plan 19
+ktap_plan 8
 
 setup() {
 	module_load || return 1
@@ -80,32 +82,6 @@ ip netns exec b "$ESPTUN" monitor >"$mon_b" 2>&1 &
 _lib_pids+=($!)
 sleep 0.5
 
-# Packets, on a's out SA: soft after 4, hard after 8.
-ktap_check "packets: SAs added" \
-	sas "lifetime soft packets 4 lifetime hard packets 8" ""
-ip netns exec a ping -q -c 12 -i 0.1 -W 1 192.168.2.1 >"$TEST_OUT/packets.ping" 2>&1
-event "packets: soft-expire event" "$mon_a" "^soft-expire dev esp0 dir out spi 0x00007001.*reason packets"
-event "packets: hard-expire event" "$mon_a" "^hard-expire dev esp0 dir out spi 0x00007001.*reason packets"
-if grep -q "12 packets transmitted, 8 received" "$TEST_OUT/packets.ping"; then
-	ktap_ok "packets: exactly 8 packets went through"
-else
-	ktap_fail "packets: exactly 8 packets went through" "$(cat "$TEST_OUT/packets.ping")"
-fi
-gone "packets: the hard-expired SA is gone" a out 0x7001
-
-# Bytes, on b's in SA: 100-byte pings are 128 inner bytes.
-ktap_check "bytes: SAs added" \
-	sas "" "lifetime soft bytes 300 lifetime hard bytes 600"
-ip netns exec a ping -q -c 8 -i 0.1 -W 1 -s 100 192.168.2.1 >"$TEST_OUT/bytes.ping" 2>&1
-event "bytes: soft-expire event" "$mon_b" "^soft-expire dev esp0 dir in spi 0x00007001.*reason bytes"
-event "bytes: hard-expire event" "$mon_b" "^hard-expire dev esp0 dir in spi 0x00007001.*reason bytes"
-gone "bytes: the hard-expired SA is gone" b in 0x7001
-if ! ip netns exec a ping -q -c 1 -W 1 192.168.2.1 >/dev/null 2>&1; then
-	ktap_ok "bytes: nothing passes any more"
-else
-	ktap_fail "bytes: nothing passes any more" "ping answered"
-fi
-
 # Seconds since add: soft 2, hard 3, no traffic needed.
 ktap_check "add-seconds: SAs added" \
 	sas "lifetime soft add-seconds 2 lifetime hard add-seconds 3" ""
@@ -114,17 +90,12 @@ event "add-seconds: soft-expire event" "$mon_a" "^soft-expire dev esp0 dir out s
 event "add-seconds: hard-expire event" "$mon_a" "^hard-expire dev esp0 dir out spi 0x00007001.*reason add-seconds"
 gone "add-seconds: the SA is gone" a out 0x7001
 
-# Seconds since first use: nothing happens until traffic starts.
-ktap_check "use-seconds: SAs added" \
-	sas "lifetime soft use-seconds 1 lifetime hard use-seconds 2" ""
-sleep 3
-if ! grep -q "use-seconds" "$mon_a"; then
-	ktap_ok "use-seconds: unused SA does not expire"
-else
-	ktap_fail "use-seconds: unused SA does not expire" "$(cat "$mon_a")"
-fi
-pings "use-seconds: first use" a 192.168.2.1
-sleep 3.5
-event "use-seconds: soft and hard expiry after first use" "$mon_a" "^hard-expire dev esp0 dir out spi 0x00007001.*reason use-seconds"
+# Soft only, on b's in SA: the event comes, traffic goes on.
+ktap_check "soft only: SAs added" \
+	sas "" "lifetime soft add-seconds 1"
+sleep 2
+event "soft only: soft-expire event" "$mon_b" "^soft-expire dev esp0 dir in spi 0x00007001.*reason add-seconds"
+pings "soft only: the SA still carries traffic" a 192.168.2.1
+
 ktap_check "kernel log clean" dmesg_clean_since_mark
 ktap_finished
