@@ -9,7 +9,7 @@
 #include "sa.h"
 
 /**
- * esptun_sa_lookup_in - find a valid inbound SA for a received ESP packet
+ * esptun_sa_lookup_in - find the inbound SA for a received ESP packet
  * @net: namespace the packet arrived in
  * @family: AF_INET or AF_INET6
  * @daddr: outer destination address of the packet
@@ -17,7 +17,9 @@
  *
  * Context: any, takes rcu_read_lock itself.
  * Return: the SA with a reference held (esptun_sa_put() it), or NULL.
- * Reserved SPIs (no keys yet) are not returned.
+ * Reserved SPIs (no keys yet) are not returned. A hard-expired SA whose
+ * deletion is pending is: the caller drops the packet and counts
+ * ESPTUN_STAT_EXPIRED (the SPI is not unknown).
  */
 struct esptun_sa *esptun_sa_lookup_in(struct net *net, u16 family,
 				      const union esptun_inaddr *daddr,
