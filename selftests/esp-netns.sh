@@ -189,7 +189,9 @@ else
 	ktap_fail "no SA: acquire event" "$(cat "$mon")"
 fi
 
-# Selector: b accepts only 192.168.1.1 -> 192.168.2.1 on its in SA.
+# Selector: b accepts only 192.168.1.1 -> 192.168.2.1 on its in SA. The
+# tunnel's own IPv6 packets would fall outside it too: IPv6 off on a.
+ip netns exec a sysctl -qw net.ipv6.conf.esp0.disable_ipv6=1
 if out=$(sas "aead rfc4106(gcm(aes)) KEY20 128" 0x5001 0x5002 \
 		sel src 192.168.1.1/32 dst 192.168.2.1/32 2>&1); then
 	ktap_ok "selector: SAs added"
@@ -197,8 +199,9 @@ else
 	ktap_fail "selector: SAs added" "$out"
 fi
 pings "selector: matching source passes" a 192.168.2.1
+sel0=$(sa_stat b esp0 in 0x5001 selector)
 ip netns exec a ping -q -c 3 -i 0.2 -W 1 -I 192.168.1.99 192.168.2.1 >/dev/null 2>&1
-sel=$(sa_stat b esp0 in 0x5001 selector)
+sel=$(( $(sa_stat b esp0 in 0x5001 selector) - sel0 ))
 if [ "$sel" = 3 ]; then
 	ktap_ok "selector: 3 packets from another source dropped and counted"
 else

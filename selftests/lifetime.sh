@@ -82,10 +82,11 @@ ip netns exec b "$ESPTUN" monitor >"$mon_b" 2>&1 &
 _lib_pids+=($!)
 sleep 0.5
 
-# Seconds since add: soft 2, hard 3, no traffic needed.
+# Seconds since add: soft 1, hard 4 (apart enough for a loaded
+# emulator), no traffic needed.
 ktap_check "add-seconds: SAs added" \
-	sas "lifetime soft add-seconds 2 lifetime hard add-seconds 3" ""
-sleep 4.5
+	sas "lifetime soft add-seconds 1 lifetime hard add-seconds 4" ""
+sleep 5.5
 event "add-seconds: soft-expire event" "$mon_a" "^soft-expire dev esp0 dir out spi 0x00007001.*reason add-seconds"
 event "add-seconds: hard-expire event" "$mon_a" "^hard-expire dev esp0 dir out spi 0x00007001.*reason add-seconds"
 gone "add-seconds: the SA is gone" a out 0x7001
