@@ -14,7 +14,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/esp-lib.sh"
 GCM="aead rfc4106(gcm(aes))"
 
-ktap_plan 8
+ktap_plan 9
 
 setup() {
 	module_load || return 1
@@ -80,7 +80,21 @@ ip netns exec a "$ESPTUN" monitor >"$mon_a" 2>&1 &
 _lib_pids+=($!)
 ip netns exec b "$ESPTUN" monitor >"$mon_b" 2>&1 &
 _lib_pids+=($!)
-sleep 0.5
+
+# monitor_ready NS FILE PEER: the monitor of NS has joined the events
+# group. Events sent before that are lost for it, and a 1 s soft limit
+# fires before a slow emulator has started the monitor. With no SA yet,
+# a packet into the tunnel raises an acquire event; once the monitor
+# prints one, it hears everything after.
+monitor_ready() {
+	ip netns exec "$1" ping -c 1 -W 1 "$3" >/dev/null 2>&1
+	grep -q "^acquire dev esp0" "$2"
+}
+monitors_ready() {
+	wait_for -t 20 monitor_ready a "$mon_a" 192.168.2.1 &&
+		wait_for -t 20 monitor_ready b "$mon_b" 192.168.1.1
+}
+ktap_check "monitors listening" monitors_ready
 
 # Seconds since add: soft 1, hard 4 (apart enough for a loaded
 # emulator), no traffic needed.
