@@ -258,6 +258,8 @@ static void run_transition(struct ike_dispatch *d, const uint8_t *digest)
 	rc = t->handler(d);
 	if (rc)
 		goto failed;
+	/* Processed: a late copy of it is dropped before decryption. */
+	rexmit_seen_add(&sa->seen, digest);
 	if (ch) {
 		struct p2sa *x;
 
@@ -302,7 +304,17 @@ failed:
 		p1_free(d->e, sa);
 }
 
+/*
+ * A datagram whose bytes equal one already processed is a retransmission
+ * or a network duplicate. It is recognised here, before any decryption:
+ * decrypting it again would use the CBC IV its message ID has since moved
+ * to, giving garbage. If we answered it, the stored answer goes out again
+ * (the peer's copy of it was lost); if the exchange needed no answer
+ * (QM3, MM6, INFO) or the answer was replaced by a later one, the copy is
+ * dropped. Either way no state, IV or kernel SA changes.
+ */
 static bool is_dup(struct ike_engine *e, const uint8_t *digest,
+		   const struct isakmp_msg *m,
 		   const struct sockaddr_storage *from,
 		   const struct sockaddr_storage *to)
 {
@@ -321,13 +333,21 @@ static bool is_dup(struct ike_engine *e, const uint8_t *digest,
 			rx = &ch->rx;
 			owner = ch->p1;
 		}
-	if (!rx)
-		return false;
-	if (owner)
-		log_info("%s retransmitted request, resending %s", ike_ck(owner),
-			 rx->name);
-	e->env.send(e->env.ctx, to, from, rx->buf, rx->len);
-	return true;
+	if (rx) {
+		if (owner)
+			log_info("%s retransmitted request, resending %s",
+				 ike_ck(owner), rx->name);
+		e->env.send(e->env.ctx, to, from, rx->buf, rx->len);
+		return true;
+	}
+	for (sa = e->p1s; sa; sa = sa->next)
+		if (rexmit_seen_has(&sa->seen, digest)) {
+			log_dbg("%s duplicate of a processed message (exchange "
+				"%u, M-ID %08x) dropped", ike_ck(sa),
+				m->hdr.exch, m->hdr.msgid);
+			return true;
+		}
+	return false;
 }
 
 void ike_engine_input(struct ike_engine *e,
@@ -352,7 +372,7 @@ void ike_engine_input(struct ike_engine *e,
 		goto out;
 	}
 	rexmit_digest(buf, len, digest);
-	if (is_dup(e, digest, from, to))
+	if (is_dup(e, digest, m, from, to))
 		goto out;
 	d.p1 = p1_find(e, m->hdr.icookie, m->hdr.rcookie);
 
@@ -463,7 +483,7 @@ void ike_engine_input(struct ike_engine *e,
 		run_transition(&d, digest);
 		break;
 	case ISAKMP_XCHG_INFO:
-		info_input(e, d.p1, from, buf, len, m);
+		info_input(e, d.p1, from, buf, len, m, digest);
 		break;
 	case ISAKMP_XCHG_AGGR:
 		log_warn("Aggressive Mode from %s not supported (mode = main)",

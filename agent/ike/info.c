@@ -222,7 +222,8 @@ static void handle_delete(struct ike_engine *e, struct p1sa *sa,
 
 void info_input(struct ike_engine *e, struct p1sa *sa,
 		const struct sockaddr_storage *from, const uint8_t *buf,
-		size_t len, const struct isakmp_msg *hm)
+		size_t len, const struct isakmp_msg *hm,
+		const uint8_t *digest)
 {
 	struct isakmp_msg *m = malloc(sizeof(*m));
 	uint8_t *plain = NULL, h[CRYPTO_MAX_HASH];
@@ -301,6 +302,8 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 			goto out;
 		}
 	}
+	/* Authentic: a copy of it is not acted on twice. */
+	rexmit_seen_add(&sa->seen, digest);
 	for (i = 1; i < m->n; i++) {
 		if (m->pl[i].type == ISAKMP_NP_N &&
 		    !isakmp_parse_notify(m->pl[i].body, m->pl[i].len, &n)) {

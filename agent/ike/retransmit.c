@@ -55,6 +55,26 @@ void rexmit_note_input(struct rexmit *r, const uint8_t d[REXMIT_DIGEST])
 	r->has_in = true;
 }
 
+void rexmit_seen_add(struct rexmit_seen *s, const uint8_t d[REXMIT_DIGEST])
+{
+	/* A ring: late copies follow their original closely, a few suffice. */
+	memcpy(s->d[s->next], d, REXMIT_DIGEST);
+	s->next = (s->next + 1) % REXMIT_SEEN;
+	if (s->n < REXMIT_SEEN)
+		s->n++;
+}
+
+bool rexmit_seen_has(const struct rexmit_seen *s,
+		     const uint8_t d[REXMIT_DIGEST])
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!memcmp(s->d[i], d, REXMIT_DIGEST))
+			return true;
+	return false;
+}
+
 bool rexmit_is_dup(const struct rexmit *r, const uint8_t d[REXMIT_DIGEST])
 {
 	return r->has_in && r->buf && !memcmp(r->in_digest, d, REXMIT_DIGEST);

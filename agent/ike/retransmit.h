@@ -45,6 +45,26 @@ void rexmit_note_input(struct rexmit *r, const uint8_t d[REXMIT_DIGEST]);
 bool rexmit_is_dup(const struct rexmit *r, const uint8_t d[REXMIT_DIGEST]);
 
 /*
+ * Digests of the last requests an ISAKMP SA processed, whatever exchange
+ * they belonged to. A copy that arrives after its exchange moved on (QM3
+ * once the IPsec SA is up, MM3 once MM6 was sent) no longer matches a
+ * stored reply, yet must not be decrypted again: the CBC IV of its
+ * message ID has moved past it, so it would decrypt to garbage and look
+ * like an attack. Recognised by its bytes, it is dropped before that.
+ */
+#define REXMIT_SEEN	8
+
+struct rexmit_seen {
+	uint8_t d[REXMIT_SEEN][REXMIT_DIGEST];
+	unsigned int n;			/* valid entries */
+	unsigned int next;		/* slot the next digest goes to */
+};
+
+void rexmit_seen_add(struct rexmit_seen *s, const uint8_t d[REXMIT_DIGEST]);
+bool rexmit_seen_has(const struct rexmit_seen *s,
+		     const uint8_t d[REXMIT_DIGEST]);
+
+/*
  * Timer due? Returns 1 when the message must be resent now (sent++,
  * timeout doubled), -1 when tries are exhausted, 0 when not due.
  */

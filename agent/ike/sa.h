@@ -50,6 +50,8 @@ struct p1sa {
 	bool keys;			/* km and iv are valid */
 
 	struct rexmit rx;
+	/* Requests processed under this SA (MM, QM, INFO): late copies. */
+	struct rexmit_seen seen;
 	uint64_t created_ms;
 	uint64_t established_ms;
 	uint64_t expire_ms;
@@ -149,7 +151,8 @@ void info_send_delete_child(struct ike_engine *e, struct p2sa *c);
 void info_send_delete_p1(struct ike_engine *e, struct p1sa *sa);
 void info_input(struct ike_engine *e, struct p1sa *sa,
 		const struct sockaddr_storage *from, const uint8_t *buf,
-		size_t len, const struct isakmp_msg *hm);
+		size_t len, const struct isakmp_msg *hm,
+		const uint8_t *digest);
 
 /* Dispatch entry points used by states.c. */
 struct ike_dispatch {

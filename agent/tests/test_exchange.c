@@ -13,6 +13,7 @@
 #include "tap.h"
 #include "ike/engine.h"
 #include "ike/proposal.h"
+#include "isakmp/isakmp.h"
 #include "log.h"
 
 #define MAX_KSA	32
@@ -47,11 +48,15 @@ static uint64_t now_ms;
 static int (*filter)(int from, int nth, const uint8_t *buf, size_t len);
 static char logbuf[65536];
 static size_t loglen;
+/* Warnings and errors logged since setup(). */
+static int nwarn;
 
 static void sink(enum log_level lvl, const char *line, void *arg)
 {
 	size_t n = strlen(line);
 
+	if (lvl <= LOG_LVL_WARNING)
+		nwarn++;
 	if (getenv("EXCHANGE_VERBOSE"))
 		printf("# %s\n", line);
 	if (loglen + n + 2 < sizeof(logbuf)) {
@@ -166,6 +171,7 @@ static void setup(void)
 	filter = NULL;
 	loglen = 0;
 	logbuf[0] = 0;
+	nwarn = 0;
 	now_ms = 1000000;
 }
 
@@ -552,8 +558,10 @@ static void t_dup_mm5(void)
 	/* MM1 again, long after: no second responder SA. */
 	ike_engine_input(S[1].eng, &S[0].addr, &S[1].addr, mm1_copy,
 			 mm1_copy_len);
-	ok(logged("late MM1 from 192.0.2.1:500 ignored"),
-	   "late MM1 copy ignored");
+	/* Its bytes are those of the MM1 processed: known before lookup. */
+	ok(logged("duplicate of a processed message (exchange 2, M-ID "
+		  "00000000) dropped"), "late MM1 copy ignored");
+	is_int(status(1).nchild, 1, "late MM1 copy: still one child");
 	check_mirror("duplicated MM5");
 }
 
@@ -1152,6 +1160,197 @@ static void t_expiry_restart(void)
 	   "expiry: new SPIs after renegotiation");
 }
 
+/*
+ * Late copies of messages already processed: the demo's sequence (QM1
+ * retransmitted, QM2 resent, QM3 resent, the responder gets a second QM3
+ * after its IPsec SA is up) and late MM3/MM5 copies. Each is recognised
+ * by its bytes before decryption: the stored answer is resent or the
+ * copy is dropped, and nothing else changes.
+ */
+
+/* The nth (1-based) captured message from side `from` of exchange exch. */
+static const struct pkt *captured(int from, uint8_t exch, int nth)
+{
+	int i;
+
+	for (i = 0; i < ncap; i++)
+		if (cap[i].from == from && cap[i].buf[18] == exch && !--nth)
+			return &cap[i];
+	return NULL;
+}
+
+struct snap {
+	struct st st;
+	int nsa, ndel, nsent;
+	uint32_t next_spi;
+	bool live[MAX_KSA];
+};
+
+static struct snap snap(int i)
+{
+	struct snap o;
+
+	memset(&o, 0, sizeof(o));
+	o.st = status(i);
+	o.nsa = S[i].nsa;
+	o.ndel = S[i].ndel;
+	o.nsent = S[i].nsent;
+	o.next_spi = S[i].next_spi;
+	memcpy(o.live, S[i].live, sizeof(o.live));
+	return o;
+}
+
+/* No SPI taken, no kernel SA added or removed, same states. */
+static bool same_sas(int i, const struct snap *o)
+{
+	struct snap n = snap(i);
+
+	return n.nsa == o->nsa && n.ndel == o->ndel &&
+	       n.next_spi == o->next_spi &&
+	       !memcmp(n.live, o->live, sizeof(n.live)) &&
+	       !strcmp(n.st.state, o->st.state) &&
+	       n.st.nchild == o->st.nchild && n.st.nactive == o->st.nactive;
+}
+
+static void inject(int from, const struct pkt *p)
+{
+	if (p)
+		ike_engine_input(S[!from].eng, &S[from].addr, &S[!from].addr,
+				 p->buf, p->len);
+}
+
+static void establish_captured(void)
+{
+	struct ike_conn a, b;
+
+	setup();
+	ncap = 0;
+	filter = capture_all;
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128-sha256-modp2048", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128-sha256-modp2048", "k");
+	/* Expired IPsec SAs are negotiated again: a later Quick Mode. */
+	a.start = IKE_START_INITIATE;
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[0].eng, "site");
+	run(60000);
+	filter = NULL;
+}
+
+static void t_dup_qm3(void)
+{
+	const struct pkt *qm1, *qm3;
+	struct snap a0, b0;
+	uint32_t old_in;
+	size_t mark;
+
+	establish_captured();
+	qm1 = captured(0, ISAKMP_XCHG_QUICK, 1);
+	qm3 = captured(0, ISAKMP_XCHG_QUICK, 2);
+	ok(qm1 && qm3 && ncap == 9, "dup QM3: captured QM1 and QM3 (%d)",
+	   ncap);
+	check_mirror("dup QM3: before");
+	a0 = snap(0);
+	b0 = snap(1);
+	mark = loglen;
+
+	/* A second QM3 after the responder's IPsec SA is up. */
+	inject(0, qm3);
+	pump();
+	is_int(nwarn, 0, "dup QM3: no warning logged");
+	ok(!strstr(logbuf + mark, "malformed after decryption"),
+	   "dup QM3: not decrypted with a stale IV");
+	ok(strstr(logbuf + mark, "duplicate of a processed message (exchange "
+		  "32"), "dup QM3: dropped with a debug line");
+	is_int(S[1].nsent, b0.nsent, "dup QM3: nothing sent in answer");
+	ok(same_sas(1, &b0) && same_sas(0, &a0),
+	   "dup QM3: no state or kernel SA change");
+
+	/* The demo: QM1 again, so QM2 again, so QM3 again. */
+	mark = loglen;
+	inject(0, qm1);
+	pump();
+	is_int(nwarn, 0, "dup QM1: no warning logged");
+	ok(strstr(logbuf + mark, "retransmitted request, resending QM2") &&
+	   strstr(logbuf + mark, "retransmitted request, resending QM3"),
+	   "dup QM1: stored QM2 resent, the initiator resends its QM3");
+	is_int(S[1].nsent, b0.nsent + 1, "dup QM1: one QM2, nothing more");
+	is_int(S[0].nsent, a0.nsent + 1, "dup QM1: one QM3 back");
+	ok(strstr(logbuf + mark, "duplicate of a processed message"),
+	   "dup QM1: the resent QM3 is dropped as a duplicate");
+	ok(same_sas(1, &b0) && same_sas(0, &a0),
+	   "dup QM1: no new SA, no SPI taken, states unchanged");
+	check_mirror("dup QM1/QM3");
+
+	/* The ISAKMP SA still carries a Quick Mode and Deletes. */
+	old_in = live_sa(0, IKE_DIR_IN) ? live_sa(0, IKE_DIR_IN)->spi : 0;
+	now_ms += 3600 * 1000ULL;
+	ike_engine_run_timers(S[0].eng);
+	ike_engine_run_timers(S[1].eng);
+	run(60000);
+	is_int(nwarn, 0, "after dups: new Quick Mode without warnings");
+	ok(!memcmp(status(0).ic, a0.st.ic, 8) &&
+	   !memcmp(status(0).rc, a0.st.rc, 8) &&
+	   !strcmp(status(1).state, "MM_ACTIVE"),
+	   "after dups: on the same ISAKMP SA");
+	ok(live_sa(0, IKE_DIR_IN) && live_sa(0, IKE_DIR_IN)->spi != old_in,
+	   "after dups: new SPIs");
+	check_mirror("after dups: new Quick Mode");
+	ike_engine_terminate(S[0].eng, "site");
+	pump();
+	ok(live_count(1, IKE_DIR_IN) + live_count(1, IKE_DIR_OUT) == 0 &&
+	   logged("peer deleted IPsec SA of site") &&
+	   logged("peer deleted the ISAKMP SA"),
+	   "after dups: responder honours the Deletes");
+	is_int(nwarn, 0, "after dups: still no warning");
+}
+
+static void t_late_mm(void)
+{
+	const struct pkt *mm3, *mm5, *m6;
+	struct snap a0, b0;
+	size_t mark;
+
+	establish_captured();
+	mm3 = captured(0, ISAKMP_XCHG_IDPROT, 2);
+	mm5 = captured(0, ISAKMP_XCHG_IDPROT, 3);
+	m6 = captured(1, ISAKMP_XCHG_IDPROT, 3);
+	ok(mm3 && mm5 && m6, "late MM: captured MM3, MM5, MM6");
+	a0 = snap(0);
+	b0 = snap(1);
+
+	/* MM5 after MM6 and Quick Mode: MM6 again, its copy dropped. */
+	mark = loglen;
+	inject(0, mm5);
+	ok(S[1].last_len[1] == (m6 ? m6->len : 0) &&
+	   m6 && !memcmp(S[1].last_sent[1], m6->buf, m6->len),
+	   "late MM5: the stored MM6 bytes resent");
+	pump();
+	ok(strstr(logbuf + mark, "retransmitted request, resending MM6") &&
+	   strstr(logbuf + mark, "duplicate of a processed message (exchange "
+		  "2"), "late MM5: MM6 resent, the initiator drops the copy");
+	is_int(S[0].nsent, a0.nsent, "late MM5: initiator sends nothing");
+
+	/* MM3 after its answer MM4 was replaced by MM6: dropped. */
+	mark = loglen;
+	inject(0, mm3);
+	pump();
+	ok(strstr(logbuf + mark, "duplicate of a processed message"),
+	   "late MM3: dropped as a duplicate");
+	is_int(S[1].nsent, b0.nsent + 1, "late MM3: no answer");
+	is_int(nwarn, 0, "late MM3/MM5: no warning logged");
+	ok(same_sas(0, &a0) && same_sas(1, &b0),
+	   "late MM3/MM5: no state or kernel SA change");
+
+	/* The ISAKMP SA still works: Deletes decrypt on the responder. */
+	ike_engine_terminate(S[0].eng, "site");
+	pump();
+	ok(live_count(1, IKE_DIR_IN) + live_count(1, IKE_DIR_OUT) == 0 &&
+	   logged("peer deleted the ISAKMP SA"),
+	   "late MM: Deletes still honoured");
+	is_int(nwarn, 0, "late MM: still no warning");
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -1179,6 +1378,8 @@ int main(void)
 	t_two_conns();
 	t_qm_loss();
 	t_expiry_restart();
+	t_dup_qm3();
+	t_late_mm();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
