@@ -922,6 +922,30 @@ out:
 	return err;
 }
 
+/*
+ * The SA a DEL or GET request names: DIR and SPI, plus LOCAL_* when the
+ * device has inbound SAs on several local addresses. Returns it with a
+ * reference held, or an ERR_PTR with extack set.
+ */
+static struct esptun_sa *esptun_nl_sa_from_req(struct genl_info *info)
+{
+	struct esptun_dev *ed = info->user_ptr[0];
+	struct nlattr *tb[ESPTUN_SA_A_MAX + 1];
+	union esptun_inaddr local;
+	__be32 spi;
+	int lfam, err;
+	u8 dir;
+
+	err = esptun_parse_sa_id(info, tb, &dir, &spi);
+	if (err)
+		return ERR_PTR(err);
+	lfam = esptun_get_addr(tb, ESPTUN_SA_A_LOCAL_IPV4,
+			       ESPTUN_SA_A_LOCAL_IPV6, &local, info->extack);
+	if (lfam < 0)
+		return ERR_PTR(lfam);
+	return esptun_sa_find(ed, dir, spi, lfam, &local, info->extack);
+}
+
 /**
  * esptun_nl_sa_del_doit - ESPTUN_CMD_SA_DEL (SAs and SPI reservations)
  * @skb: request
@@ -931,23 +955,9 @@ out:
  */
 int esptun_nl_sa_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct netlink_ext_ack *extack = info->extack;
-	struct esptun_dev *ed = info->user_ptr[0];
-	struct nlattr *tb[ESPTUN_SA_A_MAX + 1];
-	union esptun_inaddr local;
 	struct esptun_sa *sa;
-	__be32 spi;
-	int lfam, err;
-	u8 dir;
 
-	err = esptun_parse_sa_id(info, tb, &dir, &spi);
-	if (err)
-		return err;
-	lfam = esptun_get_addr(tb, ESPTUN_SA_A_LOCAL_IPV4,
-			       ESPTUN_SA_A_LOCAL_IPV6, &local, extack);
-	if (lfam < 0)
-		return lfam;
-	sa = esptun_sa_find(ed, dir, spi, lfam, &local, extack);
+	sa = esptun_nl_sa_from_req(info);
 	if (IS_ERR(sa))
 		return PTR_ERR(sa);
 	esptun_sa_unlink(sa);
@@ -964,24 +974,11 @@ int esptun_nl_sa_del_doit(struct sk_buff *skb, struct genl_info *info)
  */
 int esptun_nl_sa_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct netlink_ext_ack *extack = info->extack;
-	struct esptun_dev *ed = info->user_ptr[0];
-	struct nlattr *tb[ESPTUN_SA_A_MAX + 1];
-	union esptun_inaddr local;
 	struct esptun_sa *sa;
 	struct sk_buff *msg;
-	__be32 spi;
-	int lfam, err;
-	u8 dir;
+	int err;
 
-	err = esptun_parse_sa_id(info, tb, &dir, &spi);
-	if (err)
-		return err;
-	lfam = esptun_get_addr(tb, ESPTUN_SA_A_LOCAL_IPV4,
-			       ESPTUN_SA_A_LOCAL_IPV6, &local, extack);
-	if (lfam < 0)
-		return lfam;
-	sa = esptun_sa_find(ed, dir, spi, lfam, &local, extack);
+	sa = esptun_nl_sa_from_req(info);
 	if (IS_ERR(sa))
 		return PTR_ERR(sa);
 
