@@ -23,22 +23,7 @@ CHURN_SECONDS=${CHURN_SECONDS:-40}
 ktap_plan 5
 
 setup() {
-	module_load || return 1
-	netns_new a && netns_new b || return 1
-	veth_pair a va b vb || return 1
-	ip -n a addr add 10.0.0.1/24 dev va
-	ip -n b addr add 10.0.0.2/24 dev vb
-	for n in a b; do
-		ip netns exec $n sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-		ip -n $n link add esp0 type esptun || return 1
-		ip -n $n link set esp0 up
-	done
-	ip -n a addr add 192.168.1.1/32 dev esp0
-	ip -n a route add 192.168.2.0/24 dev esp0 src 192.168.1.1
-	ip -n b addr add 192.168.2.1/32 dev esp0
-	ip -n b route add 192.168.1.0/24 dev esp0 src 192.168.2.1
-	ns a "$ESPTUN" set esp0 local 10.0.0.1 remote 10.0.0.2 &&
-	ns b "$ESPTUN" set esp0 local 10.0.0.2 remote 10.0.0.1
+	two_sites
 }
 
 # A and B: the CLI in a and b. nsenter is cheaper than "ip netns exec",
