@@ -135,17 +135,15 @@ done
 # DSCP and ECN (RFC 6040) over the last case's SAs (outer IPv6, UDP):
 # the outer traffic class copies DSCP and ECT, turns inner CE into ECT(0),
 # and the receiver hands the inner packet on with its own TOS.
-# dump NS IF FILTER TOS: one packet's header line while a pings with TOS
-# (the size filter skips the tunnel's own small IPv6 packets).
+# dump NS IF FILTER TOS: the first captured packet's header line while a
+# pings with TOS (the size filter skips the tunnel's own small IPv6
+# packets). The capture is listening before the first ping goes out.
 dump() {
-	local f=$TEST_OUT/tos.$1.$2.$4
-	ip netns exec "$1" timeout 10 tcpdump -i "$2" -n -v -c 1 --immediate-mode \
-		"$3" >"$f" 2>/dev/null &
-	local pid=$!
-	sleep 1
+	local f=$TEST_OUT/tos.$1.$2.$4.pcap
+	tcpdump_start "$1" "$2" "$f" "$3"
 	ip netns exec a ping -q -c 2 -i 0.3 -W 1 -Q "$4" 192.168.2.1 >/dev/null 2>&1
-	wait "$pid"
-	head -1 "$f"
+	tcpdump_stop "$f"
+	tcpdump -r "$f" -n -v -c 1 2>/dev/null | head -1
 }
 out=$(dump b vb "udp port 4500 and src host fd00::1 and greater 170" 0xb9)
 if [[ $out == *"class 0xb9"* ]]; then
