@@ -537,8 +537,10 @@ int esptun_sa_init(void)
 /**
  * esptun_sa_drain - wait until every SA put so far is freed
  *
- * Called at module exit after all devices are gone: their SAs' frees wait
- * for an RCU grace period and then run on the work queue.
+ * Called at module exit after all devices are gone. Every SA holds its
+ * device until its free work has run, so the devices being gone means
+ * every SA was put, by packets and crypto completions too; what may still
+ * run is the tail of those free works and RCU callbacks they queued.
  */
 void esptun_sa_drain(void)
 {
