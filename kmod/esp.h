@@ -21,7 +21,7 @@
  * @ttl: output: outer TTL/hop limit
  * @df: output: outer DF bit (IPv4)
  * @family: outer address family
- * @inner_len: inner bytes, for accounting (output)
+ * @encap: output: ESPTUN_ENCAP_*, fixed when headroom and MTU were sized
  * @saddr: output: outer source address chosen by the route lookup
  *
  * Lives in skb->cb between the handover to the data path and the end of
@@ -36,6 +36,7 @@ struct esptun_skb_cb {
 	u8 ttl;
 	__be16 df;
 	u16 family;
+	u8 encap;
 	union esptun_inaddr saddr;
 };
 

@@ -433,10 +433,12 @@ static int esptun_fill_sa_stats(struct sk_buff *skb,
  */
 static int esptun_fill_sa_nest(struct sk_buff *skb, struct esptun_sa *sa)
 {
-	const struct esptun_endpoint *ep = &sa->ep;
 	u8 state = esptun_sa_state(sa);
+	struct esptun_endpoint epc;
+	const struct esptun_endpoint *ep = &epc;
 	struct nlattr *nest;
 
+	esptun_sa_endpoint(sa, &epc);
 	nest = nla_nest_start(skb, ESPTUN_A_SA);
 	if (!nest)
 		return -EMSGSIZE;
@@ -867,7 +869,6 @@ int esptun_nl_sa_update_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct netlink_ext_ack *extack = info->extack;
 	struct esptun_dev *ed = info->user_ptr[0];
-	struct esptun_net *en = esptun_pernet(ed->net);
 	struct nlattr *tb[ESPTUN_SA_A_MAX + 1];
 	union esptun_inaddr local, remote;
 	struct esptun_lifetime lt;
@@ -907,21 +908,21 @@ int esptun_nl_sa_update_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 
-	spin_lock_bh(&en->sa_lock);
+	write_seqlock_bh(&sa->ep_lock);
 	if (rfam)
 		sa->ep.remote = remote;
 	if (tb[ESPTUN_SA_A_ENCAP])
+		/* The input path reads it alone (proto.c). */
 		WRITE_ONCE(sa->ep.encap, nla_get_u8(tb[ESPTUN_SA_A_ENCAP]));
 	if (tb[ESPTUN_SA_A_ENCAP_SPORT])
-		WRITE_ONCE(sa->ep.sport,
-			   htons(nla_get_u16(tb[ESPTUN_SA_A_ENCAP_SPORT])));
+		sa->ep.sport = htons(nla_get_u16(tb[ESPTUN_SA_A_ENCAP_SPORT]));
 	if (tb[ESPTUN_SA_A_ENCAP_DPORT])
-		WRITE_ONCE(sa->ep.dport,
-			   htons(nla_get_u16(tb[ESPTUN_SA_A_ENCAP_DPORT])));
-	spin_unlock_bh(&en->sa_lock);
-	/* The cached outer route may lead to the old remote. */
-	if (sa->dir == ESPTUN_DIR_OUT && rfam)
-		esptun_route_reset(sa);
+		sa->ep.dport = htons(nla_get_u16(tb[ESPTUN_SA_A_ENCAP_DPORT]));
+	/* The cached outer route may lead to the old remote, or be looked up
+	 * for the other protocol.
+	 */
+	esptun_route_reset(sa);
+	write_sequnlock_bh(&sa->ep_lock);
 	if (tb[ESPTUN_SA_A_LIFETIME])
 		esptun_sa_set_lifetime(sa, &lt);
 out:

@@ -6,7 +6,10 @@
  * route lookups, never through the xfrm policy lookup: what leaves here is
  * already ESP and must not be transformed again. Every outbound SA keeps a
  * per-CPU dst_cache; a PMTU change or route change marks the cached entry
- * obsolete and the next packet looks up again.
+ * obsolete and the next packet looks up again. SA_UPDATE resets the cache
+ * under the SA's ep_lock when the endpoints change; a lookup made for the
+ * old endpoints is then not cached, so no CPU keeps a route to the old
+ * peer.
  */
 #include <linux/kernel.h>
 #include <net/route.h>
@@ -17,8 +20,26 @@
 
 #include "route.h"
 
+/* Is @seq, the endpoint copy a lookup was made for, still current? Holds
+ * ep_lock on true; the caller caches and then calls esptun_route_unlock().
+ */
+static bool esptun_route_lock_current(struct esptun_sa *sa, unsigned int seq)
+{
+	read_seqlock_excl(&sa->ep_lock);
+	if (!read_seqretry(&sa->ep_lock, seq))
+		return true;
+	read_sequnlock_excl(&sa->ep_lock);
+	return false;
+}
+
+static void esptun_route_unlock(struct esptun_sa *sa)
+{
+	read_sequnlock_excl(&sa->ep_lock);
+}
+
 static struct dst_entry *esptun_route4(struct esptun_sa *sa,
 				       const struct esptun_endpoint *ep,
+				       unsigned int seq,
 				       union esptun_inaddr *saddr)
 {
 	struct esptun_dev *ed = sa->ed;
@@ -41,7 +62,10 @@ static struct dst_entry *esptun_route4(struct esptun_sa *sa,
 		ip_rt_put(rt);
 		return ERR_PTR(-ELOOP);
 	}
-	dst_cache_set_ip4(&sa->dp.dst_cache, &rt->dst, fl4.saddr);
+	if (esptun_route_lock_current(sa, seq)) {
+		dst_cache_set_ip4(&sa->dp.dst_cache, &rt->dst, fl4.saddr);
+		esptun_route_unlock(sa);
+	}
 	saddr->v4 = fl4.saddr;
 	return &rt->dst;
 }
@@ -49,6 +73,7 @@ static struct dst_entry *esptun_route4(struct esptun_sa *sa,
 #if IS_ENABLED(CONFIG_IPV6)
 static struct dst_entry *esptun_route6(struct esptun_sa *sa,
 				       const struct esptun_endpoint *ep,
+				       unsigned int seq,
 				       union esptun_inaddr *saddr)
 {
 	struct esptun_dev *ed = sa->ed;
@@ -72,7 +97,10 @@ static struct dst_entry *esptun_route6(struct esptun_sa *sa,
 		dst_release(dst);
 		return ERR_PTR(-ELOOP);
 	}
-	dst_cache_set_ip6(&sa->dp.dst_cache, dst, &fl6.saddr);
+	if (esptun_route_lock_current(sa, seq)) {
+		dst_cache_set_ip6(&sa->dp.dst_cache, dst, &fl6.saddr);
+		esptun_route_unlock(sa);
+	}
 	saddr->v6 = fl6.saddr;
 	return dst;
 }
@@ -82,6 +110,7 @@ static struct dst_entry *esptun_route6(struct esptun_sa *sa,
  * esptun_route_out - route to the outer destination of an outbound SA
  * @sa: the SA
  * @ep: its endpoints, as read for this packet
+ * @seq: what esptun_sa_endpoint() returned with @ep
  * @saddr: filled with the outer source address to use
  *
  * Context: softirq (xmit).
@@ -89,14 +118,14 @@ static struct dst_entry *esptun_route6(struct esptun_sa *sa,
  */
 struct dst_entry *esptun_route_out(struct esptun_sa *sa,
 				   const struct esptun_endpoint *ep,
-				   union esptun_inaddr *saddr)
+				   unsigned int seq, union esptun_inaddr *saddr)
 {
 	switch (ep->family) {
 	case AF_INET:
-		return esptun_route4(sa, ep, saddr);
+		return esptun_route4(sa, ep, seq, saddr);
 #if IS_ENABLED(CONFIG_IPV6)
 	case AF_INET6:
-		return esptun_route6(sa, ep, saddr);
+		return esptun_route6(sa, ep, seq, saddr);
 #endif
 	}
 	return ERR_PTR(-EAFNOSUPPORT);
@@ -106,7 +135,7 @@ struct dst_entry *esptun_route_out(struct esptun_sa *sa,
  * esptun_route_reset - forget the cached route (endpoints changed)
  * @sa: an outbound SA
  *
- * Context: any; safe against concurrent users of the cache.
+ * Context: any; the caller holds @sa->ep_lock as a writer.
  */
 void esptun_route_reset(struct esptun_sa *sa)
 {

@@ -11,6 +11,6 @@
 
 struct dst_entry *esptun_route_out(struct esptun_sa *sa,
 				   const struct esptun_endpoint *ep,
-				   union esptun_inaddr *saddr);
+				   unsigned int seq, union esptun_inaddr *saddr);
 
 #endif /* _ESPTUN_ROUTE_H */

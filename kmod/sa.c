@@ -228,6 +228,7 @@ struct esptun_sa *esptun_sa_alloc(struct esptun_dev *ed, u8 dir, __be32 spi,
 	sa->dir = dir;
 	sa->spi = spi;
 	sa->state = ESPTUN_SA_STATE_VALID;
+	seqlock_init(&sa->ep_lock);
 	sa->ep = *ep;
 	sa->key.spi = spi;
 	sa->key.family = ep->family;

@@ -148,9 +148,10 @@ enum {
  * @state: enum esptun_sa_state; READ_ONCE on the packet path
  * @flags: ESPTUN_SA_F_* bits
  * @expire_reason: enum esptun_expire_reason of a pending hard expiry
- * @ep: outer addresses and encapsulation of this SA; changed by SA_UPDATE
- *	under esptun_net.sa_lock, read locklessly on the packet path
- *	(READ_ONCE per field)
+ * @ep_lock: writers of @ep hold it; readers copy @ep with
+ *	esptun_sa_endpoint(), which retries a copy torn by a writer
+ * @ep: outer addresses and encapsulation of this SA; SA_UPDATE changes
+ *	the remote address and encapsulation
  * @sel: traffic selector
  * @lt: lifetime limits (replaced as a whole by SA_UPDATE under sa_lock)
  * @lt_bytes: inner bytes counted against byte limits
@@ -186,6 +187,7 @@ struct esptun_sa {
 	u8 state;
 	unsigned long flags;
 	u8 expire_reason;
+	seqlock_t ep_lock;
 	struct esptun_endpoint ep;
 	struct esptun_sel sel;
 	struct esptun_lifetime lt;
@@ -222,6 +224,28 @@ static inline bool esptun_sa_get(struct esptun_sa *sa)
 }
 
 void esptun_sa_put(struct esptun_sa *sa);
+
+/**
+ * esptun_sa_endpoint - a consistent copy of an SA's endpoints
+ * @sa: the SA
+ * @ep: filled with the copy
+ *
+ * An IPv6 address cannot be read in one access; a copy that raced with
+ * SA_UPDATE is taken again.
+ * Context: any.
+ * Return: the sequence the copy belongs to (see esptun_route_out()).
+ */
+static inline unsigned int esptun_sa_endpoint(struct esptun_sa *sa,
+					      struct esptun_endpoint *ep)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqbegin(&sa->ep_lock);
+		*ep = sa->ep;
+	} while (read_seqretry(&sa->ep_lock, seq));
+	return seq;
+}
 
 static inline void esptun_sa_stat_inc(struct esptun_sa *sa,
 				      enum esptun_stat which)

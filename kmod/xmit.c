@@ -90,7 +90,7 @@ static void esptun_xmit_one(struct esptun_dev *ed, struct sk_buff *skb)
 	struct esptun_endpoint ep;
 	struct esptun_sa *sa;
 	struct dst_entry *dst;
-	unsigned int ohdr, imtu;
+	unsigned int ohdr, imtu, ep_seq;
 	__be16 df = htons(IP_DF);
 	u8 tos, ttl;
 	u64 seq;
@@ -105,15 +105,9 @@ static void esptun_xmit_one(struct esptun_dev *ed, struct sk_buff *skb)
 		goto drop;
 	}
 
-	ep.family = READ_ONCE(sa->ep.family);
-	ep.local = sa->ep.local;
-	ep.remote = sa->ep.remote;
-	ep.encap = READ_ONCE(sa->ep.encap);
-	ep.sport = READ_ONCE(sa->ep.sport);
-	ep.dport = READ_ONCE(sa->ep.dport);
-
+	ep_seq = esptun_sa_endpoint(sa, &ep);
 	cb = ESPTUN_CB(skb);
-	dst = esptun_route_out(sa, &ep, &cb->saddr);
+	dst = esptun_route_out(sa, &ep, ep_seq, &cb->saddr);
 	if (IS_ERR(dst)) {
 		net_dbg_ratelimited("%s: no route to the peer: %ld\n",
 				    ed->dev->name, PTR_ERR(dst));
@@ -163,6 +157,7 @@ static void esptun_xmit_one(struct esptun_dev *ed, struct sk_buff *skb)
 	cb->ttl = ttl;
 	cb->df = df;
 	cb->family = ep.family;
+	cb->encap = ep.encap;
 	esptun_esp_output(skb, LL_RESERVED_SPACE(dst->dev) + dst->header_len +
 			       ohdr);
 	return;
@@ -191,6 +186,7 @@ void esptun_xmit_finish(struct sk_buff *skb, int err)
 	struct esptun_sa *sa = cb->sa;
 	struct net_device *dev = sa->ed->dev;
 	union esptun_inaddr saddr, daddr;
+	struct esptun_endpoint ep;
 	__be16 sport, dport, df;
 	struct dst_entry *dst;
 	u8 tos, ttl, encap;
@@ -209,10 +205,14 @@ void esptun_xmit_finish(struct sk_buff *skb, int err)
 	tos = cb->tos;
 	ttl = cb->ttl;
 	df = cb->df;
-	daddr = sa->ep.remote;
-	encap = READ_ONCE(sa->ep.encap);
-	sport = READ_ONCE(sa->ep.sport);
-	dport = READ_ONCE(sa->ep.dport);
+	encap = cb->encap;
+	/* The remote may have moved since the route lookup (SA_UPDATE);
+	 * the new address is the one to send to.
+	 */
+	esptun_sa_endpoint(sa, &ep);
+	daddr = ep.remote;
+	sport = ep.sport;
+	dport = ep.dport;
 
 	/* The helpers below take over this reference to the route. */
 	dst = dst_clone(skb_dst(skb));
