@@ -25,7 +25,7 @@
 	"          enc NAME KEY auth NAME KEY\n" \
 	"  KEY := 0xHEX | \"\"    NAME e.g. 'rfc4106(gcm(aes))', 'cbc(aes)', 'hmac(sha256)', cipher_null"
 #define USAGE_UPDATE \
-	"esptun sa update DEV dir in|out spi SPI [encap espinudp SPORT DPORT | encap none]\n" \
+	"esptun sa update DEV dir in|out spi SPI [local ADDR] [encap espinudp SPORT DPORT | encap none]\n" \
 	"                     [remote ADDR] [lifetime soft|hard bytes|packets|add-seconds|use-seconds N]..."
 #define USAGE_DEL	"esptun sa del DEV dir in|out spi SPI [local ADDR]"
 #define USAGE_FLUSH	"esptun sa flush [DEV]"
@@ -398,8 +398,9 @@ static int sa_update(int argc, char **argv)
 	if (is_help(args_peek(&a)))
 		return usage_help(USAGE_UPDATE);
 	memset(&sa, 0, sizeof(sa));
-	ret = parse_words(&a, K_DIR | K_SPI | K_ENCAP | K_REMOTE | K_LIFETIME,
-			  &sa, &name);
+	/* local picks one of several inbound SAs sharing the SPI. */
+	ret = parse_words(&a, K_DIR | K_SPI | K_LOCAL | K_ENCAP | K_REMOTE |
+			  K_LIFETIME, &sa, &name);
 	if (ret)
 		return ret;
 	if (!HAS(&sa, ENCAP) && !HAS(&sa, LIFETIME) && !sa.remote.family)
