@@ -5,15 +5,16 @@
 #
 #   netns a: esp0 192.168.1.1 -- va 10.0.0.1 ==== vb 10.0.0.2 -- esp0 192.168.2.1 :netns b
 #
-# Flood pings both ways and UDP one way run through the tunnel while, on both
-# sides at once, outbound SAs are rekeyed make-before-break (the new SA
-# is added before the old one goes), inbound SAs deleted and re-added
-# under the peer's traffic, SAs given new endpoints and limits, expired
-# by packets and by time, flushed (acquire events fire until the next
-# SA), and inbound SPIs reserved, released and left to time out. Packets
-# in flight keep meeting SAs that are being linked or unlinked. The
-# guest must survive it, the tunnel must carry traffic afterwards, no
-# SA of the churn may be left over and the kernel log must stay clean.
+# Flood pings both ways and UDP one way run through the tunnel while, on
+# both sides at once, outbound SAs are rekeyed make-before-break (the new
+# SA is added before the old one goes), inbound SAs deleted and re-added
+# under the peer's traffic, SAs given new endpoints, encapsulation and
+# limits, expired by packets and by time, flushed (acquire events fire
+# until the next SA), and inbound SPIs reserved, released and left to time
+# out. Packets in flight keep meeting SAs that are being linked or
+# unlinked. The guest must survive it, the tunnel must carry traffic
+# afterwards, no SA of the churn may be left over and the kernel log must
+# stay clean.
 # selftest-timeout: 180
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/esp-lib.sh"
@@ -47,7 +48,8 @@ inbound_pool() {
 # churn NS-FUNC OUT-BASE OUT-KEY IN-BASE IN-KEY: until $end, the sender
 # side of one direction rekeys make-before-break (the next outbound SA
 # is added, then the previous one deleted) over the peer's inbound pool,
-# and now and then: gives an SA new endpoints and limits, deletes and
+# and now and then: gives an SA new endpoints, encapsulation (there and
+# back) and limits, deletes and
 # re-adds one of its own inbound SAs (the peer may be using it),
 # reserves and releases SPIs, adds an SA that expires by packets or
 # time, or flushes everything (acquires fire until the next SA).
@@ -69,6 +71,12 @@ churn() {
 		"$cli" sa del esp0 dir out spi $old
 		old=$spi
 		case $((k % 8)) in
+		0) # A packet sized for one encapsulation may be sent
+		   # with the other; a remote with no neighbour entry.
+		   "$cli" sa update esp0 dir out spi $spi \
+			encap espinudp 4500 4500 remote 10.0.0.9
+		   "$cli" sa update esp0 dir out spi $spi encap none \
+			remote "$([ "$cli" = A ] && echo 10.0.0.2 || echo 10.0.0.1)" ;;
 		1) "$cli" sa update esp0 dir out spi $spi remote "$(
 			[ "$cli" = A ] && echo 10.0.0.2 || echo 10.0.0.1)" ;;
 		2) "$cli" sa update esp0 dir out spi $spi \
