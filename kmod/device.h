@@ -13,6 +13,7 @@
 #include <net/gro_cells.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/in6.h>
+#include <net/ipv6.h>
 
 #include "../uapi/esptun.h"
 
@@ -25,6 +26,14 @@ union esptun_inaddr {
 	__be32 v4;
 	struct in6_addr v6;
 };
+
+static inline bool esptun_addr_equal(u16 family, const union esptun_inaddr *a,
+				     const union esptun_inaddr *b)
+{
+	if (family == AF_INET)
+		return a->v4 == b->v4;
+	return ipv6_addr_equal(&a->v6, &b->v6);
+}
 
 /**
  * struct esptun_endpoint - outer addresses and encapsulation

@@ -142,11 +142,12 @@ static int esptun_cb(struct sk_buff *skb, int err)
 }
 
 /*
- * ICMP about an ESP packet we sent: the quoted header carries the
- * peer's SPI. If xfrm holds it, it is xfrm's business; otherwise it is
- * one of our outbound SAs and the outer path MTU (or next hop) changed.
- * Updating the route exception makes the SAs' cached routes obsolete, so
- * the next packet picks up the new MTU and inner senders get told.
+ * ICMP about an ESP packet: the quoted header carries the destination and
+ * the peer's SPI. Only if one of our outbound SAs sent there with that SPI
+ * (and xfrm does not claim it) did our outer path MTU or next hop change;
+ * anything else goes on to the next handler (returning non-zero). Updating
+ * the route exception makes the SAs' cached routes obsolete, so the next
+ * packet picks up the new MTU and inner senders get told.
  */
 static int esptun_err4(struct sk_buff *skb, u32 info)
 {
@@ -157,7 +158,8 @@ static int esptun_err4(struct sk_buff *skb, u32 info)
 
 	esph = (const struct ip_esp_hdr *)(skb->data + (iph->ihl << 2));
 	daddr.v4 = iph->daddr;
-	if (esptun_xfrm_knows(net, skb->mark, AF_INET, &daddr, esph->spi))
+	if (esptun_xfrm_knows(net, skb->mark, AF_INET, &daddr, esph->spi) ||
+	    !esptun_sa_out_known(net, AF_INET, &daddr, esph->spi))
 		return 1;
 
 	switch (icmp_hdr(skb)->type) {
@@ -203,7 +205,8 @@ static int esptun_err6(struct sk_buff *skb, struct inet6_skb_parm *opt,
 
 	esph = (const struct ip_esp_hdr *)(skb->data + offset);
 	daddr.v6 = ip6h->daddr;
-	if (esptun_xfrm_knows(net, skb->mark, AF_INET6, &daddr, esph->spi))
+	if (esptun_xfrm_knows(net, skb->mark, AF_INET6, &daddr, esph->spi) ||
+	    !esptun_sa_out_known(net, AF_INET6, &daddr, esph->spi))
 		return 1;
 
 	if (type == ICMPV6_PKT_TOOBIG)

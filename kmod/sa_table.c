@@ -100,6 +100,44 @@ struct esptun_sa *esptun_sa_select_out(struct esptun_dev *ed,
 }
 
 /**
+ * esptun_sa_out_known - did one of our outbound SAs send to (daddr, SPI)?
+ * @net: namespace
+ * @family: AF_INET or AF_INET6
+ * @daddr: outer destination quoted in an ICMP error
+ * @spi: SPI quoted in it, network order
+ *
+ * For ICMP errors only, which are rare and rate-limited by their senders:
+ * a walk over every device's outbound SAs rather than another index.
+ * Context: any, takes rcu_read_lock itself.
+ */
+bool esptun_sa_out_known(struct net *net, u16 family,
+			 const union esptun_inaddr *daddr, __be32 spi)
+{
+	struct esptun_net *en = esptun_pernet(net);
+	struct esptun_endpoint ep;
+	struct esptun_dev *ed;
+	struct esptun_sa *sa;
+	bool found = false;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(ed, &en->devs, node) {
+		list_for_each_entry_rcu(sa, &ed->sa_out, dev_node) {
+			if (sa->spi != spi)
+				continue;
+			esptun_sa_endpoint(sa, &ep);
+			if (ep.family == family &&
+			    esptun_addr_equal(family, &ep.remote, daddr)) {
+				found = true;
+				goto out;
+			}
+		}
+	}
+out:
+	rcu_read_unlock();
+	return found;
+}
+
+/**
  * esptun_xfrm_holds - does the kernel's own IPsec have this ESP SA?
  * @net: namespace
  * @family: AF_INET or AF_INET6

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""Send ESP packets taken from a capture, or made up, for the replay test.
+"""Send ESP packets taken from a capture, or made up, and ICMP errors about
+them, for the replay and path MTU tests.
 
   esp_inject.py replay PCAP SPI ORDER [MUTATION]
       Sends the ESP packets of SPI from PCAP again, in ORDER (comma
@@ -14,6 +15,10 @@
       fragments what exceeds the MTU.
   esp_inject.py marker SRC DST
       Sends a UDP 4500 packet with the non-ESP marker (IKE) and a keepalive.
+  esp_inject.py icmp-err TO QSRC QDST SPI MTU
+      Sends TO an ICMP "fragmentation needed" (ICMPv6 "packet too big")
+      with next-hop MTU, quoting an ESP packet QSRC -> QDST of SPI, as a
+      router on the path would.
   esp_inject.py listen PORT FILE
       Holds a UDP_ENCAP_ESPINUDP socket on PORT (IPv4) and writes each
       datagram that reaches it (not ESP: IKE behind the non-ESP marker)
@@ -125,6 +130,39 @@ def send(src, dst, udp, payload):
         s.close()
 
 
+def inet_sum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return ~total & 0xffff
+
+
+def icmp_err(to, qsrc, qdst, spi, mtu):
+    esp = struct.pack("!II", spi, 1)
+    if ":" in to:
+        quoted = struct.pack("!IHBB", 6 << 28, 1400, 50, 64) + \
+            socket.inet_pton(socket.AF_INET6, qsrc) + \
+            socket.inet_pton(socket.AF_INET6, qdst) + esp
+        # The kernel fills in the checksum of ICMPv6 raw sockets.
+        msg = struct.pack("!BBHI", 2, 0, 0, mtu) + quoted
+        s = socket.socket(socket.AF_INET6, socket.SOCK_RAW,
+                          socket.IPPROTO_ICMPV6)
+    else:
+        iph = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 1400, 1, 0x4000, 64, 50,
+                          0, socket.inet_aton(qsrc), socket.inet_aton(qdst))
+        iph = iph[:10] + struct.pack("!H", inet_sum(iph)) + iph[12:]
+        msg = struct.pack("!BBHHH", 3, 4, 0, 0, mtu) + iph + esp
+        msg = msg[:2] + struct.pack("!H", inet_sum(msg)) + msg[4:]
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW,
+                          socket.IPPROTO_ICMP)
+    try:
+        s.sendto(msg, (to, 0))
+    finally:
+        s.close()
+
+
 def listen(port, path):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -156,6 +194,8 @@ def run(argv):
     elif cmd == "marker":
         send(argv[1], argv[2], True, b"\x00\x00\x00\x00" + os.urandom(40))
         send(argv[1], argv[2], True, b"\xff")
+    elif cmd == "icmp-err":
+        icmp_err(argv[1], argv[2], argv[3], int(argv[4], 0), int(argv[5]))
     elif cmd == "listen":
         listen(int(argv[1]), argv[2])
     else:

@@ -11,12 +11,15 @@
 # the outer ESP packet with ICMP "fragmentation needed" (or ICMPv6 "packet
 # too big"); esptun lowers the outer path MTU of its SAs, and the next
 # large inner packet gets its own ICMP back, carrying the inner MTU that
-# fits. Pings that fit go through.
+# fits. Pings that fit go through. An ICMP error about an ESP packet of
+# an SA that is neither esptun's nor xfrm's changes no route; the same
+# ICMP naming esptun's SA does.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/esp-lib.sh"
 GCM="aead rfc4106(gcm(aes))"
+INJ=$(dirname "$0")/esp_inject.py
 
-ktap_plan 13
+ktap_plan 17
 
 setup() {
 	module_load || return 1
@@ -100,6 +103,27 @@ fi
 ktap_check "v4: a packet without DF is fragmented outside and passes" \
 	ip netns exec a ping -q -c 2 -i 0.3 -W 2 -M dont -s 1400 192.168.2.1
 
+# icmp_err_check FAMILY-FLAG TO QSRC QDST SPI MTU WANT: r sends TO an ICMP
+# error quoting ESP QSRC -> QDST with SPI and MTU; a's route to QDST then
+# shows that MTU (WANT=learned) or none (WANT=ignored).
+icmp_err_check() {
+	local f=$1 r
+	shift
+	ip netns exec r "$INJ" icmp-err "$1" "$2" "$3" "$4" "$5"
+	sleep 0.2
+	r=$(ip -n a $f route get "$3")
+	case $6:$r in
+	learned:*"mtu $5"*) ktap_ok "$7" ;;
+	ignored:*mtu*) ktap_fail "$7" "$r" ;;
+	ignored:*) ktap_ok "$7" ;;
+	*) ktap_fail "$7" "$r" ;;
+	esac
+}
+icmp_err_check -4 10.0.1.1 10.0.1.1 10.0.2.9 0xdead0001 1200 ignored \
+	"v4: ICMP about an SPI nobody here holds changes no route"
+icmp_err_check -4 10.0.1.1 10.0.1.1 10.0.2.2 0x8001 1280 learned \
+	"v4: the same ICMP about esptun's SA lowers the path MTU to 1280"
+
 # Outer IPv6, inner IPv6. Over 1300 the tunnel could not carry the IPv6
 # minimum of 1280 and fragments the outer packet instead (RFC 8200 wants
 # 1280 to pass), so r's link goes to 1360 for this part:
@@ -122,5 +146,9 @@ else
 fi
 ktap_check "v6: 1286-byte packets pass" \
 	ip netns exec a ping -q -c 2 -i 0.3 -W 2 -M do -s $((1286 - 48)) fd02::1
+icmp_err_check -6 fd00:1::1 fd00:1::1 fd00:2::9 0xdead0002 1300 ignored \
+	"v6: packet too big about an SPI nobody here holds changes no route"
+icmp_err_check -6 fd00:1::1 fd00:1::1 fd00:2::2 0x8001 1300 learned \
+	"v6: the same about esptun's SA lowers the path MTU to 1300"
 ktap_check "kernel log clean" dmesg_clean_since_mark
 ktap_finished
