@@ -396,7 +396,6 @@ int main(int argc, char **argv)
 		loop_add_fd(d.loop, kernel_event_fd(d.kern), EPOLLIN,
 			    on_kernel, &d);
 	loop_add_fd(d.loop, ctl_fd(d.ctl), EPOLLIN, on_ctl, &d);
-	loop_add_fd(d.loop, d.sigfd, EPOLLIN, on_signal, &d);
 	loop_set_external(d.loop, engine_deadline, engine_timers, &d);
 
 	if (!foreground) {
@@ -407,6 +406,10 @@ int main(int argc, char **argv)
 		}
 		log_use_syslog(1);
 	}
+	/* Only now: epoll reports a signalfd ready for the signals of the
+	 * process that added it, and daemon() left a new process.
+	 */
+	loop_add_fd(d.loop, d.sigfd, EPOLLIN, on_signal, &d);
 	log_info("esptund started: %s, %zu conn(s), control %s", d.conf_path,
 		 d.conf.n_conns, d.conf.control);
 

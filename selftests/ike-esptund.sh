@@ -7,7 +7,8 @@
 # once over IPv6 outer addresses;
 # then the daemon's runtime: reload refused with file:line and nothing
 # changed, "ike down" deleting on both sides, the retransmission limit
-# with its log line, SIGTERM removing every SA.
+# with its log line, SIGTERM removing every SA, and esptund detaching
+# without -f.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ike-lib.sh"
 
@@ -26,7 +27,7 @@ CASES=(
 	"modp1536 aes128-sha1-modp1536"
 	"modp1024 aes128-sha1"
 )
-N_TESTS=$((${#CASES[@]} * 3 + 24))
+N_TESTS=$((${#CASES[@]} * 3 + 28))
 
 ktap_plan $N_TESTS
 
@@ -165,5 +166,20 @@ esptund_stop a
 ktap_check "sigterm-exit-0" test $? = 0
 ktap_check "sigterm-no-sa-a" esptun_no_sas $IKE_NS1
 ktap_check "sigterm-no-sa-b" wait_for -t 10 esptun_no_sas $IKE_NS2
+
+# Without -f esptund detaches: the command returns 0 with the daemon
+# running on in its own session, answering on its control socket; SIGTERM
+# ends it and takes the socket away.
+esptund_stop b
+rm -f "$IKE_DIR/b.sock"
+ktap_check "daemon-detaches" \
+	timeout 20 ip netns exec $IKE_NS2 "$ESPTUND" -c "$IKE_DIR/b.conf"
+ktap_check "daemon-answers" wait_for -t 10 eike b status
+dpid=$(pgrep -x -f -- "$ESPTUND -c $IKE_DIR/b.conf")
+ktap_check "daemon-own-session" \
+	test -n "$dpid" -a "$(ps -o sid= -p "${dpid:-0}" | tr -d ' ')" = "$dpid"
+[ -n "$dpid" ] && kill -TERM "$dpid" 2>/dev/null
+ktap_check "daemon-sigterm-ends" wait_for -t 10 \
+	sh -c "! kill -0 ${dpid:-0} 2>/dev/null && ! test -e '$IKE_DIR/b.sock'"
 
 ktap_finished
