@@ -23,7 +23,7 @@ CASES=(
 	"ecp256 aes128gcm16-ecp256"
 	"ecp384 aes256-sha384-ecp384"
 	"ecp521 aes256gcm16-ecp521"
-	"curve25519 aes256gcm16-curve25519"
+	"curve25519 chacha20poly1305-curve25519"
 	"modp1536 aes128-sha1-modp1536"
 	"modp1024 aes128-sha1"
 )
