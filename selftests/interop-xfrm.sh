@@ -76,7 +76,7 @@ expand() {
 
 run_case() {
 	local i=$1 name outer encap esn spec la lb any4 any6 oa xencap eencap x e
-	local spi_ab spi_ba alg_ab alg_ba xesn eout ein ia ib
+	local spi_ab spi_ba alg_ab alg_ba xesn eout ein ia ib px pe pla plb
 	IFS='|' read -r name outer encap esn spec <<<"${CASES[i]}"
 	spi_ab=$((0x1000 + i))
 	spi_ba=$((0x2000 + i))
@@ -99,14 +99,23 @@ run_case() {
 	mapfile -t alg_ab < <(expand "$spec")
 	mapfile -t alg_ba < <(expand "$spec")
 
-	# The previous case's SAs go, esptun's first: a late packet it sends
-	# (a delayed TCP ACK) must not reach xfrm after xfrm forgot the SPI,
-	# which xfrm would count as XfrmInNoStates. A late packet from xfrm
-	# is counted as no_sa here, which is expected and not checked.
+	# The previous case's SAs go in two steps. First each side's outbound
+	# SA, so that neither sends any more: a late packet (a delayed TCP
+	# ACK) is then dropped by its sender, as esptun's no_sa or xfrm's
+	# XfrmOutNoStates. Once what was on the wire has landed, the rest. A
+	# side that lost its inbound SA first would count the other's late
+	# packet as an unknown SPI (esptun) or XfrmInNoStates (xfrm).
+	if [ -n "$PREV_OUT" ]; then
+		read -r px pe pla plb <<<"$PREV_OUT"
+		ns es "$ESPTUN" sa del esp0 dir out spi "$pe"
+		ip -n xf xfrm state deleteall src "$plb" dst "$pla" proto esp spi "$px"
+		sleep 0.2
+	fi
 	ns es "$ESPTUN" sa flush esp0
-	sleep 0.1
 	ip -n xf xfrm state flush
 	ip -n xf xfrm policy flush
+	# xfrm's outbound SPI, esptun's outbound SPI, the outer addresses.
+	PREV_OUT="$spi_ba $spi_ab $la $lb"
 
 	x=ok
 	# esptun's inbound SA first, its outbound one last: each side's first
