@@ -839,9 +839,9 @@ int esptun_nl_sa_new_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto put;
 	set_bit(ESPTUN_SA_F_DP, &sa->flags);
-	/* Once linked, the table owns the first reference and a concurrent
-	 * unlink (the device being deleted under RTNL) may
-	 * drop it at once; arming the timers needs a reference of its own.
+	/* Once linked, the table owns the first reference, and the device
+	 * being deleted under RTNL may drop it at once: arming the timers
+	 * needs a reference of its own.
 	 */
 	kref_get(&sa->ref);
 	err = esptun_sa_link(sa, extack);
