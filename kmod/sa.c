@@ -120,9 +120,24 @@ static unsigned long esptun_sa_reserve_left(const struct esptun_sa *sa)
 	return time_after(sa->reserve_until, now) ? sa->reserve_until - now : 0;
 }
 
+/* Deadline in boot-time nanoseconds of a limit in seconds; 0 for none.
+ * Nanoseconds, not whole seconds: with truncated seconds a soft limit
+ * one second before the hard one could be reached in the same run of
+ * lt_work as the hard one, and the soft event would be lost.
+ */
 static u64 esptun_deadline(u64 start, u64 limit)
 {
-	return limit ? start + limit : 0;
+	if (!limit)
+		return 0;
+	if (limit > (U64_MAX - start) / NSEC_PER_SEC)
+		return U64_MAX;
+	return start + limit * NSEC_PER_SEC;
+}
+
+/* Sleep until @next, at most a day at a time (the delay is in jiffies). */
+static unsigned long esptun_delay(u64 next, u64 now)
+{
+	return nsecs_to_jiffies(min_t(u64, next - now, 86400 * NSEC_PER_SEC)) + 1;
 }
 
 static void esptun_next(u64 *next, u64 deadline)
@@ -157,7 +172,7 @@ static void esptun_sa_lt_work(struct work_struct *work)
 	lt = sa->lt;
 	spin_unlock_bh(&en->sa_lock);
 
-	now = ktime_get_boottime_seconds();
+	now = ktime_get_boottime_ns();
 	used = test_bit(ESPTUN_SA_F_USED, &sa->flags) ?
 		READ_ONCE(sa->first_use_boot) : 0;
 	soft_add = esptun_deadline(sa->add_boot, lt.soft_add);
@@ -189,7 +204,7 @@ static void esptun_sa_lt_work(struct work_struct *work)
 	esptun_next(&next, hard_use);
 	if (next)
 		queue_delayed_work(esptun_wq, &sa->lt_work,
-				   (unsigned long)(next - now) * HZ);
+				   esptun_delay(next, now));
 }
 
 /**
@@ -237,7 +252,7 @@ struct esptun_sa *esptun_sa_alloc(struct esptun_dev *ed, u8 dir, __be32 spi,
 	else
 		sa->key.addr.v6 = ep->local.v6;
 	sa->add_time = ktime_get_real_seconds();
-	sa->add_boot = ktime_get_boottime_seconds();
+	sa->add_boot = ktime_get_boottime_ns();
 	return sa;
 }
 
@@ -388,7 +403,7 @@ void esptun_sa_account(struct esptun_sa *sa, unsigned int bytes)
 	if (unlikely(!test_bit(ESPTUN_SA_F_USED, &sa->flags)) &&
 	    !test_and_set_bit(ESPTUN_SA_F_USED, &sa->flags)) {
 		WRITE_ONCE(sa->first_use, now);
-		WRITE_ONCE(sa->first_use_boot, ktime_get_boottime_seconds());
+		WRITE_ONCE(sa->first_use_boot, ktime_get_boottime_ns());
 		if (READ_ONCE(sa->lt.soft_use) || READ_ONCE(sa->lt.hard_use))
 			mod_delayed_work(esptun_wq, &sa->lt_work, 0);
 	}

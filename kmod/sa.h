@@ -167,7 +167,7 @@ enum {
  * @add_time: ktime_get_real_seconds() at add
  * @first_use: same clock, 0 until the first packet
  * @last_use: same clock, 0 until the first packet
- * @add_boot: ktime_get_boottime_seconds() at add, for add-time limits
+ * @add_boot: ktime_get_boottime_ns() at add, for add-time limits
  * @first_use_boot: same clock at first use, for use-time limits
  * @reserve_until: jiffies; end of an SPI reservation
  * @lt_work: time limits and reservation timeout
