@@ -195,6 +195,17 @@ bg_stop() {
 	return 0
 }
 
+# monitor_start NS FILE [OPTION...]: "esptun [OPTION...] monitor" in NS,
+# events to FILE and its own messages to FILE.err, killed at exit (pid in
+# BG_PID); returns once it has joined the events group, so no event that
+# follows is missed.
+monitor_start() {
+	local n=$1 f=$2
+	shift 2
+	bg_start ip netns exec "$n" "$ESPTUN" "$@" monitor >"$f" 2>"$f.err"
+	wait_for -t 20 grep -q "listening for events" "$f.err"
+}
+
 # rand_file PATH KIB: PATH filled with KIB KiB of random bytes.
 rand_file() {
 	head -c $(($2 * 1024)) /dev/urandom >"$1"

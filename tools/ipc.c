@@ -810,6 +810,10 @@ int ipc_monitor(ipc_event_cb cb, void *arg, volatile sig_atomic_t *stop,
 	}
 	/* Bursts of expiries must not overrun the queue. */
 	nl_socket_set_buffer_size(sock, 1 << 20, 0);
+	/* Like tcpdump: from here on no event is missed, which scripts that
+	 * start a monitor and then cause events need to know.
+	 */
+	fprintf(stderr, "esptun: %s: listening for events\n", op_name);
 
 	pfd.fd = nl_socket_get_fd(sock);
 	pfd.events = POLLIN;
