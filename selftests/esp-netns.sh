@@ -168,13 +168,12 @@ fi
 ns a "$ESPTUN" sa flush esp0
 ns b "$ESPTUN" sa flush esp0
 mon=$TEST_OUT/monitor.acquire
-ip netns exec a "$ESPTUN" monitor >"$mon" 2>&1 &
-mon_pid=$!
-sleep 0.5
+monitor_start a "$mon"
+mon_pid=$BG_PID
 before=$(dev_stat a esp0 no_sa)
 ip netns exec a ping -q -c 2 -i 0.2 -W 1 192.168.2.1 >/dev/null 2>&1
 after=$(dev_stat a esp0 no_sa)
-sleep 0.3
+wait_for -t 5 grep -q "^acquire dev esp0" "$mon"
 kill "$mon_pid"; wait "$mon_pid" 2>/dev/null
 if [ "$after" -ge $((before + 2)) ] 2>/dev/null; then
 	ktap_ok "no SA: drops counted ($before -> $after)"

@@ -75,10 +75,8 @@ fi
 dmesg_mark
 mon_b=$TEST_OUT/monitor.b
 mon_a=$TEST_OUT/monitor.a
-ip netns exec b "$ESPTUN" monitor >"$mon_b" 2>&1 &
-_lib_pids+=($!)
-ip netns exec a "$ESPTUN" monitor >"$mon_a" 2>&1 &
-_lib_pids+=($!)
+monitor_start b "$mon_b"
+monitor_start a "$mon_a"
 
 ktap_check "setup: SAs with window 64" sas "" "replay-window 64"
 pings "warm-up ping" a 192.168.2.1

@@ -106,10 +106,8 @@ fi
 dmesg_mark
 
 # Listeners, so acquire and expiry events are built and sent.
-ip netns exec a "$ESPTUN" monitor >"$TEST_OUT/monitor.a" 2>&1 &
-_lib_pids+=($!)
-ip netns exec b "$ESPTUN" monitor >"$TEST_OUT/monitor.b" 2>&1 &
-_lib_pids+=($!)
+monitor_start a "$TEST_OUT/monitor.a"
+monitor_start b "$TEST_OUT/monitor.b"
 
 # a receives on 0x2000.., b on 0x1000..; one outbound SA each to start.
 setup_sas() {

@@ -93,9 +93,8 @@ ns $B ip route add 10.9.0.0/24 dev t0
 ns $A "$ESPTUN" set t0 local 10.0.0.1 remote 10.0.0.2
 ns $B "$ESPTUN" set t0 local 10.0.0.2 remote 10.0.0.1
 
-bg_start ip netns exec $A "$ESPTUN" -j monitor >"$T/a.json" 2>&1
-bg_start ip netns exec $B "$ESPTUN" -j monitor >"$T/b.json" 2>&1
-sleep 0.5
+monitor_start $A "$T/a.json" -j
+monitor_start $B "$T/b.json" -j
 
 # --- packet limits, outbound ------------------------------------------------
 
