@@ -199,6 +199,14 @@ static void mkconn(struct ike_conn *c, int i, const char *ike,
 		     sizeof(err));
 }
 
+/* Side 0 gets @a, side 1 @b; side 0 starts negotiating conn "site". */
+static void start_pair(const struct ike_conn *a, const struct ike_conn *b)
+{
+	ike_engine_add_conn(S[0].eng, a);
+	ike_engine_add_conn(S[1].eng, b);
+	ike_engine_initiate(S[0].eng, "site");
+}
+
 
 /* Deliver queued datagrams until none are left. */
 static void pump(void)
@@ -342,9 +350,7 @@ static void establish(const char *ike, const char *esp, bool weak)
 	mkconn(&a, 0, ike, esp, "s3cret");
 	mkconn(&b, 1, ike, esp, "s3cret");
 	a.allow_weak = b.allow_weak = weak;
-	ike_engine_add_conn(S[0].eng, &a);
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_initiate(S[0].eng, "site");
+	start_pair(&a, &b);
 	run(60000);
 }
 
@@ -463,9 +469,7 @@ static void t_psk_mismatch(void)
 	mkconn(&a, 0, "aes256-sha256-modp2048", "aes256gcm16", "right");
 	mkconn(&b, 1, "aes256-sha256-modp2048", "aes256gcm16", "wrong");
 	a.rexmit_ms = 100;
-	ike_engine_add_conn(S[0].eng, &a);
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_initiate(S[0].eng, "site");
+	start_pair(&a, &b);
 	run(120000);
 	sa = status(0);
 	sb = status(1);
@@ -545,9 +549,7 @@ static void t_dup_mm5(void)
 	filter = capture_b;
 	mkconn(&a, 0, "aes128-sha1-modp2048", "aes128-sha1", "k");
 	mkconn(&b, 1, "aes128-sha1-modp2048", "aes128-sha1", "k");
-	ike_engine_add_conn(S[0].eng, &a);
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_initiate(S[0].eng, "site");
+	start_pair(&a, &b);
 	run(60000);
 	is_int(b_seen, 2, "duplicated MM5: responder answered twice");
 	ok(mm6_len[0] && mm6_len[0] == mm6_len[1] &&
@@ -595,9 +597,7 @@ static void t_no_proposal(void)
 	setup();
 	mkconn(&a, 0, "aes256-sha256-modp2048", "aes128gcm16", "k");
 	mkconn(&b, 1, "aes128-sha1-modp3072", "aes128gcm16", "k");
-	ike_engine_add_conn(S[0].eng, &a);
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_initiate(S[0].eng, "site");
+	start_pair(&a, &b);
 	run(60000);
 	ok(logged("not chosen: not configured in ike ="),
 	   "no proposal: responder logs why the transform was refused");
@@ -613,9 +613,7 @@ static void t_no_proposal(void)
 	mkconn(&a, 0, "aes128-sha1-modp1536", "aes128gcm16", "k");
 	mkconn(&b, 1, "aes128-sha1-modp1536", "aes128gcm16", "k");
 	a.allow_weak = true;
-	ike_engine_add_conn(S[0].eng, &a);
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_initiate(S[0].eng, "site");
+	start_pair(&a, &b);
 	run(60000);
 	ok(logged("modp1536 is weak (allow-weak = yes to accept)"),
 	   "weak group: responder says why");
@@ -626,9 +624,7 @@ static void t_no_proposal(void)
 	setup();
 	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
 	mkconn(&b, 1, "aes128-sha256-modp2048", "aes256-sha256", "k");
-	ike_engine_add_conn(S[0].eng, &a);
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_initiate(S[0].eng, "site");
+	start_pair(&a, &b);
 	run(60000);
 	is_str(status(0).state, "MM_ACTIVE", "esp mismatch: phase 1 up");
 	ok(logged("QM1: no acceptable ESP proposal"),
@@ -651,9 +647,7 @@ static void t_ids(void)
 	ike_id_parse("fqdn:a.example", &b.remote_id, err, sizeof(err));
 	ike_id_parse("user:b@example", &b.local_id, err, sizeof(err));
 	ike_id_parse("user:b@example", &a.remote_id, err, sizeof(err));
-	ike_engine_add_conn(S[0].eng, &a);
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_initiate(S[0].eng, "site");
+	start_pair(&a, &b);
 	run(60000);
 	ok(logged("peer authenticated as fqdn:a.example") &&
 	   logged("peer authenticated as user:b@example"),
@@ -665,9 +659,7 @@ static void t_ids(void)
 	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
 	a.rexmit_ms = 100;
 	ike_id_parse("fqdn:someone.else", &b.remote_id, err, sizeof(err));
-	ike_engine_add_conn(S[0].eng, &a);
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_initiate(S[0].eng, "site");
+	start_pair(&a, &b);
 	run(60000);
 	ok(logged("peer ID 192.0.2.1 does not match remote-id of site"),
 	   "remote-id mismatch: responder says so");
@@ -680,9 +672,7 @@ static void t_ids(void)
 	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
 	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
 	ike_ts_parse("10.9.0.0/16", &b.remote_ts, err, sizeof(err));
-	ike_engine_add_conn(S[0].eng, &a);
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_initiate(S[0].eng, "site");
+	start_pair(&a, &b);
 	run(60000);
 	ok(logged("QM1: traffic selectors do not match site"),
 	   "selector mismatch: responder refuses");
@@ -700,9 +690,7 @@ static void t_lifetime(void)
 	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
 	b.lifetime = 1800;
 	b.life_kbytes = 1000;
-	ike_engine_add_conn(S[0].eng, &a);
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_initiate(S[0].eng, "site");
+	start_pair(&a, &b);
 	run(60000);
 	check_mirror("responder lifetime");
 	ok(logged("RESPONDER-LIFETIME: now 1800s / 1000 KB"),
@@ -749,9 +737,7 @@ static void t_simultaneous(void)
 	setup();
 	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16-modp2048", "k");
 	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16-modp2048", "k");
-	ike_engine_add_conn(S[0].eng, &a);
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_initiate(S[0].eng, "site");
+	start_pair(&a, &b);
 	ike_engine_initiate(S[1].eng, "site");
 	run(60000);
 	sa = status(0);
@@ -856,9 +842,7 @@ static void t_half_open(void)
 	filter = capture_mm1;
 	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
 	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
-	ike_engine_add_conn(S[0].eng, &a);
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_initiate(S[0].eng, "site");
+	start_pair(&a, &b);
 	pump();
 	ok(mm1_len > 28, "half-open: captured an MM1");
 	sent = S[1].nsent;
@@ -941,9 +925,7 @@ static void t_ipv6(void)
 	ike_ts_parse("2001:db8:b::/48", &a.remote_ts, err, sizeof(err));
 	ike_ts_parse("2001:db8:b::/48", &b.local_ts, err, sizeof(err));
 	ike_ts_parse("2001:db8:a::/48", &b.remote_ts, err, sizeof(err));
-	ike_engine_add_conn(S[0].eng, &a);
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_initiate(S[0].eng, "site");
+	start_pair(&a, &b);
 	run(60000);
 	ok(logged("peer authenticated as 2001:db8::1"), "IPv6: address IDs");
 	ok(logged("2001:db8:a::/48 === 2001:db8:b::/48"), "IPv6: selectors");
@@ -1032,9 +1014,7 @@ static void t_mutate(void)
 	filter = capture_all;
 	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16-modp2048", "k");
 	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16-modp2048", "k");
-	ike_engine_add_conn(S[0].eng, &a);
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_initiate(S[0].eng, "site");
+	start_pair(&a, &b);
 	run(60000);
 	filter = drop_all;
 	ok(ncap >= 9, "mutate: captured %d messages (MM1-6, QM1-3)", ncap);
@@ -1146,9 +1126,7 @@ static void t_expiry_restart(void)
 	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
 	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
 	a.start = IKE_START_INITIATE;
-	ike_engine_add_conn(S[0].eng, &a);
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_initiate(S[0].eng, "site");
+	start_pair(&a, &b);
 	run(60000);
 	old_in = live_sa(0, IKE_DIR_IN) ? live_sa(0, IKE_DIR_IN)->spi : 0;
 	now_ms += 3600 * 1000ULL;
@@ -1230,9 +1208,7 @@ static void establish_captured(void)
 	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128-sha256-modp2048", "k");
 	/* Expired IPsec SAs are negotiated again: a later Quick Mode. */
 	a.start = IKE_START_INITIATE;
-	ike_engine_add_conn(S[0].eng, &a);
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_initiate(S[0].eng, "site");
+	start_pair(&a, &b);
 	run(60000);
 	filter = NULL;
 }
