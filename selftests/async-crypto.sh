@@ -76,16 +76,6 @@ refs_are() {
 	[ "$(pcrypt_refs "$1")" = "$2" ]
 }
 
-expand() {
-	local w
-	for w in $1; do
-		case $w in
-		KEY*) hexkey "${w#KEY}" ;;
-		*) echo "$w" ;;
-		esac
-	done
-}
-
 setup() {
 	modprobe pcrypt && modprobe crypto_user || return 1
 	two_sites
@@ -101,8 +91,8 @@ dmesg_mark
 run_case() {
 	local name api spec ab ba r0 r1
 	IFS='|' read -r name spec api <<<"$1"
-	mapfile -t ab < <(expand "$spec")
-	mapfile -t ba < <(expand "$spec")
+	mapfile -t ab < <(alg_words "$spec")
+	mapfile -t ba < <(alg_words "$spec")
 
 	ktap_check "$name: pcrypt($api) instantiated" pcrypt_add "$api"
 	r0=$(pcrypt_refs "$api")

@@ -11,20 +11,37 @@ hexkey() {
 	printf '0x%s\n' "$(head -c "$1" /dev/urandom | od -An -tx1 -v | tr -d ' \n')"
 }
 
-# sa_stat NS DEV DIR SPI FIELD: one counter of an esptun SA ("packets",
-# "bytes", "replay", "icv_fail", ...), or "none" without such an SA.
+# alg_words SPEC: the algorithm part of "esptun sa add", one word per line
+# for mapfile; KEYn becomes a fresh n-byte key (KEY0 an empty line, read
+# into an empty argument).
+alg_words() {
+	local w
+	for w in $1; do
+		case $w in
+		KEY0) echo ;;
+		KEY*) hexkey "${w#KEY}" ;;
+		*) echo "$w" ;;
+		esac
+	done
+}
+
+# sa_stat NS DEV DIR SPI FIELD [LOCAL]: one counter of an esptun SA
+# ("packets", "bytes", "replay", "icv_fail", ...), or "none" without such
+# an SA; LOCAL picks one of several inbound SAs sharing the SPI.
 sa_stat() {
 	ip netns exec "$1" "$ESPTUN" -j show "$2" | /usr/bin/python3 -c '
 import json, sys
 dev, d, spi, field = sys.argv[1], sys.argv[2], int(sys.argv[3], 0), sys.argv[4]
+local = sys.argv[5] if len(sys.argv) > 5 else None
 for x in json.load(sys.stdin):
     if x["ifname"] != dev:
         continue
     for sa in x["sas"]:
-        if sa["dir"] == d and sa["spi"] == spi:
+        if sa["dir"] == d and sa["spi"] == spi and \
+           local in (None, sa.get("local")):
             print(sa["stats"].get(field, 0))
             sys.exit(0)
-print("none")' "$2" "$3" "$4" "$5"
+print("none")' "$2" "$3" "$4" "$5" ${6:+"$6"}
 }
 
 # sa_pb NS DEV DIR SPI: "BYTES PACKETS" of an esptun SA, one snapshot.

@@ -50,24 +50,12 @@ setup() {
 	wait_for -t 5 sh -c "ip netns exec b ss -Hlun | grep -q ':4500 '"
 }
 
-# expand ARGS: one word per line, KEYn a fresh n-byte key.
-expand() {
-	local w
-	for w in $1; do
-		case $w in
-		KEY0) echo ;;
-		KEY*) hexkey "${w#KEY}" ;;
-		*) echo "$w" ;;
-		esac
-	done
-}
-
 # sas SPEC AB BA [extra args for b's in SA...]: SA pairs on both sides.
 sas() {
 	local spec=$1 ab=$2 ba=$3 k1 k2
 	shift 3
-	mapfile -t k1 < <(expand "$spec")
-	mapfile -t k2 < <(expand "$spec")
+	mapfile -t k1 < <(alg_words "$spec")
+	mapfile -t k2 < <(alg_words "$spec")
 	ns a "$ESPTUN" sa flush esp0 &&
 	ns b "$ESPTUN" sa flush esp0 &&
 	# Inbound first, as IKE does: the tunnels' own IPv6 packets go out

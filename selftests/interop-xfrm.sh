@@ -61,19 +61,6 @@ setup() {
 	wait_for -t 5 sh -c "ip netns exec xf ss -Hlun | grep -q ':4500 '"
 }
 
-# expand ARGS: one word per line, KEYn a fresh n-byte key ("" for n = 0:
-# an empty line, read into an empty argument).
-expand() {
-	local w
-	for w in $1; do
-		case $w in
-		KEY0) echo ;;
-		KEY*) hexkey "${w#KEY}" ;;
-		*) echo "$w" ;;
-		esac
-	done
-}
-
 run_case() {
 	local i=$1 name outer encap esn spec la lb any4 any6 oa xencap eencap x e
 	local spi_ab spi_ba alg_ab alg_ba xesn eout ein ia ib px pe pla plb
@@ -96,8 +83,8 @@ run_case() {
 		eout=(esn) ein=(replay-window 64 esn)
 	fi
 	# Different keys per direction, as IKE would derive them.
-	mapfile -t alg_ab < <(expand "$spec")
-	mapfile -t alg_ba < <(expand "$spec")
+	mapfile -t alg_ab < <(alg_words "$spec")
+	mapfile -t alg_ba < <(alg_words "$spec")
 
 	# The previous case's SAs go in two steps. First each side's outbound
 	# SA, so that neither sends any more: a late packet (a delayed TCP

@@ -45,6 +45,16 @@ block_esp() {
 unblock_esp() {
 	tc -n b filter del dev vb ingress pref 1
 }
+# held PCAP N: N echo requests from a, captured on b's link as ESP and
+# dropped before b sees them.
+held() {
+	tcpdump_start b vb "$1" esp
+	block_esp
+	ip netns exec a ping -q -c "$2" -i 0.1 -W 1 192.168.2.1 >/dev/null 2>&1
+	sleep 0.3
+	tcpdump_stop "$1"
+	unblock_esp
+}
 
 # expect NAME STAT WANT: b's in SA 0x6001 counter STAT equals WANT.
 expect() {
@@ -83,12 +93,7 @@ pings "warm-up ping" a 192.168.2.1
 
 # Six echo requests captured, none delivered.
 pcap=$TEST_OUT/held.pcap
-tcpdump_start b vb "$pcap" esp
-block_esp
-ip netns exec a ping -q -c 6 -i 0.1 -W 1 192.168.2.1 >/dev/null 2>&1
-sleep 0.3
-tcpdump_stop "$pcap"
-unblock_esp
+held "$pcap" 6
 n=$(ip netns exec a "$INJ" count "$pcap" 0x6001)
 if [ "$n" = 6 ]; then
 	ktap_ok "captured 6 ESP packets that b never saw"
@@ -169,12 +174,7 @@ pings "after all that, traffic still flows" a 192.168.2.1
 # sending thousands of packets.
 ktap_check "window 4096: SAs added" sas "" "replay-window 4096"
 pcap2=$TEST_OUT/held4096.pcap
-tcpdump_start b vb "$pcap2" esp
-block_esp
-ip netns exec a ping -q -c 2 -i 0.1 -W 1 192.168.2.1 >/dev/null 2>&1
-sleep 0.3
-tcpdump_stop "$pcap2"
-unblock_esp
+held "$pcap2" 2
 jump() {
 	ns a "$ESPTUN" sa del esp0 dir out spi 0x6001 &&
 	ns a "$ESPTUN" sa add esp0 dir out spi 0x6001 $GCM "$K1" 128 oseq "$1" &&

@@ -38,15 +38,7 @@ setup() {
 
 # in_packets LOCAL: packets received by b's inbound SA 0x100 on LOCAL.
 in_packets() {
-	ip netns exec b "$ESPTUN" -j show esp0 | /usr/bin/python3 -c '
-import json, sys
-for x in json.load(sys.stdin):
-    for sa in x["sas"]:
-        if sa["dir"] == "in" and sa["spi"] == 0x100 and \
-           sa["local"] == sys.argv[1]:
-            print(sa["stats"]["packets"])
-            sys.exit(0)
-print("none")' "$1"
+	sa_stat b esp0 in 0x100 packets "$1"
 }
 
 # step NAME NS IF FILTER: pings from a, captured on IF in NS with FILTER;

@@ -15,6 +15,7 @@
 # and written to $ESPTUN_OUT/bench.txt. Numbers under software emulation
 # compare the paths with each other, not with real hardware.
 source "$(dirname "$0")/../selftests/lib.sh"
+source "$(dirname "$0")/../selftests/esp-lib.sh"
 
 REPS=${ESPTUN_BENCH_REPS:-3}
 SECS=${ESPTUN_BENCH_SECONDS:-5}
@@ -37,8 +38,8 @@ setup() {
 	ip -n c addr add 10.0.0.1/24 dev vc
 	ip -n s addr add 10.0.0.2/24 dev vs
 
-	k1=$(printf '0x%s' "$(head -c 20 /dev/urandom | od -An -tx1 -v | tr -d ' \n')")
-	k2=$(printf '0x%s' "$(head -c 20 /dev/urandom | od -An -tx1 -v | tr -d ' \n')")
+	k1=$(hexkey 20)
+	k2=$(hexkey 20)
 
 	# esptun
 	for n in c s; do
