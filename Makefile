@@ -1,30 +1,44 @@
 # esptun: top-level build. The module builds through kbuild, userspace with
 # plain make in agent/, tools/ and selftests/.
 
+# The kernel build tree. An empty KDIR counts as unset: an outer make may
+# have exported it before tools/deps.sh installed the headers, so it is
+# searched for whenever this Makefile is read, never exported to sub-makes
+# (each one searches again, after the dependency step). SYSROOT moves the
+# search (default /).
+SYSROOT ?=
 KVER_HOST := $(shell uname -r)
-# Newest installed Debian kernel headers, used when the running kernel's
-# build tree is missing (containers, CI, a host running another kernel).
-KDIR_DEBIAN := $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
-ifneq ($(wildcard /lib/modules/$(KVER_HOST)/build/Makefile),)
-KDIR ?= /lib/modules/$(KVER_HOST)/build
-else
-KDIR ?= $(KDIR_DEBIAN)
+ifeq ($(strip $(KDIR)),)
+# The running kernel's build tree, else the newest installed Debian headers
+# (containers, CI, a host running another kernel).
+override KDIR := $(firstword \
+	$(patsubst %/Makefile,%,$(wildcard $(SYSROOT)/lib/modules/$(KVER_HOST)/build/Makefile)) \
+	$(lastword $(sort $(wildcard $(SYSROOT)/usr/src/linux-headers-*-amd64))))
 endif
-KVER ?= $(patsubst linux-headers-%,%,$(notdir $(realpath $(KDIR))))
+ifeq ($(strip $(KVER)),)
+override KVER := $(patsubst linux-headers-%,%,$(notdir $(realpath $(KDIR))))
+endif
+unexport KDIR KVER
+
+KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
 
-export KDIR KVER
-
-.PHONY: all module userspace agent tools selftests install clean lint \
+.PHONY: all kdir module userspace agent tools selftests install clean lint \
 	check unit demo bench deps uapi-check
 
 all: module userspace
 
-module:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+module: kdir
+	$(KBUILD) W=1 modules
+
+# One line that says what to install, instead of make's "No such file".
+kdir:
+	@test -f '$(KDIR)/Makefile' || { echo 'esptun: no kernel build tree found:' \
+		'install linux-headers-$(KVER_HOST) (on Debian: linux-headers-amd64,' \
+		'or run tools/deps.sh), or pass KDIR=/path/to/build' >&2; exit 1; }
 
 userspace: agent tools selftests
 
@@ -35,14 +49,14 @@ selftests: tools
 	$(MAKE) -C selftests
 
 install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra \
-		INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	$(KBUILD) INSTALL_MOD_DIR=extra INSTALL_MOD_PATH=$(DESTDIR) \
+		modules_install
 	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
 	install -D -m 0755 agent/esptund $(DESTDIR)$(SBINDIR)/esptund
 	install -D -m 0755 tools/esptun $(DESTDIR)$(SBINDIR)/esptun
 
 clean:
-	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(if $(wildcard $(KDIR)/Makefile),$(KBUILD) clean)
 	$(MAKE) -C agent clean
 	$(MAKE) -C tools clean
 	$(MAKE) -C selftests clean

@@ -45,7 +45,16 @@ for a in "${args[@]}"; do
 	--unit-only) groups+=(unit lint) ;;
 	unit|lint|guest) groups+=("$a") ;;
 	-*) usage ;;
-	*test_*) unit_tests+=("agent/tests/$(basename "$a")") ;;
+	*test_*)
+		a=$(basename "$a")
+		if [ -f "tools/tests/$a" ]; then
+			unit_tests+=("tools/tests/$a")
+		elif [ -f "tools/tests/$a.sh" ]; then
+			unit_tests+=("tools/tests/$a.sh")
+		else
+			unit_tests+=("agent/tests/$a")
+		fi
+		;;
 	*) guest_tests+=("$a") ;;
 	esac
 done
@@ -162,7 +171,7 @@ fi
 
 if want unit; then
 	if [ ${#unit_tests[@]} -eq 0 ]; then
-		for f in agent/tests/test_*; do
+		for f in agent/tests/test_* tools/tests/test_*; do
 			[ -f "$f" ] && [ -x "$f" ] && unit_tests+=("$f")
 		done
 	fi
