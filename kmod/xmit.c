@@ -12,7 +12,7 @@
 #include <net/icmp.h>
 #include <net/ip_tunnels.h>
 #include <net/ip6_tunnel.h>
-#include <net/udp_tunnel.h>
+#include <net/ip6_checksum.h>
 #include <net/inet_ecn.h>
 #include <net/netns/generic.h>
 
@@ -171,26 +171,96 @@ drop:
 	kfree_skb(skb);
 }
 
+/*
+ * RFC 3948 UDP header in front of the ESP header, built here rather than
+ * by the udp_tunnel helpers so that the module needs no other module: a
+ * plain insmod works. Returns the header for the checksum.
+ */
+static struct udphdr *esptun_push_udp(struct sk_buff *skb, __be16 sport,
+				      __be16 dport)
+{
+	struct udphdr *uh = __skb_push(skb, sizeof(*uh));
+
+	skb_reset_transport_header(skb);
+	uh->source = sport;
+	uh->dest = dport;
+	uh->len = htons(skb->len);
+	uh->check = 0;
+	return uh;
+}
+
+static void esptun_xmit4(struct sk_buff *skb, struct dst_entry *dst,
+			 const struct esptun_skb_cb *cb,
+			 const struct esptun_endpoint *ep)
+{
+	u8 proto = IPPROTO_ESP;
+
+	skb->protocol = htons(ETH_P_IP);
+	/* Over IPv4 the checksum of ESP in UDP is zero (RFC 3948 2.1). */
+	if (cb->encap == ESPTUN_ENCAP_UDP) {
+		esptun_push_udp(skb, ep->sport, ep->dport);
+		proto = IPPROTO_UDP;
+	}
+	iptunnel_xmit(NULL, (struct rtable *)dst, skb, cb->saddr.v4,
+		      ep->remote.v4, proto, cb->tos, cb->ttl, cb->df, false);
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+static void esptun_xmit6(struct sk_buff *skb, struct dst_entry *dst,
+			 const struct esptun_skb_cb *cb,
+			 const struct esptun_endpoint *ep)
+{
+	const struct in6_addr *saddr = &cb->saddr.v6, *daddr = &ep->remote.v6;
+	u8 nexthdr = IPPROTO_ESP;
+	struct ipv6hdr *ip6h;
+	struct udphdr *uh;
+
+	skb->protocol = htons(ETH_P_IPV6);
+	/* Fragment the outer packet when the inner one may be fragmented. */
+	skb->ignore_df = !cb->df;
+	/*
+	 * IPv6 wants a real UDP checksum (RFC 8200 8.1). It is computed in
+	 * full, as the kernel's esp6 does, so the wire bytes match xfrm's
+	 * and no offload has to finish it.
+	 */
+	if (cb->encap == ESPTUN_ENCAP_UDP) {
+		uh = esptun_push_udp(skb, ep->sport, ep->dport);
+		uh->check = csum_ipv6_magic(saddr, daddr, skb->len, IPPROTO_UDP,
+					    skb_checksum(skb, 0, skb->len, 0));
+		if (!uh->check)
+			uh->check = CSUM_MANGLED_0;
+		skb->ip_summed = CHECKSUM_NONE;
+		nexthdr = IPPROTO_UDP;
+	}
+	skb_dst_set(skb, dst);
+	ip6h = skb_push(skb, sizeof(*ip6h));
+	skb_reset_network_header(skb);
+	ip6_flow_hdr(ip6h, cb->tos, 0);
+	ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
+	ip6h->nexthdr = nexthdr;
+	ip6h->hop_limit = cb->ttl;
+	ip6h->saddr = *saddr;
+	ip6h->daddr = *daddr;
+	ip6tunnel_xmit(NULL, skb, skb->dev);
+}
+#endif
+
 /**
  * esptun_xmit_finish - send an encrypted packet to the peer
  * @skb: the ESP packet (ESP header at skb->data), outer route as its dst
  * @err: result of the encryption
  *
- * Builds the optional UDP header (RFC 3948: checksum 0 over IPv4, a real
- * one over IPv6 as RFC 8200 wants) and the outer IP header.
+ * Adds the optional UDP header and the outer IP header and sends the
+ * packet through the IP output path of the outer family.
  * Context: softirq or with BHs disabled.
  */
 void esptun_xmit_finish(struct sk_buff *skb, int err)
 {
-	struct esptun_skb_cb *cb = ESPTUN_CB(skb);
-	struct esptun_sa *sa = cb->sa;
+	struct esptun_skb_cb cb = *ESPTUN_CB(skb);
+	struct esptun_sa *sa = cb.sa;
 	struct net_device *dev = sa->ed->dev;
-	union esptun_inaddr saddr, daddr;
 	struct esptun_endpoint ep;
-	__be16 sport, dport, df;
 	struct dst_entry *dst;
-	u8 tos, ttl, encap;
-	u16 family;
 
 	if (unlikely(err)) {
 		net_dbg_ratelimited("%s: encryption failed: %d\n", dev->name,
@@ -200,60 +270,23 @@ void esptun_xmit_finish(struct sk_buff *skb, int err)
 		goto out;
 	}
 
-	family = cb->family;
-	saddr = cb->saddr;
-	tos = cb->tos;
-	ttl = cb->ttl;
-	df = cb->df;
-	encap = cb->encap;
 	/* The remote may have moved since the route lookup (SA_UPDATE);
 	 * the new address is the one to send to.
 	 */
 	esptun_sa_endpoint(sa, &ep);
-	daddr = ep.remote;
-	sport = ep.sport;
-	dport = ep.dport;
 
-	/* The helpers below take over this reference to the route. */
+	/* The output below takes over this reference to the route. */
 	dst = dst_clone(skb_dst(skb));
 	skb_scrub_packet(skb, false);
 	skb->dev = dev;
 	skb_reset_transport_header(skb);
 
-	if (family == AF_INET) {
-		skb->protocol = htons(ETH_P_IP);
-		if (encap == ESPTUN_ENCAP_UDP)
-			udp_tunnel_xmit_skb((struct rtable *)dst, NULL, skb,
-					    saddr.v4, daddr.v4, tos, ttl, df,
-					    sport, dport, false, true);
-		else
-			iptunnel_xmit(NULL, (struct rtable *)dst, skb,
-				      saddr.v4, daddr.v4, IPPROTO_ESP, tos,
-				      ttl, df, false);
+	if (cb.family == AF_INET) {
+		esptun_xmit4(skb, dst, &cb, &ep);
 		goto out;
 	}
-
 #if IS_ENABLED(CONFIG_IPV6)
-	skb->protocol = htons(ETH_P_IPV6);
-	/* Fragment the outer packet when the inner one may be fragmented. */
-	skb->ignore_df = !df;
-	if (encap == ESPTUN_ENCAP_UDP) {
-		udp_tunnel6_xmit_skb(dst, NULL, skb, dev, &saddr.v6, &daddr.v6,
-				     tos, ttl, 0, sport, dport, false);
-	} else {
-		struct ipv6hdr *ip6h;
-
-		skb_dst_set(skb, dst);
-		ip6h = skb_push(skb, sizeof(*ip6h));
-		skb_reset_network_header(skb);
-		ip6_flow_hdr(ip6h, tos, 0);
-		ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
-		ip6h->nexthdr = IPPROTO_ESP;
-		ip6h->hop_limit = ttl;
-		ip6h->saddr = saddr.v6;
-		ip6h->daddr = daddr.v6;
-		ip6tunnel_xmit(NULL, skb, dev);
-	}
+	esptun_xmit6(skb, dst, &cb, &ep);
 #else
 	dst_release(dst);
 	kfree_skb(skb);

@@ -260,18 +260,14 @@ tcpdump_stop() {
 
 # --- module ---------------------------------------------------------------
 
-# module_load: inserts $KMOD from the build tree (its dependencies through
-# modprobe); nothing when loaded already.
+# module_load: inserts $KMOD from the build tree, as the README says to;
+# nothing when loaded already.
 module_load() {
-	local dep
 	[ -d /sys/module/esptun ] && return 0
 	if [ ! -f "$KMOD" ]; then
 		echo "module_load: $KMOD not built" >&2
 		return 1
 	fi
-	for dep in $(modinfo -F depends "$KMOD" | tr ',' ' '); do
-		modprobe "$dep" || return 1
-	done
 	insmod "$KMOD"
 }
 

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Loading as the README shows it: plain insmod of the built module on a
+# kernel where nothing else was loaded by hand, then ESP in UDP (RFC 3948)
+# both ways over IPv4 and IPv6 outer addresses, then rmmod. Runs right
+# after smoke.sh, before any other test has loaded a module.
+#
+#   a: esp0 192.168.1.1, fd01::1 ---- va 10.0.0.1, fd00::1
+#                                      |
+#   b: esp0 192.168.2.1, fd02::1 ---- vb 10.0.0.2, fd00::2
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/esp-lib.sh"
+
+ktap_plan 21
+
+for m in udp_tunnel ip6_udp_tunnel; do
+	if [ -d /sys/module/$m ]; then
+		ktap_diag "$m was loaded before this test"
+	fi
+done
+module_unload
+ktap_check "insmod kmod/esptun.ko" insmod "$KMOD"
+ktap_check "no module loaded besides esptun" \
+	test ! -d /sys/module/udp_tunnel -a ! -d /sys/module/ip6_udp_tunnel
+dmesg_mark
+
+setup() {
+	netns_new a && netns_new b || return 1
+	veth_pair a va b vb || return 1
+	ip -n a addr add 10.0.0.1/24 dev va
+	ip -n b addr add 10.0.0.2/24 dev vb
+	ip -n a addr add fd00::1/64 dev va nodad
+	ip -n b addr add fd00::2/64 dev vb nodad
+	for n in a b; do
+		ip netns exec $n sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+		ip -n $n link add esp0 type esptun || return 1
+		ip -n $n link set esp0 up
+	done
+	ip -n a addr add 192.168.1.1/32 dev esp0
+	ip -n a route add 192.168.2.0/24 dev esp0 src 192.168.1.1
+	ip -n b addr add 192.168.2.1/32 dev esp0
+	ip -n b route add 192.168.1.0/24 dev esp0 src 192.168.2.1
+	bg_start ip netns exec a "$ESPTUN" encap-listen 4500
+	bg_start ip netns exec b "$ESPTUN" encap-listen 4500
+	wait_for -t 5 sh -c "ip netns exec a ss -Hlun | grep -q ':4500 '" &&
+		wait_for -t 5 sh -c "ip netns exec b ss -Hlun | grep -q ':4500 '"
+}
+
+# sas AB BA: an AES-GCM SA pair each way, ESP in UDP 4500 <-> 4500.
+sas() {
+	local k1 k2
+	k1=$(hexkey 20)
+	k2=$(hexkey 20)
+	ns a "$ESPTUN" sa flush esp0 && ns b "$ESPTUN" sa flush esp0 &&
+	ns b "$ESPTUN" sa add esp0 dir in spi "$1" aead 'rfc4106(gcm(aes))' "$k1" 128 \
+		encap espinudp 4500 4500 &&
+	ns a "$ESPTUN" sa add esp0 dir in spi "$2" aead 'rfc4106(gcm(aes))' "$k2" 128 \
+		encap espinudp 4500 4500 &&
+	ns a "$ESPTUN" sa add esp0 dir out spi "$1" aead 'rfc4106(gcm(aes))' "$k1" 128 \
+		encap espinudp 4500 4500 &&
+	ns b "$ESPTUN" sa add esp0 dir out spi "$2" aead 'rfc4106(gcm(aes))' "$k2" 128 \
+		encap espinudp 4500 4500
+}
+
+# outer LA LB CKSUM: ESP in UDP between LA and LB both ways, checked on
+# the wire at b: every datagram from a carries checksum CKSUM ("zero" or
+# "valid", as tcpdump -vv judges it).
+outer() {
+	local la=$1 lb=$2 want=$3 f=$TEST_OUT/udp-$1.pcap out n good
+	ns a "$ESPTUN" set esp0 local "$la" remote "$lb" encap udp sport 4500 dport 4500 &&
+		ns b "$ESPTUN" set esp0 local "$lb" remote "$la" encap udp sport 4500 dport 4500 &&
+		sas 0x5001 0x5002
+	ktap_check "outer $la: SAs" test $? = 0
+	tcpdump_start b vb "$f" "udp port 4500 and src host $la"
+	pings "outer $la: ping a -> b through ESP in UDP" a 192.168.2.1
+	pings "outer $la: ping b -> a through ESP in UDP" b 192.168.1.1
+	tcpdump_stop "$f"
+	# One line per datagram: "A.4500 > B.4500: [no cksum] UDPENCAP, ESP(...".
+	out=$(tcpdump -r "$f" -nn -vv 2>/dev/null | grep '\.4500: .*ESP(spi=')
+	n=$(grep -c . <<<"$out")
+	case $want in
+	zero) good=$(grep -cF '[no cksum]' <<<"$out") ;;
+	valid) good=$(grep -cF '[udp sum ok]' <<<"$out") ;;
+	esac
+	if [ "$n" -ge 6 ] && [ "$good" = "$n" ]; then
+		ktap_ok "outer $la: $n datagrams from a, UDP checksum $want"
+	else
+		ktap_fail "outer $la: UDP checksum $want" \
+			"$n datagrams, $good as wanted: $(head -n 4 <<<"$out")"
+	fi
+	counters_equal "outer $la: a out SA = b in SA" 0x5001 a b
+	counters_equal "outer $la: b out SA = a in SA" 0x5002 b a
+}
+
+# counters_equal NAME SPI FROM TO: FROM's out SA and TO's in SA agree.
+counters_equal() {
+	local o n i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		o=$(sa_pb "$3" esp0 out "$2")
+		n=$(sa_pb "$4" esp0 in "$2")
+		[ "$o" = "$n" ] && break
+		sleep 0.3
+	done
+	if [ "$o" = "$n" ] && [ "$o" != none ] && [ "${o#* }" -ge 6 ]; then
+		ktap_ok "$1: bytes, packets $o"
+	else
+		ktap_fail "$1" "out $o, in $n"
+	fi
+}
+
+if ! setup >"$TEST_OUT/setup.log" 2>&1; then
+	ktap_fail "setup" "$(cat "$TEST_OUT/setup.log")"
+	ktap_finished
+fi
+ktap_ok "setup"
+
+outer 10.0.0.1 10.0.0.2 zero
+outer fd00::1 fd00::2 valid
+
+for n in a b; do
+	ip -n $n link del esp0
+done
+ktap_check "rmmod esptun" rmmod esptun
+ktap_check "module gone" test ! -d /sys/module/esptun
+
+# Installed as make install lays it out, modprobe loads it by name.
+root=$TEST_OUT/root
+kver=$(uname -r)
+mkdir -p "$root/lib/modules/$kver/extra/kmod"
+cp "$KMOD" "$root/lib/modules/$kver/extra/kmod/"
+depmod -b "$root" "$kver" 2>"$TEST_OUT/depmod.log"
+ktap_check "modprobe esptun after install" modprobe -d "$root" esptun
+ktap_check "modprobe loaded nothing else" \
+	test -d /sys/module/esptun -a ! -d /sys/module/udp_tunnel -a ! -d /sys/module/ip6_udp_tunnel
+ktap_check "modprobe -r esptun" modprobe -d "$root" -r esptun
+ktap_check "kernel log clean" dmesg_clean_since_mark
+ktap_finished
