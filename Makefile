@@ -27,7 +27,7 @@ DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
 
 .PHONY: all kdir module userspace agent tools selftests install clean lint \
-	check unit demo bench deps uapi-check
+	check unit demo bench deps uapi-check fuzz
 
 all: module userspace
 
@@ -74,6 +74,13 @@ check:
 
 lint:
 	tools/lint.sh
+
+# libFuzzer targets of the agent, FUZZ_SECONDS each (make check runs them
+# briefly); what they find is kept in build/fuzz/crashes/.
+FUZZ_SECONDS ?= 300
+fuzz:
+	tools/deps.sh
+	tools/fuzz.sh --seconds $(FUZZ_SECONDS)
 
 demo:
 	tools/deps.sh

@@ -7,13 +7,14 @@
 #
 #   tools/check.sh                  everything
 #   tools/check.sh --unit-only      no guest: build, lint, unit tests
-#   tools/check.sh GROUP|TEST...    only these: groups unit, lint, guest;
+#   tools/check.sh GROUP|TEST...    only these: groups unit, lint, fuzz, guest;
 #                                   tests as paths or names, e.g.
 #                                   selftests/smoke.sh, smoke, test_config
 #
 # The same words may come in $ESPTUN_CHECK (`ESPTUN_CHECK=smoke make check`).
 # ESPTUN_VM_TIMEOUT (1800 s) bounds the guest run, ESPTUN_TEST_TIMEOUT
-# (600 s) each selftest, ESPTUN_UNIT_TIMEOUT (120 s) each unit test.
+# (600 s) each selftest, ESPTUN_UNIT_TIMEOUT (120 s) each unit test,
+# ESPTUN_FUZZ_SECONDS (15 s) each fuzz target (longer runs: make fuzz).
 # Logs and TAP files are kept in build/check/last/.
 set -uo pipefail
 
@@ -43,7 +44,7 @@ for a in "${args[@]}"; do
 	case $a in
 	-h|--help) usage ;;
 	--unit-only) groups+=(unit lint) ;;
-	unit|lint|guest) groups+=("$a") ;;
+	unit|lint|fuzz|guest) groups+=("$a") ;;
 	-*) usage ;;
 	*test_*)
 		a=$(basename "$a")
@@ -59,7 +60,7 @@ for a in "${args[@]}"; do
 	esac
 done
 if [ ${#args[@]} -eq 0 ]; then
-	groups=(unit lint guest)
+	groups=(unit lint fuzz guest)
 fi
 [ ${#unit_tests[@]} -gt 0 ] && groups+=(unit)
 [ ${#guest_tests[@]} -gt 0 ] && groups+=(guest)
@@ -183,6 +184,17 @@ if want unit; then
 	else
 		say "# no unit tests built"
 	fi
+fi
+
+# --- short fuzz run ---------------------------------------------------------
+
+if want fuzz; then
+	t=$(date +%s)
+	mkdir -p "$RUN/fuzz"
+	tools/fuzz.sh --seconds "${ESPTUN_FUZZ_SECONDS:-15}" >"$RUN/fuzz/fuzz.tap" 2>"$RUN/fuzz.log"
+	count_tap "$RUN/fuzz/fuzz.tap"
+	grep -E '^(not )?ok|^# ' "$RUN/fuzz/fuzz.tap" | sed 's/^/# fuzz: /'
+	say "# fuzz: $(elapsed "$t") s"
 fi
 
 # --- guest selftests ------------------------------------------------------
