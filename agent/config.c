@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "crypto/prf.h"
 #include "ike/proposal.h"
 #include "log.h"
 
@@ -139,11 +140,50 @@ static int parse_bool(const char *s, int *out)
 	return -1;
 }
 
+/*
+ * Why a file that holds secrets or says where they are must not be
+ * trusted, or NULL: anyone but root or esptund's user could change it.
+ */
+static const char *file_unsafe(const struct stat *st)
+{
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return "is owned by another user (chown it)";
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return "is writable by group or others (chmod go-w it)";
+	return NULL;
+}
+
+/*
+ * Opens a configuration or key file for reading; O_NONBLOCK so that a
+ * FIFO in its place is refused instead of hanging a reload. Returns the
+ * descriptor, or -1 with the reason in why.
+ */
+static int open_trusted(const char *path, struct stat *st, const char **why,
+			int flags)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | flags);
+
+	if (fd < 0) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if (fstat(fd, st) || !S_ISREG(st->st_mode))
+		*why = "not a regular file";
+	else
+		*why = file_unsafe(st);
+	if (*why) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* Reads a PSK file: first line, trailing whitespace removed. */
 static int read_psk_file(struct parser *p, const char *path,
 			 struct ike_conn *c)
 {
 	char full[PATH_MAX], buf[IKE_PSK_MAX + 2];
+	const char *why;
 	struct stat st;
 	ssize_t n;
 	int fd;
@@ -158,13 +198,9 @@ static int read_psk_file(struct parser *p, const char *path,
 	} else {
 		snprintf(full, sizeof(full), "%s", path);
 	}
-	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open_trusted(full, &st, &why, O_NOFOLLOW);
 	if (fd < 0)
-		return perr(p, "psk-file %s: %s", full, strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return perr(p, "psk-file %s: not a regular file", full);
-	}
+		return perr(p, "psk-file %s: %s", full, why);
 	if (st.st_mode & S_IROTH) {
 		close(fd);
 		return perr(p, "psk-file %s is world-readable (chmod o-r it)",
@@ -180,7 +216,7 @@ static int read_psk_file(struct parser *p, const char *path,
 	while (n && isspace((unsigned char)buf[n - 1]))
 		buf[--n] = '\0';
 	if (n > IKE_PSK_MAX) {
-		memset(buf, 0, sizeof(buf));
+		crypto_wipe(buf, sizeof(buf));
 		return perr(p, "psk-file %s: key longer than %d bytes", full,
 			    IKE_PSK_MAX);
 	}
@@ -188,7 +224,7 @@ static int read_psk_file(struct parser *p, const char *path,
 		return perr(p, "psk-file %s is empty", full);
 	memcpy(c->psk, buf, n);
 	c->psk_len = n;
-	memset(buf, 0, sizeof(buf));
+	crypto_wipe(buf, sizeof(buf));
 	return 0;
 }
 
@@ -334,6 +370,8 @@ static int k_psk(struct parser *p, const char *v)
 		return perr(p, "psk longer than %d bytes", IKE_PSK_MAX);
 	memcpy(p->conn->psk, v, n);
 	p->conn->psk_len = n;
+	if (!p->conf->psk_line)
+		p->conf->psk_line = p->line;
 	return 0;
 }
 
@@ -735,9 +773,11 @@ int conf_parse(const char *name, const char *text, struct conf *out,
 	}
 	if (end_section(&p, p.line))
 		goto fail;
+	crypto_wipe(line, sizeof(line));
 	*out = c;
 	return 0;
 fail:
+	crypto_wipe(line, sizeof(line));
 	conf_free(&c);
 	return -1;
 }
@@ -746,12 +786,21 @@ int conf_load(const char *path, struct conf *out, char *err, size_t errlen)
 {
 	char *buf = NULL;
 	size_t cap = 0, len = 0;
+	const char *why;
+	struct conf c;
+	struct stat st;
 	FILE *f;
-	int r;
+	int fd, r;
 
-	f = fopen(path, "re");
+	fd = open_trusted(path, &st, &why, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return -1;
+	}
+	f = fdopen(fd, "r");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	for (;;) {
@@ -764,10 +813,16 @@ int conf_load(const char *path, struct conf *out, char *err, size_t errlen)
 				snprintf(err, errlen, "%s: file too large", path);
 				goto fail;
 			}
-			nb = realloc(buf, cap + 8192);
+			/* Grown by hand: realloc would leave PSKs behind. */
+			nb = malloc(cap + 8192);
 			if (!nb) {
 				snprintf(err, errlen, "%s: out of memory", path);
 				goto fail;
+			}
+			if (buf) {
+				memcpy(nb, buf, len);
+				crypto_wipe(buf, cap);
+				free(buf);
 			}
 			buf = nb;
 			cap += 8192;
@@ -785,15 +840,26 @@ int conf_load(const char *path, struct conf *out, char *err, size_t errlen)
 	buf[len] = '\0';
 	if (strlen(buf) != len) {
 		snprintf(err, errlen, "%s: contains a NUL byte", path);
-		free(buf);
-		return -1;
+		r = -1;
+	} else {
+		r = conf_parse(path, buf, &c, err, errlen);
 	}
-	r = conf_parse(path, buf, out, err, errlen);
-	memset(buf, 0, len);	/* it may hold PSKs */
+	crypto_wipe(buf, cap);	/* it may hold PSKs */
 	free(buf);
+	if (!r && c.psk_line && (st.st_mode & S_IROTH)) {
+		snprintf(err, errlen,
+			 "%s:%d: psk in a world-readable file (chmod o-r it, or use psk-file)",
+			 path, c.psk_line);
+		conf_free(&c);
+		r = -1;
+	}
+	if (!r)
+		*out = c;
 	return r;
 fail:
 	fclose(f);
+	if (buf)
+		crypto_wipe(buf, cap);
 	free(buf);
 	return -1;
 }
@@ -803,7 +869,7 @@ void conf_free(struct conf *c)
 	size_t i;
 
 	for (i = 0; i < c->n_conns; i++)
-		memset(c->conns[i].psk, 0, sizeof(c->conns[i].psk));
+		crypto_wipe(c->conns[i].psk, sizeof(c->conns[i].psk));
 	free(c->conns);
 	free(c->lines);
 	c->conns = NULL;

@@ -23,11 +23,15 @@ struct conf {
 	struct ike_conn *conns;
 	int *lines;			/* line of each [conn NAME] header */
 	size_t n_conns;
+	int psk_line;			/* first inline psk, 0 if none */
 };
 
 /*
  * Parse PATH into *out. On failure returns -1, leaves *out untouched and
- * writes "FILE:LINE: message" (or "FILE: message") into err.
+ * writes "FILE:LINE: message" (or "FILE: message") into err. The file,
+ * and any psk-file, must be a regular file owned by root or the caller
+ * and writable by nobody else; one that holds a psk must not be
+ * world-readable.
  */
 int conf_load(const char *path, struct conf *out, char *err, size_t errlen);
 /* Same, from a buffer; name is what error messages call the file. */

@@ -21,6 +21,9 @@ IKE_PEERS=$TOP/selftests/peers
 LSW_ROOT=$TOP/.cache/libreswan
 LSW_BIN=$LSW_ROOT/usr/libexec/ipsec
 
+# Configurations hold PSKs: esptund refuses them world-readable, as
+# users must keep them.
+umask 077
 mkdir -p "$IKE_DIR"
 
 ike_log() { echo "# $*"; }

@@ -336,11 +336,109 @@ static void test_psk_file(void)
 	rmdir(dir);
 }
 
+/* write_file PATH TEXT MODE */
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+}
+
+/*
+ * Files that hold PSKs or say where they are: writable by others or owned
+ * by another user, refused; a FIFO refused at once instead of blocking.
+ */
+static void test_file_trust(void)
+{
+	static const char conn[] = "[conn a]\ninterface = esp0\n"
+		"local = 192.0.2.1\nremote = 192.0.2.2\n";
+	char dir[] = "/tmp/esptun-trust-XXXXXX", path[256], key[256];
+	char text[512], err[CONF_ERR_MAX], want[600];
+	struct conf c;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	/* A FIFO that blocked an open would hang the test: fail it instead. */
+	alarm(20);
+	snprintf(key, sizeof(key), "%s/key", dir);
+	snprintf(path, sizeof(path), "%s/esptund.conf", dir);
+	snprintf(text, sizeof(text), "%spsk-file = key\n", conn);
+	write_file(path, text, 0600);
+
+	write_file(key, "k\n", 0662);
+	ok(conf_load(path, &c, err, sizeof(err)) == -1,
+	   "group-writable psk-file refused");
+	snprintf(want, sizeof(want),
+		 "%s:5: psk-file %s: is writable by group or others (chmod go-w it)",
+		 path, key);
+	is_str(err, want, "group-writable psk-file message");
+
+	chmod(key, 0640);
+	ok(!conf_load(path, &c, err, sizeof(err)), "psk-file 0640 accepted");
+	conf_free(&c);
+
+	if (geteuid() == 0 && !chown(key, 65534, 65534)) {
+		ok(conf_load(path, &c, err, sizeof(err)) == -1,
+		   "psk-file of another user refused");
+		snprintf(want, sizeof(want),
+			 "%s:5: psk-file %s: is owned by another user (chown it)",
+			 path, key);
+		is_str(err, want, "psk-file of another user message");
+	} else {
+		ok(1, "psk-file of another user # SKIP needs root to chown");
+		ok(1, "psk-file of another user message # SKIP needs root");
+	}
+
+	unlink(key);
+	mkfifo(key, 0600);
+	ok(conf_load(path, &c, err, sizeof(err)) == -1,
+	   "FIFO as psk-file refused without blocking");
+	snprintf(want, sizeof(want), "%s:5: psk-file %s: not a regular file",
+		 path, key);
+	is_str(err, want, "FIFO psk-file message");
+	unlink(key);
+
+	snprintf(text, sizeof(text), "%spsk = inline\n", conn);
+	write_file(path, text, 0644);
+	ok(conf_load(path, &c, err, sizeof(err)) == -1,
+	   "world-readable config with a psk refused");
+	snprintf(want, sizeof(want),
+		 "%s:5: psk in a world-readable file (chmod o-r it, or use psk-file)",
+		 path);
+	is_str(err, want, "world-readable config with a psk message");
+
+	chmod(path, 0640);
+	ok(!conf_load(path, &c, err, sizeof(err)), "config 0640 with a psk accepted");
+	conf_free(&c);
+
+	chmod(path, 0620);
+	ok(conf_load(path, &c, err, sizeof(err)) == -1,
+	   "group-writable config refused");
+	snprintf(want, sizeof(want),
+		 "%s: is writable by group or others (chmod go-w it)", path);
+	is_str(err, want, "group-writable config message");
+
+	unlink(path);
+	mkfifo(path, 0600);
+	ok(conf_load(path, &c, err, sizeof(err)) == -1,
+	   "FIFO as config refused without blocking");
+	snprintf(want, sizeof(want), "%s: not a regular file", path);
+	is_str(err, want, "FIFO config message");
+	unlink(path);
+	alarm(0);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	test_full();
 	test_errors();
 	test_durations();
 	test_psk_file();
+	test_file_trust();
 	return tap_done();
 }
