@@ -3,6 +3,7 @@
  * Diffie-Hellman: GnuTLS 3.7 has no raw DH derive, so MODP uses GMP's
  * side-channel-silent mpz_powm_sec, ECP and curve25519 use nettle.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gmp.h>
@@ -100,10 +101,39 @@ static void nettle_rng(void *ctx, size_t len, uint8_t *dst)
 	r->fn(r->ctx, dst, len);
 }
 
+/*
+ * GMP and nettle's ECC free and grow every number through these: no limb
+ * of a private exponent or a shared secret stays behind in freed memory
+ * (clearing an mpz by setting it to 0 leaves its limbs as they were).
+ */
+static void *gmp_realloc_wipe(void *p, size_t old, size_t len)
+{
+	void *n = malloc(len);
+
+	if (!n)
+		abort();	/* what GMP's own allocator does */
+	memcpy(n, p, old < len ? old : len);
+	crypto_wipe(p, old);
+	free(p);
+	return n;
+}
+
+static void gmp_free_wipe(void *p, size_t len)
+{
+	crypto_wipe(p, len);
+	free(p);
+}
+
 static struct dh *dh_alloc(unsigned int group)
 {
+	static bool wipes;
 	struct dh *dh;
 
+	if (!wipes) {
+		/* Both wrap malloc: numbers allocated before still free. */
+		mp_set_memory_functions(NULL, gmp_realloc_wipe, gmp_free_wipe);
+		wipes = true;
+	}
 	if (!dh_group_supported(group))
 		return NULL;
 	dh = calloc(1, sizeof(*dh));
@@ -216,12 +246,6 @@ void dh_free(struct dh *dh)
 	if (!dh)
 		return;
 	if (dh->kind == DH_MODP) {
-		/* mpz limbs hold the exponent: zero them before release. */
-		size_t n = mpz_size(dh->x);
-
-		if (n)
-			crypto_wipe(mpz_limbs_modify(dh->x, (mp_size_t)n),
-				    n * sizeof(mp_limb_t));
 		mpz_clear(dh->x);
 		mpz_clear(dh->p);
 	} else if (dh->kind == DH_ECP) {
@@ -256,7 +280,6 @@ int dh_derive(struct dh *dh, const uint8_t *peer, size_t len, uint8_t *out)
 			mpz_to_bytes(s, out, dh->plen);
 			rc = 0;
 		}
-		mpz_set_ui(s, 0);
 		mpz_clear(y);
 		mpz_clear(s);
 		mpz_clear(pm1);
@@ -278,7 +301,6 @@ int dh_derive(struct dh *dh, const uint8_t *peer, size_t len, uint8_t *out)
 			mpz_to_bytes(x, out, cl);
 			rc = 0;
 		}
-		mpz_set_ui(x, 0);
 		ecc_point_clear(&pp);
 		ecc_point_clear(&r);
 		mpz_clear(x);

@@ -6,6 +6,7 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <gmp.h>
 
 #include "tap.h"
 #include "crypto/cipher.h"
@@ -92,10 +93,31 @@ static void dh_agree(unsigned int group)
 	dh_free(b);
 }
 
+/*
+ * Numbers that held secrets are freed and grown by GMP: once DH is in use
+ * that goes through functions that wipe, not GMP's defaults.
+ */
+static void test_gmp_wipes(void)
+{
+	void (*free_before)(void *, size_t), (*free_after)(void *, size_t);
+	void *(*realloc_before)(void *, size_t, size_t);
+	void *(*realloc_after)(void *, size_t, size_t);
+	struct dh *dh;
+
+	mp_get_memory_functions(NULL, &realloc_before, &free_before);
+	dh = dh_new(14, crypto_random, NULL);
+	mp_get_memory_functions(NULL, &realloc_after, &free_after);
+	ok(dh && free_after != free_before, "GMP frees through a wiping free");
+	ok(realloc_after != realloc_before, "GMP grows through a wiping realloc");
+	dh_free(dh);
+}
+
 int main(void)
 {
 	uint8_t buf[256], w[256], k[64], iv[16];
 	size_t n;
+
+	test_gmp_wipes();
 
 	hmac_kat(IKE_HASH_MD5, "Jefe", 4, "what do ya want for nothing?",
 		 "750c783e6ab0b503eaa86e310a5db738", "HMAC-MD5 RFC 2202 #2");
