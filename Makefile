@@ -1,5 +1,6 @@
 # esptun: top-level build. The module builds through kbuild, userspace with
-# plain make in agent/, tools/ and selftests/.
+# plain make in lib/ (the shared netlink client, first), agent/, tools/ and
+# selftests/.
 
 # The kernel build tree. An empty KDIR counts as unset: an outer make may
 # have exported it before tools/deps.sh installed the headers, so it is
@@ -26,8 +27,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
 
-.PHONY: all kdir module userspace agent tools selftests install clean lint \
-	check unit demo bench deps uapi-check fuzz
+.PHONY: all kdir module userspace lib agent tools selftests install clean \
+	lint check unit demo bench deps uapi-check fuzz
 
 all: module userspace
 
@@ -40,12 +41,15 @@ kdir:
 		'install linux-headers-$(KVER_HOST) (on Debian: linux-headers-amd64,' \
 		'or run tools/deps.sh), or pass KDIR=/path/to/build' >&2; exit 1; }
 
-userspace: agent tools selftests
+userspace: lib agent tools selftests
 
-agent tools:
+lib:
+	$(MAKE) -C lib
+
+agent tools: lib
 	$(MAKE) -C $@
 
-selftests: tools
+selftests: lib tools
 	$(MAKE) -C selftests
 
 install: all
@@ -57,6 +61,7 @@ install: all
 
 clean:
 	$(if $(wildcard $(KDIR)/Makefile),$(KBUILD) clean)
+	$(MAKE) -C lib clean
 	$(MAKE) -C agent clean
 	$(MAKE) -C tools clean
 	$(MAKE) -C selftests clean

@@ -52,8 +52,9 @@ EOF
 	rm -rf "$tmp"
 fi
 
-# Userspace: the Makefiles build with -Wall -Wextra -Werror.
-for d in agent tools selftests; do
+# Userspace: the Makefiles build with -Wall -Wextra -Werror; lib/ first,
+# the others link it.
+for d in lib agent tools selftests; do
 	if [ -f "$d/Makefile" ] && ! make -s -C "$d" >/dev/null; then
 		fail "$d does not build cleanly"
 	fi
