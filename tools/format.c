@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "util.h"
 
 static const char *const stat_names[][2] = {
 	[ESPTUN_STAT_PACKETS] = { "packets", "packets" },
@@ -100,7 +101,7 @@ static void prefix_str(const struct ipaddr *a, uint8_t plen, char *buf,
 			 plen);
 }
 
-const char *sel_str(const struct esptun_sel *sel, char *buf, size_t size)
+const char *sel_str(const struct etsel *sel, char *buf, size_t size)
 {
 	char src[IPADDR_STRLEN], dst[IPADDR_STRLEN];
 	const char *pname = proto_name(sel->proto);
@@ -137,7 +138,7 @@ void print_stats(FILE *f, uint64_t has, const uint64_t *stats)
 		fputs("none", f);
 }
 
-void print_lifetime(FILE *f, const struct esptun_sa *sa, int hard)
+void print_lifetime(FILE *f, const struct etsa *sa, int hard)
 {
 	int first = hard ? ESPTUN_LT_A_HARD_BYTES : ESPTUN_LT_A_SOFT_BYTES;
 	const char *sep = "";
@@ -176,7 +177,7 @@ static void json_prefix(struct json *j, const char *key,
 		json_null(j, key);
 }
 
-void json_sel(struct json *j, const char *key, const struct esptun_sel *sel)
+void json_sel(struct json *j, const char *key, const struct etsel *sel)
 {
 	json_obj_open(j, key);
 	json_prefix(j, "src", &sel->src, sel->src_plen);
@@ -200,7 +201,7 @@ void json_stats(struct json *j, const char *key, uint64_t has,
 }
 
 void json_lifetime(struct json *j, const char *key,
-		   const struct esptun_sa *sa)
+		   const struct etsa *sa)
 {
 	int i;
 

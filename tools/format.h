@@ -17,18 +17,18 @@ const char *reason_name(uint8_t reason);
 const char *event_name(uint8_t cmd);
 
 /* "src 10.0.0.0/24 dst 10.0.1.0/24 proto tcp dport 443", or "any" */
-const char *sel_str(const struct esptun_sel *sel, char *buf, size_t size);
+const char *sel_str(const struct etsel *sel, char *buf, size_t size);
 /* "packets 3, bytes 252, replay 0", the counters present, in uapi order */
 void print_stats(FILE *f, uint64_t has, const uint64_t *stats);
 /* "bytes 1000, add-seconds 30" for soft (0) or hard (1), or "none" */
-void print_lifetime(FILE *f, const struct esptun_sa *sa, int hard);
+void print_lifetime(FILE *f, const struct etsa *sa, int hard);
 
 void json_addr(struct json *j, const char *key, const struct ipaddr *a);
-void json_sel(struct json *j, const char *key, const struct esptun_sel *sel);
+void json_sel(struct json *j, const char *key, const struct etsel *sel);
 void json_stats(struct json *j, const char *key, uint64_t has,
 		const uint64_t *stats);
 void json_lifetime(struct json *j, const char *key,
-		   const struct esptun_sa *sa);
+		   const struct etsa *sa);
 void json_spi(struct json *j, uint32_t spi);
 
 #endif /* ESPTUN_FORMAT_H */

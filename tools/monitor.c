@@ -23,9 +23,9 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static void text_event(const struct esptun_event *ev)
+static void text_event(const struct etevent *ev)
 {
-	const struct esptun_sa *sa = &ev->sa;
+	const struct etsa *sa = &ev->sa;
 	char buf[256];
 
 	printf("%s", event_name(ev->cmd));
@@ -65,9 +65,9 @@ static void text_event(const struct esptun_event *ev)
 	printf("\n");
 }
 
-static void json_event(const struct esptun_event *ev)
+static void json_event(const struct etevent *ev)
 {
-	const struct esptun_sa *sa = &ev->sa;
+	const struct etsa *sa = &ev->sa;
 	struct json j;
 
 	json_init(&j, stdout);
@@ -101,7 +101,7 @@ static void json_event(const struct esptun_event *ev)
 	json_end(&j);
 }
 
-static int print_event(const struct esptun_event *ev, void *arg)
+static int print_event(const struct etevent *ev, void *arg)
 {
 	if (*(int *)arg)
 		json_event(ev);

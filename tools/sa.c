@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * esptun sa add|update|del|flush|alloc-spi: manual keying in the words of
- * "ip xfrm state", parsed into a struct esptun_sa before anything is sent.
+ * "ip xfrm state", parsed into a struct etsa before anything is sent.
  * The CLI refuses what cannot be expressed in the netlink contract (a bad
  * number, a key over ESPTUN_KEY_MAX bytes, a missing value); whether an
  * algorithm exists or a key fits it is the kernel's to say, and its
@@ -63,7 +63,7 @@ static const struct {
 	{ "hmac(sha512)", 256 },
 };
 
-static int set_once(struct args *a, struct esptun_sa *sa, int attr,
+static int set_once(struct args *a, struct etsa *sa, int attr,
 		    const char *kw)
 {
 	if (sa->has & BIT(attr))
@@ -102,7 +102,7 @@ static int parse_keyval(struct args *a, const char *kw, uint8_t *key,
 	return why ? usage_error(a, "bad %s key: %s", kw, why) : 0;
 }
 
-static int parse_alg(struct args *a, const char *kw, struct esptun_sa *sa)
+static int parse_alg(struct args *a, const char *kw, struct etsa *sa)
 {
 	const char *v;
 	size_t i;
@@ -150,7 +150,7 @@ static int parse_alg(struct args *a, const char *kw, struct esptun_sa *sa)
 			   sa->auth_alg);
 }
 
-static int parse_lifetime(struct args *a, struct esptun_sa *sa)
+static int parse_lifetime(struct args *a, struct etsa *sa)
 {
 	static const char *const kinds[] = {
 		"bytes", "packets", "add-seconds", "use-seconds"
@@ -188,9 +188,9 @@ static int parse_lifetime(struct args *a, struct esptun_sa *sa)
 	return 0;
 }
 
-static int parse_sel(struct args *a, struct esptun_sa *sa)
+static int parse_sel(struct args *a, struct etsa *sa)
 {
-	struct esptun_sel *sel = &sa->sel;
+	struct etsel *sel = &sa->sel;
 	const char *kw, *v, *why;
 
 	if (set_once(a, sa, ESPTUN_SA_A_SELECTOR, "sel"))
@@ -242,7 +242,7 @@ static int parse_sel(struct args *a, struct esptun_sa *sa)
 	return 0;
 }
 
-static int parse_encap(struct args *a, struct esptun_sa *sa)
+static int parse_encap(struct args *a, struct etsa *sa)
 {
 	const char *v = args_value(a, "encap");
 
@@ -268,7 +268,7 @@ static int parse_encap(struct args *a, struct esptun_sa *sa)
 
 /* Parses "DEV keyword..." for add, update and del. */
 static int parse_words(struct args *a, unsigned int allowed,
-		       struct esptun_sa *sa, const char **name)
+		       struct etsa *sa, const char **name)
 {
 	const char *kw, *v;
 	uint64_t u;
@@ -355,7 +355,7 @@ static int parse_words(struct args *a, unsigned int allowed,
 
 static int sa_add(int argc, char **argv)
 {
-	struct esptun_sa sa;
+	struct etsa sa;
 	const char *name;
 	struct args a;
 	int ret;
@@ -389,7 +389,7 @@ static int sa_add(int argc, char **argv)
 
 static int sa_update(int argc, char **argv)
 {
-	struct esptun_sa sa;
+	struct etsa sa;
 	const char *name;
 	struct args a;
 	int ret;
@@ -415,7 +415,7 @@ static int sa_update(int argc, char **argv)
 
 static int sa_del(int argc, char **argv)
 {
-	struct esptun_sa sa;
+	struct etsa sa;
 	const char *name;
 	struct args a;
 	int ret;
@@ -460,7 +460,7 @@ static int sa_flush(int argc, char **argv)
 
 static int sa_alloc_spi(int argc, char **argv, int json)
 {
-	struct esptun_sa req;
+	struct etsa req;
 	const char *name, *kw, *v;
 	uint32_t ifindex, spi;
 	struct args a;

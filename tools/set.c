@@ -13,7 +13,7 @@
 static const char usage[] =
 	"esptun set DEV [local ADDR] [remote ADDR] [encap udp [sport PORT] [dport PORT] | encap none]";
 
-static int parse_set(struct args *a, struct esptun_dev *dev,
+static int parse_set(struct args *a, struct etdev *dev,
 		     const char **name)
 {
 	const char *kw, *v;
@@ -68,7 +68,7 @@ static int parse_set(struct args *a, struct esptun_dev *dev,
 
 int cmd_set(int argc, char **argv, int json)
 {
-	struct esptun_dev dev;
+	struct etdev dev;
 	const char *name;
 	struct args a;
 	int ret;

@@ -41,26 +41,26 @@ static int list_add(struct list *l, const void *item)
 	return 0;
 }
 
-static int add_dev(const struct esptun_dev *dev, void *arg)
+static int add_dev(const struct etdev *dev, void *arg)
 {
 	return list_add(arg, dev);
 }
 
-static int add_sa(const struct esptun_sa *sa, void *arg)
+static int add_sa(const struct etsa *sa, void *arg)
 {
 	return list_add(arg, sa);
 }
 
 static int cmp_dev(const void *a, const void *b)
 {
-	const struct esptun_dev *x = a, *y = b;
+	const struct etdev *x = a, *y = b;
 
 	return strcmp(x->ifname, y->ifname);
 }
 
 static int cmp_sa(const void *a, const void *b)
 {
-	const struct esptun_sa *x = a, *y = b;
+	const struct etsa *x = a, *y = b;
 
 	if (x->ifindex != y->ifindex)
 		return x->ifindex < y->ifindex ? -1 : 1;
@@ -106,7 +106,7 @@ static void print_encap(uint8_t encap, uint64_t has_sport, uint16_t sport,
 	printf("\n");
 }
 
-static void print_sa(const struct esptun_sa *sa, time_t now)
+static void print_sa(const struct etsa *sa, time_t now)
 {
 	char buf[256];
 
@@ -157,10 +157,10 @@ static void print_sa(const struct esptun_sa *sa, time_t now)
 #undef H
 }
 
-static void print_dev(const struct esptun_dev *dev, const struct list *sas,
+static void print_dev(const struct etdev *dev, const struct list *sas,
 		      time_t now)
 {
-	const struct esptun_sa *sa = sas->items;
+	const struct etsa *sa = sas->items;
 	char buf[IPADDR_STRLEN];
 	size_t i;
 
@@ -181,7 +181,7 @@ static void print_dev(const struct esptun_dev *dev, const struct list *sas,
 			print_sa(&sa[i], now);
 }
 
-static void json_sa(struct json *j, const struct esptun_sa *sa)
+static void json_sa(struct json *j, const struct etsa *sa)
 {
 #define H(a)	(sa->has & BIT(ESPTUN_SA_A_##a))
 	json_obj_open(j, NULL);
@@ -230,10 +230,10 @@ static void json_sa(struct json *j, const struct esptun_sa *sa)
 #undef H
 }
 
-static void json_dev(struct json *j, const struct esptun_dev *dev,
+static void json_dev(struct json *j, const struct etdev *dev,
 		     const struct list *sas)
 {
-	const struct esptun_sa *sa = sas->items;
+	const struct etsa *sa = sas->items;
 	size_t i;
 
 #define H(a)	(dev->has & BIT(ESPTUN_DEV_A_##a))
@@ -262,8 +262,8 @@ static void json_dev(struct json *j, const struct esptun_dev *dev,
 
 int cmd_show(int argc, char **argv, int json)
 {
-	struct list devs = { .size = sizeof(struct esptun_dev) };
-	struct list sas = { .size = sizeof(struct esptun_sa) };
+	struct list devs = { .size = sizeof(struct etdev) };
+	struct list sas = { .size = sizeof(struct etsa) };
 	const char *name = NULL;
 	uint32_t ifindex = 0;
 	int ret = 1;
@@ -302,14 +302,14 @@ int cmd_show(int argc, char **argv, int json)
 		json_init(&j, stdout);
 		json_arr_open(&j, NULL);
 		for (i = 0; i < devs.n; i++)
-			json_dev(&j, (struct esptun_dev *)devs.items + i, &sas);
+			json_dev(&j, (struct etdev *)devs.items + i, &sas);
 		json_arr_close(&j);
 		json_end(&j);
 	} else {
 		for (i = 0; i < devs.n; i++) {
 			if (i)
 				printf("\n");
-			print_dev((struct esptun_dev *)devs.items + i, &sas,
+			print_dev((struct etdev *)devs.items + i, &sas,
 				  now);
 		}
 	}

@@ -4,9 +4,7 @@
  * is either fully understood or refused with a reason, so nothing half
  * parsed ever reaches the kernel.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
-#include <errno.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,44 +13,6 @@
 #include <strings.h>
 
 #include "util.h"
-
-const char *parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-	int base = 10;
-	const char *digits = s;
-
-	if (!s || !*s)
-		return "empty";
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		base = 16;
-		digits = s + 2;
-	}
-	/* strtoull would accept a sign, blanks and "0x" alone: refuse them. */
-	if (!*digits || !isxdigit((unsigned char)*digits))
-		return "not a number";
-	if (base == 10 && !isdigit((unsigned char)*digits))
-		return "not a number";
-	errno = 0;
-	v = strtoull(digits, &end, base);
-	if (*end)
-		return "not a number";
-	if (errno == ERANGE || v > max)
-		return "out of range";
-	*out = v;
-	return NULL;
-}
-
-const char *parse_u32(const char *s, uint32_t max, uint32_t *out)
-{
-	uint64_t v;
-	const char *why = parse_u64(s, max, &v);
-
-	if (!why)
-		*out = v;
-	return why;
-}
 
 const char *parse_port(const char *s, int zero_ok, uint16_t *out)
 {
@@ -64,48 +24,6 @@ const char *parse_port(const char *s, int zero_ok, uint16_t *out)
 	if (!v && !zero_ok)
 		return "port 0 is not a port";
 	*out = v;
-	return NULL;
-}
-
-const char *parse_addr(const char *s, struct ipaddr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, s, &a->v4) == 1) {
-		a->family = AF_INET;
-		return NULL;
-	}
-	if (inet_pton(AF_INET6, s, &a->v6) == 1) {
-		a->family = AF_INET6;
-		return NULL;
-	}
-	return "not an IPv4 or IPv6 address";
-}
-
-const char *parse_prefix(const char *s, struct ipaddr *a, uint8_t *plen)
-{
-	char buf[INET6_ADDRSTRLEN + 8];
-	char *slash;
-	uint32_t len, max;
-	const char *why;
-
-	if (strlen(s) >= sizeof(buf))
-		return "not an address prefix";
-	strcpy(buf, s);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	why = parse_addr(buf, a);
-	if (why)
-		return why;
-	max = a->family == AF_INET ? 32 : 128;
-	if (!slash) {
-		*plen = max;
-		return NULL;
-	}
-	if (parse_u32(slash + 1, max, &len) || (slash[1] == '0' && slash[2]))
-		return a->family == AF_INET ? "prefix length must be 0 to 32" :
-					      "prefix length must be 0 to 128";
-	*plen = len;
 	return NULL;
 }
 
@@ -190,18 +108,6 @@ const char *proto_name(uint8_t proto)
 		if (protos[i].proto == proto)
 			return protos[i].name;
 	return NULL;
-}
-
-size_t addr_len(const struct ipaddr *a)
-{
-	return a->family == AF_INET ? 4 : a->family == AF_INET6 ? 16 : 0;
-}
-
-const char *addr_str(const struct ipaddr *a, char *buf, size_t size)
-{
-	if (!a->family || !inet_ntop(a->family, &a->v6, buf, size))
-		snprintf(buf, size, "(none)");
-	return buf;
 }
 
 void args_init(struct args *a, int argc, char **argv, const char *cmd,

@@ -1,40 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Argument parsing shared by the subcommands: addresses, prefixes, numbers,
- * hex keys, and the usage-error convention (exit code 2).
+ * Argument parsing shared by the subcommands: ports, hex keys, protocols,
+ * and the usage-error convention (exit code 2).
  */
 #ifndef ESPTUN_UTIL_H
 #define ESPTUN_UTIL_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <netinet/in.h>
+
+#include "parse.h"
 
 #define EXIT_USAGE	2
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-struct ipaddr {
-	int family;		/* AF_INET, AF_INET6, or 0: not given */
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-	};
-};
-
-#define IPADDR_STRLEN	(INET6_ADDRSTRLEN + 4)	/* with "/128" */
-
-/* Each parser returns NULL on success, or why the text was refused. */
-const char *parse_addr(const char *s, struct ipaddr *a);
-const char *parse_prefix(const char *s, struct ipaddr *a, uint8_t *plen);
-const char *parse_u64(const char *s, uint64_t max, uint64_t *out);
-const char *parse_u32(const char *s, uint32_t max, uint32_t *out);
+/*
+ * The CLI's own parsers (addresses and numbers are parse.h's). Each returns
+ * NULL on success, or why the text was refused.
+ */
 const char *parse_port(const char *s, int zero_ok, uint16_t *out);
 const char *parse_key(const char *s, uint8_t *key, size_t max, size_t *len);
 const char *parse_proto(const char *s, uint8_t *proto);
 
-size_t addr_len(const struct ipaddr *a);
-const char *addr_str(const struct ipaddr *a, char *buf, size_t size);
 const char *proto_name(uint8_t proto);
 
 /*
