@@ -22,6 +22,7 @@
 #include "crypto/prf.h"
 #include "ike/proposal.h"
 #include "log.h"
+#include "parse.h"
 
 struct parser {
 	const char *file;
@@ -56,23 +57,15 @@ static int perr(struct parser *p, const char *fmt, ...)
 	return -1;
 }
 
-static int parse_addr(const char *s, struct sockaddr_storage *ss)
+/* An IKE peer's address, on UDP port 500 until NAT-T moves it. */
+static int parse_endpoint(const char *s, struct sockaddr_storage *ss)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	struct ipaddr a;
 
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, s, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(500);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(500);
-		return 0;
-	}
-	return -1;
+	if (parse_addr(s, &a))
+		return -1;
+	addr_to_sockaddr(&a, 500, ss);
+	return 0;
 }
 
 int conf_parse_duration(const char *s, uint32_t *out_s)
@@ -109,21 +102,6 @@ int conf_parse_duration(const char *s, uint32_t *out_s)
 	if (!v || v > UINT32_MAX / mult)
 		return -1;
 	*out_s = v * mult;
-	return 0;
-}
-
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
 	return 0;
 }
 
@@ -323,14 +301,14 @@ static int k_interface(struct parser *p, const char *v)
 
 static int k_local(struct parser *p, const char *v)
 {
-	if (parse_addr(v, &p->conn->local))
+	if (parse_endpoint(v, &p->conn->local))
 		return BAD("address");
 	return 0;
 }
 
 static int k_remote(struct parser *p, const char *v)
 {
-	if (parse_addr(v, &p->conn->remote))
+	if (parse_endpoint(v, &p->conn->remote))
 		return BAD("address");
 	return 0;
 }
@@ -438,7 +416,7 @@ static int k_lifetime(struct parser *p, const char *v)
 static int k_life_kbytes(struct parser *p, const char *v)
 {
 	/* 0 means no volume limit; the upper bound keeps bytes in 64 bits. */
-	if (parse_u64(v, 0, UINT64_MAX / 1024, &p->conn->life_kbytes))
+	if (parse_dec(v, UINT64_MAX / 1024, &p->conn->life_kbytes))
 		return BAD("number");
 	return 0;
 }
@@ -477,7 +455,7 @@ static int k_replay_window(struct parser *p, const char *v)
 	uint64_t w;
 
 	/* The module's bitmap holds up to 4096 packets. */
-	if (parse_u64(v, 0, 4096, &w))
+	if (parse_dec(v, 4096, &w))
 		return perr(p, "invalid replay-window '%s' (0 to 4096)", v);
 	p->conn->replay_window = w;
 	return 0;
@@ -518,7 +496,7 @@ static int k_retransmit_tries(struct parser *p, const char *v)
 {
 	uint64_t n;
 
-	if (parse_u64(v, 0, 20, &n))
+	if (parse_dec(v, 20, &n))
 		return perr(p, "invalid retransmit-tries '%s' (0 to 20)", v);
 	p->conn->rexmit_tries = n;
 	return 0;

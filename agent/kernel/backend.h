@@ -16,6 +16,7 @@
 #include "ike/engine.h"
 
 struct kernel;
+struct etnl;
 
 struct kernel_event {
 	enum ike_kernel_event type;
@@ -58,6 +59,12 @@ struct kernel {
 
 /* NULL with a reason in err when the module or netlink is unavailable. */
 struct kernel *kernel_genl_open(char *err, size_t errlen);
+/*
+ * The same backend on an open esptun client, which it takes over: SPIs
+ * and SAs only, no device creation and no events. Tests give it a client
+ * whose socket I/O is faked.
+ */
+struct kernel *kernel_genl_over(struct etnl *nl);
 
 /* In-memory recording backend for tests. */
 struct kernel_mock_call {
