@@ -36,6 +36,7 @@
 
 #include "esptun.h"
 #include "kselftest_harness.h"
+#include "nl.h"
 
 /* Software-emulated guests on a shared host: the harness's 30 s per test
  * is too short for the first SA of a crypto algorithm or 3000 requests.
@@ -43,9 +44,6 @@
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 180
 
-#ifndef NETLINK_EXT_ACK
-#define NETLINK_EXT_ACK 11
-#endif
 #ifndef NETLINK_CAP_ACK
 #define NETLINK_CAP_ACK 10
 #endif
@@ -73,75 +71,34 @@ struct reply {
 };
 
 struct conn {
-	struct nl_sock *sk;
-	int fam;
+	struct etnl nl;
 };
 
 static int conn_open(struct conn *c)
 {
-	int one = 1, fd;
+	char err[256];
+	int one = 1;
 
-	c->sk = nl_socket_alloc();
-	if (!c->sk || genl_connect(c->sk))
+	if (etnl_open(&c->nl, err, sizeof(err)))
 		return -1;
-	fd = nl_socket_get_fd(c->sk);
-	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	c->fam = genl_ctrl_resolve(c->sk, ESPTUN_GENL_NAME);
-	return c->fam < 0 ? -1 : 0;
+	/* Errors without the request echoed: the TLVs follow at once. */
+	setsockopt(nl_socket_get_fd(c->nl.sock), SOL_NETLINK, NETLINK_CAP_ACK,
+		   &one, sizeof(one));
+	return 0;
 }
 
 static void conn_close(struct conn *c)
 {
-	if (c->sk)
-		nl_socket_free(c->sk);
-	c->sk = NULL;
+	etnl_close(&c->nl);
 }
 
 static struct nl_msg *msg_new(struct conn *c, uint8_t cmd, int flags)
 {
 	struct nl_msg *m = nlmsg_alloc_size(RXBUF);
 
-	genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, c->fam, 0, flags, cmd,
+	genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, c->nl.family, 0, flags, cmd,
 		    ESPTUN_GENL_VERSION);
 	return m;
-}
-
-/* The extack message among the TLVs from @off of @nlh's payload. */
-static void tlv_msg(struct nlmsghdr *nlh, size_t off, char *ext, size_t extlen)
-{
-	size_t end = nlh->nlmsg_len - NLMSG_HDRLEN;
-	char *p = NLMSG_DATA(nlh);
-	struct nlattr *a;
-
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	while (off + NLA_HDRLEN <= end) {
-		a = (struct nlattr *)(p + off);
-		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > end)
-			break;
-		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG)
-			snprintf(ext, extlen, "%.*s",
-				 (int)(a->nla_len - NLA_HDRLEN),
-				 (char *)a + NLA_HDRLEN);
-		off += NLA_ALIGN(a->nla_len);
-	}
-}
-
-static void ext_msg(struct nlmsghdr *nlh, char *ext, size_t extlen)
-{
-	struct nlmsgerr *e = NLMSG_DATA(nlh);
-	size_t off = sizeof(*e);
-
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-	tlv_msg(nlh, off, ext, extlen);
-}
-
-/* NLMSG_DONE: the dump's error code, then the TLVs. */
-static void done_msg(struct nlmsghdr *nlh, char *ext, size_t extlen)
-{
-	tlv_msg(nlh, sizeof(int), ext, extlen);
 }
 
 static void reply_add(struct reply *r, struct nlmsghdr *nlh)
@@ -167,14 +124,14 @@ static void reply_add(struct reply *r, struct nlmsghdr *nlh)
 static int xfer(struct conn *c, struct nl_msg *m, char *ext, size_t extlen,
 		struct reply *r)
 {
-	int fd = nl_socket_get_fd(c->sk);
+	int fd = nl_socket_get_fd(c->nl.sock);
 	static unsigned char buf[RXBUF];
 	struct nlmsghdr *nlh;
 	ssize_t n;
 
 	if (ext)
 		ext[0] = 0;
-	if (nl_send_auto(c->sk, m) < 0) {
+	if (nl_send_auto(c->nl.sock, m) < 0) {
 		nlmsg_free(m);
 		return -EIO;
 	}
@@ -189,12 +146,12 @@ static int xfer(struct conn *c, struct nl_msg *m, char *ext, size_t extlen,
 		     nlh = NLMSG_NEXT(nlh, n)) {
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
 				if (ext)
-					ext_msg(nlh, ext, extlen);
+					etnl_extack(nlh, ext, extlen);
 				return ((struct nlmsgerr *)NLMSG_DATA(nlh))->error;
 			}
 			if (nlh->nlmsg_type == NLMSG_DONE) {
 				if (ext)
-					done_msg(nlh, ext, extlen);
+					etnl_extack(nlh, ext, extlen);
 				return *(int *)NLMSG_DATA(nlh);
 			}
 			if (r && (nlh->nlmsg_flags & NLM_F_DUMP_INTR))
@@ -223,20 +180,13 @@ static int snapshot(struct conn *c, struct reply *r)
 	return xfer(c, msg_new(c, ESPTUN_CMD_SA_GET, NLM_F_DUMP), NULL, 0, r);
 }
 
-static void put_addr4(struct nl_msg *m, int type, const char *s)
+/* @s as attribute @type: 4 or 16 bytes, by the address's family. */
+static void put_addr(struct nl_msg *m, int type, const char *s)
 {
-	struct in_addr a;
+	struct ipaddr a;
 
-	inet_pton(AF_INET, s, &a);
-	nla_put(m, type, 4, &a);
-}
-
-static void put_addr6(struct nl_msg *m, int type, const char *s)
-{
-	struct in6_addr a;
-
-	inet_pton(AF_INET6, s, &a);
-	nla_put(m, type, 16, &a);
+	parse_addr(s, &a);
+	nla_put(m, type, addr_len(&a), &a.v6);
 }
 
 /* SA_NEW: -1 / NULL leave an attribute out. */
@@ -406,8 +356,8 @@ FIXTURE_SETUP(nl)
 	m = msg_new(&self->c, ESPTUN_CMD_DEV_SET, 0);
 	nla_put_u32(m, ESPTUN_A_IFINDEX, self->if0);
 	d = nla_nest_start(m, ESPTUN_A_DEV);
-	put_addr4(m, ESPTUN_DEV_A_LOCAL_IPV4, LOCAL4);
-	put_addr4(m, ESPTUN_DEV_A_REMOTE_IPV4, REMOTE4);
+	put_addr(m, ESPTUN_DEV_A_LOCAL_IPV4, LOCAL4);
+	put_addr(m, ESPTUN_DEV_A_REMOTE_IPV4, REMOTE4);
 	nla_nest_end(m, d);
 	ASSERT_EQ(0, xfer(&self->c, m, self->ext, sizeof(self->ext), NULL));
 }
@@ -573,22 +523,22 @@ TEST_F(nl, dev_set_semantics)
 
 	m = dev_set(&self->c, self->if0);
 	d = nla_nest_start(m, ESPTUN_A_DEV);
-	put_addr4(m, ESPTUN_DEV_A_LOCAL_IPV4, "198.51.100.1");
-	put_addr6(m, ESPTUN_DEV_A_REMOTE_IPV6, "2001:db8::2");
+	put_addr(m, ESPTUN_DEV_A_LOCAL_IPV4, "198.51.100.1");
+	put_addr(m, ESPTUN_DEV_A_REMOTE_IPV6, "2001:db8::2");
 	nla_nest_end(m, d);
 	REJECT(m, EINVAL, "esptun: local and remote must be of one family");
 
 	/* one side alone cannot switch the family of the other */
 	m = dev_set(&self->c, self->if0);
 	d = nla_nest_start(m, ESPTUN_A_DEV);
-	put_addr6(m, ESPTUN_DEV_A_LOCAL_IPV6, "2001:db8::1");
+	put_addr(m, ESPTUN_DEV_A_LOCAL_IPV6, "2001:db8::1");
 	nla_nest_end(m, d);
 	REJECT(m, EINVAL, "esptun: local and remote must be of one family");
 
 	m = dev_set(&self->c, self->if0);
 	d = nla_nest_start(m, ESPTUN_A_DEV);
-	put_addr4(m, ESPTUN_DEV_A_LOCAL_IPV4, "198.51.100.1");
-	put_addr6(m, ESPTUN_DEV_A_LOCAL_IPV6, "2001:db8::1");
+	put_addr(m, ESPTUN_DEV_A_LOCAL_IPV4, "198.51.100.1");
+	put_addr(m, ESPTUN_DEV_A_LOCAL_IPV6, "2001:db8::1");
 	nla_nest_end(m, d);
 	REJECT(m, EINVAL, "esptun: an address is IPv4 or IPv6, not both");
 
@@ -616,8 +566,8 @@ TEST_F(nl, dev_set_get_v6)
 
 	m = dev_set(&self->c, self->if0);
 	d = nla_nest_start(m, ESPTUN_A_DEV);
-	put_addr6(m, ESPTUN_DEV_A_LOCAL_IPV6, "2001:db8::1");
-	put_addr6(m, ESPTUN_DEV_A_REMOTE_IPV6, "2001:db8::2");
+	put_addr(m, ESPTUN_DEV_A_LOCAL_IPV6, "2001:db8::1");
+	put_addr(m, ESPTUN_DEV_A_REMOTE_IPV6, "2001:db8::2");
 	nla_put_u8(m, ESPTUN_DEV_A_ENCAP, ESPTUN_ENCAP_UDP);
 	nla_put_u16(m, ESPTUN_DEV_A_ENCAP_DPORT, 4501);
 	nla_nest_end(m, d);
@@ -781,15 +731,15 @@ static struct nl_msg *sa_sel(struct conn *c, int ifindex, const char *src,
 	nla_put_u32(m, ESPTUN_SA_A_ICV_BITS, 128);
 	sel = nla_nest_start(m, ESPTUN_SA_A_SELECTOR);
 	if (src && strchr(src, ':'))
-		put_addr6(m, ESPTUN_SEL_A_SRC_IPV6, src);
+		put_addr(m, ESPTUN_SEL_A_SRC_IPV6, src);
 	else if (src)
-		put_addr4(m, ESPTUN_SEL_A_SRC_IPV4, src);
+		put_addr(m, ESPTUN_SEL_A_SRC_IPV4, src);
 	if (splen >= 0)
 		nla_put_u8(m, ESPTUN_SEL_A_SRC_PREFIXLEN, splen);
 	if (dst && strchr(dst, ':'))
-		put_addr6(m, ESPTUN_SEL_A_DST_IPV6, dst);
+		put_addr(m, ESPTUN_SEL_A_DST_IPV6, dst);
 	else if (dst)
-		put_addr4(m, ESPTUN_SEL_A_DST_IPV4, dst);
+		put_addr(m, ESPTUN_SEL_A_DST_IPV4, dst);
 	if (proto >= 0)
 		nla_put_u8(m, ESPTUN_SEL_A_PROTO, proto);
 	if (dport >= 0)
@@ -839,8 +789,8 @@ TEST_F(nl, sa_duplicate_other_device)
 
 	m = dev_set(&self->c, self->if1);
 	d = nla_nest_start(m, ESPTUN_A_DEV);
-	put_addr4(m, ESPTUN_DEV_A_LOCAL_IPV4, LOCAL4);
-	put_addr4(m, ESPTUN_DEV_A_REMOTE_IPV4, "192.0.2.3");
+	put_addr(m, ESPTUN_DEV_A_LOCAL_IPV4, LOCAL4);
+	put_addr(m, ESPTUN_DEV_A_REMOTE_IPV4, "192.0.2.3");
 	nla_nest_end(m, d);
 	OK(m);
 	OK(sa_new(&self->c, self->if0, &o));
@@ -901,7 +851,7 @@ TEST_F(nl, sa_update_rules)
 	sa = nla_nest_start(m, ESPTUN_A_SA);
 	nla_put_u8(m, ESPTUN_SA_A_DIR, ESPTUN_DIR_OUT);
 	nla_put_u32(m, ESPTUN_SA_A_SPI, 0x5000);
-	put_addr6(m, ESPTUN_SA_A_REMOTE_IPV6, "2001:db8::9");
+	put_addr(m, ESPTUN_SA_A_REMOTE_IPV6, "2001:db8::9");
 	nla_nest_end(m, sa);
 	REJECT(m, EINVAL, "esptun: remote address family differs from the SA's");
 
@@ -1001,7 +951,7 @@ TEST_F(nl, spi_reserved_by_other_device)
 
 	m = dev_set(&self->c, self->if1);
 	d = nla_nest_start(m, ESPTUN_A_DEV);
-	put_addr4(m, ESPTUN_DEV_A_LOCAL_IPV4, LOCAL4);
+	put_addr(m, ESPTUN_DEV_A_LOCAL_IPV4, LOCAL4);
 	nla_nest_end(m, d);
 	OK(m);
 	spi = alloc_one(_metadata, self, self->if0, 0x10000, 0x1ffff, -1);
@@ -1024,7 +974,7 @@ TEST_F(nl, dump_thousands)
 
 	m = dev_set(&self->c, self->if1);
 	d = nla_nest_start(m, ESPTUN_A_DEV);
-	put_addr4(m, ESPTUN_DEV_A_LOCAL_IPV4, "192.0.2.5");
+	put_addr(m, ESPTUN_DEV_A_LOCAL_IPV4, "192.0.2.5");
 	nla_nest_end(m, d);
 	OK(m);
 	for (i = 0; i < MANY; i++) {
@@ -1092,18 +1042,12 @@ TEST_F(nl, sa_get_has_no_keys)
 static int events_open(struct conn *c)
 {
 	struct timeval tv = { .tv_sec = 5 };
-	int grp;
+	char err[256];
 
-	if (conn_open(c))
+	if (conn_open(c) || etnl_subscribe(&c->nl, err, sizeof(err)))
 		return -1;
-	grp = genl_ctrl_resolve_grp(c->sk, ESPTUN_GENL_NAME,
-				    ESPTUN_MCGRP_EVENTS);
-	if (grp < 0)
-		return -1;
-	nl_socket_disable_seq_check(c->sk);
-	setsockopt(nl_socket_get_fd(c->sk), SOL_SOCKET, SO_RCVTIMEO, &tv,
-		   sizeof(tv));
-	return nl_socket_add_membership(c->sk, grp);
+	return setsockopt(nl_socket_get_fd(c->nl.sock), SOL_SOCKET,
+			  SO_RCVTIMEO, &tv, sizeof(tv));
 }
 
 /* Next event on @c into @s. Return: 0 or -errno (-EAGAIN on timeout). */
@@ -1114,7 +1058,7 @@ static int event_next(struct conn *c, struct sa_seen *s)
 	ssize_t n;
 
 	memset(s, 0, sizeof(*s));
-	n = recv(nl_socket_get_fd(c->sk), buf, sizeof(buf), 0);
+	n = recv(nl_socket_get_fd(c->nl.sock), buf, sizeof(buf), 0);
 	if (n < 0)
 		return -errno;
 	nlh = (struct nlmsghdr *)buf;
@@ -1183,7 +1127,7 @@ TEST_F(nl, unprivileged)
 		if (conn_open(&c))
 			_exit(11);
 		/* through libnl before the raw exchanges below */
-		grp = genl_ctrl_resolve_grp(c.sk, ESPTUN_GENL_NAME,
+		grp = genl_ctrl_resolve_grp(c.nl.sock, ESPTUN_GENL_NAME,
 					    ESPTUN_MCGRP_EVENTS);
 		m = msg_new(&c, ESPTUN_CMD_DEV_GET, NLM_F_DUMP);
 		bad |= xfer(&c, m, NULL, 0, NULL) != -EPERM;
@@ -1195,7 +1139,7 @@ TEST_F(nl, unprivileged)
 			-EPERM) << 3;
 		m = msg_new(&c, ESPTUN_CMD_SA_FLUSH, 0);
 		bad |= (xfer(&c, m, NULL, 0, NULL) != -EPERM) << 4;
-		bad |= (grp < 0 || nl_socket_add_membership(c.sk, grp) == 0)
+		bad |= (grp < 0 || nl_socket_add_membership(c.nl.sock, grp) == 0)
 			<< 5;
 		_exit(bad ? 20 + bad : 0);
 	}
