@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Connection defaults and the small value parsers (IDs, selectors) the
- * config parser and the engine share.
+ * Connections: defaults and the small value parsers (IDs, selectors) the
+ * config parser and the engine share, and the engine's list of
+ * configured conns with its lookups (by name, by addresses).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -9,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike/conn.h"
+#include "ike/ikev1.h"
 
 void ike_conn_init(struct ike_conn *c)
 {
@@ -181,4 +182,81 @@ const char *ike_addr_str(const struct sockaddr_storage *ss, char *buf,
 		snprintf(buf, len, "(none)");
 	}
 	return buf;
+}
+
+struct conn_ent *conn_find(struct ike_engine *e, const char *name)
+{
+	struct conn_ent *c;
+
+	for (c = e->conns; c; c = c->next)
+		if (!strcmp(c->c.name, name))
+			return c;
+	return NULL;
+}
+
+bool conn_addr_equal(const struct sockaddr_storage *a,
+		     const struct sockaddr_storage *b, bool port)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a;
+		const struct sockaddr_in *y = (const void *)b;
+
+		return x->sin_addr.s_addr == y->sin_addr.s_addr &&
+		       (!port || x->sin_port == y->sin_port);
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a;
+		const struct sockaddr_in6 *y = (const void *)b;
+
+		return !memcmp(&x->sin6_addr, &y->sin6_addr, 16) &&
+		       (!port || x->sin6_port == y->sin6_port);
+	}
+	return false;
+}
+
+/* PSK Main Mode can only pick the conn by addresses. */
+struct conn_ent *conn_by_addr(struct ike_engine *e,
+			      const struct sockaddr_storage *local,
+			      const struct sockaddr_storage *remote)
+{
+	struct conn_ent *c;
+
+	for (c = e->conns; c; c = c->next)
+		if (conn_addr_equal(&c->c.remote, remote, false) &&
+		    (!local || conn_addr_equal(&c->c.local, local, false)))
+			return c;
+	return NULL;
+}
+
+/* Appends a copy: the first matching conn wins for responders. */
+int conn_add(struct ike_engine *e, const struct ike_conn *conn)
+{
+	struct conn_ent *c, **pp;
+
+	if (conn_find(e, conn->name))
+		return -17;	/* EEXIST */
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -12;
+	c->c = *conn;
+	for (pp = &e->conns; *pp; pp = &(*pp)->next)
+		;
+	*pp = c;
+	return 0;
+}
+
+/* Unlinks and frees c, wiping its pre-shared key. */
+void conn_free(struct ike_engine *e, struct conn_ent *c)
+{
+	struct conn_ent **pp;
+
+	for (pp = &e->conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	memset(&c->c, 0, sizeof(c->c));
+	free(c);
 }

@@ -1,150 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Informational exchanges (RFC 2409 5.7): notifications and Deletes.
- * Once phase 1 keys exist they are encrypted and carry HASH(1) =
- * prf(SKEYID_a, M-ID | N/D); unauthenticated ones are only logged, except
- * an error answering our own MM1, which ends that half-open attempt.
+ * Informational messages we receive (RFC 2409 5.7): notifies and Deletes.
+ * Encrypted ones must carry HASH(1) = prf(SKEYID_a, M-ID | N/D) before
+ * they act; unauthenticated ones are only logged, except an error
+ * answering our own MM1, which ends that half-open attempt.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/prf.h"
-#include "ike/sa.h"
+#include "ike/ikev1.h"
 #include "log.h"
-
-#define MSG_BUF	2048
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-struct info_body {
-	bool is_delete;
-	uint8_t proto, spi_size;
-	const uint8_t *spi;
-	uint16_t nspi;			/* delete */
-	uint16_t type;			/* notify */
-	const void *data;
-	size_t len;
-};
-
-static void send_encrypted(struct ike_engine *e, struct p1sa *sa,
-			   const struct info_body *b, const char *what)
-{
-	static const uint8_t zero[CRYPTO_MAX_HASH];
-	uint8_t buf[MSG_BUF], h[CRYPTO_MAX_HASH];
-	struct isakmp_gen g;
-	struct isakmp_hdr hdr;
-	size_t hoff, after, len;
-	uint32_t msgid;
-	char a[64];
-
-	if (!sa || !sa->keys)
-		return;
-	if (sa->state != MM_ACTIVE)
-		iv_phase1_done(&sa->iv);	/* error during MM5/MM6 */
-	do
-		eng_random(e, &msgid, sizeof(msgid));
-	while (!msgid);
-	memset(&hdr, 0, sizeof(hdr));
-	memcpy(hdr.icookie, sa->icookie, 8);
-	memcpy(hdr.rcookie, sa->rcookie, 8);
-	hdr.exch = ISAKMP_XCHG_INFO;
-	hdr.msgid = msgid;
-	isakmp_gen_init(&g, buf, sizeof(buf), &hdr);
-	hoff = isakmp_gen_begin(&g, ISAKMP_NP_HASH);
-	isakmp_gen_bytes(&g, zero, sa->km.prf_len);
-	isakmp_gen_end(&g, hoff);
-	after = g.len;
-	if (b->is_delete)
-		isakmp_gen_delete(&g, b->proto, b->spi_size, b->spi, b->nspi);
-	else
-		isakmp_gen_notify(&g, b->proto, b->spi, b->spi_size, b->type,
-				  b->data, b->len);
-	len = isakmp_gen_finish(&g);
-	if (!len)
-		return;
-	keymat_qm_hash(&sa->km, 0, msgid, NULL, 0, NULL, 0, buf + after,
-		       len - after, h);
-	memcpy(buf + hoff + 4, h, sa->km.prf_len);
-	len = ike_encrypt_msg(sa, buf, len, sizeof(buf), msgid);
-	iv_drop(&sa->iv, msgid);
-	if (!len)
-		return;
-	ike_send(e, &sa->local, &sa->remote, NULL, buf, len, "INFO", false,
-		 0, 0);
-	log_info("%s INFO sent to %s: %s", ike_ck(sa),
-		 ike_addr_str(&sa->remote, a, sizeof(a)), what);
-}
-
-void info_send_notify(struct ike_engine *e, struct p1sa *sa, uint8_t proto,
-		      const uint8_t *spi, uint8_t spi_size, uint16_t type,
-		      const void *data, size_t len)
-{
-	struct info_body b = { .proto = proto, .spi = spi,
-			       .spi_size = spi_size, .type = type,
-			       .data = data, .len = len };
-
-	send_encrypted(e, sa, &b, isakmp_notify_name(type));
-}
-
-void info_send_plain_notify(struct ike_engine *e,
-			    const struct sockaddr_storage *local,
-			    const struct sockaddr_storage *remote,
-			    const uint8_t icookie[8], const uint8_t rcookie[8],
-			    uint16_t type)
-{
-	uint8_t buf[256];
-	struct isakmp_gen g;
-	struct isakmp_hdr h;
-	size_t len;
-	char a[64];
-
-	memset(&h, 0, sizeof(h));
-	memcpy(h.icookie, icookie, 8);
-	memcpy(h.rcookie, rcookie, 8);
-	h.exch = ISAKMP_XCHG_INFO;
-	isakmp_gen_init(&g, buf, sizeof(buf), &h);
-	isakmp_gen_notify(&g, ISAKMP_PROTO_ISAKMP, NULL, 0, type, NULL, 0);
-	len = isakmp_gen_finish(&g);
-	if (!len)
-		return;
-	ike_send(e, local, remote, NULL, buf, len, "INFO", false, 0, 0);
-	log_info("INFO sent to %s: %s (unencrypted)",
-		 ike_addr_str(remote, a, sizeof(a)), isakmp_notify_name(type));
-}
-
-void info_send_delete_child(struct ike_engine *e, struct p2sa *c)
-{
-	struct p1sa *sa = c->p1 && c->p1->state == MM_ACTIVE ? c->p1 :
-			  p1_established(e, c->conn);
-	uint8_t spi[4];
-	char what[48];
-	struct info_body b = { .is_delete = true, .proto = ISAKMP_PROTO_ESP,
-			       .spi_size = 4, .spi = spi, .nspi = 1 };
-
-	/* Our inbound SPI names the pair for the peer (RFC 2408 3.15). */
-	put32(spi, c->spi_in);
-	snprintf(what, sizeof(what), "Delete ESP SPI %08x", c->spi_in);
-	send_encrypted(e, sa, &b, what);
-}
-
-void info_send_delete_p1(struct ike_engine *e, struct p1sa *sa)
-{
-	uint8_t spi[16];
-	struct info_body b = { .is_delete = true,
-			       .proto = ISAKMP_PROTO_ISAKMP, .spi_size = 16,
-			       .spi = spi, .nspi = 1 };
-
-	memcpy(spi, sa->icookie, 8);
-	memcpy(spi + 8, sa->rcookie, 8);
-	send_encrypted(e, sa, &b, "Delete ISAKMP SA");
-}
 
 /*
  * An error notify ends the Quick Modes it names by SPI, or all unfinished
@@ -158,8 +25,7 @@ static void fail_negotiations(struct ike_engine *e, struct p1sa *sa,
 	uint32_t spi = 0;
 
 	if (n->spi_size == 4)
-		spi = (uint32_t)n->spi[0] << 24 | n->spi[1] << 16 |
-		      n->spi[2] << 8 | n->spi[3];
+		spi = isakmp_get32(n->spi);
 	for (c = e->p2s; c; c = next) {
 		next = c->next;
 		if (c->p1 != sa || (c->state != QM_WAIT_MSG2 &&
@@ -167,10 +33,10 @@ static void fail_negotiations(struct ike_engine *e, struct p1sa *sa,
 			continue;
 		if (spi && spi != c->spi_in && spi != c->spi_out)
 			continue;
-		log_err("%s %s for %s refused by peer: %s", ike_ck(sa),
+		log_err("%s %s for %s refused by peer: %s", msg_ck(sa),
 			c->initiator ? "QM1" : "QM2", c->conn->c.name,
 			isakmp_notify_name(n->type));
-		p2_free(e, c);
+		sa_p2_free(e, c);
 	}
 }
 
@@ -183,9 +49,8 @@ static void handle_delete(struct ike_engine *e, struct p1sa *sa,
 		const uint8_t *s = d->spis + (size_t)i * d->spi_size;
 
 		if (d->proto == ISAKMP_PROTO_ESP) {
-			uint32_t spi = (uint32_t)s[0] << 24 | s[1] << 16 |
-				       s[2] << 8 | s[3];
-			struct p2sa *c = p2_by_spi_out(e, spi), *x;
+			uint32_t spi = isakmp_get32(s);
+			struct p2sa *c = sa_p2_by_spi_out(e, spi), *x;
 
 			/*
 			 * The sender names its inbound SPI (our outbound); some
@@ -197,24 +62,24 @@ static void handle_delete(struct ike_engine *e, struct p1sa *sa,
 
 			if (!c || c->conn != sa->conn) {
 				log_info("%s INFO: Delete for unknown ESP SPI "
-					 "%08x", ike_ck(sa), spi);
+					 "%08x", msg_ck(sa), spi);
 				continue;
 			}
 			log_info("%s INFO: peer deleted IPsec SA of %s: in %08x "
-				 "out %08x", ike_ck(sa), c->conn->c.name,
+				 "out %08x", msg_ck(sa), c->conn->c.name,
 				 c->spi_in, c->spi_out);
-			p2_free(e, c);
+			sa_p2_free(e, c);
 		} else if (d->proto == ISAKMP_PROTO_ISAKMP) {
-			struct p1sa *x = p1_find(e, s, s + 8);
+			struct p1sa *x = sa_p1_find(e, s, s + 8);
 
 			if (x != sa) {
 				log_info("%s INFO: Delete for another ISAKMP "
-					 "SA ignored", ike_ck(sa));
+					 "SA ignored", msg_ck(sa));
 				continue;
 			}
 			log_info("%s INFO: peer deleted the ISAKMP SA",
-				 ike_ck(sa));
-			p1_free(e, sa);
+				 msg_ck(sa));
+			sa_p1_free(e, sa);
 			return;
 		}
 	}
@@ -244,15 +109,15 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 			    isakmp_parse_notify(m->pl[i].body, m->pl[i].len, &n))
 				continue;
 			log_warn("%sINFO from %s: unauthenticated notify %s",
-				 sa ? ike_ck(sa) : "", a,
+				 sa ? msg_ck(sa) : "", a,
 				 isakmp_notify_name(n.type));
 			/* Ends only our own half-open MM1: nothing to forge. */
 			if (sa && sa->initiator && sa->state == MM_WAIT_MSG2 &&
 			    n.type < 16384) {
 				log_err("%s MM1 refused by %s: %s — no common "
-					"ike proposal?", ike_ck(sa), a,
+					"ike proposal?", msg_ck(sa), a,
 					isakmp_notify_name(n.type));
-				p1_free(e, sa);
+				sa_p1_free(e, sa);
 				goto out;
 			}
 		}
@@ -268,7 +133,7 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 	plain = malloc(len);
 	if (!plain)
 		goto out;
-	rc = ike_decrypt_msg(sa, buf, len, plain, m);
+	rc = msg_decrypt(sa, buf, len, plain, m);
 	if (!rc)
 		rc = isakmp_check_rule(m, MSG_INFO, why, sizeof(why));
 	if (rc) {
@@ -276,9 +141,9 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 		if (sa->state == MM_WAIT_MSG6)
 			log_err("%s authentication failed: the peer's answer "
 				"to MM5 does not decrypt — pre-shared key "
-				"mismatch?", ike_ck(sa));
+				"mismatch?", msg_ck(sa));
 		else
-			log_warn("%s INFO from %s dropped: %s", ike_ck(sa), a,
+			log_warn("%s INFO from %s dropped: %s", msg_ck(sa), a,
 				 isakmp_notify_name((uint16_t)-rc));
 		iv_drop(&sa->iv, m->hdr.msgid);
 		goto out;
@@ -298,7 +163,7 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 		if (m->pl[0].len != sa->km.prf_len ||
 		    memcmp(m->pl[0].body, h, sa->km.prf_len)) {
 			log_warn("%s INFO from %s: HASH(1) mismatch, dropped",
-				 ike_ck(sa), a);
+				 msg_ck(sa), a);
 			goto out;
 		}
 	}
@@ -307,15 +172,15 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 	for (i = 1; i < m->n; i++) {
 		if (m->pl[i].type == ISAKMP_NP_N &&
 		    !isakmp_parse_notify(m->pl[i].body, m->pl[i].len, &n)) {
-			log_info("%s INFO: peer sent %s", ike_ck(sa),
+			log_info("%s INFO: peer sent %s", msg_ck(sa),
 				 isakmp_notify_name(n.type));
 			if (n.type >= 16384)
 				continue;
 			if (sa->state != MM_ACTIVE) {
 				log_err("%s Main Mode refused by %s: %s",
-					ike_ck(sa), a,
+					msg_ck(sa), a,
 					isakmp_notify_name(n.type));
-				p1_free(e, sa);
+				sa_p1_free(e, sa);
 				goto out;
 			}
 			fail_negotiations(e, sa, &n);
@@ -323,7 +188,7 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 			rc = isakmp_parse_delete(m->pl[i].body, m->pl[i].len,
 						 &d);
 			if (rc) {
-				log_warn("%s INFO: malformed Delete", ike_ck(sa));
+				log_warn("%s INFO: malformed Delete", msg_ck(sa));
 				continue;
 			}
 			handle_delete(e, sa, &d);

@@ -9,7 +9,7 @@
 
 #include "crypto/prf.h"
 #include "ike/proposal.h"
-#include "ike/sa.h"
+#include "ike/ikev1.h"
 #include "ike/vid.h"
 #include "log.h"
 
@@ -28,9 +28,9 @@ static void send_mm(struct ike_engine *e, struct p1sa *sa, const uint8_t *buf,
 {
 	char a[64];
 
-	ike_send(e, &sa->local, &sa->remote, &sa->rx, buf, len, name,
+	msg_send(e, &sa->local, &sa->remote, &sa->rx, buf, len, name,
 		 expect_reply, sa->conn->c.rexmit_ms, sa->conn->c.rexmit_tries);
-	log_info("%s %s sent to %s", ike_ck(sa), name,
+	log_info("%s %s sent to %s", msg_ck(sa), name,
 		 ike_addr_str(&sa->remote, a, sizeof(a)));
 }
 
@@ -48,7 +48,7 @@ static int keep_sai(struct p1sa *sa, const uint8_t *body, size_t len)
 
 int mm_initiate(struct ike_engine *e, struct conn_ent *c)
 {
-	struct p1sa *sa = p1_new(e, c, true);
+	struct p1sa *sa = sa_p1_new(e, c, true);
 	struct isakmp_sa *prop;
 	struct isakmp_gen g;
 	struct isakmp_hdr h;
@@ -59,12 +59,10 @@ int mm_initiate(struct ike_engine *e, struct conn_ent *c)
 		return -12;
 	prop = malloc(sizeof(*prop));
 	if (!prop) {
-		p1_free(e, sa);
+		sa_p1_free(e, sa);
 		return -12;
 	}
-	do
-		eng_random(e, sa->icookie, 8);
-	while (!memcmp(sa->icookie, "\0\0\0\0\0\0\0\0", 8));
+	msg_new_cookie(e, sa->icookie);
 	sa->start_qm = true;
 	sa->state = MM_WAIT_MSG2;
 
@@ -77,12 +75,61 @@ int mm_initiate(struct ike_engine *e, struct conn_ent *c)
 	/* The SA is the first payload, right after the header. */
 	if (!len || keep_sai(sa, buf + ISAKMP_HDR_LEN + ISAKMP_GEN_LEN,
 			     (size_t)(buf[30] << 8 | buf[31]) - ISAKMP_GEN_LEN)) {
-		p1_free(e, sa);
+		sa_p1_free(e, sa);
 		return -12;
 	}
-	log_info("%s initiating Main Mode for %s", ike_ck(sa), c->c.name);
+	log_info("%s initiating Main Mode for %s", msg_ck(sa), c->c.name);
 	send_mm(e, sa, buf, len, "MM1", true);
 	return 0;
+}
+
+/*
+ * MM1 for no known SA: a responder SA for the conn of these addresses,
+ * unless it is a late copy of an MM1 already answered or too many
+ * unauthenticated SAs exist. NULL when MM1 is dropped (logged here).
+ */
+struct p1sa *mm_responder_new(struct ike_engine *e,
+			      const struct isakmp_msg *m,
+			      const struct sockaddr_storage *from,
+			      const struct sockaddr_storage *to)
+{
+	struct conn_ent *c;
+	struct p1sa *sa;
+	int total, per;
+	char a[64];
+
+	ike_addr_str(from, a, sizeof(a));
+	if (!msg_cookie_is_zero(m->hdr.rcookie) || m->hdr.msgid) {
+		log_info("Main Mode message for unknown SA from %s dropped", a);
+		return NULL;
+	}
+	/* A late MM1 copy for a negotiation already past MM2. */
+	for (sa = e->p1s; sa; sa = sa->next)
+		if (!sa->initiator && !memcmp(sa->icookie, m->hdr.icookie, 8) &&
+		    conn_addr_equal(&sa->remote, from, false)) {
+			log_info("%s late MM1 from %s ignored", msg_ck(sa), a);
+			return NULL;
+		}
+	c = conn_by_addr(e, to, from);
+	if (!c) {
+		log_warn("MM1 from %s: no connection configured for this peer",
+			 a);
+		return NULL;
+	}
+	per = sa_p1_half_open(e, from, &total);
+	if (per >= IKE_HALF_OPEN_PER_PEER || total >= IKE_HALF_OPEN_TOTAL) {
+		log_warn("MM1 from %s dropped: too many half-open ISAKMP SAs "
+			 "(%d from this peer, %d total)", a, per, total);
+		return NULL;
+	}
+	sa = sa_p1_new(e, c, false);
+	if (!sa)
+		return NULL;
+	memcpy(sa->icookie, m->hdr.icookie, 8);
+	msg_new_cookie(e, sa->rcookie);
+	sa->local = *to;
+	sa->remote = *from;
+	return sa;
 }
 
 int mm_inI1_outR1(struct ike_dispatch *d)
@@ -103,24 +150,24 @@ int mm_inI1_outR1(struct ike_dispatch *d)
 		goto out;
 	}
 	ike_addr_str(&sa->remote, a, sizeof(a));
-	log_info("%s MM1 received from %s for %s", ike_ck(sa), a,
+	log_info("%s MM1 received from %s for %s", msg_ck(sa), a,
 		 sa->conn->c.name);
 	vid_log(sa, "MM1", d->m);
 	rc = isakmp_parse_sa(p->body, p->len, offer);
 	if (rc) {
-		log_warn("%s MM1: SA payload refused: %s", ike_ck(sa),
+		log_warn("%s MM1: SA payload refused: %s", msg_ck(sa),
 			 isakmp_notify_name((uint16_t)-rc));
-		info_send_plain_notify(d->e, &sa->local, &sa->remote,
-				       sa->icookie, sa->rcookie, (uint16_t)-rc);
+		notify_send_plain(d->e, &sa->local, &sa->remote,
+				  sa->icookie, sa->rcookie, (uint16_t)-rc);
 		goto out;
 	}
 	if (p1_select(sa, offer, chosen) < 0) {
 		log_err("%s MM1: no acceptable proposal from %s (ike = ... "
-			"of %s) — sending NO-PROPOSAL-CHOSEN", ike_ck(sa), a,
+			"of %s) — sending NO-PROPOSAL-CHOSEN", msg_ck(sa), a,
 			sa->conn->c.name);
-		info_send_plain_notify(d->e, &sa->local, &sa->remote,
-				       sa->icookie, sa->rcookie,
-				       ISAKMP_N_NO_PROPOSAL_CHOSEN);
+		notify_send_plain(d->e, &sa->local, &sa->remote,
+				  sa->icookie, sa->rcookie,
+				  ISAKMP_N_NO_PROPOSAL_CHOSEN);
 		rc = -ISAKMP_N_NO_PROPOSAL_CHOSEN;
 		goto out;
 	}
@@ -172,7 +219,7 @@ int mm_inR1_outI2(struct ike_dispatch *d)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
 	if (!memcmp(d->m->hdr.rcookie, "\0\0\0\0\0\0\0\0", 8)) {
 		free(reply);
-		log_warn("%s MM2 without responder cookie", ike_ck(sa));
+		log_warn("%s MM2 without responder cookie", msg_ck(sa));
 		return -ISAKMP_N_INVALID_COOKIE;
 	}
 	memcpy(sa->rcookie, d->m->hdr.rcookie, 8);
@@ -183,7 +230,7 @@ int mm_inR1_outI2(struct ike_dispatch *d)
 	free(reply);
 	if (rc)
 		return rc;
-	log_info("%s MM2 received: responder chose %s", ike_ck(sa),
+	log_info("%s MM2 received: responder chose %s", msg_ck(sa),
 		 ike_proposal_str(&sa->prop, b, sizeof(b)));
 	if (p1_make_ke_nonce(d->e, sa))
 		return -ISAKMP_N_INVALID_KEY_INFORMATION;
@@ -203,7 +250,7 @@ static int take_ke_nonce(struct p1sa *sa, const struct isakmp_msg *m,
 	int rc;
 
 	if (ke->len != sa->ke_len) {
-		log_err("%s %s: KE is %zu bytes, %s needs %zu", ike_ck(sa),
+		log_err("%s %s: KE is %zu bytes, %s needs %zu", msg_ck(sa),
 			name, ke->len, ike_group_name(sa->prop.group),
 			sa->ke_len);
 		return -ISAKMP_N_INVALID_KEY_INFORMATION;
@@ -217,7 +264,7 @@ static int take_ke_nonce(struct p1sa *sa, const struct isakmp_msg *m,
 	}
 	rc = p1_derive(sa, ke->body, ke->len);
 	if (rc)
-		log_err("%s %s: peer's DH public value refused", ike_ck(sa),
+		log_err("%s %s: peer's DH public value refused", msg_ck(sa),
 			name);
 	return rc;
 }
@@ -289,7 +336,7 @@ static size_t build_auth(struct ike_engine *e, struct p1sa *sa, uint8_t *buf,
 	}
 	if (!isakmp_gen_finish(&g))
 		return 0;
-	return ike_encrypt_msg(sa, buf, g.len, cap, 0);
+	return msg_encrypt(sa, buf, g.len, cap, 0);
 }
 
 /* Peer's ID and HASH_I/HASH_R from a decrypted MM5/MM6. */
@@ -308,7 +355,7 @@ static int check_auth(struct p1sa *sa, const struct isakmp_msg *m,
 
 	rc = isakmp_parse_id(idp->body, idp->len, &id);
 	if (rc) {
-		log_err("%s %s: malformed ID payload", ike_ck(sa), name);
+		log_err("%s %s: malformed ID payload", msg_ck(sa), name);
 		return rc;
 	}
 	if (keymat_auth_hash(&sa->km, theirs, sa->ke_len, mine, sa->ke_len,
@@ -320,7 +367,7 @@ static int check_auth(struct p1sa *sa, const struct isakmp_msg *m,
 	if (hp->len != sa->km.prf_len ||
 	    memcmp(hp->body, want, sa->km.prf_len)) {
 		log_err("%s authentication failed: %s mismatch in %s — "
-			"pre-shared key mismatch?", ike_ck(sa),
+			"pre-shared key mismatch?", msg_ck(sa),
 			sa->initiator ? "HASH_R" : "HASH_I", name);
 		return -ISAKMP_N_AUTHENTICATION_FAILED;
 	}
@@ -332,11 +379,11 @@ static int check_auth(struct p1sa *sa, const struct isakmp_msg *m,
 	memcpy(shown.data, id.data, shown.len);
 	if (!p1_check_peer_id(sa, &id)) {
 		log_err("%s %s: peer ID %s does not match remote-id of %s — "
-			"sending INVALID-ID-INFORMATION", ike_ck(sa), name,
+			"sending INVALID-ID-INFORMATION", msg_ck(sa), name,
 			ike_id_str(&shown, b, sizeof(b)), sa->conn->c.name);
 		return -ISAKMP_N_INVALID_ID_INFORMATION;
 	}
-	log_info("%s %s: peer authenticated as %s", ike_ck(sa), name,
+	log_info("%s %s: peer authenticated as %s", msg_ck(sa), name,
 		 ike_id_str(&shown, b, sizeof(b)));
 	return 0;
 }
@@ -372,21 +419,21 @@ static void purge_stale(struct ike_engine *e, struct p1sa *sa)
 		cnext = c->next;
 		if (c->conn == sa->conn && c->p1 != sa &&
 		    c->state == QM_ACTIVE) {
-			p2_free(e, c);
+			sa_p2_free(e, c);
 			n++;
 		}
 	}
 	for (o = e->p1s; o; o = onext) {
 		onext = o->next;
 		if (o != sa && o->conn == sa->conn && o->state == MM_ACTIVE &&
-		    addr_equal(&o->remote, &sa->remote, false)) {
-			p1_free(e, o);
+		    conn_addr_equal(&o->remote, &sa->remote, false)) {
+			sa_p1_free(e, o);
 			n++;
 		}
 	}
 	if (n)
 		log_info("%s INITIAL-CONTACT: peer restarted, %d old SA(s) of "
-			 "%s removed", ike_ck(sa), n, sa->conn->c.name);
+			 "%s removed", msg_ck(sa), n, sa->conn->c.name);
 }
 
 static void note_notifies(struct ike_engine *e, struct p1sa *sa,
@@ -399,7 +446,7 @@ static void note_notifies(struct ike_engine *e, struct p1sa *sa,
 		if (m->pl[i].type != ISAKMP_NP_N ||
 		    isakmp_parse_notify(m->pl[i].body, m->pl[i].len, &n))
 			continue;
-		log_info("%s %s: peer sent %s", ike_ck(sa), name,
+		log_info("%s %s: peer sent %s", msg_ck(sa), name,
 			 isakmp_notify_name(n.type));
 		if (n.type == ISAKMP_N_INITIAL_CONTACT)
 			purge_stale(e, sa);
@@ -417,8 +464,8 @@ int mm_inI3_outR3(struct ike_dispatch *d)
 	if (rc == -ISAKMP_N_INVALID_ID_INFORMATION ||
 	    rc == -ISAKMP_N_AUTHENTICATION_FAILED) {
 		/* Readable by the peer only if our keys agree at all. */
-		info_send_notify(d->e, sa, ISAKMP_PROTO_ISAKMP, NULL, 0,
-				 (uint16_t)-rc, NULL, 0);
+		notify_send(d->e, sa, ISAKMP_PROTO_ISAKMP, NULL, 0,
+			    (uint16_t)-rc, NULL, 0);
 		return rc;
 	}
 	if (rc)
@@ -437,8 +484,8 @@ int mm_inR3(struct ike_dispatch *d)
 	int rc = check_auth(sa, d->m, "MM6");
 
 	if (rc == -ISAKMP_N_INVALID_ID_INFORMATION)
-		info_send_notify(d->e, sa, ISAKMP_PROTO_ISAKMP, NULL, 0,
-				 ISAKMP_N_INVALID_ID_INFORMATION, NULL, 0);
+		notify_send(d->e, sa, ISAKMP_PROTO_ISAKMP, NULL, 0,
+			    ISAKMP_N_INVALID_ID_INFORMATION, NULL, 0);
 	if (!rc)
 		note_notifies(d->e, sa, d->m, "MM6");
 	return rc;
@@ -449,12 +496,10 @@ void mm_established(struct ike_engine *e, struct p1sa *sa)
 	char a[64], b[64];
 
 	iv_phase1_done(&sa->iv);
-	sa->established_ms = eng_now(e);
+	sa->established_ms = env_now(e);
 	sa->expire_ms = sa->established_ms + (uint64_t)sa->life_secs * 1000;
 	log_info("%s %s: ISAKMP SA established with %s (%s, %s, lifetime "
-		 "%us)", ike_ck(sa), sa->initiator ? "MM6" : "MM5",
+		 "%us)", msg_ck(sa), sa->initiator ? "MM6" : "MM5",
 		 ike_addr_str(&sa->remote, a, sizeof(a)), sa->conn->c.name,
 		 ike_proposal_str(&sa->prop, b, sizeof(b)), sa->life_secs);
-	if (sa->initiator && sa->start_qm)
-		qm_initiate(e, sa);
 }

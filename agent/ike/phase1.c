@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What Main Mode (and later Aggressive Mode) share: the phase 1 SA
- * payload and its selection, DH and nonces, SKEYID, identities, and
- * message encryption with IV chaining.
+ * Phase 1 crypto, what Main Mode (and an Aggressive Mode) share: the SA
+ * payload and its selection, DH and nonces, SKEYID and the IV, and the
+ * identities HASH_I/HASH_R cover.
  */
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 
 #include "crypto/prf.h"
 #include "ike/proposal.h"
-#include "ike/sa.h"
+#include "ike/ikev1.h"
 #include "log.h"
 
 void p1_build_sa(const struct ike_conn *c, struct isakmp_sa *sa)
@@ -135,7 +135,7 @@ int p1_select(struct p1sa *sa, const struct isakmp_sa *offer,
 				why = "not configured in ike =";
 			if (why) {
 				log_info("%s MM1: transform %d (%s) not chosen: %s",
-					 ike_ck(sa), j + 1,
+					 msg_ck(sa), j + 1,
 					 ike_proposal_str(&ip, b, sizeof(b)),
 					 why);
 				continue;
@@ -163,14 +163,14 @@ int p1_accept_reply(struct p1sa *sa, const struct isakmp_sa *reply)
 	if (reply->nprop != 1 || reply->p[0].ntrans != 1 ||
 	    reply->p[0].proto != ISAKMP_PROTO_ISAKMP) {
 		log_err("%s MM2: responder must return exactly one transform",
-			ike_ck(sa));
+			msg_ck(sa));
 		return -ISAKMP_N_BAD_PROPOSAL_SYNTAX;
 	}
 	why = decode_transform(&reply->p[0].t[0], &ip, &life);
 	if (!why && !conn_has(&sa->conn->c, &ip))
 		why = "not one we offered";
 	if (why) {
-		log_err("%s MM2: responder's choice refused: %s", ike_ck(sa),
+		log_err("%s MM2: responder's choice refused: %s", msg_ck(sa),
 			why);
 		return -ISAKMP_N_NO_PROPOSAL_CHOSEN;
 	}
@@ -185,12 +185,12 @@ int p1_make_ke_nonce(struct ike_engine *e, struct p1sa *sa)
 	uint8_t *ke = sa->initiator ? sa->ke_i : sa->ke_r;
 	uint8_t *n = sa->initiator ? sa->ni : sa->nr;
 
-	sa->dh = dh_new(sa->prop.group, eng_rng_adapter, e);
+	sa->dh = dh_new(sa->prop.group, env_rng, e);
 	if (!sa->dh)
 		return -1;
 	sa->ke_len = dh_pub_len(sa->prop.group);
 	memcpy(ke, dh_public(sa->dh), sa->ke_len);
-	eng_random(e, n, IKE_NONCE_LEN);
+	env_random(e, n, IKE_NONCE_LEN);
 	if (sa->initiator)
 		sa->ni_len = IKE_NONCE_LEN;
 	else
@@ -275,43 +275,4 @@ bool p1_check_peer_id(const struct p1sa *sa, const struct isakmp_id *id)
 	       (id->port == 0 || id->port == 500 || id->port == 4500))))
 		return false;
 	return id->type == type && id->len == l && !memcmp(id->data, d, l);
-}
-
-size_t ike_encrypt_msg(struct p1sa *sa, uint8_t *buf, size_t len,
-		       size_t cap, uint32_t msgid)
-{
-	size_t bl = sa->km.block_len, body = len - ISAKMP_HDR_LEN;
-	size_t pad = (bl - body % bl) % bl;
-
-	if (!body || len + pad > cap)
-		return 0;
-	/* IKEv1 leaves padding to the sender: zeros, no length byte. */
-	memset(buf + len, 0, pad);
-	body += pad;
-	if (iv_encrypt(&sa->iv, &sa->km, msgid, buf + ISAKMP_HDR_LEN, body))
-		return 0;
-	buf[19] |= ISAKMP_FLAG_E;
-	len = ISAKMP_HDR_LEN + body;
-	buf[24] = (uint8_t)(len >> 24);
-	buf[25] = (uint8_t)(len >> 16);
-	buf[26] = (uint8_t)(len >> 8);
-	buf[27] = (uint8_t)len;
-	return len;
-}
-
-int ike_decrypt_msg(struct p1sa *sa, const uint8_t *buf, size_t len,
-		    uint8_t *plain, struct isakmp_msg *m)
-{
-	size_t body = len - ISAKMP_HDR_LEN;
-
-	if (!sa->keys)
-		return -ISAKMP_N_INVALID_FLAGS;
-	if (!body || body % sa->km.block_len)
-		return -ISAKMP_N_PAYLOAD_MALFORMED;
-	memcpy(plain, buf, len);
-	if (iv_decrypt(&sa->iv, &sa->km, m->hdr.msgid, plain + ISAKMP_HDR_LEN,
-		       body))
-		return -ISAKMP_N_PAYLOAD_MALFORMED;
-	return isakmp_parse_payloads(m->hdr.np, plain + ISAKMP_HDR_LEN, body,
-				     m);
 }

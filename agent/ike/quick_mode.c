@@ -14,102 +14,10 @@
 
 #include "crypto/prf.h"
 #include "ike/proposal.h"
-#include "ike/sa.h"
+#include "ike/ikev1.h"
 #include "log.h"
 
 #define MSG_BUF	4096
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* Key material sizes for an ESP proposal: enc (with salt) and auth. */
-static void esp_key_sizes(const struct esp_proposal *p, size_t *enc,
-			  size_t *auth)
-{
-	switch (p->transform) {
-	case ESP_T_AES_GCM_16:
-		*enc = p->keylen / 8 + 4;
-		break;
-	case ESP_T_CHACHA20_POLY1305:
-		*enc = 32 + 4;
-		break;
-	case ESP_T_AES_CBC:
-		*enc = p->keylen / 8;
-		break;
-	case ESP_T_3DES:
-		*enc = 24;
-		break;
-	default:
-		*enc = 0;
-	}
-	switch (p->auth) {
-	case ESP_AUTH_HMAC_MD5:
-		*auth = 16;
-		break;
-	case ESP_AUTH_HMAC_SHA1:
-		*auth = 20;
-		break;
-	case ESP_AUTH_HMAC_SHA256:
-		*auth = 32;
-		break;
-	case ESP_AUTH_HMAC_SHA384:
-		*auth = 48;
-		break;
-	case ESP_AUTH_HMAC_SHA512:
-		*auth = 64;
-		break;
-	default:
-		*auth = 0;
-	}
-}
-
-/* Linux crypto API names, as `ip xfrm state` takes them. */
-static void kernel_algs(const struct esp_proposal *p, struct ike_kernel_sa *k)
-{
-	static const struct {
-		uint16_t auth;
-		const char *name;
-		uint16_t trunc;
-	} auths[] = {
-		{ ESP_AUTH_HMAC_MD5, "hmac(md5)", 96 },
-		{ ESP_AUTH_HMAC_SHA1, "hmac(sha1)", 96 },
-		{ ESP_AUTH_HMAC_SHA256, "hmac(sha256)", 128 },
-		{ ESP_AUTH_HMAC_SHA384, "hmac(sha384)", 192 },
-		{ ESP_AUTH_HMAC_SHA512, "hmac(sha512)", 256 },
-	};
-	size_t i;
-
-	switch (p->transform) {
-	case ESP_T_AES_GCM_16:
-		k->aead = true;
-		strcpy(k->enc_alg, "rfc4106(gcm(aes))");
-		k->icv_bits = 128;
-		break;
-	case ESP_T_CHACHA20_POLY1305:
-		k->aead = true;
-		strcpy(k->enc_alg, "rfc7539esp(chacha20,poly1305)");
-		k->icv_bits = 128;
-		break;
-	case ESP_T_AES_CBC:
-		strcpy(k->enc_alg, "cbc(aes)");
-		break;
-	case ESP_T_3DES:
-		strcpy(k->enc_alg, "cbc(des3_ede)");
-		break;
-	default:
-		strcpy(k->enc_alg, "ecb(cipher_null)");
-	}
-	for (i = 0; i < sizeof(auths) / sizeof(auths[0]); i++)
-		if (auths[i].auth == p->auth) {
-			strcpy(k->auth_alg, auths[i].name);
-			k->auth_trunc_bits = auths[i].trunc;
-		}
-}
 
 static void ts_to_id(const struct ike_ts *ts, uint8_t *type, uint8_t *data,
 		     size_t *len)
@@ -195,7 +103,7 @@ static void fill_prop(struct isakmp_prop *pr, int num, uint32_t spi,
 	pr->num = (uint8_t)num;
 	pr->proto = ISAKMP_PROTO_ESP;
 	pr->spi_size = 4;
-	put32(pr->spi, spi);
+	isakmp_put32(pr->spi, spi);
 	pr->ntrans = 1;
 	t->num = 1;
 	t->id = (uint8_t)p->transform;
@@ -293,60 +201,6 @@ static bool conn_has_esp(const struct ike_conn *c, const struct esp_proposal *p)
 	return false;
 }
 
-static int install(struct ike_engine *e, struct p2sa *ch, enum ike_sa_dir dir)
-{
-	const struct ike_conn *c = &ch->conn->c;
-	struct ike_kernel_sa *k = calloc(1, sizeof(*k));
-	uint8_t km[128], gxy[IKE_MAX_KE], spi[4];
-	size_t el, al, gl = 0;
-	struct p1sa *p1 = ch->p1;
-	int rc = -1;
-
-	if (!k)
-		return -1;
-	esp_key_sizes(&ch->prop, &el, &al);
-	k->dir = dir;
-	k->spi = dir == IKE_DIR_IN ? ch->spi_in : ch->spi_out;
-	put32(spi, k->spi);
-	if (ch->dh) {
-		gl = dh_secret_len(ch->prop.group);
-		if (dh_derive(ch->dh, ch->ke_peer, ch->ke_peer_len, gxy))
-			goto out;
-	}
-	if (keymat_child(&p1->km, gl ? gxy : NULL, gl, ISAKMP_PROTO_ESP, spi,
-			 ch->ni, ch->ni_len, ch->nr, ch->nr_len, km, el + al))
-		goto out;
-	k->src = dir == IKE_DIR_IN ? p1->remote : p1->local;
-	k->dst = dir == IKE_DIR_IN ? p1->local : p1->remote;
-	kernel_algs(&ch->prop, k);
-	memcpy(k->enc_key, km, el);
-	k->enc_key_len = (uint16_t)el;
-	memcpy(k->auth_key, km + el, al);
-	k->auth_key_len = (uint16_t)al;
-	k->replay_window = c->replay_window;
-	k->hard_secs = ch->life_secs;
-	k->soft_secs = (uint64_t)ch->life_secs * 9 / 10;
-	k->hard_bytes = ch->life_kbytes * 1024;
-	k->soft_bytes = k->hard_bytes / 10 * 9;
-	k->local_ts = ch->local_ts;
-	k->remote_ts = ch->remote_ts;
-	k->prop = ch->prop;
-	rc = e->env.add_sa ? e->env.add_sa(e->env.ctx, c, k) : 0;
-	if (rc)
-		log_err("%s kernel refused %s SA %08x: %d", ike_ck(p1),
-			dir == IKE_DIR_IN ? "inbound" : "outbound", k->spi, rc);
-	else if (dir == IKE_DIR_IN)
-		ch->in_installed = true;
-	else
-		ch->out_installed = true;
-out:
-	crypto_wipe(km, sizeof(km));
-	crypto_wipe(gxy, sizeof(gxy));
-	crypto_wipe(k, sizeof(*k));
-	free(k);
-	return rc;
-}
-
 /*
  * Encrypts and sends a QM message whose HASH payload (first, zeroed) must
  * be prf(SKEYID_a, [0|] M-ID [| Ni_b] [| Nr_b] | payloads after HASH).
@@ -373,12 +227,12 @@ static int finish_and_send(struct ike_engine *e, struct p2sa *ch,
 		keymat_qm_hash(&p1->km, 1, ch->msgid, ch->ni, ch->ni_len,
 			       ch->nr, ch->nr_len, NULL, 0, h);
 	memcpy(g->buf + hash_off + 4, h, hl);
-	len = ike_encrypt_msg(p1, g->buf, len, g->cap, ch->msgid);
+	len = msg_encrypt(p1, g->buf, len, g->cap, ch->msgid);
 	if (!len)
 		return -1;
-	ike_send(e, &p1->local, &p1->remote, &ch->rx, g->buf, len, name,
+	msg_send(e, &p1->local, &p1->remote, &ch->rx, g->buf, len, name,
 		 expect_reply, ch->conn->c.rexmit_ms, ch->conn->c.rexmit_tries);
-	log_info("%s %s sent to %s (M-ID %08x)", ike_ck(p1), name,
+	log_info("%s %s sent to %s (M-ID %08x)", msg_ck(p1), name,
 		 ike_addr_str(&p1->remote, a, sizeof(a)), ch->msgid);
 	return 0;
 }
@@ -428,9 +282,9 @@ int qm_initiate(struct ike_engine *e, struct p1sa *p1)
 	if (!c->n_esp)
 		return -22;
 	do
-		eng_random(e, &msgid, sizeof(msgid));
-	while (!msgid || p2_find(e, p1, msgid));
-	ch = p2_new(e, p1, true, msgid);
+		env_random(e, &msgid, sizeof(msgid));
+	while (!msgid || sa_p2_find(e, p1, msgid));
+	ch = sa_p2_new(e, p1, true, msgid);
 	if (!ch)
 		return -12;
 	ch->local_ts = c->local_ts;
@@ -440,24 +294,24 @@ int qm_initiate(struct ike_engine *e, struct p1sa *p1)
 	rc = e->env.get_spi ? e->env.get_spi(e->env.ctx, c, &ch->spi_in) : -1;
 	if (rc) {
 		log_err("%s no inbound SPI from the kernel for %s: %d",
-			ike_ck(p1), c->name, rc);
-		p2_free(e, ch);
+			msg_ck(p1), c->name, rc);
+		sa_p2_free(e, ch);
 		return -1;
 	}
 	/* One KE per message: offer only proposals sharing the PFS group. */
 	ch->prop.group = c->esp[0].group;
 	if (ch->prop.group) {
-		ch->dh = dh_new(ch->prop.group, eng_rng_adapter, e);
+		ch->dh = dh_new(ch->prop.group, env_rng, e);
 		if (!ch->dh) {
-			p2_free(e, ch);
+			sa_p2_free(e, ch);
 			return -1;
 		}
 	}
-	eng_random(e, ch->ni, IKE_NONCE_LEN);
+	env_random(e, ch->ni, IKE_NONCE_LEN);
 	ch->ni_len = IKE_NONCE_LEN;
 	sa = calloc(1, sizeof(*sa));
 	if (!sa) {
-		p2_free(e, ch);
+		sa_p2_free(e, ch);
 		return -12;
 	}
 	sa->doi = ISAKMP_DOI_IPSEC;
@@ -477,9 +331,9 @@ int qm_initiate(struct ike_engine *e, struct p1sa *p1)
 		isakmp_gen_raw(&g, ISAKMP_NP_KE, dh_public(ch->dh),
 			       dh_pub_len(ch->prop.group));
 	gen_ids(&g, &ch->local_ts, &ch->remote_ts);
-	log_info("%s initiating Quick Mode for %s", ike_ck(p1), c->name);
+	log_info("%s initiating Quick Mode for %s", msg_ck(p1), c->name);
 	if (finish_and_send(e, ch, &g, hoff, 1, "QM1", true)) {
-		p2_free(e, ch);
+		sa_p2_free(e, ch);
 		return -1;
 	}
 	return 0;
@@ -510,7 +364,7 @@ static int verify_hash(struct p2sa *ch, const struct isakmp_msg *m, int form,
 		keymat_qm_hash(&p1->km, 1, ch->msgid, ch->ni, ch->ni_len,
 			       ch->nr, ch->nr_len, NULL, 0, h);
 	if (hp->len != p1->km.prf_len || memcmp(hp->body, h, hp->len)) {
-		log_err("%s %s: HASH(%d) mismatch, message dropped", ike_ck(p1),
+		log_err("%s %s: HASH(%d) mismatch, message dropped", msg_ck(p1),
 			name, form);
 		return -ISAKMP_N_INVALID_HASH_INFORMATION;
 	}
@@ -524,10 +378,10 @@ static void qm_established(struct ike_engine *e, struct p2sa *ch)
 	struct p2sa *o, *loser = NULL;
 	char b[64], l[64], r[64];
 
-	ch->established_ms = eng_now(e);
+	ch->established_ms = env_now(e);
 	rexmit_stop(&ch->rx);
 	log_info("%s %s: IPsec SA established for %s: in %08x out %08x, %s, "
-		 "%s === %s, lifetime %us", ike_ck(p1),
+		 "%s === %s, lifetime %us", msg_ck(p1),
 		 ch->initiator ? "QM2" : "QM3", ch->conn->c.name, ch->spi_in,
 		 ch->spi_out, esp_proposal_str(&ch->prop, b, sizeof(b)),
 		 ts_str(&ch->local_ts, l, sizeof(l)),
@@ -545,10 +399,10 @@ static void qm_established(struct ike_engine *e, struct p2sa *ch)
 	}
 	if (loser && loser->initiator) {
 		log_info("%s duplicate IPsec SA for %s (both ends initiated): "
-			 "deleting in %08x out %08x", ike_ck(p1),
+			 "deleting in %08x out %08x", msg_ck(p1),
 			 ch->conn->c.name, loser->spi_in, loser->spi_out);
-		info_send_delete_child(e, loser);
-		p2_free(e, loser);
+		notify_delete_child(e, loser);
+		sa_p2_free(e, loser);
 	}
 }
 
@@ -572,7 +426,7 @@ int qm_inI1_outR1(struct ike_dispatch *d)
 	rc = verify_hash(ch, d->m, 1, "QM1");
 	if (rc)
 		return rc;
-	log_info("%s QM1 received (M-ID %08x) for %s", ike_ck(p1), ch->msgid,
+	log_info("%s QM1 received (M-ID %08x) for %s", msg_ck(p1), ch->msgid,
 		 c->name);
 	ch->local_ts = c->local_ts;
 	ch->remote_ts = c->remote_ts;
@@ -601,7 +455,7 @@ int qm_inI1_outR1(struct ike_dispatch *d)
 		if (parsed && !(ts_equal(&tci, &c->remote_ts) &&
 				ts_equal(&tcr, &c->local_ts))) {
 			for (alt = d->e->conns; alt; alt = alt->next)
-				if (addr_equal(&alt->c.remote, &p1->remote,
+				if (conn_addr_equal(&alt->c.remote, &p1->remote,
 					       false) &&
 				    alt->c.psk_len == c->psk_len &&
 				    !memcmp(alt->c.psk, c->psk, c->psk_len) &&
@@ -610,7 +464,7 @@ int qm_inI1_outR1(struct ike_dispatch *d)
 					break;
 			if (alt) {
 				log_info("%s QM1: selectors belong to %s",
-					 ike_ck(p1), alt->c.name);
+					 msg_ck(p1), alt->c.name);
 				ch->conn = alt;
 				c = &alt->c;
 				ch->local_ts = c->local_ts;
@@ -621,12 +475,12 @@ int qm_inI1_outR1(struct ike_dispatch *d)
 		    !ts_equal(&tcr, &c->local_ts)) {
 			log_err("%s QM1: traffic selectors do not match %s "
 				"(local-ts %s, remote-ts %s) — sending "
-				"INVALID-ID-INFORMATION", ike_ck(p1), c->name,
+				"INVALID-ID-INFORMATION", msg_ck(p1), c->name,
 				ts_str(&c->local_ts, x, sizeof(x)),
 				ts_str(&c->remote_ts, y, sizeof(y)));
-			info_send_notify(d->e, p1, ISAKMP_PROTO_ESP, NULL, 0,
-					 ISAKMP_N_INVALID_ID_INFORMATION,
-					 NULL, 0);
+			notify_send(d->e, p1, ISAKMP_PROTO_ESP, NULL, 0,
+				    ISAKMP_N_INVALID_ID_INFORMATION,
+				    NULL, 0);
 			return -ISAKMP_N_INVALID_ID_INFORMATION;
 		}
 	}
@@ -641,10 +495,10 @@ int qm_inI1_outR1(struct ike_dispatch *d)
 	rc = isakmp_parse_sa(sap->body, sap->len, offer);
 	if (rc) {
 		/* HASH(1) verified: the peer deserves to hear why. */
-		log_warn("%s QM1: SA payload refused: %s", ike_ck(p1),
+		log_warn("%s QM1: SA payload refused: %s", msg_ck(p1),
 			 isakmp_notify_name((uint16_t)-rc));
-		info_send_notify(d->e, p1, ISAKMP_PROTO_ESP, NULL, 0,
-				 (uint16_t)-rc, NULL, 0);
+		notify_send(d->e, p1, ISAKMP_PROTO_ESP, NULL, 0,
+			    (uint16_t)-rc, NULL, 0);
 		goto out;
 	}
 	for (i = 0; i < offer->nprop && !bestp; i++) {
@@ -661,7 +515,7 @@ int qm_inI1_outR1(struct ike_dispatch *d)
 				why = "PFS group but no KE payload";
 			if (why) {
 				log_info("%s QM1: proposal %d (%s) not chosen: "
-					 "%s", ike_ck(p1), i + 1,
+					 "%s", msg_ck(p1), i + 1,
 					 esp_proposal_str(&o.p, b, sizeof(b)),
 					 why);
 				continue;
@@ -674,15 +528,14 @@ int qm_inI1_outR1(struct ike_dispatch *d)
 	}
 	if (!bestp) {
 		log_err("%s QM1: no acceptable ESP proposal for %s — sending "
-			"NO-PROPOSAL-CHOSEN", ike_ck(p1), c->name);
-		info_send_notify(d->e, p1, ISAKMP_PROTO_ESP, NULL, 0,
-				 ISAKMP_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+			"NO-PROPOSAL-CHOSEN", msg_ck(p1), c->name);
+		notify_send(d->e, p1, ISAKMP_PROTO_ESP, NULL, 0,
+			    ISAKMP_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		rc = -ISAKMP_N_NO_PROPOSAL_CHOSEN;
 		goto out;
 	}
 	ch->prop = best.p;
-	ch->spi_out = (uint32_t)bestp->spi[0] << 24 | bestp->spi[1] << 16 |
-		      bestp->spi[2] << 8 | bestp->spi[3];
+	ch->spi_out = isakmp_get32(bestp->spi);
 	ch->life_secs = best.secs && best.secs < c->lifetime ? best.secs :
 			c->lifetime;
 	ch->life_kbytes = best.kbytes && (!c->life_kbytes ||
@@ -692,25 +545,25 @@ int qm_inI1_outR1(struct ike_dispatch *d)
 	ch->ni_len = np->len;
 	if (ch->prop.group) {
 		if (kep->len != dh_pub_len(ch->prop.group)) {
-			log_err("%s QM1: KE length %zu wrong for %s", ike_ck(p1),
+			log_err("%s QM1: KE length %zu wrong for %s", msg_ck(p1),
 				kep->len, ike_group_name(ch->prop.group));
 			rc = -ISAKMP_N_INVALID_KEY_INFORMATION;
 			goto out;
 		}
 		memcpy(ch->ke_peer, kep->body, kep->len);
 		ch->ke_peer_len = kep->len;
-		ch->dh = dh_new(ch->prop.group, eng_rng_adapter, d->e);
+		ch->dh = dh_new(ch->prop.group, env_rng, d->e);
 		if (!ch->dh)
 			goto out;
 	}
 	if (!d->e->env.get_spi ||
 	    d->e->env.get_spi(d->e->env.ctx, c, &ch->spi_in)) {
-		log_err("%s QM1: no inbound SPI from the kernel", ike_ck(p1));
+		log_err("%s QM1: no inbound SPI from the kernel", msg_ck(p1));
 		goto out;
 	}
-	eng_random(d->e, ch->nr, IKE_NONCE_LEN);
+	env_random(d->e, ch->nr, IKE_NONCE_LEN);
 	ch->nr_len = IKE_NONCE_LEN;
-	if (install(d->e, ch, IKE_DIR_IN))
+	if (child_install(d->e, ch, IKE_DIR_IN))
 		goto out;
 
 	/* QM2: the chosen transform, our SPI, our nonce (and KE). */
@@ -720,7 +573,7 @@ int qm_inI1_outR1(struct ike_dispatch *d)
 	reply->p[0] = *bestp;
 	reply->p[0].ntrans = 1;
 	reply->p[0].t[0] = *bestt;
-	put32(reply->p[0].spi, ch->spi_in);
+	isakmp_put32(reply->p[0].spi, ch->spi_in);
 	hoff = begin_qm(&g, buf, sizeof(buf), ch);
 	isakmp_gen_sa(&g, reply);
 	isakmp_gen_raw(&g, ISAKMP_NP_NONCE, ch->nr, ch->nr_len);
@@ -735,13 +588,13 @@ int qm_inI1_outR1(struct ike_dispatch *d)
 		uint8_t attrs[24], spi[4];
 		size_t n = 0;
 
-		put32(spi, ch->spi_in);
+		isakmp_put32(spi, ch->spi_in);
 		memcpy(attrs + n, "\x80\x01\x00\x01\x00\x02\x00\x04", 8);
-		put32(attrs + n + 8, ch->life_secs);
+		isakmp_put32(attrs + n + 8, ch->life_secs);
 		n += 12;
 		if (ch->life_kbytes) {
 			memcpy(attrs + n, "\x80\x01\x00\x02\x00\x02\x00\x04", 8);
-			put32(attrs + n + 8, (uint32_t)ch->life_kbytes);
+			isakmp_put32(attrs + n + 8, (uint32_t)ch->life_kbytes);
 			n += 12;
 		}
 		isakmp_gen_notify(&g, ISAKMP_PROTO_ESP, spi, 4,
@@ -808,7 +661,7 @@ static void take_responder_lifetime(struct p2sa *ch, const struct isakmp_msg *m)
 				ch->life_kbytes = t.attr[k].val;
 		}
 		log_info("%s QM2: RESPONDER-LIFETIME: now %us / %llu KB",
-			 ike_ck(ch->p1), ch->life_secs,
+			 msg_ck(ch->p1), ch->life_secs,
 			 (unsigned long long)ch->life_kbytes);
 	}
 }
@@ -842,7 +695,7 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 		rc = -ISAKMP_N_BAD_PROPOSAL_SYNTAX;
 	if (rc) {
 		free(reply);
-		log_err("%s QM2: bad SA payload: %s", ike_ck(p1),
+		log_err("%s QM2: bad SA payload: %s", msg_ck(p1),
 			isakmp_notify_name((uint16_t)-rc));
 		return rc;
 	}
@@ -853,14 +706,12 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 		why = "PFS but no KE payload";
 	if (why) {
 		free(reply);
-		log_err("%s QM2: responder's choice refused: %s", ike_ck(p1),
+		log_err("%s QM2: responder's choice refused: %s", msg_ck(p1),
 			why);
 		return -ISAKMP_N_NO_PROPOSAL_CHOSEN;
 	}
 	ch->prop = o.p;
-	ch->spi_out = (uint32_t)reply->p[0].spi[0] << 24 |
-		      reply->p[0].spi[1] << 16 | reply->p[0].spi[2] << 8 |
-		      reply->p[0].spi[3];
+	ch->spi_out = isakmp_get32(reply->p[0].spi);
 	free(reply);
 	/* The responder may answer with its own, shorter lifetimes. */
 	if (o.secs && o.secs < ch->life_secs)
@@ -876,7 +727,7 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 		memcpy(ch->ke_peer, kep->body, kep->len);
 		ch->ke_peer_len = kep->len;
 	}
-	if (install(d->e, ch, IKE_DIR_IN) || install(d->e, ch, IKE_DIR_OUT))
+	if (child_install(d->e, ch, IKE_DIR_IN) || child_install(d->e, ch, IKE_DIR_OUT))
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
 	hoff = begin_qm(&g, buf, sizeof(buf), ch);
 	if (finish_and_send(d->e, ch, &g, hoff, 3, "QM3", false))
@@ -895,7 +746,7 @@ int qm_inI2(struct ike_dispatch *d)
 
 	if (rc)
 		return rc;
-	if (install(d->e, ch, IKE_DIR_OUT))
+	if (child_install(d->e, ch, IKE_DIR_OUT))
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
 	dh_free(ch->dh);
 	ch->dh = NULL;

@@ -1,63 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ISAKMP and IPsec SA objects: creation, lookup by cookies and message
- * ID, and teardown (kernel SAs removed, secrets wiped).
+ * ISAKMP (phase 1) and IPsec (phase 2) SA objects: creation, lookup by
+ * cookies, message ID and SPI, and teardown (kernel SAs removed, secrets
+ * wiped).
  */
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/prf.h"
-#include "ike/sa.h"
+#include "ike/ikev1.h"
 #include "log.h"
 
-struct conn_ent *conn_find(struct ike_engine *e, const char *name)
-{
-	struct conn_ent *c;
-
-	for (c = e->conns; c; c = c->next)
-		if (!strcmp(c->c.name, name))
-			return c;
-	return NULL;
-}
-
-bool addr_equal(const struct sockaddr_storage *a,
-		const struct sockaddr_storage *b, bool port)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a;
-		const struct sockaddr_in *y = (const void *)b;
-
-		return x->sin_addr.s_addr == y->sin_addr.s_addr &&
-		       (!port || x->sin_port == y->sin_port);
-	}
-	if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a;
-		const struct sockaddr_in6 *y = (const void *)b;
-
-		return !memcmp(&x->sin6_addr, &y->sin6_addr, 16) &&
-		       (!port || x->sin6_port == y->sin6_port);
-	}
-	return false;
-}
-
-/* PSK Main Mode can only pick the conn by addresses. */
-struct conn_ent *conn_by_addr(struct ike_engine *e,
-			      const struct sockaddr_storage *local,
-			      const struct sockaddr_storage *remote)
-{
-	struct conn_ent *c;
-
-	for (c = e->conns; c; c = c->next)
-		if (addr_equal(&c->c.remote, remote, false) &&
-		    (!local || addr_equal(&c->c.local, local, false)))
-			return c;
-	return NULL;
-}
-
-struct p1sa *p1_new(struct ike_engine *e, struct conn_ent *c, bool initiator)
+struct p1sa *sa_p1_new(struct ike_engine *e, struct conn_ent *c, bool initiator)
 {
 	struct p1sa *sa = calloc(1, sizeof(*sa));
 
@@ -67,14 +21,14 @@ struct p1sa *p1_new(struct ike_engine *e, struct conn_ent *c, bool initiator)
 	sa->initiator = initiator;
 	sa->local = c->c.local;
 	sa->remote = c->c.remote;
-	sa->created_ms = eng_now(e);
+	sa->created_ms = env_now(e);
 	sa->next = e->p1s;
 	e->p1s = sa;
 	return sa;
 }
 
-struct p1sa *p1_find(struct ike_engine *e, const uint8_t icookie[8],
-		     const uint8_t rcookie[8])
+struct p1sa *sa_p1_find(struct ike_engine *e, const uint8_t icookie[8],
+			const uint8_t rcookie[8])
 {
 	static const uint8_t zero[8];
 	struct p1sa *sa;
@@ -92,7 +46,7 @@ struct p1sa *p1_find(struct ike_engine *e, const uint8_t icookie[8],
 	return NULL;
 }
 
-struct p1sa *p1_established(struct ike_engine *e, struct conn_ent *c)
+struct p1sa *sa_p1_established(struct ike_engine *e, struct conn_ent *c)
 {
 	struct p1sa *sa, *best = NULL;
 
@@ -103,8 +57,8 @@ struct p1sa *p1_established(struct ike_engine *e, struct conn_ent *c)
 	return best;
 }
 
-int p1_half_open(struct ike_engine *e, const struct sockaddr_storage *peer,
-		 int *total)
+int sa_p1_half_open(struct ike_engine *e, const struct sockaddr_storage *peer,
+		    int *total)
 {
 	struct p1sa *sa;
 	int n = 0, t = 0;
@@ -113,14 +67,14 @@ int p1_half_open(struct ike_engine *e, const struct sockaddr_storage *peer,
 		if (sa->state == MM_ACTIVE || sa->initiator)
 			continue;
 		t++;
-		if (addr_equal(&sa->remote, peer, false))
+		if (conn_addr_equal(&sa->remote, peer, false))
 			n++;
 	}
 	*total = t;
 	return n;
 }
 
-void p1_free(struct ike_engine *e, struct p1sa *sa)
+void sa_p1_free(struct ike_engine *e, struct p1sa *sa)
 {
 	struct p1sa **pp;
 	struct p2sa *c, *next;
@@ -138,7 +92,7 @@ void p1_free(struct ike_engine *e, struct p1sa *sa)
 		if (c->state == QM_ACTIVE)
 			c->p1 = NULL;
 		else
-			p2_free(e, c);
+			sa_p2_free(e, c);
 	}
 	dh_free(sa->dh);
 	free(sa->sai_b);
@@ -147,8 +101,8 @@ void p1_free(struct ike_engine *e, struct p1sa *sa)
 	free(sa);
 }
 
-struct p2sa *p2_new(struct ike_engine *e, struct p1sa *p1, bool initiator,
-		    uint32_t msgid)
+struct p2sa *sa_p2_new(struct ike_engine *e, struct p1sa *p1, bool initiator,
+		       uint32_t msgid)
 {
 	struct p2sa *c = calloc(1, sizeof(*c));
 
@@ -164,7 +118,7 @@ struct p2sa *p2_new(struct ike_engine *e, struct p1sa *p1, bool initiator,
 	return c;
 }
 
-struct p2sa *p2_find(struct ike_engine *e, struct p1sa *p1, uint32_t msgid)
+struct p2sa *sa_p2_find(struct ike_engine *e, struct p1sa *p1, uint32_t msgid)
 {
 	struct p2sa *c;
 
@@ -174,7 +128,7 @@ struct p2sa *p2_find(struct ike_engine *e, struct p1sa *p1, uint32_t msgid)
 	return NULL;
 }
 
-struct p2sa *p2_by_spi_out(struct ike_engine *e, uint32_t spi)
+struct p2sa *sa_p2_by_spi_out(struct ike_engine *e, uint32_t spi)
 {
 	struct p2sa *c;
 
@@ -184,7 +138,7 @@ struct p2sa *p2_by_spi_out(struct ike_engine *e, uint32_t spi)
 	return NULL;
 }
 
-void p2_free(struct ike_engine *e, struct p2sa *c)
+void sa_p2_free(struct ike_engine *e, struct p2sa *c)
 {
 	struct p2sa **pp;
 

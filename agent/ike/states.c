@@ -2,7 +2,7 @@
 /* The IKEv1 transition table (Main Mode, Quick Mode). */
 #include <stddef.h>
 
-#include "ike/sa.h"
+#include "ike/ikev1.h"
 #include "ike/states.h"
 
 static const char *const names[ST_MAX] = {

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "ike/sa.h"
+#include "ike/ikev1.h"
 #include "ike/vid.h"
 #include "log.h"
 
@@ -63,7 +63,7 @@ void vid_log(const struct p1sa *sa, const char *msg,
 		if (m->pl[i].type != ISAKMP_NP_VID)
 			continue;
 		n = vid_name(m->pl[i].body, m->pl[i].len);
-		log_dbg("%s %s: peer vendor ID %s", ike_ck(sa), msg,
+		log_dbg("%s %s: peer vendor ID %s", msg_ck(sa), msg,
 			n ? n : "(unknown)");
 	}
 }

@@ -13,7 +13,7 @@ static void put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-static void put32(uint8_t *p, uint32_t v)
+void isakmp_put32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24);
 	p[1] = (uint8_t)(v >> 16);
@@ -49,7 +49,7 @@ void isakmp_gen_u32(struct isakmp_gen *g, uint32_t v)
 {
 	uint8_t b[4];
 
-	put32(b, v);
+	isakmp_put32(b, v);
 	isakmp_gen_bytes(g, b, 4);
 }
 
@@ -226,6 +226,6 @@ size_t isakmp_gen_finish(struct isakmp_gen *g)
 {
 	if (g->err)
 		return 0;
-	put32(g->buf + 24, (uint32_t)g->len);
+	isakmp_put32(g->buf + 24, (uint32_t)g->len);
 	return g->len;
 }

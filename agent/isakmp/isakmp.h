@@ -233,6 +233,10 @@ int isakmp_count(const struct isakmp_msg *m, uint8_t type);
 const struct isakmp_attr *isakmp_attr_find(const struct isakmp_transform *t,
 					   uint16_t type);
 
+/* Network byte order 32-bit fields (SPIs, lengths, message IDs). */
+uint32_t isakmp_get32(const uint8_t *p);
+void isakmp_put32(uint8_t *p, uint32_t v);
+
 /* Generation into a fixed buffer; errors latch in b->err. */
 struct isakmp_gen {
 	uint8_t *buf;

@@ -14,7 +14,7 @@ static uint16_t get16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static uint32_t get32(const uint8_t *p)
+uint32_t isakmp_get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	       (uint32_t)p[2] << 8 | p[3];
@@ -30,8 +30,8 @@ int isakmp_parse_hdr(const uint8_t *buf, size_t len, struct isakmp_hdr *h)
 	h->version = buf[17];
 	h->exch = buf[18];
 	h->flags = buf[19];
-	h->msgid = get32(buf + 20);
-	h->len = get32(buf + 24);
+	h->msgid = isakmp_get32(buf + 20);
+	h->len = isakmp_get32(buf + 24);
 	if ((h->version >> 4) != 1)
 		return -ISAKMP_N_INVALID_MAJOR_VERSION;
 	if (h->len != len)
@@ -247,8 +247,8 @@ int isakmp_parse_sa(const uint8_t *b, size_t len, struct isakmp_sa *sa)
 	sa->nprop = 0;
 	if (len < 8)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
-	sa->doi = get32(b);
-	sa->situation = get32(b + 4);
+	sa->doi = isakmp_get32(b);
+	sa->situation = isakmp_get32(b + 4);
 	if (sa->doi != ISAKMP_DOI_IPSEC)
 		return -ISAKMP_N_DOI_NOT_SUPPORTED;
 	if (sa->situation != ISAKMP_SIT_IDENTITY_ONLY)
@@ -331,7 +331,7 @@ int isakmp_parse_notify(const uint8_t *b, size_t len,
 {
 	if (len < 8)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
-	n->doi = get32(b);
+	n->doi = isakmp_get32(b);
 	n->proto = b[4];
 	n->spi_size = b[5];
 	n->type = get16(b + 6);
@@ -347,7 +347,7 @@ int isakmp_parse_delete(const uint8_t *b, size_t len, struct isakmp_delete *d)
 {
 	if (len < 8)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
-	d->doi = get32(b);
+	d->doi = isakmp_get32(b);
 	d->proto = b[4];
 	d->spi_size = b[5];
 	d->nspi = get16(b + 6);

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One direction of a negotiated IPsec SA into the kernel: KEYMAT for its
+ * SPI (with the PFS secret when there is one), Linux crypto API names for
+ * the ESP proposal, lifetimes with a soft limit at 90%.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/prf.h"
+#include "ike/ikev1.h"
+#include "log.h"
+
+/* Key material sizes for an ESP proposal: enc (with salt) and auth. */
+static void esp_key_sizes(const struct esp_proposal *p, size_t *enc,
+			  size_t *auth)
+{
+	switch (p->transform) {
+	case ESP_T_AES_GCM_16:
+		*enc = p->keylen / 8 + 4;
+		break;
+	case ESP_T_CHACHA20_POLY1305:
+		*enc = 32 + 4;
+		break;
+	case ESP_T_AES_CBC:
+		*enc = p->keylen / 8;
+		break;
+	case ESP_T_3DES:
+		*enc = 24;
+		break;
+	default:
+		*enc = 0;
+	}
+	switch (p->auth) {
+	case ESP_AUTH_HMAC_MD5:
+		*auth = 16;
+		break;
+	case ESP_AUTH_HMAC_SHA1:
+		*auth = 20;
+		break;
+	case ESP_AUTH_HMAC_SHA256:
+		*auth = 32;
+		break;
+	case ESP_AUTH_HMAC_SHA384:
+		*auth = 48;
+		break;
+	case ESP_AUTH_HMAC_SHA512:
+		*auth = 64;
+		break;
+	default:
+		*auth = 0;
+	}
+}
+
+/* Linux crypto API names, as `ip xfrm state` takes them. */
+static void kernel_algs(const struct esp_proposal *p, struct ike_kernel_sa *k)
+{
+	static const struct {
+		uint16_t auth;
+		const char *name;
+		uint16_t trunc;
+	} auths[] = {
+		{ ESP_AUTH_HMAC_MD5, "hmac(md5)", 96 },
+		{ ESP_AUTH_HMAC_SHA1, "hmac(sha1)", 96 },
+		{ ESP_AUTH_HMAC_SHA256, "hmac(sha256)", 128 },
+		{ ESP_AUTH_HMAC_SHA384, "hmac(sha384)", 192 },
+		{ ESP_AUTH_HMAC_SHA512, "hmac(sha512)", 256 },
+	};
+	size_t i;
+
+	switch (p->transform) {
+	case ESP_T_AES_GCM_16:
+		k->aead = true;
+		strcpy(k->enc_alg, "rfc4106(gcm(aes))");
+		k->icv_bits = 128;
+		break;
+	case ESP_T_CHACHA20_POLY1305:
+		k->aead = true;
+		strcpy(k->enc_alg, "rfc7539esp(chacha20,poly1305)");
+		k->icv_bits = 128;
+		break;
+	case ESP_T_AES_CBC:
+		strcpy(k->enc_alg, "cbc(aes)");
+		break;
+	case ESP_T_3DES:
+		strcpy(k->enc_alg, "cbc(des3_ede)");
+		break;
+	default:
+		strcpy(k->enc_alg, "ecb(cipher_null)");
+	}
+	for (i = 0; i < sizeof(auths) / sizeof(auths[0]); i++)
+		if (auths[i].auth == p->auth) {
+			strcpy(k->auth_alg, auths[i].name);
+			k->auth_trunc_bits = auths[i].trunc;
+		}
+}
+
+int child_install(struct ike_engine *e, struct p2sa *ch, enum ike_sa_dir dir)
+{
+	const struct ike_conn *c = &ch->conn->c;
+	struct ike_kernel_sa *k = calloc(1, sizeof(*k));
+	uint8_t km[128], gxy[IKE_MAX_KE], spi[4];
+	size_t el, al, gl = 0;
+	struct p1sa *p1 = ch->p1;
+	int rc = -1;
+
+	if (!k)
+		return -1;
+	esp_key_sizes(&ch->prop, &el, &al);
+	k->dir = dir;
+	k->spi = dir == IKE_DIR_IN ? ch->spi_in : ch->spi_out;
+	isakmp_put32(spi, k->spi);
+	if (ch->dh) {
+		gl = dh_secret_len(ch->prop.group);
+		if (dh_derive(ch->dh, ch->ke_peer, ch->ke_peer_len, gxy))
+			goto out;
+	}
+	if (keymat_child(&p1->km, gl ? gxy : NULL, gl, ISAKMP_PROTO_ESP, spi,
+			 ch->ni, ch->ni_len, ch->nr, ch->nr_len, km, el + al))
+		goto out;
+	k->src = dir == IKE_DIR_IN ? p1->remote : p1->local;
+	k->dst = dir == IKE_DIR_IN ? p1->local : p1->remote;
+	kernel_algs(&ch->prop, k);
+	memcpy(k->enc_key, km, el);
+	k->enc_key_len = (uint16_t)el;
+	memcpy(k->auth_key, km + el, al);
+	k->auth_key_len = (uint16_t)al;
+	k->replay_window = c->replay_window;
+	k->hard_secs = ch->life_secs;
+	k->soft_secs = (uint64_t)ch->life_secs * 9 / 10;
+	k->hard_bytes = ch->life_kbytes * 1024;
+	k->soft_bytes = k->hard_bytes / 10 * 9;
+	k->local_ts = ch->local_ts;
+	k->remote_ts = ch->remote_ts;
+	k->prop = ch->prop;
+	rc = e->env.add_sa ? e->env.add_sa(e->env.ctx, c, k) : 0;
+	if (rc)
+		log_err("%s kernel refused %s SA %08x: %d", msg_ck(p1),
+			dir == IKE_DIR_IN ? "inbound" : "outbound", k->spi, rc);
+	else if (dir == IKE_DIR_IN)
+		ch->in_installed = true;
+	else
+		ch->out_installed = true;
+out:
+	crypto_wipe(km, sizeof(km));
+	crypto_wipe(gxy, sizeof(gxy));
+	crypto_wipe(k, sizeof(*k));
+	free(k);
+	return rc;
+}

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Engine internals shared by the ike/ sources (not a public interface):
+ * the engine, configured connections, ISAKMP (phase 1) SAs and Quick
+ * Mode (phase 2) SAs, and every internal function, grouped by file.
+ */
+#ifndef ESPTUND_IKE_IKEV1_H
+#define ESPTUND_IKE_IKEV1_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "crypto/dh.h"
+#include "ike/conn.h"
+#include "ike/engine.h"
+#include "ike/iv.h"
+#include "ike/keymat.h"
+#include "ike/retransmit.h"
+#include "ike/states.h"
+#include "isakmp/isakmp.h"
+
+#define IKE_NONCE_LEN	32
+#define IKE_MAX_KE	1024
+
+struct conn_ent {
+	struct conn_ent *next;
+	struct ike_conn c;
+};
+
+struct p1sa {
+	struct p1sa *next;
+	struct conn_ent *conn;
+	bool initiator;
+	enum ike_state state;
+	uint8_t icookie[8], rcookie[8];
+	struct sockaddr_storage local, remote;
+
+	struct ike_proposal prop;	/* negotiated */
+	uint32_t life_secs;
+	uint8_t *sai_b;			/* initiator's SA body, for HASH_I/R */
+	size_t sai_len;
+
+	struct dh *dh;
+	uint8_t ke_i[IKE_MAX_KE], ke_r[IKE_MAX_KE];
+	size_t ke_len;
+	uint8_t ni[256], nr[256];
+	size_t ni_len, nr_len;
+	struct ike_keymat km;
+	struct iv_mgr iv;
+	bool keys;			/* km and iv are valid */
+
+	struct rexmit rx;
+	/* Requests processed under this SA (MM, QM, INFO): late copies. */
+	struct rexmit_seen seen;
+	uint64_t created_ms;
+	uint64_t established_ms;
+	uint64_t expire_ms;
+	bool start_qm;			/* initiate QM when established */
+};
+
+struct p2sa {
+	struct p2sa *next;
+	struct conn_ent *conn;
+	struct p1sa *p1;		/* NULL once its ISAKMP SA is gone */
+	bool initiator;
+	enum ike_state state;
+	uint32_t msgid;
+	uint32_t spi_in, spi_out;
+	struct esp_proposal prop;
+	uint32_t life_secs;
+	uint64_t life_kbytes;
+	uint8_t ni[256], nr[256];
+	size_t ni_len, nr_len;
+	struct dh *dh;
+	uint8_t ke_peer[IKE_MAX_KE];
+	size_t ke_peer_len;
+	struct ike_ts local_ts, remote_ts;
+	bool in_installed, out_installed;
+	struct rexmit rx;
+	uint64_t established_ms;
+};
+
+struct ike_engine {
+	struct ike_env env;
+	struct conn_ent *conns;
+	struct p1sa *p1s;
+	struct p2sa *p2s;
+};
+
+/*
+ * Prototypes by file. Calls go one way, down this list: engine.c (input
+ * dispatch, public API) may call everything; the exchange files call the
+ * helpers below them and never each other or engine.c.
+ *
+ *   engine.c                          dispatch, public API
+ *   main_mode.c quick_mode.c info.c   exchanges, run from the dispatcher
+ *   timer.c                           retransmission and expiry
+ *   phase1.c notify.c child.c vid.c   phase 1 crypto, outgoing INFO,
+ *                                     kernel install, vendor IDs
+ *   sa.c conn.c                       SA objects, connection lookup
+ *   msg.c env.c                       message I/O, clock and randomness
+ *
+ * Where later features go: rekey.c (rekeying IPsec and ISAKMP SAs before
+ * they expire) is started from ike_engine_run_timers() and from the
+ * soft-expire kernel event; dpd.c (R-U-THERE, RFC 3706) gets its status
+ * notifies from info.c and its timer beside timer.c's; natt.c (RFC 3947)
+ * adds NAT-D payloads to MM3/MM4 in main_mode.c, the vendor ID in vid.c,
+ * and the port 4500 float in msg_send(). Each is a layer like the
+ * exchanges: called by engine.c, calling only down.
+ */
+
+/* One received message on its way through the transition table. */
+struct ike_dispatch {
+	struct ike_engine *e;
+	struct p1sa *p1;
+	struct p2sa *p2;
+	struct isakmp_msg *m;		/* decrypted when needed */
+	const uint8_t *raw;
+	size_t raw_len;
+	const struct sockaddr_storage *from, *to;
+};
+
+/* engine.c: see engine.h (public) */
+
+/* main_mode.c */
+int mm_initiate(struct ike_engine *e, struct conn_ent *c);
+struct p1sa *mm_responder_new(struct ike_engine *e,
+			      const struct isakmp_msg *m,
+			      const struct sockaddr_storage *from,
+			      const struct sockaddr_storage *to);
+int mm_inI1_outR1(struct ike_dispatch *d);
+int mm_inR1_outI2(struct ike_dispatch *d);
+int mm_inI2_outR2(struct ike_dispatch *d);
+int mm_inR2_outI3(struct ike_dispatch *d);
+int mm_inI3_outR3(struct ike_dispatch *d);
+int mm_inR3(struct ike_dispatch *d);
+void mm_established(struct ike_engine *e, struct p1sa *sa);
+
+/* quick_mode.c */
+int qm_initiate(struct ike_engine *e, struct p1sa *p1);
+int qm_inI1_outR1(struct ike_dispatch *d);
+int qm_inR1_outI2(struct ike_dispatch *d);
+int qm_inI2(struct ike_dispatch *d);
+
+/* info.c */
+void info_input(struct ike_engine *e, struct p1sa *sa,
+		const struct sockaddr_storage *from, const uint8_t *buf,
+		size_t len, const struct isakmp_msg *hm,
+		const uint8_t *digest);
+
+/* timer.c */
+int64_t timer_next_ms(struct ike_engine *e);
+/*
+ * Runs what is due at now. Returns the conn of an IPsec SA that just
+ * expired (the caller decides whether to bring it up again, then calls
+ * again), or NULL when nothing more is due.
+ */
+struct conn_ent *timer_run(struct ike_engine *e, uint64_t now);
+
+/* phase1.c */
+void p1_build_sa(const struct ike_conn *c, struct isakmp_sa *sa);
+/* Index into conn proposals of the chosen transform or -1; *chosen gets it. */
+int p1_select(struct p1sa *sa, const struct isakmp_sa *offer,
+	      struct isakmp_sa *chosen);
+int p1_accept_reply(struct p1sa *sa, const struct isakmp_sa *reply);
+int p1_make_ke_nonce(struct ike_engine *e, struct p1sa *sa);
+int p1_derive(struct p1sa *sa, const uint8_t *peer_ke, size_t len);
+void p1_own_id(const struct p1sa *sa, uint8_t *body, size_t *len);
+bool p1_check_peer_id(const struct p1sa *sa, const struct isakmp_id *id);
+
+/* notify.c */
+void notify_send(struct ike_engine *e, struct p1sa *sa, uint8_t proto,
+		 const uint8_t *spi, uint8_t spi_size, uint16_t type,
+		 const void *data, size_t len);
+void notify_send_plain(struct ike_engine *e,
+		       const struct sockaddr_storage *local,
+		       const struct sockaddr_storage *remote,
+		       const uint8_t icookie[8], const uint8_t rcookie[8],
+		       uint16_t type);
+void notify_delete_child(struct ike_engine *e, struct p2sa *c);
+void notify_delete_p1(struct ike_engine *e, struct p1sa *sa);
+
+/* child.c */
+int child_install(struct ike_engine *e, struct p2sa *ch, enum ike_sa_dir dir);
+
+/* sa.c */
+struct p1sa *sa_p1_new(struct ike_engine *e, struct conn_ent *c,
+		       bool initiator);
+struct p1sa *sa_p1_find(struct ike_engine *e, const uint8_t icookie[8],
+			const uint8_t rcookie[8]);
+struct p1sa *sa_p1_established(struct ike_engine *e, struct conn_ent *c);
+void sa_p1_free(struct ike_engine *e, struct p1sa *sa);
+int sa_p1_half_open(struct ike_engine *e, const struct sockaddr_storage *peer,
+		    int *total);
+struct p2sa *sa_p2_new(struct ike_engine *e, struct p1sa *p1, bool initiator,
+		       uint32_t msgid);
+struct p2sa *sa_p2_find(struct ike_engine *e, struct p1sa *p1, uint32_t msgid);
+struct p2sa *sa_p2_by_spi_out(struct ike_engine *e, uint32_t spi);
+/* Removes kernel SAs (both directions) and frees the child. */
+void sa_p2_free(struct ike_engine *e, struct p2sa *c);
+
+/* conn.c (besides the public parsers in conn.h) */
+struct conn_ent *conn_find(struct ike_engine *e, const char *name);
+struct conn_ent *conn_by_addr(struct ike_engine *e,
+			      const struct sockaddr_storage *local,
+			      const struct sockaddr_storage *remote);
+bool conn_addr_equal(const struct sockaddr_storage *a,
+		     const struct sockaddr_storage *b, bool port);
+int conn_add(struct ike_engine *e, const struct ike_conn *conn);
+void conn_free(struct ike_engine *e, struct conn_ent *c);
+
+/* msg.c */
+/* Log prefix "[icookie:rcookie]" (four rotating static buffers). */
+const char *msg_ck(const struct p1sa *sa);
+bool msg_cookie_is_zero(const uint8_t cookie[8]);
+void msg_new_cookie(struct ike_engine *e, uint8_t cookie[8]);
+/* Send buf (and keep it in rx for retransmission and duplicates). */
+void msg_send(struct ike_engine *e, const struct sockaddr_storage *from,
+	      const struct sockaddr_storage *to, struct rexmit *rx,
+	      const uint8_t *buf, size_t len, const char *name,
+	      bool expect_reply, uint32_t first_ms, uint32_t tries);
+/* Encrypt [hdr][body] in buf (len = header + plain body); returns new len. */
+size_t msg_encrypt(struct p1sa *sa, uint8_t *buf, size_t len, size_t cap,
+		   uint32_t msgid);
+/* Decrypt in a copy, parse payloads into m. 0 or -ISAKMP_N_*. */
+int msg_decrypt(struct p1sa *sa, const uint8_t *buf, size_t len,
+		uint8_t *plain, struct isakmp_msg *m);
+
+/* env.c */
+uint64_t env_now(struct ike_engine *e);
+void env_random(struct ike_engine *e, void *buf, size_t len);
+/* env_random() with a void * context, for crypto/dh.c. */
+void env_rng(void *ctx, void *buf, size_t len);
+
+#endif

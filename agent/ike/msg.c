@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ISAKMP message I/O shared by every exchange: sending (and keeping the
+ * message for retransmission), phase 1 encryption with IV chaining,
+ * fresh cookies, and the "[icookie:rcookie]" prefix of every log line.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ike/ikev1.h"
+#include "log.h"
+
+const char *msg_ck(const struct p1sa *sa)
+{
+	static char bufs[4][40];
+	static int i;
+	char *b = bufs[i++ & 3];
+	int k;
+
+	b[0] = '[';
+	for (k = 0; k < 8; k++)
+		sprintf(b + 1 + 2 * k, "%02x", sa->icookie[k]);
+	b[17] = ':';
+	for (k = 0; k < 8; k++)
+		sprintf(b + 18 + 2 * k, "%02x", sa->rcookie[k]);
+	b[34] = ']';
+	b[35] = 0;
+	return b;
+}
+
+bool msg_cookie_is_zero(const uint8_t cookie[8])
+{
+	static const uint8_t z[8];
+
+	return !memcmp(cookie, z, 8);
+}
+
+void msg_new_cookie(struct ike_engine *e, uint8_t cookie[8])
+{
+	do
+		env_random(e, cookie, 8);
+	while (msg_cookie_is_zero(cookie));
+}
+
+void msg_send(struct ike_engine *e, const struct sockaddr_storage *from,
+	      const struct sockaddr_storage *to, struct rexmit *rx,
+	      const uint8_t *buf, size_t len, const char *name,
+	      bool expect_reply, uint32_t first_ms, uint32_t tries)
+{
+	if (e->env.send(e->env.ctx, from, to, buf, len) < 0) {
+		char a[64];
+
+		log_warn("sending %s to %s failed", name,
+			 ike_addr_str(to, a, sizeof(a)));
+	}
+	if (rx)
+		rexmit_set(rx, buf, len, name, expect_reply, env_now(e),
+			   first_ms, tries);
+}
+
+size_t msg_encrypt(struct p1sa *sa, uint8_t *buf, size_t len, size_t cap,
+		   uint32_t msgid)
+{
+	size_t bl = sa->km.block_len, body = len - ISAKMP_HDR_LEN;
+	size_t pad = (bl - body % bl) % bl;
+
+	if (!body || len + pad > cap)
+		return 0;
+	/* IKEv1 leaves padding to the sender: zeros, no length byte. */
+	memset(buf + len, 0, pad);
+	body += pad;
+	if (iv_encrypt(&sa->iv, &sa->km, msgid, buf + ISAKMP_HDR_LEN, body))
+		return 0;
+	buf[19] |= ISAKMP_FLAG_E;
+	len = ISAKMP_HDR_LEN + body;
+	isakmp_put32(buf + 24, (uint32_t)len);
+	return len;
+}
+
+int msg_decrypt(struct p1sa *sa, const uint8_t *buf, size_t len,
+		uint8_t *plain, struct isakmp_msg *m)
+{
+	size_t body = len - ISAKMP_HDR_LEN;
+
+	if (!sa->keys)
+		return -ISAKMP_N_INVALID_FLAGS;
+	if (!body || body % sa->km.block_len)
+		return -ISAKMP_N_PAYLOAD_MALFORMED;
+	memcpy(plain, buf, len);
+	if (iv_decrypt(&sa->iv, &sa->km, m->hdr.msgid, plain + ISAKMP_HDR_LEN,
+		       body))
+		return -ISAKMP_N_PAYLOAD_MALFORMED;
+	return isakmp_parse_payloads(m->hdr.np, plain + ISAKMP_HDR_LEN, body,
+				     m);
+}

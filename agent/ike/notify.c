@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Informational messages we send (RFC 2409 5.7): error notifies and
+ * Deletes. Once phase 1 keys exist they are encrypted and carry HASH(1) =
+ * prf(SKEYID_a, M-ID | N/D); before that only a plain notify can answer.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/prf.h"
+#include "ike/ikev1.h"
+#include "log.h"
+
+#define MSG_BUF	2048
+
+struct info_body {
+	bool is_delete;
+	uint8_t proto, spi_size;
+	const uint8_t *spi;
+	uint16_t nspi;			/* delete */
+	uint16_t type;			/* notify */
+	const void *data;
+	size_t len;
+};
+
+static void send_encrypted(struct ike_engine *e, struct p1sa *sa,
+			   const struct info_body *b, const char *what)
+{
+	static const uint8_t zero[CRYPTO_MAX_HASH];
+	uint8_t buf[MSG_BUF], h[CRYPTO_MAX_HASH];
+	struct isakmp_gen g;
+	struct isakmp_hdr hdr;
+	size_t hoff, after, len;
+	uint32_t msgid;
+	char a[64];
+
+	if (!sa || !sa->keys)
+		return;
+	if (sa->state != MM_ACTIVE)
+		iv_phase1_done(&sa->iv);	/* error during MM5/MM6 */
+	do
+		env_random(e, &msgid, sizeof(msgid));
+	while (!msgid);
+	memset(&hdr, 0, sizeof(hdr));
+	memcpy(hdr.icookie, sa->icookie, 8);
+	memcpy(hdr.rcookie, sa->rcookie, 8);
+	hdr.exch = ISAKMP_XCHG_INFO;
+	hdr.msgid = msgid;
+	isakmp_gen_init(&g, buf, sizeof(buf), &hdr);
+	hoff = isakmp_gen_begin(&g, ISAKMP_NP_HASH);
+	isakmp_gen_bytes(&g, zero, sa->km.prf_len);
+	isakmp_gen_end(&g, hoff);
+	after = g.len;
+	if (b->is_delete)
+		isakmp_gen_delete(&g, b->proto, b->spi_size, b->spi, b->nspi);
+	else
+		isakmp_gen_notify(&g, b->proto, b->spi, b->spi_size, b->type,
+				  b->data, b->len);
+	len = isakmp_gen_finish(&g);
+	if (!len)
+		return;
+	keymat_qm_hash(&sa->km, 0, msgid, NULL, 0, NULL, 0, buf + after,
+		       len - after, h);
+	memcpy(buf + hoff + 4, h, sa->km.prf_len);
+	len = msg_encrypt(sa, buf, len, sizeof(buf), msgid);
+	iv_drop(&sa->iv, msgid);
+	if (!len)
+		return;
+	msg_send(e, &sa->local, &sa->remote, NULL, buf, len, "INFO", false,
+		 0, 0);
+	log_info("%s INFO sent to %s: %s", msg_ck(sa),
+		 ike_addr_str(&sa->remote, a, sizeof(a)), what);
+}
+
+void notify_send(struct ike_engine *e, struct p1sa *sa, uint8_t proto,
+		 const uint8_t *spi, uint8_t spi_size, uint16_t type,
+		 const void *data, size_t len)
+{
+	struct info_body b = { .proto = proto, .spi = spi,
+			       .spi_size = spi_size, .type = type,
+			       .data = data, .len = len };
+
+	send_encrypted(e, sa, &b, isakmp_notify_name(type));
+}
+
+void notify_send_plain(struct ike_engine *e,
+		       const struct sockaddr_storage *local,
+		       const struct sockaddr_storage *remote,
+		       const uint8_t icookie[8], const uint8_t rcookie[8],
+		       uint16_t type)
+{
+	uint8_t buf[256];
+	struct isakmp_gen g;
+	struct isakmp_hdr h;
+	size_t len;
+	char a[64];
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.icookie, icookie, 8);
+	memcpy(h.rcookie, rcookie, 8);
+	h.exch = ISAKMP_XCHG_INFO;
+	isakmp_gen_init(&g, buf, sizeof(buf), &h);
+	isakmp_gen_notify(&g, ISAKMP_PROTO_ISAKMP, NULL, 0, type, NULL, 0);
+	len = isakmp_gen_finish(&g);
+	if (!len)
+		return;
+	msg_send(e, local, remote, NULL, buf, len, "INFO", false, 0, 0);
+	log_info("INFO sent to %s: %s (unencrypted)",
+		 ike_addr_str(remote, a, sizeof(a)), isakmp_notify_name(type));
+}
+
+void notify_delete_child(struct ike_engine *e, struct p2sa *c)
+{
+	struct p1sa *sa = c->p1 && c->p1->state == MM_ACTIVE ? c->p1 :
+			  sa_p1_established(e, c->conn);
+	uint8_t spi[4];
+	char what[48];
+	struct info_body b = { .is_delete = true, .proto = ISAKMP_PROTO_ESP,
+			       .spi_size = 4, .spi = spi, .nspi = 1 };
+
+	/* Our inbound SPI names the pair for the peer (RFC 2408 3.15). */
+	isakmp_put32(spi, c->spi_in);
+	snprintf(what, sizeof(what), "Delete ESP SPI %08x", c->spi_in);
+	send_encrypted(e, sa, &b, what);
+}
+
+void notify_delete_p1(struct ike_engine *e, struct p1sa *sa)
+{
+	uint8_t spi[16];
+	struct info_body b = { .is_delete = true,
+			       .proto = ISAKMP_PROTO_ISAKMP, .spi_size = 16,
+			       .spi = spi, .nspi = 1 };
+
+	memcpy(spi, sa->icookie, 8);
+	memcpy(spi + 8, sa->rcookie, 8);
+	send_encrypted(e, sa, &b, "Delete ISAKMP SA");
+}
+
