@@ -308,6 +308,108 @@ static int setup_signals(struct daemon *d)
 	return d->sigfd < 0 ? -1 : 0;
 }
 
+/* Options into d; returns -1 to go on, else the exit code. */
+static int parse_args(struct daemon *d, int argc, char **argv,
+		      int *foreground)
+{
+	int opt;
+
+	while ((opt = getopt(argc, argv, "c:fdh")) != -1) {
+		switch (opt) {
+		case 'c':
+			d->conf_path = optarg;
+			break;
+		case 'f':
+			*foreground = 1;
+			break;
+		case 'd':
+			d->debug = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+}
+
+/*
+ * Configuration, kernel, devices, sockets, loop and engine, in that
+ * order; prints why and returns -1 when any of them fails.
+ */
+static int daemon_open(struct daemon *d, const struct ike_env *env,
+		       const struct ctl_ops *cops)
+{
+	char err[CONF_ERR_MAX];
+
+	if (conf_load(d->conf_path, &d->conf, err, sizeof(err))) {
+		fprintf(stderr, "esptund: %s\n", err);
+		return -1;
+	}
+	apply_log_level(d);
+	d->kern = kernel_genl_open(err, sizeof(err));
+	if (!d->kern || prepare_devices(d, &d->conf, err, sizeof(err))) {
+		fprintf(stderr, "esptund: %s\n", err);
+		return -1;
+	}
+	d->net = net_open(0, 0, err, sizeof(err));
+	if (!d->net) {
+		fprintf(stderr, "esptund: %s\n", err);
+		return -1;
+	}
+	d->ctl = ctl_open(d->conf.control, cops, err, sizeof(err));
+	if (!d->ctl) {
+		fprintf(stderr, "esptund: control socket: %s\n", err);
+		return -1;
+	}
+	d->loop = loop_new();
+	if (!d->loop || setup_signals(d)) {
+		fprintf(stderr, "esptund: event loop: %s\n", strerror(errno));
+		return -1;
+	}
+	d->eng = ike_engine_new(env);
+	if (!d->eng) {
+		fprintf(stderr, "esptund: cannot create the IKE engine\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Every fd into the loop but the signalfd (see main). */
+static void daemon_watch(struct daemon *d)
+{
+	int fds[4], nfds, i;
+
+	nfds = net_fds(d->net, fds, 4);
+	for (i = 0; i < nfds; i++)
+		loop_add_fd(d->loop, fds[i], EPOLLIN, on_udp, d);
+	if (kernel_event_fd(d->kern) >= 0)
+		loop_add_fd(d->loop, kernel_event_fd(d->kern), EPOLLIN,
+			    on_kernel, d);
+	loop_add_fd(d->loop, ctl_fd(d->ctl), EPOLLIN, on_ctl, d);
+	loop_set_external(d->loop, engine_deadline, engine_timers, d);
+}
+
+/* Deletes to the peers, SAs out of the kernel, then nothing left. */
+static void daemon_close(struct daemon *d)
+{
+	ike_engine_shutdown(d->eng);
+	ike_engine_free(d->eng);
+	ctl_close(d->ctl);
+	net_close(d->net);
+	kernel_free(d->kern);
+	loop_free(d->loop);
+	close(d->sigfd);
+	conf_free(&d->conf);
+}
+
 int main(int argc, char **argv)
 {
 	struct daemon d = { .conf_path = CONF_DEFAULT_PATH, .sigfd = -1 };
@@ -326,78 +428,14 @@ int main(int argc, char **argv)
 		.down = ctl_down,
 		.status = ctl_status,
 	};
-	char err[CONF_ERR_MAX];
-	int foreground = 0, opt, fds[4], nfds, i, r;
+	int foreground = 0, r;
 
-	while ((opt = getopt(argc, argv, "c:fdh")) != -1) {
-		switch (opt) {
-		case 'c':
-			d.conf_path = optarg;
-			break;
-		case 'f':
-			foreground = 1;
-			break;
-		case 'd':
-			d.debug = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-
-	if (conf_load(d.conf_path, &d.conf, err, sizeof(err))) {
-		fprintf(stderr, "esptund: %s\n", err);
+	r = parse_args(&d, argc, argv, &foreground);
+	if (r >= 0)
+		return r;
+	if (daemon_open(&d, &env, &cops))
 		return 1;
-	}
-	apply_log_level(&d);
-
-	d.kern = kernel_genl_open(err, sizeof(err));
-	if (!d.kern) {
-		fprintf(stderr, "esptund: %s\n", err);
-		return 1;
-	}
-	if (prepare_devices(&d, &d.conf, err, sizeof(err))) {
-		fprintf(stderr, "esptund: %s\n", err);
-		return 1;
-	}
-	d.net = net_open(0, 0, err, sizeof(err));
-	if (!d.net) {
-		fprintf(stderr, "esptund: %s\n", err);
-		return 1;
-	}
-	d.ctl = ctl_open(d.conf.control, &cops, err, sizeof(err));
-	if (!d.ctl) {
-		fprintf(stderr, "esptund: control socket: %s\n", err);
-		return 1;
-	}
-	d.loop = loop_new();
-	if (!d.loop || setup_signals(&d)) {
-		fprintf(stderr, "esptund: event loop: %s\n", strerror(errno));
-		return 1;
-	}
-	d.eng = ike_engine_new(&env);
-	if (!d.eng) {
-		fprintf(stderr, "esptund: cannot create the IKE engine\n");
-		return 1;
-	}
-
-	nfds = net_fds(d.net, fds, 4);
-	for (i = 0; i < nfds; i++)
-		loop_add_fd(d.loop, fds[i], EPOLLIN, on_udp, &d);
-	if (kernel_event_fd(d.kern) >= 0)
-		loop_add_fd(d.loop, kernel_event_fd(d.kern), EPOLLIN,
-			    on_kernel, &d);
-	loop_add_fd(d.loop, ctl_fd(d.ctl), EPOLLIN, on_ctl, &d);
-	loop_set_external(d.loop, engine_deadline, engine_timers, &d);
-
+	daemon_watch(&d);
 	if (!foreground) {
 		if (daemon(0, 0) < 0) {
 			fprintf(stderr, "esptund: daemon: %s\n",
@@ -420,16 +458,7 @@ int main(int argc, char **argv)
 			strerror(r < 0 ? -r : r));
 
 	r = loop_run(d.loop);
-
-	/* Deletes to the peers, SAs out of the kernel, then nothing left. */
-	ike_engine_shutdown(d.eng);
-	ike_engine_free(d.eng);
-	ctl_close(d.ctl);
-	net_close(d.net);
-	kernel_free(d.kern);
-	loop_free(d.loop);
-	close(d.sigfd);
-	conf_free(&d.conf);
+	daemon_close(&d);
 	log_info("esptund stopped");
 	return r ? 1 : 0;
 }

@@ -95,8 +95,9 @@ struct ike_engine {
  *   engine.c                          dispatch, public API
  *   main_mode.c quick_mode.c info.c   exchanges, run from the dispatcher
  *   timer.c                           retransmission and expiry
- *   phase1.c notify.c child.c vid.c   phase 1 crypto, outgoing INFO,
- *                                     kernel install, vendor IDs
+ *   phase1.c notify.c child.c         phase 1 crypto, outgoing INFO,
+ *   ts.c vid.c                        kernel install, selectors,
+ *                                     vendor IDs
  *   sa.c conn.c                       SA objects, connection lookup
  *   msg.c env.c                       message I/O, clock and randomness
  *
@@ -179,6 +180,15 @@ void notify_send_plain(struct ike_engine *e,
 		       uint16_t type);
 void notify_delete_child(struct ike_engine *e, struct p2sa *c);
 void notify_delete_p1(struct ike_engine *e, struct p1sa *sa);
+
+/* ts.c */
+void ts_to_id(const struct ike_ts *ts, uint8_t *type, uint8_t *data,
+	      size_t *len);
+/* IDci/IDcr to selector: only subnets and single addresses map; 0 or -1. */
+int ts_from_id(const struct isakmp_id *id, struct ike_ts *ts);
+bool ts_equal(const struct ike_ts *a, const struct ike_ts *b);
+/* "10.1.0.0/16" */
+const char *ts_str(const struct ike_ts *ts, char *buf, size_t len);
 
 /* child.c */
 int child_install(struct ike_engine *e, struct p2sa *ch, enum ike_sa_dir dir);

@@ -85,54 +85,47 @@ static void handle_delete(struct ike_engine *e, struct p1sa *sa,
 	}
 }
 
-void info_input(struct ike_engine *e, struct p1sa *sa,
-		const struct sockaddr_storage *from, const uint8_t *buf,
-		size_t len, const struct isakmp_msg *hm,
-		const uint8_t *digest)
+/* Unencrypted INFO: logged; only an error answering our MM1 acts. */
+static void info_plain(struct ike_engine *e, struct p1sa *sa,
+		       const char *from, const struct isakmp_msg *m)
 {
-	struct isakmp_msg *m = malloc(sizeof(*m));
-	uint8_t *plain = NULL, h[CRYPTO_MAX_HASH];
 	struct isakmp_notify_pl n;
-	struct isakmp_delete d;
-	char why[128], a[64];
-	int i, rc;
+	char why[128];
+	int i;
 
-	if (!m)
+	if (isakmp_check_rule(m, MSG_INFO_PLAIN, why, sizeof(why)))
 		return;
-	*m = *hm;
-	ike_addr_str(from, a, sizeof(a));
-	if (!(m->hdr.flags & ISAKMP_FLAG_E)) {
-		if (isakmp_check_rule(m, MSG_INFO_PLAIN, why, sizeof(why)))
-			goto out;
-		for (i = 0; i < m->n; i++) {
-			if (m->pl[i].type != ISAKMP_NP_N ||
-			    isakmp_parse_notify(m->pl[i].body, m->pl[i].len, &n))
-				continue;
-			log_warn("%sINFO from %s: unauthenticated notify %s",
-				 sa ? msg_ck(sa) : "", a,
-				 isakmp_notify_name(n.type));
-			/* Ends only our own half-open MM1: nothing to forge. */
-			if (sa && sa->initiator && sa->state == MM_WAIT_MSG2 &&
-			    n.type < 16384) {
-				log_err("%s MM1 refused by %s: %s — no common "
-					"ike proposal?", msg_ck(sa), a,
-					isakmp_notify_name(n.type));
-				sa_p1_free(e, sa);
-				goto out;
-			}
+	for (i = 0; i < m->n; i++) {
+		if (m->pl[i].type != ISAKMP_NP_N ||
+		    isakmp_parse_notify(m->pl[i].body, m->pl[i].len, &n))
+			continue;
+		log_warn("%sINFO from %s: unauthenticated notify %s",
+			 sa ? msg_ck(sa) : "", from, isakmp_notify_name(n.type));
+		/* Ends only our own half-open MM1: nothing to forge. */
+		if (sa && sa->initiator && sa->state == MM_WAIT_MSG2 &&
+		    n.type < 16384) {
+			log_err("%s MM1 refused by %s: %s — no common ike "
+				"proposal?", msg_ck(sa), from,
+				isakmp_notify_name(n.type));
+			sa_p1_free(e, sa);
+			return;
 		}
-		goto out;
 	}
-	if (!sa || !sa->keys) {
-		log_info("encrypted INFO from %s for unknown ISAKMP SA dropped",
-			 a);
-		goto out;
-	}
+}
+
+/* Decrypts into plain and checks HASH(1); 0 when m is authentic. */
+static int info_authenticate(struct p1sa *sa, const char *from,
+			     const uint8_t *buf, size_t len, uint8_t *plain,
+			     struct isakmp_msg *m)
+{
+	uint8_t h[CRYPTO_MAX_HASH];
+	const uint8_t *rest = NULL;
+	size_t rest_len = 0;
+	char why[128];
+	int rc;
+
 	if (sa->state != MM_ACTIVE)
 		iv_phase1_done(&sa->iv);
-	plain = malloc(len);
-	if (!plain)
-		goto out;
 	rc = msg_decrypt(sa, buf, len, plain, m);
 	if (!rc)
 		rc = isakmp_check_rule(m, MSG_INFO, why, sizeof(why));
@@ -143,32 +136,40 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 				"to MM5 does not decrypt — pre-shared key "
 				"mismatch?", msg_ck(sa));
 		else
-			log_warn("%s INFO from %s dropped: %s", msg_ck(sa), a,
-				 isakmp_notify_name((uint16_t)-rc));
+			log_warn("%s INFO from %s dropped: %s", msg_ck(sa),
+				 from, isakmp_notify_name((uint16_t)-rc));
 		iv_drop(&sa->iv, m->hdr.msgid);
-		goto out;
+		return rc;
 	}
-	{
-		const uint8_t *rest = NULL;
-		size_t rest_len = 0;
+	if (m->n > 1) {
+		rest = m->pl[1].body - ISAKMP_GEN_LEN;
+		rest_len = (size_t)(m->pl[m->n - 1].body +
+				    m->pl[m->n - 1].len - rest);
+	}
+	keymat_qm_hash(&sa->km, 0, m->hdr.msgid, NULL, 0, NULL, 0, rest,
+		       rest_len, h);
+	iv_drop(&sa->iv, m->hdr.msgid);
+	if (m->pl[0].len != sa->km.prf_len ||
+	    memcmp(m->pl[0].body, h, sa->km.prf_len)) {
+		log_warn("%s INFO from %s: HASH(1) mismatch, dropped",
+			 msg_ck(sa), from);
+		return -ISAKMP_N_INVALID_HASH_INFORMATION;
+	}
+	return 0;
+}
 
-		if (m->n > 1) {
-			rest = m->pl[1].body - ISAKMP_GEN_LEN;
-			rest_len = (size_t)(m->pl[m->n - 1].body +
-					    m->pl[m->n - 1].len - rest);
-		}
-		keymat_qm_hash(&sa->km, 0, m->hdr.msgid, NULL, 0, NULL, 0,
-			       rest, rest_len, h);
-		iv_drop(&sa->iv, m->hdr.msgid);
-		if (m->pl[0].len != sa->km.prf_len ||
-		    memcmp(m->pl[0].body, h, sa->km.prf_len)) {
-			log_warn("%s INFO from %s: HASH(1) mismatch, dropped",
-				 msg_ck(sa), a);
-			goto out;
-		}
-	}
-	/* Authentic: a copy of it is not acted on twice. */
-	rexmit_seen_add(&sa->seen, digest);
+/*
+ * An authentic INFO: notifies (errors end negotiations; status ones such
+ * as DPD's R-U-THERE are only logged) and Deletes, in order. Stops once
+ * the ISAKMP SA itself is gone.
+ */
+static void info_act(struct ike_engine *e, struct p1sa *sa, const char *from,
+		     const struct isakmp_msg *m)
+{
+	struct isakmp_notify_pl n;
+	struct isakmp_delete d;
+	int i;
+
 	for (i = 1; i < m->n; i++) {
 		if (m->pl[i].type == ISAKMP_NP_N &&
 		    !isakmp_parse_notify(m->pl[i].body, m->pl[i].len, &n)) {
@@ -178,24 +179,53 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 				continue;
 			if (sa->state != MM_ACTIVE) {
 				log_err("%s Main Mode refused by %s: %s",
-					msg_ck(sa), a,
+					msg_ck(sa), from,
 					isakmp_notify_name(n.type));
 				sa_p1_free(e, sa);
-				goto out;
+				return;
 			}
 			fail_negotiations(e, sa, &n);
 		} else if (m->pl[i].type == ISAKMP_NP_D) {
-			rc = isakmp_parse_delete(m->pl[i].body, m->pl[i].len,
-						 &d);
-			if (rc) {
+			if (isakmp_parse_delete(m->pl[i].body, m->pl[i].len,
+						&d)) {
 				log_warn("%s INFO: malformed Delete", msg_ck(sa));
 				continue;
 			}
 			handle_delete(e, sa, &d);
 			if (d.proto == ISAKMP_PROTO_ISAKMP)
-				goto out;	/* sa may be gone */
+				return;	/* sa may be gone */
 		}
 	}
+}
+
+void info_input(struct ike_engine *e, struct p1sa *sa,
+		const struct sockaddr_storage *from, const uint8_t *buf,
+		size_t len, const struct isakmp_msg *hm,
+		const uint8_t *digest)
+{
+	struct isakmp_msg *m = malloc(sizeof(*m));
+	uint8_t *plain = NULL;
+	char a[64];
+
+	if (!m)
+		return;
+	*m = *hm;
+	ike_addr_str(from, a, sizeof(a));
+	if (!(m->hdr.flags & ISAKMP_FLAG_E)) {
+		info_plain(e, sa, a, m);
+		goto out;
+	}
+	if (!sa || !sa->keys) {
+		log_info("encrypted INFO from %s for unknown ISAKMP SA dropped",
+			 a);
+		goto out;
+	}
+	plain = malloc(len);
+	if (!plain || info_authenticate(sa, a, buf, len, plain, m))
+		goto out;
+	/* Authentic: a copy of it is not acted on twice. */
+	rexmit_seen_add(&sa->seen, digest);
+	info_act(e, sa, a, m);
 out:
 	free(plain);
 	free(m);

@@ -6,9 +6,6 @@
  * before sending QM2, the initiator before sending QM3; each side
  * installs its outbound SA last.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,78 +15,6 @@
 #include "log.h"
 
 #define MSG_BUF	4096
-
-static void ts_to_id(const struct ike_ts *ts, uint8_t *type, uint8_t *data,
-		     size_t *len)
-{
-	size_t n = ts->family == AF_INET6 ? 16 : 4, i;
-
-	*type = ts->family == AF_INET6 ? IKE_ID_IPV6_ADDR_SUBNET :
-					 IKE_ID_IPV4_ADDR_SUBNET;
-	memcpy(data, ts->addr, n);
-	for (i = 0; i < n; i++) {
-		int bits = (int)ts->prefixlen - (int)i * 8;
-
-		data[n + i] = bits >= 8 ? 0xff : bits <= 0 ? 0 :
-			      (uint8_t)(0xff << (8 - bits));
-	}
-	*len = 2 * n;
-}
-
-/* IDci/IDcr → selector; only subnets and single addresses map to one. */
-static int id_to_ts(const struct isakmp_id *id, struct ike_ts *ts)
-{
-	size_t n, i;
-	int pl = 0;
-	bool end = false;
-
-	memset(ts, 0, sizeof(*ts));
-	switch (id->type) {
-	case IKE_ID_IPV4_ADDR:
-	case IKE_ID_IPV6_ADDR:
-		n = id->type == IKE_ID_IPV4_ADDR ? 4 : 16;
-		ts->family = n == 4 ? AF_INET : AF_INET6;
-		memcpy(ts->addr, id->data, n);
-		ts->prefixlen = (uint8_t)(n * 8);
-		return 0;
-	case IKE_ID_IPV4_ADDR_SUBNET:
-	case IKE_ID_IPV6_ADDR_SUBNET:
-		n = id->type == IKE_ID_IPV4_ADDR_SUBNET ? 4 : 16;
-		ts->family = n == 4 ? AF_INET : AF_INET6;
-		for (i = 0; i < n * 8; i++) {
-			bool bit = id->data[n + i / 8] & (0x80 >> (i % 8));
-
-			if (bit && end)
-				return -1;	/* non-contiguous mask */
-			if (bit)
-				pl++;
-			else
-				end = true;
-		}
-		for (i = 0; i < n; i++)
-			ts->addr[i] = id->data[i] & id->data[n + i];
-		ts->prefixlen = (uint8_t)pl;
-		return 0;
-	}
-	return -1;
-}
-
-static bool ts_equal(const struct ike_ts *a, const struct ike_ts *b)
-{
-	size_t n = a->family == AF_INET6 ? 16 : 4;
-
-	return a->family == b->family && a->prefixlen == b->prefixlen &&
-	       !memcmp(a->addr, b->addr, n);
-}
-
-static const char *ts_str(const struct ike_ts *ts, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	inet_ntop(ts->family, ts->addr, a, sizeof(a));
-	snprintf(buf, len, "%s/%u", a, ts->prefixlen);
-	return buf;
-}
 
 /* Transform of our ESP proposal, SPI in the proposal. */
 static void fill_prop(struct isakmp_prop *pr, int num, uint32_t spi,
@@ -406,102 +331,110 @@ static void qm_established(struct ike_engine *e, struct p2sa *ch)
 	}
 }
 
-int qm_inI1_outR1(struct ike_dispatch *d)
+/* Both IDs of a QM1 as selectors; false when either maps to none. */
+static bool qm_peer_selectors(const struct isakmp_msg *m, struct ike_ts *tci,
+			      struct ike_ts *tcr)
+{
+	const struct isakmp_payload *id1 = NULL, *id2 = NULL;
+	struct isakmp_id ci, cr;
+	int i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->pl[i].type == ISAKMP_NP_ID) {
+			if (!id1)
+				id1 = &m->pl[i];
+			else
+				id2 = &m->pl[i];
+		}
+	return !isakmp_parse_id(id1->body, id1->len, &ci) &&
+	       !isakmp_parse_id(id2->body, id2->len, &cr) &&
+	       !ts_from_id(&ci, tci) && !ts_from_id(&cr, tcr);
+}
+
+/*
+ * Main Mode with PSK picked the conn by address; another conn with this
+ * peer and the same key may own these selectors.
+ */
+static struct conn_ent *qm_conn_for(struct ike_engine *e,
+				    const struct p1sa *p1,
+				    const struct ike_ts *tci,
+				    const struct ike_ts *tcr)
+{
+	const struct ike_conn *c = &p1->conn->c;
+	struct conn_ent *alt;
+
+	for (alt = e->conns; alt; alt = alt->next)
+		if (conn_addr_equal(&alt->c.remote, &p1->remote, false) &&
+		    alt->c.psk_len == c->psk_len &&
+		    !memcmp(alt->c.psk, c->psk, c->psk_len) &&
+		    ts_equal(tci, &alt->c.remote_ts) &&
+		    ts_equal(tcr, &alt->c.local_ts))
+			return alt;
+	return NULL;
+}
+
+/*
+ * QM1 stage 1, traffic selectors: IDci is the peer's side, IDcr ours.
+ * They must be the conn's, or another conn's that then takes the child.
+ */
+static int qm_match_selectors(struct ike_dispatch *d)
 {
 	struct p2sa *ch = d->p2;
 	struct p1sa *p1 = d->p1;
-	const struct ike_conn *c = &p1->conn->c;
-	const struct isakmp_payload *sap, *np, *kep;
-	struct isakmp_sa *offer = NULL;
-	struct isakmp_sa *reply = NULL;
-	struct esp_offer o, best = { 0 };
-	const struct isakmp_prop *bestp = NULL;
-	const struct isakmp_transform *bestt = NULL;
-	struct isakmp_gen g;
-	uint8_t buf[MSG_BUF];
-	char b[64], x[64], y[64];
-	size_t hoff;
-	int i, j, rc;
+	const struct ike_conn *c = &ch->conn->c;
+	struct ike_ts tci, tcr;
+	struct conn_ent *alt;
+	char x[64], y[64];
+	bool parsed;
 
-	rc = verify_hash(ch, d->m, 1, "QM1");
-	if (rc)
-		return rc;
-	log_info("%s QM1 received (M-ID %08x) for %s", msg_ck(p1), ch->msgid,
-		 c->name);
 	ch->local_ts = c->local_ts;
 	ch->remote_ts = c->remote_ts;
-	/* Traffic selectors: IDci is the peer's side, IDcr ours. */
-	if (isakmp_count(d->m, ISAKMP_NP_ID) == 2) {
-		struct isakmp_id ci, cr;
-		struct ike_ts tci, tcr;
-		const struct isakmp_payload *id1 = NULL, *id2 = NULL;
-
-		for (i = 0; i < d->m->n; i++)
-			if (d->m->pl[i].type == ISAKMP_NP_ID) {
-				if (!id1)
-					id1 = &d->m->pl[i];
-				else
-					id2 = &d->m->pl[i];
-			}
-		struct conn_ent *alt = NULL;
-		bool parsed = !isakmp_parse_id(id1->body, id1->len, &ci) &&
-			      !isakmp_parse_id(id2->body, id2->len, &cr) &&
-			      !id_to_ts(&ci, &tci) && !id_to_ts(&cr, &tcr);
-
-		/*
-		 * Main Mode with PSK picked the conn by address; another conn
-		 * with this peer and the same key may own these selectors.
-		 */
-		if (parsed && !(ts_equal(&tci, &c->remote_ts) &&
-				ts_equal(&tcr, &c->local_ts))) {
-			for (alt = d->e->conns; alt; alt = alt->next)
-				if (conn_addr_equal(&alt->c.remote, &p1->remote,
-					       false) &&
-				    alt->c.psk_len == c->psk_len &&
-				    !memcmp(alt->c.psk, c->psk, c->psk_len) &&
-				    ts_equal(&tci, &alt->c.remote_ts) &&
-				    ts_equal(&tcr, &alt->c.local_ts))
-					break;
-			if (alt) {
-				log_info("%s QM1: selectors belong to %s",
-					 msg_ck(p1), alt->c.name);
-				ch->conn = alt;
-				c = &alt->c;
-				ch->local_ts = c->local_ts;
-				ch->remote_ts = c->remote_ts;
-			}
-		}
-		if (!parsed || !ts_equal(&tci, &c->remote_ts) ||
-		    !ts_equal(&tcr, &c->local_ts)) {
-			log_err("%s QM1: traffic selectors do not match %s "
-				"(local-ts %s, remote-ts %s) — sending "
-				"INVALID-ID-INFORMATION", msg_ck(p1), c->name,
-				ts_str(&c->local_ts, x, sizeof(x)),
-				ts_str(&c->remote_ts, y, sizeof(y)));
-			notify_send(d->e, p1, ISAKMP_PROTO_ESP, NULL, 0,
-				    ISAKMP_N_INVALID_ID_INFORMATION,
-				    NULL, 0);
-			return -ISAKMP_N_INVALID_ID_INFORMATION;
+	if (isakmp_count(d->m, ISAKMP_NP_ID) != 2)
+		return 0;
+	parsed = qm_peer_selectors(d->m, &tci, &tcr);
+	if (parsed && !(ts_equal(&tci, &c->remote_ts) &&
+			ts_equal(&tcr, &c->local_ts))) {
+		alt = qm_conn_for(d->e, p1, &tci, &tcr);
+		if (alt) {
+			log_info("%s QM1: selectors belong to %s", msg_ck(p1),
+				 alt->c.name);
+			ch->conn = alt;
+			c = &alt->c;
+			ch->local_ts = c->local_ts;
+			ch->remote_ts = c->remote_ts;
 		}
 	}
-	sap = isakmp_find(d->m, ISAKMP_NP_SA);
-	np = isakmp_find(d->m, ISAKMP_NP_NONCE);
-	kep = isakmp_find(d->m, ISAKMP_NP_KE);
-	offer = malloc(sizeof(*offer));
-	reply = calloc(1, sizeof(*reply));
-	rc = -ISAKMP_N_PAYLOAD_MALFORMED;
-	if (!offer || !reply)
-		goto out;
-	rc = isakmp_parse_sa(sap->body, sap->len, offer);
-	if (rc) {
-		/* HASH(1) verified: the peer deserves to hear why. */
-		log_warn("%s QM1: SA payload refused: %s", msg_ck(p1),
-			 isakmp_notify_name((uint16_t)-rc));
+	if (!parsed || !ts_equal(&tci, &c->remote_ts) ||
+	    !ts_equal(&tcr, &c->local_ts)) {
+		log_err("%s QM1: traffic selectors do not match %s (local-ts "
+			"%s, remote-ts %s) — sending INVALID-ID-INFORMATION",
+			msg_ck(p1), c->name, ts_str(&c->local_ts, x, sizeof(x)),
+			ts_str(&c->remote_ts, y, sizeof(y)));
 		notify_send(d->e, p1, ISAKMP_PROTO_ESP, NULL, 0,
-			    (uint16_t)-rc, NULL, 0);
-		goto out;
+			    ISAKMP_N_INVALID_ID_INFORMATION, NULL, 0);
+		return -ISAKMP_N_INVALID_ID_INFORMATION;
 	}
-	for (i = 0; i < offer->nprop && !bestp; i++) {
+	return 0;
+}
+
+/* The responder's pick from a QM1 offer. */
+struct qm_choice {
+	struct esp_offer o;
+	const struct isakmp_prop *prop;
+	const struct isakmp_transform *t;
+};
+
+/* QM1 stage 2: the first offered ESP transform we accept. */
+static int qm_choose(struct ike_dispatch *d, const struct isakmp_sa *offer,
+		     struct qm_choice *best)
+{
+	const struct ike_conn *c = &d->p2->conn->c;
+	const struct isakmp_payload *kep = isakmp_find(d->m, ISAKMP_NP_KE);
+	struct esp_offer o;
+	char b[64];
+	int i, j;
+
+	for (i = 0; i < offer->nprop; i++) {
 		const struct isakmp_prop *pr = &offer->p[i];
 
 		for (j = 0; j < pr->ntrans; j++) {
@@ -515,96 +448,167 @@ int qm_inI1_outR1(struct ike_dispatch *d)
 				why = "PFS group but no KE payload";
 			if (why) {
 				log_info("%s QM1: proposal %d (%s) not chosen: "
-					 "%s", msg_ck(p1), i + 1,
+					 "%s", msg_ck(d->p1), i + 1,
 					 esp_proposal_str(&o.p, b, sizeof(b)),
 					 why);
 				continue;
 			}
-			best = o;
-			bestp = pr;
-			bestt = &pr->t[j];
-			break;
+			best->o = o;
+			best->prop = pr;
+			best->t = &pr->t[j];
+			return 0;
 		}
 	}
-	if (!bestp) {
-		log_err("%s QM1: no acceptable ESP proposal for %s — sending "
-			"NO-PROPOSAL-CHOSEN", msg_ck(p1), c->name);
-		notify_send(d->e, p1, ISAKMP_PROTO_ESP, NULL, 0,
-			    ISAKMP_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-		rc = -ISAKMP_N_NO_PROPOSAL_CHOSEN;
-		goto out;
-	}
-	ch->prop = best.p;
-	ch->spi_out = isakmp_get32(bestp->spi);
-	ch->life_secs = best.secs && best.secs < c->lifetime ? best.secs :
-			c->lifetime;
-	ch->life_kbytes = best.kbytes && (!c->life_kbytes ||
-					  best.kbytes < c->life_kbytes) ?
-			  best.kbytes : c->life_kbytes;
+	log_err("%s QM1: no acceptable ESP proposal for %s — sending "
+		"NO-PROPOSAL-CHOSEN", msg_ck(d->p1), c->name);
+	notify_send(d->e, d->p1, ISAKMP_PROTO_ESP, NULL, 0,
+		    ISAKMP_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	return -ISAKMP_N_NO_PROPOSAL_CHOSEN;
+}
+
+/*
+ * QM1 stage 3, keys: the chosen proposal and lifetimes (ours when
+ * shorter), the peer's nonce and KE, our SPI and nonce; then the inbound
+ * SA goes into the kernel before QM2 lets the peer use it.
+ */
+static int qm_take_offer(struct ike_dispatch *d, const struct qm_choice *best)
+{
+	struct p2sa *ch = d->p2;
+	struct p1sa *p1 = d->p1;
+	const struct ike_conn *c = &ch->conn->c;
+	const struct isakmp_payload *np = isakmp_find(d->m, ISAKMP_NP_NONCE);
+	const struct isakmp_payload *kep = isakmp_find(d->m, ISAKMP_NP_KE);
+
+	ch->prop = best->o.p;
+	ch->spi_out = isakmp_get32(best->prop->spi);
+	ch->life_secs = best->o.secs && best->o.secs < c->lifetime ?
+			best->o.secs : c->lifetime;
+	ch->life_kbytes = best->o.kbytes && (!c->life_kbytes ||
+					     best->o.kbytes < c->life_kbytes) ?
+			  best->o.kbytes : c->life_kbytes;
 	memcpy(ch->ni, np->body, np->len);
 	ch->ni_len = np->len;
 	if (ch->prop.group) {
 		if (kep->len != dh_pub_len(ch->prop.group)) {
-			log_err("%s QM1: KE length %zu wrong for %s", msg_ck(p1),
-				kep->len, ike_group_name(ch->prop.group));
-			rc = -ISAKMP_N_INVALID_KEY_INFORMATION;
-			goto out;
+			log_err("%s QM1: KE length %zu wrong for %s",
+				msg_ck(p1), kep->len,
+				ike_group_name(ch->prop.group));
+			return -ISAKMP_N_INVALID_KEY_INFORMATION;
 		}
 		memcpy(ch->ke_peer, kep->body, kep->len);
 		ch->ke_peer_len = kep->len;
 		ch->dh = dh_new(ch->prop.group, env_rng, d->e);
 		if (!ch->dh)
-			goto out;
+			return -ISAKMP_N_PAYLOAD_MALFORMED;
 	}
 	if (!d->e->env.get_spi ||
 	    d->e->env.get_spi(d->e->env.ctx, c, &ch->spi_in)) {
 		log_err("%s QM1: no inbound SPI from the kernel", msg_ck(p1));
-		goto out;
+		return -ISAKMP_N_PAYLOAD_MALFORMED;
 	}
 	env_random(d->e, ch->nr, IKE_NONCE_LEN);
 	ch->nr_len = IKE_NONCE_LEN;
 	if (child_install(d->e, ch, IKE_DIR_IN))
-		goto out;
+		return -ISAKMP_N_PAYLOAD_MALFORMED;
+	return 0;
+}
 
-	/* QM2: the chosen transform, our SPI, our nonce (and KE). */
+/*
+ * RESPONDER-LIFETIME (RFC 2407 4.6.3.1) when we keep the SA shorter than
+ * offered: its data is SA attributes, as in a transform.
+ */
+static void gen_responder_lifetime(struct isakmp_gen *g,
+				   const struct p2sa *ch,
+				   const struct esp_offer *o)
+{
+	uint8_t attrs[24], spi[4];
+	struct isakmp_gen ag = { .buf = attrs, .cap = sizeof(attrs) };
+
+	if (ch->life_secs >= o->secs &&
+	    (!o->kbytes || ch->life_kbytes >= o->kbytes))
+		return;
+	isakmp_gen_attr(&ag, IPSEC_A_LIFE_TYPE, IKE_LIFE_SECONDS, true);
+	isakmp_gen_attr(&ag, IPSEC_A_LIFE_DUR, ch->life_secs, false);
+	if (ch->life_kbytes) {
+		isakmp_gen_attr(&ag, IPSEC_A_LIFE_TYPE, IKE_LIFE_KBYTES, true);
+		isakmp_gen_attr(&ag, IPSEC_A_LIFE_DUR,
+				(uint32_t)ch->life_kbytes, false);
+	}
+	if (ag.err) {
+		g->err = true;
+		return;
+	}
+	isakmp_put32(spi, ch->spi_in);
+	isakmp_gen_notify(g, ISAKMP_PROTO_ESP, spi, 4,
+			  ISAKMP_N_RESPONDER_LIFETIME, attrs, ag.len);
+}
+
+/* QM1 stage 4: QM2 with the chosen transform, our SPI, nonce (and KE). */
+static int qm_send_qm2(struct ike_dispatch *d, const struct qm_choice *best)
+{
+	struct p2sa *ch = d->p2;
+	struct isakmp_sa *reply = calloc(1, sizeof(*reply));
+	struct isakmp_gen g;
+	uint8_t buf[MSG_BUF];
+	size_t hoff;
+
+	if (!reply)
+		return -ISAKMP_N_PAYLOAD_MALFORMED;
 	reply->doi = ISAKMP_DOI_IPSEC;
 	reply->situation = ISAKMP_SIT_IDENTITY_ONLY;
 	reply->nprop = 1;
-	reply->p[0] = *bestp;
+	reply->p[0] = *best->prop;
 	reply->p[0].ntrans = 1;
-	reply->p[0].t[0] = *bestt;
+	reply->p[0].t[0] = *best->t;
 	isakmp_put32(reply->p[0].spi, ch->spi_in);
 	hoff = begin_qm(&g, buf, sizeof(buf), ch);
 	isakmp_gen_sa(&g, reply);
+	free(reply);
 	isakmp_gen_raw(&g, ISAKMP_NP_NONCE, ch->nr, ch->nr_len);
 	if (ch->dh)
 		isakmp_gen_raw(&g, ISAKMP_NP_KE, dh_public(ch->dh),
 			       dh_pub_len(ch->prop.group));
 	if (isakmp_count(d->m, ISAKMP_NP_ID) == 2)
 		gen_ids(&g, &ch->remote_ts, &ch->local_ts);
-	if (ch->life_secs < best.secs ||
-	    (best.kbytes && ch->life_kbytes < best.kbytes)) {
-		/* We keep it shorter than offered: say so (RFC 2407 4.6.3.1). */
-		uint8_t attrs[24], spi[4];
-		size_t n = 0;
+	gen_responder_lifetime(&g, ch, &best->o);
+	return finish_and_send(d->e, ch, &g, hoff, 2, "QM2", true) ?
+	       -ISAKMP_N_PAYLOAD_MALFORMED : 0;
+}
 
-		isakmp_put32(spi, ch->spi_in);
-		memcpy(attrs + n, "\x80\x01\x00\x01\x00\x02\x00\x04", 8);
-		isakmp_put32(attrs + n + 8, ch->life_secs);
-		n += 12;
-		if (ch->life_kbytes) {
-			memcpy(attrs + n, "\x80\x01\x00\x02\x00\x02\x00\x04", 8);
-			isakmp_put32(attrs + n + 8, (uint32_t)ch->life_kbytes);
-			n += 12;
-		}
-		isakmp_gen_notify(&g, ISAKMP_PROTO_ESP, spi, 4,
-				  ISAKMP_N_RESPONDER_LIFETIME, attrs, n);
+int qm_inI1_outR1(struct ike_dispatch *d)
+{
+	const struct isakmp_payload *sap = isakmp_find(d->m, ISAKMP_NP_SA);
+	struct p1sa *p1 = d->p1;
+	struct isakmp_sa *offer;
+	struct qm_choice best;
+	int rc;
+
+	rc = verify_hash(d->p2, d->m, 1, "QM1");
+	if (rc)
+		return rc;
+	log_info("%s QM1 received (M-ID %08x) for %s", msg_ck(p1),
+		 d->p2->msgid, d->p2->conn->c.name);
+	rc = qm_match_selectors(d);
+	if (rc)
+		return rc;
+	offer = malloc(sizeof(*offer));
+	if (!offer)
+		return -ISAKMP_N_PAYLOAD_MALFORMED;
+	rc = isakmp_parse_sa(sap->body, sap->len, offer);
+	if (rc) {
+		/* HASH(1) verified: the peer deserves to hear why. */
+		log_warn("%s QM1: SA payload refused: %s", msg_ck(p1),
+			 isakmp_notify_name((uint16_t)-rc));
+		notify_send(d->e, p1, ISAKMP_PROTO_ESP, NULL, 0,
+			    (uint16_t)-rc, NULL, 0);
 	}
-	rc = finish_and_send(d->e, ch, &g, hoff, 2, "QM2", true) ?
-	     -ISAKMP_N_PAYLOAD_MALFORMED : 0;
-out:
+	if (!rc)
+		rc = qm_choose(d, offer, &best);
+	if (!rc)
+		rc = qm_take_offer(d, &best);
+	if (!rc)
+		rc = qm_send_qm2(d, &best);
 	free(offer);
-	free(reply);
 	return rc;
 }
 

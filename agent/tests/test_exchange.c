@@ -29,6 +29,7 @@ struct side {
 	int nsa;
 	int ndel;
 	int nsent;
+	bool fail_spi, fail_add;	/* the mock kernel refuses */
 	uint8_t last_sent[2][4096];
 	size_t last_len[2];
 };
@@ -105,6 +106,8 @@ static uint64_t m_now(void *ctx)
 
 static int m_get_spi(void *ctx, const struct ike_conn *c, uint32_t *spi)
 {
+	if (((struct side *)ctx)->fail_spi)
+		return -1;
 	*spi = ((struct side *)ctx)->next_spi++;
 	return 0;
 }
@@ -114,7 +117,7 @@ static int m_add_sa(void *ctx, const struct ike_conn *c,
 {
 	struct side *s = ctx;
 
-	if (s->nsa >= MAX_KSA)
+	if (s->fail_add || s->nsa >= MAX_KSA)
 		return -1;
 	s->sa[s->nsa] = *sa;
 	s->live[s->nsa++] = true;
@@ -1327,6 +1330,33 @@ static void t_late_mm(void)
 	is_int(nwarn, 0, "late MM: still no warning");
 }
 
+/* The responder's kernel refuses an SPI or the SA: no child is left. */
+static void t_responder_kernel_refuses(void)
+{
+	struct ike_conn a, b;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		const char *what = k ? "add_sa refused" : "no SPI";
+
+		setup();
+		mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+		mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+		S[1].fail_spi = !k;
+		S[1].fail_add = k;
+		start_pair(&a, &b);
+		run(60000);
+		ok(logged(k ? "kernel refused inbound SA" :
+			  "QM1: no inbound SPI from the kernel"),
+		   "%s: responder logs it", what);
+		is_int(status(1).nchild, 0, "%s: responder keeps no child",
+		       what);
+		is_int(status(0).nchild, 0, "%s: initiator gives up", what);
+		is_str(status(1).state, "MM_ACTIVE", "%s: phase 1 stays up",
+		       what);
+	}
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -1356,6 +1386,7 @@ int main(void)
 	t_expiry_restart();
 	t_dup_qm3();
 	t_late_mm();
+	t_responder_kernel_refuses();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Traffic selectors as Quick Mode carries them: one prefix in an IDci or
+ * IDcr payload (ID_IPV4_ADDR_SUBNET and kin, RFC 2407 4.6.2).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ike/ikev1.h"
+
+void ts_to_id(const struct ike_ts *ts, uint8_t *type, uint8_t *data,
+		     size_t *len)
+{
+	size_t n = ts->family == AF_INET6 ? 16 : 4, i;
+
+	*type = ts->family == AF_INET6 ? IKE_ID_IPV6_ADDR_SUBNET :
+					 IKE_ID_IPV4_ADDR_SUBNET;
+	memcpy(data, ts->addr, n);
+	for (i = 0; i < n; i++) {
+		int bits = (int)ts->prefixlen - (int)i * 8;
+
+		data[n + i] = bits >= 8 ? 0xff : bits <= 0 ? 0 :
+			      (uint8_t)(0xff << (8 - bits));
+	}
+	*len = 2 * n;
+}
+
+int ts_from_id(const struct isakmp_id *id, struct ike_ts *ts)
+{
+	size_t n, i;
+	int pl = 0;
+	bool end = false;
+
+	memset(ts, 0, sizeof(*ts));
+	switch (id->type) {
+	case IKE_ID_IPV4_ADDR:
+	case IKE_ID_IPV6_ADDR:
+		n = id->type == IKE_ID_IPV4_ADDR ? 4 : 16;
+		ts->family = n == 4 ? AF_INET : AF_INET6;
+		memcpy(ts->addr, id->data, n);
+		ts->prefixlen = (uint8_t)(n * 8);
+		return 0;
+	case IKE_ID_IPV4_ADDR_SUBNET:
+	case IKE_ID_IPV6_ADDR_SUBNET:
+		n = id->type == IKE_ID_IPV4_ADDR_SUBNET ? 4 : 16;
+		ts->family = n == 4 ? AF_INET : AF_INET6;
+		for (i = 0; i < n * 8; i++) {
+			bool bit = id->data[n + i / 8] & (0x80 >> (i % 8));
+
+			if (bit && end)
+				return -1;	/* non-contiguous mask */
+			if (bit)
+				pl++;
+			else
+				end = true;
+		}
+		for (i = 0; i < n; i++)
+			ts->addr[i] = id->data[i] & id->data[n + i];
+		ts->prefixlen = (uint8_t)pl;
+		return 0;
+	}
+	return -1;
+}
+
+bool ts_equal(const struct ike_ts *a, const struct ike_ts *b)
+{
+	size_t n = a->family == AF_INET6 ? 16 : 4;
+
+	return a->family == b->family && a->prefixlen == b->prefixlen &&
+	       !memcmp(a->addr, b->addr, n);
+}
+
+const char *ts_str(const struct ike_ts *ts, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(ts->family, ts->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, ts->prefixlen);
+	return buf;
+}
