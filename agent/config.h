@@ -11,10 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctl_proto.h"
 #include "ike/conn.h"
 
 #define CONF_DEFAULT_PATH	"/etc/esptun/esptund.conf"
-#define CONF_DEFAULT_CONTROL	"/run/esptun/esptund.sock"
+#define CONF_DEFAULT_CONTROL	CTL_DEFAULT_PATH
 #define CONF_ERR_MAX		512
 
 struct conf {

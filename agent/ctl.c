@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,7 +172,7 @@ static void status_text(FILE *f, const struct ike_status *st)
 	hex8(st->rcookie, rc);
 	ike_addr_str(&st->local, local, sizeof(local));
 	ike_addr_str(&st->peer, peer, sizeof(peer));
-	fprintf(f, "conn %s: %s", st->conn, st->state);
+	fprintf(f, CTL_STATUS_CONN "%s: %s", st->conn, st->state);
 	if (strcmp(st->state, "NONE")) {
 		fprintf(f, " %s %s <-> %s\n", st->initiator ? "initiator" :
 			"responder", local, peer);
@@ -184,7 +185,8 @@ static void status_text(FILE *f, const struct ike_status *st)
 	for (i = 0; i < st->n_children && i < IKE_STATUS_MAX_CHILDREN; i++) {
 		const struct ike_status_child *ch = &st->children[i];
 
-		fprintf(f, "  child %s: spi in %08x out %08x %s %s === %s",
+		fprintf(f,
+			CTL_STATUS_CHILD "%s: spi in %08x out %08x %s %s === %s",
 			ch->state ? ch->state : "-", ch->spi_in, ch->spi_out,
 			ch->algs[0] ? ch->algs : "-",
 			conf_ts_str(&ch->local_ts, lts, sizeof(lts)),
@@ -253,10 +255,109 @@ static void status_cb(void *arg, const struct ike_status *st)
 
 /* ---- requests ---- */
 
+static void cmd_status(const struct ctl_ops *ops, const char *cmd,
+		       const char *arg, FILE *out)
+{
+	struct status_ctx sc = { .f = out };
+	char *body = NULL;
+	size_t blen = 0;
+	FILE *mem;
+
+	if (arg && strcmp(arg, CTL_OPT_JSON)) {
+		fprintf(out, CTL_REPLY_ERROR "unknown status option '%s'\n",
+			arg);
+		return;
+	}
+	sc.json = !!arg;
+	/* Built aside, so "ok" is only sent with a complete body. */
+	mem = open_memstream(&body, &blen);
+	if (!mem) {
+		fprintf(out, CTL_REPLY_ERROR "out of memory\n");
+		return;
+	}
+	sc.f = mem;
+	if (sc.json)
+		fputs("{\"conns\":[", mem);
+	ops->status(ops->arg, status_cb, &sc);
+	if (sc.json)
+		fputs("]}\n", mem);
+	else if (!sc.n)
+		fputs("no connections configured\n", mem);
+	fclose(mem);
+	fprintf(out, CTL_REPLY_OK "%s", body);
+	free(body);
+}
+
+/* The answer to a request that has no output. */
+static void reply_rc(FILE *out, int r, const char *err)
+{
+	if (r)
+		fprintf(out, CTL_REPLY_ERROR "%s\n", err[0] ? err :
+			strerror(r < 0 ? -r : r));
+	else
+		fputs(CTL_REPLY_OK, out);
+}
+
+/* up NAME, down NAME: the conn name is the one argument. */
+static bool name_arg(const char *cmd, const char *arg, FILE *out)
+{
+	if (!arg || !*arg || strchr(arg, ' ')) {
+		fprintf(out, CTL_REPLY_ERROR "usage: %s NAME\n", cmd);
+		return false;
+	}
+	return true;
+}
+
+static void cmd_up(const struct ctl_ops *ops, const char *cmd,
+		   const char *arg, FILE *out)
+{
+	char err[CONF_ERR_MAX] = "";
+
+	if (name_arg(cmd, arg, out))
+		reply_rc(out, ops->up(ops->arg, arg, err, sizeof(err)), err);
+}
+
+static void cmd_down(const struct ctl_ops *ops, const char *cmd,
+		     const char *arg, FILE *out)
+{
+	char err[CONF_ERR_MAX] = "";
+
+	if (name_arg(cmd, arg, out))
+		reply_rc(out, ops->down(ops->arg, arg, err, sizeof(err)), err);
+}
+
+static void cmd_reload(const struct ctl_ops *ops, const char *cmd,
+		       const char *arg, FILE *out)
+{
+	char err[CONF_ERR_MAX] = "";
+
+	if (arg) {
+		fprintf(out, CTL_REPLY_ERROR "reload takes no argument\n");
+		return;
+	}
+	if (ops->reload(ops->arg, err, sizeof(err)))
+		fprintf(out, CTL_REPLY_ERROR "%s\n", err);
+	else
+		fputs(CTL_REPLY_OK, out);
+}
+
+/* The commands of ctl_proto.h; each checks its own argument. */
+static const struct ctl_cmd {
+	const char *name;
+	void (*run)(const struct ctl_ops *ops, const char *cmd,
+		    const char *arg, FILE *out);
+} ctl_cmds[] = {
+	{ CTL_CMD_STATUS, cmd_status },
+	{ CTL_CMD_UP, cmd_up },
+	{ CTL_CMD_DOWN, cmd_down },
+	{ CTL_CMD_RELOAD, cmd_reload },
+};
+
 void ctl_handle(const struct ctl_ops *ops, const char *line, FILE *out)
 {
-	char cmd[CTL_MAX_LINE], err[CONF_ERR_MAX] = "";
+	char cmd[CTL_MAX_LINE];
 	char *arg, *nl;
+	size_t i;
 
 	snprintf(cmd, sizeof(cmd), "%s", line);
 	nl = strchr(cmd, '\n');
@@ -265,65 +366,12 @@ void ctl_handle(const struct ctl_ops *ops, const char *line, FILE *out)
 	arg = strchr(cmd, ' ');
 	if (arg)
 		*arg++ = '\0';
-
-	if (!strcmp(cmd, "status")) {
-		struct status_ctx sc = { .f = out };
-		char *body = NULL;
-		size_t blen = 0;
-		FILE *mem;
-
-		if (arg && strcmp(arg, "-j")) {
-			fprintf(out, "error: unknown status option '%s'\n", arg);
+	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
+		if (!strcmp(cmd, ctl_cmds[i].name)) {
+			ctl_cmds[i].run(ops, cmd, arg, out);
 			return;
 		}
-		sc.json = !!arg;
-		/* Built aside, so "ok" is only sent with a complete body. */
-		mem = open_memstream(&body, &blen);
-		if (!mem) {
-			fprintf(out, "error: out of memory\n");
-			return;
-		}
-		sc.f = mem;
-		if (sc.json)
-			fputs("{\"conns\":[", mem);
-		ops->status(ops->arg, status_cb, &sc);
-		if (sc.json)
-			fputs("]}\n", mem);
-		else if (!sc.n)
-			fputs("no connections configured\n", mem);
-		fclose(mem);
-		fprintf(out, "ok\n%s", body);
-		free(body);
-		return;
-	}
-	if (!strcmp(cmd, "up") || !strcmp(cmd, "down")) {
-		int r;
-
-		if (!arg || !*arg || strchr(arg, ' ')) {
-			fprintf(out, "error: usage: %s NAME\n", cmd);
-			return;
-		}
-		r = cmd[0] == 'u' ? ops->up(ops->arg, arg, err, sizeof(err)) :
-				    ops->down(ops->arg, arg, err, sizeof(err));
-		if (r)
-			fprintf(out, "error: %s\n", err[0] ? err :
-				strerror(r < 0 ? -r : r));
-		else
-			fprintf(out, "ok\n");
-		return;
-	}
-	if (!strcmp(cmd, "reload")) {
-		if (arg) {
-			fprintf(out, "error: reload takes no argument\n");
-			return;
-		}
-		if (ops->reload(ops->arg, err, sizeof(err)))
-			fprintf(out, "error: %s\n", err);
-		else
-			fprintf(out, "ok\n");
-		return;
-	}
-	fprintf(out, "error: unknown request '%s'\n", cmd);
+	fprintf(out, CTL_REPLY_ERROR "unknown request '%s'\n", cmd);
 }
 
 static void serve_one(struct ctl *c, int fd)
@@ -355,7 +403,8 @@ static void serve_one(struct ctl *c, int fd)
 		return;
 	}
 	if (!memchr(line, '\n', got))
-		fprintf(out, "error: request too long or not terminated\n");
+		fprintf(out, CTL_REPLY_ERROR
+			"request too long or not terminated\n");
 	else
 		ctl_handle(&c->ops, line, out);
 	fclose(out);

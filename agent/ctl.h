@@ -1,12 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The control socket: a Unix stream socket (mode 0600, so root only) on
- * which `esptun ike ...` sends one request line and reads one answer:
- *
- *   request:  "status" | "status -j" | "up NAME" | "down NAME" | "reload"
- *   answer:   "ok\n" followed by the output, or "error: MESSAGE\n"
- *
- * then the daemon closes the connection.
+ * The control socket server: a Unix stream socket (mode 0600, so root
+ * only) speaking the protocol of ctl_proto.h to `esptun ike ...`.
  */
 #ifndef ESPTUND_CTL_H
 #define ESPTUND_CTL_H
@@ -14,9 +9,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "ctl_proto.h"
 #include "ike/engine.h"
-
-#define CTL_MAX_LINE	256
 
 struct ctl;
 

@@ -2,7 +2,7 @@
 /*
  * esptun ike [-s SOCKET] status [-j] | up [-t SECONDS] NAME | down NAME |
  * reload. One request line per connection to esptund's control socket;
- * the daemon answers "ok" plus output, or "error: why".
+ * the daemon answers "ok" plus output, or "error: why" (ctl_proto.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl_proto.h"
 #include "ike.h"
 #include "util.h"
 
@@ -92,13 +93,14 @@ static int request(const char *line, char **out)
 /* Prints the answer's body, or its error; returns the exit code. */
 static int answer(char *ans, int print_body)
 {
+	size_t ok_len = strlen(CTL_REPLY_OK), err_len = strlen(CTL_REPLY_ERROR);
 	int rc = 0;
 
-	if (!strncmp(ans, "ok\n", 3)) {
+	if (!strncmp(ans, CTL_REPLY_OK, ok_len)) {
 		if (print_body)
-			fputs(ans + 3, stdout);
-	} else if (!strncmp(ans, "error: ", 7)) {
-		fprintf(stderr, "esptun: ike: %s", ans + 7);
+			fputs(ans + ok_len, stdout);
+	} else if (!strncmp(ans, CTL_REPLY_ERROR, err_len)) {
+		fprintf(stderr, "esptun: ike: %s", ans + err_len);
 		rc = 1;
 	} else {
 		fprintf(stderr, "esptun: ike: unexpected answer from esptund\n");
@@ -124,10 +126,11 @@ static int simple(const char *line, int print_body)
 static int conn_state(const char *status, const char *name, char *p1,
 		      size_t p1len, int *child_active)
 {
+	static const char child[] = CTL_STATUS_CHILD "QM_ACTIVE:";
 	char head[128];
 	const char *s, *e;
 
-	snprintf(head, sizeof(head), "conn %s: ", name);
+	snprintf(head, sizeof(head), CTL_STATUS_CONN "%s: ", name);
 	*child_active = 0;
 	for (s = status; s && *s; s = e ? e + 1 : NULL) {
 		e = strchr(s, '\n');
@@ -138,7 +141,7 @@ static int conn_state(const char *status, const char *name, char *p1,
 		/* Its child lines follow, indented. */
 		for (s = e ? e + 1 : NULL; s && !strncmp(s, "  ", 2);
 		     s = (e = strchr(s, '\n')) ? e + 1 : NULL)
-			if (!strncmp(s, "  child QM_ACTIVE:", 18))
+			if (!strncmp(s, child, strlen(child)))
 				*child_active = 1;
 		return 1;
 	}
@@ -161,11 +164,12 @@ static int wait_up(const char *name, uint32_t secs)
 	int seen = 0, active;
 
 	for (;;) {
-		if (request("status", &ans))
+		if (request(CTL_CMD_STATUS, &ans))
 			return 1;
-		if (strncmp(ans, "ok\n", 3))
+		if (strncmp(ans, CTL_REPLY_OK, strlen(CTL_REPLY_OK)))
 			return answer(ans, 0);
-		if (!conn_state(ans + 3, name, p1, sizeof(p1), &active)) {
+		if (!conn_state(ans + strlen(CTL_REPLY_OK), name, p1,
+				sizeof(p1), &active)) {
 			free(ans);
 			fprintf(stderr, "esptun: ike: conn '%s' vanished\n",
 				name);
@@ -201,12 +205,12 @@ int cmd_ike(int argc, char **argv, int json)
 {
 	struct args a;
 	const char *w;
-	char line[256];
+	char line[CTL_MAX_LINE];
 
 	args_init(&a, argc, argv, "ike", IKE_USAGE);
 	sock_path = getenv("ESPTUN_CONTROL");
 	if (!sock_path || !*sock_path)
-		sock_path = IKE_DEFAULT_SOCKET;
+		sock_path = CTL_DEFAULT_PATH;
 	w = args_next(&a);
 	if (w && (!strcmp(w, "-s") || !strcmp(w, "--socket"))) {
 		sock_path = args_next(&a);
@@ -227,7 +231,8 @@ int cmd_ike(int argc, char **argv, int json)
 				return usage_error(&a, "unknown status option '%s'",
 						   w);
 		}
-		return simple(json ? "status -j" : "status", 1);
+		return simple(json ? CTL_CMD_STATUS " " CTL_OPT_JSON :
+			      CTL_CMD_STATUS, 1);
 	}
 	if (!strcmp(w, "up")) {
 		uint32_t secs = 30;
@@ -250,7 +255,7 @@ int cmd_ike(int argc, char **argv, int json)
 			return usage_error(&a, "up needs a conn name");
 		if (args_more(&a))
 			return usage_error(&a, "unexpected '%s'", args_peek(&a));
-		snprintf(line, sizeof(line), "up %s", name);
+		snprintf(line, sizeof(line), CTL_CMD_UP " %s", name);
 		if (simple(line, 0))
 			return 1;
 		return secs ? wait_up(name, secs) : 0;
@@ -262,13 +267,13 @@ int cmd_ike(int argc, char **argv, int json)
 			return usage_error(&a, "down needs a conn name");
 		if (args_more(&a))
 			return usage_error(&a, "unexpected '%s'", args_peek(&a));
-		snprintf(line, sizeof(line), "down %s", name);
+		snprintf(line, sizeof(line), CTL_CMD_DOWN " %s", name);
 		return simple(line, 1);
 	}
 	if (!strcmp(w, "reload")) {
 		if (args_more(&a))
 			return usage_error(&a, "unexpected '%s'", args_peek(&a));
-		return simple("reload", 1);
+		return simple(CTL_CMD_RELOAD, 1);
 	}
 	return usage_error(&a, "unknown command '%s'", w);
 }

@@ -6,8 +6,6 @@
 #ifndef ESPTUN_IKE_H
 #define ESPTUN_IKE_H
 
-#define IKE_DEFAULT_SOCKET	"/run/esptun/esptund.sock"
-
 /* argv[0] is "ike". Exit codes: 0 ok, 1 failure, 2 usage. */
 int cmd_ike(int argc, char **argv, int json);
 
