@@ -534,7 +534,7 @@ static void conn_defaults(struct ike_conn *c)
 	char e[CONF_ERR_MAX];
 
 	ike_conn_init(c);
-	/* The example values; both parse, so errors are impossible. */
+	/* Default proposals; both parse, so errors are impossible. */
 	c->n_ike = ike_proposals_parse("aes256-sha256-modp2048,aes128-sha1-modp2048",
 				       c->ike, IKE_MAX_PROPOSALS, e, sizeof(e));
 	c->n_esp = esp_proposals_parse("aes256gcm16-modp2048,aes256-sha256",

@@ -41,7 +41,7 @@ struct ike_id {
 	uint8_t data[IKE_ID_MAX];
 };
 
-/* Traffic selector: one prefix (the issue's local-ts/remote-ts). */
+/* Traffic selector: one prefix (a conn's local-ts or remote-ts). */
 struct ike_ts {
 	int family;			/* AF_INET or AF_INET6 */
 	uint8_t addr[16];		/* network order, first 4 bytes for v4 */
@@ -54,7 +54,7 @@ enum ike_auth {
 
 enum ike_mode {
 	IKE_MODE_MAIN = 0,
-	IKE_MODE_AGGRESSIVE = 1,	/* reserved for the next issue */
+	IKE_MODE_AGGRESSIVE = 1,	/* accepted; Main Mode is still used */
 };
 
 enum ike_start {
@@ -167,7 +167,7 @@ struct ike_conn {
 };
 
 /*
- * Defaults the issue documents: ike-lifetime 24h, lifetime 1h,
+ * Defaults of an unset key: ike-lifetime 24h, lifetime 1h,
  * life-kbytes 4608000, replay-window 64, auth psk, main mode, listen,
  * 0.0.0.0/0 selectors, retransmit 1000 ms x 5 tries.
  */

@@ -117,7 +117,10 @@ int64_t ike_engine_next_timeout_ms(struct ike_engine *eng);
 /* Run every timer that is due. */
 void ike_engine_run_timers(struct ike_engine *eng);
 
-/* Kernel events (only logged for now; the next issue acts on them). */
+/*
+ * Kernel events. Only logged so far: acting on them (rekeying on soft
+ * expire, negotiating on acquire) needs rekey.c.
+ */
 enum ike_kernel_event {
 	IKE_KEV_ACQUIRE,
 	IKE_KEV_SOFT_EXPIRE,

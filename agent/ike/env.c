@@ -19,6 +19,7 @@ void env_random(struct ike_engine *e, void *buf, size_t len)
 		crypto_random(NULL, buf, len);
 }
 
+/* env_random() with a void * context, for crypto/dh.c. */
 void env_rng(void *ctx, void *buf, size_t len)
 {
 	env_random(ctx, buf, len);

@@ -151,16 +151,10 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 
 /* timer.c */
 int64_t timer_next_ms(struct ike_engine *e);
-/*
- * Runs what is due at now. Returns the conn of an IPsec SA that just
- * expired (the caller decides whether to bring it up again, then calls
- * again), or NULL when nothing more is due.
- */
 struct conn_ent *timer_run(struct ike_engine *e, uint64_t now);
 
 /* phase1.c */
 void p1_build_sa(const struct ike_conn *c, struct isakmp_sa *sa);
-/* Index into conn proposals of the chosen transform or -1; *chosen gets it. */
 int p1_select(struct p1sa *sa, const struct isakmp_sa *offer,
 	      struct isakmp_sa *chosen);
 int p1_accept_reply(struct p1sa *sa, const struct isakmp_sa *reply);
@@ -184,10 +178,8 @@ void notify_delete_p1(struct ike_engine *e, struct p1sa *sa);
 /* ts.c */
 void ts_to_id(const struct ike_ts *ts, uint8_t *type, uint8_t *data,
 	      size_t *len);
-/* IDci/IDcr to selector: only subnets and single addresses map; 0 or -1. */
 int ts_from_id(const struct isakmp_id *id, struct ike_ts *ts);
 bool ts_equal(const struct ike_ts *a, const struct ike_ts *b);
-/* "10.1.0.0/16" */
 const char *ts_str(const struct ike_ts *ts, char *buf, size_t len);
 
 /* child.c */
@@ -206,7 +198,6 @@ struct p2sa *sa_p2_new(struct ike_engine *e, struct p1sa *p1, bool initiator,
 		       uint32_t msgid);
 struct p2sa *sa_p2_find(struct ike_engine *e, struct p1sa *p1, uint32_t msgid);
 struct p2sa *sa_p2_by_spi_out(struct ike_engine *e, uint32_t spi);
-/* Removes kernel SAs (both directions) and frees the child. */
 void sa_p2_free(struct ike_engine *e, struct p2sa *c);
 
 /* conn.c (besides the public parsers in conn.h) */
@@ -220,26 +211,21 @@ int conn_add(struct ike_engine *e, const struct ike_conn *conn);
 void conn_free(struct ike_engine *e, struct conn_ent *c);
 
 /* msg.c */
-/* Log prefix "[icookie:rcookie]" (four rotating static buffers). */
 const char *msg_ck(const struct p1sa *sa);
 bool msg_cookie_is_zero(const uint8_t cookie[8]);
 void msg_new_cookie(struct ike_engine *e, uint8_t cookie[8]);
-/* Send buf (and keep it in rx for retransmission and duplicates). */
 void msg_send(struct ike_engine *e, const struct sockaddr_storage *from,
 	      const struct sockaddr_storage *to, struct rexmit *rx,
 	      const uint8_t *buf, size_t len, const char *name,
 	      bool expect_reply, uint32_t first_ms, uint32_t tries);
-/* Encrypt [hdr][body] in buf (len = header + plain body); returns new len. */
 size_t msg_encrypt(struct p1sa *sa, uint8_t *buf, size_t len, size_t cap,
 		   uint32_t msgid);
-/* Decrypt in a copy, parse payloads into m. 0 or -ISAKMP_N_*. */
 int msg_decrypt(struct p1sa *sa, const uint8_t *buf, size_t len,
 		uint8_t *plain, struct isakmp_msg *m);
 
 /* env.c */
 uint64_t env_now(struct ike_engine *e);
 void env_random(struct ike_engine *e, void *buf, size_t len);
-/* env_random() with a void * context, for crypto/dh.c. */
 void env_rng(void *ctx, void *buf, size_t len);
 
 #endif

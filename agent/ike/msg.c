@@ -10,6 +10,7 @@
 #include "ike/ikev1.h"
 #include "log.h"
 
+/* Log prefix "[icookie:rcookie]" (four rotating static buffers). */
 const char *msg_ck(const struct p1sa *sa)
 {
 	static char bufs[4][40];
@@ -42,6 +43,7 @@ void msg_new_cookie(struct ike_engine *e, uint8_t cookie[8])
 	while (msg_cookie_is_zero(cookie));
 }
 
+/* Send buf (and keep it in rx for retransmission and duplicates). */
 void msg_send(struct ike_engine *e, const struct sockaddr_storage *from,
 	      const struct sockaddr_storage *to, struct rexmit *rx,
 	      const uint8_t *buf, size_t len, const char *name,
@@ -58,6 +60,7 @@ void msg_send(struct ike_engine *e, const struct sockaddr_storage *from,
 			   first_ms, tries);
 }
 
+/* Encrypt [hdr][body] in buf (len = header + plain body); returns new len. */
 size_t msg_encrypt(struct p1sa *sa, uint8_t *buf, size_t len, size_t cap,
 		   uint32_t msgid)
 {
@@ -77,6 +80,7 @@ size_t msg_encrypt(struct p1sa *sa, uint8_t *buf, size_t len, size_t cap,
 	return len;
 }
 
+/* Decrypt in a copy, parse payloads into m. 0 or -ISAKMP_N_*. */
 int msg_decrypt(struct p1sa *sa, const uint8_t *buf, size_t len,
 		uint8_t *plain, struct isakmp_msg *m)
 {

@@ -112,6 +112,7 @@ static bool conn_has(const struct ike_conn *c, const struct ike_proposal *p)
 	return false;
 }
 
+/* Index of the chosen transform in its proposal, or -1; *chosen gets it. */
 int p1_select(struct p1sa *sa, const struct isakmp_sa *offer,
 	      struct isakmp_sa *chosen)
 {

@@ -138,6 +138,7 @@ struct p2sa *sa_p2_by_spi_out(struct ike_engine *e, uint32_t spi)
 	return NULL;
 }
 
+/* Removes kernel SAs (both directions) and frees the child. */
 void sa_p2_free(struct ike_engine *e, struct p2sa *c)
 {
 	struct p2sa **pp;

@@ -130,6 +130,11 @@ static enum p2_due_result p2_due(struct ike_engine *e, struct p2sa *ch,
 	return P2_KEPT;
 }
 
+/*
+ * Runs what is due at now. Returns the conn of an IPsec SA that just
+ * expired (the caller decides whether to bring it up again, then calls
+ * again), or NULL when nothing more is due.
+ */
 struct conn_ent *timer_run(struct ike_engine *e, uint64_t now)
 {
 	struct p1sa *sa;

@@ -27,6 +27,7 @@ void ts_to_id(const struct ike_ts *ts, uint8_t *type, uint8_t *data,
 	*len = 2 * n;
 }
 
+/* IDci/IDcr to selector: only subnets and single addresses map; 0 or -1. */
 int ts_from_id(const struct isakmp_id *id, struct ike_ts *ts)
 {
 	size_t n, i;
@@ -72,6 +73,7 @@ bool ts_equal(const struct ike_ts *a, const struct ike_ts *b)
 	       !memcmp(a->addr, b->addr, n);
 }
 
+/* "10.1.0.0/16" into buf. */
 const char *ts_str(const struct ike_ts *ts, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Vendor IDs: which ones we recognise (for the log) and which we send.
- * We only advertise what we implement; NAT-T, DPD and fragmentation come
- * with the next issue.
+ * We only advertise what we implement, so none of NAT-T, DPD or
+ * fragmentation yet: natt.c and dpd.c will add theirs here.
  */
 #include <string.h>
 
