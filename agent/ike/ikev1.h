@@ -92,7 +92,7 @@ struct ike_engine {
  * dispatch, public API) may call everything; the exchange files call the
  * helpers below them and never each other or engine.c.
  *
- *   engine.c                          dispatch, public API
+ *   engine.c states.c                 dispatch, public API, transitions
  *   main_mode.c quick_mode.c info.c   exchanges, run from the dispatcher
  *   timer.c                           retransmission and expiry
  *   phase1.c notify.c child.c         phase 1 crypto, outgoing INFO,
@@ -101,13 +101,14 @@ struct ike_engine {
  *   sa.c conn.c                       SA objects, connection lookup
  *   msg.c env.c                       message I/O, clock and randomness
  *
- * Where later features go: rekey.c (rekeying IPsec and ISAKMP SAs before
- * they expire) is started from ike_engine_run_timers() and from the
- * soft-expire kernel event; dpd.c (R-U-THERE, RFC 3706) gets its status
- * notifies from info.c and its timer beside timer.c's; natt.c (RFC 3947)
- * adds NAT-D payloads to MM3/MM4 in main_mode.c, the vendor ID in vid.c,
- * and the port 4500 float in msg_send(). Each is a layer like the
- * exchanges: called by engine.c, calling only down.
+ * Where later features go, each a layer like the exchanges (called by
+ * engine.c, calling only down): rekey.c, rekeying IPsec and ISAKMP SAs
+ * before they expire, starts from ike_engine_run_timers() (timer_run()
+ * hands back the expiring conn) and from the soft-expire kernel event;
+ * dpd.c (RFC 3706) gets R-U-THERE INFO messages from the dispatcher
+ * beside info.c and its deadline from timer.c; natt.c (RFC 3947) adds
+ * NAT-D payloads to MM3/MM4, its vendor ID to vid.c's list and the port
+ * 4500 float to msg_send().
  */
 
 /* One received message on its way through the transition table. */
