@@ -21,7 +21,9 @@ override KVER := $(patsubst linux-headers-%,%,$(notdir $(realpath $(KDIR))))
 endif
 unexport KDIR KVER
 
-KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR)
+# kbuild's arguments; recipes name $(MAKE) themselves, so that make passes
+# its job slots on.
+KBUILD_ARGS = -C $(KDIR) M=$(CURDIR)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -33,7 +35,7 @@ SBINDIR ?= $(PREFIX)/sbin
 all: module userspace
 
 module: kdir
-	$(KBUILD) W=1 modules
+	$(MAKE) $(KBUILD_ARGS) W=1 modules
 
 # One line that says what to install, instead of make's "No such file".
 kdir:
@@ -53,14 +55,14 @@ selftests: lib tools
 	$(MAKE) -C selftests
 
 install: all
-	$(KBUILD) INSTALL_MOD_DIR=extra INSTALL_MOD_PATH=$(DESTDIR) \
-		modules_install
+	$(MAKE) $(KBUILD_ARGS) INSTALL_MOD_DIR=extra \
+		INSTALL_MOD_PATH=$(DESTDIR) modules_install
 	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
 	install -D -m 0755 agent/esptund $(DESTDIR)$(SBINDIR)/esptund
 	install -D -m 0755 tools/esptun $(DESTDIR)$(SBINDIR)/esptun
 
 clean:
-	$(if $(wildcard $(KDIR)/Makefile),$(KBUILD) clean)
+	$(if $(wildcard $(KDIR)/Makefile),$(MAKE) $(KBUILD_ARGS) clean)
 	$(MAKE) -C lib clean
 	$(MAKE) -C agent clean
 	$(MAKE) -C tools clean
