@@ -30,11 +30,6 @@ static const char usage[] = "esptun encap-listen [--bind ADDR] [PORT]";
 
 static volatile sig_atomic_t stop;
 
-static void on_signal(int sig)
-{
-	stop = 1;
-}
-
 /* Returns the socket, or -1 after printing why. */
 static int open_one(const struct ipaddr *addr, uint16_t port)
 {
@@ -90,60 +85,88 @@ fail:
 	return -1;
 }
 
+/* [--bind ADDR] [PORT] -> the addresses to listen on (n) and the port. */
+static int parse_encap_args(struct args *a, struct ipaddr addrs[2], int *n,
+			    uint16_t *port)
+{
+	struct ipaddr bind_addr = { 0 };
+	int have_port = 0;
+	const char *w, *v;
+
+	while ((w = args_next(a))) {
+		if (!strcmp(w, "--bind") || !strcmp(w, "bind")) {
+			v = args_value(a, w);
+			if (!v)
+				return EXIT_USAGE;
+			if (bind_addr.family)
+				return usage_error(a, "\"%s\" given twice", w);
+			if (arg_addr(a, "bind address", v, &bind_addr))
+				return EXIT_USAGE;
+		} else if (!have_port) {
+			if (arg_port(a, "port", w, 0, port))
+				return EXIT_USAGE;
+			have_port = 1;
+		} else {
+			return usage_error(a, "unexpected argument \"%s\"", w);
+		}
+	}
+	memset(addrs, 0, 2 * sizeof(*addrs));
+	if (bind_addr.family) {
+		addrs[0] = bind_addr;
+		*n = 1;
+	} else {
+		addrs[0].family = AF_INET;	/* INADDR_ANY */
+		addrs[1].family = AF_INET6;	/* in6addr_any */
+		*n = 2;
+	}
+	return 0;
+}
+
+/* Until a signal: what reaches the sockets is drained and dropped. */
+static int drain(struct pollfd *pfd, int n, const sigset_t *waitmask)
+{
+	char buf[2048];
+	int i;
+
+	while (!stop) {
+		if (ppoll(pfd, n, NULL, waitmask) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "esptun: encap-listen: poll: %s\n",
+				strerror(errno));
+			return 1;
+		}
+		/*
+		 * What reaches the socket is not ESP (IKE with the non-ESP
+		 * marker): no one here speaks IKE, so it is dropped.
+		 */
+		for (i = 0; i < n; i++)
+			if (pfd[i].revents & POLLIN)
+				while (recv(pfd[i].fd, buf, sizeof(buf),
+					    MSG_DONTWAIT) >= 0)
+					;
+	}
+	return 0;
+}
+
 int cmd_encap_listen(int argc, char **argv, int json)
 {
-	struct ipaddr addrs[2], bind_addr = { 0 };
+	struct ipaddr addrs[2];
 	struct pollfd pfd[2];
-	char buf[2048], as[IPADDR_STRLEN];
-	sigset_t block, waitmask;
-	struct sigaction sa;
+	char as[IPADDR_STRLEN];
+	sigset_t waitmask;
 	uint16_t port = 4500;
-	int have_port = 0, n = 0, i, ret = 0;
-	const char *w, *v;
+	int n = 0, i, ret;
 	struct args a;
 
 	args_init(&a, argc, argv, "encap-listen", usage);
 	if (is_help(args_peek(&a)))
 		return usage_help(usage);
-	while ((w = args_next(&a))) {
-		if (!strcmp(w, "--bind") || !strcmp(w, "bind")) {
-			v = args_value(&a, w);
-			if (!v)
-				return EXIT_USAGE;
-			if (bind_addr.family)
-				return usage_error(&a, "\"%s\" given twice", w);
-			if (arg_addr(&a, "bind address", v, &bind_addr))
-				return EXIT_USAGE;
-		} else if (!have_port) {
-			if (arg_port(&a, "port", w, 0, &port))
-				return EXIT_USAGE;
-			have_port = 1;
-		} else {
-			return usage_error(&a, "unexpected argument \"%s\"", w);
-		}
-	}
+	ret = parse_encap_args(&a, addrs, &n, &port);
+	if (ret)
+		return ret;
 
-	if (bind_addr.family) {
-		addrs[n++] = bind_addr;
-	} else {
-		memset(addrs, 0, sizeof(addrs));
-		addrs[0].family = AF_INET;	/* INADDR_ANY */
-		addrs[1].family = AF_INET6;	/* in6addr_any */
-		n = 2;
-	}
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGTERM);
-
+	stop_signals(&stop, &waitmask);
 	for (i = 0; i < n; i++) {
 		pfd[i].fd = open_one(&addrs[i], port);
 		pfd[i].events = POLLIN;
@@ -159,26 +182,7 @@ int cmd_encap_listen(int argc, char **argv, int json)
 		       i ? "," : "", addr_str(&addrs[i], as, sizeof(as)), port);
 	printf("\n");
 	fflush(stdout);
-
-	while (!stop) {
-		if (ppoll(pfd, n, NULL, &waitmask) < 0) {
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, "esptun: encap-listen: poll: %s\n",
-				strerror(errno));
-			ret = 1;
-			break;
-		}
-		/*
-		 * What reaches the socket is not ESP (IKE with the non-ESP
-		 * marker): no one here speaks IKE, so it is dropped.
-		 */
-		for (i = 0; i < n; i++)
-			if (pfd[i].revents & POLLIN)
-				while (recv(pfd[i].fd, buf, sizeof(buf),
-					    MSG_DONTWAIT) >= 0)
-					;
-	}
+	ret = drain(pfd, n, &waitmask);
 out:
 	for (i = 0; i < n; i++)
 		close(pfd[i].fd);

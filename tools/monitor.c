@@ -18,11 +18,6 @@ static const char usage[] = "esptun [-j] monitor [-j]";
 
 static volatile sig_atomic_t stop;
 
-static void on_signal(int sig)
-{
-	stop = 1;
-}
-
 static void text_event(const struct etevent *ev)
 {
 	const struct etsa *sa = &ev->sa;
@@ -113,8 +108,7 @@ static int print_event(const struct etevent *ev, void *arg)
 
 int cmd_monitor(int argc, char **argv, int json)
 {
-	struct sigaction sa;
-	sigset_t block, waitmask;
+	sigset_t waitmask;
 	struct args a;
 	int ret;
 
@@ -129,19 +123,7 @@ int cmd_monitor(int argc, char **argv, int json)
 		return usage_error(&a, "unexpected argument \"%s\"",
 				   args_peek(&a));
 
-	/* No SA_RESTART: the signal must interrupt the wait. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGTERM);
-
+	stop_signals(&stop, &waitmask);
 	if (ipc_open("monitor") < 0)
 		return 1;
 	ret = ipc_monitor(print_event, &json, &stop, &waitmask) < 0 ? 1 : 0;

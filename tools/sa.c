@@ -266,27 +266,64 @@ static int parse_encap(struct args *a, struct etsa *sa)
 	return 0;
 }
 
+/* "dir in|out" */
+static int parse_dir(struct args *a, struct etsa *sa)
+{
+	const char *v = args_value(a, "dir");
+
+	if (!v || set_once(a, sa, ESPTUN_SA_A_DIR, "dir"))
+		return EXIT_USAGE;
+	if (!strcmp(v, "in"))
+		sa->dir = ESPTUN_DIR_IN;
+	else if (!strcmp(v, "out"))
+		sa->dir = ESPTUN_DIR_OUT;
+	else
+		return usage_error(a, "bad dir \"%s\": expected in or out", v);
+	return 0;
+}
+
+/* "seq N" or "oseq N" (kw) */
+static int parse_seq(struct args *a, const char *kw, struct etsa *sa)
+{
+	int out = kw[0] == 'o';
+	const char *v = args_value(a, kw);
+	uint64_t u;
+
+	if (!v || set_once(a, sa, out ? ESPTUN_SA_A_OSEQ : ESPTUN_SA_A_SEQ, kw) ||
+	    arg_u64(a, kw, v, UINT64_MAX, &u))
+		return EXIT_USAGE;
+	if (out)
+		sa->oseq = u;
+	else
+		sa->seq = u;
+	return 0;
+}
+
+/* "local ADDR" or "remote ADDR" (kw) */
+static int parse_endpoint(struct args *a, const char *kw, struct etsa *sa)
+{
+	struct ipaddr *addr = kw[0] == 'l' ? &sa->local : &sa->remote;
+	const char *v = args_value(a, kw);
+
+	if (!v)
+		return EXIT_USAGE;
+	if (addr->family)
+		return usage_error(a, "\"%s\" given twice", kw);
+	return arg_addr(a, kw, v, addr) ? EXIT_USAGE : 0;
+}
+
 /* Parses "DEV keyword..." for add, update and del. */
 static int parse_words(struct args *a, unsigned int allowed,
 		       struct etsa *sa, const char **name)
 {
 	const char *kw, *v;
-	uint64_t u;
 
 	if (arg_dev(a, args_next(a), name))
 		return EXIT_USAGE;
 	while ((kw = args_next(a))) {
 		if (!strcmp(kw, "dir") && allowed & K_DIR) {
-			v = args_value(a, kw);
-			if (!v || set_once(a, sa, ESPTUN_SA_A_DIR, kw))
+			if (parse_dir(a, sa))
 				return EXIT_USAGE;
-			if (!strcmp(v, "in"))
-				sa->dir = ESPTUN_DIR_IN;
-			else if (!strcmp(v, "out"))
-				sa->dir = ESPTUN_DIR_OUT;
-			else
-				return usage_error(a, "bad dir \"%s\": expected in or out",
-						   v);
 		} else if (!strcmp(kw, "spi") && allowed & K_SPI) {
 			v = args_value(a, kw);
 			if (!v || set_once(a, sa, ESPTUN_SA_A_SPI, kw) ||
@@ -307,31 +344,14 @@ static int parse_words(struct args *a, unsigned int allowed,
 				return EXIT_USAGE;
 		} else if ((!strcmp(kw, "seq") || !strcmp(kw, "oseq")) &&
 			   allowed & K_SEQ) {
-			int out = kw[0] == 'o';
-
-			v = args_value(a, kw);
-			if (!v || set_once(a, sa, out ? ESPTUN_SA_A_OSEQ :
-						      ESPTUN_SA_A_SEQ, kw) ||
-			    arg_u64(a, kw, v, UINT64_MAX, &u))
+			if (parse_seq(a, kw, sa))
 				return EXIT_USAGE;
-			if (out)
-				sa->oseq = u;
-			else
-				sa->seq = u;
 		} else if (!strcmp(kw, "encap") && allowed & K_ENCAP) {
 			if (parse_encap(a, sa))
 				return EXIT_USAGE;
 		} else if ((!strcmp(kw, "local") && allowed & K_LOCAL) ||
 			   (!strcmp(kw, "remote") && allowed & K_REMOTE)) {
-			struct ipaddr *addr = kw[0] == 'l' ? &sa->local :
-							     &sa->remote;
-
-			v = args_value(a, kw);
-			if (!v)
-				return EXIT_USAGE;
-			if (addr->family)
-				return usage_error(a, "\"%s\" given twice", kw);
-			if (arg_addr(a, kw, v, addr))
+			if (parse_endpoint(a, kw, sa))
 				return EXIT_USAGE;
 		} else if (!strcmp(kw, "lifetime") && allowed & K_LIFETIME) {
 			if (parse_lifetime(a, sa))

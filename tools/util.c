@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <net/if.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,4 +221,31 @@ int dev_index(const char *cmd, const char *name, uint32_t *ifindex)
 		return 1;
 	}
 	return 0;
+}
+
+static volatile sig_atomic_t *stop_flag;
+
+static void on_stop_signal(int sig)
+{
+	*stop_flag = 1;
+}
+
+void stop_signals(volatile sig_atomic_t *stop, sigset_t *waitmask)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	stop_flag = stop;
+	/* No SA_RESTART: the signal must interrupt the wait. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGTERM);
 }

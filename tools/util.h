@@ -6,6 +6,7 @@
 #ifndef ESPTUN_UTIL_H
 #define ESPTUN_UTIL_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,5 +70,12 @@ int arg_dev(struct args *a, const char *s, const char **name);
 
 /* Resolves a device name in this namespace; prints and returns 1 if absent. */
 int dev_index(const char *cmd, const char *name, uint32_t *ifindex);
+
+/*
+ * For commands that run until SIGINT or SIGTERM: both set *stop and stay
+ * blocked outside the wait, so none is lost between a check of *stop and
+ * the wait; *waitmask is the mask to wait with (ppoll/pselect).
+ */
+void stop_signals(volatile sig_atomic_t *stop, sigset_t *waitmask);
 
 #endif /* ESPTUN_UTIL_H */
