@@ -4,27 +4,24 @@
  * "key = value", comments starting with '#' or ';' (also after a value,
  * when preceded by whitespace and not inside quotes). Every key is parsed
  * by its own function from one table, so the list of accepted keys and the
- * documentation stay in one place. That table and its key functions are
- * why this file runs past 800 lines: split, a key's parser would live
- * apart from its entry.
+ * documentation stay in one place. Files are read by secret_file.c.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "crypto/prf.h"
 #include "ike/proposal.h"
 #include "log.h"
 #include "parse.h"
+#include "secret_file.h"
 
 struct parser {
 	const char *file;
@@ -120,53 +117,15 @@ static int parse_bool(const char *s, int *out)
 	return -1;
 }
 
-/*
- * Why a file that holds secrets or says where they are must not be
- * trusted, or NULL: anyone but root or esptund's user could change it.
- */
-static const char *file_unsafe(const struct stat *st)
-{
-	if (st->st_uid != 0 && st->st_uid != geteuid())
-		return "is owned by another user (chown it)";
-	if (st->st_mode & (S_IWGRP | S_IWOTH))
-		return "is writable by group or others (chmod go-w it)";
-	return NULL;
-}
-
-/*
- * Opens a configuration or key file for reading; O_NONBLOCK so that a
- * FIFO in its place is refused instead of hanging a reload. Returns the
- * descriptor, or -1 with the reason in why.
- */
-static int open_trusted(const char *path, struct stat *st, const char **why,
-			int flags)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | flags);
-
-	if (fd < 0) {
-		*why = strerror(errno);
-		return -1;
-	}
-	if (fstat(fd, st) || !S_ISREG(st->st_mode))
-		*why = "not a regular file";
-	else
-		*why = file_unsafe(st);
-	if (*why) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* Reads a PSK file: first line, trailing whitespace removed. */
 static int read_psk_file(struct parser *p, const char *path,
 			 struct ike_conn *c)
 {
-	char full[PATH_MAX], buf[IKE_PSK_MAX + 2];
+	struct secret_file f;
+	char full[PATH_MAX];
 	const char *why;
-	struct stat st;
-	ssize_t n;
-	int fd;
+	size_t n;
+	int r;
 
 	if (path[0] != '/') {
 		/* Relative to the directory of the configuration file. */
@@ -178,34 +137,26 @@ static int read_psk_file(struct parser *p, const char *path,
 	} else {
 		snprintf(full, sizeof(full), "%s", path);
 	}
-	fd = open_trusted(full, &st, &why, O_NOFOLLOW);
-	if (fd < 0)
+	if (secret_file_read(full, true, &f, &why))
 		return perr(p, "psk-file %s: %s", full, why);
-	if (st.st_mode & S_IROTH) {
-		close(fd);
-		return perr(p, "psk-file %s is world-readable (chmod o-r it)",
-			    full);
+	n = strcspn(f.text, "\n");
+	while (n && isspace((unsigned char)f.text[n - 1]))
+		n--;
+	if (f.st.st_mode & S_IROTH)
+		r = perr(p, "psk-file %s is world-readable (chmod o-r it)", full);
+	else if (n > IKE_PSK_MAX)
+		r = perr(p, "psk-file %s: key longer than %d bytes", full,
+			 IKE_PSK_MAX);
+	else if (!n)
+		r = perr(p, "psk-file %s is empty", full);
+	else
+		r = 0;
+	if (!r) {
+		memcpy(c->psk, f.text, n);
+		c->psk_len = n;
 	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return perr(p, "psk-file %s: %s", full, strerror(errno));
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	n = strlen(buf);
-	while (n && isspace((unsigned char)buf[n - 1]))
-		buf[--n] = '\0';
-	if (n > IKE_PSK_MAX) {
-		crypto_wipe(buf, sizeof(buf));
-		return perr(p, "psk-file %s: key longer than %d bytes", full,
-			    IKE_PSK_MAX);
-	}
-	if (!n)
-		return perr(p, "psk-file %s is empty", full);
-	memcpy(c->psk, buf, n);
-	c->psk_len = n;
-	crypto_wipe(buf, sizeof(buf));
-	return 0;
+	secret_file_free(&f);
+	return r;
 }
 
 /*
@@ -764,84 +715,27 @@ fail:
 
 int conf_load(const char *path, struct conf *out, char *err, size_t errlen)
 {
-	char *buf = NULL;
-	size_t cap = 0, len = 0;
+	struct secret_file f;
 	const char *why;
 	struct conf c;
-	struct stat st;
-	FILE *f;
-	int fd, r;
+	int r;
 
-	fd = open_trusted(path, &st, &why, 0);
-	if (fd < 0) {
+	if (secret_file_read(path, false, &f, &why)) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
 	}
-	f = fdopen(fd, "r");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	for (;;) {
-		size_t n;
-
-		if (cap - len < 4096) {
-			char *nb;
-
-			if (cap > (1 << 20)) {
-				snprintf(err, errlen, "%s: file too large", path);
-				goto fail;
-			}
-			/* Grown by hand: realloc would leave PSKs behind. */
-			nb = malloc(cap + 8192);
-			if (!nb) {
-				snprintf(err, errlen, "%s: out of memory", path);
-				goto fail;
-			}
-			if (buf) {
-				memcpy(nb, buf, len);
-				crypto_wipe(buf, cap);
-				free(buf);
-			}
-			buf = nb;
-			cap += 8192;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-		if (!n)
-			break;
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	if (strlen(buf) != len) {
-		snprintf(err, errlen, "%s: contains a NUL byte", path);
-		r = -1;
-	} else {
-		r = conf_parse(path, buf, &c, err, errlen);
-	}
-	crypto_wipe(buf, cap);	/* it may hold PSKs */
-	free(buf);
-	if (!r && c.psk_line && (st.st_mode & S_IROTH)) {
+	r = conf_parse(path, f.text, &c, err, errlen);
+	if (!r && c.psk_line && (f.st.st_mode & S_IROTH)) {
 		snprintf(err, errlen,
 			 "%s:%d: psk in a world-readable file (chmod o-r it, or use psk-file)",
 			 path, c.psk_line);
 		conf_free(&c);
 		r = -1;
 	}
+	secret_file_free(&f);
 	if (!r)
 		*out = c;
 	return r;
-fail:
-	fclose(f);
-	if (buf)
-		crypto_wipe(buf, cap);
-	free(buf);
-	return -1;
 }
 
 void conf_free(struct conf *c)
