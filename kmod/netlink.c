@@ -564,9 +564,13 @@ static int esptun_parse_sel(struct nlattr *attr, struct esptun_sel *sel,
 		sel->src_plen = nla_get_u8(tb[ESPTUN_SEL_A_SRC_PREFIXLEN]);
 	if (tb[ESPTUN_SEL_A_DST_PREFIXLEN])
 		sel->dst_plen = nla_get_u8(tb[ESPTUN_SEL_A_DST_PREFIXLEN]);
-	if (sel->src_plen > max || sel->dst_plen > max)
+	if (sel->src_plen > max || sel->dst_plen > max) {
+		if (sel->family == AF_INET)
+			return ESPTUN_BAD(extack, attr,
+					  "selector prefix length too long for IPv4");
 		return ESPTUN_BAD(extack, attr,
-				  "selector prefix length too long for IPv4");
+				  "selector prefix length too long for IPv6");
+	}
 
 	/* Keep host bits out, so the match is a plain masked compare. */
 	if (sel->family == AF_INET) {

@@ -7,8 +7,9 @@
  * every command) anything else is refused by the core before a handler
  * runs. Read-only attributes (state, counters, times) appear in no
  * policy. Types, exact address lengths and enum ranges live here; rules
- * that need a clear message of their own (SPI, replay window, attribute
- * combinations) are checked in netlink.c.
+ * that need a clear message of their own (SPI, replay window, selector
+ * prefix length per family, attribute combinations) are checked in
+ * netlink.c.
  */
 
 #include <linux/if.h>
@@ -26,10 +27,10 @@
 static const struct nla_policy esptun_sel_policy[ESPTUN_SEL_A_MAX + 1] = {
 	[ESPTUN_SEL_A_SRC_IPV4]		= ESPTUN_ADDR4_POLICY,
 	[ESPTUN_SEL_A_SRC_IPV6]		= ESPTUN_ADDR6_POLICY,
-	[ESPTUN_SEL_A_SRC_PREFIXLEN]	= NLA_POLICY_MAX(NLA_U8, 128),
+	[ESPTUN_SEL_A_SRC_PREFIXLEN]	= { .type = NLA_U8 },
 	[ESPTUN_SEL_A_DST_IPV4]		= ESPTUN_ADDR4_POLICY,
 	[ESPTUN_SEL_A_DST_IPV6]		= ESPTUN_ADDR6_POLICY,
-	[ESPTUN_SEL_A_DST_PREFIXLEN]	= NLA_POLICY_MAX(NLA_U8, 128),
+	[ESPTUN_SEL_A_DST_PREFIXLEN]	= { .type = NLA_U8 },
 	[ESPTUN_SEL_A_PROTO]		= { .type = NLA_U8 },
 	[ESPTUN_SEL_A_SPORT]		= { .type = NLA_U16 },
 	[ESPTUN_SEL_A_DPORT]		= { .type = NLA_U16 },

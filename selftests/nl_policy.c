@@ -756,8 +756,10 @@ TEST_F(nl, sa_selector_rules)
 	       "esptun: selector source and destination must be of one family");
 	REJECT(sa_sel(&self->c, self->if0, "10.0.0.0", 33, "10.1.0.0", -1, -1),
 	       EINVAL, "esptun: selector prefix length too long for IPv4");
+	REJECT(sa_sel(&self->c, self->if0, "10.0.0.0", 200, "10.1.0.0", -1, -1),
+	       EINVAL, "esptun: selector prefix length too long for IPv4");
 	REJECT(sa_sel(&self->c, self->if0, "2001:db8::", 129, NULL, -1, -1),
-	       ERANGE, "integer out of range");
+	       EINVAL, "esptun: selector prefix length too long for IPv6");
 	REJECT(sa_sel(&self->c, self->if0, NULL, 8, "10.1.0.0", -1, -1),
 	       EINVAL, "esptun: selector prefix length without an address");
 	REJECT(sa_sel(&self->c, self->if0, NULL, -1, NULL, IPPROTO_ICMP, 22),
