@@ -8,8 +8,8 @@
  * runs. Read-only attributes (state, counters, times) appear in no
  * policy. Types, exact address lengths and enum ranges live here; rules
  * that need a clear message of their own (SPI, replay window, selector
- * prefix length per family, attribute combinations) are checked in
- * netlink.c.
+ * prefix length per family, attribute combinations) are checked by the
+ * handlers.
  */
 
 #include <linux/if.h>

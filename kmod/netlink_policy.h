@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * esptun generic netlink: the family, its operations and policies
- * (netlink_policy.c) and the handlers they point to (netlink.c).
+ * (netlink_policy.c) and the handlers they point to (netlink.c,
+ * netlink_dev.c, netlink_sa.c).
  */
 #ifndef _ESPTUN_NETLINK_POLICY_H
 #define _ESPTUN_NETLINK_POLICY_H

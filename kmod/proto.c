@@ -25,7 +25,7 @@
 #include "esp.h"
 #include "proto.h"
 #include "sa_table.h"
-#include "netlink.h"
+#include "events.h"
 
 /* Does the kernel's own IPsec hold this SPI? Then the packet is not lost. */
 static bool esptun_xfrm_knows(struct net *net, u32 mark, u16 family,

@@ -26,7 +26,7 @@
 
 #include "sa.h"
 #include "sa_table.h"
-#include "netlink.h"
+#include "events.h"
 
 static struct workqueue_struct *esptun_wq;
 

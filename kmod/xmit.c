@@ -19,7 +19,7 @@
 #include "esp.h"
 #include "route.h"
 #include "sa_table.h"
-#include "netlink.h"
+#include "events.h"
 
 /* Is this an IP packet whose version matches skb->protocol? */
 static bool esptun_inner_ok(struct sk_buff *skb)

@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * esptun generic netlink: attributes to kernel structs and back.
+ *
+ * Filling never puts keys. Parsing checks what the policy cannot:
+ * presence, combinations and meaning, one message per rule; whether an
+ * algorithm exists and takes the key is for crypto.c to say.
+ */
+
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/inetdevice.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+
+#include "netlink_attr.h"
+#include "netlink_policy.h"
+
+/**
+ * esptun_nl_put_addr - put an address as the attribute of its family
+ * @skb: message
+ * @family: AF_INET or AF_INET6; anything else puts nothing
+ * @a4: attribute type for IPv4
+ * @a6: attribute type for IPv6
+ * @a: the address
+ *
+ * Return: 0 or -EMSGSIZE.
+ */
+int esptun_nl_put_addr(struct sk_buff *skb, u16 family, int a4, int a6,
+		       const union esptun_inaddr *a)
+{
+	if (family == AF_INET)
+		return nla_put_in_addr(skb, a4, a->v4);
+	if (family == AF_INET6)
+		return nla_put_in6_addr(skb, a6, &a->v6);
+	return 0;
+}
+
+/**
+ * esptun_nl_get_addr - one address from an (IPv4, IPv6) attribute pair
+ * @tb: parsed attributes
+ * @a4: attribute type for IPv4
+ * @a6: attribute type for IPv6
+ * @out: the address, zeroed if none is given
+ * @extack: where to say what is wrong
+ *
+ * Both at once is an error.
+ * Return: the family found, 0 if none, or a negative errno.
+ */
+int esptun_nl_get_addr(struct nlattr **tb, int a4, int a6,
+		       union esptun_inaddr *out, struct netlink_ext_ack *extack)
+{
+	if (tb[a4] && tb[a6]) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "an address is IPv4 or IPv6, not both");
+		NL_SET_BAD_ATTR(extack, tb[a6]);
+		return -EINVAL;
+	}
+	memset(out, 0, sizeof(*out));
+	if (tb[a4]) {
+		out->v4 = nla_get_in_addr(tb[a4]);
+		return AF_INET;
+	}
+	if (tb[a6]) {
+		out->v6 = nla_get_in6_addr(tb[a6]);
+		return AF_INET6;
+	}
+	return 0;
+}
+
+static int esptun_fill_sel(struct sk_buff *skb, const struct esptun_sel *sel)
+{
+	struct nlattr *nest = nla_nest_start(skb, ESPTUN_SA_A_SELECTOR);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (sel->family &&
+	    (esptun_nl_put_addr(skb, sel->family, ESPTUN_SEL_A_SRC_IPV4,
+				ESPTUN_SEL_A_SRC_IPV6, &sel->src) ||
+	     nla_put_u8(skb, ESPTUN_SEL_A_SRC_PREFIXLEN, sel->src_plen) ||
+	     esptun_nl_put_addr(skb, sel->family, ESPTUN_SEL_A_DST_IPV4,
+				ESPTUN_SEL_A_DST_IPV6, &sel->dst) ||
+	     nla_put_u8(skb, ESPTUN_SEL_A_DST_PREFIXLEN, sel->dst_plen)))
+		return -EMSGSIZE;
+	if ((sel->proto && nla_put_u8(skb, ESPTUN_SEL_A_PROTO, sel->proto)) ||
+	    (sel->sport &&
+	     nla_put_u16(skb, ESPTUN_SEL_A_SPORT, ntohs(sel->sport))) ||
+	    (sel->dport &&
+	     nla_put_u16(skb, ESPTUN_SEL_A_DPORT, ntohs(sel->dport))))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int esptun_fill_lifetime(struct sk_buff *skb,
+				const struct esptun_lifetime *lt)
+{
+	const u64 v[] = {
+		[ESPTUN_LT_A_SOFT_BYTES] = lt->soft_bytes,
+		[ESPTUN_LT_A_SOFT_PACKETS] = lt->soft_packets,
+		[ESPTUN_LT_A_SOFT_ADD_SECONDS] = lt->soft_add,
+		[ESPTUN_LT_A_SOFT_USE_SECONDS] = lt->soft_use,
+		[ESPTUN_LT_A_HARD_BYTES] = lt->hard_bytes,
+		[ESPTUN_LT_A_HARD_PACKETS] = lt->hard_packets,
+		[ESPTUN_LT_A_HARD_ADD_SECONDS] = lt->hard_add,
+		[ESPTUN_LT_A_HARD_USE_SECONDS] = lt->hard_use,
+	};
+	struct nlattr *nest = nla_nest_start(skb, ESPTUN_SA_A_LIFETIME);
+	int i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = ESPTUN_LT_A_SOFT_BYTES; i <= ESPTUN_LT_A_HARD_USE_SECONDS; i++)
+		if (v[i] && nla_put_u64_64bit(skb, i, v[i], ESPTUN_LT_A_PAD))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int esptun_fill_sa_stats(struct sk_buff *skb,
+				const struct esptun_sa *sa)
+{
+	struct nlattr *nest = nla_nest_start(skb, ESPTUN_SA_A_STATS);
+	u64 packets, bytes;
+	int i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	esptun_sa_traffic(sa, &packets, &bytes);
+	if (esptun_nl_put_stat(skb, ESPTUN_STAT_PACKETS, packets) ||
+	    esptun_nl_put_stat(skb, ESPTUN_STAT_BYTES, bytes))
+		return -EMSGSIZE;
+	for (i = ESPTUN_STAT_REPLAY; i <= ESPTUN_STAT_EXPIRED; i++)
+		if (esptun_nl_put_stat(skb, i, atomic64_read(&sa->errors[i])))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* The SA nest: identity, addresses and (unless reserved) configuration,
+ * state, counters and times. Never keys.
+ */
+static int esptun_fill_sa_nest(struct sk_buff *skb, struct esptun_sa *sa)
+{
+	u8 state = esptun_sa_state(sa);
+	struct esptun_endpoint epc;
+	const struct esptun_endpoint *ep = &epc;
+	struct nlattr *nest;
+
+	esptun_sa_endpoint(sa, &epc);
+	nest = nla_nest_start(skb, ESPTUN_A_SA);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u8(skb, ESPTUN_SA_A_DIR, sa->dir) ||
+	    nla_put_u32(skb, ESPTUN_SA_A_SPI, ntohl(sa->spi)) ||
+	    nla_put_u8(skb, ESPTUN_SA_A_STATE, state) ||
+	    nla_put_u64_64bit(skb, ESPTUN_SA_A_ADD_TIME, sa->add_time,
+			      ESPTUN_SA_A_PAD))
+		return -EMSGSIZE;
+	if (!esptun_addr_any(ep->family, &ep->local) &&
+	    esptun_nl_put_addr(skb, ep->family, ESPTUN_SA_A_LOCAL_IPV4,
+			       ESPTUN_SA_A_LOCAL_IPV6, &ep->local))
+		return -EMSGSIZE;
+	if (state == ESPTUN_SA_STATE_RESERVED)
+		goto done;
+	if (!esptun_addr_any(ep->family, &ep->remote) &&
+	    esptun_nl_put_addr(skb, ep->family, ESPTUN_SA_A_REMOTE_IPV4,
+			       ESPTUN_SA_A_REMOTE_IPV6, &ep->remote))
+		return -EMSGSIZE;
+	if (nla_put_string(skb, ESPTUN_SA_A_ENC_ALG, sa->enc_alg) ||
+	    (sa->auth_alg[0] &&
+	     nla_put_string(skb, ESPTUN_SA_A_AUTH_ALG, sa->auth_alg)) ||
+	    nla_put_u32(skb, ESPTUN_SA_A_ICV_BITS, sa->icv_bits) ||
+	    (sa->esn && nla_put_flag(skb, ESPTUN_SA_A_ESN)) ||
+	    nla_put_u8(skb, ESPTUN_SA_A_ENCAP, ep->encap))
+		return -EMSGSIZE;
+	if (ep->encap == ESPTUN_ENCAP_UDP &&
+	    (nla_put_u16(skb, ESPTUN_SA_A_ENCAP_SPORT, ntohs(ep->sport)) ||
+	     nla_put_u16(skb, ESPTUN_SA_A_ENCAP_DPORT, ntohs(ep->dport))))
+		return -EMSGSIZE;
+	if (sa->dir == ESPTUN_DIR_IN &&
+	    (nla_put_u32(skb, ESPTUN_SA_A_REPLAY_WINDOW, sa->replay_window) ||
+	     nla_put_u64_64bit(skb, ESPTUN_SA_A_SEQ, esptun_dp_seq(sa),
+			       ESPTUN_SA_A_PAD)))
+		return -EMSGSIZE;
+	if (sa->dir == ESPTUN_DIR_OUT &&
+	    nla_put_u64_64bit(skb, ESPTUN_SA_A_OSEQ, esptun_dp_seq(sa),
+			      ESPTUN_SA_A_PAD))
+		return -EMSGSIZE;
+	if (esptun_fill_lifetime(skb, &sa->lt) ||
+	    esptun_fill_sel(skb, &sa->sel) ||
+	    esptun_fill_sa_stats(skb, sa) ||
+	    nla_put_u64_64bit(skb, ESPTUN_SA_A_FIRST_USE,
+			      READ_ONCE(sa->first_use), ESPTUN_SA_A_PAD) ||
+	    nla_put_u64_64bit(skb, ESPTUN_SA_A_LAST_USE,
+			      READ_ONCE(sa->last_use), ESPTUN_SA_A_PAD))
+		return -EMSGSIZE;
+done:
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/**
+ * esptun_nl_fill_sa - one message describing an SA (never its keys)
+ * @skb: message
+ * @sa: the SA
+ * @portid: netlink port of the receiver, 0 for an event
+ * @seq: sequence number of the request, 0 for an event
+ * @flags: netlink message flags
+ * @cmd: command of the message
+ * @cb: dump state, to flag an inconsistent dump; NULL outside dumps
+ *
+ * Return: 0 or -EMSGSIZE, with the message cancelled.
+ */
+int esptun_nl_fill_sa(struct sk_buff *skb, struct esptun_sa *sa,
+		      u32 portid, u32 seq, int flags, u8 cmd,
+		      struct netlink_callback *cb)
+{
+	struct net_device *dev = sa->ed->dev;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &esptun_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+	if (nla_put_u32(skb, ESPTUN_A_IFINDEX, dev->ifindex) ||
+	    nla_put_string(skb, ESPTUN_A_IFNAME, dev->name) ||
+	    esptun_fill_sa_nest(skb, sa)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* Anything else is "cbc(...)"-style and needs an HMAC next to it. */
+static bool esptun_alg_is_aead(const char *name)
+{
+	static const char * const aead[] = {
+		"rfc4106(", "rfc4309(", "rfc4543(", "rfc7539esp(",
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(aead); i++)
+		if (!strncmp(name, aead[i], strlen(aead[i])))
+			return true;
+	return false;
+}
+
+/* The selector nest: prefixes of one family, host bits cleared, ports
+ * only with a protocol that has them.
+ */
+static int esptun_parse_sel(struct nlattr *attr, struct esptun_sel *sel,
+			    struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[ESPTUN_SEL_A_MAX + 1];
+	int sfam, dfam, err;
+	u8 max;
+
+	memset(sel, 0, sizeof(*sel));
+	if (!attr)
+		return 0;
+	err = nla_parse_nested(tb, ESPTUN_SEL_A_MAX, attr, NULL, extack);
+	if (err)
+		return err;
+	sfam = esptun_nl_get_addr(tb, ESPTUN_SEL_A_SRC_IPV4,
+				  ESPTUN_SEL_A_SRC_IPV6, &sel->src, extack);
+	if (sfam < 0)
+		return sfam;
+	dfam = esptun_nl_get_addr(tb, ESPTUN_SEL_A_DST_IPV4,
+				  ESPTUN_SEL_A_DST_IPV6, &sel->dst, extack);
+	if (dfam < 0)
+		return dfam;
+	if (sfam && dfam && sfam != dfam)
+		return ESPTUN_BAD(extack, attr,
+				  "selector source and destination must be of one family");
+	sel->family = sfam ?: dfam;
+	max = sel->family == AF_INET ? 32 : 128;
+
+	if ((tb[ESPTUN_SEL_A_SRC_PREFIXLEN] && !sfam) ||
+	    (tb[ESPTUN_SEL_A_DST_PREFIXLEN] && !dfam))
+		return ESPTUN_BAD(extack, attr,
+				  "selector prefix length without an address");
+	sel->src_plen = sfam ? max : 0;
+	sel->dst_plen = dfam ? max : 0;
+	if (tb[ESPTUN_SEL_A_SRC_PREFIXLEN])
+		sel->src_plen = nla_get_u8(tb[ESPTUN_SEL_A_SRC_PREFIXLEN]);
+	if (tb[ESPTUN_SEL_A_DST_PREFIXLEN])
+		sel->dst_plen = nla_get_u8(tb[ESPTUN_SEL_A_DST_PREFIXLEN]);
+	if (sel->src_plen > max || sel->dst_plen > max) {
+		if (sel->family == AF_INET)
+			return ESPTUN_BAD(extack, attr,
+					  "selector prefix length too long for IPv4");
+		return ESPTUN_BAD(extack, attr,
+				  "selector prefix length too long for IPv6");
+	}
+
+	/* Keep host bits out, so the match is a plain masked compare. */
+	if (sel->family == AF_INET) {
+		sel->src.v4 &= inet_make_mask(sel->src_plen);
+		sel->dst.v4 &= inet_make_mask(sel->dst_plen);
+	} else if (sel->family == AF_INET6) {
+		ipv6_addr_prefix(&sel->src.v6, &sel->src.v6, sel->src_plen);
+		ipv6_addr_prefix(&sel->dst.v6, &sel->dst.v6, sel->dst_plen);
+	}
+
+	if (tb[ESPTUN_SEL_A_PROTO])
+		sel->proto = nla_get_u8(tb[ESPTUN_SEL_A_PROTO]);
+	if (tb[ESPTUN_SEL_A_SPORT])
+		sel->sport = htons(nla_get_u16(tb[ESPTUN_SEL_A_SPORT]));
+	if (tb[ESPTUN_SEL_A_DPORT])
+		sel->dport = htons(nla_get_u16(tb[ESPTUN_SEL_A_DPORT]));
+	if ((sel->sport || sel->dport) &&
+	    sel->proto != IPPROTO_TCP && sel->proto != IPPROTO_UDP &&
+	    sel->proto != IPPROTO_UDPLITE && sel->proto != IPPROTO_SCTP)
+		return ESPTUN_BAD(extack, attr,
+				  "selector ports need protocol TCP, UDP, UDP-Lite or SCTP");
+	return 0;
+}
+
+/**
+ * esptun_nl_parse_lifetime - the lifetime nest of an SA
+ * @attr: the nest, or NULL for no limits
+ * @lt: the limits; those not given are 0 (none)
+ * @extack: where to say what is wrong
+ *
+ * Return: 0 or a negative errno with @extack set.
+ */
+int esptun_nl_parse_lifetime(struct nlattr *attr, struct esptun_lifetime *lt,
+			     struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[ESPTUN_LT_A_MAX + 1];
+	u64 *v[] = {
+		[ESPTUN_LT_A_SOFT_BYTES] = &lt->soft_bytes,
+		[ESPTUN_LT_A_SOFT_PACKETS] = &lt->soft_packets,
+		[ESPTUN_LT_A_SOFT_ADD_SECONDS] = &lt->soft_add,
+		[ESPTUN_LT_A_SOFT_USE_SECONDS] = &lt->soft_use,
+		[ESPTUN_LT_A_HARD_BYTES] = &lt->hard_bytes,
+		[ESPTUN_LT_A_HARD_PACKETS] = &lt->hard_packets,
+		[ESPTUN_LT_A_HARD_ADD_SECONDS] = &lt->hard_add,
+		[ESPTUN_LT_A_HARD_USE_SECONDS] = &lt->hard_use,
+	};
+	int i, err;
+
+	memset(lt, 0, sizeof(*lt));
+	if (!attr)
+		return 0;
+	err = nla_parse_nested(tb, ESPTUN_LT_A_MAX, attr, NULL, extack);
+	if (err)
+		return err;
+	for (i = ESPTUN_LT_A_SOFT_BYTES; i <= ESPTUN_LT_A_HARD_USE_SECONDS; i++)
+		if (tb[i])
+			*v[i] = nla_get_u64(tb[i]);
+	return 0;
+}
+
+/* Outer addresses of an SA: the device's, overridden per attribute. An
+ * address of another family than the device's drops the device's other
+ * address, which cannot go with it.
+ */
+static int esptun_parse_sa_ep(struct esptun_dev *ed, struct nlattr **tb,
+			      struct esptun_endpoint *ep,
+			      struct netlink_ext_ack *extack)
+{
+	union esptun_inaddr local, remote;
+	int lfam, rfam;
+
+	spin_lock_bh(&ed->lock);
+	*ep = ed->ep;
+	spin_unlock_bh(&ed->lock);
+
+	lfam = esptun_nl_get_addr(tb, ESPTUN_SA_A_LOCAL_IPV4,
+				  ESPTUN_SA_A_LOCAL_IPV6, &local, extack);
+	if (lfam < 0)
+		return lfam;
+	rfam = esptun_nl_get_addr(tb, ESPTUN_SA_A_REMOTE_IPV4,
+				  ESPTUN_SA_A_REMOTE_IPV6, &remote, extack);
+	if (rfam < 0)
+		return rfam;
+	if (lfam && rfam && lfam != rfam) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "local and remote must be of one family");
+		NL_SET_BAD_ATTR(extack, tb[rfam == AF_INET ?
+					   ESPTUN_SA_A_REMOTE_IPV4 :
+					   ESPTUN_SA_A_REMOTE_IPV6]);
+		return -EINVAL;
+	}
+	if ((lfam ?: rfam) && (lfam ?: rfam) != ep->family) {
+		ep->family = lfam ?: rfam;
+		memset(&ep->local, 0, sizeof(ep->local));
+		memset(&ep->remote, 0, sizeof(ep->remote));
+	}
+	if (lfam)
+		ep->local = local;
+	if (rfam)
+		ep->remote = remote;
+	if (tb[ESPTUN_SA_A_ENCAP])
+		ep->encap = nla_get_u8(tb[ESPTUN_SA_A_ENCAP]);
+	if (tb[ESPTUN_SA_A_ENCAP_SPORT])
+		ep->sport = htons(nla_get_u16(tb[ESPTUN_SA_A_ENCAP_SPORT]));
+	if (tb[ESPTUN_SA_A_ENCAP_DPORT])
+		ep->dport = htons(nla_get_u16(tb[ESPTUN_SA_A_ENCAP_DPORT]));
+	return 0;
+}
+
+/**
+ * esptun_nl_parse_sa_id - the SA nest of a command naming one SA
+ * @info: request info
+ * @tb: gets the parsed nest, ESPTUN_SA_A_MAX + 1 entries
+ * @dir: gets DIR
+ * @spi: gets SPI, network order
+ *
+ * Return: 0 or a negative errno with the extack set.
+ */
+int esptun_nl_parse_sa_id(struct genl_info *info, struct nlattr **tb,
+			  u8 *dir, __be32 *spi)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *nest = info->attrs[ESPTUN_A_SA];
+	int err;
+
+	if (!nest)
+		return ESPTUN_MISSING(extack, NULL, ESPTUN_A_SA,
+				      "missing SA attributes");
+	err = nla_parse_nested(tb, ESPTUN_SA_A_MAX, nest, NULL, extack);
+	if (err)
+		return err;
+	if (!tb[ESPTUN_SA_A_DIR])
+		return ESPTUN_MISSING(extack, nest, ESPTUN_SA_A_DIR,
+				      "missing SA direction (DIR)");
+	if (!tb[ESPTUN_SA_A_SPI])
+		return ESPTUN_MISSING(extack, nest, ESPTUN_SA_A_SPI,
+				      "missing SPI");
+	*dir = nla_get_u8(tb[ESPTUN_SA_A_DIR]);
+	*spi = htonl(nla_get_u32(tb[ESPTUN_SA_A_SPI]));
+	return 0;
+}
+
+/**
+ * esptun_nl_parse_sa_cfg - the SA nest of SA_NEW
+ * @ed: the device, whose endpoints are the defaults
+ * @info: request info
+ * @tb: gets the parsed nest, ESPTUN_SA_A_MAX + 1 entries
+ * @cfg: gets the SA as requested, keys included
+ *
+ * Checks the form of the request; crypto.c checks the algorithms.
+ * Return: 0 or a negative errno with the extack set.
+ */
+int esptun_nl_parse_sa_cfg(struct esptun_dev *ed, struct genl_info *info,
+			   struct nlattr **tb, struct esptun_sa_cfg *cfg)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *nest = info->attrs[ESPTUN_A_SA];
+	bool aead;
+	int err;
+
+	err = esptun_nl_parse_sa_id(info, tb, &cfg->dir, &cfg->spi);
+	if (err)
+		return err;
+	if (ntohl(cfg->spi) < ESPTUN_SPI_MIN)
+		return ESPTUN_BAD(extack, tb[ESPTUN_SA_A_SPI],
+				  "SPI 0 to 255 are reserved");
+
+	if (!tb[ESPTUN_SA_A_ENC_ALG])
+		return ESPTUN_MISSING(extack, nest, ESPTUN_SA_A_ENC_ALG,
+				      "missing encryption algorithm (ENC_ALG)");
+	if (!tb[ESPTUN_SA_A_ENC_KEY])
+		return ESPTUN_MISSING(extack, nest, ESPTUN_SA_A_ENC_KEY,
+				      "missing encryption key (ENC_KEY)");
+	nla_strscpy(cfg->enc_alg, tb[ESPTUN_SA_A_ENC_ALG],
+		    sizeof(cfg->enc_alg));
+	aead = esptun_alg_is_aead(cfg->enc_alg);
+	if (aead && (tb[ESPTUN_SA_A_AUTH_ALG] || tb[ESPTUN_SA_A_AUTH_KEY]))
+		return ESPTUN_BAD(extack, tb[ESPTUN_SA_A_AUTH_ALG] ?:
+				  tb[ESPTUN_SA_A_AUTH_KEY],
+				  "an AEAD takes no AUTH_ALG or AUTH_KEY");
+	if (!aead && !tb[ESPTUN_SA_A_AUTH_ALG])
+		return ESPTUN_MISSING(extack, nest, ESPTUN_SA_A_AUTH_ALG,
+				      "missing authentication algorithm (AUTH_ALG)");
+	if (!aead && !tb[ESPTUN_SA_A_AUTH_KEY])
+		return ESPTUN_MISSING(extack, nest, ESPTUN_SA_A_AUTH_KEY,
+				      "missing authentication key (AUTH_KEY)");
+	if (!tb[ESPTUN_SA_A_ICV_BITS])
+		return ESPTUN_MISSING(extack, nest, ESPTUN_SA_A_ICV_BITS,
+				      "missing ICV length (ICV_BITS)");
+	cfg->icv_bits = nla_get_u32(tb[ESPTUN_SA_A_ICV_BITS]);
+	if (!cfg->icv_bits || cfg->icv_bits % 8)
+		return ESPTUN_BAD(extack, tb[ESPTUN_SA_A_ICV_BITS],
+				  "ICV length must be a positive multiple of 8 bits");
+
+	cfg->enc_keylen = nla_len(tb[ESPTUN_SA_A_ENC_KEY]);
+	memcpy(cfg->enc_key, nla_data(tb[ESPTUN_SA_A_ENC_KEY]),
+	       cfg->enc_keylen);
+	if (!aead) {
+		nla_strscpy(cfg->auth_alg, tb[ESPTUN_SA_A_AUTH_ALG],
+			    sizeof(cfg->auth_alg));
+		cfg->auth_keylen = nla_len(tb[ESPTUN_SA_A_AUTH_KEY]);
+		memcpy(cfg->auth_key, nla_data(tb[ESPTUN_SA_A_AUTH_KEY]),
+		       cfg->auth_keylen);
+	}
+
+	cfg->replay_window = ESPTUN_REPLAY_WINDOW_DEFAULT;
+	if (tb[ESPTUN_SA_A_REPLAY_WINDOW]) {
+		if (cfg->dir != ESPTUN_DIR_IN)
+			return ESPTUN_BAD(extack, tb[ESPTUN_SA_A_REPLAY_WINDOW],
+					  "a replay window is for inbound SAs");
+		cfg->replay_window = nla_get_u32(tb[ESPTUN_SA_A_REPLAY_WINDOW]);
+		if (cfg->replay_window > ESPTUN_REPLAY_WINDOW_MAX)
+			return ESPTUN_BAD(extack, tb[ESPTUN_SA_A_REPLAY_WINDOW],
+					  "replay window too large (max 4096)");
+	}
+	cfg->esn = nla_get_flag(tb[ESPTUN_SA_A_ESN]);
+	if (tb[ESPTUN_SA_A_SEQ]) {
+		if (cfg->dir != ESPTUN_DIR_IN)
+			return ESPTUN_BAD(extack, tb[ESPTUN_SA_A_SEQ],
+					  "SEQ is for inbound SAs, OSEQ for outbound");
+		cfg->seq = nla_get_u64(tb[ESPTUN_SA_A_SEQ]);
+	}
+	if (tb[ESPTUN_SA_A_OSEQ]) {
+		if (cfg->dir != ESPTUN_DIR_OUT)
+			return ESPTUN_BAD(extack, tb[ESPTUN_SA_A_OSEQ],
+					  "SEQ is for inbound SAs, OSEQ for outbound");
+		cfg->oseq = nla_get_u64(tb[ESPTUN_SA_A_OSEQ]);
+	}
+	if (!cfg->esn && (cfg->seq > U32_MAX || cfg->oseq > U32_MAX))
+		return ESPTUN_BAD(extack, nest,
+				  "sequence number above 2^32-1 needs ESN");
+
+	err = esptun_parse_sa_ep(ed, tb, &cfg->ep, extack);
+	if (err)
+		return err;
+	if (cfg->dir == ESPTUN_DIR_IN &&
+	    (!cfg->ep.family || esptun_addr_any(cfg->ep.family, &cfg->ep.local)))
+		return ESPTUN_MISSING(extack, nest, ESPTUN_SA_A_LOCAL_IPV4,
+				      "no local address: set one on the device or the SA");
+	if (cfg->dir == ESPTUN_DIR_OUT &&
+	    (!cfg->ep.family ||
+	     esptun_addr_any(cfg->ep.family, &cfg->ep.remote)))
+		return ESPTUN_MISSING(extack, nest, ESPTUN_SA_A_REMOTE_IPV4,
+				      "no remote address: set one on the device or the SA");
+
+	err = esptun_nl_parse_lifetime(tb[ESPTUN_SA_A_LIFETIME], &cfg->lt,
+				       extack);
+	if (err)
+		return err;
+	return esptun_parse_sel(tb[ESPTUN_SA_A_SELECTOR], &cfg->sel, extack);
+}
