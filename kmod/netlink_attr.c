@@ -261,7 +261,8 @@ static int esptun_parse_sel(struct nlattr *attr, struct esptun_sel *sel,
 	memset(sel, 0, sizeof(*sel));
 	if (!attr)
 		return 0;
-	err = nla_parse_nested(tb, ESPTUN_SEL_A_MAX, attr, NULL, extack);
+	err = nla_parse_nested(tb, ESPTUN_SEL_A_MAX, attr, esptun_sel_policy,
+			       extack);
 	if (err)
 		return err;
 	sfam = esptun_nl_get_addr(tb, ESPTUN_SEL_A_SRC_IPV4,
@@ -346,7 +347,8 @@ int esptun_nl_parse_lifetime(struct nlattr *attr, struct esptun_lifetime *lt,
 	memset(lt, 0, sizeof(*lt));
 	if (!attr)
 		return 0;
-	err = nla_parse_nested(tb, ESPTUN_LT_A_MAX, attr, NULL, extack);
+	err = nla_parse_nested(tb, ESPTUN_LT_A_MAX, attr, esptun_lt_policy,
+			       extack);
 	if (err)
 		return err;
 	for (i = ESPTUN_LT_A_SOFT_BYTES; i <= ESPTUN_LT_A_HARD_USE_SECONDS; i++)
@@ -407,13 +409,15 @@ static int esptun_parse_sa_ep(struct esptun_dev *ed, struct nlattr **tb,
 /**
  * esptun_nl_parse_sa_id - the SA nest of a command naming one SA
  * @info: request info
+ * @policy: the command's policy for the SA nest
  * @tb: gets the parsed nest, ESPTUN_SA_A_MAX + 1 entries
  * @dir: gets DIR
  * @spi: gets SPI, network order
  *
  * Return: 0 or a negative errno with the extack set.
  */
-int esptun_nl_parse_sa_id(struct genl_info *info, struct nlattr **tb,
+int esptun_nl_parse_sa_id(struct genl_info *info,
+			  const struct nla_policy *policy, struct nlattr **tb,
 			  u8 *dir, __be32 *spi)
 {
 	struct netlink_ext_ack *extack = info->extack;
@@ -423,7 +427,7 @@ int esptun_nl_parse_sa_id(struct genl_info *info, struct nlattr **tb,
 	if (!nest)
 		return ESPTUN_MISSING(extack, NULL, ESPTUN_A_SA,
 				      "missing SA attributes");
-	err = nla_parse_nested(tb, ESPTUN_SA_A_MAX, nest, NULL, extack);
+	err = nla_parse_nested(tb, ESPTUN_SA_A_MAX, nest, policy, extack);
 	if (err)
 		return err;
 	if (!tb[ESPTUN_SA_A_DIR])
@@ -455,7 +459,8 @@ int esptun_nl_parse_sa_cfg(struct esptun_dev *ed, struct genl_info *info,
 	bool aead;
 	int err;
 
-	err = esptun_nl_parse_sa_id(info, tb, &cfg->dir, &cfg->spi);
+	err = esptun_nl_parse_sa_id(info, esptun_sa_new_policy, tb,
+				    &cfg->dir, &cfg->spi);
 	if (err)
 		return err;
 	if (ntohl(cfg->spi) < ESPTUN_SPI_MIN)

@@ -51,7 +51,8 @@ int esptun_nl_fill_sa(struct sk_buff *skb, struct esptun_sa *sa,
 		      u32 portid, u32 seq, int flags, u8 cmd,
 		      struct netlink_callback *cb);
 
-int esptun_nl_parse_sa_id(struct genl_info *info, struct nlattr **tb,
+int esptun_nl_parse_sa_id(struct genl_info *info,
+			  const struct nla_policy *policy, struct nlattr **tb,
 			  u8 *dir, __be32 *spi);
 int esptun_nl_parse_sa_cfg(struct esptun_dev *ed, struct genl_info *info,
 			   struct nlattr **tb, struct esptun_sa_cfg *cfg);

@@ -143,7 +143,7 @@ int esptun_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 		return ESPTUN_MISSING(extack, NULL, ESPTUN_A_DEV,
 				      "missing DEV attributes");
 	err = nla_parse_nested(tb, ESPTUN_DEV_A_MAX, info->attrs[ESPTUN_A_DEV],
-			       NULL, extack);
+			       esptun_dev_set_policy, extack);
 	if (err)
 		return err;
 

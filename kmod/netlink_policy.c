@@ -9,7 +9,8 @@
  * policy. Types, exact address lengths and enum ranges live here; rules
  * that need a clear message of their own (SPI, replay window, selector
  * prefix length per family, attribute combinations) are checked by the
- * handlers.
+ * handlers. The nested policies are exported so that handlers parsing a
+ * nest name the policy it was validated with.
  */
 
 #include <linux/if.h>
@@ -24,7 +25,7 @@
 #define ESPTUN_DIR_POLICY	NLA_POLICY_RANGE(NLA_U8, ESPTUN_DIR_IN, \
 						 ESPTUN_DIR_OUT)
 
-static const struct nla_policy esptun_sel_policy[ESPTUN_SEL_A_MAX + 1] = {
+const struct nla_policy esptun_sel_policy[ESPTUN_SEL_A_MAX + 1] = {
 	[ESPTUN_SEL_A_SRC_IPV4]		= ESPTUN_ADDR4_POLICY,
 	[ESPTUN_SEL_A_SRC_IPV6]		= ESPTUN_ADDR6_POLICY,
 	[ESPTUN_SEL_A_SRC_PREFIXLEN]	= { .type = NLA_U8 },
@@ -36,7 +37,7 @@ static const struct nla_policy esptun_sel_policy[ESPTUN_SEL_A_MAX + 1] = {
 	[ESPTUN_SEL_A_DPORT]		= { .type = NLA_U16 },
 };
 
-static const struct nla_policy esptun_lt_policy[ESPTUN_LT_A_MAX + 1] = {
+const struct nla_policy esptun_lt_policy[ESPTUN_LT_A_MAX + 1] = {
 	[ESPTUN_LT_A_SOFT_BYTES]	= { .type = NLA_U64 },
 	[ESPTUN_LT_A_SOFT_PACKETS]	= { .type = NLA_U64 },
 	[ESPTUN_LT_A_SOFT_ADD_SECONDS]	= { .type = NLA_U64 },
@@ -47,7 +48,7 @@ static const struct nla_policy esptun_lt_policy[ESPTUN_LT_A_MAX + 1] = {
 	[ESPTUN_LT_A_HARD_USE_SECONDS]	= { .type = NLA_U64 },
 };
 
-static const struct nla_policy esptun_dev_set_policy[ESPTUN_DEV_A_MAX + 1] = {
+const struct nla_policy esptun_dev_set_policy[ESPTUN_DEV_A_MAX + 1] = {
 	[ESPTUN_DEV_A_LOCAL_IPV4]	= ESPTUN_ADDR4_POLICY,
 	[ESPTUN_DEV_A_LOCAL_IPV6]	= ESPTUN_ADDR6_POLICY,
 	[ESPTUN_DEV_A_REMOTE_IPV4]	= ESPTUN_ADDR4_POLICY,
@@ -57,7 +58,7 @@ static const struct nla_policy esptun_dev_set_policy[ESPTUN_DEV_A_MAX + 1] = {
 	[ESPTUN_DEV_A_ENCAP_DPORT]	= ESPTUN_PORT_POLICY,
 };
 
-static const struct nla_policy esptun_sa_new_policy[ESPTUN_SA_A_MAX + 1] = {
+const struct nla_policy esptun_sa_new_policy[ESPTUN_SA_A_MAX + 1] = {
 	[ESPTUN_SA_A_DIR]		= ESPTUN_DIR_POLICY,
 	[ESPTUN_SA_A_SPI]		= { .type = NLA_U32 },
 	[ESPTUN_SA_A_LOCAL_IPV4]	= ESPTUN_ADDR4_POLICY,
@@ -84,7 +85,7 @@ static const struct nla_policy esptun_sa_new_policy[ESPTUN_SA_A_MAX + 1] = {
 	[ESPTUN_SA_A_SELECTOR]		= NLA_POLICY_NESTED(esptun_sel_policy),
 };
 
-static const struct nla_policy esptun_sa_update_policy[ESPTUN_SA_A_MAX + 1] = {
+const struct nla_policy esptun_sa_update_policy[ESPTUN_SA_A_MAX + 1] = {
 	[ESPTUN_SA_A_DIR]		= ESPTUN_DIR_POLICY,
 	[ESPTUN_SA_A_SPI]		= { .type = NLA_U32 },
 	[ESPTUN_SA_A_LOCAL_IPV4]	= ESPTUN_ADDR4_POLICY,
@@ -98,7 +99,7 @@ static const struct nla_policy esptun_sa_update_policy[ESPTUN_SA_A_MAX + 1] = {
 };
 
 /* SA_DEL and SA_GET: which SA; the local address narrows inbound SPIs. */
-static const struct nla_policy esptun_sa_id_policy[ESPTUN_SA_A_MAX + 1] = {
+const struct nla_policy esptun_sa_id_policy[ESPTUN_SA_A_MAX + 1] = {
 	[ESPTUN_SA_A_DIR]		= ESPTUN_DIR_POLICY,
 	[ESPTUN_SA_A_SPI]		= { .type = NLA_U32 },
 	[ESPTUN_SA_A_LOCAL_IPV4]	= ESPTUN_ADDR4_POLICY,
@@ -111,7 +112,7 @@ static struct netlink_range_validation esptun_reserve_range = {
 	.max = 86400,
 };
 
-static const struct nla_policy esptun_spi_alloc_sa_policy[ESPTUN_SA_A_MAX + 1] = {
+const struct nla_policy esptun_spi_alloc_sa_policy[ESPTUN_SA_A_MAX + 1] = {
 	[ESPTUN_SA_A_LOCAL_IPV4]	= ESPTUN_ADDR4_POLICY,
 	[ESPTUN_SA_A_LOCAL_IPV6]	= ESPTUN_ADDR6_POLICY,
 	[ESPTUN_SA_A_SPI_MIN]		= { .type = NLA_U32 },

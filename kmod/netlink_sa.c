@@ -97,7 +97,8 @@ int esptun_nl_sa_update_doit(struct sk_buff *skb, struct genl_info *info)
 	__be32 spi;
 	u8 dir;
 
-	err = esptun_nl_parse_sa_id(info, tb, &dir, &spi);
+	err = esptun_nl_parse_sa_id(info, esptun_sa_update_policy, tb, &dir,
+				    &spi);
 	if (err)
 		return err;
 	lfam = esptun_nl_get_addr(tb, ESPTUN_SA_A_LOCAL_IPV4,
@@ -164,7 +165,7 @@ static struct esptun_sa *esptun_nl_sa_from_req(struct genl_info *info)
 	int lfam, err;
 	u8 dir;
 
-	err = esptun_nl_parse_sa_id(info, tb, &dir, &spi);
+	err = esptun_nl_parse_sa_id(info, esptun_sa_id_policy, tb, &dir, &spi);
 	if (err)
 		return ERR_PTR(err);
 	lfam = esptun_nl_get_addr(tb, ESPTUN_SA_A_LOCAL_IPV4,
@@ -385,7 +386,8 @@ int esptun_nl_spi_alloc_doit(struct sk_buff *skb, struct genl_info *info)
 
 	if (info->attrs[ESPTUN_A_SA]) {
 		err = nla_parse_nested(tb, ESPTUN_SA_A_MAX,
-				       info->attrs[ESPTUN_A_SA], NULL, extack);
+				       info->attrs[ESPTUN_A_SA],
+				       esptun_spi_alloc_sa_policy, extack);
 		if (err)
 			return err;
 	}
