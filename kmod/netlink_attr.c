@@ -441,31 +441,14 @@ int esptun_nl_parse_sa_id(struct genl_info *info,
 	return 0;
 }
 
-/**
- * esptun_nl_parse_sa_cfg - the SA nest of SA_NEW
- * @ed: the device, whose endpoints are the defaults
- * @info: request info
- * @tb: gets the parsed nest, ESPTUN_SA_A_MAX + 1 entries
- * @cfg: gets the SA as requested, keys included
- *
- * Checks the form of the request; crypto.c checks the algorithms.
- * Return: 0 or a negative errno with the extack set.
+/* Algorithms, keys and ICV length, in form only: whether the algorithm
+ * exists and takes these keys is for crypto.c to say.
  */
-int esptun_nl_parse_sa_cfg(struct esptun_dev *ed, struct genl_info *info,
-			   struct nlattr **tb, struct esptun_sa_cfg *cfg)
+static int esptun_parse_sa_algs(struct nlattr *nest, struct nlattr **tb,
+				struct esptun_sa_cfg *cfg,
+				struct netlink_ext_ack *extack)
 {
-	struct netlink_ext_ack *extack = info->extack;
-	struct nlattr *nest = info->attrs[ESPTUN_A_SA];
 	bool aead;
-	int err;
-
-	err = esptun_nl_parse_sa_id(info, esptun_sa_new_policy, tb,
-				    &cfg->dir, &cfg->spi);
-	if (err)
-		return err;
-	if (ntohl(cfg->spi) < ESPTUN_SPI_MIN)
-		return ESPTUN_BAD(extack, tb[ESPTUN_SA_A_SPI],
-				  "SPI 0 to 255 are reserved");
 
 	if (!tb[ESPTUN_SA_A_ENC_ALG])
 		return ESPTUN_MISSING(extack, nest, ESPTUN_SA_A_ENC_ALG,
@@ -504,7 +487,16 @@ int esptun_nl_parse_sa_cfg(struct esptun_dev *ed, struct genl_info *info,
 		memcpy(cfg->auth_key, nla_data(tb[ESPTUN_SA_A_AUTH_KEY]),
 		       cfg->auth_keylen);
 	}
+	return 0;
+}
 
+/* Replay window, ESN and the sequence numbers to start from; each
+ * belongs to one direction.
+ */
+static int esptun_parse_sa_seq(struct nlattr *nest, struct nlattr **tb,
+			       struct esptun_sa_cfg *cfg,
+			       struct netlink_ext_ack *extack)
+{
 	cfg->replay_window = ESPTUN_REPLAY_WINDOW_DEFAULT;
 	if (tb[ESPTUN_SA_A_REPLAY_WINDOW]) {
 		if (cfg->dir != ESPTUN_DIR_IN)
@@ -531,20 +523,66 @@ int esptun_nl_parse_sa_cfg(struct esptun_dev *ed, struct genl_info *info,
 	if (!cfg->esn && (cfg->seq > U32_MAX || cfg->oseq > U32_MAX))
 		return ESPTUN_BAD(extack, nest,
 				  "sequence number above 2^32-1 needs ESN");
+	return 0;
+}
+
+/* Outer addresses and encapsulation; an inbound SA needs a local
+ * address to be found by, an outbound one a remote to send to.
+ */
+static int esptun_parse_sa_addrs(struct esptun_dev *ed, struct nlattr *nest,
+				 struct nlattr **tb, struct esptun_sa_cfg *cfg,
+				 struct netlink_ext_ack *extack)
+{
+	const struct esptun_endpoint *ep = &cfg->ep;
+	int err;
 
 	err = esptun_parse_sa_ep(ed, tb, &cfg->ep, extack);
 	if (err)
 		return err;
 	if (cfg->dir == ESPTUN_DIR_IN &&
-	    (!cfg->ep.family || esptun_addr_any(cfg->ep.family, &cfg->ep.local)))
+	    (!ep->family || esptun_addr_any(ep->family, &ep->local)))
 		return ESPTUN_MISSING(extack, nest, ESPTUN_SA_A_LOCAL_IPV4,
 				      "no local address: set one on the device or the SA");
 	if (cfg->dir == ESPTUN_DIR_OUT &&
-	    (!cfg->ep.family ||
-	     esptun_addr_any(cfg->ep.family, &cfg->ep.remote)))
+	    (!ep->family || esptun_addr_any(ep->family, &ep->remote)))
 		return ESPTUN_MISSING(extack, nest, ESPTUN_SA_A_REMOTE_IPV4,
 				      "no remote address: set one on the device or the SA");
+	return 0;
+}
 
+/**
+ * esptun_nl_parse_sa_cfg - the SA nest of SA_NEW
+ * @ed: the device, whose endpoints are the defaults
+ * @info: request info
+ * @tb: gets the parsed nest, ESPTUN_SA_A_MAX + 1 entries
+ * @cfg: gets the SA as requested, keys included
+ *
+ * Checks the form of the request; crypto.c checks the algorithms.
+ * Return: 0 or a negative errno with the extack set.
+ */
+int esptun_nl_parse_sa_cfg(struct esptun_dev *ed, struct genl_info *info,
+			   struct nlattr **tb, struct esptun_sa_cfg *cfg)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *nest = info->attrs[ESPTUN_A_SA];
+	int err;
+
+	err = esptun_nl_parse_sa_id(info, esptun_sa_new_policy, tb,
+				    &cfg->dir, &cfg->spi);
+	if (err)
+		return err;
+	if (ntohl(cfg->spi) < ESPTUN_SPI_MIN)
+		return ESPTUN_BAD(extack, tb[ESPTUN_SA_A_SPI],
+				  "SPI 0 to 255 are reserved");
+	err = esptun_parse_sa_algs(nest, tb, cfg, extack);
+	if (err)
+		return err;
+	err = esptun_parse_sa_seq(nest, tb, cfg, extack);
+	if (err)
+		return err;
+	err = esptun_parse_sa_addrs(ed, nest, tb, cfg, extack);
+	if (err)
+		return err;
 	err = esptun_nl_parse_lifetime(tb[ESPTUN_SA_A_LIFETIME], &cfg->lt,
 				       extack);
 	if (err)
