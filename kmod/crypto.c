@@ -154,82 +154,90 @@ static int esptun_authenc_setkey(struct crypto_aead *aead,
 	return err;
 }
 
-/**
- * esptun_crypto_init - check the algorithm request and set up the transform
- * @dp: data-path state of the new SA; fills aead and the wire parameters
- * @cfg: the request
- * @extack: where to say what is wrong
- *
- * Context: process, may sleep (the crypto API may load modules).
- * Return: 0 or a negative errno with @extack set.
- */
-int esptun_crypto_init(struct esptun_sa_dp *dp, const struct esptun_sa_cfg *cfg,
-		       struct netlink_ext_ack *extack)
+/* The encryption algorithm by name, and the key length it takes. */
+static const struct esptun_enc_alg *
+esptun_crypto_check_enc(const struct esptun_sa_cfg *cfg,
+			struct netlink_ext_ack *extack)
 {
-	const struct esptun_auth_alg *auth = NULL;
 	const struct esptun_enc_alg *enc;
-	char name[CRYPTO_MAX_ALG_NAME];
-	struct crypto_aead *aead;
-	int err;
 
 	enc = esptun_find_enc(cfg->enc_alg);
 	if (!enc) {
 		NL_SET_ERR_MSG_MOD(extack, "unknown encryption algorithm");
-		return -ENOENT;
+		return ERR_PTR(-ENOENT);
 	}
 	if (enc->nullkey ? cfg->enc_keylen != 0 :
 	    !esptun_in_list(enc->keylens, ARRAY_SIZE(enc->keylens),
 			    cfg->enc_keylen)) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "encryption key length does not fit the algorithm");
+		return ERR_PTR(-EINVAL);
+	}
+	return enc;
+}
+
+/* A combined mode authenticates by itself, with one of its ICV lengths. */
+static int esptun_crypto_check_aead(const struct esptun_enc_alg *enc,
+				    const struct esptun_sa_cfg *cfg,
+				    struct netlink_ext_ack *extack)
+{
+	if (cfg->auth_alg[0] || cfg->auth_keylen) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "combined-mode algorithm takes no authentication algorithm");
 		return -EINVAL;
 	}
-
-	if (enc->aead) {
-		if (cfg->auth_alg[0] || cfg->auth_keylen) {
-			NL_SET_ERR_MSG_MOD(extack,
-					   "combined-mode algorithm takes no authentication algorithm");
-			return -EINVAL;
-		}
-		if (!esptun_icv_ok(enc, cfg->icv_bits)) {
-			NL_SET_ERR_MSG_MOD(extack,
-					   "ICV length not supported by the algorithm");
-			return -EINVAL;
-		}
-		strscpy(name, enc->api, sizeof(name));
-	} else {
-		if (!cfg->auth_alg[0]) {
-			NL_SET_ERR_MSG_MOD(extack,
-					   "this cipher needs an authentication algorithm");
-			return -EINVAL;
-		}
-		auth = esptun_find_auth(cfg->auth_alg);
-		if (!auth) {
-			NL_SET_ERR_MSG_MOD(extack,
-					   "unknown authentication algorithm");
-			return -ENOENT;
-		}
-		if (cfg->auth_keylen != auth->keylen) {
-			NL_SET_ERR_MSG_MOD(extack,
-					   "authentication key length does not fit the algorithm");
-			return -EINVAL;
-		}
-		if (cfg->icv_bits != auth->icv_bits) {
-			NL_SET_ERR_MSG_MOD(extack,
-					   "truncation length does not fit the authentication algorithm");
-			return -EINVAL;
-		}
-		if (snprintf(name, sizeof(name), "%s(%s,%s)",
-			     cfg->esn ? "authencesn" : "authenc",
-			     auth->name, enc->api) >= sizeof(name))
-			return -ENAMETOOLONG;
+	if (!esptun_icv_ok(enc, cfg->icv_bits)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "ICV length not supported by the algorithm");
+		return -EINVAL;
 	}
+	return 0;
+}
+
+/* A block cipher needs an HMAC, with its key length and truncation. */
+static const struct esptun_auth_alg *
+esptun_crypto_check_auth(const struct esptun_sa_cfg *cfg,
+			 struct netlink_ext_ack *extack)
+{
+	const struct esptun_auth_alg *auth;
+
+	if (!cfg->auth_alg[0]) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "this cipher needs an authentication algorithm");
+		return ERR_PTR(-EINVAL);
+	}
+	auth = esptun_find_auth(cfg->auth_alg);
+	if (!auth) {
+		NL_SET_ERR_MSG_MOD(extack, "unknown authentication algorithm");
+		return ERR_PTR(-ENOENT);
+	}
+	if (cfg->auth_keylen != auth->keylen) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "authentication key length does not fit the algorithm");
+		return ERR_PTR(-EINVAL);
+	}
+	if (cfg->icv_bits != auth->icv_bits) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "truncation length does not fit the authentication algorithm");
+		return ERR_PTR(-EINVAL);
+	}
+	return auth;
+}
+
+/* The transform with its keys and ICV length set, or an ERR_PTR. */
+static struct crypto_aead *
+esptun_crypto_alloc(const char *name, const struct esptun_enc_alg *enc,
+		    const struct esptun_sa_cfg *cfg,
+		    struct netlink_ext_ack *extack)
+{
+	struct crypto_aead *aead;
+	int err;
 
 	aead = crypto_alloc_aead(name, 0, 0);
 	if (IS_ERR(aead)) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "algorithm not available in this kernel");
-		return PTR_ERR(aead);
+		return aead;
 	}
 
 	if (enc->aead)
@@ -251,6 +259,52 @@ int esptun_crypto_init(struct esptun_sa_dp *dp, const struct esptun_sa_cfg *cfg,
 		err = -EINVAL;
 		goto err_free;
 	}
+	return aead;
+
+err_free:
+	crypto_free_aead(aead);
+	return ERR_PTR(err);
+}
+
+/**
+ * esptun_crypto_init - check the algorithm request and set up the transform
+ * @dp: data-path state of the new SA; fills aead and the wire parameters
+ * @cfg: the request
+ * @extack: where to say what is wrong
+ *
+ * Context: process, may sleep (the crypto API may load modules).
+ * Return: 0 or a negative errno with @extack set.
+ */
+int esptun_crypto_init(struct esptun_sa_dp *dp, const struct esptun_sa_cfg *cfg,
+		       struct netlink_ext_ack *extack)
+{
+	const struct esptun_auth_alg *auth = NULL;
+	const struct esptun_enc_alg *enc;
+	char name[CRYPTO_MAX_ALG_NAME];
+	struct crypto_aead *aead;
+	int err;
+
+	enc = esptun_crypto_check_enc(cfg, extack);
+	if (IS_ERR(enc))
+		return PTR_ERR(enc);
+	if (enc->aead) {
+		err = esptun_crypto_check_aead(enc, cfg, extack);
+		if (err)
+			return err;
+		strscpy(name, enc->api, sizeof(name));
+	} else {
+		auth = esptun_crypto_check_auth(cfg, extack);
+		if (IS_ERR(auth))
+			return PTR_ERR(auth);
+		if (snprintf(name, sizeof(name), "%s(%s,%s)",
+			     cfg->esn ? "authencesn" : "authenc",
+			     auth->name, enc->api) >= sizeof(name))
+			return -ENAMETOOLONG;
+	}
+
+	aead = esptun_crypto_alloc(name, enc, cfg, extack);
+	if (IS_ERR(aead))
+		return PTR_ERR(aead);
 
 	dp->aead = aead;
 	strscpy(dp->enc_alg, cfg->enc_alg, sizeof(dp->enc_alg));
@@ -262,10 +316,6 @@ int esptun_crypto_init(struct esptun_sa_dp *dp, const struct esptun_sa_cfg *cfg,
 	dp->iv_from_seq = enc->aead;
 	dp->esn = cfg->esn;
 	return 0;
-
-err_free:
-	crypto_free_aead(aead);
-	return err;
 }
 
 /**
