@@ -51,35 +51,10 @@ struct esptun_sa_dp {
 	struct dst_cache dst_cache;
 };
 
-/**
- * esptun_dp_sa_init - set up the data-path state of a new SA
- * @sa: the SA (dir, spi, ep, sel already set; not yet visible)
- * @cfg: the validated request, with keys
- * @extack: where to say what is wrong
- *
- * Allocates the transform and sets keys, replay state, sequence numbers
- * and the route cache. On error nothing is left allocated.
- * Context: process, may sleep.
- * Return: 0 or a negative errno with @extack set.
- */
+/* Per-SA data-path state: set up, released, read for dumps (esp.c). */
 int esptun_dp_sa_init(struct esptun_sa *sa, const struct esptun_sa_cfg *cfg,
 		      struct netlink_ext_ack *extack);
-
-/**
- * esptun_dp_sa_free - release the data-path state; wipes keys
- * @sa: the SA, no longer reachable by any packet
- *
- * Context: any (called from the RCU free path).
- */
 void esptun_dp_sa_free(struct esptun_sa *sa);
-
-/**
- * esptun_dp_seq - sequence number state for dumps
- * @sa: the SA
- *
- * Return: outbound: the last sequence number sent; inbound: the highest
- * one accepted.
- */
 u64 esptun_dp_seq(struct esptun_sa *sa);
 
 /* Forget an outbound SA's cached route (its endpoints changed). */

@@ -410,7 +410,7 @@ err_crypto:
  * esptun_dp_sa_free - release the data-path state; wipes keys
  * @sa: the SA, no longer reachable by any packet
  *
- * Context: any.
+ * Context: process, from the SA's free work after an RCU grace period.
  */
 void esptun_dp_sa_free(struct esptun_sa *sa)
 {
@@ -426,7 +426,7 @@ void esptun_dp_sa_free(struct esptun_sa *sa)
  * esptun_dp_seq - sequence number state for dumps
  * @sa: the SA
  *
- * Context: any.
+ * Context: process or softirq (takes the replay lock with BHs off).
  * Return: outbound: the last sequence number sent; inbound: the highest
  * one accepted.
  */

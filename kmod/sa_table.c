@@ -46,11 +46,12 @@ static void esptun_sa_key_make(struct esptun_sa_key *key, __be32 spi,
  * @daddr: outer destination address of the packet
  * @spi: SPI from the ESP header, network order
  *
- * A hard-expired SA waiting for deletion is returned too: the caller
- * drops the packet and counts ESPTUN_STAT_EXPIRED when sa->state says
- * ESPTUN_SA_STATE_HARD_EXPIRED, rather than calling the SPI unknown.
- * Context: any.
- * Return: the SA with a reference held, or NULL.
+ * Reserved SPIs (no keys yet) are not returned. A hard-expired SA
+ * waiting for deletion is: the caller drops the packet and counts
+ * ESPTUN_STAT_EXPIRED when sa->state says ESPTUN_SA_STATE_HARD_EXPIRED,
+ * rather than calling the SPI unknown.
+ * Context: any; takes rcu_read_lock itself.
+ * Return: the SA with a reference held (esptun_sa_put() it), or NULL.
  */
 struct esptun_sa *esptun_sa_lookup_in(struct net *net, u16 family,
 				      const union esptun_inaddr *daddr,
@@ -75,7 +76,7 @@ struct esptun_sa *esptun_sa_lookup_in(struct net *net, u16 family,
  * @ed: the device the packet was routed into
  * @skb: the inner packet (network header set)
  *
- * Context: any.
+ * Context: any; takes rcu_read_lock itself.
  * Return: the newest outbound SA that is not hard-expired and whose
  * selector matches, with a reference held; or NULL.
  */

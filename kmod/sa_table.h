@@ -8,32 +8,10 @@
 
 #include "sa.h"
 
-/**
- * esptun_sa_lookup_in - find the inbound SA for a received ESP packet
- * @net: namespace the packet arrived in
- * @family: AF_INET or AF_INET6
- * @daddr: outer destination address of the packet
- * @spi: SPI from the ESP header, network order
- *
- * Context: any, takes rcu_read_lock itself.
- * Return: the SA with a reference held (esptun_sa_put() it), or NULL.
- * Reserved SPIs (no keys yet) are not returned. A hard-expired SA whose
- * deletion is pending is: the caller drops the packet and counts
- * ESPTUN_STAT_EXPIRED (the SPI is not unknown).
- */
+/* Data path; any context, they take rcu_read_lock themselves. */
 struct esptun_sa *esptun_sa_lookup_in(struct net *net, u16 family,
 				      const union esptun_inaddr *daddr,
 				      __be32 spi);
-
-/**
- * esptun_sa_select_out - outbound SA for an inner packet
- * @ed: the device the packet was routed into
- * @skb: the inner packet (network header set)
- *
- * Picks the newest valid outbound SA whose selector matches.
- * Context: any, takes rcu_read_lock itself.
- * Return: the SA with a reference held, or NULL.
- */
 struct esptun_sa *esptun_sa_select_out(struct esptun_dev *ed,
 				       const struct sk_buff *skb);
 
