@@ -35,7 +35,6 @@ unsigned int esptun_net_id __read_mostly;
 static int esptun_dev_init(struct net_device *dev)
 {
 	struct esptun_dev *ed = netdev_priv(dev);
-	struct esptun_net *en = esptun_pernet(dev_net(dev));
 	int err;
 
 	err = gro_cells_init(&ed->gro_cells, dev);
@@ -45,10 +44,16 @@ static int esptun_dev_init(struct net_device *dev)
 	ed->net = dev_net(dev);
 	/* Allow the first acquire at once. */
 	ed->acquire_next = jiffies;
-	list_add_tail_rcu(&ed->node, &en->devs);
 	return 0;
 }
 
+/*
+ * Runs from unregistering, which waits for a grace period before the
+ * device is freed, and from a register_netdevice() that failed after
+ * ndo_init, whose device is freed at once. Only a registered device is
+ * on the namespace's list (esptun_newlink()), so RCU readers of the list
+ * never see one of the second kind.
+ */
 static void esptun_dev_uninit(struct net_device *dev)
 {
 	struct esptun_dev *ed = netdev_priv(dev);
@@ -57,7 +62,8 @@ static void esptun_dev_uninit(struct net_device *dev)
 	 * before unregistering waits for the references to drop.
 	 */
 	esptun_sa_flush_dev(ed, true);
-	list_del_rcu(&ed->node);
+	if (!list_empty(&ed->node))
+		list_del_rcu(&ed->node);
 	gro_cells_destroy(&ed->gro_cells);
 }
 
@@ -130,7 +136,17 @@ static int esptun_newlink(struct net *src_net, struct net_device *dev,
 			  struct nlattr *tb[], struct nlattr *data[],
 			  struct netlink_ext_ack *extack)
 {
-	return register_netdevice(dev);
+	struct esptun_dev *ed = netdev_priv(dev);
+	int err;
+
+	err = register_netdevice(dev);
+	if (err)
+		return err;
+	/* Only now: a device whose registration fails is freed without a
+	 * grace period. Unregistering (ndo_uninit) takes it off again.
+	 */
+	list_add_tail_rcu(&ed->node, &esptun_pernet(dev_net(dev))->devs);
+	return 0;
 }
 
 static struct net *esptun_get_link_net(const struct net_device *dev)
