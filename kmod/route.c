@@ -54,7 +54,10 @@ static struct dst_entry *esptun_route4(struct esptun_sa *sa,
 	fl4.saddr = ep->local.v4;
 	fl4.flowi4_proto = ep->encap == ESPTUN_ENCAP_UDP ? IPPROTO_UDP :
 							     IPPROTO_ESP;
-	rt = ip_route_output_key(ed->net, &fl4);
+	/* Not ip_route_output_key(): with a protocol in the flow it also
+	 * runs the xfrm policy lookup. ip6_dst_lookup() does not.
+	 */
+	rt = __ip_route_output_key(ed->net, &fl4);
 	if (IS_ERR(rt))
 		return ERR_CAST(rt);
 	if (rt->dst.dev == ed->dev) {
