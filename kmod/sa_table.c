@@ -404,7 +404,9 @@ unsigned int esptun_sa_flush_dev(struct esptun_dev *ed, bool dying)
 	return n;
 }
 
-/* Is @spi free for a reservation on (@family, @local)? Under sa_lock. */
+/* Is @spi free for a reservation on (@family, @local)? Takes no lock: the
+ * answer is only a candidate until checked again under sa_lock.
+ */
 static bool esptun_spi_free(struct esptun_net *en, struct esptun_sa *resv,
 			    u32 spi)
 {
@@ -422,6 +424,29 @@ static bool esptun_spi_free(struct esptun_net *en, struct esptun_sa *resv,
  */
 #define ESPTUN_SPI_RANDOM_TRIES	16
 #define ESPTUN_SPI_SWEEP_MAX	65536
+/* Candidates lost to a concurrent SA_NEW or allocation before giving up. */
+#define ESPTUN_SPI_ROUNDS	8
+
+/* A free SPI of [@min, @min + @range) into @resv; false if none. */
+static bool esptun_spi_find(struct esptun_net *en, struct esptun_sa *resv,
+			    u32 min, u32 range)
+{
+	u32 tries = min_t(u32, range, ESPTUN_SPI_SWEEP_MAX);
+	u32 i, start;
+
+	for (i = 0; i < ESPTUN_SPI_RANDOM_TRIES; i++)
+		if (esptun_spi_free(en, resv,
+				    min + get_random_u32_below(range)))
+			return true;
+	start = get_random_u32_below(range);
+	for (i = 0; i < tries; i++) {
+		if (esptun_spi_free(en, resv,
+				    min + (u32)(((u64)start + i) % range)))
+			return true;
+		cond_resched();
+	}
+	return false;
+}
 
 /**
  * esptun_spi_alloc - reserve a random free inbound SPI
@@ -434,8 +459,14 @@ static bool esptun_spi_free(struct esptun_net *en, struct esptun_sa *resv,
  * @spi: the reserved SPI, network order
  * @extack: error report
  *
+ * The search runs without sa_lock: every probe may look into xfrm, and a
+ * sweep of a nearly full range makes tens of thousands of them, too many
+ * for a spinlock held with BHs off. Only the SPI found is checked again
+ * under the lock.
+ * Context: process.
  * Return: 0, -EINVAL for a bad range, -ENOSPC if no SPI of the range is
- * free, -ENOMEM, -ENODEV if the device is going away.
+ * free, -EAGAIN if the SPIs found kept being taken concurrently, -ENOMEM,
+ * -ENODEV if the device is going away.
  */
 int esptun_spi_alloc(struct esptun_dev *ed, u16 family,
 		     const union esptun_inaddr *local, u32 min, u32 max,
@@ -444,8 +475,8 @@ int esptun_spi_alloc(struct esptun_dev *ed, u16 family,
 	struct esptun_net *en = esptun_pernet(ed->net);
 	struct esptun_endpoint ep = {};
 	struct esptun_sa *resv;
-	u32 range, start, i, tries;
-	bool found = false;
+	unsigned int round;
+	u32 range;
 	int err = 0;
 
 	if (min < 256) {
@@ -467,25 +498,28 @@ int esptun_spi_alloc(struct esptun_dev *ed, u16 family,
 
 	/* min >= 256, so the range size fits in a u32 */
 	range = max - min + 1;
-	tries = min_t(u32, range, ESPTUN_SPI_SWEEP_MAX);
-	start = get_random_u32_below(range);
-
-	spin_lock_bh(&en->sa_lock);
-	if (ed->dead) {
-		NL_SET_ERR_MSG_MOD(extack, "device is being deleted");
-		err = -ENODEV;
-		goto out;
-	}
-	for (i = 0; i < ESPTUN_SPI_RANDOM_TRIES && !found; i++)
-		found = esptun_spi_free(en, resv,
-					min + get_random_u32_below(range));
-	for (i = 0; i < tries && !found; i++)
-		found = esptun_spi_free(en, resv,
-					min + (u32)(((u64)start + i) % range));
-	if (!found) {
-		NL_SET_ERR_MSG_MOD(extack, "no free SPI in range");
-		err = -ENOSPC;
-		goto out;
+	for (round = 0; ; round++) {
+		if (round == ESPTUN_SPI_ROUNDS) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "free SPIs of the range keep being taken, try again");
+			err = -EAGAIN;
+			goto out_put;
+		}
+		if (!esptun_spi_find(en, resv, min, range)) {
+			NL_SET_ERR_MSG_MOD(extack, "no free SPI in range");
+			err = -ENOSPC;
+			goto out_put;
+		}
+		spin_lock_bh(&en->sa_lock);
+		if (ed->dead) {
+			NL_SET_ERR_MSG_MOD(extack, "device is being deleted");
+			err = -ENODEV;
+			goto out;
+		}
+		if (!rhashtable_lookup_fast(&en->sa_hash, &resv->key,
+					    esptun_sa_params))
+			break;
+		spin_unlock_bh(&en->sa_lock);
 	}
 	err = rhashtable_insert_fast(&en->sa_hash, &resv->hnode,
 				     esptun_sa_params);
@@ -505,6 +539,7 @@ out:
 	spin_unlock_bh(&en->sa_lock);
 	if (!err)
 		esptun_sa_start(resv);
+out_put:
 	esptun_sa_put(resv);
 	return err;
 }
