@@ -77,10 +77,16 @@ static int esptun_rcv(struct sk_buff *skb, u16 family, int encap_type)
 	}
 	udp = encap_type > 0;
 	if (udp) {
-		/* The UDP header was pulled off right in front of ESP. */
-		const struct udphdr *uh = (const struct udphdr *)
-			(skb->data - sizeof(struct udphdr));
+		/* The UDP header was pulled off in front of ESP, and with
+		 * UDP_ENCAP_ESPINUDP_NON_IKE the 8-byte non-IKE marker
+		 * after it.
+		 */
+		unsigned int off = sizeof(struct udphdr);
+		const struct udphdr *uh;
 
+		if (encap_type == UDP_ENCAP_ESPINUDP_NON_IKE)
+			off += 2 * sizeof(u32);
+		uh = (const struct udphdr *)(skb->data - off);
 		sport = uh->source;
 		dport = uh->dest;
 	}
