@@ -92,7 +92,11 @@ void esptun_recv_finish(struct sk_buff *skb, int err)
 		goto drop;
 	}
 
-	esptun_sa_account(sa, skb->len);
+	/* The packet that would carry the SA past a hard limit is refused. */
+	if (!esptun_sa_account(sa, skb->len)) {
+		esptun_sa_stat_inc(sa, ESPTUN_STAT_EXPIRED);
+		goto drop;
+	}
 
 	skb_scrub_packet(skb, !net_eq(ed->net, dev_net(skb->dev)));
 	skb->dev = dev;

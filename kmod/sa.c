@@ -376,6 +376,40 @@ static void esptun_sa_hard_atomic(struct esptun_sa *sa, u8 reason)
 		esptun_sa_put(sa);
 }
 
+/* The limit counters; false when the packet would take the SA past a
+ * hard limit. Reaching a limit exactly is allowed, as the limit is the
+ * amount the SA may carry.
+ */
+static bool esptun_sa_limits(struct esptun_sa *sa, unsigned int bytes)
+{
+	u64 soft_b, soft_p, hard_b, hard_p, b, p;
+
+	soft_b = READ_ONCE(sa->lt.soft_bytes);
+	soft_p = READ_ONCE(sa->lt.soft_packets);
+	hard_b = READ_ONCE(sa->lt.hard_bytes);
+	hard_p = READ_ONCE(sa->lt.hard_packets);
+	if (likely(!(soft_b | soft_p | hard_b | hard_p)))
+		return true;
+
+	b = atomic64_add_return(bytes, &sa->lt_bytes);
+	p = atomic64_inc_return(&sa->lt_packets);
+	if (hard_p && p >= hard_p) {
+		esptun_sa_hard_atomic(sa, ESPTUN_EXPIRE_PACKETS);
+		return p == hard_p && !(hard_b && b > hard_b);
+	}
+	if (hard_b && b >= hard_b) {
+		esptun_sa_hard_atomic(sa, ESPTUN_EXPIRE_BYTES);
+		return b == hard_b;
+	}
+	if (test_bit(ESPTUN_SA_F_SOFT, &sa->flags))
+		return true;
+	if (soft_p && p >= soft_p)
+		esptun_sa_soft(sa, ESPTUN_EXPIRE_PACKETS);
+	else if (soft_b && b >= soft_b)
+		esptun_sa_soft(sa, ESPTUN_EXPIRE_BYTES);
+	return true;
+}
+
 /**
  * esptun_sa_account - count one packet and enforce byte/packet limits
  * @sa: the SA, referenced by the caller
@@ -384,11 +418,13 @@ static void esptun_sa_hard_atomic(struct esptun_sa *sa, u8 reason)
  * Reaching a soft limit sends one soft-expire event; reaching a hard
  * limit stops the SA at once and deletes it from a work item.
  * Context: any.
+ * Return: false if the packet takes the SA past a hard limit: the
+ * receive path drops it (counted here all the same, like every packet
+ * the SA decrypted).
  */
-void esptun_sa_account(struct esptun_sa *sa, unsigned int bytes)
+bool esptun_sa_account(struct esptun_sa *sa, unsigned int bytes)
 {
 	struct esptun_sa_pcpu *st;
-	u64 soft_b, soft_p, hard_b, hard_p, b, p;
 	u64 now = ktime_get_real_seconds();
 
 	st = get_cpu_ptr(sa->pcpu);
@@ -407,30 +443,7 @@ void esptun_sa_account(struct esptun_sa *sa, unsigned int bytes)
 		if (READ_ONCE(sa->lt.soft_use) || READ_ONCE(sa->lt.hard_use))
 			mod_delayed_work(esptun_wq, &sa->lt_work, 0);
 	}
-
-	soft_b = READ_ONCE(sa->lt.soft_bytes);
-	soft_p = READ_ONCE(sa->lt.soft_packets);
-	hard_b = READ_ONCE(sa->lt.hard_bytes);
-	hard_p = READ_ONCE(sa->lt.hard_packets);
-	if (likely(!(soft_b | soft_p | hard_b | hard_p)))
-		return;
-
-	b = atomic64_add_return(bytes, &sa->lt_bytes);
-	p = atomic64_inc_return(&sa->lt_packets);
-	if (hard_p && p >= hard_p) {
-		esptun_sa_hard_atomic(sa, ESPTUN_EXPIRE_PACKETS);
-		return;
-	}
-	if (hard_b && b >= hard_b) {
-		esptun_sa_hard_atomic(sa, ESPTUN_EXPIRE_BYTES);
-		return;
-	}
-	if (test_bit(ESPTUN_SA_F_SOFT, &sa->flags))
-		return;
-	if (soft_p && p >= soft_p)
-		esptun_sa_soft(sa, ESPTUN_EXPIRE_PACKETS);
-	else if (soft_b && b >= soft_b)
-		esptun_sa_soft(sa, ESPTUN_EXPIRE_BYTES);
+	return esptun_sa_limits(sa, bytes);
 }
 
 /**

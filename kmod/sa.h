@@ -253,8 +253,10 @@ static inline void esptun_sa_stat_inc(struct esptun_sa *sa,
 	atomic64_inc(&sa->errors[which]);
 }
 
-/* Count one packet of @bytes inner bytes; checks byte/packet lifetimes. */
-void esptun_sa_account(struct esptun_sa *sa, unsigned int bytes);
+/* Count one packet of @bytes inner bytes; checks byte/packet lifetimes:
+ * false when the packet takes the SA past a hard limit.
+ */
+bool esptun_sa_account(struct esptun_sa *sa, unsigned int bytes);
 /* Stop the SA from the packet path (e.g. sequence numbers exhausted). */
 void esptun_sa_hard_expire(struct esptun_sa *sa, u8 reason);
 /* Does the inner packet match the selector? The selector is always
