@@ -35,8 +35,9 @@ struct esptun_skb_cb {
 	u8 tos;
 	u8 ttl;
 	__be16 df;
-	u16 family;
+	u8 family;
 	u8 encap;
+	u16 inner_len;		/* what lifetimes count once sent */
 	union esptun_inaddr saddr;
 };
 

@@ -146,8 +146,6 @@ static void esptun_xmit_one(struct esptun_dev *ed, struct sk_buff *skb)
 		goto drop_dst;
 	}
 
-	esptun_sa_account(sa, skb->len);
-
 	skb_dst_drop(skb);
 	skb_dst_set(skb, dst);
 	cb->sa = sa;
@@ -158,6 +156,7 @@ static void esptun_xmit_one(struct esptun_dev *ed, struct sk_buff *skb)
 	cb->df = df;
 	cb->family = ep.family;
 	cb->encap = ep.encap;
+	cb->inner_len = skb->len;
 	esptun_esp_output(skb, LL_RESERVED_SPACE(dst->dev) + dst->header_len +
 			       ohdr);
 	return;
@@ -266,6 +265,15 @@ void esptun_xmit_finish(struct sk_buff *skb, int err)
 		net_dbg_ratelimited("%s: encryption failed: %d\n", dev->name,
 				    err);
 		DEV_STATS_INC(dev, tx_errors);
+		kfree_skb(skb);
+		goto out;
+	}
+	/*
+	 * Lifetimes count what was encrypted; the packet that would take the
+	 * SA past a hard limit is not sent.
+	 */
+	if (unlikely(!esptun_sa_account(sa, cb.inner_len))) {
+		DEV_STATS_INC(dev, tx_dropped);
 		kfree_skb(skb);
 		goto out;
 	}

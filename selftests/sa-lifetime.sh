@@ -8,6 +8,8 @@
 #  - byte limits on an inbound SA (inner bytes): the same, but the packet
 #    that would go past the hard limit is dropped; then ESP for the
 #    deleted SPI counts as unknown and raises an unknown-spi event;
+#  - a byte limit on an outbound SA: the packet that would take it past
+#    the hard limit is not sent;
 #  - an outbound SA out of sequence numbers stops (hard-expired, one
 #    event) but stays listed, and traffic finds no SA;
 #  - acquire events are rate-limited per device.
@@ -73,7 +75,7 @@ received() {	# ping output -> packets received
 	sed -n 's/.* \([0-9]*\) received.*/\1/p' "$1"
 }
 
-ktap_plan 14
+ktap_plan 16
 dmesg_mark
 module_load || exit 1
 netns_new $A
@@ -172,6 +174,29 @@ events "unknown SPI counted, inbound SA deleted" "$T/b-show2.json" "
 d = ev[0][0]
 assert d['stats']['unknown_spi'] >= 2, d
 assert [s for s in d['sas'] if s['spi'] == 0x300] == [], d"
+
+# --- byte limit, outbound ----------------------------------------------------
+
+ns $A "$ESPTUN" sa flush
+ns $B "$ESPTUN" sa flush
+sa $A out 0x500 lifetime hard bytes $((3 * ECHO - 1))
+sa $B in 0x500
+sa $B out 0x600
+sa $A in 0x600
+ns $A ping -c 5 -i 0.3 -W 1 10.9.0.2 >"$T/ping3" 2>&1
+wait_event "$T/a.json" '"spi":1280'
+# The 3rd echo request would take the SA one byte past its hard limit:
+# it is not sent.
+if [ "$(received "$T/ping3")" = 2 ]; then
+	ktap_ok "outbound byte limit: 2 pings answered, the one past the limit not sent"
+else
+	ktap_fail "outbound byte limit: 2 pings answered, the one past the limit not sent" \
+		"$(cat "$T/ping3")"
+fi
+ns $B "$ESPTUN" -j show t0 >"$T/b-show3.json"
+events "the peer received 2 packets on the outbound-limited SA" "$T/b-show3.json" "
+s = [s for s in ev[0][0]['sas'] if s['spi'] == 0x500][0]
+assert s['stats']['packets'] == 2 and s['stats']['bytes'] == 2 * $ECHO, s"
 
 # --- sequence numbers exhausted ---------------------------------------------
 
