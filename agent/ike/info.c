@@ -138,7 +138,6 @@ static int info_authenticate(struct p1sa *sa, const char *from,
 		else
 			log_warn("%s INFO from %s dropped: %s", msg_ck(sa),
 				 from, isakmp_notify_name((uint16_t)-rc));
-		iv_drop(&sa->iv, m->hdr.msgid);
 		return rc;
 	}
 	if (m->n > 1) {
@@ -148,7 +147,10 @@ static int info_authenticate(struct p1sa *sa, const char *from,
 	}
 	keymat_qm_hash(&sa->km, 0, m->hdr.msgid, NULL, 0, NULL, 0, rest,
 		       rest_len, h);
-	iv_drop(&sa->iv, m->hdr.msgid);
+	/*
+	 * One message, no reply: its IV is never needed again, and none of
+	 * the Message ID's slot was created or moved by decrypting it.
+	 */
 	if (m->pl[0].len != sa->km.prf_len ||
 	    memcmp(m->pl[0].body, h, sa->km.prf_len)) {
 		log_warn("%s INFO from %s: HASH(1) mismatch, dropped",

@@ -26,17 +26,35 @@ int iv_init(struct iv_mgr *m, const struct ike_keymat *k,
 	return 0;
 }
 
+/* IV of a new exchange: hash(phase-1 IV | M-ID). */
+static int first_iv(const struct iv_mgr *m, uint32_t msgid,
+		    uint8_t iv[IV_MAX])
+{
+	uint8_t h[CRYPTO_MAX_HASH], mid[4];
+	struct chunk c[2];
+
+	mid[0] = (uint8_t)(msgid >> 24);
+	mid[1] = (uint8_t)(msgid >> 16);
+	mid[2] = (uint8_t)(msgid >> 8);
+	mid[3] = (uint8_t)msgid;
+	c[0] = (struct chunk){ m->phase1_iv, m->block_len };
+	c[1] = (struct chunk){ mid, 4 };
+	if (crypto_hash(m->hash, c, 2, h))
+		return -1;
+	memcpy(iv, h, m->block_len);
+	return 0;
+}
+
 static struct iv_slot *find(struct iv_mgr *m, uint32_t msgid, bool create)
 {
 	struct iv_slot *s, *victim = NULL;
-	uint8_t h[CRYPTO_MAX_HASH], mid[4];
-	struct chunk c[2];
+	uint8_t iv[IV_MAX];
 	int i;
 
 	for (i = 0; i < IV_SLOTS; i++)
 		if (m->slot[i].used && m->slot[i].msgid == msgid)
 			return &m->slot[i];
-	if (!create)
+	if (!create || first_iv(m, msgid, iv))
 		return NULL;
 	/* Reuse a free slot or the oldest non-phase-1 one. */
 	for (i = 1; i < IV_SLOTS; i++) {
@@ -48,19 +66,11 @@ static struct iv_slot *find(struct iv_mgr *m, uint32_t msgid, bool create)
 		if (!victim || s->age < victim->age)
 			victim = s;
 	}
-	mid[0] = (uint8_t)(msgid >> 24);
-	mid[1] = (uint8_t)(msgid >> 16);
-	mid[2] = (uint8_t)(msgid >> 8);
-	mid[3] = (uint8_t)msgid;
-	c[0] = (struct chunk){ m->phase1_iv, m->block_len };
-	c[1] = (struct chunk){ mid, 4 };
-	if (crypto_hash(m->hash, c, 2, h))
-		return NULL;
 	memset(victim, 0, sizeof(*victim));
 	victim->used = true;
 	victim->msgid = msgid;
 	victim->age = ++m->clock;
-	memcpy(victim->iv, h, m->block_len);
+	memcpy(victim->iv, iv, m->block_len);
 	return victim;
 }
 
@@ -80,36 +90,46 @@ int iv_encrypt(struct iv_mgr *m, const struct ike_keymat *k, uint32_t msgid,
 		       true))
 		return -1;
 	memcpy(s->iv, body + len - m->block_len, m->block_len);
-	s->has_pending = false;
 	s->age = ++m->clock;
+	if (m->pending.msgid == msgid)
+		m->pending.valid = false;
 	return 0;
 }
 
 int iv_decrypt(struct iv_mgr *m, const struct ike_keymat *k, uint32_t msgid,
 	       uint8_t *body, size_t len)
 {
-	struct iv_slot *s = find(m, msgid, msgid != 0);
-	uint8_t last[IV_MAX];
+	struct iv_slot *s = find(m, msgid, false);
+	uint8_t iv[IV_MAX], last[IV_MAX];
 
-	if (!s || !len || len % m->block_len)
+	m->pending.valid = false;
+	if (!len || len % m->block_len)
+		return -1;
+	if (s)
+		memcpy(iv, s->iv, m->block_len);
+	else if (!msgid || first_iv(m, msgid, iv))
 		return -1;
 	memcpy(last, body + len - m->block_len, m->block_len);
-	if (crypto_cbc(k->enc, k->enc_key, k->enc_key_len, s->iv, body, len,
+	if (crypto_cbc(k->enc, k->enc_key, k->enc_key_len, iv, body, len,
 		       false))
 		return -1;
-	memcpy(s->pending, last, m->block_len);
-	s->has_pending = true;
-	s->age = ++m->clock;
+	m->pending.valid = true;
+	m->pending.msgid = msgid;
+	memcpy(m->pending.iv, last, m->block_len);
 	return 0;
 }
 
 void iv_confirm(struct iv_mgr *m, uint32_t msgid)
 {
-	struct iv_slot *s = find(m, msgid, false);
+	struct iv_slot *s;
 
-	if (s && s->has_pending) {
-		memcpy(s->iv, s->pending, m->block_len);
-		s->has_pending = false;
+	if (!m->pending.valid || m->pending.msgid != msgid)
+		return;
+	m->pending.valid = false;
+	s = find(m, msgid, true);
+	if (s) {
+		memcpy(s->iv, m->pending.iv, m->block_len);
+		s->age = ++m->clock;
 	}
 }
 

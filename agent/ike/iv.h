@@ -5,7 +5,9 @@
  * exchange starts from hash(phase-1 IV | M-ID). Like strongSwan's
  * iv_manager, a received message's last block only becomes the IV once
  * the message has been authenticated (iv_confirm), so a forged packet
- * cannot desynchronise us.
+ * cannot desynchronise us. Decryption reads the slots but never creates,
+ * evicts or changes one: the pending IV waits in a scratch slot, and
+ * only an authenticated Message ID (or one we send) gets a slot.
  */
 #ifndef ESPTUND_IKE_IV_H
 #define ESPTUND_IKE_IV_H
@@ -23,9 +25,14 @@ struct iv_slot {
 	bool used;
 	uint32_t msgid;
 	uint8_t iv[IV_MAX];
-	uint8_t pending[IV_MAX];
-	bool has_pending;
 	uint64_t age;
+};
+
+/* Last block of the last decrypted, not yet authenticated message. */
+struct iv_pending {
+	bool valid;
+	uint32_t msgid;
+	uint8_t iv[IV_MAX];
 };
 
 struct iv_mgr {
@@ -34,6 +41,7 @@ struct iv_mgr {
 	uint8_t phase1_iv[IV_MAX];	/* last block of phase 1 */
 	uint64_t clock;
 	struct iv_slot slot[IV_SLOTS];
+	struct iv_pending pending;
 };
 
 /* Phase 1 IV = hash(g^xi | g^xr) cut to the block size; M-ID 0. */
@@ -46,7 +54,10 @@ void iv_phase1_done(struct iv_mgr *m);
 /* Encrypt body in place (len multiple of the block); IV advances. */
 int iv_encrypt(struct iv_mgr *m, const struct ike_keymat *k, uint32_t msgid,
 	       uint8_t *body, size_t len);
-/* Decrypt in place; the new IV is pending until iv_confirm(). */
+/*
+ * Decrypt in place; the new IV is pending until iv_confirm() of the same
+ * Message ID, and a later iv_decrypt() replaces it. No slot changes.
+ */
 int iv_decrypt(struct iv_mgr *m, const struct ike_keymat *k, uint32_t msgid,
 	       uint8_t *body, size_t len);
 void iv_confirm(struct iv_mgr *m, uint32_t msgid);

@@ -1330,6 +1330,80 @@ static void t_late_mm(void)
 	is_int(nwarn, 0, "late MM: still no warning");
 }
 
+/*
+ * Spoofed encrypted datagrams in the middle of a Quick Mode: cookies and
+ * Message ID are cleartext, so anyone on the path can send them. Neither
+ * one with the QM's Message ID nor a burst with fresh ones may move or
+ * evict the CBC IV the genuine QM3 needs.
+ */
+static struct pkt held;
+
+static int hold_qm3(int from, int nth, const uint8_t *b, size_t l)
+{
+	if (from == 0 && nth == 5) {	/* MM1, MM3, MM5, QM1, QM3 */
+		memcpy(held.buf, b, l);
+		held.len = l;
+		return 1;
+	}
+	return 0;
+}
+
+static void spoof(int to, const uint8_t *hdr, uint8_t exch, uint32_t msgid,
+		  int seed)
+{
+	struct sockaddr_storage evil;
+	uint8_t m[28 + 48];
+	size_t i;
+
+	mkaddr(&evil, "203.0.113.9");
+	memcpy(m, hdr, 16);
+	m[16] = ISAKMP_NP_HASH;
+	m[17] = 0x10;
+	m[18] = exch;
+	m[19] = ISAKMP_FLAG_E;
+	isakmp_put32(m + 20, msgid);
+	isakmp_put32(m + 24, sizeof(m));
+	for (i = 28; i < sizeof(m); i++)
+		m[i] = (uint8_t)(seed * 31 + i * 7);
+	ike_engine_input(S[to].eng, &evil, &S[to].addr, m, sizeof(m));
+}
+
+static void t_spoof_qm_iv(void)
+{
+	struct ike_conn a, b;
+	uint32_t msgid;
+	int k, i;
+
+	for (k = 0; k < 2; k++) {
+		const char *what = k ? "spoofed QMs with fresh M-IDs" :
+				       "spoofed INFO with the QM's M-ID";
+
+		setup();
+		held.len = 0;
+		filter = hold_qm3;
+		mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+		mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+		start_pair(&a, &b);
+		pump();
+		filter = NULL;
+		ok(held.len > 28, "%s: QM3 held back", what);
+		msgid = isakmp_get32(held.buf + 20);
+		if (k)
+			for (i = 0; i < 12; i++)
+				spoof(1, held.buf, ISAKMP_XCHG_QUICK,
+				      msgid + 1 + (uint32_t)i, i);
+		else
+			spoof(1, held.buf, ISAKMP_XCHG_INFO, msgid, 1);
+		inject(0, &held);
+		pump();
+		ok(!logged("HASH(3) mismatch") &&
+		   !logged("QM message from 192.0.2.1:500 malformed"),
+		   "%s: genuine QM3 still decrypts", what);
+		is_int(status(1).nactive, 1, "%s: responder's child is up", what);
+		check_mirror(what);
+	}
+}
+
 /* The responder's kernel refuses an SPI or the SA: no child is left. */
 static void t_responder_kernel_refuses(void)
 {
@@ -1387,6 +1461,7 @@ int main(void)
 	t_dup_qm3();
 	t_late_mm();
 	t_responder_kernel_refuses();
+	t_spoof_qm_iv();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
