@@ -218,7 +218,15 @@ static void run_transition(struct ike_dispatch *d, const uint8_t *digest)
 			isakmp_msg_rule(t->msg)->name,
 			isakmp_payload_list(d->m, pl, sizeof(pl)));
 	if (t->handler(d)) {
-		/* The handler logged why; this negotiation is over. */
+		/*
+		 * The handler logged why. Unauthenticated, the message may be
+		 * forged or damaged: dropped, the exchange goes on and its
+		 * timers end it. Authenticated, the negotiation is over.
+		 */
+		if (!d->authentic) {
+			drop_unstarted(d);
+			return;
+		}
 		if (ch)
 			sa_p2_free(d->e, ch);
 		else
@@ -311,10 +319,7 @@ static void input_main_mode(struct ike_dispatch *d, const uint8_t *digest)
 				"does not decrypt (%s) — pre-shared key "
 				"mismatch?", msg_ck(d->p1), a,
 				isakmp_notify_name((uint16_t)-rc));
-			if (!d->p1->initiator) {
-				d->p1->state = ST_FAILED;
-				sa_p1_free(d->e, d->p1);
-			}
+			/* Possibly forged: the timers end a real mismatch. */
 			free(plain);
 			return;
 		}

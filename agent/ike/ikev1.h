@@ -120,6 +120,8 @@ struct ike_dispatch {
 	const uint8_t *raw;
 	size_t raw_len;
 	const struct sockaddr_storage *from, *to;
+	/* Its HASH verified: only then may its failure end anything. */
+	bool authentic;
 };
 
 /* engine.c: see engine.h (public) */

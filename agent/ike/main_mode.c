@@ -222,7 +222,6 @@ int mm_inR1_outI2(struct ike_dispatch *d)
 		log_warn("%s MM2 without responder cookie", msg_ck(sa));
 		return -ISAKMP_N_INVALID_COOKIE;
 	}
-	memcpy(sa->rcookie, d->m->hdr.rcookie, 8);
 	vid_log(sa, "MM2", d->m);
 	rc = isakmp_parse_sa(p->body, p->len, reply);
 	if (!rc)
@@ -230,6 +229,8 @@ int mm_inR1_outI2(struct ike_dispatch *d)
 	free(reply);
 	if (rc)
 		return rc;
+	/* Only an accepted MM2 binds us to the responder's cookie. */
+	memcpy(sa->rcookie, d->m->hdr.rcookie, 8);
 	log_info("%s MM2 received: responder chose %s", msg_ck(sa),
 		 ike_proposal_str(&sa->prop, b, sizeof(b)));
 	if (p1_make_ke_nonce(d->e, sa))
@@ -340,9 +341,10 @@ static size_t build_auth(struct ike_engine *e, struct p1sa *sa, uint8_t *buf,
 }
 
 /* Peer's ID and HASH_I/HASH_R from a decrypted MM5/MM6. */
-static int check_auth(struct p1sa *sa, const struct isakmp_msg *m,
-		      const char *name)
+static int check_auth(struct ike_dispatch *d, const char *name)
 {
+	struct p1sa *sa = d->p1;
+	const struct isakmp_msg *m = d->m;
 	const struct isakmp_payload *idp = isakmp_find(m, ISAKMP_NP_ID);
 	const struct isakmp_payload *hp = isakmp_find(m, ISAKMP_NP_HASH);
 	const uint8_t *mine = sa->initiator ? sa->ke_i : sa->ke_r;
@@ -373,6 +375,7 @@ static int check_auth(struct p1sa *sa, const struct isakmp_msg *m,
 	}
 	/* Authentic: only now may the IV move on. */
 	iv_confirm(&sa->iv, 0);
+	d->authentic = true;
 	memset(&shown, 0, sizeof(shown));
 	shown.type = id.type;
 	shown.len = (uint16_t)(id.len < IKE_ID_MAX ? id.len : IKE_ID_MAX);
@@ -460,7 +463,7 @@ int mm_inI3_outR3(struct ike_dispatch *d)
 	size_t len;
 	int rc;
 
-	rc = check_auth(sa, d->m, "MM5");
+	rc = check_auth(d, "MM5");
 	if (rc == -ISAKMP_N_INVALID_ID_INFORMATION ||
 	    rc == -ISAKMP_N_AUTHENTICATION_FAILED) {
 		/* Readable by the peer only if our keys agree at all. */
@@ -481,7 +484,7 @@ int mm_inI3_outR3(struct ike_dispatch *d)
 int mm_inR3(struct ike_dispatch *d)
 {
 	struct p1sa *sa = d->p1;
-	int rc = check_auth(sa, d->m, "MM6");
+	int rc = check_auth(d, "MM6");
 
 	if (rc == -ISAKMP_N_INVALID_ID_INFORMATION)
 		notify_send(d->e, sa, ISAKMP_PROTO_ISAKMP, NULL, 0,

@@ -186,6 +186,8 @@ int p1_make_ke_nonce(struct ike_engine *e, struct p1sa *sa)
 	uint8_t *ke = sa->initiator ? sa->ke_i : sa->ke_r;
 	uint8_t *n = sa->initiator ? sa->ni : sa->nr;
 
+	/* A refused MM3 leaves the SA waiting: the next one starts over. */
+	dh_free(sa->dh);
 	sa->dh = dh_new(sa->prop.group, env_rng, e);
 	if (!sa->dh)
 		return -1;

@@ -265,9 +265,10 @@ int qm_initiate(struct ike_engine *e, struct p1sa *p1)
 }
 
 /* HASH(n) of a received QM message; confirms the IV when it matches. */
-static int verify_hash(struct p2sa *ch, const struct isakmp_msg *m, int form,
-		       const char *name)
+static int verify_hash(struct ike_dispatch *d, int form, const char *name)
 {
+	struct p2sa *ch = d->p2;
+	const struct isakmp_msg *m = d->m;
 	struct p1sa *p1 = ch->p1;
 	const struct isakmp_payload *hp = &m->pl[0];
 	const uint8_t *rest = NULL;
@@ -294,6 +295,7 @@ static int verify_hash(struct p2sa *ch, const struct isakmp_msg *m, int form,
 		return -ISAKMP_N_INVALID_HASH_INFORMATION;
 	}
 	iv_confirm(&p1->iv, ch->msgid);
+	d->authentic = true;
 	return 0;
 }
 
@@ -583,7 +585,7 @@ int qm_inI1_outR1(struct ike_dispatch *d)
 	struct qm_choice best;
 	int rc;
 
-	rc = verify_hash(d->p2, d->m, 1, "QM1");
+	rc = verify_hash(d, 1, "QM1");
 	if (rc)
 		return rc;
 	log_info("%s QM1 received (M-ID %08x) for %s", msg_ck(p1),
@@ -686,7 +688,7 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 
 	np = isakmp_find(d->m, ISAKMP_NP_NONCE);
 	/* HASH(2) covers Ni_b, which we have; Nr is inside "rest". */
-	rc = verify_hash(ch, d->m, 2, "QM2");
+	rc = verify_hash(d, 2, "QM2");
 	if (rc)
 		return rc;
 	sap = isakmp_find(d->m, ISAKMP_NP_SA);
@@ -746,7 +748,7 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 int qm_inI2(struct ike_dispatch *d)
 {
 	struct p2sa *ch = d->p2;
-	int rc = verify_hash(ch, d->m, 3, "QM3");
+	int rc = verify_hash(d, 3, "QM3");
 
 	if (rc)
 		return rc;

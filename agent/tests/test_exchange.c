@@ -1337,6 +1337,7 @@ static void t_late_mm(void)
  * evict the CBC IV the genuine QM3 needs.
  */
 static struct pkt held;
+static int held_nth;
 
 static int hold_qm3(int from, int nth, const uint8_t *b, size_t l)
 {
@@ -1404,6 +1405,61 @@ static void t_spoof_qm_iv(void)
 	}
 }
 
+/*
+ * A message that fails before it is authenticated may be forged: it is
+ * dropped, and the negotiation it claims to belong to carries on.
+ */
+static int hold_nth(int from, int nth, const uint8_t *b, size_t l)
+{
+	if (from == 0 && nth == held_nth) {
+		memcpy(held.buf, b, l);
+		held.len = l;
+		return 1;
+	}
+	return 0;
+}
+
+static void t_unauth_failure(void)
+{
+	struct ike_conn a, b;
+	struct pkt bad;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		const char *what = k ? "garbage MM5" : "bit-flipped QM3";
+
+		setup();
+		held.len = 0;
+		held_nth = k ? 3 : 5;	/* MM1, MM3, MM5, QM1, QM3 */
+		filter = hold_nth;
+		mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+		mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+		start_pair(&a, &b);
+		pump();
+		filter = NULL;
+		ok(held.len > 28 + 32, "%s: held back", what);
+		bad = held;
+		if (k)
+			memset(bad.buf + 28, 0x5a, bad.len - 28);
+		else
+			bad.buf[28 + 20] ^= 0x01;	/* inside HASH(3) */
+		inject(0, &bad);
+		pump();
+		ok(logged(k ? "does not decrypt" : "HASH(3) mismatch"),
+		   "%s: refused", what);
+		is_int(S[1].ndel, 0, "%s: no kernel SA deleted", what);
+		ok(!strcmp(status(1).state, k ? "MM_WAIT_MSG5" : "MM_ACTIVE") &&
+		   status(1).nchild == !k,
+		   "%s: responder keeps its state (%s, %d child)", what,
+		   status(1).state, status(1).nchild);
+		inject(0, &held);
+		run(60000);
+		is_str(status(1).state, "MM_ACTIVE",
+		       "%s: ISAKMP SA up after the genuine message", what);
+		check_mirror(what);
+	}
+}
+
 /* The responder's kernel refuses an SPI or the SA: no child is left. */
 static void t_responder_kernel_refuses(void)
 {
@@ -1462,6 +1518,7 @@ int main(void)
 	t_late_mm();
 	t_responder_kernel_refuses();
 	t_spoof_qm_iv();
+	t_unauth_failure();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
