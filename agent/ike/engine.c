@@ -347,6 +347,12 @@ static void input_quick_mode(struct ike_dispatch *d, const uint8_t *digest)
 	if (!plain)
 		return;
 	d->p2 = sa_p2_find(d->e, d->p1, h->msgid);
+	if (!d->p2 && msgid_used(&d->p1->msgids, h->msgid)) {
+		/* Its exchange is over; an answered copy was resent above. */
+		log_info("%s QM message from %s: Message ID %08x already used, "
+			 "dropped", msg_ck(d->p1), a, h->msgid);
+		goto out;
+	}
 	if (!d->p2)
 		d->p2 = sa_p2_new(d->e, d->p1, false, h->msgid);
 	if (!d->p2)

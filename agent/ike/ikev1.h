@@ -15,6 +15,7 @@
 #include "ike/engine.h"
 #include "ike/iv.h"
 #include "ike/keymat.h"
+#include "ike/msgid.h"
 #include "ike/retransmit.h"
 #include "ike/states.h"
 #include "isakmp/isakmp.h"
@@ -52,6 +53,8 @@ struct p1sa {
 	struct rexmit rx;
 	/* Requests processed under this SA (MM, QM, INFO): late copies. */
 	struct rexmit_seen seen;
+	/* Message IDs of every exchange after phase 1: never reused. */
+	struct msgid_log msgids;
 	uint64_t created_ms;
 	uint64_t established_ms;
 	uint64_t expire_ms;

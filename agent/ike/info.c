@@ -222,8 +222,16 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 			 a);
 		goto out;
 	}
+	if (msgid_used(&sa->msgids, m->hdr.msgid)) {
+		log_info("%s INFO from %s: Message ID %08x already used, "
+			 "dropped", msg_ck(sa), a, m->hdr.msgid);
+		goto out;
+	}
 	plain = malloc(len);
 	if (!plain || info_authenticate(sa, a, buf, len, plain, m))
+		goto out;
+	/* Authentic: a replay, even with bytes appended, is refused. */
+	if (msgid_add(&sa->msgids, m->hdr.msgid))
 		goto out;
 	/* Authentic: a copy of it is not acted on twice. */
 	rexmit_seen_add(&sa->seen, digest);

@@ -40,7 +40,9 @@ static void send_encrypted(struct ike_engine *e, struct p1sa *sa,
 		iv_phase1_done(&sa->iv);	/* error during MM5/MM6 */
 	do
 		env_random(e, &msgid, sizeof(msgid));
-	while (!msgid);
+	while (!msgid || msgid_used(&sa->msgids, msgid));
+	if (msgid_add(&sa->msgids, msgid))
+		return;
 	memset(&hdr, 0, sizeof(hdr));
 	memcpy(hdr.icookie, sa->icookie, 8);
 	memcpy(hdr.rcookie, sa->rcookie, 8);

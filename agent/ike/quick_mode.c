@@ -208,7 +208,10 @@ int qm_initiate(struct ike_engine *e, struct p1sa *p1)
 		return -22;
 	do
 		env_random(e, &msgid, sizeof(msgid));
-	while (!msgid || sa_p2_find(e, p1, msgid));
+	while (!msgid || sa_p2_find(e, p1, msgid) ||
+	       msgid_used(&p1->msgids, msgid));
+	if (msgid_add(&p1->msgids, msgid))
+		return -12;
 	ch = sa_p2_new(e, p1, true, msgid);
 	if (!ch)
 		return -12;
@@ -588,6 +591,9 @@ int qm_inI1_outR1(struct ike_dispatch *d)
 	rc = verify_hash(d, 1, "QM1");
 	if (rc)
 		return rc;
+	/* Authentic: from now on a copy of it is a replay. */
+	if (msgid_add(&p1->msgids, d->p2->msgid))
+		return -ISAKMP_N_PAYLOAD_MALFORMED;
 	log_info("%s QM1 received (M-ID %08x) for %s", msg_ck(p1),
 		 d->p2->msgid, d->p2->conn->c.name);
 	rc = qm_match_selectors(d);

@@ -12,6 +12,7 @@
 
 #include "tap.h"
 #include "ike/engine.h"
+#include "ike/iv.h"
 #include "ike/proposal.h"
 #include "isakmp/isakmp.h"
 #include "log.h"
@@ -1460,6 +1461,91 @@ static void t_unauth_failure(void)
 	}
 }
 
+/*
+ * Authenticated messages replayed after their exchange is over, as sent
+ * and with a ciphertext block appended (the body still parses, HASH(1)
+ * still matches): a used Message ID is refused, nothing is acted on.
+ */
+static struct pkt extended(const struct pkt *p)
+{
+	struct pkt x = *p;
+
+	memset(x.buf + x.len, 0xa5, 16);
+	x.len += 16;
+	isakmp_put32(x.buf + 24, (uint32_t)x.len);
+	return x;
+}
+
+static void t_replay_qm1(void)
+{
+	const struct pkt *qm1;
+	struct pkt x;
+	struct snap b0;
+	int i;
+
+	establish_captured();
+	qm1 = captured(0, ISAKMP_XCHG_QUICK, 1);
+	ok(qm1 != NULL, "replayed QM1: captured");
+	if (!qm1)
+		return;
+	/*
+	 * The IPsec SAs expire and are negotiated again, until the first
+	 * Message ID's CBC IV has made room for later ones: a replay then
+	 * decrypts as it did the first time.
+	 */
+	for (i = 0; i < IV_SLOTS; i++) {
+		now_ms += 3600 * 1000ULL;
+		ike_engine_run_timers(S[0].eng);
+		ike_engine_run_timers(S[1].eng);
+		run(60000);
+	}
+	check_mirror("replayed QM1: renegotiated");
+	b0 = snap(1);
+	inject(0, qm1);
+	x = extended(qm1);
+	inject(0, &x);
+	ok(same_sas(1, &b0), "replayed QM1: no SPI, no SA, no new child");
+	is_int(S[1].nsent, b0.nsent, "replayed QM1: nothing sent");
+	ok(logged("already used, dropped"), "replayed QM1: logged");
+}
+
+static int capture_b_info(int from, int nth, const uint8_t *b, size_t l)
+{
+	if (from == 1 && b[18] == ISAKMP_XCHG_INFO && !held.len) {
+		memcpy(held.buf, b, l);
+		held.len = l;
+	}
+	return from == 0 && held.len ? 1 : 0;
+}
+
+static void t_replay_info(void)
+{
+	struct ike_conn a, b;
+	struct pkt x;
+
+	setup();
+	held.len = 0;
+	filter = capture_b_info;
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes256-sha256", "k");
+	start_pair(&a, &b);
+	pump();
+	ok(held.len && logged("QM1 for site refused by peer: "
+			      "NO-PROPOSAL-CHOSEN"),
+	   "replayed INFO: NO-PROPOSAL-CHOSEN captured");
+	/* A new Quick Mode, its QM1 lost: pending on the initiator. */
+	ike_engine_initiate(S[0].eng, "site");
+	pump();
+	is_int(status(0).nchild, 1, "replayed INFO: a Quick Mode pending");
+	loglen = 0;
+	logbuf[0] = 0;
+	inject(1, &held);
+	x = extended(&held);
+	inject(1, &x);
+	is_int(status(0).nchild, 1, "replayed INFO: the Quick Mode lives on");
+	ok(!logged("refused by peer"), "replayed INFO: not acted on");
+}
+
 /* The responder's kernel refuses an SPI or the SA: no child is left. */
 static void t_responder_kernel_refuses(void)
 {
@@ -1519,6 +1605,8 @@ int main(void)
 	t_responder_kernel_refuses();
 	t_spoof_qm_iv();
 	t_unauth_failure();
+	t_replay_qm1();
+	t_replay_info();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
