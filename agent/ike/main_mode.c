@@ -84,9 +84,42 @@ int mm_initiate(struct ike_engine *e, struct conn_ent *c)
 }
 
 /*
+ * Room for one more half-open responder SA: at a limit, the oldest one
+ * still before DH (MM2 sent, no MM3 yet; from this peer when its own
+ * limit is hit) makes room. Spoofed MM1s cost nothing to send, so
+ * refusing instead would let them lock a configured peer out. False
+ * when every counted SA is further on.
+ */
+static bool make_room(struct ike_engine *e, const struct sockaddr_storage *from,
+		      const char *a)
+{
+	struct p1sa *sa, *victim = NULL;
+	int total, per = sa_p1_half_open(e, from, &total);
+	bool peer_full = per >= IKE_HALF_OPEN_PER_PEER;
+
+	if (!peer_full && total < IKE_HALF_OPEN_TOTAL)
+		return true;
+	for (sa = e->p1s; sa; sa = sa->next)
+		if (!sa->initiator && sa->state == MM_WAIT_MSG3 &&
+		    (!peer_full || conn_addr_equal(&sa->remote, from, false)) &&
+		    (!victim || sa->created_ms <= victim->created_ms))
+			victim = sa;
+	if (!victim) {
+		log_warn("MM1 from %s dropped: too many half-open ISAKMP SAs "
+			 "(%d from this peer, %d total)", a, per, total);
+		return false;
+	}
+	log_info("%s half-open ISAKMP SA evicted for an MM1 from %s (%d from "
+		 "this peer, %d total)", msg_ck(victim), a, per, total);
+	sa_p1_free(e, victim);
+	return true;
+}
+
+/*
  * MM1 for no known SA: a responder SA for the conn of these addresses,
- * unless it is a late copy of an MM1 already answered or too many
- * unauthenticated SAs exist. NULL when MM1 is dropped (logged here).
+ * unless it is a late copy of an MM1 already answered or there is no
+ * room for another unauthenticated SA. NULL when MM1 is dropped (logged
+ * here).
  */
 struct p1sa *mm_responder_new(struct ike_engine *e,
 			      const struct isakmp_msg *m,
@@ -95,7 +128,6 @@ struct p1sa *mm_responder_new(struct ike_engine *e,
 {
 	struct conn_ent *c;
 	struct p1sa *sa;
-	int total, per;
 	char a[64];
 
 	ike_addr_str(from, a, sizeof(a));
@@ -116,12 +148,8 @@ struct p1sa *mm_responder_new(struct ike_engine *e,
 			 a);
 		return NULL;
 	}
-	per = sa_p1_half_open(e, from, &total);
-	if (per >= IKE_HALF_OPEN_PER_PEER || total >= IKE_HALF_OPEN_TOTAL) {
-		log_warn("MM1 from %s dropped: too many half-open ISAKMP SAs "
-			 "(%d from this peer, %d total)", a, per, total);
+	if (!make_room(e, from, a))
 		return NULL;
-	}
 	sa = sa_p1_new(e, c, false);
 	if (!sa)
 		return NULL;
