@@ -86,3 +86,14 @@ void crypto_wipe(void *p, size_t len)
 	if (p && len)
 		gnutls_memset(p, 0, len);
 }
+
+bool crypto_memeq(const void *a, const void *b, size_t len)
+{
+	const volatile uint8_t *x = a, *y = b;
+	uint8_t d = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		d |= x[i] ^ y[i];
+	return !d;
+}

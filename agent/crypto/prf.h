@@ -7,6 +7,7 @@
 #ifndef ESPTUND_CRYPTO_PRF_H
 #define ESPTUND_CRYPTO_PRF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,5 +29,10 @@ int crypto_prf(unsigned int hash, const uint8_t *key, size_t klen,
 
 /* Wipe secrets in a way the compiler cannot drop. */
 void crypto_wipe(void *p, size_t len);
+/*
+ * a and b equal? Time depends on len only, not on where they differ:
+ * for MACs and HASH payloads an attacker must not learn a prefix.
+ */
+bool crypto_memeq(const void *a, const void *b, size_t len);
 
 #endif

@@ -152,7 +152,7 @@ static int info_authenticate(struct p1sa *sa, const char *from,
 	 * the Message ID's slot was created or moved by decrypting it.
 	 */
 	if (m->pl[0].len != sa->km.prf_len ||
-	    memcmp(m->pl[0].body, h, sa->km.prf_len)) {
+	    !crypto_memeq(m->pl[0].body, h, sa->km.prf_len)) {
 		log_warn("%s INFO from %s: HASH(1) mismatch, dropped",
 			 msg_ck(sa), from);
 		return -ISAKMP_N_INVALID_HASH_INFORMATION;

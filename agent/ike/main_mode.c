@@ -395,7 +395,7 @@ static int check_auth(struct ike_dispatch *d, const char *name)
 			     want))
 		return -ISAKMP_N_AUTHENTICATION_FAILED;
 	if (hp->len != sa->km.prf_len ||
-	    memcmp(hp->body, want, sa->km.prf_len)) {
+	    !crypto_memeq(hp->body, want, sa->km.prf_len)) {
 		log_err("%s authentication failed: %s mismatch in %s — "
 			"pre-shared key mismatch?", msg_ck(sa),
 			sa->initiator ? "HASH_R" : "HASH_I", name);

@@ -292,7 +292,7 @@ static int verify_hash(struct ike_dispatch *d, int form, const char *name)
 	else
 		keymat_qm_hash(&p1->km, 1, ch->msgid, ch->ni, ch->ni_len,
 			       ch->nr, ch->nr_len, NULL, 0, h);
-	if (hp->len != p1->km.prf_len || memcmp(hp->body, h, hp->len)) {
+	if (hp->len != p1->km.prf_len || !crypto_memeq(hp->body, h, hp->len)) {
 		log_err("%s %s: HASH(%d) mismatch, message dropped", msg_ck(p1),
 			name, form);
 		return -ISAKMP_N_INVALID_HASH_INFORMATION;

@@ -112,12 +112,28 @@ static void test_gmp_wipes(void)
 	dh_free(dh);
 }
 
+static void test_memeq(void)
+{
+	uint8_t a[48], b[48];
+
+	memset(a, 0x5c, sizeof(a));
+	memcpy(b, a, sizeof(b));
+	ok(crypto_memeq(a, b, sizeof(a)), "memeq: equal buffers");
+	ok(crypto_memeq(a, b, 0), "memeq: nothing to compare is equal");
+	b[0] ^= 0x80;
+	ok(!crypto_memeq(a, b, sizeof(a)), "memeq: first byte differs");
+	b[0] ^= 0x80;
+	b[47] ^= 0x01;
+	ok(!crypto_memeq(a, b, sizeof(a)), "memeq: last byte differs");
+}
+
 int main(void)
 {
 	uint8_t buf[256], w[256], k[64], iv[16];
 	size_t n;
 
 	test_gmp_wipes();
+	test_memeq();
 
 	hmac_kat(IKE_HASH_MD5, "Jefe", 4, "what do ya want for nothing?",
 		 "750c783e6ab0b503eaa86e310a5db738", "HMAC-MD5 RFC 2202 #2");
