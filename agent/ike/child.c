@@ -128,7 +128,9 @@ int child_install(struct ike_engine *e, struct p2sa *ch, enum ike_sa_dir dir)
 	k->replay_window = c->replay_window;
 	k->hard_secs = ch->life_secs;
 	k->soft_secs = (uint64_t)ch->life_secs * 9 / 10;
-	k->hard_bytes = ch->life_kbytes * 1024;
+	/* Offered by the peer, up to 64 bits: saturate, never wrap. */
+	k->hard_bytes = ch->life_kbytes > UINT64_MAX / 1024 ? UINT64_MAX :
+			ch->life_kbytes * 1024;
 	k->soft_bytes = k->hard_bytes / 10 * 9;
 	k->local_ts = ch->local_ts;
 	k->remote_ts = ch->remote_ts;

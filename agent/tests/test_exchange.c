@@ -1592,6 +1592,32 @@ static void t_half_open_lockout(void)
 	check_mirror("half-open lockout");
 }
 
+/*
+ * A byte lifetime in kilobytes too large for a byte count (offered by
+ * the peer, up to 64 bits, or set by a caller) saturates to "no limit"
+ * instead of wrapping to a tiny one.
+ */
+static void t_life_kbytes_huge(void)
+{
+	struct ike_conn a, b;
+	const struct ike_kernel_sa *bi;
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	a.life_kbytes = 0;			/* offers no byte lifetime */
+	b.life_kbytes = (1ULL << 54) + 1;	/* * 1024 wraps to 1024 */
+	start_pair(&a, &b);
+	run(60000);
+	check_mirror("huge life-kbytes");
+	bi = live_sa(1, IKE_DIR_IN);
+	ok(bi && bi->hard_bytes == UINT64_MAX,
+	   "huge life-kbytes: hard byte limit saturates (%llu)",
+	   bi ? (unsigned long long)bi->hard_bytes : 0ULL);
+	ok(bi && bi->soft_bytes > bi->hard_bytes / 10 * 8,
+	   "huge life-kbytes: soft limit near it");
+}
+
 /* The responder's kernel refuses an SPI or the SA: no child is left. */
 static void t_responder_kernel_refuses(void)
 {
@@ -1654,6 +1680,7 @@ int main(void)
 	t_replay_qm1();
 	t_replay_info();
 	t_half_open_lockout();
+	t_life_kbytes_huge();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
