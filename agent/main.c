@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -312,6 +313,7 @@ static int setup_signals(struct daemon *d)
 static int parse_args(struct daemon *d, int argc, char **argv,
 		      int *foreground)
 {
+	static char abs_path[PATH_MAX];
 	int opt;
 
 	while ((opt = getopt(argc, argv, "c:fdh")) != -1) {
@@ -337,6 +339,13 @@ static int parse_args(struct daemon *d, int argc, char **argv,
 		usage(stderr);
 		return 2;
 	}
+	/*
+	 * daemon() changes to "/": a relative path would name another file
+	 * on every reload. A missing file keeps its name for conf_load's
+	 * error message.
+	 */
+	if (d->conf_path[0] != '/' && realpath(d->conf_path, abs_path))
+		d->conf_path = abs_path;
 	return -1;
 }
 
