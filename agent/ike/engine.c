@@ -266,9 +266,26 @@ static bool is_dup(struct ike_engine *e, const uint8_t *digest,
 			owner = ch->p1;
 		}
 	if (rx) {
-		if (owner)
-			log_info("%s retransmitted request, resending %s",
-				 msg_ck(owner), rx->name);
+		char a[64];
+
+		/*
+		 * Only the SA's peer gets the answer again, and only a few
+		 * times: anyone may send copies, with any source address.
+		 */
+		if (!owner || !conn_addr_equal(from, &owner->remote, true)) {
+			log_dbg("copy of an answered request from %s, not the "
+				"SA's peer: dropped",
+				ike_addr_str(from, a, sizeof(a)));
+			return true;
+		}
+		if (!rexmit_may_replay(rx)) {
+			log_dbg("%s copy of an answered request: %s already "
+				"resent %u times, dropped", msg_ck(owner),
+				rx->name, rx->replays);
+			return true;
+		}
+		log_info("%s retransmitted request, resending %s",
+			 msg_ck(owner), rx->name);
 		e->env.send(e->env.ctx, to, from, rx->buf, rx->len);
 		return true;
 	}

@@ -27,6 +27,7 @@ int rexmit_set(struct rexmit *r, const uint8_t *buf, size_t len,
 	r->next_ms = now + r->timeout_ms;
 	r->gen++;
 	r->has_in = false;
+	r->replays = 0;
 	return 0;
 }
 
@@ -78,6 +79,14 @@ bool rexmit_seen_has(const struct rexmit_seen *s,
 bool rexmit_is_dup(const struct rexmit *r, const uint8_t d[REXMIT_DIGEST])
 {
 	return r->has_in && r->buf && !memcmp(r->in_digest, d, REXMIT_DIGEST);
+}
+
+bool rexmit_may_replay(struct rexmit *r)
+{
+	if (r->replays >= r->tries)
+		return false;
+	r->replays++;
+	return true;
 }
 
 int rexmit_poll(struct rexmit *r, uint64_t now)

@@ -26,6 +26,7 @@ struct rexmit {
 	uint64_t next_ms;		/* when to resend (waiting only) */
 	uint8_t in_digest[REXMIT_DIGEST];
 	bool has_in;
+	uint32_t replays;		/* resent for copies of the request */
 	uint32_t gen;			/* bumped by every rexmit_set */
 };
 
@@ -43,6 +44,12 @@ void rexmit_digest(const uint8_t *buf, size_t len,
 /* The request our stored message answers. */
 void rexmit_note_input(struct rexmit *r, const uint8_t d[REXMIT_DIGEST]);
 bool rexmit_is_dup(const struct rexmit *r, const uint8_t d[REXMIT_DIGEST]);
+/*
+ * May the stored message go out again for one more copy of its request?
+ * As often as it would be retransmitted (tries), no more: each copy
+ * costs a sender nothing, the answer may be larger.
+ */
+bool rexmit_may_replay(struct rexmit *r);
 
 /*
  * Digests of the last requests an ISAKMP SA processed, whatever exchange

@@ -1618,6 +1618,41 @@ static void t_life_kbytes_huge(void)
 	   "huge life-kbytes: soft limit near it");
 }
 
+/*
+ * Copies of an answered request get the stored answer again, but only
+ * when they come from the SA's peer and only as often as we would
+ * retransmit: no reflector for spoofed sources, no amplifier.
+ */
+static void t_dup_reflection(void)
+{
+	struct sockaddr_storage evil;
+	const struct pkt *qm1;
+	int i, sent;
+
+	establish_captured();
+	qm1 = captured(0, ISAKMP_XCHG_QUICK, 1);
+	ok(qm1 != NULL, "dup reflection: QM1 captured");
+	if (!qm1)
+		return;
+	mkaddr(&evil, "203.0.113.9");
+	sent = S[1].nsent;
+	for (i = 0; i < 5; i++)
+		ike_engine_input(S[1].eng, &evil, &S[1].addr, qm1->buf,
+				 qm1->len);
+	is_int(S[1].nsent - sent, 0,
+	       "dup reflection: nothing sent to another address");
+	qn = 0;
+	sent = S[1].nsent;
+	for (i = 0; i < 50; i++)
+		ike_engine_input(S[1].eng, &S[0].addr, &S[1].addr, qm1->buf,
+				 qm1->len);
+	qn = 0;
+	ok(S[1].nsent - sent >= 1 && S[1].nsent - sent <= 5,
+	   "dup reflection: the peer gets QM2 again, a few times only (%d)",
+	   S[1].nsent - sent);
+	check_mirror("dup reflection");
+}
+
 /* The responder's kernel refuses an SPI or the SA: no child is left. */
 static void t_responder_kernel_refuses(void)
 {
@@ -1681,6 +1716,7 @@ int main(void)
 	t_replay_info();
 	t_half_open_lockout();
 	t_life_kbytes_huge();
+	t_dup_reflection();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
