@@ -3,6 +3,7 @@
  * esptund logging. Lines go to stderr (foreground), syslog (daemon) or a
  * sink installed by tests. Callers must never pass key material here.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -82,6 +83,62 @@ void log_vprintf(enum log_level lvl, const char *fmt, va_list ap)
 		fprintf(stderr, "%s.%03ld %s: %s\n", stamp, ts.tv_nsec / 1000000,
 			level_names[lvl], line);
 	}
+}
+
+/* One slot per call site, found by its format string's address. */
+#define RATE_SLOTS	64
+
+static struct rate_slot {
+	const char *fmt;
+	uint64_t start_ms;
+	unsigned int n, suppressed;
+	enum log_level lvl;
+} rate[RATE_SLOTS];
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void rate_flush(struct rate_slot *r)
+{
+	if (r->suppressed)
+		log_printf(r->lvl, "%u more lines like \"%s\" suppressed",
+			   r->suppressed, r->fmt);
+	r->suppressed = 0;
+}
+
+void log_rate_reset(void)
+{
+	memset(rate, 0, sizeof(rate));
+}
+
+void log_rl_printf(enum log_level lvl, const char *fmt, ...)
+{
+	struct rate_slot *r = &rate[((uintptr_t)fmt >> 2) % RATE_SLOTS];
+	uint64_t now = mono_ms();
+	va_list ap;
+
+	if (lvl > cur_level)
+		return;
+	if (r->fmt != fmt || now - r->start_ms >= LOG_RATE_WINDOW_MS) {
+		rate_flush(r);
+		r->fmt = fmt;
+		r->lvl = lvl;
+		r->start_ms = now;
+		r->n = 0;
+	}
+	if (r->n >= LOG_RATE_BURST) {
+		r->suppressed++;
+		return;
+	}
+	r->n++;
+	va_start(ap, fmt);
+	log_vprintf(lvl, fmt, ap);
+	va_end(ap);
 }
 
 void log_printf(enum log_level lvl, const char *fmt, ...)

@@ -201,15 +201,15 @@ static void run_transition(struct ike_dispatch *d, const uint8_t *digest)
 	char why[128], pl[160];
 
 	if (!t || t->to == ST_NONE) {
-		log_info("%s unexpected message (exchange %u) in state %s, "
-			 "dropped", msg_ck(sa), d->m->hdr.exch,
-			 ike_state_name(st));
+		log_info_rl("%s unexpected message (exchange %u) in state %s, "
+			    "dropped", msg_ck(sa), d->m->hdr.exch,
+			    ike_state_name(st));
 		return;
 	}
 	if (isakmp_check_rule(d->m, t->msg, why, sizeof(why))) {
 		/* It breaks the rules, so it may be forged: only dropped. */
-		log_warn("%s %s from peer refused: %s", msg_ck(sa),
-			 isakmp_msg_rule(t->msg)->name, why);
+		log_warn_rl("%s %s from peer refused: %s", msg_ck(sa),
+			    isakmp_msg_rule(t->msg)->name, why);
 		drop_unstarted(d);
 		return;
 	}
@@ -313,16 +313,16 @@ static void input_main_mode(struct ike_dispatch *d, const uint8_t *digest)
 			return;
 	}
 	if (d->p1->state == MM_ACTIVE) {
-		log_info("%s late Main Mode message from %s ignored",
-			 msg_ck(d->p1), a);
+		log_info_rl("%s late Main Mode message from %s ignored",
+			    msg_ck(d->p1), a);
 		return;
 	}
 	if (d->m->hdr.flags & ISAKMP_FLAG_E) {
 		if (d->p1->state != MM_WAIT_MSG5 &&
 		    d->p1->state != MM_WAIT_MSG6) {
-			log_info("%s encrypted Main Mode message from %s in %s "
-				 "dropped", msg_ck(d->p1), a,
-				 ike_state_name(d->p1->state));
+			log_info_rl("%s encrypted Main Mode message from %s "
+				    "in %s dropped", msg_ck(d->p1), a,
+				    ike_state_name(d->p1->state));
 			if (d->p1->state == ST_NONE)
 				sa_p1_free(d->e, d->p1);
 			return;
@@ -332,10 +332,10 @@ static void input_main_mode(struct ike_dispatch *d, const uint8_t *digest)
 			return;
 		rc = msg_decrypt(d->p1, d->raw, d->raw_len, plain, d->m);
 		if (rc) {
-			log_err("%s authentication failed: message from %s "
-				"does not decrypt (%s) — pre-shared key "
-				"mismatch?", msg_ck(d->p1), a,
-				isakmp_notify_name((uint16_t)-rc));
+			log_err_rl("%s authentication failed: message from %s "
+				   "does not decrypt (%s) — pre-shared key "
+				   "mismatch?", msg_ck(d->p1), a,
+				   isakmp_notify_name((uint16_t)-rc));
 			/* Possibly forged: the timers end a real mismatch. */
 			free(plain);
 			return;
@@ -356,8 +356,8 @@ static void input_quick_mode(struct ike_dispatch *d, const uint8_t *digest)
 	ike_addr_str(d->from, a, sizeof(a));
 	if (!d->p1 || d->p1->state != MM_ACTIVE || !h->msgid ||
 	    !(h->flags & ISAKMP_FLAG_E)) {
-		log_info("Quick Mode message from %s without an established "
-			 "ISAKMP SA dropped", a);
+		log_info_rl("Quick Mode message from %s without an established "
+			    "ISAKMP SA dropped", a);
 		return;
 	}
 	plain = malloc(d->raw_len);
@@ -366,8 +366,8 @@ static void input_quick_mode(struct ike_dispatch *d, const uint8_t *digest)
 	d->p2 = sa_p2_find(d->e, d->p1, h->msgid);
 	if (!d->p2 && msgid_used(&d->p1->msgids, h->msgid)) {
 		/* Its exchange is over; an answered copy was resent above. */
-		log_info("%s QM message from %s: Message ID %08x already used, "
-			 "dropped", msg_ck(d->p1), a, h->msgid);
+		log_info_rl("%s QM message from %s: Message ID %08x already "
+			    "used, dropped", msg_ck(d->p1), a, h->msgid);
 		goto out;
 	}
 	if (!d->p2)
@@ -376,9 +376,9 @@ static void input_quick_mode(struct ike_dispatch *d, const uint8_t *digest)
 		goto out;
 	rc = msg_decrypt(d->p1, d->raw, d->raw_len, plain, d->m);
 	if (rc) {
-		log_warn("%s QM message from %s malformed after decryption: "
-			 "%s", msg_ck(d->p1), a,
-			 isakmp_notify_name((uint16_t)-rc));
+		log_warn_rl("%s QM message from %s malformed after decryption: "
+			    "%s", msg_ck(d->p1), a,
+			    isakmp_notify_name((uint16_t)-rc));
 		if (d->p2->state == QM_NONE)
 			sa_p2_free(d->e, d->p2);
 		goto out;
@@ -405,8 +405,8 @@ void ike_engine_input(struct ike_engine *e,
 	ike_addr_str(from, a, sizeof(a));
 	rc = isakmp_parse(buf, len, m);
 	if (rc) {
-		log_warn("malformed ISAKMP message from %s dropped: %s", a,
-			 isakmp_notify_name((uint16_t)-rc));
+		log_warn_rl("malformed ISAKMP message from %s dropped: %s", a,
+			    isakmp_notify_name((uint16_t)-rc));
 		goto out;
 	}
 	rexmit_digest(buf, len, digest);
@@ -425,12 +425,12 @@ void ike_engine_input(struct ike_engine *e,
 		info_input(e, d.p1, from, buf, len, m, digest);
 		break;
 	case ISAKMP_XCHG_AGGR:
-		log_warn("Aggressive Mode from %s not supported (mode = main)",
-			 a);
+		log_warn_rl("Aggressive Mode from %s not supported (mode = "
+			    "main)", a);
 		break;
 	default:
-		log_warn("exchange type %u from %s not supported",
-			 m->hdr.exch, a);
+		log_warn_rl("exchange type %u from %s not supported",
+			    m->hdr.exch, a);
 	}
 out:
 	free(m);

@@ -99,8 +99,9 @@ static void info_plain(struct ike_engine *e, struct p1sa *sa,
 		if (m->pl[i].type != ISAKMP_NP_N ||
 		    isakmp_parse_notify(m->pl[i].body, m->pl[i].len, &n))
 			continue;
-		log_warn("%sINFO from %s: unauthenticated notify %s",
-			 sa ? msg_ck(sa) : "", from, isakmp_notify_name(n.type));
+		log_warn_rl("%sINFO from %s: unauthenticated notify %s",
+			    sa ? msg_ck(sa) : "", from,
+			    isakmp_notify_name(n.type));
 		/* Ends only our own half-open MM1: nothing to forge. */
 		if (sa && sa->initiator && sa->state == MM_WAIT_MSG2 &&
 		    n.type < 16384) {
@@ -136,8 +137,8 @@ static int info_authenticate(struct p1sa *sa, const char *from,
 				"to MM5 does not decrypt — pre-shared key "
 				"mismatch?", msg_ck(sa));
 		else
-			log_warn("%s INFO from %s dropped: %s", msg_ck(sa),
-				 from, isakmp_notify_name((uint16_t)-rc));
+			log_warn_rl("%s INFO from %s dropped: %s", msg_ck(sa),
+				    from, isakmp_notify_name((uint16_t)-rc));
 		return rc;
 	}
 	if (m->n > 1) {
@@ -153,8 +154,8 @@ static int info_authenticate(struct p1sa *sa, const char *from,
 	 */
 	if (m->pl[0].len != sa->km.prf_len ||
 	    !crypto_memeq(m->pl[0].body, h, sa->km.prf_len)) {
-		log_warn("%s INFO from %s: HASH(1) mismatch, dropped",
-			 msg_ck(sa), from);
+		log_warn_rl("%s INFO from %s: HASH(1) mismatch, dropped",
+			    msg_ck(sa), from);
 		return -ISAKMP_N_INVALID_HASH_INFORMATION;
 	}
 	return 0;
@@ -218,13 +219,13 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 		goto out;
 	}
 	if (!sa || !sa->keys) {
-		log_info("encrypted INFO from %s for unknown ISAKMP SA dropped",
-			 a);
+		log_info_rl("encrypted INFO from %s for unknown ISAKMP SA "
+			    "dropped", a);
 		goto out;
 	}
 	if (msgid_used(&sa->msgids, m->hdr.msgid)) {
-		log_info("%s INFO from %s: Message ID %08x already used, "
-			 "dropped", msg_ck(sa), a, m->hdr.msgid);
+		log_info_rl("%s INFO from %s: Message ID %08x already used, "
+			    "dropped", msg_ck(sa), a, m->hdr.msgid);
 		goto out;
 	}
 	plain = malloc(len);

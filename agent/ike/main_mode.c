@@ -105,12 +105,12 @@ static bool make_room(struct ike_engine *e, const struct sockaddr_storage *from,
 		    (!victim || sa->created_ms <= victim->created_ms))
 			victim = sa;
 	if (!victim) {
-		log_warn("MM1 from %s dropped: too many half-open ISAKMP SAs "
-			 "(%d from this peer, %d total)", a, per, total);
+		log_warn_rl("MM1 from %s dropped: too many half-open ISAKMP "
+			    "SAs (%d from this peer, %d total)", a, per, total);
 		return false;
 	}
-	log_info("%s half-open ISAKMP SA evicted for an MM1 from %s (%d from "
-		 "this peer, %d total)", msg_ck(victim), a, per, total);
+	log_info_rl("%s half-open ISAKMP SA evicted for an MM1 from %s (%d "
+		    "from this peer, %d total)", msg_ck(victim), a, per, total);
 	sa_p1_free(e, victim);
 	return true;
 }
@@ -132,20 +132,22 @@ struct p1sa *mm_responder_new(struct ike_engine *e,
 
 	ike_addr_str(from, a, sizeof(a));
 	if (!msg_cookie_is_zero(m->hdr.rcookie) || m->hdr.msgid) {
-		log_info("Main Mode message for unknown SA from %s dropped", a);
+		log_info_rl("Main Mode message for unknown SA from %s dropped",
+			    a);
 		return NULL;
 	}
 	/* A late MM1 copy for a negotiation already past MM2. */
 	for (sa = e->p1s; sa; sa = sa->next)
 		if (!sa->initiator && !memcmp(sa->icookie, m->hdr.icookie, 8) &&
 		    conn_addr_equal(&sa->remote, from, false)) {
-			log_info("%s late MM1 from %s ignored", msg_ck(sa), a);
+			log_info_rl("%s late MM1 from %s ignored", msg_ck(sa),
+				    a);
 			return NULL;
 		}
 	c = conn_by_addr(e, to, from);
 	if (!c) {
-		log_warn("MM1 from %s: no connection configured for this peer",
-			 a);
+		log_warn_rl("MM1 from %s: no connection configured for this "
+			    "peer", a);
 		return NULL;
 	}
 	if (!make_room(e, from, a))

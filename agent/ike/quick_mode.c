@@ -293,8 +293,8 @@ static int verify_hash(struct ike_dispatch *d, int form, const char *name)
 		keymat_qm_hash(&p1->km, 1, ch->msgid, ch->ni, ch->ni_len,
 			       ch->nr, ch->nr_len, NULL, 0, h);
 	if (hp->len != p1->km.prf_len || !crypto_memeq(hp->body, h, hp->len)) {
-		log_err("%s %s: HASH(%d) mismatch, message dropped", msg_ck(p1),
-			name, form);
+		log_err_rl("%s %s: HASH(%d) mismatch, message dropped",
+			   msg_ck(p1), name, form);
 		return -ISAKMP_N_INVALID_HASH_INFORMATION;
 	}
 	iv_confirm(&p1->iv, ch->msgid);

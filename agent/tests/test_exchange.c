@@ -189,6 +189,7 @@ static void setup(void)
 	logbuf[0] = 0;
 	nwarn = 0;
 	now_ms = 1000000;
+	log_rate_reset();
 }
 
 static void mkconn(struct ike_conn *c, int i, const char *ike,
@@ -1416,7 +1417,8 @@ static void t_spoof_qm_iv(void)
 		ok(!logged("HASH(3) mismatch") &&
 		   !logged("QM message from 192.0.2.1:500 malformed"),
 		   "%s: genuine QM3 still decrypts", what);
-		is_int(status(1).nactive, 1, "%s: responder's child is up", what);
+		is_int(status(1).nactive, 1, "%s: responder's child is up",
+		       what);
 		check_mirror(what);
 	}
 }
@@ -1653,6 +1655,32 @@ static void t_dup_reflection(void)
 	check_mirror("dup reflection");
 }
 
+/* A flood of forged datagrams costs a bounded number of log lines. */
+static void t_log_flood(void)
+{
+	struct ike_conn a, b;
+	uint8_t hdr[16];
+	struct st s0;
+	int i;
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	start_pair(&a, &b);
+	run(60000);
+	s0 = status(1);
+	memcpy(hdr, s0.ic, 8);
+	memcpy(hdr + 8, s0.rc, 8);
+	for (i = 0; i < 10 * LOG_RATE_BURST; i++) {
+		spoof(1, hdr, ISAKMP_XCHG_INFO, 0x1000 + (uint32_t)i, i);
+		spoof(1, hdr, ISAKMP_XCHG_QUICK, 0x2000 + (uint32_t)i, i);
+	}
+	ok(count_logged("from 203.0.113.9:500") <= 2 * LOG_RATE_BURST,
+	   "log flood: %d lines for %d forged datagrams",
+	   count_logged("from 203.0.113.9:500"), 20 * LOG_RATE_BURST);
+	check_mirror("log flood");
+}
+
 /* The responder's kernel refuses an SPI or the SA: no child is left. */
 static void t_responder_kernel_refuses(void)
 {
@@ -1717,6 +1745,7 @@ int main(void)
 	t_half_open_lockout();
 	t_life_kbytes_huge();
 	t_dup_reflection();
+	t_log_flood();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
