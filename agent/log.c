@@ -85,7 +85,11 @@ void log_vprintf(enum log_level lvl, const char *fmt, va_list ap)
 	}
 }
 
-/* One slot per call site, found by its format string's address. */
+/*
+ * One slot per call site, found by its format string's address; sites
+ * whose addresses hash alike probe on, so one cannot reset another's
+ * count. Only more sites than slots would share one.
+ */
 #define RATE_SLOTS	64
 
 static struct rate_slot {
@@ -116,9 +120,22 @@ void log_rate_reset(void)
 	memset(rate, 0, sizeof(rate));
 }
 
+static struct rate_slot *rate_slot(const char *fmt)
+{
+	unsigned int h = ((uintptr_t)fmt >> 2) % RATE_SLOTS, i;
+	struct rate_slot *r;
+
+	for (i = 0; i < RATE_SLOTS; i++) {
+		r = &rate[(h + i) % RATE_SLOTS];
+		if (r->fmt == fmt || !r->fmt)
+			return r;
+	}
+	return &rate[h];
+}
+
 void log_rl_printf(enum log_level lvl, const char *fmt, ...)
 {
-	struct rate_slot *r = &rate[((uintptr_t)fmt >> 2) % RATE_SLOTS];
+	struct rate_slot *r = rate_slot(fmt);
 	uint64_t now = mono_ms();
 	va_list ap;
 
