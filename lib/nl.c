@@ -42,6 +42,15 @@ int etnl_open(struct etnl *nl, char *err, size_t errlen)
 		snprintf(err, errlen, "NETLINK_EXT_ACK: %s", strerror(errno));
 		goto fail;
 	}
+	/*
+	 * An error otherwise echoes the whole request, keys included, into
+	 * libnl's receive buffer, which is freed without a wipe.
+	 */
+	if (setsockopt(nl_socket_get_fd(nl->sock), SOL_NETLINK,
+		       NETLINK_CAP_ACK, &one, sizeof(one)) < 0) {
+		snprintf(err, errlen, "NETLINK_CAP_ACK: %s", strerror(errno));
+		goto fail;
+	}
 	nl->family = genl_ctrl_resolve(nl->sock, ESPTUN_GENL_NAME);
 	if (nl->family < 0) {
 		snprintf(err, errlen,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/prf.h"
 #include "ike/ikev1.h"
 
 void ike_conn_init(struct ike_conn *c)
@@ -257,6 +258,6 @@ void conn_free(struct ike_engine *e, struct conn_ent *c)
 			*pp = c->next;
 			break;
 		}
-	memset(&c->c, 0, sizeof(c->c));
+	crypto_wipe(&c->c, sizeof(c->c));
 	free(c);
 }
