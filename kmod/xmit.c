@@ -273,6 +273,7 @@ void esptun_xmit_finish(struct sk_buff *skb, int err)
 	 * SA past a hard limit is not sent.
 	 */
 	if (unlikely(!esptun_sa_account(sa, cb.inner_len))) {
+		esptun_sa_stat_inc(sa, ESPTUN_STAT_EXPIRED);
 		DEV_STATS_INC(dev, tx_dropped);
 		kfree_skb(skb);
 		goto out;
