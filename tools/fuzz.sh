@@ -24,9 +24,10 @@ while [ $# -gt 0 ]; do
 done
 
 echo "TAP version 13"
-if ! make -s -j"$(nproc)" -C "$TOP/agent" -f tests/fuzz.mk OUT="$OUT" >"$OUT.build.log" 2>&1; then
+mkdir -p "$OUT"
+if ! make -s -j"$(nproc)" -C "$TOP/agent" -f tests/fuzz.mk OUT="$OUT" >"$OUT/build.log" 2>&1; then
 	echo "1..1"
-	sed 's/^/# /' "$OUT.build.log" | tail -n 20
+	sed 's/^/# /' "$OUT/build.log" | tail -n 20
 	echo "not ok 1 build of the fuzz targets"
 	exit 1
 fi

@@ -9,7 +9,7 @@ PKGS := libnl-genl-3.0 libnl-route-3.0 libnl-3.0 gnutls nettle hogweed
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 CFLAGS := -O1 -g $(SAN) -fsanitize=fuzzer-no-link -std=gnu11 -Wall \
 	-Wno-unused-parameter -D_GNU_SOURCE -fno-strict-aliasing \
-	-I. -I../uapi $(if $(wildcard ../lib),-I../lib) \
+	-I. -I../uapi -I../lib \
 	$(shell pkg-config --cflags $(PKGS))
 LDLIBS := $(shell pkg-config --libs $(PKGS)) -lgmp
 
@@ -17,7 +17,7 @@ LDLIBS := $(shell pkg-config --libs $(PKGS)) -lgmp
 SRCS := $(filter-out ./main.c ./tests/%,$(shell find . -name '*.c')) \
 	$(wildcard ../lib/*.c)
 OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(subst ../,up/,$(SRCS)))
-HDRS := $(shell find . ../uapi $(wildcard ../lib) -name '*.h')
+HDRS := $(shell find . ../uapi ../lib -name '*.h')
 TARGETS := $(patsubst tests/%.c,$(OUT)/%,$(wildcard tests/fuzz_*.c))
 
 .PHONY: all
