@@ -141,15 +141,21 @@ pings() {
 	ktap_check "$1" ip netns exec "$2" ping -q -c 3 -i 0.2 -W 3 "$3"
 }
 
-# two_sites: netns a (10.0.0.1, inner 192.168.1.1) and b (10.0.0.2, inner
-# 192.168.2.1) joined by veth va--vb, each with an esptun device esp0 set
-# to the other side and a route to the other's inner /24; no SAs yet.
+# two_sites [outer6]: netns a (10.0.0.1, inner 192.168.1.1) and b
+# (10.0.0.2, inner 192.168.2.1) joined by veth va--vb, each with an esptun
+# device esp0 set to the other side and a route to the other's inner /24;
+# no SAs yet. outer6 adds fd00::1 and fd00::2 on the veth, for tunnels
+# over IPv6.
 two_sites() {
 	module_load || return 1
 	netns_new a && netns_new b || return 1
 	veth_pair a va b vb || return 1
 	ip -n a addr add 10.0.0.1/24 dev va
 	ip -n b addr add 10.0.0.2/24 dev vb
+	if [ "${1:-}" = outer6 ]; then
+		ip -n a addr add fd00::1/64 dev va nodad
+		ip -n b addr add fd00::2/64 dev vb nodad
+	fi
 	for n in a b; do
 		# No IPv6 on the tunnel: router solicitations would be packets
 		# the counts here do not expect.
@@ -163,4 +169,13 @@ two_sites() {
 	ip -n b route add 192.168.1.0/24 dev esp0 src 192.168.2.1
 	ns a "$ESPTUN" set esp0 local 10.0.0.1 remote 10.0.0.2 &&
 	ns b "$ESPTUN" set esp0 local 10.0.0.2 remote 10.0.0.1
+}
+
+# encap_listen_both: "esptun encap-listen 4500" in a and b, returning once
+# both sockets are bound (ESP in UDP is only received while one is held).
+encap_listen_both() {
+	bg_start ip netns exec a "$ESPTUN" encap-listen 4500
+	bg_start ip netns exec b "$ESPTUN" encap-listen 4500
+	wait_for -t 5 sh -c "ip netns exec a ss -Hlun | grep -q ':4500 '" &&
+		wait_for -t 5 sh -c "ip netns exec b ss -Hlun | grep -q ':4500 '"
 }

@@ -32,25 +32,7 @@ fi
 dmesg_mark
 
 setup() {
-	netns_new a && netns_new b || return 1
-	veth_pair a va b vb || return 1
-	ip -n a addr add 10.0.0.1/24 dev va
-	ip -n b addr add 10.0.0.2/24 dev vb
-	ip -n a addr add fd00::1/64 dev va nodad
-	ip -n b addr add fd00::2/64 dev vb nodad
-	for n in a b; do
-		ip netns exec $n sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-		ip -n $n link add esp0 type esptun || return 1
-		ip -n $n link set esp0 up
-	done
-	ip -n a addr add 192.168.1.1/32 dev esp0
-	ip -n a route add 192.168.2.0/24 dev esp0 src 192.168.1.1
-	ip -n b addr add 192.168.2.1/32 dev esp0
-	ip -n b route add 192.168.1.0/24 dev esp0 src 192.168.2.1
-	bg_start ip netns exec a "$ESPTUN" encap-listen 4500
-	bg_start ip netns exec b "$ESPTUN" encap-listen 4500
-	wait_for -t 5 sh -c "ip netns exec a ss -Hlun | grep -q ':4500 '" &&
-		wait_for -t 5 sh -c "ip netns exec b ss -Hlun | grep -q ':4500 '"
+	two_sites outer6 && encap_listen_both
 }
 
 # sas AB BA: an AES-GCM SA pair each way, ESP in UDP 4500 <-> 4500.

@@ -17,32 +17,14 @@ CASES=("4 none" "4 udp" "6 none" "6 udp")
 ktap_plan $((4 + ${#CASES[@]} * 2))
 
 setup() {
-	module_load || return 1
-	netns_new a && netns_new b || return 1
-	veth_pair a va b vb || return 1
-	ip -n a addr add 10.0.0.1/24 dev va
-	ip -n b addr add 10.0.0.2/24 dev vb
-	ip -n a addr add fd00::1/64 dev va nodad
-	ip -n b addr add fd00::2/64 dev vb nodad
-	for n in a b; do
-		ip netns exec $n sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-		ip -n $n link add esp0 type esptun || return 1
-		ip -n $n link set esp0 up
-	done
-	ip -n a addr add 192.168.1.1/32 dev esp0
-	ip -n a route add 192.168.2.0/24 dev esp0 src 192.168.1.1
-	ip -n b addr add 192.168.2.1/32 dev esp0
-	ip -n b route add 192.168.1.0/24 dev esp0 src 192.168.2.1
+	two_sites outer6 || return 1
 	# Neighbours first: the policies below would catch nothing of it,
 	# but the cases should not wait for resolution either.
 	ns a ping -q -c 1 -W 3 10.0.0.2 && ns a ping -q -c 1 -W 3 fd00::2 ||
 		return 1
 	policies a 10.0.0.1 10.0.0.2 fd00::1 fd00::2 &&
 		policies b 10.0.0.2 10.0.0.1 fd00::2 fd00::1 || return 1
-	bg_start ip netns exec a "$ESPTUN" encap-listen 4500
-	bg_start ip netns exec b "$ESPTUN" encap-listen 4500
-	wait_for -t 5 sh -c "ip netns exec a ss -Hlun | grep -q ':4500 '" &&
-		wait_for -t 5 sh -c "ip netns exec b ss -Hlun | grep -q ':4500 '"
+	encap_listen_both
 }
 
 # policies NS L4 R4 L6 R6: OUT policies for ESP and UDP from L to R, with
