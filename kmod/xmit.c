@@ -128,7 +128,10 @@ static void esptun_xmit_one(struct esptun_dev *ed, struct sk_buff *skb)
 	if (esptun_too_big(ed, skb, imtu, &df))
 		goto drop_dst;
 
-	/* DSCP copied; ECN per RFC 6040 normal mode (CE becomes ECT(0)). */
+	/*
+	 * DSCP copied; ECN as RFC 4301 5.1.2.1 (RFC 3168 full functionality):
+	 * ECT copied, CE becomes ECT(0). Decapsulation follows RFC 6040.
+	 */
 	tos = ip_tunnel_ecn_encap(ip_tunnel_get_dsfield(ip_hdr(skb), skb),
 				  ip_hdr(skb), skb);
 	ttl = ep.family == AF_INET ? ip4_dst_hoplimit(dst) :

@@ -120,7 +120,7 @@ for i in "${!CASES[@]}"; do
 	run_case "$i"
 done
 
-# DSCP and ECN (RFC 6040) over the last case's SAs (outer IPv6, UDP):
+# DSCP and ECN (RFC 4301 out, RFC 6040 in) over the last case's SAs (outer IPv6, UDP):
 # the outer traffic class copies DSCP and ECT, turns inner CE into ECT(0),
 # and the receiver hands the inner packet on with its own TOS.
 # dump NS IF FILTER TOS: the first captured packet's header line while a
