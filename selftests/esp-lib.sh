@@ -136,6 +136,24 @@ transfer() {
 	fi
 }
 
+# counters_match NAME SPI FROM TO [MIN]: FROM's out SA and TO's in SA
+# agree (after packets still in flight have landed) on at least MIN
+# packets (default 1).
+counters_match() {
+	local name=$1 spi=$2 min=${5:-1} o n i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		o=$(sa_pb "$3" esp0 out "$spi")
+		n=$(sa_pb "$4" esp0 in "$spi")
+		[ "$o" = "$n" ] && break
+		sleep 0.3
+	done
+	if [ "$o" = "$n" ] && [ "$o" != none ] && [ "${o#* }" -ge "$min" ]; then
+		ktap_ok "$name: bytes, packets $o"
+	else
+		ktap_fail "$name" "out bytes/packets $o, in $n"
+	fi
+}
+
 # pings NAME NS ADDR: three echo requests get answered.
 pings() {
 	ktap_check "$1" ip netns exec "$2" ping -q -c 3 -i 0.2 -W 3 "$3"

@@ -66,23 +66,6 @@ sas() {
 	ns b "$ESPTUN" sa add esp0 dir out spi "$ba" "${k2[@]}"
 }
 
-# counters_match NAME SPI FROM TO: FROM's out SA and TO's in SA agree
-# (after packets still in flight have landed).
-counters_match() {
-	local name=$1 spi=$2 o n i
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		o=$(sa_pb "$3" esp0 out "$spi")
-		n=$(sa_pb "$4" esp0 in "$spi")
-		[ "$o" = "$n" ] && break
-		sleep 0.3
-	done
-	if [ "$o" = "$n" ] && [ "${o#* }" != 0 ] && [ "$o" != none ]; then
-		ktap_ok "$name: bytes, packets $o"
-	else
-		ktap_fail "$name" "out bytes/packets $o, in $n"
-	fi
-}
-
 run_case() {
 	local i=$1 name outer encap spec la lb enc ab=$((0x3000 + $1)) ba=$((0x4000 + $1))
 	IFS='|' read -r name outer encap spec <<<"${CASES[i]}"
