@@ -28,6 +28,9 @@ KBUILD_ARGS = -C $(KDIR) M=$(CURDIR)
 PREFIX ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
 
 .PHONY: all kdir module userspace lib agent tools selftests install clean \
 	lint check unit demo bench deps uapi-check fuzz
@@ -54,12 +57,24 @@ agent tools: lib
 selftests: lib tools
 	$(MAKE) -C selftests
 
+# The systemd unit gets SBINDIR; of the configuration only the example is
+# installed, so a user's esptund.conf is never touched.
 install: all
 	$(MAKE) $(KBUILD_ARGS) INSTALL_MOD_DIR=extra \
 		INSTALL_MOD_PATH=$(DESTDIR) modules_install
 	[ -n "$(DESTDIR)" ] || depmod -a $(KVER)
 	install -D -m 0755 agent/esptund $(DESTDIR)$(SBINDIR)/esptund
 	install -D -m 0755 tools/esptun $(DESTDIR)$(SBINDIR)/esptun
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' agent/esptund.service \
+		>$(DESTDIR)$(UNITDIR)/esptund.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/esptund.service
+	install -D -m 0644 tools/esptun.8 $(DESTDIR)$(MANDIR)/man8/esptun.8
+	install -D -m 0644 agent/esptund.8 $(DESTDIR)$(MANDIR)/man8/esptund.8
+	install -D -m 0644 agent/esptund.conf.5 \
+		$(DESTDIR)$(MANDIR)/man5/esptund.conf.5
+	install -D -m 0600 agent/esptund.conf.example \
+		$(DESTDIR)$(SYSCONFDIR)/esptun/esptund.conf.example
 
 clean:
 	$(if $(wildcard $(KDIR)/Makefile),$(MAKE) $(KBUILD_ARGS) clean)

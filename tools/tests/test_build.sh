@@ -62,6 +62,10 @@ skeleton() {
 	done
 	: >"$s/agent/esptund"
 	: >"$s/tools/esptun"
+	for d in agent/esptund.service agent/esptund.conf.example \
+		agent/esptund.8 agent/esptund.conf.5 tools/esptun.8; do
+		cp "$TOP/$d" "$s/$d"
+	done
 	cat >"$s/tools/deps.sh" <<EOF2
 #!/bin/sh
 echo deps >>"\$LOG"
@@ -83,7 +87,7 @@ deps_before_kbuild() {
 }
 
 echo "TAP version 13"
-echo "1..14"
+echo "1..19"
 
 # 1-3: make demo with KDIR empty (as an outer make exports it) and unset.
 s=$(skeleton)
@@ -141,5 +145,18 @@ check "install with DESTDIR: modules_install into DESTDIR" \
 	grep -qxF "kbuild $HDR modules_install M=$s INSTALL_MOD_PATH=$tmp/dest" "$LOG"
 check "install with DESTDIR: both programs installed" \
 	test -x "$tmp/dest/usr/local/sbin/esptund" -a -x "$tmp/dest/usr/local/sbin/esptun"
+unit=$tmp/dest/lib/systemd/system/esptund.service
+check "install with DESTDIR: unit runs the installed programs" \
+	grep -qxF 'ExecStart=/usr/local/sbin/esptund -f -c /etc/esptun/esptund.conf' "$unit"
+check "install with DESTDIR: no @SBINDIR@ left in the unit" \
+	bash -c "grep -q '^ExecReload=/usr/local/sbin/esptun ike reload\$' '$unit' && ! grep -q @SBINDIR@ '$unit'"
+check "install with DESTDIR: man pages" \
+	test -f "$tmp/dest/usr/local/share/man/man8/esptun.8" \
+	-a -f "$tmp/dest/usr/local/share/man/man8/esptund.8" \
+	-a -f "$tmp/dest/usr/local/share/man/man5/esptund.conf.5"
+check "install with DESTDIR: example configuration, mode 0600" \
+	test "$(stat -c %a "$tmp/dest/etc/esptun/esptund.conf.example" 2>/dev/null)" = 600
+check "install with DESTDIR: no esptund.conf created" \
+	test ! -e "$tmp/dest/etc/esptun/esptund.conf"
 
 exit "$failed"
