@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Host test of the installed documentation: the man pages format without
+# warnings, the systemd unit verifies once make install has substituted
+# its paths, and every key esptund.conf accepts (agent/config.c's keys[]
+# table) has its entry in esptund.conf(5) and appears in README.md.
+set -u
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+PAGES=(tools/esptun.8 agent/esptund.8 agent/esptund.conf.5)
+
+n=0
+failed=0
+ok() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+not_ok() {
+	n=$((n + 1))
+	failed=1
+	echo "not ok $n - $1"
+	shift
+	for l in "$@"; do echo "#   $l"; done
+}
+skip() {
+	n=$((n + 1))
+	echo "ok $n - $1 # SKIP $2"
+}
+
+# The keys of esptund.conf, as the parser's table names them.
+mapfile -t KEYS < <(awk '/^static const struct key keys\[/ { in_t = 1; next }
+	in_t && /^};/ { exit }
+	in_t' "$TOP/agent/config.c" | grep -o '{ "[^"]*"' | cut -d'"' -f2)
+
+echo "TAP version 13"
+echo "1..$((${#PAGES[@]} + 4))"
+
+# Formatted as man(1) shows them, with groff's warnings on.
+for p in "${PAGES[@]}"; do
+	w=$(LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 \
+		man --warnings -E UTF-8 -l -Tutf8 -Z "$TOP/$p" 2>&1 >/dev/null)
+	if [ $? = 0 ] && [ -z "$w" ]; then
+		ok "$p formats without warnings"
+	else
+		not_ok "$p formats without warnings" "$w"
+	fi
+done
+
+# The unit as make install writes it: @SBINDIR@ names a directory holding
+# the two programs (verify checks they are executable), and MANPATH holds
+# the pages its Documentation= names.
+if command -v systemd-analyze >/dev/null; then
+	mkdir -p "$tmp/sbin" "$tmp/man/man5" "$tmp/man/man8"
+	printf '#!/bin/sh\n' >"$tmp/sbin/esptund"
+	cp "$tmp/sbin/esptund" "$tmp/sbin/esptun"
+	chmod 0755 "$tmp/sbin/esptund" "$tmp/sbin/esptun"
+	cp "$TOP/tools/esptun.8" "$TOP/agent/esptund.8" "$tmp/man/man8/"
+	cp "$TOP/agent/esptund.conf.5" "$tmp/man/man5/"
+	sed "s|@SBINDIR@|$tmp/sbin|g" "$TOP/agent/esptund.service" \
+		>"$tmp/esptund.service"
+	w=$(MANPATH=$tmp/man SYSTEMD_LOG_COLOR=0 \
+		systemd-analyze verify "$tmp/esptund.service" 2>&1)
+	if [ $? = 0 ] && [ -z "$w" ]; then
+		ok "esptund.service verifies"
+	else
+		not_ok "esptund.service verifies" "$w"
+	fi
+else
+	skip "esptund.service verifies" "no systemd-analyze on this host"
+fi
+
+# Every key has its own entry (a .TP tag) in esptund.conf(5).
+if [ "${#KEYS[@]}" -ge 20 ]; then
+	ok "${#KEYS[@]} keys read from agent/config.c"
+else
+	not_ok "keys read from agent/config.c" "found: ${KEYS[*]}"
+fi
+# Plain text: no overstrikes, no SGR escapes, whatever man-db's pager set-up.
+page=$(MANWIDTH=200 man -E ascii -l -P cat "$TOP/agent/esptund.conf.5" 2>/dev/null |
+	sed -e 's/.\x08//g' -e 's/\x1b\[[0-9;]*m//g')
+missing=()
+for k in "${KEYS[@]}"; do
+	grep -qE "^ {7}$k( |\$)" <<<"$page" || missing+=("$k")
+done
+if [ "${#missing[@]}" = 0 ]; then
+	ok "every esptund.conf key has its entry in esptund.conf(5)"
+else
+	not_ok "every esptund.conf key has its entry in esptund.conf(5)" \
+		"missing: ${missing[*]}"
+fi
+
+# In README.md as "key = ..." or `key`, not as part of a longer key.
+missing=()
+for k in "${KEYS[@]}"; do
+	grep -qE "(^|[^a-z-])$k( =|\`)" "$TOP/README.md" || missing+=("$k")
+done
+if [ "${#missing[@]}" = 0 ]; then
+	ok "every esptund.conf key appears in README.md"
+else
+	not_ok "every esptund.conf key appears in README.md" \
+		"missing: ${missing[*]}"
+fi
+
+exit "$failed"
