@@ -482,7 +482,7 @@ static bool esptun_sel_match4(const struct esptun_sel *sel,
 	*proto = iph->protocol;
 	/* A later fragment carries no ports. */
 	if (iph->frag_off & htons(IP_OFFSET))
-		*thoff = -1;
+		*thoff = -ENOENT;
 	else
 		*thoff = skb_network_offset(skb) + iph->ihl * 4;
 	return true;
@@ -506,8 +506,10 @@ static bool esptun_sel_match6(const struct esptun_sel *sel,
 	off = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(*ip6h),
 			       &nexthdr, &frag_off);
 	*proto = nexthdr;
-	if (off < 0 || (ntohs(frag_off) & ~0x7))
-		*thoff = -1;
+	if (off < 0)
+		*thoff = -EINVAL;
+	else if (ntohs(frag_off) & ~0x7)
+		*thoff = -ENOENT;
 	else
 		*thoff = off;
 	return true;
@@ -517,6 +519,9 @@ static bool esptun_sel_match6(const struct esptun_sel *sel,
  * esptun_sel_match - does an inner packet fall under a selector?
  * @sel: the selector
  * @skb: the inner packet, network header set and pulled
+ *
+ * A later fragment (-ENOENT for its transport offset) has no ports to
+ * compare and matches a selector on addresses and protocol alone.
  *
  * Context: any.
  * Return: true on a match.
@@ -543,7 +548,23 @@ bool esptun_sel_match(const struct esptun_sel *sel, const struct sk_buff *skb)
 		return false;
 	if (!sel->sport && !sel->dport)
 		return true;
-	if (!esptun_port_proto(proto) || thoff < 0)
+	if (!esptun_port_proto(proto))
+		return false;
+	/* A non-first fragment carries no ports; it matches whatever ports
+	 * the selector names ("OPAQUE", RFC 4301 section 7.1), addresses
+	 * and protocol still apply. xfrm's flow decoding leaves the ports
+	 * of every fragment zero, which fails a port-specific selector; it
+	 * rarely matters there, as its SAs see whole inner datagrams and
+	 * local input checks policy after reassembly. The stack fragments
+	 * the inner packet before this device sees it, so the same rule
+	 * would strand every fragment but the first. On output a later
+	 * fragment takes the newest SA matching its addresses and protocol:
+	 * the first fragment's SA whenever only one covers the address pair,
+	 * and the receiver reassembles whichever SA carried the rest.
+	 */
+	if (thoff == -ENOENT)
+		return true;
+	if (thoff < 0)
 		return false;
 	ports = skb_header_pointer(skb, thoff, sizeof(_ports), _ports);
 	if (!ports)

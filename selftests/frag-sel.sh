@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Fragments and port selectors (RFC 4301 section 7). Between two esptun
+# devices (esp-lib.sh two_sites), SAs whose selectors name UDP ports: a's
+# out SA and b's in SA carry 192.168.1.1 -> 192.168.2.1 udp dport 5002,
+# b's out SA and a's in SA the replies, udp sport 5002. A 3000-byte
+# datagram is larger than the tunnel MTU, so the IP stack fragments it
+# before it enters the device; the later fragments carry no ports. The
+# datagram and its echo arrive whole, both ways, no packet is dropped for
+# want of an SA or for its selector, and no acquire event goes out.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/esp-lib.sh"
+
+ktap_plan 7
+
+SPEC="aead rfc4106(gcm(aes)) KEY20 128"
+
+setup() {
+	local ab ba
+	two_sites || return 1
+	mapfile -t ab < <(alg_words "$SPEC")
+	mapfile -t ba < <(alg_words "$SPEC")
+	local fwd=(sel src 192.168.1.1/32 dst 192.168.2.1/32 proto udp dport 5002)
+	local rev=(sel src 192.168.2.1/32 dst 192.168.1.1/32 proto udp sport 5002)
+	ns a "$ESPTUN" sa add esp0 dir out spi 0x100 "${ab[@]}" "${fwd[@]}" &&
+	ns b "$ESPTUN" sa add esp0 dir in spi 0x100 "${ab[@]}" "${fwd[@]}" &&
+	ns b "$ESPTUN" sa add esp0 dir out spi 0x200 "${ba[@]}" "${rev[@]}" &&
+	ns a "$ESPTUN" sa add esp0 dir in spi 0x200 "${ba[@]}" "${rev[@]}"
+}
+
+if ! setup >"$TEST_OUT/setup.log" 2>&1; then
+	ktap_fail "setup" "$(cat "$TEST_OUT/setup.log")"
+	ktap_finished
+fi
+ktap_ok "setup: two sites, SAs with UDP port selectors"
+dmesg_mark
+
+mon=$TEST_OUT/monitor
+monitor_start a "$mon.a"
+mon_a=$BG_PID
+monitor_start b "$mon.b"
+mon_b=$BG_PID
+
+# b echoes one datagram from port 5002; a sends 3000 random bytes and
+# compares what comes back.
+bg_start ip netns exec b timeout 20 /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.168.2.1", 5002))
+data, peer = s.recvfrom(65535)
+s.sendto(data, peer)'
+wait_for -t 5 sh -c "ip netns exec b ss -Hlun | grep -q ':5002 '"
+out=$(ip netns exec a timeout 20 /usr/bin/python3 -c '
+import os, socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+data = os.urandom(3000)
+s.sendto(data, ("192.168.2.1", 5002))
+try:
+    back, _ = s.recvfrom(65535)
+except socket.timeout:
+    print("no echo")
+else:
+    print("same" if back == data else "differs: %d bytes" % len(back))' 2>&1)
+if [ "$out" = same ]; then
+	ktap_ok "3000-byte datagram and its echo arrive whole"
+else
+	ktap_fail "3000-byte datagram and its echo arrive whole" "$out"
+fi
+
+counts() {
+	echo "no_sa a $(dev_stat a esp0 no_sa) b $(dev_stat b esp0 no_sa)," \
+		"selector a $(sa_stat a esp0 in 0x200 selector)" \
+		"b $(sa_stat b esp0 in 0x100 selector)"
+}
+c=$(counts)
+if [ "$c" = "no_sa a 0 b 0, selector a 0 b 0" ]; then
+	ktap_ok "no drop for want of an SA or for a selector"
+else
+	ktap_fail "no drop for want of an SA or for a selector" "$c"
+fi
+counters_match "fragments a -> b" 0x100 a b 3
+counters_match "fragments b -> a" 0x200 b a 3
+
+bg_stop "$mon_a"
+bg_stop "$mon_b"
+if grep -qs "^acquire" "$mon.a" "$mon.b"; then
+	ktap_fail "no acquire event" "$(cat "$mon.a" "$mon.b")"
+else
+	ktap_ok "no acquire event"
+fi
+ktap_check "kernel log clean" dmesg_clean_since_mark
+ktap_finished
