@@ -14,6 +14,11 @@
  * AD, IV copy, request and scatterlist share one GFP_ATOMIC allocation
  * that the completion frees, so asynchronous implementations work the
  * same way as synchronous ones.
+ *
+ * Requests never ask for the backlog (CRYPTO_TFM_REQ_MAY_BACKLOG): it has
+ * no bound, and every request in it pins a packet and an SA. When an
+ * asynchronous implementation's queue is full the packet is dropped and
+ * counted (ESPTUN_STAT_CRYPTO_BUSY), like a full device queue.
  */
 #include <linux/kernel.h>
 #include <linux/slab.h>
@@ -93,11 +98,25 @@ static unsigned int esptun_build_ad(const struct esptun_sa_dp *dp, u8 *ad,
 	return n + dp->ivlen;
 }
 
+/*
+ * The request was not queued: -ENOSPC from a full crypto queue, -EBUSY
+ * or -EAGAIN from implementations that refuse work on their own (pcrypt).
+ * Counts the drop; returns true for these.
+ */
+static bool esptun_crypto_busy(struct esptun_sa *sa, int err)
+{
+	if (err != -ENOSPC && err != -EBUSY && err != -EAGAIN)
+		return false;
+	esptun_sa_stat_inc(sa, ESPTUN_STAT_CRYPTO_BUSY);
+	esptun_dev_stat_inc(sa->ed, ESPTUN_STAT_CRYPTO_BUSY);
+	return true;
+}
+
 static void esptun_output_done(struct crypto_async_request *base, int err)
 {
 	struct sk_buff *skb = base->data;
 
-	/* A backlogged request started: the real completion follows. */
+	/* Only backlogged requests report this, and none asks for it. */
 	if (err == -EINPROGRESS)
 		return;
 	kfree(ESPTUN_CB(skb)->tmp);
@@ -178,14 +197,15 @@ void esptun_esp_output(struct sk_buff *skb, unsigned int headroom)
 	if (unlikely(err < 0))
 		goto out_free;
 
-	aead_request_set_callback(t.req, CRYPTO_TFM_REQ_MAY_BACKLOG,
-				  esptun_output_done, skb);
+	aead_request_set_callback(t.req, 0, esptun_output_done, skb);
 	aead_request_set_crypt(t.req, t.sg, t.sg, clen, t.iv);
 	aead_request_set_ad(t.req, adlen);
 
 	err = crypto_aead_encrypt(t.req);
-	if (err == -EINPROGRESS || err == -EBUSY)
+	if (err == -EINPROGRESS)
 		return;
+	if (esptun_crypto_busy(cb->sa, err))
+		err = -ENOBUFS;
 
 out_free:
 	kfree(tmp);
@@ -248,6 +268,7 @@ static void esptun_input_done(struct crypto_async_request *base, int err)
 	struct sk_buff *skb = base->data;
 	struct esptun_skb_cb *cb = ESPTUN_CB(skb);
 
+	/* Only backlogged requests report this, and none asks for it. */
 	if (err == -EINPROGRESS)
 		return;
 	kfree(cb->tmp);
@@ -325,14 +346,14 @@ void esptun_esp_input(struct sk_buff *skb)
 	if (unlikely(err < 0))
 		goto out_free;
 
-	aead_request_set_callback(t.req, CRYPTO_TFM_REQ_MAY_BACKLOG,
-				  esptun_input_done, skb);
+	aead_request_set_callback(t.req, 0, esptun_input_done, skb);
 	aead_request_set_crypt(t.req, t.sg, t.sg, elen + dp->icvlen, t.iv);
 	aead_request_set_ad(t.req, adlen);
 
 	err = crypto_aead_decrypt(t.req);
-	if (err == -EINPROGRESS || err == -EBUSY)
+	if (err == -EINPROGRESS)
 		return;
+	esptun_crypto_busy(sa, err);
 	kfree(tmp);
 	cb->tmp = NULL;
 	if (err == -EBADMSG)

@@ -130,8 +130,9 @@ static int esptun_fill_sa_stats(struct sk_buff *skb,
 	if (esptun_nl_put_stat(skb, ESPTUN_STAT_PACKETS, packets) ||
 	    esptun_nl_put_stat(skb, ESPTUN_STAT_BYTES, bytes))
 		return -EMSGSIZE;
-	for (i = ESPTUN_STAT_REPLAY; i <= ESPTUN_STAT_EXPIRED; i++)
-		if (esptun_nl_put_stat(skb, i, atomic64_read(&sa->errors[i])))
+	for (i = ESPTUN_STAT_REPLAY; i <= ESPTUN_STAT_MAX; i++)
+		if (i != ESPTUN_STAT_PAD &&
+		    esptun_nl_put_stat(skb, i, atomic64_read(&sa->errors[i])))
 			return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

@@ -51,12 +51,12 @@ static int esptun_fill_dev(struct sk_buff *skb, struct esptun_dev *ed,
 	stats = nla_nest_start(skb, ESPTUN_DEV_A_STATS);
 	if (!stats)
 		goto err;
-	for (i = ESPTUN_STAT_REPLAY; i <= ESPTUN_STAT_EXPIRED; i++) {
+	for (i = ESPTUN_STAT_REPLAY; i <= ESPTUN_STAT_MAX; i++) {
 		u64 v = i == ESPTUN_STAT_UNKNOWN_SPI ?
 			atomic64_read(&en->unknown_spi) :
 			atomic64_read(&ed->stats[i]);
 
-		if (esptun_nl_put_stat(skb, i, v))
+		if (i != ESPTUN_STAT_PAD && esptun_nl_put_stat(skb, i, v))
 			goto err;
 	}
 	nla_nest_end(skb, stats);

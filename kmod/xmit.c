@@ -267,7 +267,11 @@ void esptun_xmit_finish(struct sk_buff *skb, int err)
 	if (unlikely(err)) {
 		net_dbg_ratelimited("%s: encryption failed: %d\n", dev->name,
 				    err);
-		DEV_STATS_INC(dev, tx_errors);
+		/* A full crypto queue is a drop, not an error. */
+		if (err == -ENOBUFS)
+			DEV_STATS_INC(dev, tx_dropped);
+		else
+			DEV_STATS_INC(dev, tx_errors);
 		kfree_skb(skb);
 		goto out;
 	}

@@ -23,6 +23,7 @@ static const char *const stat_names[][2] = {
 	[ESPTUN_STAT_MTU] = { "mtu", "mtu" },
 	[ESPTUN_STAT_UNKNOWN_SPI] = { "unknown-spi", "unknown_spi" },
 	[ESPTUN_STAT_EXPIRED] = { "expired", "expired" },
+	[ESPTUN_STAT_CRYPTO_BUSY] = { "crypto-busy", "crypto_busy" },
 };
 
 static const char *const lt_names[][2] = {

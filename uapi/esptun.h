@@ -327,6 +327,7 @@ enum esptun_sel_attr {
  *	device dump of every device in it)
  * @ESPTUN_STAT_EXPIRED: packets dropped on a hard-expired SA
  * @ESPTUN_STAT_PAD: padding
+ * @ESPTUN_STAT_CRYPTO_BUSY: dropped because the crypto queue was full
  */
 enum esptun_stat {
 	ESPTUN_STAT_UNSPEC,
@@ -343,6 +344,7 @@ enum esptun_stat {
 	ESPTUN_STAT_UNKNOWN_SPI,
 	ESPTUN_STAT_EXPIRED,
 	ESPTUN_STAT_PAD,
+	ESPTUN_STAT_CRYPTO_BUSY,
 
 	__ESPTUN_STAT_MAX
 };
