@@ -205,7 +205,7 @@ enum {
 	K_INTERFACE, K_LOCAL, K_REMOTE, K_LOCAL_ID, K_REMOTE_ID, K_AUTH,
 	K_PSK, K_PSK_FILE, K_MODE, K_IKE, K_ESP, K_IKE_LIFETIME, K_LIFETIME,
 	K_LIFE_KBYTES, K_START, K_LOCAL_TS, K_REMOTE_TS, K_REPLAY_WINDOW,
-	K_ALLOW_WEAK, K_RETRANSMIT_TIMEOUT, K_RETRANSMIT_TRIES,
+	K_ALLOW_WEAK, K_RETRANSMIT_TIMEOUT, K_RETRANSMIT_TRIES, K_KEYINGTRIES,
 	K_MAX,
 };
 
@@ -455,6 +455,22 @@ static int k_retransmit_tries(struct parser *p, const char *v)
 	return 0;
 }
 
+static int k_keyingtries(struct parser *p, const char *v)
+{
+	uint64_t n;
+
+	/* 0 would mean forever too: spell it out instead. */
+	if (!strcmp(v, "forever")) {
+		p->conn->keyingtries = 0;
+		return 0;
+	}
+	if (parse_dec(v, 1000000, &n) || !n)
+		return perr(p, "invalid keyingtries '%s' (forever or 1 to 1000000)",
+			    v);
+	p->conn->keyingtries = n;
+	return 0;
+}
+
 static const struct key keys[K_MAX] = {
 	[K_LOG] = { "log", 1, k_log },
 	[K_CONTROL] = { "control", 1, k_control },
@@ -480,6 +496,7 @@ static const struct key keys[K_MAX] = {
 	[K_RETRANSMIT_TIMEOUT] = { "retransmit-timeout", 0,
 				   k_retransmit_timeout },
 	[K_RETRANSMIT_TRIES] = { "retransmit-tries", 0, k_retransmit_tries },
+	[K_KEYINGTRIES] = { "keyingtries", 0, k_keyingtries },
 };
 
 static void conn_defaults(struct ike_conn *c)

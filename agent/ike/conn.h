@@ -164,12 +164,18 @@ struct ike_conn {
 	/* Retransmission: first timeout, doubled each try, up to tries sends. */
 	uint32_t rexmit_ms;
 	uint32_t rexmit_tries;
+	/*
+	 * Negotiation attempts for a start = initiate conn before it is
+	 * left down, 0 = forever. Between attempts: 1 s, doubling, <= 60 s.
+	 */
+	uint32_t keyingtries;
 };
 
 /*
  * Defaults of an unset key: ike-lifetime 24h, lifetime 1h,
  * life-kbytes 4608000, replay-window 64, auth psk, main mode, listen,
- * 0.0.0.0/0 selectors, retransmit 1000 ms x 5 tries.
+ * 0.0.0.0/0 selectors, retransmit 1000 ms x 5 tries, keyingtries
+ * forever.
  */
 void ike_conn_init(struct ike_conn *c);
 

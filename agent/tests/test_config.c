@@ -42,6 +42,7 @@ static const char full[] =
 	"allow-weak = yes\n"
 	"retransmit-timeout = 500ms\n"
 	"retransmit-tries = 2\n"
+	"keyingtries = 3\n"
 	"\n"
 	"[conn v6]\n"
 	"interface = esp1\n"
@@ -113,6 +114,7 @@ static void test_full(void)
 	is_int(a->allow_weak, 1, "allow-weak yes");
 	is_int(a->rexmit_ms, 500, "retransmit-timeout 500ms");
 	is_int(a->rexmit_tries, 2, "retransmit-tries");
+	is_int(a->keyingtries, 3, "keyingtries");
 
 	/* Defaults of the second conn. */
 	is_int(b->local.ss_family, AF_INET6, "v6 local");
@@ -131,6 +133,7 @@ static void test_full(void)
 	is_int(b->allow_weak, 0, "default allow-weak no");
 	is_int(b->rexmit_ms, 1000, "default retransmit-timeout");
 	is_int(b->rexmit_tries, 5, "default retransmit-tries");
+	is_int(b->keyingtries, 0, "default keyingtries forever");
 	is_str(conf_ts_str(&b->local_ts, buf, sizeof(buf)), "0.0.0.0/0",
 	       "default local-ts");
 out:
@@ -199,6 +202,12 @@ static const struct {
 	  "e.conf:6: retransmit-timeout '1ms' out of range (10ms to 600s)" },
 	{ CONN "retransmit-tries = 99\n",
 	  "e.conf:6: invalid retransmit-tries '99' (0 to 20)" },
+	{ CONN "keyingtries = 0\n",
+	  "e.conf:6: invalid keyingtries '0' (forever or 1 to 1000000)" },
+	{ CONN "keyingtries = always\n",
+	  "e.conf:6: invalid keyingtries 'always' (forever or 1 to 1000000)" },
+	{ CONN "keyingtries = forever\nkeyingtries = 2\n",
+	  "e.conf:7: duplicate key 'keyingtries'" },
 	{ CONN "local-id = host.example\n",
 	  "e.conf:6: bad ID 'host.example' (address, fqdn:NAME, user:A@B or keyid:X)" },
 	{ CONN "interface = a/b\n", "e.conf:6: duplicate key 'interface'" },
