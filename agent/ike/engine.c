@@ -50,6 +50,9 @@ int ike_engine_terminate(struct ike_engine *e, const char *name)
 
 	if (!c)
 		return -2;
+	c->held = true;
+	c->keep_up = false;
+	c->retry_at = 0;
 	for (ch = e->p2s; ch; ch = cnext) {
 		cnext = ch->next;
 		if (ch->conn != c)
@@ -106,13 +109,13 @@ int ike_engine_replace_conns(struct ike_engine *e,
 	return rc;
 }
 
-int ike_engine_initiate(struct ike_engine *e, const char *name)
+/* One negotiation attempt: Quick Mode, or Main Mode first. */
+static int conn_start(struct ike_engine *e, struct conn_ent *c)
 {
-	struct conn_ent *c = conn_find(e, name);
 	struct p1sa *sa;
 
-	if (!c)
-		return -2;
+	c->attempts++;
+	c->why[0] = 0;
 	sa = sa_p1_established(e, c);
 	if (sa) {
 		struct p2sa *ch;
@@ -133,6 +136,33 @@ int ike_engine_initiate(struct ike_engine *e, const char *name)
 			return 0;	/* already negotiating */
 		}
 	return mm_initiate(e, c);
+}
+
+/* Starts what is due for conns that should be up (retry.c). */
+static void keep_up(struct ike_engine *e)
+{
+	uint64_t now = env_now(e);
+	struct conn_ent *c;
+
+	for (c = e->conns; c; c = c->next)
+		if (retry_due(e, c, now))
+			conn_start(e, c);
+}
+
+int ike_engine_initiate(struct ike_engine *e, const char *name)
+{
+	struct conn_ent *c = conn_find(e, name);
+	int r;
+
+	if (!c)
+		return -2;
+	c->held = false;
+	c->keep_up = c->c.start == IKE_START_INITIATE;
+	c->attempts = 0;
+	c->retry_at = 0;
+	r = conn_start(e, c);
+	keep_up(e);
+	return r;
 }
 
 void ike_engine_shutdown(struct ike_engine *e)
@@ -434,6 +464,7 @@ void ike_engine_input(struct ike_engine *e,
 	}
 out:
 	free(m);
+	keep_up(e);
 }
 
 int64_t ike_engine_next_timeout_ms(struct ike_engine *e)
@@ -451,8 +482,9 @@ void ike_engine_run_timers(struct ike_engine *e)
 	 * again. Rekeying before expiry (rekey.c) will start from here too.
 	 */
 	while ((c = timer_run(e, now)))
-		if (c->c.start == IKE_START_INITIATE)
-			ike_engine_initiate(e, c->c.name);
+		if (c->keep_up)
+			conn_start(e, c);
+	keep_up(e);
 }
 
 void ike_engine_kernel_event(struct ike_engine *e, enum ike_kernel_event ev,
@@ -465,8 +497,17 @@ void ike_engine_kernel_event(struct ike_engine *e, enum ike_kernel_event ev,
 		[IKE_KEV_UNKNOWN_SPI] = "unknown SPI",
 	};
 
+	struct conn_ent *c;
+
 	log_info("kernel event on %s: %s, SPI %08x", ifname ? ifname : "?",
 		 (unsigned int)ev < 4 ? names[ev] : "?", spi);
+	if (ev != IKE_KEV_ACQUIRE || !ifname)
+		return;
+	for (c = e->conns; c; c = c->next)
+		if (!strcmp(c->c.ifname, ifname))
+			break;
+	if (c && retry_acquire(e, c, env_now(e)))
+		conn_start(e, c);
 }
 
 void ike_engine_status(struct ike_engine *e,

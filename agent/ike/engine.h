@@ -99,9 +99,16 @@ int ike_engine_del_conn(struct ike_engine *eng, const char *name);
 int ike_engine_replace_conns(struct ike_engine *eng,
 			     const struct ike_conn *conns, int n);
 
-/* Start Main Mode (or Quick Mode on an existing phase 1). */
+/*
+ * Start Main Mode (or Quick Mode on an existing phase 1). A start =
+ * initiate conn is kept up from then on: failed negotiations are retried
+ * (keyingtries). Undoes ike_engine_terminate()'s hold.
+ */
 int ike_engine_initiate(struct ike_engine *eng, const char *name);
-/* Delete all SAs of the conn, telling the peer. */
+/*
+ * Delete all SAs of the conn, telling the peer, and hold it down: no
+ * retries, no negotiation on acquire, until ike_engine_initiate().
+ */
 int ike_engine_terminate(struct ike_engine *eng, const char *name);
 /* SIGTERM: Deletes for everything, kernel SAs removed. */
 void ike_engine_shutdown(struct ike_engine *eng);
@@ -118,8 +125,10 @@ int64_t ike_engine_next_timeout_ms(struct ike_engine *eng);
 void ike_engine_run_timers(struct ike_engine *eng);
 
 /*
- * Kernel events. Only logged so far: acting on them (rekeying on soft
- * expire, negotiating on acquire) needs rekey.c.
+ * Kernel events. An acquire (a packet into the device ifname without an
+ * SA) starts a negotiation for its conn unless one is up or under way,
+ * at most once a second per conn. The others are only logged so far:
+ * rekeying on soft expire needs rekey.c.
  */
 enum ike_kernel_event {
 	IKE_KEV_ACQUIRE,

@@ -26,6 +26,14 @@
 struct conn_ent {
 	struct conn_ent *next;
 	struct ike_conn c;
+
+	/* Keeping the conn up (retry.c). */
+	bool keep_up;			/* start = initiate, not taken down */
+	bool held;			/* ike down: nothing until ike up */
+	uint32_t attempts;		/* negotiations since it was last up */
+	uint64_t retry_at;		/* next attempt, 0 = none scheduled */
+	uint64_t acquire_ms;		/* last negotiation from an acquire */
+	char why[128];			/* why the last negotiation failed */
 };
 
 struct p1sa {
@@ -97,6 +105,8 @@ struct ike_engine {
  *
  *   engine.c states.c                 dispatch, public API, transitions
  *   main_mode.c quick_mode.c info.c   exchanges, run from the dispatcher
+ *   retry.c                           keeping conns up: backoff,
+ *                                     acquires
  *   timer.c                           retransmission and expiry
  *   phase1.c notify.c child.c         phase 1 crypto, outgoing INFO,
  *   ts.c vid.c                        kernel install, selectors,
@@ -154,6 +164,15 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 		const struct sockaddr_storage *from, const uint8_t *buf,
 		size_t len, const struct isakmp_msg *hm,
 		const uint8_t *digest);
+
+/* retry.c */
+#define RETRY_FIRST_MS		1000
+#define RETRY_MAX_MS		60000
+#define ACQUIRE_INTERVAL_MS	1000
+bool retry_conn_up(struct ike_engine *e, struct conn_ent *c);
+bool retry_conn_busy(struct ike_engine *e, struct conn_ent *c);
+bool retry_due(struct ike_engine *e, struct conn_ent *c, uint64_t now);
+bool retry_acquire(struct ike_engine *e, struct conn_ent *c, uint64_t now);
 
 /* timer.c */
 int64_t timer_next_ms(struct ike_engine *e);

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Timers: retransmission of the last message of every exchange, the end
- * of half-open and expired SAs. The engine keeps no timer objects; each
+ * of half-open and expired SAs, the next attempt of a conn kept up. The engine keeps no timer objects; each
  * SA's deadlines are computed from its state, so the loop only asks for
  * the nearest one and calls back when it is due.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ike/ikev1.h"
@@ -17,8 +18,13 @@
 int64_t timer_next_ms(struct ike_engine *e)
 {
 	uint64_t now = env_now(e), next = UINT64_MAX, t;
+	struct conn_ent *c;
 	struct p1sa *sa;
 	struct p2sa *ch;
+
+	for (c = e->conns; c; c = c->next)
+		if (c->retry_at && c->retry_at < next)
+			next = c->retry_at;
 
 	for (sa = e->p1s; sa; sa = sa->next) {
 		t = rexmit_deadline(&sa->rx);
@@ -73,6 +79,9 @@ static bool p1_due(struct ike_engine *e, struct p1sa *sa, uint64_t now)
 		log_err("%s no response to %s from %s after %u tries — %s",
 			msg_ck(sa), sa->rx.name, a, sa->rx.sent,
 			no_answer_hint(sa->rx.name));
+		snprintf(sa->conn->why, sizeof(sa->conn->why),
+			 "no response to %s from %s after %u tries",
+			 sa->rx.name, a, sa->rx.sent);
 		sa_p1_free(e, sa);
 		return true;
 	}
@@ -112,11 +121,15 @@ static enum p2_due_result p2_due(struct ike_engine *e, struct p2sa *ch,
 		e->env.send(e->env.ctx, &p1->local, &p1->remote, ch->rx.buf,
 			    ch->rx.len);
 	} else if (r < 0 || (r > 0 && !p1)) {
-		if (p1)
+		if (p1) {
 			log_err("%s no response to %s from %s after %u tries — "
 				"%s", msg_ck(p1), ch->rx.name,
 				ike_addr_str(&p1->remote, a, sizeof(a)),
 				ch->rx.sent, no_answer_hint(ch->rx.name));
+			snprintf(ch->conn->why, sizeof(ch->conn->why),
+				 "no response to %s from %s after %u tries",
+				 ch->rx.name, a, ch->rx.sent);
+		}
 		sa_p2_free(e, ch);
 		return P2_FREED;
 	}

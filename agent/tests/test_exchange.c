@@ -1708,6 +1708,188 @@ static void t_responder_kernel_refuses(void)
 	}
 }
 
+/* --- keeping conns up --- */
+
+static bool silent;
+
+static int drop_while_silent(int from, int nth, const uint8_t *b, size_t l)
+{
+	return silent;
+}
+
+/* A kept-up conn outlives a silent peer: it comes up once B answers. */
+static void t_retry_silent_peer(void)
+{
+	struct ike_conn a, b;
+
+	setup();
+	silent = true;
+	filter = drop_while_silent;
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	a.start = IKE_START_INITIATE;
+	start_pair(&a, &b);
+	run(100000);
+	ok(logged("[conn site] negotiation failed: no response to MM1 from "
+		  "192.0.2.2:500 after 5 tries; retrying in 1 s (attempt 2)"),
+	   "silent peer: the failure and the retry are logged");
+	ok(logged("retrying in 2 s (attempt 3)"),
+	   "silent peer: the next retry waits twice as long");
+	ok(ike_engine_next_timeout_ms(S[0].eng) >= 0,
+	   "silent peer: still a timer after %d sends", S[0].nsent);
+	silent = false;
+	run(200000);
+	is_str(status(0).state, "MM_ACTIVE", "silent peer: ISAKMP SA up");
+	is_int(status(0).nactive, 1, "silent peer: IPsec SA up");
+	check_mirror("silent peer");
+}
+
+/* keyingtries = 2: two negotiations, then the conn is left down. */
+static void t_retry_keyingtries(void)
+{
+	struct ike_conn a;
+
+	setup();
+	filter = drop_all;
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	a.start = IKE_START_INITIATE;
+	a.keyingtries = 2;
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_initiate(S[0].eng, "site");
+	run(3600000);
+	is_int(S[0].nsent, 10, "keyingtries 2: MM1 sent 5 times, twice");
+	is_int(count_logged("retrying in"), 1, "keyingtries 2: one retry");
+	ok(logged("[conn site] negotiation failed: no response to MM1 from "
+		  "192.0.2.2:500 after 5 tries; giving up after 2 attempts "
+		  "(keyingtries)"), "keyingtries 2: gives up, says why");
+	is_str(status(0).state, "NONE", "keyingtries 2: down");
+	ok(ike_engine_next_timeout_ms(S[0].eng) < 0,
+	   "keyingtries 2: no timers left");
+}
+
+/* Runs A's timers with every datagram lost until the next retry is set. */
+static int64_t next_retry_delay(void)
+{
+	int n = count_logged("retrying in"), guard = 0;
+	int64_t t;
+
+	while (count_logged("retrying in") == n && guard++ < 100) {
+		t = ike_engine_next_timeout_ms(S[0].eng);
+		if (t < 0)
+			return -1;
+		now_ms += (uint64_t)t;
+		ike_engine_run_timers(S[0].eng);
+		qn = 0;
+	}
+	return ike_engine_next_timeout_ms(S[0].eng);
+}
+
+static void t_retry_backoff(void)
+{
+	static const int64_t want[] = {
+		1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000,
+	};
+	struct ike_conn a;
+	size_t i;
+	int sent;
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	a.start = IKE_START_INITIATE;
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_initiate(S[0].eng, "site");
+	qn = 0;
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		is_int(next_retry_delay(), want[i],
+		       "backoff: delay before attempt %zu", i + 2);
+	ok(logged("retrying in 60 s (attempt 9)"),
+	   "backoff: capped at 60 s");
+
+	/* An acquire cuts the wait short. */
+	sent = S[0].nsent;
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
+	is_int(S[0].nsent - sent, 1, "backoff: acquire sends MM1 at once");
+	qn = 0;
+}
+
+/* ike down stops the retries, ike up starts again at once. */
+static void t_retry_down(void)
+{
+	struct ike_conn a;
+	int sent;
+
+	setup();
+	filter = drop_all;
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	a.start = IKE_START_INITIATE;
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_initiate(S[0].eng, "site");
+	run(40000);
+	ok(logged("retrying in 1 s (attempt 2)"), "down: retrying");
+	ike_engine_terminate(S[0].eng, "site");
+	ok(ike_engine_next_timeout_ms(S[0].eng) < 0, "down: no timers");
+	sent = S[0].nsent;
+	run(3600000);
+	is_int(S[0].nsent, sent, "down: nothing sent for an hour");
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
+	is_int(S[0].nsent, sent, "down: an acquire does not bring it up");
+	ike_engine_initiate(S[0].eng, "site");
+	is_int(S[0].nsent, sent + 1, "up: MM1 sent at once");
+	run(40000);
+	ok(count_logged("retrying in 1 s (attempt 2)") == 2,
+	   "up: retrying again");
+}
+
+/* An acquire negotiates once, not while busy, at most once a second. */
+static void t_acquire(void)
+{
+	struct ike_conn a, b;
+
+	setup();
+	mkconn(&a, 0, "aes256-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha1-modp3072", "aes128gcm16", "k");
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp9", 0);
+	is_int(S[0].nsent, 0, "acquire: another device's is ignored");
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_SOFT_EXPIRE, "esp0", 1);
+	is_int(S[0].nsent, 0, "acquire: other events start nothing");
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
+	is_int(S[0].nsent, 1, "acquire: MM1 sent by a listen conn");
+	now_ms += 2000;
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
+	is_int(S[0].nsent, 1, "acquire: none while negotiating");
+	pump();		/* refused: NO-PROPOSAL-CHOSEN */
+	is_str(status(0).state, "NONE", "acquire: refused, no SA");
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
+	is_int(S[0].nsent, 2, "acquire: again once the last one ended");
+	pump();
+	now_ms += 500;
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
+	is_int(S[0].nsent, 2, "acquire: at most one a second");
+	now_ms += 500;
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
+	is_int(S[0].nsent, 3, "acquire: a second later, again");
+	pump();
+	ok(ike_engine_next_timeout_ms(S[0].eng) < 0,
+	   "acquire: a listen conn is not retried");
+
+	/* With matching proposals the acquire brings the tunnel up. */
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
+	run(60000);
+	is_int(status(0).nactive, 1, "acquire: tunnel up");
+	check_mirror("acquire");
+	now_ms += 5000;
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
+	is_int(count_logged("acquire: negotiating now"), 1,
+	       "acquire: none while up");
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -1746,6 +1928,11 @@ int main(void)
 	t_life_kbytes_huge();
 	t_dup_reflection();
 	t_log_flood();
+	t_retry_silent_peer();
+	t_retry_keyingtries();
+	t_retry_backoff();
+	t_retry_down();
+	t_acquire();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
