@@ -11,19 +11,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	shift
-	for l in "$@"; do echo "#   $l"; done
-}
+source "$(dirname "$0")/tap.sh"
 # check NAME COND... : runs COND, reports with the recorded calls on failure.
 check() {
 	local name=$1

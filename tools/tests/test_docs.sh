@@ -11,23 +11,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 PAGES=(tools/esptun.8 agent/esptund.8 agent/esptund.conf.5)
 
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	shift
-	for l in "$@"; do echo "#   $l"; done
-}
-skip() {
-	n=$((n + 1))
-	echo "ok $n - $1 # SKIP $2"
-}
+source "$(dirname "$0")/tap.sh"
 
 # The keys of esptund.conf, as the parser's table names them.
 mapfile -t KEYS < <(awk '/^static const struct key keys\[/ { in_t = 1; next }
