@@ -68,6 +68,30 @@ int esptun_nl_get_addr(struct nlattr **tb, int a4, int a6,
 	return 0;
 }
 
+/**
+ * esptun_nl_get_sa_addrs - an SA's local and remote address attributes
+ * @tb: parsed SA attributes
+ * @local: the local address, zeroed if none is given
+ * @lfam: its family, 0 if none
+ * @remote: the remote address, zeroed if none is given
+ * @rfam: its family, 0 if none
+ * @extack: where to say what is wrong
+ *
+ * Return: 0, or a negative errno when one of them is given twice.
+ */
+int esptun_nl_get_sa_addrs(struct nlattr **tb, union esptun_inaddr *local,
+			   int *lfam, union esptun_inaddr *remote, int *rfam,
+			   struct netlink_ext_ack *extack)
+{
+	*lfam = esptun_nl_get_addr(tb, ESPTUN_SA_A_LOCAL_IPV4,
+				   ESPTUN_SA_A_LOCAL_IPV6, local, extack);
+	if (*lfam < 0)
+		return *lfam;
+	*rfam = esptun_nl_get_addr(tb, ESPTUN_SA_A_REMOTE_IPV4,
+				   ESPTUN_SA_A_REMOTE_IPV6, remote, extack);
+	return *rfam < 0 ? *rfam : 0;
+}
+
 static int esptun_fill_sel(struct sk_buff *skb, const struct esptun_sel *sel)
 {
 	struct nlattr *nest = nla_nest_start(skb, ESPTUN_SA_A_SELECTOR);
@@ -367,20 +391,16 @@ static int esptun_parse_sa_ep(struct esptun_dev *ed, struct nlattr **tb,
 			      struct netlink_ext_ack *extack)
 {
 	union esptun_inaddr local, remote;
-	int lfam, rfam;
+	int lfam, rfam, err;
 
 	spin_lock_bh(&ed->lock);
 	*ep = ed->ep;
 	spin_unlock_bh(&ed->lock);
 
-	lfam = esptun_nl_get_addr(tb, ESPTUN_SA_A_LOCAL_IPV4,
-				  ESPTUN_SA_A_LOCAL_IPV6, &local, extack);
-	if (lfam < 0)
-		return lfam;
-	rfam = esptun_nl_get_addr(tb, ESPTUN_SA_A_REMOTE_IPV4,
-				  ESPTUN_SA_A_REMOTE_IPV6, &remote, extack);
-	if (rfam < 0)
-		return rfam;
+	err = esptun_nl_get_sa_addrs(tb, &local, &lfam, &remote, &rfam,
+				     extack);
+	if (err)
+		return err;
 	if (lfam && rfam && lfam != rfam) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "local and remote must be of one family");

@@ -46,6 +46,9 @@ int esptun_nl_put_addr(struct sk_buff *skb, u16 family, int a4, int a6,
 		       const union esptun_inaddr *a);
 int esptun_nl_get_addr(struct nlattr **tb, int a4, int a6,
 		       union esptun_inaddr *out, struct netlink_ext_ack *extack);
+int esptun_nl_get_sa_addrs(struct nlattr **tb, union esptun_inaddr *local,
+			   int *lfam, union esptun_inaddr *remote, int *rfam,
+			   struct netlink_ext_ack *extack);
 
 int esptun_nl_fill_sa(struct sk_buff *skb, struct esptun_sa *sa,
 		      u32 portid, u32 seq, int flags, u8 cmd,

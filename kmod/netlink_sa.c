@@ -101,14 +101,10 @@ int esptun_nl_sa_update_doit(struct sk_buff *skb, struct genl_info *info)
 				    &spi);
 	if (err)
 		return err;
-	lfam = esptun_nl_get_addr(tb, ESPTUN_SA_A_LOCAL_IPV4,
-				  ESPTUN_SA_A_LOCAL_IPV6, &local, extack);
-	if (lfam < 0)
-		return lfam;
-	rfam = esptun_nl_get_addr(tb, ESPTUN_SA_A_REMOTE_IPV4,
-				  ESPTUN_SA_A_REMOTE_IPV6, &remote, extack);
-	if (rfam < 0)
-		return rfam;
+	err = esptun_nl_get_sa_addrs(tb, &local, &lfam, &remote, &rfam,
+				     extack);
+	if (err)
+		return err;
 	err = esptun_nl_parse_lifetime(tb[ESPTUN_SA_A_LIFETIME], &lt, extack);
 	if (err)
 		return err;
