@@ -15,7 +15,7 @@ LDLIBS := $(shell pkg-config --libs $(PKGS)) -lgmp
 
 # The agent's code and the shared userspace library, as esptund links it.
 SRCS := $(filter-out ./main.c ./tests/%,$(shell find . -name '*.c')) \
-	$(wildcard ../lib/*.c)
+	$(wildcard ../lib/*.c ../lib/isakmp/*.c)
 OBJS := $(patsubst %.c,$(OUT)/obj/%.o,$(subst ../,up/,$(SRCS)))
 HDRS := $(shell find . ../uapi ../lib -name '*.h')
 TARGETS := $(patsubst tests/%.c,$(OUT)/%,$(wildcard tests/fuzz_*.c))
