@@ -29,13 +29,15 @@
  *       ESPTUN_DEV_A_SA_COUNT: u32, SAs of this device (SPI
  *         reservations included)
  *       ESPTUN_DEV_A_STATS: nested, enum esptun_stat (device drop causes)
+ *       ESPTUN_DEV_A_CARRIER, ESPTUN_DEV_A_MSS_CLAMP, ESPTUN_DEV_A_MTU_AUTO
  *
  * ESPTUN_CMD_DEV_SET
  *   Request: ESPTUN_A_IFINDEX or ESPTUN_A_IFNAME, ESPTUN_A_DEV with any of
- *   LOCAL_*, REMOTE_*, ENCAP, ENCAP_SPORT, ENCAP_DPORT. Local and remote must
- *   be of one family. Attributes not given keep their value; an address of
- *   the other family than the one kept is refused (change both at once).
- *   These are the defaults for SAs added later; existing SAs keep their own.
+ *   LOCAL_*, REMOTE_*, ENCAP, ENCAP_SPORT, ENCAP_DPORT, CARRIER, MSS_CLAMP,
+ *   MTU_AUTO. Local and remote must be of one family. Attributes not given
+ *   keep their value; an address of the other family than the one kept is
+ *   refused (change both at once). Addresses and encapsulation are the
+ *   defaults for SAs added later; existing SAs keep their own.
  *
  * ESPTUN_CMD_SA_NEW
  *   Request: ESPTUN_A_IFINDEX/IFNAME, ESPTUN_A_SA:
@@ -91,6 +93,14 @@
  *     SA with SPI, LOCAL_* (packet destination), REMOTE_* (packet source),
  *     ENCAP and ports when it came in UDP (rate-limited per namespace).
  *     IFINDEX is absent: no device can be named for such a packet.
+ *   ESPTUN_CMD_EV_REMOTE_MOVED: an inbound SA's packet passed its ICV and
+ *     replay check but came from another outer source than the SA's
+ *     REMOTE_* (and, in UDP, ENCAP_DPORT, the peer's port): a NAT mapping
+ *     changed or the peer moved. IFINDEX, IFNAME and SA with DIR (in), SPI,
+ *     LOCAL_*, REMOTE_* and ENCAP/ENCAP_SPORT/ENCAP_DPORT as the packet came
+ *     (DPORT = its source port). The module changes nothing itself; the
+ *     agent moves the SAs with SA_UPDATE. Rate-limited per SA (one a second)
+ *     and sent again while packets keep coming from the new source.
  */
 #ifndef _UAPI_LINUX_ESPTUN_H
 #define _UAPI_LINUX_ESPTUN_H
@@ -104,6 +114,8 @@
 #define ESPTUN_SPI_RESERVE_DEFAULT	60	/* seconds */
 #define ESPTUN_ALG_NAME_MAX		64	/* with the NUL, as xfrm */
 #define ESPTUN_KEY_MAX			64	/* bytes */
+#define ESPTUN_MSS_CLAMP_AUTO		1
+#define ESPTUN_MSS_CLAMP_MIN		536
 
 enum esptun_cmd {
 	ESPTUN_CMD_UNSPEC,
@@ -119,6 +131,7 @@ enum esptun_cmd {
 	ESPTUN_CMD_EV_HARD_EXPIRE,
 	ESPTUN_CMD_EV_ACQUIRE,
 	ESPTUN_CMD_EV_UNKNOWN_SPI,
+	ESPTUN_CMD_EV_REMOTE_MOVED,
 
 	__ESPTUN_CMD_MAX
 };
@@ -157,6 +170,18 @@ enum esptun_attr {
  * @ESPTUN_DEV_A_ENCAP_DPORT: u16, UDP destination port (default 4500)
  * @ESPTUN_DEV_A_SA_COUNT: u32, read only
  * @ESPTUN_DEV_A_STATS: nested, enum esptun_stat, read only
+ * @ESPTUN_DEV_A_CARRIER: u8, 1 = carrier on (the default), 0 = off. The
+ *	agent turns carrier off while the tunnel is down (no SA, peer dead),
+ *	so the link shows NO-CARRIER to routing daemons; packets routed into
+ *	a device without carrier are dropped by the core.
+ * @ESPTUN_DEV_A_MSS_CLAMP: u16, TCP MSS clamp of SYNs leaving through the
+ *	device: 0 = off (the default), ESPTUN_MSS_CLAMP_AUTO = the device MTU
+ *	minus the inner IP and TCP headers, else a fixed MSS
+ *	(ESPTUN_MSS_CLAMP_MIN..65535)
+ * @ESPTUN_DEV_A_MTU_AUTO: u8, 1 = the device MTU follows the newest
+ *	outbound SA: the outer path MTU minus that SA's largest overhead
+ *	(outer header, UDP, ESP header, IV, padding, ICV); 0 = fixed (the
+ *	default)
  */
 enum esptun_dev_attr {
 	ESPTUN_DEV_A_UNSPEC,
@@ -169,6 +194,9 @@ enum esptun_dev_attr {
 	ESPTUN_DEV_A_ENCAP_DPORT,
 	ESPTUN_DEV_A_SA_COUNT,
 	ESPTUN_DEV_A_STATS,
+	ESPTUN_DEV_A_CARRIER,
+	ESPTUN_DEV_A_MSS_CLAMP,
+	ESPTUN_DEV_A_MTU_AUTO,
 
 	__ESPTUN_DEV_A_MAX
 };
