@@ -20,6 +20,9 @@ PACKAGES=(
 	# tests
 	iproute2 iperf3 iputils-ping socat tcpdump tshark python3-scapy
 	wireguard-tools strongswan-charon strongswan-swanctl libnss3-tools
+	nftables conntrack
+	# routing daemons over the tunnels
+	bird2 frr
 	# the man pages' test (systemd-analyze is used when there)
 	man-db groff-base
 	# strongSwan's openssl plugin: ECP and Curve25519 for the interop tests
