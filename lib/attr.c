@@ -31,6 +31,9 @@ static struct nla_policy dev_policy[ESPTUN_DEV_A_MAX + 1] = {
 	[ESPTUN_DEV_A_ENCAP_DPORT] = { .type = NLA_U16 },
 	[ESPTUN_DEV_A_SA_COUNT] = { .type = NLA_U32 },
 	[ESPTUN_DEV_A_STATS] = { .type = NLA_NESTED },
+	[ESPTUN_DEV_A_CARRIER] = { .type = NLA_U8 },
+	[ESPTUN_DEV_A_MSS_CLAMP] = { .type = NLA_U16 },
+	[ESPTUN_DEV_A_MTU_AUTO] = { .type = NLA_U8 },
 };
 
 static struct nla_policy sa_policy[ESPTUN_SA_A_MAX + 1] = {
@@ -141,7 +144,13 @@ int attr_put_dev(struct nl_msg *msg, const struct etdev *dev)
 	    (dev->has & BIT(ESPTUN_DEV_A_ENCAP_SPORT) &&
 	     nla_put_u16(msg, ESPTUN_DEV_A_ENCAP_SPORT, dev->sport) < 0) ||
 	    (dev->has & BIT(ESPTUN_DEV_A_ENCAP_DPORT) &&
-	     nla_put_u16(msg, ESPTUN_DEV_A_ENCAP_DPORT, dev->dport) < 0))
+	     nla_put_u16(msg, ESPTUN_DEV_A_ENCAP_DPORT, dev->dport) < 0) ||
+	    (dev->has & BIT(ESPTUN_DEV_A_CARRIER) &&
+	     nla_put_u8(msg, ESPTUN_DEV_A_CARRIER, dev->carrier) < 0) ||
+	    (dev->has & BIT(ESPTUN_DEV_A_MSS_CLAMP) &&
+	     nla_put_u16(msg, ESPTUN_DEV_A_MSS_CLAMP, dev->mss_clamp) < 0) ||
+	    (dev->has & BIT(ESPTUN_DEV_A_MTU_AUTO) &&
+	     nla_put_u8(msg, ESPTUN_DEV_A_MTU_AUTO, dev->mtu_auto) < 0))
 		return -1;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -175,6 +184,12 @@ int attr_get_dev(struct nlmsghdr *nlh, struct etdev *dev)
 		dev->sport = nla_get_u16(d[ESPTUN_DEV_A_ENCAP_SPORT]);
 	if (d[ESPTUN_DEV_A_ENCAP_DPORT])
 		dev->dport = nla_get_u16(d[ESPTUN_DEV_A_ENCAP_DPORT]);
+	if (d[ESPTUN_DEV_A_CARRIER])
+		dev->carrier = nla_get_u8(d[ESPTUN_DEV_A_CARRIER]);
+	if (d[ESPTUN_DEV_A_MSS_CLAMP])
+		dev->mss_clamp = nla_get_u16(d[ESPTUN_DEV_A_MSS_CLAMP]);
+	if (d[ESPTUN_DEV_A_MTU_AUTO])
+		dev->mtu_auto = nla_get_u8(d[ESPTUN_DEV_A_MTU_AUTO]);
 	if (d[ESPTUN_DEV_A_SA_COUNT])
 		dev->sa_count = nla_get_u32(d[ESPTUN_DEV_A_SA_COUNT]);
 	if (d[ESPTUN_DEV_A_STATS] &&

@@ -26,6 +26,8 @@ struct etdev {
 	struct ipaddr local, remote;
 	uint8_t encap;
 	uint16_t sport, dport;
+	uint8_t carrier, mtu_auto;
+	uint16_t mss_clamp;	/* 0 off, ESPTUN_MSS_CLAMP_AUTO, or an MSS */
 	uint32_t sa_count;
 	uint64_t stats_has;	/* BIT(ESPTUN_STAT_*) */
 	uint64_t stats[ESPTUN_STAT_MAX + 1];
