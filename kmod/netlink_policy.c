@@ -8,9 +8,9 @@
  * runs. Read-only attributes (state, counters, times) appear in no
  * policy. Types, exact address lengths and enum ranges live here; rules
  * that need a clear message of their own (SPI, replay window, selector
- * prefix length per family, attribute combinations) are checked by the
- * handlers. The nested policies are exported so that handlers parsing a
- * nest name the policy it was validated with.
+ * prefix length per family, attribute combinations, the MSS clamp) are
+ * checked by the handlers. The nested policies are exported so that
+ * handlers parsing a nest name the policy it was validated with.
  */
 
 #include <linux/if.h>
@@ -56,6 +56,9 @@ const struct nla_policy esptun_dev_set_policy[ESPTUN_DEV_A_MAX + 1] = {
 	[ESPTUN_DEV_A_ENCAP]		= ESPTUN_ENCAP_POLICY,
 	[ESPTUN_DEV_A_ENCAP_SPORT]	= ESPTUN_PORT_POLICY,
 	[ESPTUN_DEV_A_ENCAP_DPORT]	= ESPTUN_PORT_POLICY,
+	[ESPTUN_DEV_A_CARRIER]		= NLA_POLICY_MAX(NLA_U8, 1),
+	[ESPTUN_DEV_A_MSS_CLAMP]	= { .type = NLA_U16 },
+	[ESPTUN_DEV_A_MTU_AUTO]		= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 const struct nla_policy esptun_sa_new_policy[ESPTUN_SA_A_MAX + 1] = {
