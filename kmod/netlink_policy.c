@@ -158,7 +158,13 @@ static const struct nla_policy esptun_spi_alloc_top_policy[ESPTUN_A_MAX + 1] = {
 	[ESPTUN_A_SA]		= NLA_POLICY_NESTED(esptun_spi_alloc_sa_policy),
 };
 
-/* Reads need CAP_NET_ADMIN too: SA state tells a lot about a network. */
+/*
+ * Every command needs CAP_NET_ADMIN over the namespace of the socket, in
+ * the user namespace that owns it (GENL_UNS_ADMIN_PERM), as WireGuard
+ * does: a container configures its own devices, and since every device
+ * is looked up in the socket's namespace, never another namespace's.
+ * Reads too: SA state tells a lot about a network.
+ */
 static const struct genl_ops esptun_genl_ops[] = {
 	{
 		.cmd		= ESPTUN_CMD_DEV_GET,
@@ -166,7 +172,7 @@ static const struct genl_ops esptun_genl_ops[] = {
 		.dumpit		= esptun_nl_dev_get_dumpit,
 		.policy		= esptun_dev_get_policy,
 		.maxattr	= ESPTUN_A_MAX,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 		.internal_flags	= ESPTUN_NLF_NEED_DEV,
 	},
 	{
@@ -174,7 +180,7 @@ static const struct genl_ops esptun_genl_ops[] = {
 		.doit		= esptun_nl_dev_set_doit,
 		.policy		= esptun_dev_set_top_policy,
 		.maxattr	= ESPTUN_A_MAX,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 		.internal_flags	= ESPTUN_NLF_NEED_DEV,
 	},
 	{
@@ -182,7 +188,7 @@ static const struct genl_ops esptun_genl_ops[] = {
 		.doit		= esptun_nl_sa_new_doit,
 		.policy		= esptun_sa_new_top_policy,
 		.maxattr	= ESPTUN_A_MAX,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 		.internal_flags	= ESPTUN_NLF_NEED_DEV,
 	},
 	{
@@ -190,7 +196,7 @@ static const struct genl_ops esptun_genl_ops[] = {
 		.doit		= esptun_nl_sa_update_doit,
 		.policy		= esptun_sa_update_top_policy,
 		.maxattr	= ESPTUN_A_MAX,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 		.internal_flags	= ESPTUN_NLF_NEED_DEV,
 	},
 	{
@@ -198,7 +204,7 @@ static const struct genl_ops esptun_genl_ops[] = {
 		.doit		= esptun_nl_sa_del_doit,
 		.policy		= esptun_sa_id_top_policy,
 		.maxattr	= ESPTUN_A_MAX,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 		.internal_flags	= ESPTUN_NLF_NEED_DEV,
 	},
 	{
@@ -207,7 +213,7 @@ static const struct genl_ops esptun_genl_ops[] = {
 		.dumpit		= esptun_nl_sa_get_dumpit,
 		.policy		= esptun_sa_id_top_policy,
 		.maxattr	= ESPTUN_A_MAX,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 		.internal_flags	= ESPTUN_NLF_NEED_DEV,
 	},
 	{
@@ -215,7 +221,7 @@ static const struct genl_ops esptun_genl_ops[] = {
 		.doit		= esptun_nl_sa_flush_doit,
 		.policy		= esptun_dev_get_policy,
 		.maxattr	= ESPTUN_A_MAX,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 		.internal_flags	= ESPTUN_NLF_OPT_DEV,
 	},
 	{
@@ -223,7 +229,7 @@ static const struct genl_ops esptun_genl_ops[] = {
 		.doit		= esptun_nl_spi_alloc_doit,
 		.policy		= esptun_spi_alloc_top_policy,
 		.maxattr	= ESPTUN_A_MAX,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 		.internal_flags	= ESPTUN_NLF_NEED_DEV,
 	},
 };

@@ -7,10 +7,12 @@
  *   ip link add esp0 type esptun
  *
  * Everything else goes through the generic netlink family ESPTUN_GENL_NAME.
- * Every command requires CAP_NET_ADMIN (in the initial user namespace, as
- * GENL_ADMIN_PERM checks it), reads included, since SA state tells a lot
- * about a network; devices are looked up in the namespace of the socket.
- * Joining the events group requires CAP_NET_ADMIN over that namespace.
+ * Every command requires CAP_NET_ADMIN over the network namespace of the
+ * socket (in the user namespace owning it, as GENL_UNS_ADMIN_PERM checks
+ * it), reads included, since SA state tells a lot about a network; devices
+ * are looked up in that namespace only, so a container configures its own
+ * devices and no other. Joining the events group requires CAP_NET_ADMIN
+ * over that namespace too.
  *
  * Addresses travel in network byte order as in the IP header (4 or 16 bytes);
  * every other integer is in host byte order. Key material is write-only:
