@@ -181,6 +181,11 @@ static void print_dev(const struct etdev *dev, const struct list *sas,
 	printf("  remote: %s\n", addr_str(&dev->remote, buf, sizeof(buf)));
 	print_encap(H(ENCAP) ? dev->encap : ESPTUN_ENCAP_NONE, H(ENCAP_SPORT),
 		    dev->sport, H(ENCAP_DPORT), dev->dport, "udp");
+	if (H(SA_COUNT))
+		printf("  sas: %u\n", dev->sa_count);
+	printf("  drops: ");
+	print_stats(stdout, dev->stats_has, dev->stats);
+	printf("\n");
 	if (H(CARRIER))
 		printf("  carrier: %s\n", dev->carrier ? "on" : "off");
 	if (H(MSS_CLAMP))
@@ -188,11 +193,6 @@ static void print_dev(const struct etdev *dev, const struct list *sas,
 		       mss_str(dev->mss_clamp, buf, sizeof(buf)));
 	if (H(MTU_AUTO))
 		printf("  mtu: %s\n", dev->mtu_auto ? "auto" : "fixed");
-	if (H(SA_COUNT))
-		printf("  sas: %u\n", dev->sa_count);
-	printf("  drops: ");
-	print_stats(stdout, dev->stats_has, dev->stats);
-	printf("\n");
 #undef H
 	for (i = 0; i < sas->n; i++)
 		if (sa[i].ifindex == dev->ifindex)
