@@ -169,7 +169,7 @@ void esptun_mtu_init(struct esptun_dev *ed)
  */
 void esptun_mtu_uninit(struct esptun_dev *ed)
 {
-	ed->mtu_auto = false;
+	WRITE_ONCE(ed->mtu_auto, false);
 	if (cancel_work(&ed->mtu_work))
 		dev_put(ed->dev);
 }

@@ -20,6 +20,7 @@
 # Reads come from the text of "esptun show", and the packet tools run once
 # per step: an interpreter started per check costs seconds in an emulated
 # guest.
+# selftest-timeout: 900
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/esp-lib.sh"
 INJ=$(dirname "$0")/esp_inject.py
@@ -56,9 +57,10 @@ setup() {
 show_has() {
 	local name=$1 n=$2 out l
 	shift 2
-	out=$(ip netns exec "$n" "$ESPTUN" show esp0 | awk '/^$/ { exit } 1')
+	out=$(ip netns exec "$n" "$ESPTUN" show esp0)
+	out=$'\n'${out%%$'\n\n'*}$'\n'
 	for l in "$@"; do
-		if ! grep -qxF "  $l" <<<"$out"; then
+		if [[ $out != *$'\n'"  $l"$'\n'* ]]; then
 			ktap_fail "$name" "no \"$l\" in: $out"
 			return 1
 		fi
@@ -66,17 +68,23 @@ show_has() {
 	ktap_ok "$name"
 }
 
-# sa_text NS DIR SPI: the lines of one SA in "esptun show esp0".
+# sa_text NS DIR SPI: the lines of one SA in "esptun show esp0", into
+# $SA_TEXT, each line between newlines; fails without such an SA.
 sa_text() {
-	ip netns exec "$1" "$ESPTUN" show esp0 |
-		awk -v h="$(printf 'sa: %s spi 0x%08x' "$2" "$3")" \
-			'$0 == h { p = 1; next } p && /^$/ { exit } p'
+	local all hdr
+	all=$(ip netns exec "$1" "$ESPTUN" show esp0)
+	printf -v hdr 'sa: %s spi 0x%08x' "$2" "$3"
+	SA_TEXT=
+	[[ $all == *"$hdr"$'\n'* ]] || return 1
+	SA_TEXT=${all#*"$hdr"}
+	SA_TEXT=${SA_TEXT%%$'\n\n'*}$'\n'
 }
 
 # cnt NS DIR SPI NAME: one counter of an SA (packets, replay, icv-fail).
 cnt() {
-	sa_text "$1" "$2" "$3" |
-		sed -n "s/^  counters: \(.*, \)\?$4 \([0-9]*\).*/\2/p"
+	sa_text "$1" "$2" "$3" &&
+		[[ $SA_TEXT =~ counters:\ (.*,\ )?$4\ ([0-9]+) ]] &&
+		echo "${BASH_REMATCH[2]}"
 }
 
 if ! setup >"$T/setup.log" 2>&1; then
@@ -85,6 +93,12 @@ if ! setup >"$T/setup.log" 2>&1; then
 fi
 ktap_ok "setup: two sites, one SA pair"
 dmesg_mark
+# The helpers of the later parts start now, next to each other; each is
+# waited for where it is needed.
+mon=$T/monitor.b
+bg_start ip netns exec b "$ESPTUN" monitor >"$mon" 2>"$mon.err"
+bg_start ip netns exec b socat -u TCP6-LISTEN:5001,reuseaddr,ipv6only=0,fork /dev/null
+bg_start ip netns exec b "$ESPTUN" encap-listen 4500 2>/dev/null
 pings "tunnel carries traffic" a 192.168.2.1
 show_has "defaults: carrier on, mss-clamp off, mtu fixed" a \
 	"carrier: on" "mss-clamp: off" "mtu: fixed"
@@ -92,7 +106,10 @@ show_has "defaults: carrier on, mss-clamp off, mtu fixed" a \
 # --- carrier ---------------------------------------------------------------
 
 link_has() {	# NS DEV WORD: "ip link show" lists WORD among the flags
-	ip -n "$1" link show "$2" | head -n1 | grep -q "[<,]$3[,>]"
+	local l
+	l=$(ip -n "$1" link show "$2")
+	l=${l%%$'\n'*}
+	[[ $l == *[\<,]"$3"[,\>]* ]]
 }
 
 ktap_check "carrier off" ns a "$ESPTUN" set esp0 carrier off
@@ -206,15 +223,23 @@ mss_case() {
 		"TCP:$2:5001,sourceport=$3,connect-timeout=10"
 }
 
+# syn_lines TEXT KIND PORT: the lines of TEXT (syn_mss output) for KIND
+# and PORT, one after the other.
+syn_lines() {
+	local l out=
+	while read -r l; do
+		[[ $l == "$2 $3 "* && " $out " != *" $l "* ]] && out+="$l "
+	done <<<"$1"
+	echo "$out"
+}
+
 # mss_expect NAME PORT A_SYN B_SYN B_SYNACK A_SYNACK: the MSS of the SYN
 # a sent (before its clamp), as b got it, of the SYN-ACK b sent and as a
 # got it; what arrived must have a valid checksum.
 mss_expect() {
 	local name=$1 p=$2 got
-	got="$(grep "^syn $p " "$T/a.txt" | sort -u | tr '\n' ' ')"
-	got+="| $(grep "^syn $p " "$T/b.txt" | sort -u | tr '\n' ' ')"
-	got+="| $(grep "^synack $p " "$T/b.txt" | sort -u | tr '\n' ' ')"
-	got+="| $(grep "^synack $p " "$T/a.txt" | sort -u | tr '\n' ' ')"
+	got="$(syn_lines "$SA" syn "$p")| $(syn_lines "$SB" syn "$p")"
+	got+="| $(syn_lines "$SB" synack "$p")| $(syn_lines "$SA" synack "$p")"
 	if [[ $got =~ ^"syn $p $3 "(ok|bad)" | syn $p $4 ok | synack $p $5 "(ok|bad)" | synack $p $6 ok "$ ]]; then
 		ktap_ok "$name: SYN $3 -> $4, SYN-ACK $5 -> $6"
 	else
@@ -222,8 +247,7 @@ mss_expect() {
 	fi
 }
 
-bg_start ip netns exec b socat -u TCP6-LISTEN:5001,reuseaddr,ipv6only=0,fork /dev/null
-wait_for -t 5 sh -c "ip netns exec b ss -Hltn | grep -q ':5001 '" >/dev/null
+wait_for -t 20 sh -c "ip netns exec b ss -Hltn | grep -q ':5001 '" >/dev/null
 tcpdump_start a esp0 "$T/mss-a.pcap" tcp
 tcpdump_start b esp0 "$T/mss-b.pcap" tcp
 ktap_check "IPv4, mss-clamp 1200: TCP connects" mss_case 1200 192.168.2.1 6001
@@ -236,6 +260,8 @@ tcpdump_stop "$T/mss-a.pcap"
 tcpdump_stop "$T/mss-b.pcap"
 syn_mss "$T/mss-a.pcap" "$T/a.txt" "$T/mss-b.pcap" "$T/b.txt" ||
 	ktap_diag "the captures could not be read"
+SA=$(<"$T/a.txt")
+SB=$(<"$T/b.txt")
 # The device MTU is 1379: auto is 1379 - 40 for IPv4, 1379 - 60 for IPv6.
 mss_expect "IPv4 fixed 1200" 6001 1460 1200 1460 1200
 mss_expect "IPv4 auto" 6002 1460 1339 1460 1339
@@ -259,11 +285,9 @@ inj() {
 	ip netns exec a "$INJ" -
 }
 
-mon=$T/monitor.b
-monitor_start b "$mon"
 ip -n a addr add 10.0.0.3/24 dev va
-bg_start ip netns exec b "$ESPTUN" encap-listen 4500 2>/dev/null
-wait_for -t 5 sh -c "ip netns exec b ss -Hlun | grep -q ':4500 '" >/dev/null
+wait_for -t 20 grep -q "listening for events" "$mon.err" >/dev/null
+wait_for -t 20 sh -c "ip netns exec b ss -Hlun | grep -q ':4500 '" >/dev/null
 # Four echo requests as raw ESP (0x1001), then, once the newer SA 0x2001
 # takes over, two in UDP: captured on b's link, dropped before b's stack.
 pcap=$T/moved.pcap
@@ -309,12 +333,12 @@ else
 		"want: $want; got: $(cat "$mon")"
 fi
 pk1=$(cnt b in 0x1001 packets)
-if [ "$pk1" = $((pk0 + 1)) ] &&
-	sa_text b in 0x1001 | grep -qx '  remote: 10.0.0.1'; then
+if [ "$pk1" = $((pk0 + 1)) ] && sa_text b in 0x1001 &&
+	[[ $SA_TEXT == *$'\n  remote: 10.0.0.1\n'* ]]; then
 	ktap_ok "the packet is delivered, the SA keeps its remote"
 else
 	ktap_fail "the packet is delivered, the SA keeps its remote" \
-		"packets $pk0 -> $pk1; $(sa_text b in 0x1001)"
+		"packets $pk0 -> $pk1; $SA_TEXT"
 fi
 # Past the one-second limit, so a missing event is not the rate limit's.
 sleep 1.1
@@ -349,12 +373,12 @@ else
 	ktap_fail "ESP in UDP from another port: event with the new port" \
 		"want: $want; got: $(cat "$mon")"
 fi
-if [ "$(cnt b in 0x2001 packets)" = 1 ] &&
-	sa_text b in 0x2001 | grep -qx '  encap: espinudp sport 4500 dport 4500'; then
+if [ "$(cnt b in 0x2001 packets)" = 1 ] && sa_text b in 0x2001 &&
+	[[ $SA_TEXT == *$'\n  encap: espinudp sport 4500 dport 4500\n'* ]]; then
 	ktap_ok "the UDP SA keeps its port, the packet is delivered"
 else
 	ktap_fail "the UDP SA keeps its port, the packet is delivered" \
-		"$(sa_text b in 0x2001)"
+		"$SA_TEXT"
 fi
 
 # --- automatic MTU -------------------------------------------------------------
