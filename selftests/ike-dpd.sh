@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# selftest-timeout: 400
+# selftest-timeout: 600
 # Dead Peer Detection, esptund (ns1, start = initiate, dpd-delay 3 s,
 # dpd-timeout 10 s, dpd-action restart) against esptund, strongSwan and
 # libreswan in ns2, one after the other. Each: the tunnel comes up and
