@@ -135,8 +135,9 @@ void ike_engine_run_timers(struct ike_engine *eng);
 /*
  * Kernel events. An acquire (a packet into the device ifname without an
  * SA) starts a negotiation for its conn unless one is up or under way,
- * at most once a second per conn. The others are only logged so far:
- * rekeying on soft expire needs rekey.c.
+ * at most once a second per conn. Expiries are only logged so far:
+ * rekeying on soft expire needs rekey.c. Unknown SPIs carry addresses
+ * and go to ike_engine_unknown_spi() instead.
  */
 enum ike_kernel_event {
 	IKE_KEV_ACQUIRE,
