@@ -206,6 +206,8 @@ enum {
 	K_PSK, K_PSK_FILE, K_MODE, K_IKE, K_ESP, K_IKE_LIFETIME, K_LIFETIME,
 	K_LIFE_KBYTES, K_START, K_LOCAL_TS, K_REMOTE_TS, K_REPLAY_WINDOW,
 	K_ALLOW_WEAK, K_RETRANSMIT_TIMEOUT, K_RETRANSMIT_TRIES, K_KEYINGTRIES,
+	/* NAT traversal */
+	K_NAT_T, K_KEEPALIVE,
 	K_MAX,
 };
 
@@ -471,6 +473,36 @@ static int k_keyingtries(struct parser *p, const char *v)
 	return 0;
 }
 
+/* ---- NAT traversal keys ---- */
+
+static int k_nat_t(struct parser *p, const char *v)
+{
+	if (!strcmp(v, "auto"))
+		p->conn->natt = IKE_NATT_AUTO;
+	else if (!strcmp(v, "force"))
+		p->conn->natt = IKE_NATT_FORCE;
+	else if (!strcmp(v, "no"))
+		p->conn->natt = IKE_NATT_NO;
+	else
+		return perr(p, "invalid nat-t '%s' (auto, force or no)", v);
+	return 0;
+}
+
+static int k_keepalive(struct parser *p, const char *v)
+{
+	uint32_t s;
+
+	/* A NAT forgets a UDP mapping after 30 s or more: an hour is plenty. */
+	if (!strcmp(v, "no")) {
+		p->conn->keepalive = 0;
+		return 0;
+	}
+	if (conf_parse_duration(v, &s) || s > 3600)
+		return perr(p, "invalid keepalive '%s' (no, or 1s to 1h)", v);
+	p->conn->keepalive = s;
+	return 0;
+}
+
 static const struct key keys[K_MAX] = {
 	[K_LOG] = { "log", 1, k_log },
 	[K_CONTROL] = { "control", 1, k_control },
@@ -497,6 +529,9 @@ static const struct key keys[K_MAX] = {
 				   k_retransmit_timeout },
 	[K_RETRANSMIT_TRIES] = { "retransmit-tries", 0, k_retransmit_tries },
 	[K_KEYINGTRIES] = { "keyingtries", 0, k_keyingtries },
+	/* NAT traversal */
+	[K_NAT_T] = { "nat-t", 0, k_nat_t },
+	[K_KEEPALIVE] = { "keepalive", 0, k_keepalive },
 };
 
 static void conn_defaults(struct ike_conn *c)

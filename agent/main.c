@@ -92,6 +92,28 @@ static int env_del_sa(void *ctx, const struct ike_conn *conn,
 	return err;
 }
 
+static int env_update_sa(void *ctx, const struct ike_conn *conn,
+			 const struct ike_kernel_sa *sa)
+{
+	struct daemon *d = ctx;
+	int err;
+
+	err = kernel_sa_update(d->kern, conn->ifname, sa);
+	if (err)
+		log_err("%s: kernel refused to move %s SA %08x on %s: %s",
+			conn->name, sa->dir == IKE_DIR_IN ? "inbound" :
+			"outbound", sa->spi, conn->ifname, d->kern->err);
+	return err;
+}
+
+static int env_send_keepalive(void *ctx, const struct sockaddr_storage *from,
+			      const struct sockaddr_storage *to)
+{
+	struct daemon *d = ctx;
+
+	return net_send_keepalive(d->net, from, to);
+}
+
 /* ---- configuration ---- */
 
 /* Devices first: a conn whose device cannot exist is refused whole. */
@@ -228,7 +250,11 @@ static void on_kernel_event(void *arg, const struct kernel_event *ev)
 {
 	struct daemon *d = arg;
 
-	ike_engine_kernel_event(d->eng, ev->type, ev->ifname, ev->spi);
+	if (ev->type == IKE_KEV_REMOTE_MOVED)
+		ike_engine_remote_moved(d->eng, ev->ifname, ev->spi,
+					&ev->remote, ev->encap);
+	else
+		ike_engine_kernel_event(d->eng, ev->type, ev->ifname, ev->spi);
 }
 
 static void on_kernel(void *arg, int fd, uint32_t events)
@@ -429,6 +455,8 @@ int main(int argc, char **argv)
 		.get_spi = env_get_spi,
 		.add_sa = env_add_sa,
 		.del_sa = env_del_sa,
+		.update_sa = env_update_sa,
+		.send_keepalive = env_send_keepalive,
 	};
 	struct ctl_ops cops = {
 		.arg = &d,

@@ -62,6 +62,13 @@ enum ike_start {
 	IKE_START_INITIATE = 1,
 };
 
+/* nat-t = auto | force | no */
+enum ike_natt_mode {
+	IKE_NATT_AUTO = 0,	/* encapsulate when a NAT is detected */
+	IKE_NATT_FORCE = 1,	/* encapsulate always (NAT-D faked) */
+	IKE_NATT_NO = 2,	/* no NAT-T vendor IDs, raw ESP */
+};
+
 /* Phase 1 attribute values, RFC 2409 appendix A. */
 enum ike_enc {
 	IKE_ENC_DES_CBC	= 1,
@@ -169,13 +176,17 @@ struct ike_conn {
 	 * left down, 0 = forever. Between attempts: 1 s, doubling, <= 60 s.
 	 */
 	uint32_t keyingtries;
+
+	/* NAT traversal (natt.c): enum ike_natt_mode, keepalive seconds. */
+	uint8_t natt;
+	uint32_t keepalive;		/* 0 = no keepalives */
 };
 
 /*
  * Defaults of an unset key: ike-lifetime 24h, lifetime 1h,
  * life-kbytes 4608000, replay-window 64, auth psk, main mode, listen,
  * 0.0.0.0/0 selectors, retransmit 1000 ms x 5 tries, keyingtries
- * forever.
+ * forever, nat-t auto, keepalive 20 s.
  */
 void ike_conn_init(struct ike_conn *c);
 

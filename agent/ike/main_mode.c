@@ -70,6 +70,7 @@ int mm_initiate(struct ike_engine *e, struct conn_ent *c)
 	mk_hdr(&h, sa);
 	isakmp_gen_init(&g, buf, sizeof(buf), &h);
 	isakmp_gen_sa(&g, prop);
+	natt_gen_vids(&g, &c->c);
 	len = isakmp_gen_finish(&g);
 	free(prop);
 	/* The SA is the first payload, right after the header. */
@@ -183,6 +184,7 @@ int mm_inI1_outR1(struct ike_dispatch *d)
 	log_info("%s MM1 received from %s for %s", msg_ck(sa), a,
 		 sa->conn->c.name);
 	vid_log(sa, "MM1", d->m);
+	natt_mm1_received(sa, d->m);
 	rc = isakmp_parse_sa(p->body, p->len, offer);
 	if (rc) {
 		log_warn("%s MM1: SA payload refused: %s", msg_ck(sa),
@@ -208,6 +210,7 @@ int mm_inI1_outR1(struct ike_dispatch *d)
 	mk_hdr(&h, sa);
 	isakmp_gen_init(&g, buf, sizeof(buf), &h);
 	isakmp_gen_sa(&g, chosen);
+	natt_gen_vid_reply(&g, sa);
 	len = isakmp_gen_finish(&g);
 	if (!len) {
 		rc = -ISAKMP_N_PAYLOAD_MALFORMED;
@@ -232,6 +235,7 @@ static size_t build_ke_nonce(struct p1sa *sa, uint8_t *buf, size_t cap)
 		       sa->ke_len);
 	isakmp_gen_raw(&g, ISAKMP_NP_NONCE, sa->initiator ? sa->ni : sa->nr,
 		       IKE_NONCE_LEN);
+	natt_gen_natd(&g, sa);
 	return isakmp_gen_finish(&g);
 }
 
@@ -261,6 +265,7 @@ int mm_inR1_outI2(struct ike_dispatch *d)
 		return rc;
 	/* Only an accepted MM2 binds us to the responder's cookie. */
 	memcpy(sa->rcookie, d->m->hdr.rcookie, 8);
+	natt_mm2_received(sa, d->m);
 	log_info("%s MM2 received: responder chose %s", msg_ck(sa),
 		 ike_proposal_str(&sa->prop, b, sizeof(b)));
 	if (p1_make_ke_nonce(d->e, sa))
@@ -312,6 +317,7 @@ int mm_inI2_outR2(struct ike_dispatch *d)
 	rc = take_ke_nonce(sa, d->m, "MM3");
 	if (rc)
 		return rc;
+	natt_natd_received(sa, d->m, "MM3", d->from, d->to);
 	len = build_ke_nonce(sa, buf, sizeof(buf));
 	if (!len)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
@@ -406,6 +412,8 @@ static int check_auth(struct ike_dispatch *d, const char *name)
 	/* Authentic: only now may the IV move on. */
 	iv_confirm(&sa->iv, 0);
 	d->authentic = true;
+	/* The float to 4500, or a NAT that changed its mapping. */
+	natt_follow(d->e, sa, d->from, d->to);
 	memset(&shown, 0, sizeof(shown));
 	shown.type = id.type;
 	shown.len = (uint16_t)(id.len < IKE_ID_MAX ? id.len : IKE_ID_MAX);
@@ -431,6 +439,9 @@ int mm_inR2_outI3(struct ike_dispatch *d)
 	rc = take_ke_nonce(sa, d->m, "MM4");
 	if (rc)
 		return rc;
+	natt_natd_received(sa, d->m, "MM4", d->from, d->to);
+	/* RFC 3947 4: with a NAT, MM5 on goes over port 4500. */
+	natt_float(sa);
 	len = build_auth(d->e, sa, buf, sizeof(buf));
 	if (!len)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
@@ -530,6 +541,7 @@ void mm_established(struct ike_engine *e, struct p1sa *sa)
 
 	iv_phase1_done(&sa->iv);
 	sa->established_ms = env_now(e);
+	natt_established(e, sa);
 	sa->expire_ms = sa->established_ms + (uint64_t)sa->life_secs * 1000;
 	log_info("%s %s: ISAKMP SA established with %s (%s, %s, lifetime "
 		 "%us)", msg_ck(sa), sa->initiator ? "MM6" : "MM5",

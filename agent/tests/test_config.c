@@ -43,6 +43,8 @@ static const char full[] =
 	"retransmit-timeout = 500ms\n"
 	"retransmit-tries = 2\n"
 	"keyingtries = 3\n"
+	"nat-t = force\n"
+	"keepalive = 2m\n"
 	"\n"
 	"[conn v6]\n"
 	"interface = esp1\n"
@@ -115,6 +117,8 @@ static void test_full(void)
 	is_int(a->rexmit_ms, 500, "retransmit-timeout 500ms");
 	is_int(a->rexmit_tries, 2, "retransmit-tries");
 	is_int(a->keyingtries, 3, "keyingtries");
+	is_int(a->natt, IKE_NATT_FORCE, "nat-t force");
+	is_int(a->keepalive, 120, "keepalive 2m");
 
 	/* Defaults of the second conn. */
 	is_int(b->local.ss_family, AF_INET6, "v6 local");
@@ -134,6 +138,8 @@ static void test_full(void)
 	is_int(b->rexmit_ms, 1000, "default retransmit-timeout");
 	is_int(b->rexmit_tries, 5, "default retransmit-tries");
 	is_int(b->keyingtries, 0, "default keyingtries forever");
+	is_int(b->natt, IKE_NATT_AUTO, "default nat-t auto");
+	is_int(b->keepalive, 20, "default keepalive 20 s");
 	is_str(conf_ts_str(&b->local_ts, buf, sizeof(buf)), "0.0.0.0/0",
 	       "default local-ts");
 out:
@@ -208,6 +214,18 @@ static const struct {
 	  "e.conf:6: invalid keyingtries 'always' (forever or 1 to 1000000)" },
 	{ CONN "keyingtries = forever\nkeyingtries = 2\n",
 	  "e.conf:7: duplicate key 'keyingtries'" },
+	{ CONN "nat-t = yes\n",
+	  "e.conf:6: invalid nat-t 'yes' (auto, force or no)" },
+	{ CONN "nat-t = auto\nnat-t = no\n",
+	  "e.conf:7: duplicate key 'nat-t'" },
+	{ CONN "keepalive = 0\n",
+	  "e.conf:6: invalid keepalive '0' (no, or 1s to 1h)" },
+	{ CONN "keepalive = 2h\n",
+	  "e.conf:6: invalid keepalive '2h' (no, or 1s to 1h)" },
+	{ CONN "keepalive = 20 s\n",
+	  "e.conf:6: invalid keepalive '20 s' (no, or 1s to 1h)" },
+	{ "[global]\nnat-t = auto\n",
+	  "e.conf:2: unknown key 'nat-t' in [global]" },
 	{ CONN "local-id = host.example\n",
 	  "e.conf:6: bad ID 'host.example' (address, fqdn:NAME, user:A@B or keyid:X)" },
 	{ CONN "interface = a/b\n", "e.conf:6: duplicate key 'interface'" },

@@ -78,6 +78,11 @@ static void f_status(void *arg,
 		inet_pton(AF_INET, "192.0.2.2", &p->sin_addr);
 		snprintf(st.algs, sizeof(st.algs), "aes256-sha256-modp2048");
 		st.lifetime_left = 86390;
+		st.natt = "RFC 3947";
+		st.nat_local = true;
+		st.encap = true;
+		st.encap_local_port = 4500;
+		st.encap_remote_port = 31744;
 		st.n_children = 1;
 		st.children[0].spi_in = 0xc1a2b3c4;
 		st.children[0].spi_out = 0x0000abcd;
@@ -150,6 +155,7 @@ static void test_status(void)
 	       "ok\n"
 	       "conn site-b: MM_ACTIVE initiator 192.0.2.1:500 <-> 192.0.2.2:500\n"
 	       "  cookies [6f80c0380ef6bdfd:2bc06438c94e88dc] aes256-sha256-modp2048 lifetime 86390s\n"
+	       "  nat-t RFC 3947: nat local, esp in udp 4500 <-> 31744\n"
 	       "  child QM_ACTIVE: spi in c1a2b3c4 out 0000abcd aes256gcm16-modp2048 0.0.0.0/0 === 10.0.0.0/8 lifetime 3590s\n"
 	       "conn idle: NONE\n",
 	       "text status");
@@ -158,14 +164,18 @@ static void test_status(void)
 	       "\"initiator\":true,\"icookie\":\"6f80c0380ef6bdfd\","
 	       "\"rcookie\":\"2bc06438c94e88dc\",\"local\":\"192.0.2.1:500\","
 	       "\"peer\":\"192.0.2.2:500\",\"algs\":\"aes256-sha256-modp2048\","
-	       "\"lifetime_left\":86390,\"children\":[{\"state\":\"QM_ACTIVE\","
+	       "\"lifetime_left\":86390,\"nat_t\":\"RFC 3947\",\"nat\":\"local\","
+	       "\"nat_forced\":false,\"encap\":\"espinudp\","
+	       "\"encap_local_port\":4500,\"encap_remote_port\":31744,"
+	       "\"children\":[{\"state\":\"QM_ACTIVE\","
 	       "\"spi_in\":\"c1a2b3c4\",\"spi_out\":\"0000abcd\","
 	       "\"algs\":\"aes256gcm16-modp2048\",\"local_ts\":\"0.0.0.0/0\","
 	       "\"remote_ts\":\"10.0.0.0/8\",\"lifetime_left\":3590}]},"
 	       "{\"name\":\"idle\",\"state\":\"NONE\",\"initiator\":false,"
 	       "\"icookie\":\"0000000000000000\",\"rcookie\":\"0000000000000000\","
 	       "\"local\":\"(none)\",\"peer\":\"(none)\",\"algs\":\"\","
-	       "\"lifetime_left\":-1,\"children\":[]}]}\n",
+	       "\"lifetime_left\":-1,\"nat_t\":\"\",\"nat\":\"none\","
+	       "\"nat_forced\":false,\"encap\":\"none\",\"children\":[]}]}\n",
 	       "json status");
 }
 
