@@ -289,6 +289,8 @@ static uint64_t now_ms;
 /* The NAT: A's ports 500 and 4500 as the world sees them (0 = none). */
 static uint16_t nat_port[2];
 static const char *nat_public = "192.0.2.1";
+/* Rewrites a datagram from A before the NAT, when set. */
+static void (*mangle)(struct pkt *p);
 
 static int slot(uint16_t port)
 {
@@ -386,6 +388,7 @@ static void setup(void)
 		S[i].eng = ike_engine_new(&env);
 	}
 	qn = 0;
+	mangle = NULL;
 	nat_port[0] = 31500;
 	nat_port[1] = 34500;
 	now_ms = 1000000;
@@ -420,6 +423,8 @@ static void pump(void)
 		memmove(q, q + 1, sizeof(q[0]) * (size_t)(qn - 1));
 		qn--;
 		if (p.from == 0) {
+			if (mangle)
+				mangle(&p);
 			if (nat_public) {
 				mkaddr(&p.src, nat_public,
 				       nat_port[slot(sp)]);
@@ -762,6 +767,57 @@ static void t_ike_moved(void)
 	is_int(status(0).nactive, 1, "A: tunnel up again");
 }
 
+/* Payloads of A's unencrypted Main Mode messages, by type. */
+static int natd_rfc, natd_draft;
+
+/* A announces only draft-03 and older: its RFC 3947 VID is blanked. */
+static void draft_only(struct pkt *p)
+{
+	struct isakmp_msg m;
+	int i;
+
+	if (isakmp_parse(p->buf, p->len, &m) || m.hdr.exch != ISAKMP_XCHG_IDPROT ||
+	    (m.hdr.flags & ISAKMP_FLAG_E))
+		return;
+	for (i = 0; i < m.n; i++) {
+		if (m.pl[i].type == ISAKMP_NP_VID &&
+		    natt_vid_version(m.pl[i].body, m.pl[i].len) == NATT_RFC)
+			memset(p->buf + (m.pl[i].body - p->buf), 0x5a, 16);
+		natd_rfc += m.pl[i].type == ISAKMP_NP_NATD;
+		natd_draft += m.pl[i].type == ISAKMP_NP_NATD_DRAFT;
+	}
+}
+
+static void t_draft(void)
+{
+	const struct kernel_mock_call *ao, *bi;
+	struct ike_conn a, b;
+	struct st sa, sb;
+
+	setup();
+	mangle = draft_only;
+	natd_rfc = natd_draft = 0;
+	mkconn(&a, 0, IKE_NATT_AUTO);
+	mkconn(&b, 1, IKE_NATT_AUTO);
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[0].eng, "site");
+	run(60000);
+	sa = status(0);
+	sb = status(1);
+	ok(sa.nactive == 1 && sb.nactive == 1, "draft peer: tunnel up");
+	is_str(sb.natt, "draft-03", "responder picks draft-03, the best offered");
+	is_str(sa.natt, "draft-03", "initiator follows the responder's VID");
+	ok(natd_draft == 2 && natd_rfc == 0,
+	   "draft: NAT-D as payload 130 (%d of 130, %d of 20)", natd_draft,
+	   natd_rfc);
+	ao = last_call(0, "sa_add", IKE_DIR_OUT);
+	bi = last_call(1, "sa_add", IKE_DIR_IN);
+	ok(ao && bi && ao->sa.encap && bi->sa.encap && bi->sa.dport == 34500,
+	   "draft: UDP-encapsulated tunnel (61443) agreed, ESP in UDP");
+	mangle = NULL;
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -777,6 +833,7 @@ int main(void)
 	t_keepalive();
 	t_remote_moved();
 	t_ike_moved();
+	t_draft();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	kernel_free(S[0].k);
