@@ -524,7 +524,8 @@ void natt_run(struct ike_engine *e, uint64_t now)
 					  &sa->remote) < 0)
 			log_warn_rl("%s NAT keepalive could not be sent",
 				    msg_ck(sa));
-		sa->natt.keepalive_at = natt_keepalive_next(
-			&sa->natt, sa->conn->c.keepalive, now);
+		sa->natt.keepalive_at = natt_keepalive_next(&sa->natt,
+							    sa->conn->c.keepalive,
+							    now);
 	}
 }

@@ -237,7 +237,8 @@ static void to_etsa(const struct ike_kernel_sa *sa, struct etsa *e)
 		e->icv_bits = sa->auth_trunc_bits;
 	}
 	if (sa->encap) {
-		e->has |= BIT(ESPTUN_SA_A_ENCAP) | BIT(ESPTUN_SA_A_ENCAP_SPORT) |
+		e->has |= BIT(ESPTUN_SA_A_ENCAP) |
+			  BIT(ESPTUN_SA_A_ENCAP_SPORT) |
 			  BIT(ESPTUN_SA_A_ENCAP_DPORT);
 		e->encap = ESPTUN_ENCAP_UDP;
 		e->sport = sa->sport;

@@ -125,7 +125,8 @@ static void t_best(void)
 
 static void t_modes(void)
 {
-	is_int(natt_encap_mode(NATT_RFC), 3, "RFC 3947: UDP-Encapsulated-Tunnel 3");
+	is_int(natt_encap_mode(NATT_RFC), 3,
+	       "RFC 3947: UDP-Encapsulated-Tunnel 3");
 	is_int(natt_encap_mode(NATT_DRAFT_02), 61443,
 	       "draft-02: UDP-Encapsulated-Tunnel 61443");
 	is_int(natt_encap_mode(NATT_DRAFT_02N), 61443, "draft-02\\n: 61443");
@@ -601,7 +602,8 @@ static void t_behind_nat(void)
 	ok(bi->sa.encap && bo->sa.encap && bi->sa.sport == 4500 &&
 	   bi->sa.dport == 34500 && bo->sa.sport == 4500 &&
 	   bo->sa.dport == 34500, "B's SAs: ESP in UDP 4500 -> 34500");
-	ok(same_ip(&bo->sa.dst, "192.0.2.1") && same_ip(&bi->sa.src, "192.0.2.1"),
+	ok(same_ip(&bo->sa.dst, "192.0.2.1") &&
+	   same_ip(&bi->sa.src, "192.0.2.1"),
 	   "B sends ESP to the NAT's public address");
 	ok(ai->spi == bo->spi && ao->spi == bi->spi &&
 	   !memcmp(ai->sa.enc_key, bo->sa.enc_key, ai->sa.enc_key_len),
@@ -760,7 +762,8 @@ static void t_ike_moved(void)
 	run(600000);
 	bo = last_call(1, "sa_add", IKE_DIR_OUT);
 	ok(logged("authenticated IKE from 192.0.2.1:45000, was "
-		  "192.0.2.1:34500"), "authenticated QM from the new port logged");
+		  "192.0.2.1:34500"),
+	   "authenticated QM from the new port logged");
 	is_int(status(1).rport, 45000, "B's ISAKMP SA follows to 45000");
 	ok(bo && bo->sa.encap && bo->sa.dport == 45000,
 	   "the new IPsec SA goes to the new port");
@@ -776,8 +779,8 @@ static void draft_only(struct pkt *p)
 	struct isakmp_msg m;
 	int i;
 
-	if (isakmp_parse(p->buf, p->len, &m) || m.hdr.exch != ISAKMP_XCHG_IDPROT ||
-	    (m.hdr.flags & ISAKMP_FLAG_E))
+	if (isakmp_parse(p->buf, p->len, &m) ||
+	    m.hdr.exch != ISAKMP_XCHG_IDPROT || (m.hdr.flags & ISAKMP_FLAG_E))
 		return;
 	for (i = 0; i < m.n; i++) {
 		if (m.pl[i].type == ISAKMP_NP_VID &&
@@ -806,7 +809,8 @@ static void t_draft(void)
 	sa = status(0);
 	sb = status(1);
 	ok(sa.nactive == 1 && sb.nactive == 1, "draft peer: tunnel up");
-	is_str(sb.natt, "draft-03", "responder picks draft-03, the best offered");
+	is_str(sb.natt, "draft-03",
+	       "responder picks draft-03, the best offered");
 	is_str(sa.natt, "draft-03", "initiator follows the responder's VID");
 	ok(natd_draft == 2 && natd_rfc == 0,
 	   "draft: NAT-D as payload 130 (%d of 130, %d of 20)", natd_draft,
