@@ -822,6 +822,23 @@ static void t_draft(void)
 	mangle = NULL;
 }
 
+static void t_info_moved(void)
+{
+	const struct kernel_mock_call *uo;
+
+	establish(IKE_NATT_AUTO, IKE_NATT_AUTO, 20);
+	nat_port[1] = 47000;
+	/* A's Deletes are authentic INFO from the NAT's new port. */
+	ike_engine_terminate(S[0].eng, "site");
+	run(5000);
+	uo = last_call(1, "sa_update", IKE_DIR_OUT);
+	ok(logged("authenticated IKE from 192.0.2.1:47000, was "
+		  "192.0.2.1:34500"), "authentic INFO from a new port logged");
+	ok(uo && uo->sa.encap && uo->sa.dport == 47000,
+	   "authentic INFO from a new port moves the outbound SA");
+	is_int(status(1).nactive, 0, "and the Delete it carried applies");
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -838,6 +855,7 @@ int main(void)
 	t_remote_moved();
 	t_ike_moved();
 	t_draft();
+	t_info_moved();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	kernel_free(S[0].k);
