@@ -207,6 +207,8 @@ enum {
 	K_LIFE_KBYTES, K_START, K_LOCAL_TS, K_REMOTE_TS, K_REPLAY_WINDOW,
 	K_ALLOW_WEAK, K_RETRANSMIT_TIMEOUT, K_RETRANSMIT_TRIES, K_KEYINGTRIES,
 	K_DPD, K_DPD_DELAY, K_DPD_TIMEOUT, K_DPD_ACTION,
+	/* NAT traversal */
+	K_NAT_T, K_KEEPALIVE,
 	K_MAX,
 };
 
@@ -514,6 +516,36 @@ static int k_dpd_action(struct parser *p, const char *v)
 	return 0;
 }
 
+/* ---- NAT traversal keys ---- */
+
+static int k_nat_t(struct parser *p, const char *v)
+{
+	if (!strcmp(v, "auto"))
+		p->conn->natt = IKE_NATT_AUTO;
+	else if (!strcmp(v, "force"))
+		p->conn->natt = IKE_NATT_FORCE;
+	else if (!strcmp(v, "no"))
+		p->conn->natt = IKE_NATT_NO;
+	else
+		return perr(p, "invalid nat-t '%s' (auto, force or no)", v);
+	return 0;
+}
+
+static int k_keepalive(struct parser *p, const char *v)
+{
+	uint32_t s;
+
+	/* A NAT forgets a UDP mapping after 30 s or more: an hour is plenty. */
+	if (!strcmp(v, "no")) {
+		p->conn->keepalive = 0;
+		return 0;
+	}
+	if (conf_parse_duration(v, &s) || s > 3600)
+		return perr(p, "invalid keepalive '%s' (no, or 1s to 1h)", v);
+	p->conn->keepalive = s;
+	return 0;
+}
+
 static const struct key keys[K_MAX] = {
 	[K_LOG] = { "log", 1, k_log },
 	[K_CONTROL] = { "control", 1, k_control },
@@ -544,6 +576,9 @@ static const struct key keys[K_MAX] = {
 	[K_DPD_DELAY] = { "dpd-delay", 0, k_dpd_delay },
 	[K_DPD_TIMEOUT] = { "dpd-timeout", 0, k_dpd_timeout },
 	[K_DPD_ACTION] = { "dpd-action", 0, k_dpd_action },
+	/* NAT traversal */
+	[K_NAT_T] = { "nat-t", 0, k_nat_t },
+	[K_KEEPALIVE] = { "keepalive", 0, k_keepalive },
 };
 
 static void conn_defaults(struct ike_conn *c)

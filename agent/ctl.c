@@ -157,6 +157,33 @@ static void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* Where NAT-D found a NAT: "local" (we are behind it), "remote", ... */
+static const char *nat_where(const struct ike_status *st)
+{
+	if (st->nat_local && st->nat_remote)
+		return "both";
+	if (st->nat_local)
+		return "local";
+	if (st->nat_remote)
+		return "remote";
+	return "none";
+}
+
+static void status_text_nat(FILE *f, const struct ike_status *st)
+{
+	if (!st->natt || !st->natt[0]) {
+		fputs("  nat-t: not negotiated, esp raw\n", f);
+		return;
+	}
+	fprintf(f, "  nat-t %s: nat %s%s, esp ", st->natt, nat_where(st),
+		st->nat_forced ? " (forced)" : "");
+	if (st->encap)
+		fprintf(f, "in udp %u <-> %u\n", st->encap_local_port,
+			st->encap_remote_port);
+	else
+		fputs("raw\n", f);
+}
+
 struct status_ctx {
 	FILE *f;
 	int json;
@@ -212,8 +239,11 @@ static void status_text(FILE *f, const struct ike_status *st)
 			st->algs[0] ? st->algs : "-");
 		if (st->lifetime_left >= 0)
 			fprintf(f, " lifetime %" PRId64 "s", st->lifetime_left);
+		fputc('\n', f);
+		status_text_nat(f, st);
+	} else {
+		fputc('\n', f);
 	}
-	fputc('\n', f);
 	status_dpd_text(f, st);
 	for (i = 0; i < st->n_children && i < IKE_STATUS_MAX_CHILDREN; i++) {
 		const struct ike_status_child *ch = &st->children[i];
@@ -251,6 +281,14 @@ static void status_json(FILE *f, const struct ike_status *st)
 	json_string(f, st->algs);
 	fprintf(f, ",\"lifetime_left\":%" PRId64, st->lifetime_left);
 	status_dpd_json(f, st);
+	fputs(",\"nat_t\":", f);
+	json_string(f, st->natt ? st->natt : "");
+	fprintf(f, ",\"nat\":\"%s\",\"nat_forced\":%s,\"encap\":\"%s\"",
+		nat_where(st), st->nat_forced ? "true" : "false",
+		st->encap ? "espinudp" : "none");
+	if (st->encap)
+		fprintf(f, ",\"encap_local_port\":%u,\"encap_remote_port\":%u",
+			st->encap_local_port, st->encap_remote_port);
 	fputs(",\"children\":[", f);
 	for (i = 0; i < st->n_children && i < IKE_STATUS_MAX_CHILDREN; i++) {
 		const struct ike_status_child *ch = &st->children[i];

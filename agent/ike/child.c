@@ -118,8 +118,18 @@ int child_install(struct ike_engine *e, struct p2sa *ch, enum ike_sa_dir dir)
 	if (keymat_child(&p1->km, gl ? gxy : NULL, gl, ISAKMP_PROTO_ESP, spi,
 			 ch->ni, ch->ni_len, ch->nr, ch->nr_len, km, el + al))
 		goto out;
-	k->src = dir == IKE_DIR_IN ? p1->remote : p1->local;
-	k->dst = dir == IKE_DIR_IN ? p1->local : p1->remote;
+	/* Both directions from the ISAKMP SA's endpoints as they are now. */
+	if (!ch->in_installed && !ch->out_installed) {
+		ch->local = p1->local;
+		ch->remote = p1->remote;
+	}
+	k->src = dir == IKE_DIR_IN ? ch->remote : ch->local;
+	k->dst = dir == IKE_DIR_IN ? ch->local : ch->remote;
+	k->encap = ch->encap;
+	if (ch->encap) {
+		k->sport = natt_port(&ch->local);
+		k->dport = natt_port(&ch->remote);
+	}
 	kernel_algs(&ch->prop, k);
 	memcpy(k->enc_key, km, el);
 	k->enc_key_len = (uint16_t)el;

@@ -503,8 +503,11 @@ out:
 int64_t ike_engine_next_timeout_ms(struct ike_engine *e)
 {
 	int64_t t = timer_next_ms(e), d = dpd_next_ms(e);
+	int64_t k = natt_next_ms(e);
 
-	return t < 0 ? d : d < 0 ? t : t < d ? t : d;
+	if (d >= 0 && (t < 0 || d < t))
+		t = d;
+	return k >= 0 && (t < 0 || k < t) ? k : t;
 }
 
 void ike_engine_run_timers(struct ike_engine *e)
@@ -520,6 +523,7 @@ void ike_engine_run_timers(struct ike_engine *e)
 		if (c->keep_up)
 			conn_start(e, c);
 	dpd_run(e, now);
+	natt_run(e, now);
 	keep_up(e);
 }
 
@@ -531,12 +535,14 @@ void ike_engine_kernel_event(struct ike_engine *e, enum ike_kernel_event ev,
 		[IKE_KEV_SOFT_EXPIRE] = "soft expire",
 		[IKE_KEV_HARD_EXPIRE] = "hard expire",
 		[IKE_KEV_UNKNOWN_SPI] = "unknown SPI",
+		[IKE_KEV_REMOTE_MOVED] = "remote moved",
 	};
 
 	struct conn_ent *c;
 
 	log_info("kernel event on %s: %s, SPI %08x", ifname ? ifname : "?",
-		 (unsigned int)ev < 4 ? names[ev] : "?", spi);
+		 (unsigned int)ev < sizeof(names) / sizeof(names[0]) ?
+		 names[ev] : "?", spi);
 	if (ev != IKE_KEV_ACQUIRE || !ifname)
 		return;
 	for (c = e->conns; c; c = c->next)
@@ -545,6 +551,18 @@ void ike_engine_kernel_event(struct ike_engine *e, enum ike_kernel_event ev,
 	if (c && retry_acquire(e, c, env_now(e)))
 		conn_start(e, c);
 	link_update(e);
+}
+
+void ike_engine_remote_moved(struct ike_engine *e, const char *ifname,
+			     uint32_t spi,
+			     const struct sockaddr_storage *remote, bool encap)
+{
+	char a[64];
+
+	log_info("kernel event on %s: remote moved, SPI %08x, now %s%s",
+		 ifname, spi, ike_addr_str(remote, a, sizeof(a)),
+		 encap ? " (ESP in UDP)" : "");
+	natt_kernel_moved(e, ifname, spi, remote, encap);
 }
 
 void ike_engine_status(struct ike_engine *e,
@@ -566,6 +584,7 @@ void ike_engine_status(struct ike_engine *e,
 		st.lifetime_left = -1;
 		st.local = c->c.local;
 		st.peer = c->c.remote;
+		st.natt = "";
 		for (sa = e->p1s; sa; sa = sa->next)
 			if (sa->conn == c &&
 			    (!best || (sa->state == MM_ACTIVE &&
@@ -584,6 +603,15 @@ void ike_engine_status(struct ike_engine *e,
 			if (best->state == MM_ACTIVE)
 				st.lifetime_left = best->expire_ms > now ?
 					(int64_t)(best->expire_ms - now) / 1000 : 0;
+			st.natt = natt_version_name(best->natt.version);
+			st.nat_local = best->natt.nat_local;
+			st.nat_remote = best->natt.nat_remote;
+			st.nat_forced = best->natt.forced;
+			st.encap = best->natt.encap;
+			if (st.encap) {
+				st.encap_local_port = natt_port(&best->local);
+				st.encap_remote_port = natt_port(&best->remote);
+			}
 		}
 		for (ch = e->p2s; ch && st.n_children < IKE_STATUS_MAX_CHILDREN;
 		     ch = ch->next) {

@@ -59,6 +59,13 @@ struct ike_kernel_sa {
 	struct ike_ts remote_ts;
 	/* Which negotiated ESP proposal this is (for status). */
 	struct esp_proposal prop;
+
+	/*
+	 * ESP in UDP (RFC 3948): sport is our port, dport the peer's, in
+	 * either direction, as the module takes them.
+	 */
+	bool encap;
+	uint16_t sport, dport;
 };
 
 struct ike_env {
@@ -85,6 +92,16 @@ struct ike_env {
 		       uint64_t *idle_ms);
 	/* Optional: the carrier of the conn's device. 0 or -errno. */
 	int (*set_carrier)(void *ctx, const struct ike_conn *conn, bool on);
+	/*
+	 * Optional, NAT traversal. update_sa moves an installed SA (dir,
+	 * spi) to the addresses, encapsulation and ports in sa; nothing
+	 * else of sa is read. send_keepalive sends one NAT keepalive (a
+	 * single 0xff byte, RFC 3948 2.3) from our NAT-T port.
+	 */
+	int (*update_sa)(void *ctx, const struct ike_conn *conn,
+			 const struct ike_kernel_sa *sa);
+	int (*send_keepalive)(void *ctx, const struct sockaddr_storage *from,
+			      const struct sockaddr_storage *to);
 };
 
 /* Bounds on half-open (not yet authenticated) phase 1 SAs. */
@@ -144,6 +161,7 @@ enum ike_kernel_event {
 	IKE_KEV_SOFT_EXPIRE,
 	IKE_KEV_HARD_EXPIRE,
 	IKE_KEV_UNKNOWN_SPI,
+	IKE_KEV_REMOTE_MOVED,
 };
 void ike_engine_kernel_event(struct ike_engine *eng,
 			     enum ike_kernel_event ev,
@@ -158,6 +176,17 @@ void ike_engine_unknown_spi(struct ike_engine *eng,
 			    const struct sockaddr_storage *local,
 			    const struct sockaddr_storage *remote,
 			    uint32_t spi);
+
+/*
+ * The module saw authentic ESP for inbound SA spi on ifname from another
+ * outer source (a NAT mapping changed): remote is that source, its port
+ * the UDP source port when encap. The conn's SAs and its IKE peer move
+ * there.
+ */
+void ike_engine_remote_moved(struct ike_engine *eng, const char *ifname,
+			     uint32_t spi,
+			     const struct sockaddr_storage *remote,
+			     bool encap);
 
 /* Status snapshot, one callback per conn. */
 struct ike_status_child {
@@ -178,6 +207,15 @@ struct ike_status {
 	struct sockaddr_storage local, peer;
 	char algs[64];			/* "aes256-sha256-modp2048" */
 	int64_t lifetime_left;		/* seconds, -1 when not established */
+	/*
+	 * NAT traversal: the version agreed ("" when none), where NAT-D
+	 * found a NAT, whether we fake one (nat-t = force), and the UDP
+	 * ports of ESP in UDP (encap; local is ours, remote the peer's).
+	 */
+	const char *natt;
+	bool nat_local, nat_remote, nat_forced;
+	bool encap;
+	uint16_t encap_local_port, encap_remote_port;
 	int n_children;
 	struct ike_status_child children[IKE_STATUS_MAX_CHILDREN];
 

@@ -16,6 +16,7 @@
 #include "ike/iv.h"
 #include "ike/keymat.h"
 #include "ike/msgid.h"
+#include "ike/natt.h"
 #include "ike/retransmit.h"
 #include "ike/states.h"
 #include "isakmp/isakmp.h"
@@ -96,6 +97,7 @@ struct p1sa {
 	uint64_t expire_ms;
 	bool start_qm;			/* initiate QM when established */
 	bool peer_dpd;			/* the peer sent the DPD vendor ID */
+	struct natt_p1 natt;		/* NAT traversal (natt.c) */
 };
 
 struct p2sa {
@@ -118,6 +120,10 @@ struct p2sa {
 	bool in_installed, out_installed;
 	struct rexmit rx;
 	uint64_t established_ms;
+	/* Outer endpoints of its kernel SAs, ports included. */
+	struct sockaddr_storage local, remote;
+	uint16_t encap_mode;		/* ENCAPSULATION_MODE negotiated */
+	bool encap;			/* ESP in UDP */
 };
 
 struct ike_engine {
@@ -143,8 +149,8 @@ struct ike_engine {
  *                                     acquires; the device's carrier
  *   timer.c                           retransmission and expiry
  *   phase1.c notify.c child.c         phase 1 crypto, outgoing INFO,
- *   ts.c vid.c                        kernel install, selectors,
- *                                     vendor IDs
+ *   ts.c vid.c natt.c                 kernel install, selectors,
+ *                                     vendor IDs, NAT traversal
  *   sa.c conn.c                       SA objects, connection lookup
  *   msg.c env.c                       message I/O, clock and randomness
  *
@@ -152,9 +158,11 @@ struct ike_engine {
  * engine.c, calling only down): rekey.c, rekeying IPsec and ISAKMP SAs
  * before they expire, starts from ike_engine_run_timers() (timer_run()
  * hands back the expiring conn) and from the soft-expire kernel event;
- * natt.c (RFC 3947) adds
- * NAT-D payloads to MM3/MM4, its vendor ID to vid.c's list and the port
- * 4500 float to msg_send().
+ * dpd.c (RFC 3706) gets R-U-THERE INFO messages from the dispatcher
+ * beside info.c and its deadline from timer.c. natt.c (RFC 3947) sits
+ * with the helpers: the exchanges call it for vendor IDs, NAT-D and the
+ * float, child.c for the encapsulation, engine.c for keepalives and the
+ * module's remote-moved event.
  */
 
 /* One received message on its way through the transition table. */
@@ -226,6 +234,25 @@ void recover_unknown_spi(struct ike_engine *e,
 /* link.c */
 void link_update(struct ike_engine *e);
 void link_release(struct ike_engine *e, struct conn_ent *c);
+/* natt.c (see natt.h for the pure helpers) */
+void natt_gen_vids(struct isakmp_gen *g, const struct ike_conn *c);
+void natt_mm1_received(struct p1sa *sa, const struct isakmp_msg *m);
+void natt_gen_vid_reply(struct isakmp_gen *g, const struct p1sa *sa);
+void natt_mm2_received(struct p1sa *sa, const struct isakmp_msg *m);
+void natt_gen_natd(struct isakmp_gen *g, const struct p1sa *sa);
+void natt_natd_received(struct p1sa *sa, const struct isakmp_msg *m,
+			const char *name, const struct sockaddr_storage *from,
+			const struct sockaddr_storage *to);
+void natt_float(struct p1sa *sa);
+void natt_follow(struct ike_engine *e, struct p1sa *sa,
+		 const struct sockaddr_storage *from,
+		 const struct sockaddr_storage *to);
+void natt_kernel_moved(struct ike_engine *e, const char *ifname, uint32_t spi,
+		       const struct sockaddr_storage *remote, bool encap);
+uint16_t natt_qm_mode(const struct p1sa *p1);
+void natt_established(struct ike_engine *e, struct p1sa *sa);
+int64_t natt_next_ms(struct ike_engine *e);
+void natt_run(struct ike_engine *e, uint64_t now);
 
 /* retry.c */
 #define RETRY_FIRST_MS		1000

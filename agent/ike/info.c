@@ -251,6 +251,9 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 		goto out;
 	/* Authentic: a copy of it is not acted on twice. */
 	rexmit_seen_add(&sa->seen, digest);
+	/* Say a DPD message after the peer's NAT changed its mapping. */
+	if (sa->state == MM_ACTIVE)
+		natt_follow(e, sa, from, &sa->local);
 	info_act(e, sa, a, m);
 out:
 	free(plain);

@@ -72,6 +72,7 @@ int mm_initiate(struct ike_engine *e, struct conn_ent *c)
 	isakmp_gen_sa(&g, prop);
 	/* We always answer R-U-THERE, so DPD is announced whatever dpd says. */
 	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
+	natt_gen_vids(&g, &c->c);
 	len = isakmp_gen_finish(&g);
 	free(prop);
 	/* The SA is the first payload, right after the header. */
@@ -186,6 +187,7 @@ int mm_inI1_outR1(struct ike_dispatch *d)
 		 sa->conn->c.name);
 	vid_log(sa, "MM1", d->m);
 	dpd_note_vids(sa, d->m);
+	natt_mm1_received(sa, d->m);
 	rc = isakmp_parse_sa(p->body, p->len, offer);
 	if (rc) {
 		log_warn("%s MM1: SA payload refused: %s", msg_ck(sa),
@@ -212,6 +214,7 @@ int mm_inI1_outR1(struct ike_dispatch *d)
 	isakmp_gen_init(&g, buf, sizeof(buf), &h);
 	isakmp_gen_sa(&g, chosen);
 	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
+	natt_gen_vid_reply(&g, sa);
 	len = isakmp_gen_finish(&g);
 	if (!len) {
 		rc = -ISAKMP_N_PAYLOAD_MALFORMED;
@@ -236,6 +239,7 @@ static size_t build_ke_nonce(struct p1sa *sa, uint8_t *buf, size_t cap)
 		       sa->ke_len);
 	isakmp_gen_raw(&g, ISAKMP_NP_NONCE, sa->initiator ? sa->ni : sa->nr,
 		       IKE_NONCE_LEN);
+	natt_gen_natd(&g, sa);
 	return isakmp_gen_finish(&g);
 }
 
@@ -266,6 +270,7 @@ int mm_inR1_outI2(struct ike_dispatch *d)
 	/* Only an accepted MM2 binds us to the responder's cookie. */
 	memcpy(sa->rcookie, d->m->hdr.rcookie, 8);
 	dpd_note_vids(sa, d->m);
+	natt_mm2_received(sa, d->m);
 	log_info("%s MM2 received: responder chose %s", msg_ck(sa),
 		 ike_proposal_str(&sa->prop, b, sizeof(b)));
 	if (p1_make_ke_nonce(d->e, sa))
@@ -317,6 +322,7 @@ int mm_inI2_outR2(struct ike_dispatch *d)
 	rc = take_ke_nonce(sa, d->m, "MM3");
 	if (rc)
 		return rc;
+	natt_natd_received(sa, d->m, "MM3", d->from, d->to);
 	len = build_ke_nonce(sa, buf, sizeof(buf));
 	if (!len)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
@@ -411,6 +417,8 @@ static int check_auth(struct ike_dispatch *d, const char *name)
 	/* Authentic: only now may the IV move on. */
 	iv_confirm(&sa->iv, 0);
 	d->authentic = true;
+	/* The float to 4500, or a NAT that changed its mapping. */
+	natt_follow(d->e, sa, d->from, d->to);
 	memset(&shown, 0, sizeof(shown));
 	shown.type = id.type;
 	shown.len = (uint16_t)(id.len < IKE_ID_MAX ? id.len : IKE_ID_MAX);
@@ -436,6 +444,9 @@ int mm_inR2_outI3(struct ike_dispatch *d)
 	rc = take_ke_nonce(sa, d->m, "MM4");
 	if (rc)
 		return rc;
+	natt_natd_received(sa, d->m, "MM4", d->from, d->to);
+	/* RFC 3947 4: with a NAT, MM5 on goes over port 4500. */
+	natt_float(sa);
 	len = build_auth(d->e, sa, buf, sizeof(buf));
 	if (!len)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
@@ -504,6 +515,7 @@ void mm_established(struct ike_engine *e, struct p1sa *sa)
 
 	iv_phase1_done(&sa->iv);
 	sa->established_ms = env_now(e);
+	natt_established(e, sa);
 	sa->expire_ms = sa->established_ms + (uint64_t)sa->life_secs * 1000;
 	log_info("%s %s: ISAKMP SA established with %s (%s, %s, lifetime "
 		 "%us)", msg_ck(sa), sa->initiator ? "MM6" : "MM5",

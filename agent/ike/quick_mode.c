@@ -19,7 +19,7 @@
 /* Transform of our ESP proposal, SPI in the proposal. */
 static void fill_prop(struct isakmp_prop *pr, int num, uint32_t spi,
 		      const struct esp_proposal *p, uint32_t secs,
-		      uint64_t kbytes)
+		      uint64_t kbytes, uint16_t encap)
 {
 	struct isakmp_transform *t = &pr->t[0];
 	int n = 0;
@@ -44,7 +44,7 @@ static void fill_prop(struct isakmp_prop *pr, int num, uint32_t spi,
 	}
 	if (p->group)
 		TV(IPSEC_A_GROUP, p->group);
-	TV(IPSEC_A_ENCAP, IPSEC_ENCAP_TUNNEL);
+	TV(IPSEC_A_ENCAP, encap);
 	if (p->auth)
 		TV(IPSEC_A_AUTH, p->auth);
 	if (p->keylen)
@@ -59,6 +59,7 @@ struct esp_offer {
 	uint32_t secs;
 	uint64_t kbytes;
 	bool tunnel;
+	uint16_t encap;		/* tunnel, or a UDP tunnel mode (natt.h) */
 };
 
 static const char *decode_esp(const struct isakmp_prop *pr,
@@ -94,8 +95,10 @@ static const char *decode_esp(const struct isakmp_prop *pr,
 			o->p.group = (uint16_t)a->val;
 			break;
 		case IPSEC_A_ENCAP:
-			if (a->val != IPSEC_ENCAP_TUNNEL)
+			if (a->val != IPSEC_ENCAP_TUNNEL &&
+			    !natt_mode_is_udp((uint16_t)a->val))
 				return "encapsulation is not tunnel";
+			o->encap = (uint16_t)a->val;
 			o->tunnel = true;
 			break;
 		case IPSEC_A_AUTH:
@@ -219,6 +222,8 @@ int qm_initiate(struct ike_engine *e, struct p1sa *p1)
 	ch->remote_ts = c->remote_ts;
 	ch->life_secs = c->lifetime;
 	ch->life_kbytes = c->life_kbytes;
+	ch->encap_mode = natt_qm_mode(p1);
+	ch->encap = natt_mode_is_udp(ch->encap_mode);
 	rc = e->env.get_spi ? e->env.get_spi(e->env.ctx, c, &ch->spi_in) : -1;
 	if (rc) {
 		log_err("%s no inbound SPI from the kernel for %s: %d",
@@ -248,7 +253,8 @@ int qm_initiate(struct ike_engine *e, struct p1sa *p1)
 		if (c->esp[i].group != ch->prop.group)
 			continue;
 		fill_prop(&sa->p[sa->nprop], sa->nprop + 1, ch->spi_in,
-			  &c->esp[i], c->lifetime, c->life_kbytes);
+			  &c->esp[i], c->lifetime, c->life_kbytes,
+			  ch->encap_mode);
 		sa->nprop++;
 	}
 	hoff = begin_qm(&g, buf, sizeof(buf), ch);
@@ -299,6 +305,7 @@ static int verify_hash(struct ike_dispatch *d, int form, const char *name)
 	}
 	iv_confirm(&p1->iv, ch->msgid);
 	d->authentic = true;
+	natt_follow(d->e, p1, d->from, d->to);
 	return 0;
 }
 
@@ -451,6 +458,9 @@ static int qm_choose(struct ike_dispatch *d, const struct isakmp_sa *offer,
 				why = "not configured in esp =";
 			if (!why && o.p.group && !kep)
 				why = "PFS group but no KE payload";
+			if (!why && natt_mode_is_udp(o.encap) &&
+			    !d->p1->natt.version)
+				why = "UDP encapsulation without NAT-T";
 			if (why) {
 				log_info("%s QM1: proposal %d (%s) not chosen: "
 					 "%s", msg_ck(d->p1), i + 1,
@@ -485,6 +495,8 @@ static int qm_take_offer(struct ike_dispatch *d, const struct qm_choice *best)
 	const struct isakmp_payload *kep = isakmp_find(d->m, ISAKMP_NP_KE);
 
 	ch->prop = best->o.p;
+	ch->encap_mode = best->o.encap;
+	ch->encap = natt_mode_is_udp(best->o.encap);
 	ch->spi_out = isakmp_get32(best->prop->spi);
 	ch->life_secs = best->o.secs && best->o.secs < c->lifetime ?
 			best->o.secs : c->lifetime;
@@ -714,6 +726,8 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 	why = decode_esp(&reply->p[0], &reply->p[0].t[0], &o);
 	if (!why && (!conn_has_esp(c, &o.p) || o.p.group != ch->prop.group))
 		why = "not one we offered";
+	if (!why && o.encap != ch->encap_mode)
+		why = "encapsulation mode differs from our offer";
 	if (!why && o.p.group && !kep)
 		why = "PFS but no KE payload";
 	if (why) {

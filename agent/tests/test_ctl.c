@@ -79,6 +79,11 @@ static void f_status(void *arg,
 		inet_pton(AF_INET, "192.0.2.2", &p->sin_addr);
 		snprintf(st.algs, sizeof(st.algs), "aes256-sha256-modp2048");
 		st.lifetime_left = 86390;
+		st.natt = "RFC 3947";
+		st.nat_local = true;
+		st.encap = true;
+		st.encap_local_port = 4500;
+		st.encap_remote_port = 31744;
 		st.n_children = 1;
 		st.children[0].spi_in = 0xc1a2b3c4;
 		st.children[0].spi_out = 0x0000abcd;
@@ -160,6 +165,7 @@ static void test_status(void)
 	       "ok\n"
 	       "conn site-b: MM_ACTIVE initiator 192.0.2.1:500 <-> 192.0.2.2:500\n"
 	       "  cookies [6f80c0380ef6bdfd:2bc06438c94e88dc] aes256-sha256-modp2048 lifetime 86390s\n"
+	       "  nat-t RFC 3947: nat local, esp in udp 4500 <-> 31744\n"
 	       "  child QM_ACTIVE: spi in c1a2b3c4 out 0000abcd aes256gcm16-modp2048 0.0.0.0/0 === 10.0.0.0/8 lifetime 3590s\n"
 	       "conn idle: NONE\n",
 	       "text status");
@@ -168,14 +174,18 @@ static void test_status(void)
 	       "\"initiator\":true,\"icookie\":\"6f80c0380ef6bdfd\","
 	       "\"rcookie\":\"2bc06438c94e88dc\",\"local\":\"192.0.2.1:500\","
 	       "\"peer\":\"192.0.2.2:500\",\"algs\":\"aes256-sha256-modp2048\","
-	       "\"lifetime_left\":86390,\"children\":[{\"state\":\"QM_ACTIVE\","
+	       "\"lifetime_left\":86390,\"nat_t\":\"RFC 3947\",\"nat\":\"local\","
+	       "\"nat_forced\":false,\"encap\":\"espinudp\","
+	       "\"encap_local_port\":4500,\"encap_remote_port\":31744,"
+	       "\"children\":[{\"state\":\"QM_ACTIVE\","
 	       "\"spi_in\":\"c1a2b3c4\",\"spi_out\":\"0000abcd\","
 	       "\"algs\":\"aes256gcm16-modp2048\",\"local_ts\":\"0.0.0.0/0\","
 	       "\"remote_ts\":\"10.0.0.0/8\",\"lifetime_left\":3590}]},"
 	       "{\"name\":\"idle\",\"state\":\"NONE\",\"initiator\":false,"
 	       "\"icookie\":\"0000000000000000\",\"rcookie\":\"0000000000000000\","
 	       "\"local\":\"(none)\",\"peer\":\"(none)\",\"algs\":\"\","
-	       "\"lifetime_left\":-1,\"children\":[]}]}\n",
+	       "\"lifetime_left\":-1,\"nat_t\":\"\",\"nat\":\"none\","
+	       "\"nat_forced\":false,\"encap\":\"none\",\"children\":[]}]}\n",
 	       "json status");
 }
 
@@ -187,6 +197,7 @@ static void test_status_dpd(void)
 	       "ok\n"
 	       "conn site-b: MM_ACTIVE initiator 192.0.2.1:500 <-> 192.0.2.2:500\n"
 	       "  cookies [6f80c0380ef6bdfd:2bc06438c94e88dc] aes256-sha256-modp2048 lifetime 86390s\n"
+	       "  nat-t RFC 3947: nat local, esp in udp 4500 <-> 31744\n"
 	       "  dpd idle delay 30s timeout 150s action restart last ack 12s ago (seq 7)\n"
 	       "  child QM_ACTIVE: spi in c1a2b3c4 out 0000abcd aes256gcm16-modp2048 0.0.0.0/0 === 10.0.0.0/8 lifetime 3590s\n",
 	       "text status with DPD");
@@ -199,7 +210,7 @@ static void test_status_dpd(void)
 		  "\"lifetime_left\":86390,\"dpd\":{\"state\":\"probing\","
 		  "\"action\":\"restart\",\"delay\":30,\"timeout\":150,"
 		  "\"unanswered\":2,\"last_ack\":-1,\"last_ack_seq\":0},"
-		  "\"children\":[") != NULL,
+		  "\"nat_t\":") != NULL,
 	   "json status with DPD");
 	with_dpd = 0;
 }
