@@ -329,6 +329,7 @@ static void msg_head(struct decoder *d, struct group *g,
 {
 	char s[64], t[64], ts[32], mid[12];
 	int64_t us = p->ts_sec * 1000000 + p->ts_usec - d->t_first;
+	bool v6 = p->src.family == AF_INET6;
 
 	cap_addr_str(&p->src, s, sizeof(s));
 	cap_addr_str(&p->dst, t, sizeof(t));
@@ -354,8 +355,11 @@ static void msg_head(struct decoder *d, struct group *g,
 		json_bool(&g->j, "encrypted", !!(h->flags & ISAKMP_FLAG_E));
 		return;
 	}
-	fprintf(g->out, "  #%-4llu %s  %s:%u -> %s:%u  %s", (unsigned long long)p->frame,
-		ts, s, p->sport, t, p->dport, again ? again : label);
+	/* [2001:db8::1]:500, as an IPv6 address with a port is written. */
+	fprintf(g->out, "  #%-4llu %s  %s%s%s:%u -> %s%s%s:%u  %s",
+		(unsigned long long)p->frame, ts, v6 ? "[" : "", s,
+		v6 ? "]" : "", p->sport, v6 ? "[" : "", t, v6 ? "]" : "",
+		p->dport, again ? again : label);
 	if (h->exch == ISAKMP_XCHG_QUICK || h->exch == ISAKMP_XCHG_INFO)
 		fprintf(g->out, " (msgid %s)", mid);
 	fprintf(g->out, "  %s", dir);
@@ -526,6 +530,19 @@ static void isakmp_packet(struct decoder *d, const struct cap_pkt *p,
 				dec_payloads(&dout, m, &fx);
 				fclose(df);
 			}
+		}
+		/*
+		 * A capture that begins with MM2 (or AM2): the first sender
+		 * answered an SA, so it is the responder.
+		 */
+		if (!g->roles_known && g->n_msgs == 1 && ok && !enc && fx.sa &&
+		    (h.exch == ISAKMP_XCHG_IDPROT ||
+		     h.exch == ISAKMP_XCHG_AGGR)) {
+			g->init = p->dst;
+			g->resp = p->src;
+			g->roles_known = true;
+			from_init = false;
+			dir = "responder";
 		}
 		label_of(g, &h, &fx, from_init, enc, t, label, sizeof(label));
 		rec_add(g, raw, h.len, label);
