@@ -423,6 +423,7 @@ static void isakmp_packet(struct decoder *d, const struct cap_pkt *p,
 	uint8_t *plain = NULL;
 	bool from_init, enc, ok;
 	int64_t t = p->ts_sec * 1000000 + p->ts_usec;
+	uint32_t hlen;
 	int rc;
 
 	if (len < ISAKMP_HDR_LEN) {
@@ -434,15 +435,16 @@ static void isakmp_packet(struct decoder *d, const struct cap_pkt *p,
 		note(d, p, "IKEv2 message: not decoded");
 		return;
 	}
-	rc = isakmp_parse_hdr(raw, isakmp_get32(raw + 24) <= len ?
-			      isakmp_get32(raw + 24) : len, &h);
-	if (rc == -ISAKMP_N_UNEQUAL_PAYLOAD_LENGTHS || h.len < ISAKMP_HDR_LEN) {
+	/* Trailing bytes after the message are tolerated, missing ones not. */
+	hlen = isakmp_get32(raw + 24);
+	if (hlen < ISAKMP_HDR_LEN || hlen > len) {
 		snprintf(why, sizeof(why),
 			 "ISAKMP header says %u bytes, the capture holds %zu%s",
-			 h.len, len, p->truncated ? " (cut by the snap length)" : "");
+			 hlen, len, p->truncated ? " (cut by the snap length)" : "");
 		note(d, p, why);
 		return;
 	}
+	rc = isakmp_parse_hdr(raw, hlen, &h);
 	if (rc) {
 		snprintf(why, sizeof(why), "not ISAKMP (%s)",
 			 isakmp_notify_name((uint16_t)-rc));
