@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# selftest-timeout: 180
+# selftest-timeout: 300
 # esptun decode on a live exchange: two esptund (ns1 initiating, ns2
 # listening) negotiate under tcpdump; both hand out the key of their
 # ISAKMP SA (esptun ike keys), which must agree; the capture is decoded
