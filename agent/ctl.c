@@ -413,6 +413,53 @@ static void cmd_reload(const struct ctl_ops *ops, const char *cmd,
 		fputs(CTL_REPLY_OK, out);
 }
 
+static void key_line(void *arg, const struct ike_sa_keys *k)
+{
+	FILE *f = arg;
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		fprintf(f, "%02x", k->icookie[i]);
+	fputc(',', f);
+	for (i = 0; i < k->enc_key_len; i++)
+		fprintf(f, "%02x", k->enc_key[i]);
+	fputc('\n', f);
+}
+
+/* keys NAME: the Wireshark table lines of the conn's keyed ISAKMP SAs. */
+static void cmd_keys(const struct ctl_ops *ops, const char *cmd,
+		     const char *arg, FILE *out)
+{
+	char *body = NULL;
+	size_t blen = 0;
+	FILE *mem;
+	int n;
+
+	if (!name_arg(cmd, arg, out))
+		return;
+	if (!ops->keys) {
+		fprintf(out, CTL_REPLY_ERROR "keys are not available\n");
+		return;
+	}
+	mem = open_memstream(&body, &blen);
+	if (!mem) {
+		fprintf(out, CTL_REPLY_ERROR "out of memory\n");
+		return;
+	}
+	n = ops->keys(ops->arg, arg, key_line, mem);
+	fclose(mem);
+	if (n < 0)
+		fprintf(out, CTL_REPLY_ERROR "no conn named '%s'\n", arg);
+	else if (!n)
+		fprintf(out, CTL_REPLY_ERROR
+			"conn '%s' has no ISAKMP SA with keys\n", arg);
+	else
+		fprintf(out, CTL_REPLY_OK "%s", body);
+	if (body)
+		explicit_bzero(body, blen);
+	free(body);
+}
+
 /* The commands of ctl_proto.h; each checks its own argument. */
 static const struct ctl_cmd {
 	const char *name;
@@ -423,6 +470,7 @@ static const struct ctl_cmd {
 	{ CTL_CMD_UP, cmd_up },
 	{ CTL_CMD_DOWN, cmd_down },
 	{ CTL_CMD_RELOAD, cmd_reload },
+	{ CTL_CMD_KEYS, cmd_keys },
 };
 
 void ctl_handle(const struct ctl_ops *ops, const char *line, FILE *out)

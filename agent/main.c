@@ -272,6 +272,15 @@ static void ctl_status(void *arg,
 	ike_engine_status(d->eng, cb, cbarg);
 }
 
+static int ctl_keys(void *arg, const char *name,
+		    void (*cb)(void *cbarg, const struct ike_sa_keys *k),
+		    void *cbarg)
+{
+	struct daemon *d = arg;
+
+	return ike_engine_keys(d->eng, name, cb, cbarg);
+}
+
 /* ---- loop callbacks ---- */
 
 static void on_datagram(void *arg, const struct sockaddr_storage *from,
@@ -513,6 +522,7 @@ int main(int argc, char **argv)
 		.up = ctl_up,
 		.down = ctl_down,
 		.status = ctl_status,
+		.keys = ctl_keys,
 	};
 	int foreground = 0, r;
 

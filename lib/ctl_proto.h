@@ -10,12 +10,16 @@
  *           | "up" " " NAME                NAME: a conn name, no spaces
  *           | "down" " " NAME
  *           | "reload"
+ *           | "keys" " " NAME
  *   reply   = "ok\n" BODY | "error: " MESSAGE "\n"
  *
  * BODY is empty except for status. Text status is one line per conn,
  * "conn NAME: STATE ...", each followed by its Dead Peer Detection line
  * "  dpd STATE ..." and its children indented as "  child STATE: ...";
  * "status -j" is one JSON object {"conns":[...]}.
+ * keys answers one line per ISAKMP SA of NAME that has keys, in the form
+ * of Wireshark's IKEv1 decryption table: ICOOKIE,ENCRYPTION-KEY (hex);
+ * a conn without one is an error.
  */
 #ifndef ESPTUN_CTL_PROTO_H
 #define ESPTUN_CTL_PROTO_H
@@ -27,6 +31,7 @@
 #define CTL_CMD_UP		"up"
 #define CTL_CMD_DOWN		"down"
 #define CTL_CMD_RELOAD		"reload"
+#define CTL_CMD_KEYS		"keys"
 #define CTL_OPT_JSON		"-j"
 
 #define CTL_REPLY_OK		"ok\n"

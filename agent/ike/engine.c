@@ -5,6 +5,7 @@
  * runs the transition table. Exchange logic lives in main_mode.c,
  * quick_mode.c and info.c; nothing below calls back up into this file.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -639,4 +640,30 @@ void ike_engine_status(struct ike_engine *e,
 		}
 		cb(arg, &st);
 	}
+}
+
+int ike_engine_keys(struct ike_engine *e, const char *name,
+		    void (*cb)(void *arg, const struct ike_sa_keys *k),
+		    void *arg)
+{
+	struct conn_ent *c = conn_find(e, name);
+	struct p1sa *sa;
+	int n = 0;
+
+	if (!c)
+		return -ENOENT;
+	for (sa = e->p1s; sa; sa = sa->next) {
+		struct ike_sa_keys k;
+
+		if (sa->conn != c || !sa->keys)
+			continue;
+		memcpy(k.icookie, sa->icookie, 8);
+		memcpy(k.rcookie, sa->rcookie, 8);
+		k.enc_key = sa->km.enc_key;
+		k.enc_key_len = sa->km.enc_key_len;
+		k.state = ike_state_name(sa->state);
+		cb(arg, &k);
+		n++;
+	}
+	return n;
 }

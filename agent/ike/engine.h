@@ -233,4 +233,20 @@ void ike_engine_status(struct ike_engine *eng,
 		       void (*cb)(void *arg, const struct ike_status *st),
 		       void *arg);
 
+/*
+ * The phase 1 encryption key of each keyed ISAKMP SA of a conn, for the
+ * key table of a packet analyser (esptun ike keys). Only the control
+ * socket, root's alone, ever asks. Returns how many, or -ENOENT.
+ */
+struct ike_sa_keys {
+	uint8_t icookie[8], rcookie[8];
+	const uint8_t *enc_key;
+	size_t enc_key_len;
+	const char *state;
+};
+
+int ike_engine_keys(struct ike_engine *eng, const char *name,
+		    void (*cb)(void *arg, const struct ike_sa_keys *k),
+		    void *arg);
+
 #endif

@@ -108,8 +108,37 @@ static void f_status(void *arg,
 	}
 }
 
+static int n_keys;
+
+/* Two keyed ISAKMP SAs for "site-b", none for "idle", no other conn. */
+static int f_keys(void *arg, const char *name,
+		  void (*cb)(void *cbarg, const struct ike_sa_keys *k),
+		  void *cbarg)
+{
+	static const uint8_t key[16] = {
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+		0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+	};
+	struct ike_sa_keys k = { .enc_key = key, .state = "MM_ACTIVE" };
+	int i;
+
+	snprintf(last_call, sizeof(last_call), "keys %s", name);
+	if (!strcmp(name, "idle"))
+		return 0;
+	if (strcmp(name, "site-b"))
+		return -2;
+	for (i = 0; i < n_keys; i++) {
+		memcpy(k.icookie, "\x6f\x80\xc0\x38\x0e\xf6\xbd\xfd", 8);
+		k.icookie[7] += i;
+		k.enc_key_len = i ? 16 : 8;
+		cb(cbarg, &k);
+	}
+	return n_keys;
+}
+
 static const struct ctl_ops ops = {
 	.reload = f_reload, .up = f_up, .down = f_down, .status = f_status,
+	.keys = f_keys,
 };
 
 static char *run(const char *line)
@@ -261,9 +290,27 @@ static void test_socket(void)
 	rmdir(dir);
 }
 
+/* keys NAME: Wireshark's table lines, or why there are none. */
+static void test_keys(void)
+{
+	n_keys = 2;
+	is_str(run("keys site-b\n"),
+	       "ok\n6f80c0380ef6bdfd,0011223344556677\n"
+	       "6f80c0380ef6bdfe,00112233445566778899aabbccddeeff\n",
+	       "keys: one table line per keyed ISAKMP SA");
+	is_str(last_call, "keys site-b", "keys asks the engine for the conn");
+	is_str(run("keys idle\n"),
+	       "error: conn 'idle' has no ISAKMP SA with keys\n",
+	       "keys of a conn without an ISAKMP SA");
+	is_str(run("keys nope\n"), "error: no conn named 'nope'\n",
+	       "keys of an unknown conn");
+	is_str(run("keys\n"), "error: usage: keys NAME\n", "keys without name");
+}
+
 int main(void)
 {
 	test_requests();
+	test_keys();
 	test_status();
 	test_status_dpd();
 	test_socket();
