@@ -202,6 +202,8 @@ static void transition_done(struct ike_dispatch *d,
 		if (!x)
 			return;
 		ch->state = t->to;
+		if (t->to == QM_ACTIVE)
+			diag_established(ch->conn, true);
 	} else {
 		sa->state = t->to;
 	}
@@ -214,6 +216,7 @@ static void transition_done(struct ike_dispatch *d,
 	else
 		rexmit_note_input(rx, digest);
 	if (!ch && t->to == MM_ACTIVE) {
+		diag_established(sa->conn, false);
 		mm_established(d->e, sa);
 		if (sa->initiator && sa->start_qm)
 			qm_initiate(d->e, sa);
@@ -243,6 +246,7 @@ static void run_transition(struct ike_dispatch *d, const uint8_t *digest)
 		drop_unstarted(d);
 		return;
 	}
+	diag_received(ch ? ch->conn : sa->conn, isakmp_msg_rule(t->msg)->name);
 	if (log_get_level() >= LOG_LVL_DEBUG)
 		log_dbg("%s %s received: %s", msg_ck(sa),
 			isakmp_msg_rule(t->msg)->name,
@@ -528,6 +532,9 @@ void ike_engine_status(struct ike_engine *e,
 		st.lifetime_left = -1;
 		st.local = c->c.local;
 		st.peer = c->c.remote;
+		st.diag = &c->diag;
+		st.fail_age = c->diag.fail[0] && now >= c->diag.fail_ms ?
+			(int64_t)(now - c->diag.fail_ms) / 1000 : -1;
 		for (sa = e->p1s; sa; sa = sa->next)
 			if (sa->conn == c &&
 			    (!best || (sa->state == MM_ACTIVE &&
