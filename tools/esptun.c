@@ -23,6 +23,8 @@ static const struct {
 	{ "monitor", cmd_monitor, "Print events (expiry, acquire, unknown SPI) as they come" },
 	{ "encap-listen", cmd_encap_listen, "Hold a UDP socket that hands ESP-in-UDP to the kernel" },
 	{ "ike", cmd_ike, "Status and control of esptund's IKE connections" },
+	{ "diagnose", cmd_diagnose, "Name the likely cause of a conn's trouble" },
+	{ "metrics", cmd_metrics, "Print every counter in the Prometheus text format" },
 	{ "help", cmd_help, "Show this help, or a command's usage" },
 };
 
