@@ -197,17 +197,18 @@ static void judge_failure(const struct dg_conn *c, struct dg_result *r)
 		    "refused our key exchange, or large UDP packets are "
 		    "dropped; some peers stop here on a pre-shared key or ID "
 		    "mismatch");
-	} else if (is_msg(m, "MM5") && strstr(c->fail, "HASH_I")) {
+	} else if (is_msg(m, "MM5") && (strstr(c->fail, "HASH_I") ||
+					 strstr(c->fail, "the peer's MM5"))) {
 		say(r, DG_AUTH_FAILED, "the peer's MM5 failed authentication "
-		    "here (HASH_I mismatch), so we stopped after our MM4: "
-		    "pre-shared key mismatch");
+		    "here, so we stopped after our MM4: pre-shared key "
+		    "mismatch");
 	} else if (is_msg(m, "MM5")) {
 		say(r, DG_STUCK_MM5, "stuck after MM5: the peer never "
 		    "answered our MM5 with MM6 (its last message was MM4): "
 		    "pre-shared key or ID mismatch");
 	} else if (is_msg(m, "MM6")) {
 		say(r, DG_AUTH_FAILED, "the peer's MM6 failed authentication "
-		    "here (HASH_R mismatch): pre-shared key mismatch");
+		    "here: pre-shared key mismatch");
 	} else if (m[0] == 'Q' && strstr(c->fail, "no response")) {
 		say(r, DG_NO_ANSWER_QM, "Main Mode up but no answer to %s: "
 		    "the peer silently refused our esp proposal or traffic "
@@ -232,7 +233,14 @@ void dg_decide(const struct dg_conn *c, const struct dg_traffic *t,
 			 c->fail_age, c->fail_msg[0] ? c->fail_msg : "-",
 			 c->fail);
 	if (ch) {
-		if (!t || !t->found) {
+		if (!t) {
+			say(r, DG_SA_MISSING, "esptund has IPsec SA in %08x "
+			    "out %08x but the module's counters could not be "
+			    "read (is the module loaded, are we root?)",
+			    ch->spi_in, ch->spi_out);
+			return;
+		}
+		if (!t->found) {
 			say(r, DG_SA_MISSING, "esptund has IPsec SA in %08x "
 			    "out %08x but the module does not: they were "
 			    "deleted behind its back", ch->spi_in,

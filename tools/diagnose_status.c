@@ -198,6 +198,19 @@ static void parse_line(struct dg_conn *c, const char *s)
 	}
 }
 
+/*
+ * A conn with no SA has no addresses on its line; its failure names the
+ * peer it waited for ("no response to MM1 from 192.0.2.2:500 ...").
+ */
+static void peer_from_failure(struct dg_conn *c)
+{
+	const char *f = strstr(c->fail, " from ");
+
+	if (!c->peer[0] && f)
+		snprintf(c->peer, sizeof(c->peer), "%.*s",
+			 (int)strcspn(f + 6, " "), f + 6);
+}
+
 int dg_parse_status(const char *body, struct dg_conn *conns, int max)
 {
 	struct dg_conn *c = NULL;
@@ -215,6 +228,8 @@ int dg_parse_status(const char *body, struct dg_conn *conns, int max)
 				skip = true;
 				continue;
 			}
+			if (c)
+				peer_from_failure(c);
 			c = &conns[n++];
 			memset(c, 0, sizeof(*c));
 			c->fail_age = -1;
@@ -226,5 +241,7 @@ int dg_parse_status(const char *body, struct dg_conn *conns, int max)
 			return -1;
 		}
 	}
+	if (c)
+		peer_from_failure(c);
 	return n;
 }

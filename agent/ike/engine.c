@@ -371,6 +371,15 @@ static void input_main_mode(struct ike_dispatch *d, const uint8_t *digest)
 				   "mismatch?", msg_ck(d->p1), a,
 				   isakmp_notify_name((uint16_t)-rc));
 			/* Possibly forged: the timers end a real mismatch. */
+			if (d->p1->conn)
+				diag_fail(d->e, d->p1->conn,
+					  d->p1->state == MM_WAIT_MSG5 ?
+					  "MM5" : "MM6",
+					  d->p1->state == MM_WAIT_MSG5 ?
+					  "the peer's MM5 does not decrypt: "
+					  "pre-shared key mismatch?" :
+					  "the peer's MM6 does not decrypt: "
+					  "pre-shared key mismatch?");
 			free(plain);
 			return;
 		}

@@ -160,7 +160,12 @@ static void test_traffic_rules(void)
 	   r.sentence);
 
 	decide(st_up, NULL, &c, &r);
-	ok(r.cause == DG_SA_MISSING, "SAs absent from the module", r.sentence);
+	ok(r.cause == DG_SA_MISSING && has(r.sentence, "could not be read"),
+	   "module unreadable", r.sentence);
+	memset(&t, 0, sizeof(t));
+	decide(st_up, &t, &c, &r);
+	ok(r.cause == DG_SA_MISSING && has(r.sentence, "behind its back"),
+	   "SAs absent from the module", r.sentence);
 }
 
 static void test_failure_rules(void)
@@ -173,8 +178,10 @@ static void test_failure_rules(void)
 	       "failures 3\n"
 	       "  failure: MM1, 2 s ago: no response to MM1 from 10.0.0.2:500 "
 	       "after 5 tries\n", NULL, &c, &r);
-	ok(r.cause == DG_NO_ANSWER_MM1 && has(r.sentence, "no answer to MM1") &&
-	   has(r.sentence, "UDP 500"), "MM1 unanswered", r.sentence);
+	ok(r.cause == DG_NO_ANSWER_MM1 &&
+	   has(r.sentence, "no answer to MM1 from 10.0.0.2:500") &&
+	   has(r.sentence, "UDP 500"), "MM1 unanswered, the peer named",
+	   r.sentence);
 
 	decide("ok\nconn site: MM_WAIT_MSG6 initiator 10.0.0.1:500 <-> "
 	       "10.0.0.2:500\n  messages: sent MM5, received MM4\n"
@@ -195,6 +202,11 @@ static void test_failure_rules(void)
 	       "mismatch: pre-shared key mismatch?\n", NULL, &c, &r);
 	ok(r.cause == DG_AUTH_FAILED && has(r.sentence, "after our MM4"),
 	   "responder: the peer's MM5 failed here", r.sentence);
+
+	decide("ok\nconn site: NONE\n  failure: MM5, 1 s ago: the peer's MM5 "
+	       "does not decrypt: pre-shared key mismatch?\n", NULL, &c, &r);
+	ok(r.cause == DG_AUTH_FAILED && has(r.sentence, "pre-shared key"),
+	   "responder: the peer's MM5 does not decrypt", r.sentence);
 
 	decide("ok\nconn site: NONE\n  failure: MM3, 1 s ago: no response to "
 	       "MM3 from 10.0.0.2:500 after 5 tries\n", NULL, &c, &r);
