@@ -79,11 +79,17 @@ expect() {
 	fi
 }
 
+# nft_drop NS MATCH: drops what MATCH selects on input (one nft run:
+# each costs seconds under emulation).
 nft_drop() {
-	ip netns exec "$1" nft add table inet diag &&
-	ip netns exec "$1" nft add chain inet diag in \
-		'{ type filter hook input priority 0; }' &&
-	ip netns exec "$1" nft add rule inet diag in "$2" drop
+	ip netns exec "$1" nft -f - <<EOF
+table inet diag {
+	chain in {
+		type filter hook input priority 0;
+		$2 drop
+	}
+}
+EOF
 }
 
 nft_clear() {
