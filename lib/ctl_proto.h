@@ -13,8 +13,9 @@
  *   reply   = "ok\n" BODY | "error: " MESSAGE "\n"
  *
  * BODY is empty except for status. Text status is one line per conn,
- * "conn NAME: STATE ...", each followed by its children indented as
- * "  child STATE: ..."; "status -j" is one JSON object {"conns":[...]}.
+ * "conn NAME: STATE ...", each followed by its Dead Peer Detection line
+ * "  dpd STATE ..." and its children indented as "  child STATE: ...";
+ * "status -j" is one JSON object {"conns":[...]}.
  *
  * After the children, what the conn's negotiations went through, each
  * line only when there is something to say (`esptun diagnose` and
@@ -55,5 +56,6 @@
 #define CTL_STATUS_FAIL_THEIRS	"  failure-theirs: "
 #define CTL_NOTIFY_FROM_PEER	"from the peer"
 #define CTL_NOTIFY_BY_US	"by us"
+#define CTL_STATUS_DPD		"  dpd "
 
 #endif /* ESPTUN_CTL_PROTO_H */

@@ -71,6 +71,8 @@ int mm_initiate(struct ike_engine *e, struct conn_ent *c)
 	mk_hdr(&h, sa);
 	isakmp_gen_init(&g, buf, sizeof(buf), &h);
 	isakmp_gen_sa(&g, prop);
+	/* We always answer R-U-THERE, so DPD is announced whatever dpd says. */
+	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
 	len = isakmp_gen_finish(&g);
 	free(prop);
 	/* The SA is the first payload, right after the header. */
@@ -184,6 +186,7 @@ int mm_inI1_outR1(struct ike_dispatch *d)
 	log_info("%s MM1 received from %s for %s", msg_ck(sa), a,
 		 sa->conn->c.name);
 	vid_log(sa, "MM1", d->m);
+	dpd_note_vids(sa, d->m);
 	rc = isakmp_parse_sa(p->body, p->len, offer);
 	if (rc) {
 		log_warn("%s MM1: SA payload refused: %s", msg_ck(sa),
@@ -212,6 +215,7 @@ int mm_inI1_outR1(struct ike_dispatch *d)
 	mk_hdr(&h, sa);
 	isakmp_gen_init(&g, buf, sizeof(buf), &h);
 	isakmp_gen_sa(&g, chosen);
+	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
 	len = isakmp_gen_finish(&g);
 	if (!len) {
 		rc = -ISAKMP_N_PAYLOAD_MALFORMED;
@@ -265,6 +269,7 @@ int mm_inR1_outI2(struct ike_dispatch *d)
 		return rc;
 	/* Only an accepted MM2 binds us to the responder's cookie. */
 	memcpy(sa->rcookie, d->m->hdr.rcookie, 8);
+	dpd_note_vids(sa, d->m);
 	log_info("%s MM2 received: responder chose %s", msg_ck(sa),
 		 ike_proposal_str(&sa->prop, b, sizeof(b)));
 	if (p1_make_ke_nonce(d->e, sa))
@@ -450,37 +455,6 @@ int mm_inR2_outI3(struct ike_dispatch *d)
 	return 0;
 }
 
-/*
- * INITIAL-CONTACT: the peer has no other SA with us (it restarted), so
- * whatever we still hold for this conn is stale. Removed without Deletes.
- */
-static void purge_stale(struct ike_engine *e, struct p1sa *sa)
-{
-	struct p1sa *o, *onext;
-	struct p2sa *c, *cnext;
-	int n = 0;
-
-	for (c = e->p2s; c; c = cnext) {
-		cnext = c->next;
-		if (c->conn == sa->conn && c->p1 != sa &&
-		    c->state == QM_ACTIVE) {
-			sa_p2_free(e, c);
-			n++;
-		}
-	}
-	for (o = e->p1s; o; o = onext) {
-		onext = o->next;
-		if (o != sa && o->conn == sa->conn && o->state == MM_ACTIVE &&
-		    conn_addr_equal(&o->remote, &sa->remote, false)) {
-			sa_p1_free(e, o);
-			n++;
-		}
-	}
-	if (n)
-		log_info("%s INITIAL-CONTACT: peer restarted, %d old SA(s) of "
-			 "%s removed", msg_ck(sa), n, sa->conn->c.name);
-}
-
 static void note_notifies(struct ike_engine *e, struct p1sa *sa,
 			  const struct isakmp_msg *m, const char *name)
 {
@@ -494,7 +468,7 @@ static void note_notifies(struct ike_engine *e, struct p1sa *sa,
 		log_info("%s %s: peer sent %s", msg_ck(sa), name,
 			 isakmp_notify_name(n.type));
 		if (n.type == ISAKMP_N_INITIAL_CONTACT)
-			purge_stale(e, sa);
+			recover_initial_contact(e, sa);
 	}
 }
 
