@@ -20,6 +20,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "ike/conn.h"
+#include "isakmp/isakmp.h"
 #include "log.h"
 
 struct ctl {
@@ -190,6 +191,89 @@ struct status_ctx {
 	int n;
 };
 
+static const char *or_dash(const char *s)
+{
+	return s[0] ? s : "-";
+}
+
+static void diag_text(FILE *f, const struct ike_status *st)
+{
+	const struct ike_diag *d = st->diag;
+	int i;
+
+	if (!d)
+		return;
+	if (d->sent[0] || d->received[0])
+		fprintf(f, CTL_STATUS_MESSAGES "sent %s, received %s\n",
+			or_dash(d->sent), or_dash(d->received));
+	if (d->mm_started || d->qm_started || d->failures)
+		fprintf(f, CTL_STATUS_EXCHANGES "main %u started %u done, "
+			"quick %u started %u done, failures %u\n",
+			d->mm_started, d->mm_done, d->qm_started, d->qm_done,
+			d->failures);
+	for (i = 0; i < d->n_notify && i < IKE_DIAG_NOTIFIES; i++)
+		fprintf(f, CTL_STATUS_NOTIFY "%s: sent %u, received %u\n",
+			isakmp_notify_name(d->notify[i].type),
+			d->notify[i].sent, d->notify[i].received);
+	if (!d->fail[0])
+		return;
+	fprintf(f, CTL_STATUS_FAILURE "%s, %" PRId64 " s ago: %s\n",
+		or_dash(d->fail_msg), st->fail_age, d->fail);
+	if (d->fail_notify)
+		fprintf(f, CTL_STATUS_FAIL_NOTIFY "%s %s\n",
+			isakmp_notify_name(d->fail_notify),
+			d->fail_notify_peer ? CTL_NOTIFY_FROM_PEER :
+			CTL_NOTIFY_BY_US);
+	if (d->ours[0])
+		fprintf(f, CTL_STATUS_FAIL_OURS "%s\n", d->ours);
+	if (d->theirs[0])
+		fprintf(f, CTL_STATUS_FAIL_THEIRS "%s\n", d->theirs);
+}
+
+static void diag_json(FILE *f, const struct ike_status *st)
+{
+	const struct ike_diag *d = st->diag;
+	int i;
+
+	fputs(",\"diag\":{\"sent\":", f);
+	json_string(f, d->sent);
+	fputs(",\"received\":", f);
+	json_string(f, d->received);
+	fprintf(f, ",\"mm_started\":%u,\"mm_done\":%u,\"qm_started\":%u,"
+		"\"qm_done\":%u,\"failures\":%u,\"notifies\":[",
+		d->mm_started, d->mm_done, d->qm_started, d->qm_done,
+		d->failures);
+	for (i = 0; i < d->n_notify && i < IKE_DIAG_NOTIFIES; i++) {
+		fputs(i ? ",{\"name\":" : "{\"name\":", f);
+		json_string(f, isakmp_notify_name(d->notify[i].type));
+		fprintf(f, ",\"type\":%u,\"sent\":%u,\"received\":%u}",
+			d->notify[i].type, d->notify[i].sent,
+			d->notify[i].received);
+	}
+	fputs("],\"failure\":", f);
+	if (!d->fail[0]) {
+		fputs("null}", f);
+		return;
+	}
+	fputs("{\"message\":", f);
+	json_string(f, d->fail_msg);
+	fprintf(f, ",\"age\":%" PRId64 ",\"reason\":", st->fail_age);
+	json_string(f, d->fail);
+	fputs(",\"notify\":", f);
+	if (d->fail_notify) {
+		json_string(f, isakmp_notify_name(d->fail_notify));
+		fprintf(f, ",\"notify_from_peer\":%s",
+			d->fail_notify_peer ? "true" : "false");
+	} else {
+		fputs("null", f);
+	}
+	fputs(",\"ours\":", f);
+	json_string(f, d->ours);
+	fputs(",\"theirs\":", f);
+	json_string(f, d->theirs);
+	fputs("}}", f);
+}
+
 /* "  dpd idle (delay 30s timeout 150s action restart) last ack 12s ago" */
 static void status_dpd_text(FILE *f, const struct ike_status *st)
 {
@@ -258,6 +342,7 @@ static void status_text(FILE *f, const struct ike_status *st)
 			fprintf(f, " lifetime %" PRId64 "s", ch->lifetime_left);
 		fputc('\n', f);
 	}
+	diag_text(f, st);
 }
 
 static void status_json(FILE *f, const struct ike_status *st)
@@ -308,7 +393,10 @@ static void status_json(FILE *f, const struct ike_status *st)
 		fprintf(f, ",\"lifetime_left\":%" PRId64 "}",
 			ch->lifetime_left);
 	}
-	fputs("]}", f);
+	fputc(']', f);
+	if (st->diag)
+		diag_json(f, st);
+	fputc('}', f);
 }
 
 static void status_cb(void *arg, const struct ike_status *st)

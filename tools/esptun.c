@@ -24,6 +24,8 @@ static const struct {
 	{ "encap-listen", cmd_encap_listen, "Hold a UDP socket that hands ESP-in-UDP to the kernel" },
 	{ "ike", cmd_ike, "Status and control of esptund's IKE connections" },
 	{ "decode", cmd_decode, "Explain the IKE exchanges and ESP flows of a capture" },
+	{ "diagnose", cmd_diagnose, "Name the likely cause of a conn's trouble" },
+	{ "metrics", cmd_metrics, "Print every counter in the Prometheus text format" },
 	{ "help", cmd_help, "Show this help, or a command's usage" },
 };
 

@@ -235,6 +235,8 @@ static void transition_done(struct ike_dispatch *d,
 		if (!x)
 			return;
 		ch->state = t->to;
+		if (t->to == QM_ACTIVE)
+			diag_established(ch->conn, true);
 	} else {
 		sa->state = t->to;
 	}
@@ -247,6 +249,7 @@ static void transition_done(struct ike_dispatch *d,
 	else
 		rexmit_note_input(rx, digest);
 	if (!ch && t->to == MM_ACTIVE) {
+		diag_established(sa->conn, false);
 		mm_established(d->e, sa);
 		dpd_established(d->e, sa);
 		if (sa->initiator && sa->start_qm)
@@ -277,6 +280,7 @@ static void run_transition(struct ike_dispatch *d, const uint8_t *digest)
 		drop_unstarted(d);
 		return;
 	}
+	diag_received(ch ? ch->conn : sa->conn, isakmp_msg_rule(t->msg)->name);
 	if (log_get_level() >= LOG_LVL_DEBUG)
 		log_dbg("%s %s received: %s", msg_ck(sa),
 			isakmp_msg_rule(t->msg)->name,
@@ -401,6 +405,15 @@ static void input_main_mode(struct ike_dispatch *d, const uint8_t *digest)
 				   "mismatch?", msg_ck(d->p1), a,
 				   isakmp_notify_name((uint16_t)-rc));
 			/* Possibly forged: the timers end a real mismatch. */
+			if (d->p1->conn)
+				diag_fail(d->e, d->p1->conn,
+					  d->p1->state == MM_WAIT_MSG5 ?
+					  "MM5" : "MM6",
+					  d->p1->state == MM_WAIT_MSG5 ?
+					  "the peer's MM5 does not decrypt: "
+					  "pre-shared key mismatch?" :
+					  "the peer's MM6 does not decrypt: "
+					  "pre-shared key mismatch?");
 			free(plain);
 			return;
 		}
@@ -586,6 +599,9 @@ void ike_engine_status(struct ike_engine *e,
 		st.local = c->c.local;
 		st.peer = c->c.remote;
 		st.natt = "";
+		st.diag = &c->diag;
+		st.fail_age = c->diag.fail[0] && now >= c->diag.fail_ms ?
+			(int64_t)(now - c->diag.fail_ms) / 1000 : -1;
 		for (sa = e->p1s; sa; sa = sa->next)
 			if (sa->conn == c &&
 			    (!best || (sa->state == MM_ACTIVE &&

@@ -199,6 +199,36 @@ struct ike_status_child {
 
 #define IKE_STATUS_MAX_CHILDREN	8
 
+/*
+ * What a conn's negotiations went through, for diagnosis (failure.c).
+ * The last failure outlives the retries after it, so a conn that keeps
+ * failing still tells why while its next attempt runs.
+ */
+#define IKE_DIAG_MSG		8
+#define IKE_DIAG_TEXT		128
+#define IKE_DIAG_NOTIFIES	8
+
+struct ike_diag_notify {
+	uint16_t type;
+	uint32_t sent, received;
+};
+
+struct ike_diag {
+	char sent[IKE_DIAG_MSG];	/* last message sent: "MM5", "QM1" */
+	char received[IKE_DIAG_MSG];	/* last message received */
+	char fail_msg[IKE_DIAG_MSG];	/* the message the failure concerns */
+	char fail[IKE_DIAG_TEXT];	/* "" when nothing failed yet */
+	uint64_t fail_ms;		/* engine clock of the failure */
+	uint16_t fail_notify;		/* error notify type, 0 = none */
+	bool fail_notify_peer;		/* sent by the peer, not by us */
+	char ours[IKE_DIAG_TEXT];	/* proposals or selectors, if known */
+	char theirs[IKE_DIAG_TEXT];
+	uint32_t failures;
+	uint32_t mm_started, mm_done, qm_started, qm_done;
+	int n_notify;
+	struct ike_diag_notify notify[IKE_DIAG_NOTIFIES];
+};
+
 struct ike_status {
 	const char *conn;
 	const char *state;		/* "MM_ACTIVE", "MM_WAIT_MSG4", "NONE" */
@@ -218,6 +248,8 @@ struct ike_status {
 	uint16_t encap_local_port, encap_remote_port;
 	int n_children;
 	struct ike_status_child children[IKE_STATUS_MAX_CHILDREN];
+	const struct ike_diag *diag;	/* NULL: not recorded */
+	int64_t fail_age;		/* seconds since diag->fail, or -1 */
 
 	/* Dead Peer Detection; dpd NULL leaves it out of the status. */
 	const char *dpd;		/* "off", "idle", "probing", "dead",

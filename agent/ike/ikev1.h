@@ -52,6 +52,7 @@ struct conn_ent {
 	uint64_t retry_at;		/* next attempt, 0 = none scheduled */
 	uint64_t acquire_ms;		/* last negotiation from an acquire */
 	char why[128];			/* why the last negotiation failed */
+	struct ike_diag diag;		/* failure.c */
 	/* Negotiate at the next chance (DPD restart, recovery). */
 	bool start_now;
 	/* DPD hold: negotiated again on the next acquire, carrier on. */
@@ -206,6 +207,19 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 		size_t len, const struct isakmp_msg *hm,
 		const uint8_t *digest);
 
+/* failure.c: what diagnosis needs, recorded per conn */
+void diag_sent(struct conn_ent *c, const char *msg);
+void diag_received(struct conn_ent *c, const char *msg);
+void diag_established(struct conn_ent *c, bool child);
+void diag_notify(struct conn_ent *c, uint16_t type, bool sent);
+void diag_fail(struct ike_engine *e, struct conn_ent *c, const char *msg,
+	       const char *reason);
+void diag_fail_notify(struct ike_engine *e, struct conn_ent *c,
+		      const char *msg, uint16_t type, bool from_peer);
+void diag_mismatch(struct conn_ent *c, const char *ours, const char *theirs);
+void diag_esp_list(const struct ike_conn *c, char *buf, size_t len);
+void diag_ts_pair(const struct ike_ts *local, const struct ike_ts *remote,
+		  char *buf, size_t len);
 /* dpd.c */
 #define DPD_VID_LEN	16
 extern const uint8_t dpd_vid[DPD_VID_LEN];

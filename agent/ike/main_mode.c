@@ -30,6 +30,7 @@ static void send_mm(struct ike_engine *e, struct p1sa *sa, const uint8_t *buf,
 
 	msg_send(e, &sa->local, &sa->remote, &sa->rx, buf, len, name,
 		 expect_reply, sa->conn->c.rexmit_ms, sa->conn->c.rexmit_tries);
+	diag_sent(sa->conn, name);
 	log_info("%s %s sent to %s", msg_ck(sa), name,
 		 ike_addr_str(&sa->remote, a, sizeof(a)));
 }
@@ -203,6 +204,9 @@ int mm_inI1_outR1(struct ike_dispatch *d)
 		notify_send_plain(d->e, &sa->local, &sa->remote,
 				  sa->icookie, sa->rcookie,
 				  ISAKMP_N_NO_PROPOSAL_CHOSEN);
+		diag_notify(sa->conn, ISAKMP_N_NO_PROPOSAL_CHOSEN, true);
+		diag_fail_notify(d->e, sa->conn, "MM1",
+				 ISAKMP_N_NO_PROPOSAL_CHOSEN, false);
 		rc = -ISAKMP_N_NO_PROPOSAL_CHOSEN;
 		goto out;
 	}
@@ -393,7 +397,7 @@ static int check_auth(struct ike_dispatch *d, const char *name)
 	uint8_t want[CRYPTO_MAX_HASH];
 	struct isakmp_id id;
 	struct ike_id shown;
-	char b[300];
+	char b[300], x[300];
 	int rc;
 
 	rc = isakmp_parse_id(idp->body, idp->len, &id);
@@ -412,6 +416,9 @@ static int check_auth(struct ike_dispatch *d, const char *name)
 		log_err("%s authentication failed: %s mismatch in %s — "
 			"pre-shared key mismatch?", msg_ck(sa),
 			sa->initiator ? "HASH_R" : "HASH_I", name);
+		diag_fail(d->e, sa->conn, name, sa->initiator ?
+			  "HASH_R mismatch: pre-shared key mismatch?" :
+			  "HASH_I mismatch: pre-shared key mismatch?");
 		return -ISAKMP_N_AUTHENTICATION_FAILED;
 	}
 	/* Authentic: only now may the IV move on. */
@@ -427,6 +434,11 @@ static int check_auth(struct ike_dispatch *d, const char *name)
 		log_err("%s %s: peer ID %s does not match remote-id of %s — "
 			"sending INVALID-ID-INFORMATION", msg_ck(sa), name,
 			ike_id_str(&shown, b, sizeof(b)), sa->conn->c.name);
+		diag_fail_notify(d->e, sa->conn, name,
+				 ISAKMP_N_INVALID_ID_INFORMATION, false);
+		diag_mismatch(sa->conn, ike_id_str(&sa->conn->c.remote_id,
+						   x, sizeof(x)),
+			      ike_id_str(&shown, b, sizeof(b)));
 		return -ISAKMP_N_INVALID_ID_INFORMATION;
 	}
 	log_info("%s %s: peer authenticated as %s", msg_ck(sa), name,

@@ -6,6 +6,7 @@
  * before sending QM2, the initiator before sending QM3; each side
  * installs its outbound SA last.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -160,6 +161,7 @@ static int finish_and_send(struct ike_engine *e, struct p2sa *ch,
 		return -1;
 	msg_send(e, &p1->local, &p1->remote, &ch->rx, g->buf, len, name,
 		 expect_reply, ch->conn->c.rexmit_ms, ch->conn->c.rexmit_tries);
+	diag_sent(ch->conn, name);
 	log_info("%s %s sent to %s (M-ID %08x)", msg_ck(p1), name,
 		 ike_addr_str(&p1->remote, a, sizeof(a)), ch->msgid);
 	return 0;
@@ -396,7 +398,7 @@ static int qm_match_selectors(struct ike_dispatch *d)
 	const struct ike_conn *c = &ch->conn->c;
 	struct ike_ts tci, tcr;
 	struct conn_ent *alt;
-	char x[64], y[64];
+	char x[64], y[64], ours[IKE_DIAG_TEXT], theirs[IKE_DIAG_TEXT];
 	bool parsed;
 
 	ch->local_ts = c->local_ts;
@@ -424,6 +426,13 @@ static int qm_match_selectors(struct ike_dispatch *d)
 			ts_str(&c->remote_ts, y, sizeof(y)));
 		notify_send(d->e, p1, ISAKMP_PROTO_ESP, NULL, 0,
 			    ISAKMP_N_INVALID_ID_INFORMATION, NULL, 0);
+		diag_fail_notify(d->e, ch->conn, "QM1",
+				 ISAKMP_N_INVALID_ID_INFORMATION, false);
+		diag_ts_pair(&c->local_ts, &c->remote_ts, ours, sizeof(ours));
+		/* The peer's view: its local side is IDci. */
+		if (parsed)
+			diag_ts_pair(&tci, &tcr, theirs, sizeof(theirs));
+		diag_mismatch(ch->conn, ours, parsed ? theirs : NULL);
 		return -ISAKMP_N_INVALID_ID_INFORMATION;
 	}
 	return 0;
@@ -443,7 +452,8 @@ static int qm_choose(struct ike_dispatch *d, const struct isakmp_sa *offer,
 	const struct ike_conn *c = &d->p2->conn->c;
 	const struct isakmp_payload *kep = isakmp_find(d->m, ISAKMP_NP_KE);
 	struct esp_offer o;
-	char b[64];
+	char b[64], ours[IKE_DIAG_TEXT], theirs[IKE_DIAG_TEXT] = "";
+	size_t tn = 0;
 	int i, j;
 
 	for (i = 0; i < offer->nprop; i++) {
@@ -461,6 +471,11 @@ static int qm_choose(struct ike_dispatch *d, const struct isakmp_sa *offer,
 			if (!why && natt_mode_is_udp(o.encap) &&
 			    !d->p1->natt.version)
 				why = "UDP encapsulation without NAT-T";
+			if (why && tn < sizeof(theirs))
+				tn += snprintf(theirs + tn, sizeof(theirs) - tn,
+					       "%s%s", tn ? "," : "",
+					       esp_proposal_str(&o.p, b,
+								sizeof(b)));
 			if (why) {
 				log_info("%s QM1: proposal %d (%s) not chosen: "
 					 "%s", msg_ck(d->p1), i + 1,
@@ -478,6 +493,10 @@ static int qm_choose(struct ike_dispatch *d, const struct isakmp_sa *offer,
 		"NO-PROPOSAL-CHOSEN", msg_ck(d->p1), c->name);
 	notify_send(d->e, d->p1, ISAKMP_PROTO_ESP, NULL, 0,
 		    ISAKMP_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	diag_fail_notify(d->e, d->p2->conn, "QM1",
+			 ISAKMP_N_NO_PROPOSAL_CHOSEN, false);
+	diag_esp_list(c, ours, sizeof(ours));
+	diag_mismatch(d->p2->conn, ours, theirs);
 	return -ISAKMP_N_NO_PROPOSAL_CHOSEN;
 }
 

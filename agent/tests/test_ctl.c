@@ -59,6 +59,27 @@ static void f_status(void *arg,
 
 	for (i = 0; i < n_status; i++) {
 		memset(&st, 0, sizeof(st));
+		if (i == 2) {
+			static struct ike_diag d = {
+				.sent = "QM1", .received = "MM6",
+				.fail_msg = "QM1",
+				.fail = "QM1 refused by the peer with "
+					"NO-PROPOSAL-CHOSEN",
+				.fail_notify = 14, .fail_notify_peer = true,
+				.ours = "aes128gcm16",
+				.failures = 2, .mm_started = 3, .mm_done = 1,
+				.qm_started = 1, .n_notify = 1,
+				.notify = { { .type = 14, .received = 1 } },
+			};
+
+			st.conn = "broken";
+			st.state = "MM_ACTIVE";
+			st.lifetime_left = -1;
+			st.diag = &d;
+			st.fail_age = 12;
+			cb(cbarg, &st);
+			continue;
+		}
 		if (i == 1) {
 			st.conn = "idle";
 			st.state = "NONE";
@@ -216,6 +237,31 @@ static void test_status(void)
 	       "\"lifetime_left\":-1,\"nat_t\":\"\",\"nat\":\"none\","
 	       "\"nat_forced\":false,\"encap\":\"none\",\"children\":[]}]}\n",
 	       "json status");
+	n_status = 3;
+	ok(strstr(run("status\n"),
+		  "conn broken: MM_ACTIVE responder (none) <-> (none)\n"
+		  "  cookies [0000000000000000:0000000000000000] -\n"
+		  "  nat-t: not negotiated, esp raw\n"
+		  "  messages: sent QM1, received MM6\n"
+		  "  exchanges: main 3 started 1 done, quick 1 started 0 done, "
+		  "failures 2\n"
+		  "  notify NO-PROPOSAL-CHOSEN: sent 0, received 1\n"
+		  "  failure: QM1, 12 s ago: QM1 refused by the peer with "
+		  "NO-PROPOSAL-CHOSEN\n"
+		  "  failure-notify: NO-PROPOSAL-CHOSEN from the peer\n"
+		  "  failure-ours: aes128gcm16\n") != NULL,
+	   "text status with a failure record");
+	ok(strstr(run("status -j\n"),
+		  "\"children\":[],\"diag\":{\"sent\":\"QM1\","
+		  "\"received\":\"MM6\",\"mm_started\":3,\"mm_done\":1,"
+		  "\"qm_started\":1,\"qm_done\":0,\"failures\":2,"
+		  "\"notifies\":[{\"name\":\"NO-PROPOSAL-CHOSEN\",\"type\":14,"
+		  "\"sent\":0,\"received\":1}],\"failure\":{\"message\":"
+		  "\"QM1\",\"age\":12,\"reason\":\"QM1 refused by the peer "
+		  "with NO-PROPOSAL-CHOSEN\",\"notify\":\"NO-PROPOSAL-CHOSEN\","
+		  "\"notify_from_peer\":true,\"ours\":\"aes128gcm16\","
+		  "\"theirs\":\"\"}}}]}\n") != NULL,
+	   "json status with a failure record");
 }
 
 static void test_status_dpd(void)
