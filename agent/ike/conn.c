@@ -27,6 +27,9 @@ void ike_conn_init(struct ike_conn *c)
 	c->replay_window = 64;
 	c->rexmit_ms = 1000;
 	c->rexmit_tries = 5;
+	c->rekey = true;
+	c->rekey_margin = 540;
+	c->rekey_fuzz = 100;
 }
 
 int ike_id_parse(const char *s, struct ike_id *id, char *err, size_t errlen)

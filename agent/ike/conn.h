@@ -169,13 +169,25 @@ struct ike_conn {
 	 * left down, 0 = forever. Between attempts: 1 s, doubling, <= 60 s.
 	 */
 	uint32_t keyingtries;
+
+	/*
+	 * Rekeying: a new SA is negotiated rekey_margin seconds (plus up to
+	 * rekey_fuzz percent of the margin, at random) before the old one
+	 * expires, IPsec and ISAKMP SAs alike; life_packets bounds an IPsec
+	 * SA by packets (local only: IKEv1 cannot negotiate it).
+	 */
+	bool rekey;
+	uint32_t rekey_margin;		/* seconds */
+	uint32_t rekey_fuzz;		/* percent of the margin */
+	uint64_t life_packets;		/* 0 = unlimited */
 };
 
 /*
  * Defaults of an unset key: ike-lifetime 24h, lifetime 1h,
  * life-kbytes 4608000, replay-window 64, auth psk, main mode, listen,
  * 0.0.0.0/0 selectors, retransmit 1000 ms x 5 tries, keyingtries
- * forever.
+ * forever, rekey yes with a margin of 540 s and 100 % fuzz, no packet
+ * limit.
  */
 void ike_conn_init(struct ike_conn *c);
 

@@ -43,6 +43,10 @@ static const char full[] =
 	"retransmit-timeout = 500ms\n"
 	"retransmit-tries = 2\n"
 	"keyingtries = 3\n"
+	"rekey = yes\n"
+	"rekey-margin = 5m\n"
+	"rekey-fuzz = 50%\n"
+	"life-packets = 1000000\n"
 	"\n"
 	"[conn v6]\n"
 	"interface = esp1\n"
@@ -115,6 +119,10 @@ static void test_full(void)
 	is_int(a->rexmit_ms, 500, "retransmit-timeout 500ms");
 	is_int(a->rexmit_tries, 2, "retransmit-tries");
 	is_int(a->keyingtries, 3, "keyingtries");
+	is_int(a->rekey, 1, "rekey yes");
+	is_int(a->rekey_margin, 300, "rekey-margin 5m");
+	is_int(a->rekey_fuzz, 50, "rekey-fuzz 50%%");
+	ok(a->life_packets == 1000000, "life-packets");
 
 	/* Defaults of the second conn. */
 	is_int(b->local.ss_family, AF_INET6, "v6 local");
@@ -134,6 +142,10 @@ static void test_full(void)
 	is_int(b->rexmit_ms, 1000, "default retransmit-timeout");
 	is_int(b->rexmit_tries, 5, "default retransmit-tries");
 	is_int(b->keyingtries, 0, "default keyingtries forever");
+	is_int(b->rekey, 1, "default rekey yes");
+	is_int(b->rekey_margin, 540, "default rekey-margin 540 s");
+	is_int(b->rekey_fuzz, 100, "default rekey-fuzz 100%%");
+	ok(b->life_packets == 0, "default life-packets unlimited");
 	is_str(conf_ts_str(&b->local_ts, buf, sizeof(buf)), "0.0.0.0/0",
 	       "default local-ts");
 out:
@@ -208,6 +220,19 @@ static const struct {
 	  "e.conf:6: invalid keyingtries 'always' (forever or 1 to 1000000)" },
 	{ CONN "keyingtries = forever\nkeyingtries = 2\n",
 	  "e.conf:7: duplicate key 'keyingtries'" },
+	{ CONN "rekey = sometimes\n",
+	  "e.conf:6: invalid rekey 'sometimes' (yes or no)" },
+	{ CONN "rekey-margin = 0\n", "e.conf:6: invalid duration '0'" },
+	{ CONN "rekey-margin = 9x\n", "e.conf:6: invalid duration '9x'" },
+	{ CONN "rekey-fuzz = 101%\n",
+	  "e.conf:6: invalid rekey-fuzz '101%' (0% to 100%)" },
+	{ CONN "rekey-fuzz = %\n",
+	  "e.conf:6: invalid rekey-fuzz '%' (0% to 100%)" },
+	{ CONN "rekey-fuzz = -5\n",
+	  "e.conf:6: invalid rekey-fuzz '-5' (0% to 100%)" },
+	{ CONN "life-packets = many\n", "e.conf:6: invalid number 'many'" },
+	{ CONN "rekey-margin = 1m\nrekey-margin = 2m\n",
+	  "e.conf:7: duplicate key 'rekey-margin'" },
 	{ CONN "local-id = host.example\n",
 	  "e.conf:6: bad ID 'host.example' (address, fqdn:NAME, user:A@B or keyid:X)" },
 	{ CONN "interface = a/b\n", "e.conf:6: duplicate key 'interface'" },
