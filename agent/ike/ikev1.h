@@ -34,6 +34,10 @@ struct conn_ent {
 	uint64_t retry_at;		/* next attempt, 0 = none scheduled */
 	uint64_t acquire_ms;		/* last negotiation from an acquire */
 	char why[128];			/* why the last negotiation failed */
+
+	/* Rekeys done since the conn was added (rekey.c). */
+	uint32_t rekeys;		/* IPsec SA pairs replaced */
+	uint32_t ike_rekeys;		/* ISAKMP SAs replaced */
 };
 
 struct p1sa {
@@ -67,6 +71,10 @@ struct p1sa {
 	uint64_t established_ms;
 	uint64_t expire_ms;
 	bool start_qm;			/* initiate QM when established */
+
+	/* Rekeying (rekey.c). */
+	uint64_t rekey_at;		/* start its successor, 0 = never */
+	uint64_t retire_at;		/* replaced: deleted then, 0 = in use */
 };
 
 struct p2sa {
@@ -89,6 +97,13 @@ struct p2sa {
 	bool in_installed, out_installed;
 	struct rexmit rx;
 	uint64_t established_ms;
+
+	/* Rekeying (rekey.c). */
+	struct p2sa *replaces;		/* the pair in use when it started */
+	uint64_t started_ms;		/* QM1 sent or received */
+	uint64_t rekey_at;		/* start its successor, 0 = never */
+	uint64_t out_at;		/* install the outbound SA, 0 = not due */
+	uint64_t retire_at;		/* replaced: removed then, 0 = in use */
 };
 
 struct ike_engine {
@@ -105,8 +120,9 @@ struct ike_engine {
  *
  *   engine.c states.c                 dispatch, public API, transitions
  *   main_mode.c quick_mode.c info.c   exchanges, run from the dispatcher
- *   retry.c                           keeping conns up: backoff,
- *                                     acquires
+ *   retry.c rekey.c                   keeping conns up: backoff,
+ *                                     acquires; when to rekey, which
+ *                                     pair survives, make-before-break
  *   timer.c                           retransmission and expiry
  *   phase1.c notify.c child.c         phase 1 crypto, outgoing INFO,
  *   ts.c vid.c                        kernel install, selectors,
@@ -114,11 +130,12 @@ struct ike_engine {
  *   sa.c conn.c                       SA objects, connection lookup
  *   msg.c env.c                       message I/O, clock and randomness
  *
+ * rekey.c decides when a successor is due (its timers and the
+ * soft-expire kernel event) and what happens to the SAs it replaces;
+ * engine.c starts the exchanges it asks for.
+ *
  * Where later features go, each a layer like the exchanges (called by
- * engine.c, calling only down): rekey.c, rekeying IPsec and ISAKMP SAs
- * before they expire, starts from ike_engine_run_timers() (timer_run()
- * hands back the expiring conn) and from the soft-expire kernel event;
- * dpd.c (RFC 3706) gets R-U-THERE INFO messages from the dispatcher
+ * engine.c, calling only down): dpd.c (RFC 3706) gets R-U-THERE INFO messages from the dispatcher
  * beside info.c and its deadline from timer.c; natt.c (RFC 3947) adds
  * NAT-D payloads to MM3/MM4, its vendor ID to vid.c's list and the port
  * 4500 float to msg_send().
@@ -173,6 +190,27 @@ bool retry_conn_up(struct ike_engine *e, struct conn_ent *c);
 bool retry_conn_busy(struct ike_engine *e, struct conn_ent *c);
 bool retry_due(struct ike_engine *e, struct conn_ent *c, uint64_t now);
 bool retry_acquire(struct ike_engine *e, struct conn_ent *c, uint64_t now);
+
+/* rekey.c */
+/* Before a successor moves outbound traffic over (initiator). */
+#define REKEY_SWITCH_MS		1000
+/* How long a replaced SA pair still takes inbound traffic. */
+#define REKEY_GRACE_MS		5000
+uint64_t rekey_delay_ms(uint32_t life_secs, uint32_t margin_secs,
+			uint32_t fuzz_pct, uint32_t rnd);
+void rekey_qm_started(struct ike_engine *e, struct p2sa *ch);
+bool rekey_out_deferred(struct ike_engine *e, struct p2sa *ch);
+void rekey_established(struct ike_engine *e, struct p2sa *ch);
+void rekey_peer_deletes(struct ike_engine *e, struct p2sa *ch);
+void rekey_p1_established(struct ike_engine *e, struct p1sa *sa);
+struct p2sa *rekey_child_due(struct ike_engine *e, uint64_t now);
+struct p1sa *rekey_p1_due(struct ike_engine *e, uint64_t now);
+void rekey_soft_expire(struct ike_engine *e, const char *ifname,
+		       uint32_t spi);
+void rekey_run(struct ike_engine *e, uint64_t now);
+int64_t rekey_next_ms(struct ike_engine *e);
+int64_t rekey_child_left_ms(struct ike_engine *e, struct conn_ent *c);
+int64_t rekey_p1_left_ms(struct ike_engine *e, struct conn_ent *c);
 
 /* timer.c */
 int64_t timer_next_ms(struct ike_engine *e);

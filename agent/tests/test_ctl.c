@@ -62,6 +62,8 @@ static void f_status(void *arg,
 			st.conn = "idle";
 			st.state = "NONE";
 			st.lifetime_left = -1;
+			st.next_rekey = -1;
+			st.ike_next_rekey = -1;
 			cb(cbarg, &st);
 			continue;
 		}
@@ -78,6 +80,10 @@ static void f_status(void *arg,
 		inet_pton(AF_INET, "192.0.2.2", &p->sin_addr);
 		snprintf(st.algs, sizeof(st.algs), "aes256-sha256-modp2048");
 		st.lifetime_left = 86390;
+		st.rekeys = 3;
+		st.next_rekey = 1234;
+		st.ike_rekeys = 1;
+		st.ike_next_rekey = -1;
 		st.n_children = 1;
 		st.children[0].spi_in = 0xc1a2b3c4;
 		st.children[0].spi_out = 0x0000abcd;
@@ -150,6 +156,7 @@ static void test_status(void)
 	       "ok\n"
 	       "conn site-b: MM_ACTIVE initiator 192.0.2.1:500 <-> 192.0.2.2:500\n"
 	       "  cookies [6f80c0380ef6bdfd:2bc06438c94e88dc] aes256-sha256-modp2048 lifetime 86390s\n"
+	       "  rekeys 3 next-rekey 1234s ike-rekeys 1\n"
 	       "  child QM_ACTIVE: spi in c1a2b3c4 out 0000abcd aes256gcm16-modp2048 0.0.0.0/0 === 10.0.0.0/8 lifetime 3590s\n"
 	       "conn idle: NONE\n",
 	       "text status");
@@ -158,14 +165,17 @@ static void test_status(void)
 	       "\"initiator\":true,\"icookie\":\"6f80c0380ef6bdfd\","
 	       "\"rcookie\":\"2bc06438c94e88dc\",\"local\":\"192.0.2.1:500\","
 	       "\"peer\":\"192.0.2.2:500\",\"algs\":\"aes256-sha256-modp2048\","
-	       "\"lifetime_left\":86390,\"children\":[{\"state\":\"QM_ACTIVE\","
+	       "\"lifetime_left\":86390,\"rekeys\":3,\"ike_rekeys\":1,"
+	       "\"next_rekey\":1234,\"ike_next_rekey\":-1,"
+	       "\"children\":[{\"state\":\"QM_ACTIVE\","
 	       "\"spi_in\":\"c1a2b3c4\",\"spi_out\":\"0000abcd\","
 	       "\"algs\":\"aes256gcm16-modp2048\",\"local_ts\":\"0.0.0.0/0\","
 	       "\"remote_ts\":\"10.0.0.0/8\",\"lifetime_left\":3590}]},"
 	       "{\"name\":\"idle\",\"state\":\"NONE\",\"initiator\":false,"
 	       "\"icookie\":\"0000000000000000\",\"rcookie\":\"0000000000000000\","
 	       "\"local\":\"(none)\",\"peer\":\"(none)\",\"algs\":\"\","
-	       "\"lifetime_left\":-1,\"children\":[]}]}\n",
+	       "\"lifetime_left\":-1,\"rekeys\":0,\"ike_rekeys\":0,"
+	       "\"next_rekey\":-1,\"ike_next_rekey\":-1,\"children\":[]}]}\n",
 	       "json status");
 }
 
