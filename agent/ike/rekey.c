@@ -240,12 +240,18 @@ void rekey_p1_established(struct ike_engine *e, struct p1sa *sa)
 		 */
 		old = o->established_ms < sa->created_ms ||
 		      p1_newer(sa, o) ? o : sa;
-		log_info("%s ISAKMP SA of %s replaced by %s, deleted in %u ms",
-			 msg_ck(old), c->c.name, msg_ck(old == o ? sa : o),
-			 REKEY_GRACE_MS);
+		log_info("%s ISAKMP SA of %s replaced by %s", msg_ck(old),
+			 c->c.name, msg_ck(old == o ? sa : o));
 		if (old == o && o->established_ms < sa->created_ms)
 			c->ike_rekeys++;
-		old->retire_at = now + REKEY_GRACE_MS;
+		/*
+		 * The side that negotiated the successor deletes the old
+		 * SA; the other waits longer for that Delete, so a peer
+		 * that reauthenticates (strongSwan) moves its IPsec SAs
+		 * over first.
+		 */
+		old->retire_at = now + REKEY_GRACE_MS *
+				 (old == o && !sa->initiator ? 3 : 1);
 		old->rekey_at = 0;
 		/* Later Quick Modes and Deletes go under the survivor. */
 		for (ch = e->p2s; ch; ch = ch->next)
