@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# selftest-timeout: 400
+# selftest-timeout: 600
 # Rekeying under traffic, three tunnels side by side, each in its own
 # pair of namespaces, all with lifetime = 30s:
 #   S  esptund initiates and rekeys (margin 10 s) against strongSwan;
@@ -22,7 +22,7 @@ SOAK=70					# seconds of traffic
 PINGS=$((SOAK * 20))
 IFID=42
 LSW_IF=7
-N_TESTS=18
+N_TESTS=19
 
 ktap_plan $N_TESTS
 
@@ -107,6 +107,19 @@ else
 	ktap_diag "$(eike a status; eike b status; eike c status)"
 fi
 
+# What the peer's kernel saw, for a tunnel that passes nothing.
+swan_diag() {
+	ip -n rs2 -s xfrm state
+	ip -n rs2 xfrm policy
+	ip netns exec rs2 cat /proc/net/xfrm_stat
+	ip -n rs2 -s link show xfrm$IFID
+	ip -n rs2 route
+}
+if ! ktap_check "strongswan-ping-before-soak" ike_ping rs1 $IKE_IN2 3; then
+	swan_diag >"$TEST_OUT/swan-diag.txt" 2>&1
+	ktap_diag "$(cat "$TEST_OUT/swan-diag.txt")"
+fi
+
 for p in s l e; do
 	tcpdump_start r${p}1 veth1 "$TEST_OUT/$p.pcap" -s 96 \
 		esp or udp port 500 || ktap_diag "no capture on pair $p"
@@ -165,7 +178,8 @@ no_loss() {
 	return 1
 }
 
-ktap_check "strongswan-no-ping-lost" no_loss s
+ktap_check "strongswan-no-ping-lost" no_loss s ||
+	swan_diag >"$TEST_OUT/swan-diag-end.txt" 2>&1
 ktap_check "libreswan-no-ping-lost" no_loss l
 ktap_check "esptund-no-ping-lost" no_loss e
 ktap_check "strongswan-iperf3-flow" test "$IPERF_RC" = 0

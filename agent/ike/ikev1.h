@@ -192,10 +192,18 @@ bool retry_due(struct ike_engine *e, struct conn_ent *c, uint64_t now);
 bool retry_acquire(struct ike_engine *e, struct conn_ent *c, uint64_t now);
 
 /* rekey.c */
-/* Before a successor moves outbound traffic over (initiator). */
-#define REKEY_SWITCH_MS		1000
-/* How long a replaced SA pair still takes inbound traffic. */
-#define REKEY_GRACE_MS		5000
+/*
+ * Before a successor moves outbound traffic over (initiator): strongSwan
+ * installs its SAs only once QM3 arrives, which took it over a second
+ * under load; its old inbound SA stays until our Delete, so waiting
+ * costs nothing.
+ */
+#define REKEY_SWITCH_MS		3000
+/*
+ * How long a replaced SA pair still takes inbound traffic: well past the
+ * initiator's switch, so a peer that is slow to move loses nothing.
+ */
+#define REKEY_GRACE_MS		6000
 uint64_t rekey_delay_ms(uint32_t life_secs, uint32_t margin_secs,
 			uint32_t fuzz_pct, uint32_t rnd);
 void rekey_qm_started(struct ike_engine *e, struct p2sa *ch);

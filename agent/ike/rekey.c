@@ -129,9 +129,11 @@ static void retire(struct ike_engine *e, struct p2sa *o, uint64_t now)
 {
 	uint64_t end = now + REKEY_GRACE_MS;
 
-	o->retire_at = end < child_expiry(o) ? end : child_expiry(o);
-	if (!o->retire_at)
-		o->retire_at = 1;
+	/* Removed with a Delete before its hard expiry takes it silently. */
+	if (end + 1000 > child_expiry(o))
+		end = child_expiry(o) > now + 1000 ? child_expiry(o) - 1000 :
+		      now;
+	o->retire_at = end ? end : 1;
 	o->rekey_at = 0;
 	o->out_at = 0;		/* a loser never sends */
 }
