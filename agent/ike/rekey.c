@@ -119,10 +119,16 @@ static void drop_replaced_out(struct ike_engine *e, const struct p2sa *ch)
 
 static void install_out(struct ike_engine *e, struct p2sa *ch)
 {
+	int rc = 0;
+
 	ch->out_at = 0;
-	if (!ch->out_installed && child_install(e, ch, IKE_DIR_OUT))
-		return;
-	drop_replaced_out(e, ch);
+	if (!ch->out_installed)
+		rc = child_install(e, ch, IKE_DIR_OUT);
+	/* Kept for this key derivation (PFS); not needed any more. */
+	dh_free(ch->dh);
+	ch->dh = NULL;
+	if (!rc)
+		drop_replaced_out(e, ch);
 }
 
 static void retire(struct ike_engine *e, struct p2sa *o, uint64_t now)
@@ -136,6 +142,8 @@ static void retire(struct ike_engine *e, struct p2sa *o, uint64_t now)
 	o->retire_at = end ? end : 1;
 	o->rekey_at = 0;
 	o->out_at = 0;		/* a loser never sends */
+	dh_free(o->dh);
+	o->dh = NULL;
 }
 
 /* Lowest nonce of an exchange: RFC 7296 compares all four. */

@@ -338,6 +338,39 @@ static bool one_pair(void)
 	return ai == bo && ao == bi;
 }
 
+/* The key material side i installed for (dir, spi), or NULL. */
+static const struct ike_kernel_sa *added(int i, enum ike_sa_dir dir,
+					 uint32_t spi)
+{
+	struct kernel_mock *m = mock(i);
+	int k;
+
+	for (k = m->n_calls - 1; k >= 0; k--)
+		if (!strcmp(m->calls[k].op, "sa_add") &&
+		    m->calls[k].dir == dir && m->calls[k].spi == spi)
+			return &m->calls[k].sa;
+	return NULL;
+}
+
+/* What A sends with B decrypts, and the reverse: same keys. */
+static bool keys_agree(void)
+{
+	uint32_t ao = 0, bo = 0;
+	const struct ike_kernel_sa *x, *y, *z, *w;
+
+	live(0, IKE_DIR_OUT, &ao);
+	live(1, IKE_DIR_OUT, &bo);
+	x = added(0, IKE_DIR_OUT, ao);
+	y = added(1, IKE_DIR_IN, ao);
+	z = added(1, IKE_DIR_OUT, bo);
+	w = added(0, IKE_DIR_IN, bo);
+	return x && y && z && w && x->enc_key_len == y->enc_key_len &&
+	       !memcmp(x->enc_key, y->enc_key, x->enc_key_len) &&
+	       z->enc_key_len == w->enc_key_len &&
+	       !memcmp(z->enc_key, w->enc_key, z->enc_key_len) &&
+	       memcmp(x->enc_key, z->enc_key, x->enc_key_len);
+}
+
 /* Index of the first timeline entry at or after from matching. */
 static int find(int from, int side, const char *what)
 {
@@ -455,6 +488,11 @@ static void t_order(int r)
 	setup();
 	mkconn(&a, 0);
 	mkconn(&b, 1);
+	/* With PFS: the deferred outbound SA needs the DH secret too. */
+	a.n_esp = esp_proposals_parse("aes128gcm16-modp2048", a.esp,
+				      IKE_MAX_PROPOSALS, w, sizeof(w));
+	b.n_esp = esp_proposals_parse("aes128gcm16-modp2048", b.esp,
+				      IKE_MAX_PROPOSALS, w, sizeof(w));
 	/* Only side r has timers that fire. */
 	if (r)
 		a.rekey = false;
@@ -471,6 +509,8 @@ static void t_order(int r)
 	tl_reset();
 	run(55000);
 	ok(one_pair(), "order %c: one pair after the rekeys", who);
+	ok(keys_agree(), "order %c: each side decrypts what the other "
+	   "encrypts (PFS keys of the deferred outbound SA)", who);
 	s = status(r);
 	ok(s.in != old_in[r] && s.out != old_out[r],
 	   "order %c: new SPIs %08x/%08x", who, s.in, s.out);
