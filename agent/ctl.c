@@ -329,6 +329,16 @@ static void status_text(FILE *f, const struct ike_status *st)
 		fputc('\n', f);
 	}
 	status_dpd_text(f, st);
+	if (strcmp(st->state, "NONE")) {
+		fprintf(f, "  rekeys %u", st->rekeys);
+		if (st->next_rekey >= 0)
+			fprintf(f, " next-rekey %" PRId64 "s", st->next_rekey);
+		fprintf(f, " ike-rekeys %u", st->ike_rekeys);
+		if (st->ike_next_rekey >= 0)
+			fprintf(f, " ike-next-rekey %" PRId64 "s",
+				st->ike_next_rekey);
+		fputc('\n', f);
+	}
 	for (i = 0; i < st->n_children && i < IKE_STATUS_MAX_CHILDREN; i++) {
 		const struct ike_status_child *ch = &st->children[i];
 
@@ -364,7 +374,11 @@ static void status_json(FILE *f, const struct ike_status *st)
 	json_string(f, ike_addr_str(&st->peer, buf, sizeof(buf)));
 	fputs(",\"algs\":", f);
 	json_string(f, st->algs);
-	fprintf(f, ",\"lifetime_left\":%" PRId64, st->lifetime_left);
+	fprintf(f, ",\"lifetime_left\":%" PRId64 ",\"rekeys\":%u,"
+		"\"ike_rekeys\":%u,\"next_rekey\":%" PRId64
+		",\"ike_next_rekey\":%" PRId64,
+		st->lifetime_left, st->rekeys, st->ike_rekeys, st->next_rekey,
+		st->ike_next_rekey);
 	status_dpd_json(f, st);
 	fputs(",\"nat_t\":", f);
 	json_string(f, st->natt ? st->natt : "");

@@ -142,6 +142,8 @@ int child_install(struct ike_engine *e, struct p2sa *ch, enum ike_sa_dir dir)
 	k->hard_bytes = ch->life_kbytes > UINT64_MAX / 1024 ? UINT64_MAX :
 			ch->life_kbytes * 1024;
 	k->soft_bytes = k->hard_bytes / 10 * 9;
+	k->hard_packets = c->life_packets;
+	k->soft_packets = c->life_packets / 10 * 9;
 	k->local_ts = ch->local_ts;
 	k->remote_ts = ch->remote_ts;
 	k->prop = ch->prop;

@@ -33,6 +33,9 @@ void ike_conn_init(struct ike_conn *c)
 	c->dpd_action = IKE_DPD_AUTO;
 	c->natt = IKE_NATT_AUTO;
 	c->keepalive = 20;
+	c->rekey = true;
+	c->rekey_margin = 540;
+	c->rekey_fuzz = 100;
 }
 
 int ike_id_parse(const char *s, struct ike_id *id, char *err, size_t errlen)

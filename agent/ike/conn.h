@@ -198,6 +198,16 @@ struct ike_conn {
 	/* NAT traversal (natt.c): enum ike_natt_mode, keepalive seconds. */
 	uint8_t natt;
 	uint32_t keepalive;		/* 0 = no keepalives */
+	/*
+	 * Rekeying: a new SA is negotiated rekey_margin seconds (plus up to
+	 * rekey_fuzz percent of the margin, at random) before the old one
+	 * expires, IPsec and ISAKMP SAs alike; life_packets bounds an IPsec
+	 * SA by packets (local only: IKEv1 cannot negotiate it).
+	 */
+	bool rekey;
+	uint32_t rekey_margin;		/* seconds */
+	uint32_t rekey_fuzz;		/* percent of the margin */
+	uint64_t life_packets;		/* 0 = unlimited */
 };
 
 /*
@@ -205,7 +215,8 @@ struct ike_conn {
  * life-kbytes 4608000, replay-window 64, auth psk, main mode, listen,
  * 0.0.0.0/0 selectors, retransmit 1000 ms x 5 tries, keyingtries
  * forever, DPD on with delay 30 s, timeout 150 s, action by start,
- * nat-t auto, keepalive 20 s.
+ * nat-t auto, keepalive 20 s, rekey yes with a margin of 540 s and
+ * 100 % fuzz, no packet limit.
  */
 void ike_conn_init(struct ike_conn *c);
 

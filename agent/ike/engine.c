@@ -252,6 +252,7 @@ static void transition_done(struct ike_dispatch *d,
 		diag_established(sa->conn, false);
 		mm_established(d->e, sa);
 		dpd_established(d->e, sa);
+		rekey_p1_established(d->e, sa);
 		if (sa->initiator && sa->start_qm)
 			qm_initiate(d->e, sa);
 	}
@@ -517,11 +518,54 @@ out:
 int64_t ike_engine_next_timeout_ms(struct ike_engine *e)
 {
 	int64_t t = timer_next_ms(e), d = dpd_next_ms(e);
-	int64_t k = natt_next_ms(e);
+	int64_t k = natt_next_ms(e), r = rekey_next_ms(e);
 
 	if (d >= 0 && (t < 0 || d < t))
 		t = d;
+	if (r >= 0 && (t < 0 || r < t))
+		t = r;
 	return k >= 0 && (t < 0 || k < t) ? k : t;
+}
+
+/* A successor for an IPsec SA pair: Quick Mode, after Main Mode if need be. */
+static void rekey_child_start(struct ike_engine *e, struct p2sa *old)
+{
+	struct conn_ent *c = old->conn;
+	struct p1sa *sa = sa_p1_established(e, c);
+
+	if (sa && !sa->retire_at) {
+		qm_initiate(e, sa);
+		return;
+	}
+	for (sa = e->p1s; sa; sa = sa->next)
+		if (sa->conn == c && sa->initiator && sa->state != MM_ACTIVE) {
+			sa->start_qm = true;
+			return;
+		}
+	mm_initiate(e, c);
+}
+
+/* A successor for an ISAKMP SA: Main Mode alone, IPsec SAs untouched. */
+static void rekey_p1_start(struct ike_engine *e, struct p1sa *old)
+{
+	struct conn_ent *c = old->conn;
+
+	/* mm_initiate puts the new SA first in the list. */
+	if (!mm_initiate(e, c) && e->p1s && e->p1s->conn == c)
+		e->p1s->start_qm = false;
+}
+
+/* Rekeys that are due, the outbound switches and replaced SAs. */
+static void rekey_timers(struct ike_engine *e, uint64_t now)
+{
+	struct p2sa *ch;
+	struct p1sa *sa;
+
+	rekey_run(e, now);
+	while ((sa = rekey_p1_due(e, now)))
+		rekey_p1_start(e, sa);
+	while ((ch = rekey_child_due(e, now)))
+		rekey_child_start(e, ch);
 }
 
 void ike_engine_run_timers(struct ike_engine *e)
@@ -531,13 +575,14 @@ void ike_engine_run_timers(struct ike_engine *e)
 
 	/*
 	 * An expired IPsec SA of a conn that should be up: bring it up
-	 * again. Rekeying before expiry (rekey.c) will start from here too.
+	 * again. Rekeying before expiry starts here too.
 	 */
 	while ((c = timer_run(e, now)))
 		if (c->keep_up)
 			conn_start(e, c);
 	dpd_run(e, now);
 	natt_run(e, now);
+	rekey_timers(e, now);
 	keep_up(e);
 }
 
@@ -557,6 +602,11 @@ void ike_engine_kernel_event(struct ike_engine *e, enum ike_kernel_event ev,
 	log_info("kernel event on %s: %s, SPI %08x", ifname ? ifname : "?",
 		 (unsigned int)ev < sizeof(names) / sizeof(names[0]) ?
 		 names[ev] : "?", spi);
+	if (ev == IKE_KEV_SOFT_EXPIRE && ifname) {
+		rekey_soft_expire(e, ifname, spi);
+		rekey_timers(e, env_now(e));
+		return;
+	}
 	if (ev != IKE_KEV_ACQUIRE || !ifname)
 		return;
 	for (c = e->conns; c; c = c->next)
@@ -596,6 +646,14 @@ void ike_engine_status(struct ike_engine *e,
 		st.conn = c->c.name;
 		st.state = "NONE";
 		st.lifetime_left = -1;
+		st.rekeys = c->rekeys;
+		st.ike_rekeys = c->ike_rekeys;
+		st.next_rekey = rekey_child_left_ms(e, c);
+		st.ike_next_rekey = rekey_p1_left_ms(e, c);
+		if (st.next_rekey > 0)
+			st.next_rekey /= 1000;
+		if (st.ike_next_rekey > 0)
+			st.ike_next_rekey /= 1000;
 		st.local = c->c.local;
 		st.peer = c->c.remote;
 		st.natt = "";
@@ -605,7 +663,8 @@ void ike_engine_status(struct ike_engine *e,
 		for (sa = e->p1s; sa; sa = sa->next)
 			if (sa->conn == c &&
 			    (!best || (sa->state == MM_ACTIVE &&
-				       best->state != MM_ACTIVE)))
+				       (best->state != MM_ACTIVE ||
+					best->retire_at))))
 				best = sa;
 		if (best) {
 			st.state = ike_state_name(best->state);
@@ -639,7 +698,8 @@ void ike_engine_status(struct ike_engine *e,
 			sc = &st.children[st.n_children++];
 			sc->spi_in = ch->spi_in;
 			sc->spi_out = ch->spi_out;
-			sc->state = ike_state_name(ch->state);
+			sc->state = ch->retire_at ? "QM_REPLACED" :
+				    ike_state_name(ch->state);
 			if (ch->prop.transform)
 				esp_proposal_str(&ch->prop, sc->algs,
 						 sizeof(sc->algs));

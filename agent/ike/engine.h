@@ -53,6 +53,7 @@ struct ike_kernel_sa {
 	uint32_t replay_window;
 	uint64_t soft_secs, hard_secs;	/* 0 = unlimited */
 	uint64_t soft_bytes, hard_bytes;
+	uint64_t soft_packets, hard_packets;
 
 	/* From our point of view regardless of dir. */
 	struct ike_ts local_ts;
@@ -152,9 +153,10 @@ void ike_engine_run_timers(struct ike_engine *eng);
 /*
  * Kernel events. An acquire (a packet into the device ifname without an
  * SA) starts a negotiation for its conn unless one is up or under way,
- * at most once a second per conn. Expiries are only logged so far:
- * rekeying on soft expire needs rekey.c. Unknown SPIs carry addresses
- * and go to ike_engine_unknown_spi() instead.
+ * at most once a second per conn. A soft expire (bytes or packets
+ * running out) starts rekeying its IPsec SA at once; the others are only
+ * logged. Unknown SPIs carry addresses and go to ike_engine_unknown_spi()
+ * instead.
  */
 enum ike_kernel_event {
 	IKE_KEV_ACQUIRE,
@@ -194,7 +196,8 @@ struct ike_status_child {
 	char algs[64];			/* "aes256gcm16-modp2048" */
 	struct ike_ts local_ts, remote_ts;
 	int64_t lifetime_left;		/* seconds */
-	const char *state;		/* "QM_ACTIVE", "QM_WAIT_MSG2"... */
+	const char *state;		/* "QM_ACTIVE", "QM_WAIT_MSG2"...,
+					 * "QM_REPLACED" (rekeyed, going) */
 };
 
 #define IKE_STATUS_MAX_CHILDREN	8
@@ -259,6 +262,10 @@ struct ike_status {
 	int64_t dpd_last_ack;		/* seconds ago, -1 never */
 	uint32_t dpd_ack_seq;
 	uint32_t dpd_probes;		/* unanswered R-U-THEREs */
+
+	/* Rekeying: done so far, and seconds to the next (-1: none due). */
+	uint32_t rekeys, ike_rekeys;
+	int64_t next_rekey, ike_next_rekey;
 };
 
 void ike_engine_status(struct ike_engine *eng,

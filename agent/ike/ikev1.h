@@ -64,6 +64,10 @@ struct conn_ent {
 	uint64_t recover_ms;
 	/* Carrier as last set (link.c): -1 not yet. */
 	int carrier;
+
+	/* Rekeys done since the conn was added (rekey.c). */
+	uint32_t rekeys;		/* IPsec SA pairs replaced */
+	uint32_t ike_rekeys;		/* ISAKMP SAs replaced */
 };
 
 struct p1sa {
@@ -99,6 +103,10 @@ struct p1sa {
 	bool start_qm;			/* initiate QM when established */
 	bool peer_dpd;			/* the peer sent the DPD vendor ID */
 	struct natt_p1 natt;		/* NAT traversal (natt.c) */
+
+	/* Rekeying (rekey.c). */
+	uint64_t rekey_at;		/* start its successor, 0 = never */
+	uint64_t retire_at;		/* replaced: deleted then, 0 = in use */
 };
 
 struct p2sa {
@@ -125,6 +133,13 @@ struct p2sa {
 	struct sockaddr_storage local, remote;
 	uint16_t encap_mode;		/* ENCAPSULATION_MODE negotiated */
 	bool encap;			/* ESP in UDP */
+
+	/* Rekeying (rekey.c). */
+	struct p2sa *replaces;		/* the pair in use when it started */
+	uint64_t started_ms;		/* QM1 sent or received */
+	uint64_t rekey_at;		/* start its successor, 0 = never */
+	uint64_t out_at;		/* install the outbound SA, 0 = not due */
+	uint64_t retire_at;		/* replaced: removed then, 0 = in use */
 };
 
 struct ike_engine {
@@ -146,14 +161,20 @@ struct ike_engine {
  *                                     from the engine's timers); stale
  *                                     state: INITIAL-CONTACT, INVALID-SPI,
  *                                     unknown SPIs
- *   retry.c link.c                    keeping conns up: backoff,
- *                                     acquires; the device's carrier
+ *   retry.c link.c rekey.c            keeping conns up: backoff,
+ *                                     acquires; the device's carrier;
+ *                                     when to rekey, which pair
+ *                                     survives, make-before-break
  *   timer.c                           retransmission and expiry
  *   phase1.c notify.c child.c         phase 1 crypto, outgoing INFO,
  *   ts.c vid.c natt.c                 kernel install, selectors,
  *                                     vendor IDs, NAT traversal
  *   sa.c conn.c                       SA objects, connection lookup
  *   msg.c env.c                       message I/O, clock and randomness
+ *
+ * rekey.c decides when a successor is due (its timers and the
+ * soft-expire kernel event) and what happens to the SAs it replaces;
+ * engine.c starts the exchanges it asks for.
  *
  * Where later features go, each a layer like the exchanges (called by
  * engine.c, calling only down): rekey.c, rekeying IPsec and ISAKMP SAs
@@ -276,6 +297,35 @@ bool retry_conn_up(struct ike_engine *e, struct conn_ent *c);
 bool retry_conn_busy(struct ike_engine *e, struct conn_ent *c);
 bool retry_due(struct ike_engine *e, struct conn_ent *c, uint64_t now);
 bool retry_acquire(struct ike_engine *e, struct conn_ent *c, uint64_t now);
+
+/* rekey.c */
+/*
+ * Before a successor moves outbound traffic over (initiator): strongSwan
+ * installs its SAs only once QM3 arrives, which took it over a second
+ * under load; its old inbound SA stays until our Delete, so waiting
+ * costs nothing.
+ */
+#define REKEY_SWITCH_MS		3000
+/*
+ * How long a replaced SA pair still takes inbound traffic: well past the
+ * initiator's switch, so a peer that is slow to move loses nothing.
+ */
+#define REKEY_GRACE_MS		6000
+uint64_t rekey_delay_ms(uint32_t life_secs, uint32_t margin_secs,
+			uint32_t fuzz_pct, uint32_t rnd);
+void rekey_qm_started(struct ike_engine *e, struct p2sa *ch);
+bool rekey_out_deferred(struct ike_engine *e, struct p2sa *ch);
+void rekey_established(struct ike_engine *e, struct p2sa *ch);
+void rekey_peer_deletes(struct ike_engine *e, struct p2sa *ch);
+void rekey_p1_established(struct ike_engine *e, struct p1sa *sa);
+struct p2sa *rekey_child_due(struct ike_engine *e, uint64_t now);
+struct p1sa *rekey_p1_due(struct ike_engine *e, uint64_t now);
+void rekey_soft_expire(struct ike_engine *e, const char *ifname,
+		       uint32_t spi);
+void rekey_run(struct ike_engine *e, uint64_t now);
+int64_t rekey_next_ms(struct ike_engine *e);
+int64_t rekey_child_left_ms(struct ike_engine *e, struct conn_ent *c);
+int64_t rekey_p1_left_ms(struct ike_engine *e, struct conn_ent *c);
 
 /* timer.c */
 int64_t timer_next_ms(struct ike_engine *e);

@@ -79,6 +79,7 @@ static void handle_delete(struct ike_engine *e, struct p1sa *sa,
 			log_info("%s INFO: peer deleted IPsec SA of %s: in %08x "
 				 "out %08x", msg_ck(sa), c->conn->c.name,
 				 c->spi_in, c->spi_out);
+			rekey_peer_deletes(e, c);
 			sa_p2_free(e, c);
 		} else if (d->proto == ISAKMP_PROTO_ISAKMP) {
 			struct p1sa *x = sa_p1_find(e, s, s + 8);

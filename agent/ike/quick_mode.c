@@ -4,7 +4,7 @@
  * negotiate one pair of ESP SAs, optionally with PFS. The inbound SA is
  * in the kernel before the peer can use it: the responder installs it
  * before sending QM2, the initiator before sending QM3; each side
- * installs its outbound SA last.
+ * installs its outbound SA last, the initiator after QM3 is out.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,6 +226,7 @@ int qm_initiate(struct ike_engine *e, struct p1sa *p1)
 	ch->life_kbytes = c->life_kbytes;
 	ch->encap_mode = natt_qm_mode(p1);
 	ch->encap = natt_mode_is_udp(ch->encap_mode);
+	rekey_qm_started(e, ch);
 	rc = e->env.get_spi ? e->env.get_spi(e->env.ctx, c, &ch->spi_in) : -1;
 	if (rc) {
 		log_err("%s no inbound SPI from the kernel for %s: %d",
@@ -314,7 +315,6 @@ static int verify_hash(struct ike_dispatch *d, int form, const char *name)
 static void qm_established(struct ike_engine *e, struct p2sa *ch)
 {
 	struct p1sa *p1 = ch->p1;
-	struct p2sa *o, *loser = NULL;
 	char b[64], l[64], r[64];
 
 	ch->established_ms = env_now(e);
@@ -325,24 +325,8 @@ static void qm_established(struct ike_engine *e, struct p2sa *ch)
 		 ch->spi_out, esp_proposal_str(&ch->prop, b, sizeof(b)),
 		 ts_str(&ch->local_ts, l, sizeof(l)),
 		 ts_str(&ch->remote_ts, r, sizeof(r)), ch->life_secs);
-	/*
-	 * Both ends initiated: keep the pair whose QM1 nonce is lower. Both
-	 * sides know both nonces, so they agree; the initiator of the loser
-	 * deletes it, the other side waits for that Delete.
-	 */
-	for (o = e->p2s; o; o = o->next) {
-		if (o == ch || o->conn != ch->conn || o->state != QM_ACTIVE)
-			continue;
-		loser = memcmp(o->ni, ch->ni, IKE_NONCE_LEN) > 0 ? o : ch;
-		break;
-	}
-	if (loser && loser->initiator) {
-		log_info("%s duplicate IPsec SA for %s (both ends initiated): "
-			 "deleting in %08x out %08x", msg_ck(p1),
-			 ch->conn->c.name, loser->spi_in, loser->spi_out);
-		notify_delete_child(e, loser);
-		sa_p2_free(e, loser);
-	}
+	/* The pair it replaces, or a duplicate from both ends (rekey.c). */
+	rekey_established(e, ch);
 }
 
 /* Both IDs of a QM1 as selectors; false when either maps to none. */
@@ -630,6 +614,7 @@ int qm_inI1_outR1(struct ike_dispatch *d)
 	rc = qm_match_selectors(d);
 	if (rc)
 		return rc;
+	rekey_qm_started(d->e, d->p2);
 	offer = malloc(sizeof(*offer));
 	if (!offer)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
@@ -772,13 +757,27 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 		memcpy(ch->ke_peer, kep->body, kep->len);
 		ch->ke_peer_len = kep->len;
 	}
-	if (child_install(d->e, ch, IKE_DIR_IN) || child_install(d->e, ch, IKE_DIR_OUT))
+	if (child_install(d->e, ch, IKE_DIR_IN))
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
 	hoff = begin_qm(&g, buf, sizeof(buf), ch);
 	if (finish_and_send(d->e, ch, &g, hoff, 3, "QM3", false))
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
-	dh_free(ch->dh);
-	ch->dh = NULL;
+	/*
+	 * Outbound only now: the responder may install its inbound SA
+	 * when QM3 arrives. With an old pair still sending, the switch
+	 * waits a moment longer (rekey.c).
+	 */
+	if (rekey_out_deferred(d->e, ch))
+		log_info("%s outbound stays on %08x for %u ms, then moves to "
+			 "%08x", msg_ck(p1), ch->replaces->spi_out,
+			 REKEY_SWITCH_MS, ch->spi_out);
+	else if (child_install(d->e, ch, IKE_DIR_OUT))
+		return -ISAKMP_N_PAYLOAD_MALFORMED;
+	/* The deferred outbound SA still needs the PFS secret. */
+	if (!ch->out_at) {
+		dh_free(ch->dh);
+		ch->dh = NULL;
+	}
 	ch->state = QM_ACTIVE;
 	qm_established(d->e, ch);
 	return 0;

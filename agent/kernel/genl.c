@@ -248,6 +248,8 @@ static void to_etsa(const struct ike_kernel_sa *sa, struct etsa *e)
 	lifetime(e, ESPTUN_LT_A_HARD_ADD_SECONDS, sa->hard_secs);
 	lifetime(e, ESPTUN_LT_A_SOFT_BYTES, sa->soft_bytes);
 	lifetime(e, ESPTUN_LT_A_HARD_BYTES, sa->hard_bytes);
+	lifetime(e, ESPTUN_LT_A_SOFT_PACKETS, sa->soft_packets);
+	lifetime(e, ESPTUN_LT_A_HARD_PACKETS, sa->hard_packets);
 	ts_to_prefix(src, &e->sel.src, &e->sel.src_plen);
 	ts_to_prefix(dst, &e->sel.dst, &e->sel.dst_plen);
 }

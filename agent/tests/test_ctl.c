@@ -75,6 +75,8 @@ static void f_status(void *arg,
 			st.conn = "broken";
 			st.state = "MM_ACTIVE";
 			st.lifetime_left = -1;
+			st.next_rekey = -1;
+			st.ike_next_rekey = -1;
 			st.diag = &d;
 			st.fail_age = 12;
 			cb(cbarg, &st);
@@ -84,6 +86,8 @@ static void f_status(void *arg,
 			st.conn = "idle";
 			st.state = "NONE";
 			st.lifetime_left = -1;
+			st.next_rekey = -1;
+			st.ike_next_rekey = -1;
 			cb(cbarg, &st);
 			continue;
 		}
@@ -105,6 +109,10 @@ static void f_status(void *arg,
 		st.encap = true;
 		st.encap_local_port = 4500;
 		st.encap_remote_port = 31744;
+		st.rekeys = 3;
+		st.next_rekey = 1234;
+		st.ike_rekeys = 1;
+		st.ike_next_rekey = -1;
 		st.n_children = 1;
 		st.children[0].spi_in = 0xc1a2b3c4;
 		st.children[0].spi_out = 0x0000abcd;
@@ -216,6 +224,7 @@ static void test_status(void)
 	       "conn site-b: MM_ACTIVE initiator 192.0.2.1:500 <-> 192.0.2.2:500\n"
 	       "  cookies [6f80c0380ef6bdfd:2bc06438c94e88dc] aes256-sha256-modp2048 lifetime 86390s\n"
 	       "  nat-t RFC 3947: nat local, esp in udp 4500 <-> 31744\n"
+	       "  rekeys 3 next-rekey 1234s ike-rekeys 1\n"
 	       "  child QM_ACTIVE: spi in c1a2b3c4 out 0000abcd aes256gcm16-modp2048 0.0.0.0/0 === 10.0.0.0/8 lifetime 3590s\n"
 	       "conn idle: NONE\n",
 	       "text status");
@@ -224,7 +233,9 @@ static void test_status(void)
 	       "\"initiator\":true,\"icookie\":\"6f80c0380ef6bdfd\","
 	       "\"rcookie\":\"2bc06438c94e88dc\",\"local\":\"192.0.2.1:500\","
 	       "\"peer\":\"192.0.2.2:500\",\"algs\":\"aes256-sha256-modp2048\","
-	       "\"lifetime_left\":86390,\"nat_t\":\"RFC 3947\",\"nat\":\"local\","
+	       "\"lifetime_left\":86390,\"rekeys\":3,\"ike_rekeys\":1,"
+	       "\"next_rekey\":1234,\"ike_next_rekey\":-1,"
+	       "\"nat_t\":\"RFC 3947\",\"nat\":\"local\","
 	       "\"nat_forced\":false,\"encap\":\"espinudp\","
 	       "\"encap_local_port\":4500,\"encap_remote_port\":31744,"
 	       "\"children\":[{\"state\":\"QM_ACTIVE\","
@@ -234,7 +245,9 @@ static void test_status(void)
 	       "{\"name\":\"idle\",\"state\":\"NONE\",\"initiator\":false,"
 	       "\"icookie\":\"0000000000000000\",\"rcookie\":\"0000000000000000\","
 	       "\"local\":\"(none)\",\"peer\":\"(none)\",\"algs\":\"\","
-	       "\"lifetime_left\":-1,\"nat_t\":\"\",\"nat\":\"none\","
+	       "\"lifetime_left\":-1,\"rekeys\":0,\"ike_rekeys\":0,"
+	       "\"next_rekey\":-1,\"ike_next_rekey\":-1,"
+	       "\"nat_t\":\"\",\"nat\":\"none\","
 	       "\"nat_forced\":false,\"encap\":\"none\",\"children\":[]}]}\n",
 	       "json status");
 	n_status = 3;
@@ -242,6 +255,7 @@ static void test_status(void)
 		  "conn broken: MM_ACTIVE responder (none) <-> (none)\n"
 		  "  cookies [0000000000000000:0000000000000000] -\n"
 		  "  nat-t: not negotiated, esp raw\n"
+		  "  rekeys 0 ike-rekeys 0\n"
 		  "  messages: sent QM1, received MM6\n"
 		  "  exchanges: main 3 started 1 done, quick 1 started 0 done, "
 		  "failures 2\n"
@@ -274,6 +288,7 @@ static void test_status_dpd(void)
 	       "  cookies [6f80c0380ef6bdfd:2bc06438c94e88dc] aes256-sha256-modp2048 lifetime 86390s\n"
 	       "  nat-t RFC 3947: nat local, esp in udp 4500 <-> 31744\n"
 	       "  dpd idle delay 30s timeout 150s action restart last ack 12s ago (seq 7)\n"
+	       "  rekeys 3 next-rekey 1234s ike-rekeys 1\n"
 	       "  child QM_ACTIVE: spi in c1a2b3c4 out 0000abcd aes256gcm16-modp2048 0.0.0.0/0 === 10.0.0.0/8 lifetime 3590s\n",
 	       "text status with DPD");
 	with_dpd = 2;
@@ -282,7 +297,9 @@ static void test_status_dpd(void)
 		  "150s action restart last ack never\n") != NULL,
 	   "text status while probing, never answered");
 	ok(strstr(run("status -j\n"),
-		  "\"lifetime_left\":86390,\"dpd\":{\"state\":\"probing\","
+		  "\"lifetime_left\":86390,\"rekeys\":3,\"ike_rekeys\":1,"
+		  "\"next_rekey\":1234,\"ike_next_rekey\":-1,"
+		  "\"dpd\":{\"state\":\"probing\","
 		  "\"action\":\"restart\",\"delay\":30,\"timeout\":150,"
 		  "\"unanswered\":2,\"last_ack\":-1,\"last_ack_seq\":0},"
 		  "\"nat_t\":") != NULL,
