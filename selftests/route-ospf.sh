@@ -30,7 +30,6 @@ rt_topo || exit 1
 
 # DPD every 2 s, dead after 5 s more: the tunnel's carrier goes off long
 # before OSPF's own dead interval (30 s) could notice.
-RT_ALL_INITIATE=1
 if rt_tunnels_up dpd-delay=2s dpd-timeout=5s >"$RT_DIR/up.out" 2>&1; then
 	ktap_ok "mesh-tunnels-up"
 else
@@ -74,13 +73,13 @@ hellos_through_esp() {
 }
 ktap_check "ospf-hellos-counted-on-device" hellos_through_esp
 
-# rt_carrier X Y on|off: site X's device to Y has carrier, or not.
+# rt_carrier X Y on|off: site X's device to Y is up with carrier
+# (LOWER_UP), or up without (NO-CARRIER).
 rt_carrier() {
-	if ip -n "$(rt_ns "$1")" link show "esp-$2" | grep -q NO-CARRIER; then
-		[ "$3" = off ]
-	else
-		[ "$3" = on ]
-	fi
+	local flag=LOWER_UP
+
+	[ "$3" = off ] && flag=NO-CARRIER
+	ip -n "$(rt_ns "$1")" link show "esp-$2" | grep -qw -- "$flag"
 }
 
 # Failover: the a-b path breaks; DPD declares the peer dead on both
