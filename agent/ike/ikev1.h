@@ -311,6 +311,10 @@ bool retry_acquire(struct ike_engine *e, struct conn_ent *c, uint64_t now);
  * initiator's switch, so a peer that is slow to move loses nothing.
  */
 #define REKEY_GRACE_MS		6000
+/* A rekey that has not replaced its SA yet is tried again this often. */
+#define REKEY_RETRY_MS		10000
+/* Two ISAKMP SAs of a conn begun this close together were simultaneous. */
+#define REKEY_P1_AT_ONCE_MS	10000
 uint64_t rekey_delay_ms(uint32_t life_secs, uint32_t margin_secs,
 			uint32_t fuzz_pct, uint32_t rnd);
 void rekey_qm_started(struct ike_engine *e, struct p2sa *ch);

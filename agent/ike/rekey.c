@@ -239,20 +239,26 @@ void rekey_p1_established(struct ike_engine *e, struct p1sa *sa)
 	uint64_t now = env_now(e);
 	struct p1sa *o, *old;
 	struct p2sa *ch;
+	bool rekeyed;
 
 	for (o = e->p1s; o; o = o->next) {
 		if (o == sa || o->conn != c || o->state != MM_ACTIVE ||
 		    o->retire_at)
 			continue;
 		/*
-		 * One that was up before this one began is replaced; two
-		 * negotiated at once keep the one with the higher cookies.
+		 * One that was up well before this one began is replaced
+		 * (a rekey); two negotiated at about the same time keep the
+		 * one with the higher cookies. "Began" is local (an
+		 * initiator's retransmitted MM1 starts its SA early on one
+		 * side only), hence the slack, which keeps both sides'
+		 * choice alike.
 		 */
-		old = o->established_ms < sa->created_ms ||
-		      p1_newer(sa, o) ? o : sa;
+		rekeyed = o->established_ms + REKEY_P1_AT_ONCE_MS <
+			  sa->created_ms;
+		old = rekeyed || p1_newer(sa, o) ? o : sa;
 		log_info("%s ISAKMP SA of %s replaced by %s", msg_ck(old),
 			 c->c.name, msg_ck(old == o ? sa : o));
-		if (old == o && o->established_ms < sa->created_ms)
+		if (old == o && rekeyed)
 			c->ike_rekeys++;
 		/*
 		 * The side that negotiated the successor deletes the old
@@ -293,9 +299,14 @@ struct p2sa *rekey_child_due(struct ike_engine *e, uint64_t now)
 	for (ch = e->p2s; ch; ch = ch->next) {
 		if (!in_use(ch) || !ch->rekey_at || now < ch->rekey_at)
 			continue;
+		/*
+		 * Checked again later, not dropped: while another exchange
+		 * runs, and after this one in case it fails. A successor
+		 * that comes up retires the pair, which ends it.
+		 */
+		ch->rekey_at = now + REKEY_RETRY_MS;
 		if (ch->conn->held || conn_negotiating(e, ch->conn))
 			continue;
-		ch->rekey_at = 0;
 		log_info("[conn %s] rekeying IPsec SA in %08x out %08x "
 			 "(%llu s left)", ch->conn->c.name, ch->spi_in,
 			 ch->spi_out, (unsigned long long)
@@ -316,18 +327,21 @@ struct p1sa *rekey_p1_due(struct ike_engine *e, uint64_t now)
 		if (sa->state != MM_ACTIVE || sa->retire_at || !sa->rekey_at ||
 		    now < sa->rekey_at || sa->conn->held)
 			continue;
+		/* Again later, as for IPsec SAs. */
+		sa->rekey_at = now + REKEY_RETRY_MS;
 		for (o = e->p1s; o; o = o->next)
 			if (o->conn == sa->conn && o->state != MM_ACTIVE)
 				break;
 		if (o)
 			continue;	/* a Main Mode is under way */
-		sa->rekey_at = 0;
 		/* Only an ISAKMP SA that serves something is renewed. */
 		wanted = sa->conn->keep_up;
 		for (ch = e->p2s; ch && !wanted; ch = ch->next)
 			wanted = ch->conn == sa->conn && in_use(ch);
-		if (!wanted)
+		if (!wanted) {
+			sa->rekey_at = 0;
 			continue;
+		}
 		log_info("%s rekeying ISAKMP SA of %s (%llu s left)",
 			 msg_ck(sa), sa->conn->c.name, (unsigned long long)
 			 (sa->expire_ms > now ? (sa->expire_ms - now) / 1000 :

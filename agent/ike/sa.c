@@ -50,9 +50,12 @@ struct p1sa *sa_p1_established(struct ike_engine *e, struct conn_ent *c)
 {
 	struct p1sa *sa, *best = NULL;
 
+	/* The newest one that is not being retired, else the newest. */
 	for (sa = e->p1s; sa; sa = sa->next)
 		if (sa->conn == c && sa->state == MM_ACTIVE &&
-		    (!best || sa->established_ms > best->established_ms))
+		    (!best || (best->retire_at && !sa->retire_at) ||
+		     (!best->retire_at == !sa->retire_at &&
+		      sa->established_ms > best->established_ms)))
 			best = sa;
 	return best;
 }

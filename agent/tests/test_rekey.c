@@ -251,7 +251,7 @@ static void start(struct ike_conn *a, struct ike_conn *b)
 }
 
 struct st {
-	int nactive, nreplaced;
+	int nactive, nreplaced, nswitching;
 	uint32_t in, out;
 	uint32_t rekeys, ike_rekeys;
 	int64_t next_rekey, ike_next_rekey;
@@ -274,6 +274,8 @@ static void st_cb(void *arg, const struct ike_status *s)
 	for (i = 0; i < s->n_children; i++) {
 		if (!strcmp(s->children[i].state, "QM_REPLACED"))
 			o->nreplaced++;
+		if (!strcmp(s->children[i].state, "QM_SWITCHING"))
+			o->nswitching++;
 		if (strcmp(s->children[i].state, "QM_ACTIVE"))
 			continue;
 		if (!o->nactive++) {
@@ -735,6 +737,112 @@ static void t_phase1(void)
 	ok(one_pair() && status(0).in != in, "phase 1: then IPsec rekeyed");
 }
 
+/*
+ * While the initiator's new outbound SA waits for the switch, the old
+ * pair still carries traffic, and the status says so.
+ */
+static void t_switch_status(void)
+{
+	struct ike_conn a, b;
+	struct st s0;
+	uint32_t in;
+
+	setup();
+	mkconn(&a, 0);
+	mkconn(&b, 1);
+	a.lifetime = b.lifetime = 600;
+	start(&a, &b);
+	in = status(0).in;
+	cur_side = 0;
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_SOFT_EXPIRE, "esp0", in);
+	run(200);
+	s0 = status(0);
+	ok(s0.nactive == 1 && s0.in == in && s0.nswitching == 1,
+	   "switch: the old pair active, the new one switching "
+	   "(%d active, in %08x, %d switching)", s0.nactive, s0.in,
+	   s0.nswitching);
+	run(REKEY_SWITCH_MS + 1000);
+	s0 = status(0);
+	ok(s0.nactive == 1 && s0.in != in && !s0.nswitching,
+	   "switch: then the new pair active");
+}
+
+static uint64_t drop_until;
+
+static int drop_from_b(int from, const uint8_t *buf, size_t len)
+{
+	return from == 1 && now_ms < drop_until;
+}
+
+/*
+ * B starts first while A cannot hear it yet, A then initiates too: two
+ * ISAKMP SAs are negotiated at once, one of them established well after
+ * the other began on one side only (B's retransmitted MM1). Both sides
+ * must keep the same one. Cookies are random, so a rule that both sides
+ * do not compute alike shows in some of the rounds.
+ */
+static void t_phase1_simultaneous(void)
+{
+	struct ike_conn a, b;
+	int round, agree = 0;
+
+	for (round = 0; round < 8; round++) {
+		struct st s0, s1;
+
+		setup();
+		mkconn(&a, 0);
+		mkconn(&b, 1);
+		a.lifetime = b.lifetime = 600;
+		a.dpd = b.dpd = false;
+		ike_engine_add_conn(S[0].eng, &a);
+		ike_engine_add_conn(S[1].eng, &b);
+		filter = drop_from_b;
+		drop_until = now_ms + 1500;
+		cur_side = 1;
+		ike_engine_initiate(S[1].eng, "site");
+		run(700);
+		cur_side = 0;
+		ike_engine_initiate(S[0].eng, "site");
+		run(60000);
+		s0 = status(0);
+		s1 = status(1);
+		if (!strcmp(s0.state, "MM_ACTIVE") &&
+		    !strcmp(s1.state, "MM_ACTIVE") && !memcmp(s0.ic, s1.ic, 8))
+			agree++;
+	}
+	is_int(agree, 8, "phase 1 at once: both sides keep the same ISAKMP SA");
+}
+
+static int drop_from_a(int from, const uint8_t *buf, size_t len)
+{
+	return from == 0 && now_ms < drop_until;
+}
+
+/* A rekey whose Quick Mode fails is tried again before the SA expires. */
+static void t_rekey_retry(void)
+{
+	struct ike_conn a, b;
+	uint32_t in;
+
+	setup();
+	mkconn(&a, 0);
+	mkconn(&b, 1);
+	a.lifetime = b.lifetime = 600;
+	a.dpd = b.dpd = false;
+	b.rekey = false;
+	start(&a, &b);
+	in = status(0).in;
+	filter = drop_from_a;
+	drop_until = now_ms + 60000;
+	cur_side = 0;
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_SOFT_EXPIRE, "esp0", in);
+	run(60000);
+	ok(status(0).in == in, "retry: the first rekey failed (path cut)");
+	run(30000);
+	ok(status(0).in != in && one_pair(),
+	   "retry: rekeyed once the path is back, before the hard expiry");
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -748,6 +856,9 @@ int main(void)
 	t_soft_expire();
 	t_rekey_no();
 	t_phase1();
+	t_phase1_simultaneous();
+	t_switch_status();
+	t_rekey_retry();
 	for (cur_side = 0; cur_side < 2; cur_side++) {
 		ike_engine_free(S[cur_side].eng);
 		kernel_free(S[cur_side].k);
