@@ -18,6 +18,7 @@
 #include <linux/udp.h>
 #include <linux/rtnetlink.h>
 #include <net/esp.h>
+#include <net/ipv6.h>
 
 #include "mtu.h"
 #include "route.h"
@@ -87,7 +88,12 @@ void esptun_mtu_update_locked(struct esptun_dev *ed)
 	over = esptun_sa_overhead(sa, &ep);
 	WRITE_ONCE(ed->mtu_pmtu, pmtu);
 	mtu = pmtu > over ? pmtu - over : 0;
-	mtu = clamp_t(int, mtu, dev->min_mtu, dev->max_mtu);
+	/*
+	 * Below IPV6_MIN_MTU the core takes IPv6 off the device; the outer
+	 * packets are fragmented instead.
+	 */
+	mtu = clamp_t(int, mtu, max_t(int, dev->min_mtu, IPV6_MIN_MTU),
+		      dev->max_mtu);
 	if (mtu != dev->mtu && dev_set_mtu(dev, mtu))
 		netdev_dbg(dev, "cannot set the automatic MTU %d\n", mtu);
 out:
