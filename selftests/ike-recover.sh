@@ -31,15 +31,6 @@ skip_all() {
 
 module_load || skip_all "esptun.ko could not be loaded"
 
-wait_secs() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		((SECONDS < end)) || { "$@"; return; }
-		sleep 0.5
-	done
-}
-
 # crash NAME: the daemon dies and its kernel state with it.
 crash() {
 	local pid=${ESPTUND_PID[$1]}
@@ -85,7 +76,7 @@ else
 fi
 esptund_inner $IKE_NS2 $IKE_IN2 $IKE_IN1
 esptund_inner $IKE_NS1 $IKE_IN1 $IKE_IN2
-ktap_check "up" wait_secs 30 esptund_spis a
+ktap_check "up" wait_for -t 30 esptund_spis a
 bg_start ip netns exec $IKE_NS1 ping -q -i 0.2 $IKE_IN2 >/dev/null 2>&1
 PING=$BG_PID
 
@@ -93,11 +84,11 @@ PING=$BG_PID
 crash b
 t0=$SECONDS
 restart b $IKE_NS2
-ktap_check "1-b-negotiates-afresh" wait_secs 20 esptund_log_has b \
+ktap_check "1-b-negotiates-afresh" wait_for -t 20 esptund_log_has b \
 	"for unknown SPI"
-ktap_check "1-a-drops-stale" wait_secs 20 esptund_log_has a \
+ktap_check "1-a-drops-stale" wait_for -t 20 esptund_log_has a \
 	"INITIAL-CONTACT: peer restarted"
-ktap_check "1-back" wait_secs 20 ike_ping $IKE_NS1 $IKE_IN2 2
+ktap_check "1-back" wait_for -t 20 ike_ping $IKE_NS1 $IKE_IN2 2
 echo "# 1: traffic back $((SECONDS - t0)) s after the restart"
 ktap_check "1-one-negotiation" one_negotiation b
 
@@ -106,9 +97,9 @@ esptund_mark b
 crash a
 t0=$SECONDS
 restart a $IKE_NS1
-ktap_check "2-b-drops-stale" wait_secs 20 esptund_log_has b \
+ktap_check "2-b-drops-stale" wait_for -t 20 esptund_log_has b \
 	"INITIAL-CONTACT: peer restarted"
-ktap_check "2-back" wait_secs 20 ike_ping $IKE_NS1 $IKE_IN2 2
+ktap_check "2-back" wait_for -t 20 ike_ping $IKE_NS1 $IKE_IN2 2
 echo "# 2: traffic back $((SECONDS - t0)) s after the restart"
 ktap_check "2-one-negotiation" one_negotiation a
 
@@ -117,11 +108,11 @@ read -r b_in _ <<<"$(esptund_spis b)"
 esptund_mark a
 esptund_mark b
 ip netns exec $IKE_NS2 "$ESPTUN" sa del esp0 dir in spi 0x$b_in
-ktap_check "3-b-sends-invalid-spi" wait_secs 20 esptund_log_has b \
+ktap_check "3-b-sends-invalid-spi" wait_for -t 20 esptund_log_has b \
 	"telling the peer INVALID-SPI"
-ktap_check "3-a-replaces-pair" wait_secs 20 esptund_log_has a \
+ktap_check "3-a-replaces-pair" wait_for -t 20 esptund_log_has a \
 	"INVALID-SPI: peer does not know our outbound SA $b_in"
-ktap_check "3-back" wait_secs 20 ike_ping $IKE_NS1 $IKE_IN2 2
+ktap_check "3-back" wait_for -t 20 ike_ping $IKE_NS1 $IKE_IN2 2
 bg_stop $PING
 eike a down peer >/dev/null
 esptund_stop a
@@ -149,9 +140,9 @@ if [ -x /usr/lib/ipsec/charon ]; then
 	crash a
 	t0=$SECONDS
 	restart a $IKE_NS1
-	ktap_check "4-esptund-negotiates-afresh" wait_secs 20 \
+	ktap_check "4-esptund-negotiates-afresh" wait_for -t 20 \
 		esptund_log_has a "for unknown SPI"
-	ktap_check "4-back" wait_secs 30 ike_ping $IKE_NS2 $IKE_IN1 2
+	ktap_check "4-back" wait_for -t 30 ike_ping $IKE_NS2 $IKE_IN1 2
 	echo "# 4: traffic back $((SECONDS - t0)) s after the restart"
 	bg_stop $PING
 else

@@ -20,17 +20,6 @@ if ! module_load; then
 	ktap_finished
 fi
 
-# wait_secs SECONDS CMD...: polls CMD against the clock, not a count of
-# tries, which under emulation may take far longer than their sleeps.
-wait_secs() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		((SECONDS < end)) || { "$@"; return; }
-		sleep 0.5
-	done
-}
-
 ike_warmup
 ike_topo || exit 1
 # esp0 is created without IPv6: its router solicitations and MLD reports
@@ -64,7 +53,7 @@ else
 	ktap_fail "b-starts-later" "$(cat "$IKE_DIR/start.out")"
 fi
 esptund_inner $IKE_NS2 $IKE_IN2 $IKE_IN1
-ktap_check "up-by-itself" wait_secs 40 esptund_log_has a \
+ktap_check "up-by-itself" wait_for -t 40 esptund_log_has a \
 	"QM2: IPsec SA established"
 ktap_check "a-initiated" esptund_log_has a "MM6: ISAKMP SA established"
 ktap_check "a-has-spis" esptund_spis a
@@ -78,7 +67,7 @@ eike a reload >/dev/null
 ktap_check "down-no-sa" wait_for -t 10 esptun_no_sas $IKE_NS1
 esptund_mark a
 ip netns exec $IKE_NS1 ping -c 3 -i 1 -W 1 $IKE_IN2 >/dev/null 2>&1
-ktap_check "acquire-brings-up" wait_secs 20 esptund_log_has a \
+ktap_check "acquire-brings-up" wait_for -t 20 esptund_log_has a \
 	"QM2: IPsec SA established"
 ktap_check "acquire-logged" esptund_log_has a \
 	"[conn peer] acquire: negotiating now"

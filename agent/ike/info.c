@@ -148,17 +148,17 @@ static int info_authenticate(struct ike_engine *e, struct p1sa *sa,
 		rc = isakmp_check_rule(m, MSG_INFO, why, sizeof(why));
 	if (rc) {
 		/* strongSwan answers an undecryptable MM5 this way. */
-		if (sa->state == MM_WAIT_MSG6)
+		if (sa->state == MM_WAIT_MSG6) {
 			log_err("%s authentication failed: the peer's answer "
 				"to MM5 does not decrypt — pre-shared key "
 				"mismatch?", msg_ck(sa));
-		if (sa->state == MM_WAIT_MSG6)
 			diag_fail(e, sa->conn, "MM5", "the peer's answer to "
 				  "MM5 does not decrypt: pre-shared key "
 				  "mismatch?");
-		else
+		} else {
 			log_warn_rl("%s INFO from %s dropped: %s", msg_ck(sa),
 				    from, isakmp_notify_name((uint16_t)-rc));
+		}
 		return rc;
 	}
 	if (m->n > 1) {

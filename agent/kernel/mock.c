@@ -205,12 +205,14 @@ static int mock_event_fd(struct kernel *k)
 static int mock_event_read(struct kernel *k, kernel_event_cb cb, void *arg)
 {
 	struct kernel_mock *m = (struct kernel_mock *)k;
+	struct kernel_event ev[KERNEL_MOCK_MAX_EVENTS];
 	int i, n = m->n_events;
 
 	/* Taken off first: a callback may queue the next ones. */
+	memcpy(ev, m->events, sizeof(ev[0]) * (size_t)n);
 	m->n_events = 0;
 	for (i = 0; i < n; i++)
-		cb(arg, &m->events[i]);
+		cb(arg, &ev[i]);
 	return 0;
 }
 
