@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <netlink/genl/genl.h>
 
@@ -247,4 +248,78 @@ int ipc_monitor(ipc_event_cb cb, void *arg, volatile sig_atomic_t *stop,
 		}
 	}
 	return 0;
+}
+
+/* Appends @item to the array at @items (n used of cap, @size each). */
+static int grow(void **items, size_t *n, size_t *cap, size_t size,
+		const void *item)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 16;
+		void *p = realloc(*items, c * size);
+
+		if (!p) {
+			fprintf(stderr, "esptun: out of memory\n");
+			return -1;
+		}
+		*items = p;
+		*cap = c;
+	}
+	memcpy((char *)*items + *n * size, item, size);
+	(*n)++;
+	return 0;
+}
+
+static int table_dev(const struct etdev *dev, void *arg)
+{
+	struct ipc_table *t = arg;
+
+	return grow((void **)&t->devs, &t->n_devs, &t->cap_devs,
+		    sizeof(*dev), dev);
+}
+
+static int table_sa(const struct etsa *sa, void *arg)
+{
+	struct ipc_table *t = arg;
+
+	return grow((void **)&t->sas, &t->n_sas, &t->cap_sas, sizeof(*sa),
+		    sa);
+}
+
+static int cmp_dev(const void *a, const void *b)
+{
+	const struct etdev *x = a, *y = b;
+
+	return strcmp(x->ifname, y->ifname);
+}
+
+static int cmp_sa(const void *a, const void *b)
+{
+	const struct etsa *x = a, *y = b;
+
+	if (x->ifindex != y->ifindex)
+		return x->ifindex < y->ifindex ? -1 : 1;
+	if (x->dir != y->dir)
+		return x->dir < y->dir ? -1 : 1;
+	return x->spi < y->spi ? -1 : x->spi > y->spi;
+}
+
+int ipc_table_read(uint32_t ifindex, struct ipc_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (ipc_dev_get(ifindex, table_dev, t) < 0 ||
+	    ipc_sa_dump(ifindex, table_sa, t) < 0)
+		return -1;
+	if (t->n_devs)
+		qsort(t->devs, t->n_devs, sizeof(*t->devs), cmp_dev);
+	if (t->n_sas)
+		qsort(t->sas, t->n_sas, sizeof(*t->sas), cmp_sa);
+	return 0;
+}
+
+void ipc_table_free(struct ipc_table *t)
+{
+	free(t->devs);
+	free(t->sas);
+	memset(t, 0, sizeof(*t));
 }

@@ -40,6 +40,21 @@ int ipc_sa_flush(uint32_t ifindex);
 int ipc_spi_alloc(uint32_t ifindex, const struct etsa *req, uint32_t *spi);
 
 /*
+ * The devices (@ifindex 0: all of the namespace) and their SAs, sorted
+ * by device name and by device, direction and SPI, so that what is shown
+ * does not depend on the kernel's hash order. Free with ipc_table_free.
+ */
+struct ipc_table {
+	struct etdev *devs;
+	size_t n_devs, cap_devs;
+	struct etsa *sas;
+	size_t n_sas, cap_sas;
+};
+
+int ipc_table_read(uint32_t ifindex, struct ipc_table *t);
+void ipc_table_free(struct ipc_table *t);
+
+/*
  * Subscribes to the events group and calls @cb per event until *@stop is
  * set by a signal handler; the signals that set it must be blocked by the
  * caller, and are let through only while waiting (@waitmask).

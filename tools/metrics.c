@@ -279,59 +279,10 @@ void metrics_write(FILE *f, const struct metrics_input *in)
 
 /* ---- the command ---- */
 
-struct grow {
-	void *items;
-	size_t n, cap, size;
-};
-
-static int grow_add(struct grow *g, const void *item)
-{
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? 2 * g->cap : 16;
-		void *p = realloc(g->items, cap * g->size);
-
-		if (!p)
-			return -1;
-		g->items = p;
-		g->cap = cap;
-	}
-	memcpy((char *)g->items + g->n * g->size, item, g->size);
-	g->n++;
-	return 0;
-}
-
-static int add_dev(const struct etdev *dev, void *arg)
-{
-	return grow_add(arg, dev);
-}
-
-static int add_sa(const struct etsa *sa, void *arg)
-{
-	return grow_add(arg, sa);
-}
-
-static int cmp_dev(const void *a, const void *b)
-{
-	return strcmp(((const struct etdev *)a)->ifname,
-		      ((const struct etdev *)b)->ifname);
-}
-
-static int cmp_sa(const void *a, const void *b)
-{
-	const struct etsa *x = a, *y = b;
-
-	if (x->ifindex != y->ifindex)
-		return x->ifindex < y->ifindex ? -1 : 1;
-	if (x->dir != y->dir)
-		return x->dir < y->dir ? -1 : 1;
-	return x->spi < y->spi ? -1 : x->spi > y->spi;
-}
-
 int cmd_metrics(int argc, char **argv, int json)
 {
 	static struct dg_conn conns[64];
-	struct grow devs = { .size = sizeof(struct etdev) };
-	struct grow sas = { .size = sizeof(struct etsa) };
+	struct ipc_table t = { 0 };
 	struct metrics_input in = { 0 };
 	const char *sock = NULL, *w;
 	char err[256], *ans;
@@ -353,17 +304,12 @@ int cmd_metrics(int argc, char **argv, int json)
 
 	if (ipc_open("metrics") < 0)
 		return 1;
-	if (ipc_dev_get(0, add_dev, &devs) < 0 ||
-	    ipc_sa_dump(0, add_sa, &sas) < 0)
+	if (ipc_table_read(0, &t) < 0)
 		goto out;
-	if (devs.n)
-		qsort(devs.items, devs.n, devs.size, cmp_dev);
-	if (sas.n)
-		qsort(sas.items, sas.n, sas.size, cmp_sa);
-	in.devs = devs.items;
-	in.n_devs = devs.n;
-	in.sas = sas.items;
-	in.n_sas = sas.n;
+	in.devs = t.devs;
+	in.n_devs = t.n_devs;
+	in.sas = t.sas;
+	in.n_sas = t.n_sas;
 	/* Without esptund the module's counters are still worth a scrape. */
 	if (!dg_ctl_request(sock, CTL_CMD_STATUS, &ans, err, sizeof(err))) {
 		n = dg_parse_status(ans, conns, ARRAY_SIZE(conns));
@@ -378,7 +324,6 @@ int cmd_metrics(int argc, char **argv, int json)
 	ret = fflush(stdout) ? 1 : 0;
 out:
 	ipc_close();
-	free(devs.items);
-	free(sas.items);
+	ipc_table_free(&t);
 	return ret;
 }

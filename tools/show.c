@@ -18,59 +18,6 @@
 
 static const char usage[] = "esptun [-j] show [DEV]";
 
-struct list {
-	void *items;
-	size_t n, cap, size;
-};
-
-static int list_add(struct list *l, const void *item)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-		void *p = realloc(l->items, cap * l->size);
-
-		if (!p) {
-			fprintf(stderr, "esptun: show: out of memory\n");
-			return -1;
-		}
-		l->items = p;
-		l->cap = cap;
-	}
-	memcpy((char *)l->items + l->n * l->size, item, l->size);
-	l->n++;
-	return 0;
-}
-
-static int add_dev(const struct etdev *dev, void *arg)
-{
-	return list_add(arg, dev);
-}
-
-static int add_sa(const struct etsa *sa, void *arg)
-{
-	return list_add(arg, sa);
-}
-
-static int cmp_dev(const void *a, const void *b)
-{
-	const struct etdev *x = a, *y = b;
-
-	return strcmp(x->ifname, y->ifname);
-}
-
-static int cmp_sa(const void *a, const void *b)
-{
-	const struct etsa *x = a, *y = b;
-
-	if (x->ifindex != y->ifindex)
-		return x->ifindex < y->ifindex ? -1 : 1;
-	if (x->dir != y->dir)
-		return x->dir < y->dir ? -1 : 1;
-	if (x->spi != y->spi)
-		return x->spi < y->spi ? -1 : 1;
-	return 0;
-}
-
 static void print_time(const char *label, uint64_t t, time_t now)
 {
 	char buf[64];
@@ -168,10 +115,10 @@ static const char *mss_str(uint16_t mss, char *buf, size_t len)
 	return buf;
 }
 
-static void print_dev(const struct etdev *dev, const struct list *sas,
+static void print_dev(const struct etdev *dev, const struct ipc_table *t,
 		      time_t now)
 {
-	const struct etsa *sa = sas->items;
+	const struct etsa *sa = t->sas;
 	char buf[IPADDR_STRLEN];
 	size_t i;
 
@@ -194,7 +141,7 @@ static void print_dev(const struct etdev *dev, const struct list *sas,
 	if (H(MTU_AUTO))
 		printf("  mtu: %s\n", dev->mtu_auto ? "auto" : "fixed");
 #undef H
-	for (i = 0; i < sas->n; i++)
+	for (i = 0; i < t->n_sas; i++)
 		if (sa[i].ifindex == dev->ifindex)
 			print_sa(&sa[i], now);
 }
@@ -249,9 +196,9 @@ static void json_sa(struct json *j, const struct etsa *sa)
 }
 
 static void json_dev(struct json *j, const struct etdev *dev,
-		     const struct list *sas)
+		     const struct ipc_table *t)
 {
-	const struct etsa *sa = sas->items;
+	const struct etsa *sa = t->sas;
 	size_t i;
 
 #define H(a)	(dev->has & BIT(ESPTUN_DEV_A_##a))
@@ -283,7 +230,7 @@ static void json_dev(struct json *j, const struct etdev *dev,
 	json_stats(j, "stats", dev->stats_has, dev->stats);
 #undef H
 	json_arr_open(j, "sas");
-	for (i = 0; i < sas->n; i++)
+	for (i = 0; i < t->n_sas; i++)
 		if (sa[i].ifindex == dev->ifindex)
 			json_sa(j, &sa[i]);
 	json_arr_close(j);
@@ -292,8 +239,7 @@ static void json_dev(struct json *j, const struct etdev *dev,
 
 int cmd_show(int argc, char **argv, int json)
 {
-	struct list devs = { .size = sizeof(struct etdev) };
-	struct list sas = { .size = sizeof(struct etsa) };
+	struct ipc_table t = { 0 };
 	const char *name = NULL;
 	uint32_t ifindex = 0;
 	int ret = 1;
@@ -319,34 +265,26 @@ int cmd_show(int argc, char **argv, int json)
 		return 1;
 	if (ipc_open("show") < 0)
 		return 1;
-	if (ipc_dev_get(ifindex, add_dev, &devs) < 0 ||
-	    ipc_sa_dump(ifindex, add_sa, &sas) < 0)
+	if (ipc_table_read(ifindex, &t) < 0)
 		goto out;
-
-	if (devs.n)
-		qsort(devs.items, devs.n, devs.size, cmp_dev);
-	if (sas.n)
-		qsort(sas.items, sas.n, sas.size, cmp_sa);
 	now = time(NULL);
 	if (json) {
 		json_init(&j, stdout);
 		json_arr_open(&j, NULL);
-		for (i = 0; i < devs.n; i++)
-			json_dev(&j, (struct etdev *)devs.items + i, &sas);
+		for (i = 0; i < t.n_devs; i++)
+			json_dev(&j, &t.devs[i], &t);
 		json_arr_close(&j);
 		json_end(&j);
 	} else {
-		for (i = 0; i < devs.n; i++) {
+		for (i = 0; i < t.n_devs; i++) {
 			if (i)
 				printf("\n");
-			print_dev((struct etdev *)devs.items + i, &sas,
-				  now);
+			print_dev(&t.devs[i], &t, now);
 		}
 	}
 	ret = fflush(stdout) ? 1 : 0;
 out:
 	ipc_close();
-	free(devs.items);
-	free(sas.items);
+	ipc_table_free(&t);
 	return ret;
 }
