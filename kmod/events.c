@@ -34,6 +34,33 @@ static void esptun_event_send(struct net *net, struct sk_buff *msg)
 				GFP_ATOMIC);
 }
 
+/*
+ * esptun_event_new - a new event message with its genetlink header, and
+ * the device named when @ed is given; NULL when nobody listens, @next
+ * (if given) says not yet, or memory is short.
+ */
+static struct sk_buff *esptun_event_new(struct net *net, unsigned long *next,
+					struct esptun_dev *ed, u8 cmd,
+					void **hdr)
+{
+	struct sk_buff *msg;
+
+	if (!genl_has_listeners(&esptun_genl_family, net, 0) ||
+	    (next && !esptun_ratelimit(next)))
+		return NULL;
+	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!msg)
+		return NULL;
+	*hdr = genlmsg_put(msg, 0, 0, &esptun_genl_family, 0, cmd);
+	if (!*hdr ||
+	    (ed && (nla_put_u32(msg, ESPTUN_A_IFINDEX, ed->dev->ifindex) ||
+		    nla_put_string(msg, ESPTUN_A_IFNAME, ed->dev->name)))) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
 /**
  * esptun_nl_event_expire - report a soft or hard expiry
  * @sa: the SA, referenced by the caller
@@ -125,22 +152,13 @@ void esptun_nl_event_acquire(struct esptun_dev *ed, const struct sk_buff *skb)
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!genl_has_listeners(&esptun_genl_family, ed->net, 0) ||
-	    !esptun_ratelimit(&ed->acquire_next))
-		return;
-	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	msg = esptun_event_new(ed->net, &ed->acquire_next, ed,
+			       ESPTUN_CMD_EV_ACQUIRE, &hdr);
 	if (!msg)
 		return;
-	hdr = genlmsg_put(msg, 0, 0, &esptun_genl_family, 0,
-			  ESPTUN_CMD_EV_ACQUIRE);
-	if (!hdr)
-		goto free;
 	spin_lock_bh(&ed->lock);
 	ep = ed->ep;
 	spin_unlock_bh(&ed->lock);
-	if (nla_put_u32(msg, ESPTUN_A_IFINDEX, ed->dev->ifindex) ||
-	    nla_put_string(msg, ESPTUN_A_IFNAME, ed->dev->name))
-		goto free;
 	nest = nla_nest_start(msg, ESPTUN_A_SA);
 	if (!nest)
 		goto free;
@@ -185,16 +203,10 @@ void esptun_nl_event_unknown_spi(struct net *net, u16 family,
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!genl_has_listeners(&esptun_genl_family, net, 0) ||
-	    !esptun_ratelimit(&en->unknown_spi_next))
-		return;
-	msg = nlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	msg = esptun_event_new(net, &en->unknown_spi_next, NULL,
+			       ESPTUN_CMD_EV_UNKNOWN_SPI, &hdr);
 	if (!msg)
 		return;
-	hdr = genlmsg_put(msg, 0, 0, &esptun_genl_family, 0,
-			  ESPTUN_CMD_EV_UNKNOWN_SPI);
-	if (!hdr)
-		goto free;
 	nest = nla_nest_start(msg, ESPTUN_A_SA);
 	if (!nest ||
 	    nla_put_u32(msg, ESPTUN_SA_A_SPI, ntohl(spi)) ||
@@ -238,20 +250,11 @@ void esptun_nl_event_remote_moved(struct esptun_sa *sa, u16 family,
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!genl_has_listeners(&esptun_genl_family, ed->net, 0) ||
-	    !esptun_ratelimit(&sa->moved_next))
-		return;
-	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	msg = esptun_event_new(ed->net, &sa->moved_next, ed,
+			       ESPTUN_CMD_EV_REMOTE_MOVED, &hdr);
 	if (!msg)
 		return;
-	hdr = genlmsg_put(msg, 0, 0, &esptun_genl_family, 0,
-			  ESPTUN_CMD_EV_REMOTE_MOVED);
-	if (!hdr)
-		goto free;
 	esptun_sa_endpoint(sa, &ep);
-	if (nla_put_u32(msg, ESPTUN_A_IFINDEX, ed->dev->ifindex) ||
-	    nla_put_string(msg, ESPTUN_A_IFNAME, ed->dev->name))
-		goto free;
 	nest = nla_nest_start(msg, ESPTUN_A_SA);
 	if (!nest ||
 	    nla_put_u8(msg, ESPTUN_SA_A_DIR, sa->dir) ||
