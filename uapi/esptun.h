@@ -93,7 +93,9 @@
  *     (rate-limited per device).
  *   ESPTUN_CMD_EV_UNKNOWN_SPI: ESP for an SPI neither esptun nor xfrm knows:
  *     SA with SPI, LOCAL_* (packet destination), REMOTE_* (packet source),
- *     ENCAP and ports when it came in UDP (rate-limited per namespace).
+ *     ENCAP and ports when it came in UDP: ENCAP_SPORT the datagram's
+ *     source port (the peer's), ENCAP_DPORT its destination (ours), unlike
+ *     REMOTE_MOVED (rate-limited per namespace).
  *     IFINDEX is absent: no device can be named for such a packet.
  *   ESPTUN_CMD_EV_REMOTE_MOVED: an inbound SA's packet passed its ICV and
  *     replay check but came from another outer source than the SA's

@@ -442,7 +442,17 @@ static int parse_event(struct nl_msg *nmsg, void *arg)
 		ev.dir = sa.dir == ESPTUN_DIR_OUT ? IKE_DIR_OUT : IKE_DIR_IN;
 	ev.encap = (sa.has & BIT(ESPTUN_SA_A_ENCAP)) &&
 		   sa.encap == ESPTUN_ENCAP_UDP;
-	/* In UDP, SPORT is our port and DPORT the peer's. */
+	/*
+	 * In UDP, remote-moved gives our port as SPORT and the peer's as
+	 * DPORT (the SA's view); unknown-spi gives the datagram's own
+	 * source (the peer's) and destination ports.
+	 */
+	if (ev.type == IKE_KEV_UNKNOWN_SPI) {
+		uint16_t t = sa.sport;
+
+		sa.sport = sa.dport;
+		sa.dport = t;
+	}
 	addr_to_sockaddr(&sa.local, ev.encap ? sa.sport : 0, &ev.local);
 	addr_to_sockaddr(&sa.remote, ev.encap ? sa.dport : 0, &ev.remote);
 	if (g->ev_cb)
