@@ -206,6 +206,8 @@ enum {
 	K_PSK, K_PSK_FILE, K_MODE, K_IKE, K_ESP, K_IKE_LIFETIME, K_LIFETIME,
 	K_LIFE_KBYTES, K_START, K_LOCAL_TS, K_REMOTE_TS, K_REPLAY_WINDOW,
 	K_ALLOW_WEAK, K_RETRANSMIT_TIMEOUT, K_RETRANSMIT_TRIES, K_KEYINGTRIES,
+	/* Aggressive Mode */
+	K_AGGRESSIVE,
 	K_MAX,
 };
 
@@ -471,6 +473,48 @@ static int k_keyingtries(struct parser *p, const char *v)
 	return 0;
 }
 
+/* ---- Aggressive Mode keys (mode = aggressive is K_MODE) ---- */
+
+static int k_aggressive(struct parser *p, const char *v)
+{
+	int b;
+
+	if (parse_bool(v, &b))
+		return perr(p, "invalid boolean '%s' (yes or no)", v);
+	p->conn->aggressive = b;
+	return 0;
+}
+
+/*
+ * AM1 carries the KE for one DH group, so every ike proposal must use
+ * it; mode = aggressive says yes to answering AM, aggressive = no cannot
+ * take that back.
+ */
+static int aggressive_finish(struct parser *p)
+{
+	struct ike_conn *c = p->conn;
+	int i;
+
+	if (c->mode != IKE_MODE_AGGRESSIVE)
+		return 0;
+	if (p->seen[K_AGGRESSIVE] && !c->aggressive) {
+		p->line = p->seen[K_AGGRESSIVE];
+		return perr(p, "conn '%s': aggressive = no contradicts mode = aggressive",
+			    c->name);
+	}
+	c->aggressive = true;
+	for (i = 1; i < c->n_ike; i++) {
+		if (c->ike[i].group == c->ike[0].group)
+			continue;
+		if (p->seen[K_IKE])
+			p->line = p->seen[K_IKE];
+		return perr(p, "conn '%s': Aggressive Mode proposes only one DH group, ike = lists %s and %s (AM1 carries the key exchange for a single group)",
+			    c->name, ike_group_name(c->ike[0].group),
+			    ike_group_name(c->ike[i].group));
+	}
+	return 0;
+}
+
 static const struct key keys[K_MAX] = {
 	[K_LOG] = { "log", 1, k_log },
 	[K_CONTROL] = { "control", 1, k_control },
@@ -497,6 +541,8 @@ static const struct key keys[K_MAX] = {
 				   k_retransmit_timeout },
 	[K_RETRANSMIT_TRIES] = { "retransmit-tries", 0, k_retransmit_tries },
 	[K_KEYINGTRIES] = { "keyingtries", 0, k_keyingtries },
+	/* Aggressive Mode */
+	[K_AGGRESSIVE] = { "aggressive", 0, k_aggressive },
 };
 
 static void conn_defaults(struct ike_conn *c)
@@ -553,6 +599,8 @@ static int conn_finish(struct parser *p)
 			p->line = p->seen[K_ESP];
 		return perr(p, "%s", e);
 	}
+	if (aggressive_finish(p))
+		return -1;
 	/* One conn per interface: the device has one pair of endpoints. */
 	for (i = 0; i + 1 < p->conf->n_conns; i++)
 		if (!strcmp(p->conf->conns[i].ifname, c->ifname))

@@ -158,11 +158,12 @@ swan_start() {
 	fi
 }
 
-# swan_conf LOCAL REMOTE PSK IKE ESP IFID: (re)loads the one connection.
+# swan_conf LOCAL REMOTE PSK IKE ESP IFID [AGGRESSIVE]: (re)loads the one
+# connection; AGGRESSIVE yes for Aggressive Mode (default no).
 swan_conf() {
 	ike_render "$IKE_PEERS/swanctl.conf.in" "$SWAN_DIR/swanctl.conf" \
-		LOCAL="$1" REMOTE="$2" PSK="$3" IKE="$4" ESP="$5" IFID="$6" ||
-		return 1
+		LOCAL="$1" REMOTE="$2" PSK="$3" IKE="$4" ESP="$5" IFID="$6" \
+		AGGR="${7:-no}" || return 1
 	swan --terminate --ike esptun --force >/dev/null 2>&1
 	swan --load-all --clear --noprompt --file "$SWAN_DIR/swanctl.conf" \
 		>"$SWAN_DIR/load.out" 2>&1 || { cat "$SWAN_DIR/load.out"; return 1; }
@@ -209,11 +210,12 @@ lsw() {
 }
 
 # Renders ipsec.conf and ipsec.secrets:
-# lsw_render LOCAL REMOTE PSK IKE ESP PFS IFID
+# lsw_render LOCAL REMOTE PSK IKE ESP PFS IFID [AGGRESSIVE]
 lsw_render() {
 	ike_render "$IKE_PEERS/ipsec.conf.in" "$LSW_DIR/ipsec.conf" \
 		DIR="$LSW_DIR" LOCAL="$1" REMOTE="$2" IKE="$4" ESP="$5" \
-		PFS="$6" IFID="$7" UPDOWN="$LSW_BIN/_updown.xfrm" || return 1
+		PFS="$6" IFID="$7" AGGR="${8:-no}" \
+		UPDOWN="$LSW_BIN/_updown.xfrm" || return 1
 	ike_render "$IKE_PEERS/ipsec.secrets.in" "$LSW_DIR/ipsec.secrets" \
 		LOCAL="$1" REMOTE="$2" PSK="$3" || return 1
 	chmod 600 "$LSW_DIR/ipsec.secrets"
@@ -226,7 +228,8 @@ lsw_available() {
 	[ -z "$miss" ] || { echo "pluto lacks libraries: $miss"; return 1; }
 }
 
-# lsw_start NS LOCAL REMOTE PSK IKE ESP PFS IFID: pluto in NS, once per boot.
+# lsw_start NS LOCAL REMOTE PSK IKE ESP PFS IFID [AGGRESSIVE]: pluto in NS,
+# once per boot.
 lsw_start() {
 	LSW_NS=$1
 	shift
@@ -264,7 +267,7 @@ lsw_load() {
 		{ cat "$LSW_DIR/addconn.out"; return 1; }
 }
 
-# lsw_conf LOCAL REMOTE PSK IKE ESP PFS IFID
+# lsw_conf LOCAL REMOTE PSK IKE ESP PFS IFID [AGGRESSIVE]
 lsw_conf() {
 	lsw_render "$@" && lsw_load
 }
