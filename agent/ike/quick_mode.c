@@ -66,11 +66,12 @@ static const char *decode_esp(const struct isakmp_prop *pr,
 			      struct esp_offer *o)
 {
 	uint64_t type = 0;
+	const char *why;
 	int i;
 
 	memset(o, 0, sizeof(*o));
 	if (pr->proto != ISAKMP_PROTO_ESP)
-		return "not ESP";
+		return esp_proto_refusal(pr->proto);
 	if (pr->spi_size != 4)
 		return "SPI size is not 4";
 	o->p.transform = t->id;
@@ -95,7 +96,7 @@ static const char *decode_esp(const struct isakmp_prop *pr,
 			break;
 		case IPSEC_A_ENCAP:
 			if (a->val != IPSEC_ENCAP_TUNNEL)
-				return "encapsulation is not tunnel";
+				return esp_attr_refusal(a->type, a->val);
 			o->tunnel = true;
 			break;
 		case IPSEC_A_AUTH:
@@ -105,7 +106,9 @@ static const char *decode_esp(const struct isakmp_prop *pr,
 			o->p.keylen = (uint16_t)a->val;
 			break;
 		default:
-			return "unsupported attribute";
+			why = esp_attr_refusal(a->type, a->val);
+			if (why)
+				return why;
 		}
 	}
 	if (!o->tunnel)
