@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# selftest-timeout: 300
+# selftest-timeout: 600
 # IKEv1 Aggressive Mode (PSK) with esptund in ns1, one peer at a time in
 # ns2 (each leaves before the next comes, as they share the inner address):
 #   1 esptund initiates (mode = aggressive) against strongSwan
 #   2 strongSwan initiates Aggressive Mode, esptund answers (aggressive = yes)
 #   3 esptund initiates against libreswan (aggressive=yes, one proposal)
-#   4 esptund initiates against esptund (aggressive = yes)
+#   4 esptund against esptund, both mode = aggressive (either may start:
+#     traffic into b's new device before its IPv6 is off is an acquire)
 # Each: the tunnel comes up, pings pass through the esptun device and
 # `esptun ike status` shows AM_ACTIVE.
 source "$(dirname "$0")/lib.sh"
@@ -26,11 +27,17 @@ skip_n() {	# FIRST COUNT REASON
 	done
 }
 
+# Where the time goes, for whoever finds this test slow (not checked).
+stage() {
+	ike_log "${SECONDS}s: $*"
+}
+
 if ! module_load; then
 	skip_n aggressive $N_TESTS "esptun.ko could not be loaded"
 	ktap_finished
 fi
 
+stage "warm-up"
 ike_warmup
 ike_topo || exit 1
 
@@ -66,6 +73,7 @@ fi
 esptund_inner $IKE_NS1 $IKE_IN1 $IKE_IN2
 
 # ---- strongSwan ----
+stage "strongSwan"
 if [ -x /usr/lib/ipsec/charon ] &&
    swan_start $IKE_NS2 >"$IKE_DIR/swan.out" 2>&1; then
 	ike_xfrmi $IKE_NS2 xfrm$SWAN_IFID $SWAN_IFID veth2 $IKE_IN2 $IKE_IN1
@@ -82,6 +90,7 @@ if [ -x /usr/lib/ipsec/charon ] &&
 	eike a down peer >/dev/null 2>&1
 	swan_down >/dev/null 2>&1
 
+	stage "strongSwan initiates"
 	# 2: strongSwan initiates; esptund answers (mode main, aggressive = yes).
 	ours aes256-sha256-ecp256 aes256gcm16 aggressive=yes
 	swan_conf $IKE_ADDR2 $IKE_ADDR1 $PSK aes256-sha256-ecp256 \
@@ -103,10 +112,12 @@ else
 fi
 
 # ---- libreswan ----
+stage "libreswan"
 why=$(lsw_available)
 if [ -z "$why" ] &&
    lsw_start $IKE_NS2 $IKE_ADDR2 $IKE_ADDR1 $PSK aes256-sha2_256-modp2048 \
 	"aes128-sha1" no $LSW_IFID yes >"$IKE_DIR/lsw.out" 2>&1; then
+	stage "pluto started"
 	# 3: esptund initiates against pluto.
 	ours aes256-sha256-modp2048 aes128-sha1 mode=aggressive
 	if ktap_check "3-esptund-init-libreswan-up" eike a up -t 60 peer; then
@@ -118,6 +129,7 @@ if [ -z "$why" ] &&
 		skip_n 3 3 "no SA"
 	fi
 	eike a down peer >/dev/null 2>&1
+	stage "stopping pluto"
 	lsw_stop
 	ip -n $IKE_NS2 link del ipsec$LSW_IFID 2>/dev/null
 else
@@ -125,10 +137,12 @@ else
 fi
 
 # ---- esptund on both ends ----
-# 4: b answers Aggressive Mode in a Main Mode conn (aggressive = yes).
+stage "esptund on both ends"
+# 4: both ends in Aggressive Mode (a Main Mode conn answering it with
+# aggressive = yes ran against strongSwan in case 2).
 ours aes128-sha256-ecp256 aes128gcm16-ecp256 mode=aggressive
 esptund_conf b $IKE_ADDR2 $IKE_ADDR1 $PSK aes128-sha256-ecp256 \
-	aes128gcm16-ecp256 listen aggressive=yes
+	aes128gcm16-ecp256 listen mode=aggressive
 if esptund_start b $IKE_NS2 >>"$IKE_DIR/start.out" 2>&1; then
 	esptund_inner $IKE_NS2 $IKE_IN2 $IKE_IN1
 	if ktap_check "4-esptund-both-up" eike a up -t 60 peer; then
@@ -142,4 +156,5 @@ else
 	skip_n 4 2 "no daemon"
 fi
 
+stage "done"
 ktap_finished

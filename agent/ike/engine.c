@@ -3,7 +3,8 @@
  * The dispatcher: the public engine API (connections, timers, status,
  * shutdown) and datagram input, which drops duplicates, finds the SA and
  * runs the transition table. Exchange logic lives in main_mode.c,
- * aggressive_mode.c, quick_mode.c and info.c; nothing below calls back up into this file.
+ * aggressive_mode.c, quick_mode.c and info.c; nothing below calls back
+ * up into this file.
  */
 #include <stdio.h>
 #include <stdlib.h>
