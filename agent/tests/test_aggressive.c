@@ -306,6 +306,47 @@ static void t_lost_am3(void)
 	check_mirror("lost AM3");
 }
 
+static int forged;
+
+/* Before B's first AM2 reaches A, a forgery with another cookie does. */
+static int forge_am2(int from, int nth, const uint8_t *b, size_t l)
+{
+	uint8_t f[4096];
+	int k;
+
+	if (from != 1 || b[18] != ISAKMP_XCHG_AGGR || forged ||
+	    l > sizeof(f))
+		return 0;
+	forged = 1;
+	memcpy(f, b, l);
+	for (k = 8; k < 16; k++)
+		f[k] ^= 0x5a;
+	ike_engine_input(S[0].eng, &S[1].addr, &S[0].addr, f, l);
+	return 0;
+}
+
+static void t_forged_am2(void)
+{
+	struct ike_conn a, b;
+
+	setup();
+	forged = 0;
+	filter = forge_am2;
+	am_conns(&a, &b, "aes256-sha256-modp2048");
+	start_pair(&a, &b);
+	run(60000);
+	ok(forged, "forged AM2: injected");
+	is_int(count_logged("HASH_R mismatch in AM2"), 1,
+	       "forged AM2: refused");
+	is_str(conn_status(0, "site").state, "AM_ACTIVE",
+	       "forged AM2: the real one still establishes");
+	ok(conn_status(0, "site").nactive == 1 &&
+	   conn_status(1, "site").nactive == 1,
+	   "forged AM2: Quick Mode done");
+	ok(!logged("retransmitting AM1"),
+	   "forged AM2: no retransmission was needed");
+}
+
 /* Main Mode on one side, Aggressive on the other: MM still works. */
 static void t_mm_unaffected(void)
 {
@@ -393,6 +434,7 @@ int main(void)
 	t_wrong_psk();
 	t_not_allowed();
 	t_lost_am3();
+	t_forged_am2();
 	t_mm_unaffected();
 	t_config();
 	ike_engine_free(S[0].eng);
