@@ -108,6 +108,7 @@ demo:
 	tools/deps.sh
 	$(MAKE) all
 	tools/vm/run -- $(CURDIR)/tools/demo.sh
+	tools/vm/run -- $(CURDIR)/tools/demo-mesh.sh
 
 bench:
 	tools/deps.sh

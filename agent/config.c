@@ -33,7 +33,7 @@ struct parser {
 	int in_section;
 	int global_line;
 	/* Per section: line of each key given (0: not given). */
-	int seen[32];
+	int seen[64];
 	/* [conn] values checked only when the whole section is known. */
 	char ike[512], esp[512];
 };
@@ -206,6 +206,7 @@ enum {
 	K_PSK, K_PSK_FILE, K_MODE, K_IKE, K_ESP, K_IKE_LIFETIME, K_LIFETIME,
 	K_LIFE_KBYTES, K_START, K_LOCAL_TS, K_REMOTE_TS, K_REPLAY_WINDOW,
 	K_ALLOW_WEAK, K_RETRANSMIT_TIMEOUT, K_RETRANSMIT_TRIES, K_KEYINGTRIES,
+	K_DPD, K_DPD_DELAY, K_DPD_TIMEOUT, K_DPD_ACTION,
 	/* Aggressive Mode */
 	K_AGGRESSIVE,
 	K_MAX,
@@ -473,6 +474,48 @@ static int k_keyingtries(struct parser *p, const char *v)
 	return 0;
 }
 
+/* ---- Dead Peer Detection ---- */
+
+static int k_dpd(struct parser *p, const char *v)
+{
+	int b;
+
+	if (parse_bool(v, &b))
+		return perr(p, "invalid dpd '%s' (yes or no)", v);
+	p->conn->dpd = b;
+	return 0;
+}
+
+static int k_dpd_delay(struct parser *p, const char *v)
+{
+	if (conf_parse_duration(v, &p->conn->dpd_delay) ||
+	    p->conn->dpd_delay > 86400)
+		return perr(p, "invalid dpd-delay '%s' (1s to 1d)", v);
+	return 0;
+}
+
+static int k_dpd_timeout(struct parser *p, const char *v)
+{
+	if (conf_parse_duration(v, &p->conn->dpd_timeout) ||
+	    p->conn->dpd_timeout > 86400)
+		return perr(p, "invalid dpd-timeout '%s' (1s to 1d)", v);
+	return 0;
+}
+
+static int k_dpd_action(struct parser *p, const char *v)
+{
+	if (!strcmp(v, "clear"))
+		p->conn->dpd_action = IKE_DPD_CLEAR;
+	else if (!strcmp(v, "restart"))
+		p->conn->dpd_action = IKE_DPD_RESTART;
+	else if (!strcmp(v, "hold"))
+		p->conn->dpd_action = IKE_DPD_HOLD;
+	else
+		return perr(p, "invalid dpd-action '%s' (clear, restart or hold)",
+			    v);
+	return 0;
+}
+
 /* ---- Aggressive Mode keys (mode = aggressive is K_MODE) ---- */
 
 static int k_aggressive(struct parser *p, const char *v)
@@ -541,6 +584,10 @@ static const struct key keys[K_MAX] = {
 				   k_retransmit_timeout },
 	[K_RETRANSMIT_TRIES] = { "retransmit-tries", 0, k_retransmit_tries },
 	[K_KEYINGTRIES] = { "keyingtries", 0, k_keyingtries },
+	[K_DPD] = { "dpd", 0, k_dpd },
+	[K_DPD_DELAY] = { "dpd-delay", 0, k_dpd_delay },
+	[K_DPD_TIMEOUT] = { "dpd-timeout", 0, k_dpd_timeout },
+	[K_DPD_ACTION] = { "dpd-action", 0, k_dpd_action },
 	/* Aggressive Mode */
 	[K_AGGRESSIVE] = { "aggressive", 0, k_aggressive },
 };

@@ -163,6 +163,38 @@ struct status_ctx {
 	int n;
 };
 
+/* "  dpd idle (delay 30s timeout 150s action restart) last ack 12s ago" */
+static void status_dpd_text(FILE *f, const struct ike_status *st)
+{
+	if (!st->dpd)
+		return;
+	fprintf(f, CTL_STATUS_DPD "%s", st->dpd);
+	if (st->dpd_probes)
+		fprintf(f, " (%u R-U-THERE unanswered)", st->dpd_probes);
+	fprintf(f, " delay %us timeout %us action %s", st->dpd_delay,
+		st->dpd_timeout, st->dpd_action ? st->dpd_action : "-");
+	if (st->dpd_last_ack >= 0)
+		fprintf(f, " last ack %" PRId64 "s ago (seq %u)",
+			st->dpd_last_ack, st->dpd_ack_seq);
+	else
+		fputs(" last ack never", f);
+	fputc('\n', f);
+}
+
+static void status_dpd_json(FILE *f, const struct ike_status *st)
+{
+	if (!st->dpd)
+		return;
+	fputs(",\"dpd\":{\"state\":", f);
+	json_string(f, st->dpd);
+	fputs(",\"action\":", f);
+	json_string(f, st->dpd_action ? st->dpd_action : "");
+	fprintf(f, ",\"delay\":%u,\"timeout\":%u,\"unanswered\":%u"
+		",\"last_ack\":%" PRId64 ",\"last_ack_seq\":%u}",
+		st->dpd_delay, st->dpd_timeout, st->dpd_probes,
+		st->dpd_last_ack, st->dpd_ack_seq);
+}
+
 static void status_text(FILE *f, const struct ike_status *st)
 {
 	char ic[17], rc[17], local[64], peer[64], lts[64], rts[64];
@@ -182,6 +214,7 @@ static void status_text(FILE *f, const struct ike_status *st)
 			fprintf(f, " lifetime %" PRId64 "s", st->lifetime_left);
 	}
 	fputc('\n', f);
+	status_dpd_text(f, st);
 	for (i = 0; i < st->n_children && i < IKE_STATUS_MAX_CHILDREN; i++) {
 		const struct ike_status_child *ch = &st->children[i];
 
@@ -217,8 +250,9 @@ static void status_json(FILE *f, const struct ike_status *st)
 	json_string(f, ike_addr_str(&st->peer, buf, sizeof(buf)));
 	fputs(",\"algs\":", f);
 	json_string(f, st->algs);
-	fprintf(f, ",\"lifetime_left\":%" PRId64 ",\"children\":[",
-		st->lifetime_left);
+	fprintf(f, ",\"lifetime_left\":%" PRId64, st->lifetime_left);
+	status_dpd_json(f, st);
+	fputs(",\"children\":[", f);
 	for (i = 0; i < st->n_children && i < IKE_STATUS_MAX_CHILDREN; i++) {
 		const struct ike_status_child *ch = &st->children[i];
 

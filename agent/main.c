@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -33,6 +34,7 @@ struct daemon {
 	struct ike_engine *eng;
 	struct ctl *ctl;
 	int sigfd;
+	bool carrier_unsupported;	/* said once */
 };
 
 /* ---- engine environment ---- */
@@ -89,6 +91,48 @@ static int env_del_sa(void *ctx, const struct ike_conn *conn,
 		log_warn("%s: deleting %s SA %08x on %s: %s", conn->name,
 			 dir == IKE_DIR_IN ? "inbound" : "outbound", spi,
 			 conn->ifname, d->kern->err);
+	return err;
+}
+
+/* DPD: how long the inbound SA has been idle, from its last use. */
+static int env_sa_idle(void *ctx, const struct ike_conn *conn, uint32_t spi,
+		       uint64_t *idle_ms)
+{
+	struct daemon *d = ctx;
+	uint64_t last;
+	time_t now = time(NULL);
+	int err;
+
+	err = kernel_sa_last_use(d->kern, conn->ifname, IKE_DIR_IN, spi,
+				 &last);
+	if (err) {
+		log_dbg("%s: last use of inbound SA %08x on %s: %s",
+			conn->name, spi, conn->ifname, d->kern->err);
+		return err;
+	}
+	if (!last)
+		*idle_ms = UINT64_MAX;
+	else
+		*idle_ms = (uint64_t)now > last ?
+			   ((uint64_t)now - last) * 1000 : 0;
+	return 0;
+}
+
+static int env_set_carrier(void *ctx, const struct ike_conn *conn, bool on)
+{
+	struct daemon *d = ctx;
+	int err;
+
+	err = kernel_dev_carrier(d->kern, conn->ifname, on);
+	if (err == -EOPNOTSUPP) {
+		if (!d->carrier_unsupported)
+			log_info("%s: carrier of %s not managed: %s",
+				 conn->name, conn->ifname, d->kern->err);
+		d->carrier_unsupported = true;
+	} else if (err) {
+		log_warn("%s: setting the carrier of %s: %s", conn->name,
+			 conn->ifname, d->kern->err);
+	}
 	return err;
 }
 
@@ -228,7 +272,12 @@ static void on_kernel_event(void *arg, const struct kernel_event *ev)
 {
 	struct daemon *d = arg;
 
-	ike_engine_kernel_event(d->eng, ev->type, ev->ifname, ev->spi);
+	if (ev->type == IKE_KEV_UNKNOWN_SPI)
+		ike_engine_unknown_spi(d->eng, &ev->local, &ev->remote,
+				       ev->spi);
+	else
+		ike_engine_kernel_event(d->eng, ev->type, ev->ifname,
+					ev->spi);
 }
 
 static void on_kernel(void *arg, int fd, uint32_t events)
@@ -429,6 +478,8 @@ int main(int argc, char **argv)
 		.get_spi = env_get_spi,
 		.add_sa = env_add_sa,
 		.del_sa = env_del_sa,
+		.sa_idle = env_sa_idle,
+		.set_carrier = env_set_carrier,
 	};
 	struct ctl_ops cops = {
 		.arg = &d,

@@ -6,7 +6,8 @@
  * header, like xfrmi and WireGuard: routes send inner packets into it, its
  * SAs carry them as ESP. Carrier is on while the device is up, whatever
  * the SAs, because transmit must run for a packet without an SA to raise
- * an acquire event.
+ * an acquire event; only DEV_SET turns it off, for the agent to tell
+ * routing daemons that the tunnel is down (NO-CARRIER).
  */
 
 #include <linux/if_arp.h>
@@ -19,6 +20,7 @@
 #include "device.h"
 #include "datapath.h"
 #include "sa_table.h"
+#include "mtu.h"
 
 unsigned int esptun_net_id __read_mostly;
 
@@ -42,6 +44,7 @@ static int esptun_dev_init(struct net_device *dev)
 		return err;
 	ed->dev = dev;
 	ed->net = dev_net(dev);
+	esptun_mtu_init(ed);
 	/* Allow the first acquire at once. */
 	ed->acquire_next = jiffies;
 	return 0;
@@ -62,6 +65,7 @@ static void esptun_dev_uninit(struct net_device *dev)
 	 * before unregistering waits for the references to drop.
 	 */
 	esptun_sa_flush_dev(ed, true);
+	esptun_mtu_uninit(ed);
 	if (!list_empty(&ed->node))
 		list_del_rcu(&ed->node);
 	gro_cells_destroy(&ed->gro_cells);
@@ -69,7 +73,12 @@ static void esptun_dev_uninit(struct net_device *dev)
 
 static int esptun_dev_open(struct net_device *dev)
 {
-	netif_carrier_on(dev);
+	struct esptun_dev *ed = netdev_priv(dev);
+
+	if (ed->carrier)
+		netif_carrier_on(dev);
+	else
+		netif_carrier_off(dev);
 	return 0;
 }
 
@@ -120,6 +129,7 @@ static void esptun_setup(struct net_device *dev)
 	INIT_LIST_HEAD(&ed->sa_out);
 	ed->ep.sport = htons(4500);
 	ed->ep.dport = htons(4500);
+	ed->carrier = true;
 }
 
 static int esptun_validate(struct nlattr *tb[], struct nlattr *data[],
@@ -164,6 +174,26 @@ static struct rtnl_link_ops esptun_link_ops __read_mostly = {
 	.newlink	= esptun_newlink,
 	.get_link_net	= esptun_get_link_net,
 };
+
+/**
+ * esptun_dev_set_carrier - the carrier DEV_SET asks for
+ * @ed: the device
+ * @on: carrier on (the default) or off
+ *
+ * Takes effect at once on a running device, else when it comes up.
+ * Context: process, RTNL held.
+ */
+void esptun_dev_set_carrier(struct esptun_dev *ed, bool on)
+{
+	ASSERT_RTNL();
+	ed->carrier = on;
+	if (!netif_running(ed->dev))
+		return;
+	if (on)
+		netif_carrier_on(ed->dev);
+	else
+		netif_carrier_off(ed->dev);
+}
 
 /**
  * esptun_is_esptun_dev - is @dev an esptun device?

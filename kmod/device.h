@@ -10,6 +10,7 @@
 #include <linux/spinlock.h>
 #include <linux/list.h>
 #include <linux/atomic.h>
+#include <linux/workqueue.h>
 #include <net/gro_cells.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/in6.h>
@@ -33,6 +34,13 @@ static inline bool esptun_addr_equal(u16 family, const union esptun_inaddr *a,
 	if (family == AF_INET)
 		return a->v4 == b->v4;
 	return ipv6_addr_equal(&a->v6, &b->v6);
+}
+
+static inline bool esptun_addr_any(u16 family, const union esptun_inaddr *a)
+{
+	if (family == AF_INET)
+		return !a->v4;
+	return ipv6_addr_any(&a->v6);
 }
 
 /**
@@ -69,6 +77,13 @@ struct esptun_endpoint {
  *	unregistered: no SA may be linked to it any more
  * @gro_cells: receive path after decryption
  * @acquire_next: jiffies before which no further acquire event is sent
+ * @carrier: carrier wanted while the device is up (DEV_SET); under RTNL
+ * @mss_clamp: TCP MSS clamp: 0 off, ESPTUN_MSS_CLAMP_AUTO, or the MSS;
+ *	READ_ONCE on the packet path
+ * @mtu_auto: the MTU follows the newest outbound SA (mtu.c); written
+ *	under RTNL, READ_ONCE on the packet path
+ * @mtu_pmtu: outer path MTU the automatic MTU was last computed from
+ * @mtu_work: recomputes the automatic MTU when the path MTU changed
  * @stats: device-level drop causes, indexed by enum esptun_stat
  */
 struct esptun_dev {
@@ -83,6 +98,11 @@ struct esptun_dev {
 	bool dead;
 	struct gro_cells gro_cells;
 	unsigned long acquire_next;
+	bool carrier;
+	u16 mss_clamp;
+	bool mtu_auto;
+	unsigned int mtu_pmtu;
+	struct work_struct mtu_work;
 	atomic64_t stats[__ESPTUN_STAT_MAX];
 };
 
@@ -120,6 +140,7 @@ static inline void esptun_dev_stat_inc(struct esptun_dev *ed,
 }
 
 bool esptun_is_esptun_dev(const struct net_device *dev);
+void esptun_dev_set_carrier(struct esptun_dev *ed, bool on);
 int esptun_pernet_init(void);
 void esptun_pernet_exit(void);
 int esptun_device_init(void);

@@ -33,6 +33,7 @@
 #include "esp.h"
 #include "crypto.h"
 #include "replay.h"
+#include "events.h"
 
 /* SPI, seq-hi, seq-lo and the largest IV. */
 #define ESPTUN_AD_MAX	(12 + 16)
@@ -235,6 +236,12 @@ static int esptun_input_done2(struct sk_buff *skb)
 		esptun_sa_stat_inc(sa, ESPTUN_STAT_REPLAY);
 		return -EEXIST;
 	}
+	/* Authentic and fresh: only now may its source tell the agent
+	 * that the peer moved; a forged or replayed packet cannot.
+	 */
+	if (unlikely(cb->moved))
+		esptun_nl_event_remote_moved(sa, cb->family, &cb->saddr,
+					     cb->sport, cb->dport);
 
 	elen = skb->len - hlen - dp->icvlen;
 	if (skb_copy_bits(skb, hlen + elen - 2, buf + 255, 2))

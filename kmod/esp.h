@@ -19,10 +19,15 @@
  * @seq: full sequence number
  * @tos: output: outer TOS/traffic class; input: outer ECN field
  * @ttl: output: outer TTL/hop limit
+ * @moved: input: the outer source is not the SA's remote (remote-moved)
  * @df: output: outer DF bit (IPv4)
+ * @sport: input: UDP source port of the packet, 0 for raw ESP
  * @family: outer address family
- * @encap: output: ESPTUN_ENCAP_*, fixed when headroom and MTU were sized
- * @saddr: output: outer source address chosen by the route lookup
+ * @encap: ESPTUN_ENCAP_*; output: fixed when headroom and MTU were sized
+ * @inner_len: output: what lifetimes count once sent
+ * @dport: input: UDP destination port of the packet
+ * @saddr: output: outer source address chosen by the route lookup;
+ *	input: outer source address of the packet
  *
  * Lives in skb->cb between the handover to the data path and the end of
  * the crypto operation; the IP layer's own cb is rewritten before the
@@ -33,11 +38,20 @@ struct esptun_skb_cb {
 	void *tmp;
 	u64 seq;
 	u8 tos;
-	u8 ttl;
-	__be16 df;
+	union {
+		u8 ttl;
+		u8 moved;
+	};
+	union {
+		__be16 df;
+		__be16 sport;
+	};
 	u8 family;
 	u8 encap;
-	u16 inner_len;		/* what lifetimes count once sent */
+	union {
+		u16 inner_len;
+		__be16 dport;
+	};
 	union esptun_inaddr saddr;
 };
 

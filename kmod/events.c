@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * esptun generic netlink: multicast events (expiry, acquire, unknown SPI).
+ * esptun generic netlink: multicast events (expiry, acquire, unknown SPI,
+ * remote moved).
  *
  * The one part of the netlink code the data path and the SA timers call:
  * from any context, so messages are allocated with GFP_ATOMIC, and the
@@ -210,6 +211,67 @@ void esptun_nl_event_unknown_spi(struct net *net, u16 family,
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
 	esptun_event_send(net, msg);
+	return;
+free:
+	nlmsg_free(msg);
+}
+
+/**
+ * esptun_nl_event_remote_moved - an SA's authentic packet came from elsewhere
+ * @sa: the inbound SA, referenced by the caller
+ * @family: outer family of the packet
+ * @saddr: outer source address of the packet
+ * @sport: its UDP source port, network order, 0 for raw ESP
+ * @dport: its UDP destination port, network order
+ *
+ * Tells the agent where the peer (or its NAT mapping) is now; the SA
+ * itself is left as it is. At most one per SA and second.
+ * Context: any.
+ */
+void esptun_nl_event_remote_moved(struct esptun_sa *sa, u16 family,
+				  const union esptun_inaddr *saddr,
+				  __be16 sport, __be16 dport)
+{
+	struct esptun_dev *ed = sa->ed;
+	struct esptun_endpoint ep;
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&esptun_genl_family, ed->net, 0) ||
+	    !esptun_ratelimit(&sa->moved_next))
+		return;
+	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &esptun_genl_family, 0,
+			  ESPTUN_CMD_EV_REMOTE_MOVED);
+	if (!hdr)
+		goto free;
+	esptun_sa_endpoint(sa, &ep);
+	if (nla_put_u32(msg, ESPTUN_A_IFINDEX, ed->dev->ifindex) ||
+	    nla_put_string(msg, ESPTUN_A_IFNAME, ed->dev->name))
+		goto free;
+	nest = nla_nest_start(msg, ESPTUN_A_SA);
+	if (!nest ||
+	    nla_put_u8(msg, ESPTUN_SA_A_DIR, sa->dir) ||
+	    nla_put_u32(msg, ESPTUN_SA_A_SPI, ntohl(sa->spi)) ||
+	    esptun_nl_put_addr(msg, ep.family, ESPTUN_SA_A_LOCAL_IPV4,
+			       ESPTUN_SA_A_LOCAL_IPV6, &ep.local) ||
+	    esptun_nl_put_addr(msg, family, ESPTUN_SA_A_REMOTE_IPV4,
+			       ESPTUN_SA_A_REMOTE_IPV6, saddr))
+		goto free;
+	if (sport) {
+		if (nla_put_u8(msg, ESPTUN_SA_A_ENCAP, ESPTUN_ENCAP_UDP) ||
+		    nla_put_u16(msg, ESPTUN_SA_A_ENCAP_SPORT, ntohs(dport)) ||
+		    nla_put_u16(msg, ESPTUN_SA_A_ENCAP_DPORT, ntohs(sport)))
+			goto free;
+	} else if (nla_put_u8(msg, ESPTUN_SA_A_ENCAP, ESPTUN_ENCAP_NONE)) {
+		goto free;
+	}
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	esptun_event_send(ed->net, msg);
 	return;
 free:
 	nlmsg_free(msg);

@@ -14,5 +14,8 @@ void esptun_nl_event_unknown_spi(struct net *net, u16 family,
 				 const union esptun_inaddr *saddr,
 				 const union esptun_inaddr *daddr, __be32 spi,
 				 __be16 sport, __be16 dport);
+void esptun_nl_event_remote_moved(struct esptun_sa *sa, u16 family,
+				  const union esptun_inaddr *saddr,
+				  __be16 sport, __be16 dport);
 
 #endif /* _ESPTUN_EVENTS_H */

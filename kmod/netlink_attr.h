@@ -30,13 +30,6 @@
 	-EINVAL;							\
 })
 
-static inline bool esptun_addr_any(u16 family, const union esptun_inaddr *a)
-{
-	if (family == AF_INET)
-		return !a->v4;
-	return ipv6_addr_any(&a->v6);
-}
-
 static inline int esptun_nl_put_stat(struct sk_buff *skb, int type, u64 v)
 {
 	return nla_put_u64_64bit(skb, type, v, ESPTUN_STAT_PAD);

@@ -3,11 +3,64 @@
  * esptun generic netlink: device commands, DEV_GET and DEV_SET.
  *
  * A device's endpoints (outer addresses, encapsulation) are the defaults
- * an SA added to it starts from.
+ * an SA added to it starts from. Its link settings (carrier, MSS clamp,
+ * automatic MTU) act on the device itself; carrier and MTU change under
+ * RTNL, as every other change of a link does.
  */
+
+#include <linux/rtnetlink.h>
 
 #include "netlink_attr.h"
 #include "netlink_policy.h"
+#include "mtu.h"
+
+/* DEV_SET's link settings; has_* say which were given. */
+struct esptun_link_cfg {
+	bool has_carrier, has_mss, has_mtu_auto;
+	bool carrier, mtu_auto;
+	u16 mss;
+};
+
+static int esptun_parse_link(struct nlattr **tb, struct esptun_link_cfg *lc,
+			     struct netlink_ext_ack *extack)
+{
+	memset(lc, 0, sizeof(*lc));
+	if (tb[ESPTUN_DEV_A_MSS_CLAMP]) {
+		lc->has_mss = true;
+		lc->mss = nla_get_u16(tb[ESPTUN_DEV_A_MSS_CLAMP]);
+		if (lc->mss > ESPTUN_MSS_CLAMP_AUTO &&
+		    lc->mss < ESPTUN_MSS_CLAMP_MIN)
+			return ESPTUN_BAD(extack, tb[ESPTUN_DEV_A_MSS_CLAMP],
+					  "MSS clamp is 0 (off), 1 (auto) or 536 to 65535");
+	}
+	if (tb[ESPTUN_DEV_A_CARRIER]) {
+		lc->has_carrier = true;
+		lc->carrier = nla_get_u8(tb[ESPTUN_DEV_A_CARRIER]);
+	}
+	if (tb[ESPTUN_DEV_A_MTU_AUTO]) {
+		lc->has_mtu_auto = true;
+		lc->mtu_auto = nla_get_u8(tb[ESPTUN_DEV_A_MTU_AUTO]);
+	}
+	return 0;
+}
+
+static void esptun_apply_link(struct esptun_dev *ed,
+			      const struct esptun_link_cfg *lc)
+{
+	if (lc->has_mss)
+		WRITE_ONCE(ed->mss_clamp, lc->mss);
+	if (!lc->has_carrier && !lc->has_mtu_auto)
+		return;
+	rtnl_lock();
+	if (lc->has_carrier)
+		esptun_dev_set_carrier(ed, lc->carrier);
+	if (lc->has_mtu_auto) {
+		WRITE_ONCE(ed->mtu_auto, lc->mtu_auto);
+		WRITE_ONCE(ed->mtu_pmtu, 0);
+		esptun_mtu_update_locked(ed);
+	}
+	rtnl_unlock();
+}
 
 static int esptun_fill_dev(struct sk_buff *skb, struct esptun_dev *ed,
 			   u32 portid, u32 seq, int flags, u8 cmd)
@@ -46,7 +99,11 @@ static int esptun_fill_dev(struct sk_buff *skb, struct esptun_dev *ed,
 	    (nla_put_u16(skb, ESPTUN_DEV_A_ENCAP_SPORT, ntohs(ep.sport)) ||
 	     nla_put_u16(skb, ESPTUN_DEV_A_ENCAP_DPORT, ntohs(ep.dport))))
 		goto err;
-	if (nla_put_u32(skb, ESPTUN_DEV_A_SA_COUNT, READ_ONCE(ed->sa_count)))
+	if (nla_put_u32(skb, ESPTUN_DEV_A_SA_COUNT, READ_ONCE(ed->sa_count)) ||
+	    nla_put_u8(skb, ESPTUN_DEV_A_CARRIER, READ_ONCE(ed->carrier)) ||
+	    nla_put_u16(skb, ESPTUN_DEV_A_MSS_CLAMP,
+			READ_ONCE(ed->mss_clamp)) ||
+	    nla_put_u8(skb, ESPTUN_DEV_A_MTU_AUTO, READ_ONCE(ed->mtu_auto)))
 		goto err;
 	stats = nla_nest_start(skb, ESPTUN_DEV_A_STATS);
 	if (!stats)
@@ -136,6 +193,7 @@ int esptun_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct esptun_dev *ed = info->user_ptr[0];
 	struct nlattr *tb[ESPTUN_DEV_A_MAX + 1];
 	union esptun_inaddr local, remote;
+	struct esptun_link_cfg lc;
 	struct esptun_endpoint ep;
 	int lfam, rfam, err;
 
@@ -144,6 +202,9 @@ int esptun_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 				      "missing DEV attributes");
 	err = nla_parse_nested(tb, ESPTUN_DEV_A_MAX, info->attrs[ESPTUN_A_DEV],
 			       esptun_dev_set_policy, extack);
+	if (err)
+		return err;
+	err = esptun_parse_link(tb, &lc, extack);
 	if (err)
 		return err;
 
@@ -199,5 +260,6 @@ int esptun_nl_dev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	spin_lock_bh(&ed->lock);
 	ed->ep = ep;
 	spin_unlock_bh(&ed->lock);
+	esptun_apply_link(ed, &lc);
 	return 0;
 }

@@ -8,9 +8,9 @@
  * runs. Read-only attributes (state, counters, times) appear in no
  * policy. Types, exact address lengths and enum ranges live here; rules
  * that need a clear message of their own (SPI, replay window, selector
- * prefix length per family, attribute combinations) are checked by the
- * handlers. The nested policies are exported so that handlers parsing a
- * nest name the policy it was validated with.
+ * prefix length per family, attribute combinations, the MSS clamp) are
+ * checked by the handlers. The nested policies are exported so that
+ * handlers parsing a nest name the policy it was validated with.
  */
 
 #include <linux/if.h>
@@ -56,6 +56,9 @@ const struct nla_policy esptun_dev_set_policy[ESPTUN_DEV_A_MAX + 1] = {
 	[ESPTUN_DEV_A_ENCAP]		= ESPTUN_ENCAP_POLICY,
 	[ESPTUN_DEV_A_ENCAP_SPORT]	= ESPTUN_PORT_POLICY,
 	[ESPTUN_DEV_A_ENCAP_DPORT]	= ESPTUN_PORT_POLICY,
+	[ESPTUN_DEV_A_CARRIER]		= NLA_POLICY_MAX(NLA_U8, 1),
+	[ESPTUN_DEV_A_MSS_CLAMP]	= { .type = NLA_U16 },
+	[ESPTUN_DEV_A_MTU_AUTO]		= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 const struct nla_policy esptun_sa_new_policy[ESPTUN_SA_A_MAX + 1] = {
@@ -155,7 +158,13 @@ static const struct nla_policy esptun_spi_alloc_top_policy[ESPTUN_A_MAX + 1] = {
 	[ESPTUN_A_SA]		= NLA_POLICY_NESTED(esptun_spi_alloc_sa_policy),
 };
 
-/* Reads need CAP_NET_ADMIN too: SA state tells a lot about a network. */
+/*
+ * Every command needs CAP_NET_ADMIN over the namespace of the socket, in
+ * the user namespace that owns it (GENL_UNS_ADMIN_PERM), as WireGuard
+ * does: a container configures its own devices, and since every device
+ * is looked up in the socket's namespace, never another namespace's.
+ * Reads too: SA state tells a lot about a network.
+ */
 static const struct genl_ops esptun_genl_ops[] = {
 	{
 		.cmd		= ESPTUN_CMD_DEV_GET,
@@ -163,7 +172,7 @@ static const struct genl_ops esptun_genl_ops[] = {
 		.dumpit		= esptun_nl_dev_get_dumpit,
 		.policy		= esptun_dev_get_policy,
 		.maxattr	= ESPTUN_A_MAX,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 		.internal_flags	= ESPTUN_NLF_NEED_DEV,
 	},
 	{
@@ -171,7 +180,7 @@ static const struct genl_ops esptun_genl_ops[] = {
 		.doit		= esptun_nl_dev_set_doit,
 		.policy		= esptun_dev_set_top_policy,
 		.maxattr	= ESPTUN_A_MAX,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 		.internal_flags	= ESPTUN_NLF_NEED_DEV,
 	},
 	{
@@ -179,7 +188,7 @@ static const struct genl_ops esptun_genl_ops[] = {
 		.doit		= esptun_nl_sa_new_doit,
 		.policy		= esptun_sa_new_top_policy,
 		.maxattr	= ESPTUN_A_MAX,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 		.internal_flags	= ESPTUN_NLF_NEED_DEV,
 	},
 	{
@@ -187,7 +196,7 @@ static const struct genl_ops esptun_genl_ops[] = {
 		.doit		= esptun_nl_sa_update_doit,
 		.policy		= esptun_sa_update_top_policy,
 		.maxattr	= ESPTUN_A_MAX,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 		.internal_flags	= ESPTUN_NLF_NEED_DEV,
 	},
 	{
@@ -195,7 +204,7 @@ static const struct genl_ops esptun_genl_ops[] = {
 		.doit		= esptun_nl_sa_del_doit,
 		.policy		= esptun_sa_id_top_policy,
 		.maxattr	= ESPTUN_A_MAX,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 		.internal_flags	= ESPTUN_NLF_NEED_DEV,
 	},
 	{
@@ -204,7 +213,7 @@ static const struct genl_ops esptun_genl_ops[] = {
 		.dumpit		= esptun_nl_sa_get_dumpit,
 		.policy		= esptun_sa_id_top_policy,
 		.maxattr	= ESPTUN_A_MAX,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 		.internal_flags	= ESPTUN_NLF_NEED_DEV,
 	},
 	{
@@ -212,7 +221,7 @@ static const struct genl_ops esptun_genl_ops[] = {
 		.doit		= esptun_nl_sa_flush_doit,
 		.policy		= esptun_dev_get_policy,
 		.maxattr	= ESPTUN_A_MAX,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 		.internal_flags	= ESPTUN_NLF_OPT_DEV,
 	},
 	{
@@ -220,7 +229,7 @@ static const struct genl_ops esptun_genl_ops[] = {
 		.doit		= esptun_nl_spi_alloc_doit,
 		.policy		= esptun_spi_alloc_top_policy,
 		.maxattr	= ESPTUN_A_MAX,
-		.flags		= GENL_ADMIN_PERM,
+		.flags		= GENL_UNS_ADMIN_PERM,
 		.internal_flags	= ESPTUN_NLF_NEED_DEV,
 	},
 };

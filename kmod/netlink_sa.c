@@ -12,6 +12,7 @@
 #include "netlink_attr.h"
 #include "netlink_policy.h"
 #include "sa_table.h"
+#include "mtu.h"
 
 /**
  * esptun_nl_sa_new_doit - ESPTUN_CMD_SA_NEW
@@ -70,6 +71,8 @@ int esptun_nl_sa_new_doit(struct sk_buff *skb, struct genl_info *info)
 	esptun_sa_put(sa);
 	if (err)
 		goto put;
+	if (cfg->dir == ESPTUN_DIR_OUT)
+		esptun_mtu_update(ed);
 	goto out;
 put:
 	esptun_sa_put(sa);
@@ -142,6 +145,9 @@ int esptun_nl_sa_update_doit(struct sk_buff *skb, struct genl_info *info)
 	write_sequnlock_bh(&sa->ep_lock);
 	if (tb[ESPTUN_SA_A_LIFETIME])
 		esptun_sa_set_lifetime(sa, &lt);
+	/* Another remote or encapsulation: another path and overhead. */
+	if (dir == ESPTUN_DIR_OUT)
+		esptun_mtu_update(ed);
 out:
 	esptun_sa_put(sa);
 	return err;
@@ -182,11 +188,18 @@ int esptun_nl_sa_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct esptun_sa *sa;
 
+	struct esptun_dev *ed = info->user_ptr[0];
+	bool out;
+
 	sa = esptun_nl_sa_from_req(info);
 	if (IS_ERR(sa))
 		return PTR_ERR(sa);
+	out = sa->dir == ESPTUN_DIR_OUT;
 	esptun_sa_unlink(sa);
 	esptun_sa_put(sa);
+	/* An older SA may be the newest now. */
+	if (out)
+		esptun_mtu_update(ed);
 	return 0;
 }
 

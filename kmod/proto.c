@@ -46,6 +46,25 @@ static bool esptun_xfrm_knows(struct net *net, u32 mark, u16 family,
 }
 
 /*
+ * Did an inbound SA's packet come from elsewhere than the SA's remote
+ * (address, and port in UDP)? Only reported once the packet proves
+ * authentic (esp.c); an SA without a remote has nothing to differ from.
+ */
+static bool esptun_remote_moved(struct esptun_sa *sa, u16 family,
+				const union esptun_inaddr *saddr,
+				__be16 sport)
+{
+	struct esptun_endpoint ep;
+
+	esptun_sa_endpoint(sa, &ep);
+	if (!ep.family || esptun_addr_any(ep.family, &ep.remote))
+		return false;
+	return ep.family != family ||
+	       !esptun_addr_equal(family, &ep.remote, saddr) ||
+	       (sport && sport != ep.dport);
+}
+
+/*
  * @skb is at its ESP header. Returns 0 when the packet is ours (and
  * consumed), -EINVAL to hand it to the next handler.
  */
@@ -126,6 +145,11 @@ static int esptun_rcv(struct sk_buff *skb, u16 family, int encap_type)
 	cb->tmp = NULL;
 	cb->tos = tos;
 	cb->family = family;
+	cb->encap = udp ? ESPTUN_ENCAP_UDP : ESPTUN_ENCAP_NONE;
+	cb->sport = sport;
+	cb->dport = dport;
+	cb->saddr = saddr;
+	cb->moved = esptun_remote_moved(sa, family, &saddr, sport);
 	esptun_esp_input(skb);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <net/netns/generic.h>
 
 #include "esp.h"
+#include "mss.h"
 
 /* The decrypted payload must be one whole IP packet of the said kind. */
 static bool esptun_inner_check(struct sk_buff *skb, u8 nexthdr, u8 *dsfield)
@@ -97,6 +98,8 @@ void esptun_recv_finish(struct sk_buff *skb, int err)
 		esptun_sa_stat_inc(sa, ESPTUN_STAT_EXPIRED);
 		goto drop;
 	}
+
+	esptun_mss_clamp(ed, skb);
 
 	skb_scrub_packet(skb, !net_eq(ed->net, dev_net(skb->dev)));
 	skb->dev = dev;

@@ -253,6 +253,8 @@ struct esptun_sa *esptun_sa_alloc(struct esptun_dev *ed, u8 dir, __be32 spi,
 		sa->key.addr.v6 = ep->local.v6;
 	sa->add_time = ktime_get_real_seconds();
 	sa->add_boot = ktime_get_boottime_ns();
+	/* Allow the first remote-moved event at once. */
+	sa->moved_next = jiffies;
 	return sa;
 }
 
@@ -582,6 +584,20 @@ int esptun_sa_init(void)
 {
 	esptun_wq = alloc_workqueue("esptun", 0, 0);
 	return esptun_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * esptun_queue_work - run @work on the module's work queue
+ * @work: a work item of an SA or a device
+ *
+ * The queue is drained before the module goes away, so no such work can
+ * outlive its code.
+ * Context: any.
+ * Return: false if @work was already pending.
+ */
+bool esptun_queue_work(struct work_struct *work)
+{
+	return queue_work(esptun_wq, work);
 }
 
 /**

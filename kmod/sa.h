@@ -169,6 +169,7 @@ enum {
  * @last_use: same clock, 0 until the first packet
  * @add_boot: ktime_get_boottime_ns() at add, for add-time limits
  * @first_use_boot: same clock at first use, for use-time limits
+ * @moved_next: jiffies before which no further remote-moved event is sent
  * @reserve_until: jiffies; end of an SPI reservation
  * @lt_work: time limits and reservation timeout
  * @expire_work: hard expiry from atomic context runs here
@@ -206,6 +207,7 @@ struct esptun_sa {
 	u64 last_use;
 	u64 add_boot;
 	u64 first_use_boot;
+	unsigned long moved_next;
 	unsigned long reserve_until;
 	struct delayed_work lt_work;
 	struct work_struct expire_work;
@@ -273,6 +275,7 @@ void esptun_sa_set_lifetime(struct esptun_sa *sa,
 			    const struct esptun_lifetime *lt);
 u8 esptun_sa_state(const struct esptun_sa *sa);
 void esptun_sa_traffic(const struct esptun_sa *sa, u64 *packets, u64 *bytes);
+bool esptun_queue_work(struct work_struct *work);
 int esptun_sa_init(void);
 void esptun_sa_drain(void);
 void esptun_sa_exit(void);

@@ -20,6 +20,8 @@
 #include "route.h"
 #include "sa_table.h"
 #include "events.h"
+#include "mss.h"
+#include "mtu.h"
 
 /* Is this an IP packet whose version matches skb->protocol? */
 static bool esptun_inner_ok(struct sk_buff *skb)
@@ -97,6 +99,7 @@ static void esptun_xmit_one(struct esptun_dev *ed, struct sk_buff *skb)
 
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
 		goto drop;
+	esptun_mss_clamp(ed, skb);
 
 	sa = esptun_sa_select_out(ed, skb);
 	if (!sa) {
@@ -124,6 +127,7 @@ static void esptun_xmit_one(struct esptun_dev *ed, struct sk_buff *skb)
 	ohdr = (ep.family == AF_INET ? sizeof(struct iphdr) :
 				       sizeof(struct ipv6hdr)) +
 	       (ep.encap == ESPTUN_ENCAP_UDP ? sizeof(struct udphdr) : 0);
+	esptun_mtu_check(ed, sa, dst_mtu(dst));
 	imtu = esptun_inner_mtu(&sa->dp, dst_mtu(dst), ohdr);
 	if (esptun_too_big(ed, skb, imtu, &df))
 		goto drop_dst;
@@ -327,6 +331,15 @@ netdev_tx_t esptun_xmit(struct sk_buff *skb, struct net_device *dev)
 
 	if (!esptun_inner_ok(skb)) {
 		DEV_STATS_INC(dev, tx_errors);
+		kfree_skb(skb);
+		return NETDEV_TX_OK;
+	}
+	/* Carrier just went off: the core stops handing packets to us
+	 * once the link watcher has run; until then they are dropped here.
+	 */
+	if (unlikely(!netif_carrier_ok(dev))) {
+		DEV_STATS_INC(dev, tx_carrier_errors);
+		DEV_STATS_INC(dev, tx_dropped);
 		kfree_skb(skb);
 		return NETDEV_TX_OK;
 	}

@@ -13,8 +13,9 @@
  *   reply   = "ok\n" BODY | "error: " MESSAGE "\n"
  *
  * BODY is empty except for status. Text status is one line per conn,
- * "conn NAME: STATE ...", each followed by its children indented as
- * "  child STATE: ..."; "status -j" is one JSON object {"conns":[...]}.
+ * "conn NAME: STATE ...", each followed by its Dead Peer Detection line
+ * "  dpd STATE ..." and its children indented as "  child STATE: ...";
+ * "status -j" is one JSON object {"conns":[...]}.
  */
 #ifndef ESPTUN_CTL_PROTO_H
 #define ESPTUN_CTL_PROTO_H
@@ -34,5 +35,6 @@
 /* Text status line prefixes. */
 #define CTL_STATUS_CONN		"conn "
 #define CTL_STATUS_CHILD	"  child "
+#define CTL_STATUS_DPD		"  dpd "
 
 #endif /* ESPTUN_CTL_PROTO_H */

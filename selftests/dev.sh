@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # esptun devices: the link kind, per-namespace life, endpoints through the
-# CLI, no access without CAP_NET_ADMIN, and unloading with everything up.
+# CLI, no access without CAP_NET_ADMIN over the namespace (root of a user
+# namespace configures the network namespace it owns, no other), and
+# unloading with everything up.
 #
 #   netns dev-a: esp0 (IPv4 endpoints), esp1 (deleted with SAs on it)
 #   netns dev-b: esp0 (IPv6 endpoints, UDP), deleted with its namespace
@@ -44,7 +46,7 @@ unpriv() {
 		--inh-caps=-all --bounding-set=-all "$@"
 }
 
-ktap_plan 28
+ktap_plan 30
 dmesg_mark
 
 ktap_check "module loads" module_load
@@ -126,6 +128,25 @@ ns $A "$ESPTUN" -j show >"$T/after.json"
 # The device's drop counters move with the kernel's own IPv6 chatter
 # (router and listener reports without an SA): compare the rest.
 json_check "nothing changed by the refused requests" "$T/after.json" \
+	"[{k: v for k, v in x.items() if k != 'stats'} for x in d] == \
+	 [{k: v for k, v in x.items() if k != 'stats'} for x in json.load(open('$T/before.json'))]"
+
+# --- a user namespace's own network namespace --------------------------------
+
+# CAP_NET_ADMIN over the namespace is enough: root of a new user namespace
+# creates and configures a device in the network namespace it owns. Its
+# device is named esp0 too; A's esp0 must not change.
+unshare -Urn sh -c 'ip link add esp0 type esptun &&
+	"$1" set esp0 local 192.0.2.21 remote 192.0.2.22 mss-clamp auto &&
+	"$1" sa add esp0 dir out spi 0x5000 aead "rfc4106(gcm(aes))" "$2" 128 &&
+	"$1" -j show' sh "$ESPTUN" "$KEY" >"$T/userns.json" 2>&1
+json_check "user namespace: configures the device of its own namespace" \
+	"$T/userns.json" \
+	"len(d) == 1 and d[0]['local'] == '192.0.2.21' and \
+	 d[0]['mss_clamp'] == 'auto' and d[0]['sa_count'] == 1"
+ns $A "$ESPTUN" -j show >"$T/after-userns.json"
+json_check "user namespace: another namespace's esp0 untouched" \
+	"$T/after-userns.json" \
 	"[{k: v for k, v in x.items() if k != 'stats'} for x in d] == \
 	 [{k: v for k, v in x.items() if k != 'stats'} for x in json.load(open('$T/before.json'))]"
 

@@ -3,12 +3,15 @@
 """Send ESP packets taken from a capture, or made up, and ICMP errors about
 them, for the replay and path MTU tests.
 
-  esp_inject.py replay PCAP SPI ORDER [MUTATION]
+  esp_inject.py replay PCAP SPI ORDER [MUTATION] [from SRC] [sport PORT]
       Sends the ESP packets of SPI from PCAP again, in ORDER (comma
       separated indexes into that SPI's packets, in capture order).
       MUTATION changes each packet first:
         flip-spi, flip-seq, flip-iv, flip-data, flip-icv   one bit flipped
         truncate:N     only the first N bytes of ESP
+      from SRC sends from another local address than the captured one,
+      sport PORT ESP in UDP from another port than 4500 (a peer that
+      moved, a NAT mapping that changed).
   esp_inject.py craft SRC DST SPI SEQ LEN [udp]
       Sends an ESP packet with LEN random bytes after SPI and SEQ (LEN -1:
       an empty IP payload), raw or in UDP 4500 -> 4500; the kernel
@@ -108,7 +111,7 @@ def mutate(esp, how):
     raise SystemExit("unknown mutation " + how)
 
 
-def send(src, dst, udp, payload):
+def send(src, dst, udp, payload, sport=4500):
     v6 = ":" in dst
     fam = socket.AF_INET6 if v6 else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_RAW,
@@ -123,7 +126,7 @@ def send(src, dst, udp, payload):
                          IP_PMTUDISC_DONT)
         if udp:
             # RFC 3948: checksum 0 over IPv4; the kernel fills it for IPv6.
-            payload = struct.pack("!HHHH", 4500, 4500, 8 + len(payload),
+            payload = struct.pack("!HHHH", sport, 4500, 8 + len(payload),
                                   0) + payload
         s.sendto(payload, (dst, 0))
     finally:
@@ -180,10 +183,15 @@ def run(argv):
         print(len(packets(argv[1], int(argv[2], 0))))
     elif cmd == "replay":
         pk = packets(argv[1], int(argv[2], 0))
-        how = argv[4] if len(argv) > 4 else None
+        rest = argv[4:]
+        how = rest.pop(0) if rest and rest[0] not in ("from", "sport") \
+            else None
+        opts = dict(zip(rest[::2], rest[1::2]))
         for i in [int(x) for x in argv[3].split(",")]:
             src, dst, udp, esp = pk[i]
-            send(src, dst, udp, mutate(esp, how) if how else esp)
+            send(opts.get("from", src), dst, udp,
+                 mutate(esp, how) if how else esp,
+                 int(opts.get("sport", 4500)))
     elif cmd == "craft":
         src, dst = argv[1], argv[2]
         spi, seq, length = int(argv[3], 0), int(argv[4], 0), int(argv[5])

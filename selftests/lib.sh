@@ -167,14 +167,16 @@ trap 'exit 130' INT
 
 # --- helpers --------------------------------------------------------------
 
-# wait_for [-t SECONDS] CMD...: polls CMD until it succeeds (default 10 s).
+# wait_for [-t SECONDS] CMD...: polls CMD until it succeeds (default 10 s
+# of wall time, however long CMD itself takes).
 wait_for() {
-	local t=10 i
+	local t=10 end
 	if [ "$1" = -t ]; then
 		t=$2
 		shift 2
 	fi
-	for ((i = 0; i < t * 10; i++)); do
+	end=$((SECONDS + t))
+	while [ "$SECONDS" -lt "$end" ]; do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done

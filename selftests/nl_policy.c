@@ -6,7 +6,8 @@
  * as they were (a dump of both, byte for byte, before == after). Also:
  * dumps that need many parts (3000 SPI reservations on two devices), SPI
  * reservations consumed, released and timed out, expiry events, keys never
- * read back, and no access without CAP_NET_ADMIN.
+ * read back, the device's link settings, no access without CAP_NET_ADMIN,
+ * and root of a user namespace confined to the network namespace it owns.
  *
  * Each test runs in its own network namespace with two esptun devices,
  * kept down so no packet changes a counter behind the test's back.
@@ -595,6 +596,109 @@ TEST_F(nl, dev_set_get_v6)
 	reply_free(&r);
 }
 
+/* ---- link settings: carrier, MSS clamp, automatic MTU ---- */
+
+/* DEV_GET of @ifindex: the three link settings, -1 when absent. */
+static int dev_link(struct conn *c, int ifindex, int *carrier, int *mss,
+		    int *mtu_auto)
+{
+	struct nlattr *tb[ESPTUN_A_MAX + 1], *dv[ESPTUN_DEV_A_MAX + 1];
+	struct nl_msg *m = msg_new(c, ESPTUN_CMD_DEV_GET, 0);
+	struct reply r = {};
+	int err;
+
+	nla_put_u32(m, ESPTUN_A_IFINDEX, ifindex);
+	err = xfer(c, m, NULL, 0, &r);
+	if (!err && (r.nmsg != 1 ||
+		     nla_parse(tb, ESPTUN_A_MAX,
+			       (struct nlattr *)(r.buf + GENL_HDRLEN),
+			       r.len - GENL_HDRLEN, NULL) ||
+		     !tb[ESPTUN_A_DEV] ||
+		     nla_parse_nested(dv, ESPTUN_DEV_A_MAX, tb[ESPTUN_A_DEV],
+				      NULL)))
+		err = -EBADMSG;
+	if (!err) {
+		*carrier = dv[ESPTUN_DEV_A_CARRIER] ?
+			nla_get_u8(dv[ESPTUN_DEV_A_CARRIER]) : -1;
+		*mss = dv[ESPTUN_DEV_A_MSS_CLAMP] ?
+			nla_get_u16(dv[ESPTUN_DEV_A_MSS_CLAMP]) : -1;
+		*mtu_auto = dv[ESPTUN_DEV_A_MTU_AUTO] ?
+			nla_get_u8(dv[ESPTUN_DEV_A_MTU_AUTO]) : -1;
+	}
+	reply_free(&r);
+	return err;
+}
+
+/* DEV_SET of one link setting (@len 1 or 2 bytes), with a valid local
+ * address next to it when @with_addr, to show that nothing changes.
+ */
+static struct nl_msg *dev_set_link(struct conn *c, int ifindex, int type,
+				   int len, unsigned int v, int with_addr)
+{
+	struct nl_msg *m = dev_set(c, ifindex);
+	struct nlattr *d = nla_nest_start(m, ESPTUN_A_DEV);
+
+	if (with_addr)
+		put_addr(m, ESPTUN_DEV_A_LOCAL_IPV4, "198.51.100.7");
+	if (len == 1)
+		nla_put_u8(m, type, v);
+	else
+		nla_put_u16(m, type, v);
+	nla_nest_end(m, d);
+	return m;
+}
+
+#define MSS_TEXT "esptun: MSS clamp is 0 (off), 1 (auto) or 536 to 65535"
+
+TEST_F(nl, dev_link_settings)
+{
+	int carrier, mss, mtu_auto;
+	struct nl_msg *m;
+	struct nlattr *d;
+
+	ASSERT_EQ(0, dev_link(&self->c, self->if0, &carrier, &mss, &mtu_auto));
+	EXPECT_EQ(1, carrier);
+	EXPECT_EQ(0, mss);
+	EXPECT_EQ(0, mtu_auto);
+
+	REJECT(dev_set_link(&self->c, self->if0, ESPTUN_DEV_A_CARRIER, 1, 2, 0),
+	       ERANGE, "integer out of range");
+	REJECT(dev_set_link(&self->c, self->if0, ESPTUN_DEV_A_CARRIER, 1, 2, 1),
+	       ERANGE, "integer out of range");
+	REJECT(dev_set_link(&self->c, self->if0, ESPTUN_DEV_A_MTU_AUTO, 1, 2, 1),
+	       ERANGE, "integer out of range");
+	REJECT(dev_set_link(&self->c, self->if0, ESPTUN_DEV_A_MSS_CLAMP, 2, 100,
+			    0), EINVAL, MSS_TEXT);
+	REJECT(dev_set_link(&self->c, self->if0, ESPTUN_DEV_A_MSS_CLAMP, 2, 2,
+			    1), EINVAL, MSS_TEXT);
+	REJECT(dev_set_link(&self->c, self->if0, ESPTUN_DEV_A_MSS_CLAMP, 2, 535,
+			    1), EINVAL, MSS_TEXT);
+	REJECT(dev_set_link(&self->c, self->if0, ESPTUN_DEV_A_CARRIER, 2, 0, 1),
+	       EINVAL, "invalid attribute length");
+
+	/* all three at once, read back; the boundaries are taken */
+	m = dev_set(&self->c, self->if0);
+	d = nla_nest_start(m, ESPTUN_A_DEV);
+	nla_put_u8(m, ESPTUN_DEV_A_CARRIER, 0);
+	nla_put_u16(m, ESPTUN_DEV_A_MSS_CLAMP, 536);
+	nla_put_u8(m, ESPTUN_DEV_A_MTU_AUTO, 1);
+	nla_nest_end(m, d);
+	OK(m);
+	ASSERT_EQ(0, dev_link(&self->c, self->if0, &carrier, &mss, &mtu_auto));
+	EXPECT_EQ(0, carrier);
+	EXPECT_EQ(536, mss);
+	EXPECT_EQ(1, mtu_auto);
+	OK(dev_set_link(&self->c, self->if0, ESPTUN_DEV_A_MSS_CLAMP, 2,
+			ESPTUN_MSS_CLAMP_AUTO, 0));
+	OK(dev_set_link(&self->c, self->if1, ESPTUN_DEV_A_MSS_CLAMP, 2, 65535,
+			0));
+	ASSERT_EQ(0, dev_link(&self->c, self->if0, &carrier, &mss, &mtu_auto));
+	EXPECT_EQ(ESPTUN_MSS_CLAMP_AUTO, mss);
+	ASSERT_EQ(0, dev_link(&self->c, self->if1, &carrier, &mss, &mtu_auto));
+	EXPECT_EQ(65535, mss);
+	EXPECT_EQ(1, carrier);
+}
+
 /* ---- SA_NEW ---- */
 
 TEST_F(nl, sa_missing_parts)
@@ -1150,6 +1254,93 @@ TEST_F(nl, unprivileged)
 	EXPECT_EQ(0, WEXITSTATUS(st));
 	ASSERT_EQ(0, snapshot(&self->c, &after));
 	EXPECT_EQ(before.len, after.len);
+	reply_free(&before);
+	reply_free(&after);
+}
+
+/* Map root of a new user namespace to root outside, so that programs it
+ * runs keep their capabilities over the namespace.
+ */
+static int userns_root(void)
+{
+	static const char *const files[] = {
+		"/proc/self/setgroups", "/proc/self/uid_map",
+		"/proc/self/gid_map",
+	};
+	static const char *const text[] = { "deny", "0 0 1", "0 0 1" };
+	FILE *f;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		f = fopen(files[i], "w");
+		if (!f || fputs(text[i], f) < 0 || fclose(f))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Root of a new user namespace with its own network namespace has
+ * CAP_NET_ADMIN over it and nothing more: it configures its own esptun
+ * device and joins the events group, but the devices of the namespace
+ * the test runs in cannot even be named from there.
+ */
+TEST_F(nl, user_namespace)
+{
+	struct reply before, after;
+	pid_t pid;
+	int st;
+
+	ASSERT_EQ(0, snapshot(&self->c, &before));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct sa_opts o = SA_GCM(ESPTUN_DIR_OUT, 0x9000);
+		struct conn c = {};
+		struct reply r = {};
+		struct nl_msg *m;
+		struct nlattr *d;
+		char ext[512];
+		int own, grp, bad = 0;
+
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) || userns_root())
+			_exit(10);
+		if (run("ip link add esp0 type esptun"))
+			_exit(11);
+		own = if_nametoindex("esp0");
+		if (!own || own == self->if1 || conn_open(&c))
+			_exit(12);
+		/* through libnl before the raw exchanges below */
+		grp = genl_ctrl_resolve_grp(c.nl.sock, ESPTUN_GENL_NAME,
+					    ESPTUN_MCGRP_EVENTS);
+		m = dev_set(&c, own);
+		d = nla_nest_start(m, ESPTUN_A_DEV);
+		put_addr(m, ESPTUN_DEV_A_LOCAL_IPV4, LOCAL4);
+		put_addr(m, ESPTUN_DEV_A_REMOTE_IPV4, REMOTE4);
+		nla_put_u16(m, ESPTUN_DEV_A_MSS_CLAMP, ESPTUN_MSS_CLAMP_AUTO);
+		nla_nest_end(m, d);
+		bad |= xfer(&c, m, ext, sizeof(ext), NULL) != 0;
+		bad |= (xfer(&c, sa_new(&c, own, &o), ext, sizeof(ext), NULL) !=
+			0) << 1;
+		m = dev_set(&c, self->if1);
+		d = nla_nest_start(m, ESPTUN_A_DEV);
+		nla_put_u8(m, ESPTUN_DEV_A_CARRIER, 0);
+		nla_nest_end(m, d);
+		bad |= (xfer(&c, m, ext, sizeof(ext), NULL) != -ENODEV ||
+			strcmp(ext, "esptun: no such device")) << 2;
+		m = msg_new(&c, ESPTUN_CMD_DEV_GET, NLM_F_DUMP);
+		bad |= (xfer(&c, m, NULL, 0, &r) != 0 || r.nmsg != 1) << 3;
+		bad |= (grp < 0 || nl_socket_add_membership(c.nl.sock, grp))
+			<< 4;
+		_exit(bad ? 20 + bad : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	ASSERT_EQ(0, snapshot(&self->c, &after));
+	EXPECT_EQ(before.len, after.len);
+	if (before.len == after.len)
+		EXPECT_EQ(0, memcmp(before.buf, after.buf, before.len));
 	reply_free(&before);
 	reply_free(&after);
 }

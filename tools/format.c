@@ -86,6 +86,8 @@ const char *event_name(uint8_t cmd)
 		return "acquire";
 	case ESPTUN_CMD_EV_UNKNOWN_SPI:
 		return "unknown-spi";
+	case ESPTUN_CMD_EV_REMOTE_MOVED:
+		return "remote-moved";
 	}
 	return "unknown";
 }

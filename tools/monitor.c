@@ -2,7 +2,9 @@
 /*
  * esptun [-j] monitor: prints each event of the "events" group on one line
  * as it arrives (one JSON object per line with -j), flushed at once so a
- * pipe sees it, until SIGINT or SIGTERM.
+ * pipe sees it, until SIGINT or SIGTERM. For remote-moved, "remote" and
+ * the UDP destination port are where the SA's packet came from: the
+ * peer's new address and port.
  */
 #include <signal.h>
 #include <stdio.h>

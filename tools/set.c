@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * esptun set DEV [local ADDR] [remote ADDR] [encap udp [sport N] [dport N] |
- * encap none]: a device's outer endpoints and encapsulation, the defaults
- * for SAs added later. Keywords not given keep their value in the kernel.
+ * encap none] [carrier on|off] [mss-clamp auto|off|N] [mtu auto|fixed]:
+ * a device's outer endpoints and encapsulation, the defaults for SAs added
+ * later, and its link settings. Keywords not given keep their value in the
+ * kernel; a bad word changes nothing, as nothing is sent before the whole
+ * line is read.
  */
 #include <string.h>
 
@@ -11,7 +14,44 @@
 #include "util.h"
 
 static const char usage[] =
-	"esptun set DEV [local ADDR] [remote ADDR] [encap udp [sport PORT] [dport PORT] | encap none]";
+	"esptun set DEV [local ADDR] [remote ADDR] [encap udp [sport PORT] [dport PORT] | encap none]\n"
+	"                  [carrier on|off] [mss-clamp auto|off|MSS] [mtu auto|fixed]";
+
+/* on|off style words: @yes or @no into *@out, else a usage error. */
+static int arg_choice(struct args *a, const char *kw, const char *v,
+		      const char *yes, const char *no, uint8_t *out)
+{
+	if (!strcmp(v, yes))
+		*out = 1;
+	else if (!strcmp(v, no))
+		*out = 0;
+	else
+		return usage_error(a, "bad %s \"%s\": expected %s or %s", kw,
+				   v, yes, no);
+	return 0;
+}
+
+/* auto, off, or an MSS the kernel takes (ESPTUN_MSS_CLAMP_MIN..65535). */
+static int arg_mss(struct args *a, const char *v, uint16_t *out)
+{
+	uint32_t n;
+
+	if (!strcmp(v, "auto")) {
+		*out = ESPTUN_MSS_CLAMP_AUTO;
+		return 0;
+	}
+	if (!strcmp(v, "off")) {
+		*out = 0;
+		return 0;
+	}
+	if (arg_u32(a, "mss-clamp", v, 65535, &n))
+		return EXIT_USAGE;
+	if (n < ESPTUN_MSS_CLAMP_MIN)
+		return usage_error(a, "bad mss-clamp \"%s\": expected auto, off or %d to 65535",
+				   v, ESPTUN_MSS_CLAMP_MIN);
+	*out = n;
+	return 0;
+}
 
 static int parse_set(struct args *a, struct etdev *dev,
 		     const char **name)
@@ -56,6 +96,26 @@ static int parse_set(struct args *a, struct etdev *dev,
 				return EXIT_USAGE;
 			dev->has |= BIT(sport ? ESPTUN_DEV_A_ENCAP_SPORT :
 						ESPTUN_DEV_A_ENCAP_DPORT);
+		} else if (!strcmp(kw, "carrier")) {
+			v = args_value(a, kw);
+			if (!v || arg_choice(a, kw, v, "on", "off",
+					     &dev->carrier))
+				return EXIT_USAGE;
+			dev->has |= BIT(ESPTUN_DEV_A_CARRIER);
+		} else if (!strcmp(kw, "mss-clamp")) {
+			v = args_value(a, kw);
+			if (!v || arg_mss(a, v, &dev->mss_clamp))
+				return EXIT_USAGE;
+			dev->has |= BIT(ESPTUN_DEV_A_MSS_CLAMP);
+		} else if (!strcmp(kw, "mtu")) {
+			v = args_value(a, kw);
+			if (v && v[0] >= '0' && v[0] <= '9')
+				return usage_error(a, "bad mtu \"%s\": expected auto or fixed (set a number with \"ip link set DEV mtu N\")",
+						   v);
+			if (!v || arg_choice(a, kw, v, "auto", "fixed",
+					     &dev->mtu_auto))
+				return EXIT_USAGE;
+			dev->has |= BIT(ESPTUN_DEV_A_MTU_AUTO);
 		} else {
 			return usage_error(a, "unknown keyword \"%s\"", kw);
 		}

@@ -157,6 +157,17 @@ static void print_sa(const struct etsa *sa, time_t now)
 #undef H
 }
 
+/* The MSS clamp as "esptun set" takes it: off, auto or the MSS. */
+static const char *mss_str(uint16_t mss, char *buf, size_t len)
+{
+	if (!mss)
+		return "off";
+	if (mss == ESPTUN_MSS_CLAMP_AUTO)
+		return "auto";
+	snprintf(buf, len, "%u", mss);
+	return buf;
+}
+
 static void print_dev(const struct etdev *dev, const struct list *sas,
 		      time_t now)
 {
@@ -175,6 +186,13 @@ static void print_dev(const struct etdev *dev, const struct list *sas,
 	printf("  drops: ");
 	print_stats(stdout, dev->stats_has, dev->stats);
 	printf("\n");
+	if (H(CARRIER))
+		printf("  carrier: %s\n", dev->carrier ? "on" : "off");
+	if (H(MSS_CLAMP))
+		printf("  mss-clamp: %s\n",
+		       mss_str(dev->mss_clamp, buf, sizeof(buf)));
+	if (H(MTU_AUTO))
+		printf("  mtu: %s\n", dev->mtu_auto ? "auto" : "fixed");
 #undef H
 	for (i = 0; i < sas->n; i++)
 		if (sa[i].ifindex == dev->ifindex)
@@ -248,6 +266,18 @@ static void json_dev(struct json *j, const struct etdev *dev,
 		json_u64(j, "sport", dev->sport);
 	if (H(ENCAP_DPORT))
 		json_u64(j, "dport", dev->dport);
+	if (H(CARRIER))
+		json_bool(j, "carrier", dev->carrier);
+	if (H(MSS_CLAMP)) {
+		if (dev->mss_clamp == 0 ||
+		    dev->mss_clamp == ESPTUN_MSS_CLAMP_AUTO)
+			json_str(j, "mss_clamp", dev->mss_clamp ? "auto" :
+								  "off");
+		else
+			json_u64(j, "mss_clamp", dev->mss_clamp);
+	}
+	if (H(MTU_AUTO))
+		json_str(j, "mtu", dev->mtu_auto ? "auto" : "fixed");
 	if (H(SA_COUNT))
 		json_u64(j, "sa_count", dev->sa_count);
 	json_stats(j, "stats", dev->stats_has, dev->stats);

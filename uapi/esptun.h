@@ -7,10 +7,12 @@
  *   ip link add esp0 type esptun
  *
  * Everything else goes through the generic netlink family ESPTUN_GENL_NAME.
- * Every command requires CAP_NET_ADMIN (in the initial user namespace, as
- * GENL_ADMIN_PERM checks it), reads included, since SA state tells a lot
- * about a network; devices are looked up in the namespace of the socket.
- * Joining the events group requires CAP_NET_ADMIN over that namespace.
+ * Every command requires CAP_NET_ADMIN over the network namespace of the
+ * socket (in the user namespace owning it, as GENL_UNS_ADMIN_PERM checks
+ * it), reads included, since SA state tells a lot about a network; devices
+ * are looked up in that namespace only, so a container configures its own
+ * devices and no other. Joining the events group requires CAP_NET_ADMIN
+ * over that namespace too.
  *
  * Addresses travel in network byte order as in the IP header (4 or 16 bytes);
  * every other integer is in host byte order. Key material is write-only:
@@ -173,15 +175,21 @@ enum esptun_attr {
  * @ESPTUN_DEV_A_CARRIER: u8, 1 = carrier on (the default), 0 = off. The
  *	agent turns carrier off while the tunnel is down (no SA, peer dead),
  *	so the link shows NO-CARRIER to routing daemons; packets routed into
- *	a device without carrier are dropped by the core.
- * @ESPTUN_DEV_A_MSS_CLAMP: u16, TCP MSS clamp of SYNs leaving through the
- *	device: 0 = off (the default), ESPTUN_MSS_CLAMP_AUTO = the device MTU
- *	minus the inner IP and TCP headers, else a fixed MSS
- *	(ESPTUN_MSS_CLAMP_MIN..65535)
+ *	a device without carrier are dropped by the core (the few that reach
+ *	the device before the core notices count as tx carrier errors).
+ *	Takes effect at once on a device that is up, else when it comes up.
+ * @ESPTUN_DEV_A_MSS_CLAMP: u16, TCP MSS clamp of SYNs crossing the device,
+ *	leaving before encryption and arriving after decryption (IPv4 and
+ *	IPv6): an MSS option above the clamp is lowered to it. 0 = off (the
+ *	default), ESPTUN_MSS_CLAMP_AUTO = the device MTU minus 20 (IPv4) or
+ *	40 (IPv6) and 20 (TCP), else a fixed MSS (ESPTUN_MSS_CLAMP_MIN..65535;
+ *	2..535 are refused)
  * @ESPTUN_DEV_A_MTU_AUTO: u8, 1 = the device MTU follows the newest
- *	outbound SA: the outer path MTU minus that SA's largest overhead
- *	(outer header, UDP, ESP header, IV, padding, ICV); 0 = fixed (the
- *	default)
+ *	outbound SA: the outer path MTU to its remote minus that SA's largest
+ *	overhead (outer IP header, 8 for UDP, 8 for the ESP header, IV,
+ *	block size - 1 of padding, 2 trailer bytes, ICV), recomputed when an
+ *	outbound SA is added, updated or deleted and when packets find
+ *	another path MTU; 0 = fixed (the default): the MTU stays as set
  */
 enum esptun_dev_attr {
 	ESPTUN_DEV_A_UNSPEC,

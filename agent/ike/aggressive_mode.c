@@ -46,6 +46,8 @@ int am_initiate(struct ike_engine *e, struct conn_ent *c)
 	isakmp_gen_sa(&g, prop);
 	p1_gen_ke_nonce(sa, &g);
 	p1_gen_id(sa, &g);
+	/* We always answer R-U-THERE, so DPD is announced whatever dpd says. */
+	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
 	len = isakmp_gen_finish(&g);
 	if (!len || p1_keep_sai(sa, buf + ISAKMP_HDR_LEN + ISAKMP_GEN_LEN,
 				p1_first_body_len(buf)))
@@ -163,6 +165,7 @@ int am_inI1_outR1(struct ike_dispatch *d)
 	if (!chosen)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
 	vid_log(sa, "AM1", d->m);
+	dpd_note_vids(sa, d->m);
 	rc = p1_choose(d->e, sa, isakmp_find(d->m, ISAKMP_NP_SA), chosen);
 	if (rc)
 		goto out;
@@ -184,6 +187,7 @@ int am_inI1_outR1(struct ike_dispatch *d)
 	rc = -ISAKMP_N_PAYLOAD_MALFORMED;
 	if (p1_gen_id_hash(sa, &g))
 		goto out;
+	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
 	len = isakmp_gen_finish(&g);
 	if (!len)
 		goto out;

@@ -27,6 +27,10 @@ void ike_conn_init(struct ike_conn *c)
 	c->replay_window = 64;
 	c->rexmit_ms = 1000;
 	c->rexmit_tries = 5;
+	c->dpd = true;
+	c->dpd_delay = 30;
+	c->dpd_timeout = 150;
+	c->dpd_action = IKE_DPD_AUTO;
 }
 
 int ike_id_parse(const char *s, struct ike_id *id, char *err, size_t errlen)
@@ -301,6 +305,7 @@ int conn_add(struct ike_engine *e, const struct ike_conn *conn)
 	if (!c)
 		return -12;
 	c->c = *conn;
+	c->carrier = -1;
 	for (pp = &e->conns; *pp; pp = &(*pp)->next)
 		;
 	*pp = c;

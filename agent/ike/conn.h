@@ -62,6 +62,14 @@ enum ike_start {
 	IKE_START_INITIATE = 1,
 };
 
+/* What happens once Dead Peer Detection declares the peer dead. */
+enum ike_dpd_action {
+	IKE_DPD_AUTO = 0,	/* restart for start = initiate, else clear */
+	IKE_DPD_CLEAR,		/* SAs removed, nothing more */
+	IKE_DPD_RESTART,	/* SAs removed, negotiated again at once */
+	IKE_DPD_HOLD,		/* SAs removed, negotiated again on traffic */
+};
+
 /* Phase 1 attribute values, RFC 2409 appendix A. */
 enum ike_enc {
 	IKE_ENC_DES_CBC	= 1,
@@ -176,13 +184,24 @@ struct ike_conn {
 	 * who sees it attack the pre-shared key offline.
 	 */
 	bool aggressive;
+
+	/*
+	 * Dead Peer Detection (RFC 3706): with dpd set, R-U-THERE after
+	 * dpd_delay seconds without anything from the peer, dead after
+	 * dpd_timeout more seconds without an answer. The peer's R-U-THERE
+	 * is answered either way.
+	 */
+	bool dpd;
+	uint32_t dpd_delay;		/* seconds */
+	uint32_t dpd_timeout;		/* seconds */
+	enum ike_dpd_action dpd_action;
 };
 
 /*
  * Defaults of an unset key: ike-lifetime 24h, lifetime 1h,
  * life-kbytes 4608000, replay-window 64, auth psk, main mode, listen,
  * 0.0.0.0/0 selectors, retransmit 1000 ms x 5 tries, keyingtries
- * forever.
+ * forever, DPD on with delay 30 s, timeout 150 s, action by start.
  */
 void ike_conn_init(struct ike_conn *c);
 

@@ -40,7 +40,10 @@ void ike_engine_free(struct ike_engine *e)
 
 int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn *conn)
 {
-	return conn_add(e, conn);
+	int r = conn_add(e, conn);
+
+	link_update(e);
+	return r;
 }
 
 int ike_engine_terminate(struct ike_engine *e, const char *name)
@@ -54,6 +57,8 @@ int ike_engine_terminate(struct ike_engine *e, const char *name)
 	c->held = true;
 	c->keep_up = false;
 	c->retry_at = 0;
+	c->start_now = false;
+	c->on_hold = false;
 	for (ch = e->p2s; ch; ch = cnext) {
 		cnext = ch->next;
 		if (ch->conn != c)
@@ -71,6 +76,7 @@ int ike_engine_terminate(struct ike_engine *e, const char *name)
 			notify_delete_p1(e, sa);
 		sa_p1_free(e, sa);
 	}
+	link_update(e);
 	return 0;
 }
 
@@ -81,6 +87,7 @@ int ike_engine_del_conn(struct ike_engine *e, const char *name)
 	if (!c)
 		return -2;
 	ike_engine_terminate(e, name);
+	link_release(e, c);
 	conn_free(e, c);
 	return 0;
 }
@@ -141,15 +148,28 @@ static int conn_start(struct ike_engine *e, struct conn_ent *c)
 	return mm_initiate(e, c);
 }
 
-/* Starts what is due for conns that should be up (retry.c). */
+/*
+ * Starts what is due: conns that should be up (retry.c) and those that
+ * DPD or recovery want negotiated now. Then the carriers follow.
+ */
 static void keep_up(struct ike_engine *e)
 {
 	uint64_t now = env_now(e);
 	struct conn_ent *c;
 
-	for (c = e->conns; c; c = c->next)
+	for (c = e->conns; c; c = c->next) {
+		if (c->start_now) {
+			c->start_now = false;
+			if (!c->held && !retry_conn_up(e, c) &&
+			    !retry_conn_busy(e, c)) {
+				conn_start(e, c);
+				continue;
+			}
+		}
 		if (retry_due(e, c, now))
 			conn_start(e, c);
+	}
+	link_update(e);
 }
 
 int ike_engine_initiate(struct ike_engine *e, const char *name)
@@ -160,6 +180,7 @@ int ike_engine_initiate(struct ike_engine *e, const char *name)
 	if (!c)
 		return -2;
 	c->held = false;
+	c->on_hold = false;
 	c->keep_up = c->c.start == IKE_START_INITIATE;
 	c->attempts = 0;
 	c->retry_at = 0;
@@ -174,6 +195,15 @@ void ike_engine_shutdown(struct ike_engine *e)
 
 	for (c = e->conns; c; c = c->next)
 		ike_engine_terminate(e, c->c.name);
+}
+
+void ike_engine_unknown_spi(struct ike_engine *e,
+			    const struct sockaddr_storage *local,
+			    const struct sockaddr_storage *remote,
+			    uint32_t spi)
+{
+	recover_unknown_spi(e, local, remote, spi);
+	keep_up(e);
 }
 
 /* Forget a new SA that never got going; a running one carries on. */
@@ -199,6 +229,8 @@ static void transition_done(struct ike_dispatch *d,
 	/* Processed: a late copy of it is dropped before decryption. */
 	rexmit_seen_add(&sa->seen, digest);
 	if (ch) {
+		/* Authentic (its HASH checked): the peer is alive. */
+		dpd_heard(d->e, sa->conn);
 		/* A duplicate-pair tie-break may have deleted this child. */
 		for (x = d->e->p2s; x && x != ch; x = x->next)
 			;
@@ -218,6 +250,7 @@ static void transition_done(struct ike_dispatch *d,
 		rexmit_note_input(rx, digest);
 	if (!ch && t->to == MM_ACTIVE) {
 		p1_established(d->e, sa);
+		dpd_established(d->e, sa);
 		if (sa->initiator && sa->start_qm)
 			qm_initiate(d->e, sa);
 	}
@@ -463,7 +496,7 @@ void ike_engine_input(struct ike_engine *e,
 		input_quick_mode(&d, digest);
 		break;
 	case ISAKMP_XCHG_INFO:
-		/* DPD's R-U-THERE (dpd.c) will arrive here too. */
+		/* DPD's R-U-THERE too: info.c hands it to dpd.c. */
 		info_input(e, d.p1, from, buf, len, m, digest);
 		break;
 	default:
@@ -477,7 +510,9 @@ out:
 
 int64_t ike_engine_next_timeout_ms(struct ike_engine *e)
 {
-	return timer_next_ms(e);
+	int64_t t = timer_next_ms(e), d = dpd_next_ms(e);
+
+	return t < 0 ? d : d < 0 ? t : t < d ? t : d;
 }
 
 void ike_engine_run_timers(struct ike_engine *e)
@@ -492,6 +527,7 @@ void ike_engine_run_timers(struct ike_engine *e)
 	while ((c = timer_run(e, now)))
 		if (c->keep_up)
 			conn_start(e, c);
+	dpd_run(e, now);
 	keep_up(e);
 }
 
@@ -516,6 +552,7 @@ void ike_engine_kernel_event(struct ike_engine *e, enum ike_kernel_event ev,
 			break;
 	if (c && retry_acquire(e, c, env_now(e)))
 		conn_start(e, c);
+	link_update(e);
 }
 
 void ike_engine_status(struct ike_engine *e,
@@ -531,6 +568,7 @@ void ike_engine_status(struct ike_engine *e,
 		struct p2sa *ch;
 
 		memset(&st, 0, sizeof(st));
+		dpd_status(e, c, &st);
 		st.conn = c->c.name;
 		st.state = "NONE";
 		st.aggressive = c->c.mode == IKE_MODE_AGGRESSIVE;

@@ -77,6 +77,14 @@ struct ike_env {
 		      enum ike_sa_dir dir, uint32_t spi);
 	/* Optional: NULL means gnutls_rnd(GNUTLS_RND_RANDOM). */
 	void (*random)(void *ctx, void *buf, size_t len);
+	/*
+	 * Optional, for DPD: how long ago the inbound SA spi last took a
+	 * packet, in ms (UINT64_MAX when never). 0 or -errno.
+	 */
+	int (*sa_idle)(void *ctx, const struct ike_conn *conn, uint32_t spi,
+		       uint64_t *idle_ms);
+	/* Optional: the carrier of the conn's device. 0 or -errno. */
+	int (*set_carrier)(void *ctx, const struct ike_conn *conn, bool on);
 };
 
 /* Bounds on half-open (not yet authenticated) phase 1 SAs. */
@@ -127,8 +135,9 @@ void ike_engine_run_timers(struct ike_engine *eng);
 /*
  * Kernel events. An acquire (a packet into the device ifname without an
  * SA) starts a negotiation for its conn unless one is up or under way,
- * at most once a second per conn. The others are only logged so far:
- * rekeying on soft expire needs rekey.c.
+ * at most once a second per conn. Expiries are only logged so far:
+ * rekeying on soft expire needs rekey.c. Unknown SPIs carry addresses
+ * and go to ike_engine_unknown_spi() instead.
  */
 enum ike_kernel_event {
 	IKE_KEV_ACQUIRE,
@@ -139,6 +148,16 @@ enum ike_kernel_event {
 void ike_engine_kernel_event(struct ike_engine *eng,
 			     enum ike_kernel_event ev,
 			     const char *ifname, uint32_t spi);
+/*
+ * ESP from remote to local for an SPI the kernel does not know. A peer
+ * we hold an ISAKMP SA with is told INVALID-SPI; with none (we
+ * restarted), the conn is negotiated afresh with INITIAL-CONTACT. Both
+ * rate-limited per conn.
+ */
+void ike_engine_unknown_spi(struct ike_engine *eng,
+			    const struct sockaddr_storage *local,
+			    const struct sockaddr_storage *remote,
+			    uint32_t spi);
 
 /* Status snapshot, one callback per conn. */
 struct ike_status_child {
@@ -162,6 +181,15 @@ struct ike_status {
 	int64_t lifetime_left;		/* seconds, -1 when not established */
 	int n_children;
 	struct ike_status_child children[IKE_STATUS_MAX_CHILDREN];
+
+	/* Dead Peer Detection; dpd NULL leaves it out of the status. */
+	const char *dpd;		/* "off", "idle", "probing", "dead",
+					 * "unsupported" (peer has no DPD) */
+	const char *dpd_action;		/* "clear", "restart", "hold" */
+	uint32_t dpd_delay, dpd_timeout;	/* seconds */
+	int64_t dpd_last_ack;		/* seconds ago, -1 never */
+	uint32_t dpd_ack_seq;
+	uint32_t dpd_probes;		/* unanswered R-U-THEREs */
 };
 
 void ike_engine_status(struct ike_engine *eng,

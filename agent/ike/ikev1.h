@@ -23,6 +23,23 @@
 #define IKE_NONCE_LEN	32
 #define IKE_MAX_KE	1024
 
+/* Dead Peer Detection of one conn (dpd.c). Times in engine ms. */
+struct dpd_state {
+	uint64_t heard_ms;		/* last authentic IKE from the peer */
+	uint64_t esp_ms;		/* last ESP in, as the kernel said */
+	bool probing;			/* R-U-THERE unanswered */
+	uint32_t seq;			/* last sequence number sent */
+	uint32_t first_seq;		/* first unanswered one */
+	uint32_t probes;		/* R-U-THEREs of this round */
+	uint64_t probe_start_ms, next_probe_ms;
+	bool dead;			/* declared dead, no new SA since */
+	uint64_t dead_ms;
+	bool acked;			/* an R-U-THERE-ACK ever arrived */
+	uint32_t ack_seq;
+	uint64_t ack_ms;
+	bool said_unsupported;		/* "peer has no DPD" logged */
+};
+
 struct conn_ent {
 	struct conn_ent *next;
 	struct ike_conn c;
@@ -34,6 +51,17 @@ struct conn_ent {
 	uint64_t retry_at;		/* next attempt, 0 = none scheduled */
 	uint64_t acquire_ms;		/* last negotiation from an acquire */
 	char why[128];			/* why the last negotiation failed */
+	/* Negotiate at the next chance (DPD restart, recovery). */
+	bool start_now;
+	/* DPD hold: negotiated again on the next acquire, carrier on. */
+	bool on_hold;
+
+	struct dpd_state dpd;
+	/* Recovery (recover.c): last INVALID-SPI sent, last renegotiation. */
+	uint64_t invalid_spi_ms;
+	uint64_t recover_ms;
+	/* Carrier as last set (link.c): -1 not yet. */
+	int carrier;
 
 	/* Peers told why their Aggressive Mode is refused (once each). */
 	struct sockaddr_storage am_told[4];
@@ -75,6 +103,7 @@ struct p1sa {
 	uint64_t established_ms;
 	uint64_t expire_ms;
 	bool start_qm;			/* initiate QM when established */
+	bool peer_dpd;			/* the peer sent the DPD vendor ID */
 };
 
 struct p2sa {
@@ -114,8 +143,13 @@ struct ike_engine {
  *   engine.c states.c                 dispatch, public API, transitions
  *   main_mode.c aggressive_mode.c      exchanges, run from the dispatcher
  *   quick_mode.c info.c
- *   retry.c                           keeping conns up: backoff,
- *                                     acquires
+ *   dpd.c recover.c                   Dead Peer Detection (R-U-THERE
+ *                                     handed over by info.c, probes
+ *                                     from the engine's timers); stale
+ *                                     state: INITIAL-CONTACT, INVALID-SPI,
+ *                                     unknown SPIs
+ *   retry.c link.c                    keeping conns up: backoff,
+ *                                     acquires; the device's carrier
  *   timer.c                           retransmission and expiry
  *   phase1.c notify.c child.c         phase 1 crypto, outgoing INFO,
  *   ts.c vid.c                        kernel install, selectors,
@@ -127,8 +161,7 @@ struct ike_engine {
  * engine.c, calling only down): rekey.c, rekeying IPsec and ISAKMP SAs
  * before they expire, starts from ike_engine_run_timers() (timer_run()
  * hands back the expiring conn) and from the soft-expire kernel event;
- * dpd.c (RFC 3706) gets R-U-THERE INFO messages from the dispatcher
- * beside info.c and its deadline from timer.c; natt.c (RFC 3947) adds
+ * natt.c (RFC 3947) adds
  * NAT-D payloads to MM3/MM4, its vendor ID to vid.c's list and the port
  * 4500 float to msg_send().
  */
@@ -182,6 +215,35 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 		const struct sockaddr_storage *from, const uint8_t *buf,
 		size_t len, const struct isakmp_msg *hm,
 		const uint8_t *digest);
+
+/* dpd.c */
+#define DPD_VID_LEN	16
+extern const uint8_t dpd_vid[DPD_VID_LEN];
+void dpd_note_vids(struct p1sa *sa, const struct isakmp_msg *m);
+void dpd_established(struct ike_engine *e, struct p1sa *sa);
+void dpd_heard(struct ike_engine *e, struct conn_ent *c);
+void dpd_notify(struct ike_engine *e, struct p1sa *sa,
+		const struct isakmp_notify_pl *n);
+int64_t dpd_next_ms(struct ike_engine *e);
+void dpd_run(struct ike_engine *e, uint64_t now);
+enum ike_dpd_action dpd_action(const struct ike_conn *c);
+const char *dpd_action_name(enum ike_dpd_action a);
+void dpd_status(struct ike_engine *e, struct conn_ent *c,
+		struct ike_status *st);
+
+/* recover.c */
+#define RECOVER_INVALID_SPI_MS	5000
+#define RECOVER_NEGOTIATE_MS	10000
+void recover_initial_contact(struct ike_engine *e, struct p1sa *sa);
+void recover_invalid_spi(struct ike_engine *e, struct p1sa *sa,
+			 const struct isakmp_notify_pl *n);
+void recover_unknown_spi(struct ike_engine *e,
+			 const struct sockaddr_storage *local,
+			 const struct sockaddr_storage *remote, uint32_t spi);
+
+/* link.c */
+void link_update(struct ike_engine *e);
+void link_release(struct ike_engine *e, struct conn_ent *c);
 
 /* retry.c */
 #define RETRY_FIRST_MS		1000

@@ -166,9 +166,10 @@ static int info_authenticate(struct p1sa *sa, const char *from,
 }
 
 /*
- * An authentic INFO: notifies (errors end negotiations; status ones such
- * as DPD's R-U-THERE are only logged) and Deletes, in order. Stops once
- * the ISAKMP SA itself is gone.
+ * An authentic INFO: notifies (errors end negotiations, INVALID-SPI and
+ * INITIAL-CONTACT go to recover.c, DPD's to dpd.c, other status ones are
+ * only logged) and Deletes, in order. Stops once the ISAKMP SA itself is
+ * gone.
  */
 static void info_act(struct ike_engine *e, struct p1sa *sa, const char *from,
 		     const struct isakmp_msg *m)
@@ -180,8 +181,19 @@ static void info_act(struct ike_engine *e, struct p1sa *sa, const char *from,
 	for (i = 1; i < m->n; i++) {
 		if (m->pl[i].type == ISAKMP_NP_N &&
 		    !isakmp_parse_notify(m->pl[i].body, m->pl[i].len, &n)) {
+			/* DPD decides itself what an answer is worth. */
+			if (n.type == ISAKMP_N_R_U_THERE ||
+			    n.type == ISAKMP_N_R_U_THERE_ACK) {
+				if (sa->state == MM_ACTIVE)
+					dpd_notify(e, sa, &n);
+				continue;
+			}
+			dpd_heard(e, sa->conn);
 			log_info("%s INFO: peer sent %s", msg_ck(sa),
 				 isakmp_notify_name(n.type));
+			if (n.type == ISAKMP_N_INITIAL_CONTACT &&
+			    sa->state == MM_ACTIVE)
+				recover_initial_contact(e, sa);
 			if (n.type >= 16384)
 				continue;
 			if (sa->state != MM_ACTIVE) {
@@ -191,8 +203,11 @@ static void info_act(struct ike_engine *e, struct p1sa *sa, const char *from,
 				sa_p1_free(e, sa);
 				return;
 			}
+			if (n.type == ISAKMP_N_INVALID_SPI)
+				recover_invalid_spi(e, sa, &n);
 			fail_negotiations(e, sa, &n);
 		} else if (m->pl[i].type == ISAKMP_NP_D) {
+			dpd_heard(e, sa->conn);
 			if (isakmp_parse_delete(m->pl[i].body, m->pl[i].len,
 						&d)) {
 				log_warn("%s INFO: malformed Delete", msg_ck(sa));

@@ -40,6 +40,8 @@ int mm_initiate(struct ike_engine *e, struct conn_ent *c)
 	p1_hdr(sa, &h);
 	isakmp_gen_init(&g, buf, sizeof(buf), &h);
 	isakmp_gen_sa(&g, prop);
+	/* We always answer R-U-THERE, so DPD is announced whatever dpd says. */
+	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
 	len = isakmp_gen_finish(&g);
 	free(prop);
 	/* The SA is the first payload, right after the header. */
@@ -107,12 +109,14 @@ int mm_inI1_outR1(struct ike_dispatch *d)
 	log_info("%s MM1 received from %s for %s", msg_ck(sa), a,
 		 sa->conn->c.name);
 	vid_log(sa, "MM1", d->m);
+	dpd_note_vids(sa, d->m);
 	rc = p1_choose(d->e, sa, p, chosen);
 	if (rc)
 		goto out;
 	p1_hdr(sa, &h);
 	isakmp_gen_init(&g, buf, sizeof(buf), &h);
 	isakmp_gen_sa(&g, chosen);
+	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
 	len = isakmp_gen_finish(&g);
 	if (!len) {
 		rc = -ISAKMP_N_PAYLOAD_MALFORMED;

@@ -70,8 +70,14 @@ static void send_encrypted(struct ike_engine *e, struct p1sa *sa,
 		return;
 	msg_send(e, &sa->local, &sa->remote, NULL, buf, len, "INFO", false,
 		 0, 0);
-	log_info("%s INFO sent to %s: %s", msg_ck(sa),
-		 ike_addr_str(&sa->remote, a, sizeof(a)), what);
+	/* DPD's questions and answers come every dpd-delay: dpd.c logs. */
+	if (!b->is_delete && (b->type == ISAKMP_N_R_U_THERE ||
+			      b->type == ISAKMP_N_R_U_THERE_ACK))
+		log_dbg("%s INFO sent to %s: %s", msg_ck(sa),
+			ike_addr_str(&sa->remote, a, sizeof(a)), what);
+	else
+		log_info("%s INFO sent to %s: %s", msg_ck(sa),
+			 ike_addr_str(&sa->remote, a, sizeof(a)), what);
 }
 
 void notify_send(struct ike_engine *e, struct p1sa *sa, uint8_t proto,

@@ -510,37 +510,6 @@ void p1_gen_initial_contact(struct ike_engine *e, const struct p1sa *sa,
 			  ISAKMP_N_INITIAL_CONTACT, NULL, 0);
 }
 
-/*
- * INITIAL-CONTACT: the peer has no other SA with us (it restarted), so
- * whatever we still hold for this conn is stale. Removed without Deletes.
- */
-static void purge_stale(struct ike_engine *e, struct p1sa *sa)
-{
-	struct p1sa *o, *onext;
-	struct p2sa *c, *cnext;
-	int n = 0;
-
-	for (c = e->p2s; c; c = cnext) {
-		cnext = c->next;
-		if (c->conn == sa->conn && c->p1 != sa &&
-		    c->state == QM_ACTIVE) {
-			sa_p2_free(e, c);
-			n++;
-		}
-	}
-	for (o = e->p1s; o; o = onext) {
-		onext = o->next;
-		if (o != sa && o->conn == sa->conn && o->state == MM_ACTIVE &&
-		    conn_addr_equal(&o->remote, &sa->remote, false)) {
-			sa_p1_free(e, o);
-			n++;
-		}
-	}
-	if (n)
-		log_info("%s INITIAL-CONTACT: peer restarted, %d old SA(s) of "
-			 "%s removed", msg_ck(sa), n, sa->conn->c.name);
-}
-
 void p1_note_notifies(struct ike_engine *e, struct p1sa *sa,
 		      const struct isakmp_msg *m, const char *name)
 {
@@ -554,7 +523,7 @@ void p1_note_notifies(struct ike_engine *e, struct p1sa *sa,
 		log_info("%s %s: peer sent %s", msg_ck(sa), name,
 			 isakmp_notify_name(n.type));
 		if (n.type == ISAKMP_N_INITIAL_CONTACT)
-			purge_stale(e, sa);
+			recover_initial_contact(e, sa);
 	}
 }
 
@@ -634,6 +603,7 @@ int p1_take_reply(struct p1sa *sa, const struct isakmp_msg *m)
 		return -ISAKMP_N_INVALID_COOKIE;
 	}
 	vid_log(sa, name, m);
+	dpd_note_vids(sa, m);
 	reply = malloc(sizeof(*reply));
 	if (!reply)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;

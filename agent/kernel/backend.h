@@ -44,6 +44,18 @@ struct kernel_ops {
 		      enum ike_sa_dir dir, uint32_t spi);
 	/* Number of SAs the module holds for the device, or -errno. */
 	int (*sa_count)(struct kernel *k, const char *ifname);
+	/*
+	 * When the SA last took a packet: seconds since the epoch, 0 if
+	 * never (ESPTUN_SA_A_LAST_USE).
+	 */
+	int (*sa_last_use)(struct kernel *k, const char *ifname,
+			   enum ike_sa_dir dir, uint32_t spi,
+			   uint64_t *last_use);
+	/*
+	 * The device's carrier (ESPTUN_DEV_A_CARRIER). -EOPNOTSUPP when the
+	 * module does not report one, which then is left alone.
+	 */
+	int (*dev_carrier)(struct kernel *k, const char *ifname, bool on);
 	/* Pollable descriptor for events, -1 if none. */
 	int (*event_fd)(struct kernel *k);
 	/* Reads what is pending on event_fd, one callback per event. */
@@ -72,10 +84,21 @@ struct kernel_mock_call {
 	char ifname[16];
 	enum ike_sa_dir dir;
 	uint32_t spi;
+	bool on;			/* dev_carrier only */
 	struct ike_kernel_sa sa;	/* sa_add only */
 };
 
 #define KERNEL_MOCK_MAX_CALLS	64
+#define KERNEL_MOCK_MAX_SAS	16
+
+/* An SA the mock holds: what sa_last_use reports. */
+struct kernel_mock_sa {
+	bool live;
+	char ifname[16];
+	enum ike_sa_dir dir;
+	uint32_t spi;
+	uint64_t last_use;		/* seconds since the epoch, 0 never */
+};
 
 struct kernel_mock {
 	struct kernel k;
@@ -84,9 +107,16 @@ struct kernel_mock {
 	uint32_t next_spi;
 	int fail_errno;		/* when set, every op fails with -fail_errno */
 	int n_sas;
+	struct kernel_mock_sa sas[KERNEL_MOCK_MAX_SAS];
+	/* The device's carrier: 1 on (the module's default), 0 off. */
+	int carrier;
+	bool no_carrier;	/* a module that does not report carrier */
 };
 
 struct kernel *kernel_mock_new(void);
+/* Packets on the SA at time t (epoch seconds): its last use. */
+int kernel_mock_use(struct kernel *k, enum ike_sa_dir dir, uint32_t spi,
+		    uint64_t t);
 
 /* Convenience wrappers, so callers read like plain functions. */
 static inline int kernel_dev_ensure(struct kernel *k, const char *ifname,
@@ -124,6 +154,19 @@ static inline int kernel_sa_del(struct kernel *k, const char *ifname,
 static inline int kernel_sa_count(struct kernel *k, const char *ifname)
 {
 	return k->ops->sa_count(k, ifname);
+}
+
+static inline int kernel_sa_last_use(struct kernel *k, const char *ifname,
+				     enum ike_sa_dir dir, uint32_t spi,
+				     uint64_t *last_use)
+{
+	return k->ops->sa_last_use(k, ifname, dir, spi, last_use);
+}
+
+static inline int kernel_dev_carrier(struct kernel *k, const char *ifname,
+				     bool on)
+{
+	return k->ops->dev_carrier(k, ifname, on);
 }
 
 static inline int kernel_event_fd(struct kernel *k)

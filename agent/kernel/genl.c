@@ -289,6 +289,80 @@ static int g_sa_count(struct kernel *k, const char *ifname)
 	return err ? err : n;
 }
 
+struct last_use_req {
+	uint64_t last_use;
+	bool found;
+};
+
+static int parse_last_use(struct nlmsghdr *nlh, void *arg)
+{
+	struct last_use_req *q = arg;
+	struct etsa sa;
+
+	if (attr_get_sa(nlh, &sa, NULL) <= 0)
+		return -1;
+	q->found = true;
+	q->last_use = sa.has & BIT(ESPTUN_SA_A_LAST_USE) ? sa.last_use : 0;
+	return 0;
+}
+
+static int g_sa_last_use(struct kernel *k, const char *ifname,
+			 enum ike_sa_dir dir, uint32_t spi, uint64_t *last_use)
+{
+	struct kgenl *g = (struct kgenl *)k;
+	struct last_use_req q = { 0 };
+	struct etnl_req r = { .parse = parse_last_use, .arg = &q };
+	struct etsa e = { 0 };
+	int err;
+
+	e.has = BIT(ESPTUN_SA_A_DIR) | BIT(ESPTUN_SA_A_SPI);
+	e.dir = kdir(dir);
+	e.spi = spi;
+	err = result(g, etnl_sa_request(&g->nl, ESPTUN_CMD_SA_GET, 0, 0,
+					ifname, &e, &r), &r);
+	if (err)
+		return err;
+	if (!q.found) {
+		snprintf(k->err, sizeof(k->err), "SA_GET reply without an SA");
+		return -EPROTO;
+	}
+	*last_use = q.last_use;
+	return 0;
+}
+
+/* ---- carrier ---- */
+
+static int parse_dev(struct nlmsghdr *nlh, void *arg)
+{
+	return attr_get_dev(nlh, arg);
+}
+
+static int g_dev_carrier(struct kernel *k, const char *ifname, bool on)
+{
+	struct kgenl *g = (struct kgenl *)k;
+	struct etdev cur = { 0 }, want = { 0 };
+	struct etnl_req r = { .parse = parse_dev, .arg = &cur };
+	int err;
+
+	/* A module without carrier control would refuse the attribute. */
+	err = result(g, etnl_dev_request(&g->nl, ESPTUN_CMD_DEV_GET, 0, 0,
+					 ifname, NULL, &r), &r);
+	if (err)
+		return err;
+	if (!(cur.has & BIT(ESPTUN_DEV_A_CARRIER))) {
+		snprintf(k->err, sizeof(k->err),
+			 "the esptun module does not report carrier");
+		return -EOPNOTSUPP;
+	}
+	if (!cur.carrier == !on)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	want.has = BIT(ESPTUN_DEV_A_CARRIER);
+	want.carrier = on;
+	return result(g, etnl_dev_request(&g->nl, ESPTUN_CMD_DEV_SET, 0, 0,
+					  ifname, &want, &r), &r);
+}
+
 /* ---- events ---- */
 
 static int parse_event(struct nl_msg *nmsg, void *arg)
@@ -381,6 +455,8 @@ static const struct kernel_ops genl_ops = {
 	.sa_add = g_sa_add,
 	.sa_del = g_sa_del,
 	.sa_count = g_sa_count,
+	.sa_last_use = g_sa_last_use,
+	.dev_carrier = g_dev_carrier,
 	.event_fd = g_event_fd,
 	.event_read = g_event_read,
 	.free = g_free,

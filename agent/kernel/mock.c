@@ -2,7 +2,9 @@
 /*
  * Recording kernel backend for tests: every call is appended to an array
  * the test inspects; SPIs count up from 0x1000; fail_errno makes every
- * operation fail, to exercise error paths.
+ * operation fail, to exercise error paths. It models what the engine
+ * reads back: each SA's last use (set by kernel_mock_use, as packets
+ * would) and the device's carrier.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -79,9 +81,34 @@ static int mock_sa_add(struct kernel *k, const char *ifname,
 		c->spi = sa->spi;
 		c->sa = *sa;
 	}
-	if (!r)
+	if (!r) {
+		int i;
+
 		m->n_sas++;
+		for (i = 0; i < KERNEL_MOCK_MAX_SAS; i++)
+			if (!m->sas[i].live) {
+				m->sas[i] = (struct kernel_mock_sa){
+					.live = true, .dir = sa->dir,
+					.spi = sa->spi };
+				snprintf(m->sas[i].ifname,
+					 sizeof(m->sas[i].ifname), "%s",
+					 ifname);
+				break;
+			}
+	}
 	return r;
+}
+
+static struct kernel_mock_sa *find_sa(struct kernel_mock *m,
+				      enum ike_sa_dir dir, uint32_t spi)
+{
+	int i;
+
+	for (i = 0; i < KERNEL_MOCK_MAX_SAS; i++)
+		if (m->sas[i].live && m->sas[i].dir == dir &&
+		    m->sas[i].spi == spi)
+			return &m->sas[i];
+	return NULL;
 }
 
 static int mock_sa_del(struct kernel *k, const char *ifname,
@@ -97,7 +124,58 @@ static int mock_sa_del(struct kernel *k, const char *ifname,
 	}
 	if (!r && m->n_sas > 0)
 		m->n_sas--;
+	if (!r && find_sa(m, dir, spi))
+		find_sa(m, dir, spi)->live = false;
 	return r;
+}
+
+static int mock_sa_last_use(struct kernel *k, const char *ifname,
+			    enum ike_sa_dir dir, uint32_t spi,
+			    uint64_t *last_use)
+{
+	struct kernel_mock *m = (struct kernel_mock *)k;
+	struct kernel_mock_sa *sa;
+	int r = failing(k);
+
+	if (r)
+		return r;
+	sa = find_sa(m, dir, spi);
+	if (!sa) {
+		snprintf(k->err, sizeof(k->err), "no such SA");
+		return -ENOENT;
+	}
+	*last_use = sa->last_use;
+	return 0;
+}
+
+int kernel_mock_use(struct kernel *k, enum ike_sa_dir dir, uint32_t spi,
+		    uint64_t t)
+{
+	struct kernel_mock_sa *sa = find_sa((struct kernel_mock *)k, dir, spi);
+
+	if (!sa)
+		return -ENOENT;
+	sa->last_use = t;
+	return 0;
+}
+
+static int mock_dev_carrier(struct kernel *k, const char *ifname, bool on)
+{
+	struct kernel_mock *m = (struct kernel_mock *)k;
+	struct kernel_mock_call *c = record(k, "dev_carrier", ifname);
+	int r = failing(k);
+
+	if (c)
+		c->on = on;
+	if (r)
+		return r;
+	if (m->no_carrier) {
+		snprintf(k->err, sizeof(k->err),
+			 "the module does not report carrier");
+		return -EOPNOTSUPP;
+	}
+	m->carrier = on;
+	return 0;
 }
 
 static int mock_sa_count(struct kernel *k, const char *ifname)
@@ -130,6 +208,8 @@ static const struct kernel_ops mock_ops = {
 	.sa_add = mock_sa_add,
 	.sa_del = mock_sa_del,
 	.sa_count = mock_sa_count,
+	.sa_last_use = mock_sa_last_use,
+	.dev_carrier = mock_dev_carrier,
 	.event_fd = mock_event_fd,
 	.event_read = mock_event_read,
 	.free = mock_free,
@@ -143,5 +223,6 @@ struct kernel *kernel_mock_new(void)
 		return NULL;
 	m->k.ops = &mock_ops;
 	m->next_spi = 0x1000;
+	m->carrier = 1;
 	return &m->k;
 }

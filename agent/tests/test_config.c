@@ -43,6 +43,10 @@ static const char full[] =
 	"retransmit-timeout = 500ms\n"
 	"retransmit-tries = 2\n"
 	"keyingtries = 3\n"
+	"dpd = no\n"
+	"dpd-delay = 10s\n"
+	"dpd-timeout = 2m\n"
+	"dpd-action = hold\n"
 	"\n"
 	"[conn v6]\n"
 	"interface = esp1\n"
@@ -115,6 +119,10 @@ static void test_full(void)
 	is_int(a->rexmit_ms, 500, "retransmit-timeout 500ms");
 	is_int(a->rexmit_tries, 2, "retransmit-tries");
 	is_int(a->keyingtries, 3, "keyingtries");
+	is_int(a->dpd, 0, "dpd no");
+	is_int(a->dpd_delay, 10, "dpd-delay 10s");
+	is_int(a->dpd_timeout, 120, "dpd-timeout 2m");
+	is_int(a->dpd_action, IKE_DPD_HOLD, "dpd-action hold");
 
 	/* Defaults of the second conn. */
 	is_int(b->local.ss_family, AF_INET6, "v6 local");
@@ -134,6 +142,11 @@ static void test_full(void)
 	is_int(b->rexmit_ms, 1000, "default retransmit-timeout");
 	is_int(b->rexmit_tries, 5, "default retransmit-tries");
 	is_int(b->keyingtries, 0, "default keyingtries forever");
+	is_int(b->dpd, 1, "default dpd yes");
+	is_int(b->dpd_delay, 30, "default dpd-delay 30 s");
+	is_int(b->dpd_timeout, 150, "default dpd-timeout 150 s");
+	is_int(b->dpd_action, IKE_DPD_AUTO,
+	       "default dpd-action: by start (restart or clear)");
 	is_str(conf_ts_str(&b->local_ts, buf, sizeof(buf)), "0.0.0.0/0",
 	       "default local-ts");
 out:
@@ -208,6 +221,18 @@ static const struct {
 	  "e.conf:6: invalid keyingtries 'always' (forever or 1 to 1000000)" },
 	{ CONN "keyingtries = forever\nkeyingtries = 2\n",
 	  "e.conf:7: duplicate key 'keyingtries'" },
+	{ CONN "dpd = maybe\n",
+	  "e.conf:6: invalid dpd 'maybe' (yes or no)" },
+	{ CONN "dpd-delay = 0\n",
+	  "e.conf:6: invalid dpd-delay '0' (1s to 1d)" },
+	{ CONN "dpd-delay = 2d\n",
+	  "e.conf:6: invalid dpd-delay '2d' (1s to 1d)" },
+	{ CONN "dpd-timeout = 5x\n",
+	  "e.conf:6: invalid dpd-timeout '5x' (1s to 1d)" },
+	{ CONN "dpd-action = restart\ndpd-action = clear\n",
+	  "e.conf:7: duplicate key 'dpd-action'" },
+	{ CONN "dpd-action = trap\n",
+	  "e.conf:6: invalid dpd-action 'trap' (clear, restart or hold)" },
 	{ CONN "local-id = host.example\n",
 	  "e.conf:6: bad ID 'host.example' (address, fqdn:NAME, user:A@B or keyid:X)" },
 	{ CONN "interface = a/b\n", "e.conf:6: duplicate key 'interface'" },

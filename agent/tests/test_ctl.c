@@ -46,6 +46,7 @@ static int f_down(void *arg, const char *name, char *err, size_t errlen)
 }
 
 static int n_status;
+static int with_dpd;
 
 static void f_status(void *arg,
 		     void (*cb)(void *cbarg, const struct ike_status *st),
@@ -90,6 +91,15 @@ static void f_status(void *arg,
 		st.children[0].remote_ts.prefixlen = 8;
 		st.children[0].lifetime_left = 3590;
 		st.children[0].state = "QM_ACTIVE";
+		if (with_dpd) {
+			st.dpd = with_dpd == 1 ? "idle" : "probing";
+			st.dpd_action = "restart";
+			st.dpd_delay = 30;
+			st.dpd_timeout = 150;
+			st.dpd_last_ack = with_dpd == 1 ? 12 : -1;
+			st.dpd_ack_seq = with_dpd == 1 ? 7 : 0;
+			st.dpd_probes = with_dpd == 1 ? 0 : 2;
+		}
 		cb(cbarg, &st);
 	}
 }
@@ -171,6 +181,31 @@ static void test_status(void)
 	       "json status");
 }
 
+static void test_status_dpd(void)
+{
+	n_status = 1;
+	with_dpd = 1;
+	is_str(run("status\n"),
+	       "ok\n"
+	       "conn site-b: MM_ACTIVE initiator 192.0.2.1:500 <-> 192.0.2.2:500\n"
+	       "  cookies [6f80c0380ef6bdfd:2bc06438c94e88dc] aes256-sha256-modp2048 lifetime 86390s\n"
+	       "  dpd idle delay 30s timeout 150s action restart last ack 12s ago (seq 7)\n"
+	       "  child QM_ACTIVE: spi in c1a2b3c4 out 0000abcd aes256gcm16-modp2048 0.0.0.0/0 === 10.0.0.0/8 lifetime 3590s\n",
+	       "text status with DPD");
+	with_dpd = 2;
+	ok(strstr(run("status\n"),
+		  "  dpd probing (2 R-U-THERE unanswered) delay 30s timeout "
+		  "150s action restart last ack never\n") != NULL,
+	   "text status while probing, never answered");
+	ok(strstr(run("status -j\n"),
+		  "\"lifetime_left\":86390,\"dpd\":{\"state\":\"probing\","
+		  "\"action\":\"restart\",\"delay\":30,\"timeout\":150,"
+		  "\"unanswered\":2,\"last_ack\":-1,\"last_ack_seq\":0},"
+		  "\"children\":[") != NULL,
+	   "json status with DPD");
+	with_dpd = 0;
+}
+
 static void test_socket(void)
 {
 	char dir[] = "/tmp/esptun-ctl-XXXXXX", path[128], err[256] = "";
@@ -221,6 +256,7 @@ int main(void)
 {
 	test_requests();
 	test_status();
+	test_status_dpd();
 	test_socket();
 	return tap_done();
 }

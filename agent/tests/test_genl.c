@@ -280,6 +280,96 @@ static void test_spi_alloc(struct kernel *k)
 	is_int(req_genl()->cmd, ESPTUN_CMD_SPI_ALLOC, "spi_alloc: SPI_ALLOC");
 }
 
+static void last_use_reply(uint32_t seq)
+{
+	struct nl_msg *m = nlmsg_alloc();
+	struct nlattr *sa;
+
+	genlmsg_put(m, 0, seq, FAMILY, 0, 0, ESPTUN_CMD_SA_GET,
+		    ESPTUN_GENL_VERSION);
+	nla_put_string(m, ESPTUN_A_IFNAME, "esp0");
+	sa = nla_nest_start(m, ESPTUN_A_SA);
+	nla_put_u8(m, ESPTUN_SA_A_DIR, ESPTUN_DIR_IN);
+	nla_put_u32(m, ESPTUN_SA_A_SPI, 0xabcd);
+	nla_put_u64(m, ESPTUN_SA_A_LAST_USE, 1700000123ULL);
+	nla_nest_end(m, sa);
+	append(m);
+	put_error(seq, 0, NULL);
+}
+
+static void test_sa_last_use(struct kernel *k)
+{
+	uint64_t last = 0;
+	struct etsa got;
+
+	reset(last_use_reply);
+	is_int(kernel_sa_last_use(k, "esp0", IKE_DIR_IN, 0xabcd, &last), 0,
+	       "last_use: ok");
+	ok(last == 1700000123ULL, "last_use: the module's LAST_USE");
+	is_int(req_genl()->cmd, ESPTUN_CMD_SA_GET, "last_use: SA_GET");
+	ok(attr_get_sa((struct nlmsghdr *)fk.req, &got, NULL) == 1 &&
+	   got.dir == ESPTUN_DIR_IN && got.spi == 0xabcd,
+	   "last_use: asks for the inbound SA by SPI");
+	reset(refuse);
+	ok(kernel_sa_last_use(k, "esp0", IKE_DIR_IN, 0xabcd, &last) < 0,
+	   "last_use: an error is passed on");
+}
+
+static int dev_carrier_attr = -1;	/* -1: absent from DEV_GET */
+
+/* DEV_GET, then (second request) DEV_SET: its ACK. */
+static void dev_reply(uint32_t seq)
+{
+	struct nl_msg *m;
+	struct nlattr *d;
+
+	if (fk.sent > 1) {
+		put_error(seq, 0, NULL);
+		return;
+	}
+	m = nlmsg_alloc();
+	genlmsg_put(m, 0, seq, FAMILY, 0, 0, ESPTUN_CMD_DEV_GET,
+		    ESPTUN_GENL_VERSION);
+	nla_put_u32(m, ESPTUN_A_IFINDEX, 7);
+	nla_put_string(m, ESPTUN_A_IFNAME, "esp0");
+	d = nla_nest_start(m, ESPTUN_A_DEV);
+	nla_put_u32(m, ESPTUN_DEV_A_SA_COUNT, 2);
+	if (dev_carrier_attr >= 0)
+		nla_put_u8(m, ESPTUN_DEV_A_CARRIER, dev_carrier_attr);
+	nla_nest_end(m, d);
+	append(m);
+	put_error(seq, 0, NULL);
+}
+
+static void test_carrier(struct kernel *k)
+{
+	struct nlattr *tb[ESPTUN_A_MAX + 1], *d[ESPTUN_DEV_A_MAX + 1];
+	int i, n = 0;
+
+	dev_carrier_attr = -1;
+	reset(dev_reply);
+	is_int(kernel_dev_carrier(k, "esp0", false), -EOPNOTSUPP,
+	       "carrier: a module without it: EOPNOTSUPP");
+	is_int(fk.sent, 1, "carrier: only asked, nothing set");
+	dev_carrier_attr = 1;
+	reset(dev_reply);
+	is_int(kernel_dev_carrier(k, "esp0", true), 0, "carrier: already on");
+	is_int(fk.sent, 1, "carrier: unchanged, nothing set");
+	reset(dev_reply);
+	is_int(kernel_dev_carrier(k, "esp0", false), 0, "carrier: set off");
+	is_int(fk.sent, 2, "carrier: DEV_GET then DEV_SET");
+	is_int(req_genl()->cmd, ESPTUN_CMD_DEV_SET, "carrier: DEV_SET");
+	memset(d, 0, sizeof(d));
+	if (!genlmsg_parse((struct nlmsghdr *)fk.req, 0, tb, ESPTUN_A_MAX,
+			   NULL) && tb[ESPTUN_A_DEV])
+		nla_parse_nested(d, ESPTUN_DEV_A_MAX, tb[ESPTUN_A_DEV], NULL);
+	for (i = 1; i <= ESPTUN_DEV_A_MAX; i++)
+		n += !!d[i];
+	ok(n == 1 && d[ESPTUN_DEV_A_CARRIER] &&
+	   nla_get_u8(d[ESPTUN_DEV_A_CARRIER]) == 0,
+	   "carrier: only CARRIER = 0 in the request");
+}
+
 int main(void)
 {
 	struct kernel *k = fake_kernel();
@@ -290,6 +380,8 @@ int main(void)
 	test_sa_count(k);
 	test_sa_add(k);
 	test_spi_alloc(k);
+	test_sa_last_use(k);
+	test_carrier(k);
 	kernel_free(k);
 	reset(NULL);
 	return tap_done();

@@ -58,6 +58,8 @@ const char *isakmp_notify_name(uint16_t type)
 	case ISAKMP_N_RESPONDER_LIFETIME: return "RESPONDER-LIFETIME";
 	case ISAKMP_N_REPLAY_STATUS: return "REPLAY-STATUS";
 	case ISAKMP_N_INITIAL_CONTACT: return "INITIAL-CONTACT";
+	case ISAKMP_N_R_U_THERE: return "R-U-THERE";
+	case ISAKMP_N_R_U_THERE_ACK: return "R-U-THERE-ACK";
 	}
 	snprintf(buf, sizeof(buf), "NOTIFY-%u", type);
 	return buf;
