@@ -209,6 +209,9 @@ enum {
 	K_DPD, K_DPD_DELAY, K_DPD_TIMEOUT, K_DPD_ACTION,
 	/* Aggressive Mode */
 	K_AGGRESSIVE,
+	/* NAT traversal */
+	K_NAT_T, K_KEEPALIVE,
+	K_REKEY, K_REKEY_MARGIN, K_REKEY_FUZZ, K_LIFE_PACKETS,
 	K_MAX,
 };
 
@@ -558,6 +561,82 @@ static int aggressive_finish(struct parser *p)
 	return 0;
 }
 
+/* ---- NAT traversal keys ---- */
+
+static int k_nat_t(struct parser *p, const char *v)
+{
+	if (!strcmp(v, "auto"))
+		p->conn->natt = IKE_NATT_AUTO;
+	else if (!strcmp(v, "force"))
+		p->conn->natt = IKE_NATT_FORCE;
+	else if (!strcmp(v, "no"))
+		p->conn->natt = IKE_NATT_NO;
+	else
+		return perr(p, "invalid nat-t '%s' (auto, force or no)", v);
+	return 0;
+}
+
+static int k_keepalive(struct parser *p, const char *v)
+{
+	uint32_t s;
+
+	/* A NAT forgets a UDP mapping after 30 s or more: an hour is plenty. */
+	if (!strcmp(v, "no")) {
+		p->conn->keepalive = 0;
+		return 0;
+	}
+	if (conf_parse_duration(v, &s) || s > 3600)
+		return perr(p, "invalid keepalive '%s' (no, or 1s to 1h)", v);
+	p->conn->keepalive = s;
+	return 0;
+}
+
+/* ---- rekeying ---- */
+
+static int k_rekey(struct parser *p, const char *v)
+{
+	int b;
+
+	if (parse_bool(v, &b))
+		return perr(p, "invalid rekey '%s' (yes or no)", v);
+	p->conn->rekey = b;
+	return 0;
+}
+
+static int k_rekey_margin(struct parser *p, const char *v)
+{
+	if (conf_parse_duration(v, &p->conn->rekey_margin))
+		return BAD("duration");
+	return 0;
+}
+
+static int k_rekey_fuzz(struct parser *p, const char *v)
+{
+	uint64_t n;
+	size_t len = strlen(v);
+	char num[16];
+
+	/* "50%" or "50"; more than 100 % could rekey before half-life. */
+	if (len && v[len - 1] == '%')
+		len--;
+	if (!len || len >= sizeof(num))
+		return perr(p, "invalid rekey-fuzz '%s' (0%% to 100%%)", v);
+	memcpy(num, v, len);
+	num[len] = 0;
+	if (parse_dec(num, 100, &n))
+		return perr(p, "invalid rekey-fuzz '%s' (0%% to 100%%)", v);
+	p->conn->rekey_fuzz = n;
+	return 0;
+}
+
+static int k_life_packets(struct parser *p, const char *v)
+{
+	/* 0 means no packet limit. */
+	if (parse_dec(v, UINT64_MAX, &p->conn->life_packets))
+		return BAD("number");
+	return 0;
+}
+
 static const struct key keys[K_MAX] = {
 	[K_LOG] = { "log", 1, k_log },
 	[K_CONTROL] = { "control", 1, k_control },
@@ -590,6 +669,13 @@ static const struct key keys[K_MAX] = {
 	[K_DPD_ACTION] = { "dpd-action", 0, k_dpd_action },
 	/* Aggressive Mode */
 	[K_AGGRESSIVE] = { "aggressive", 0, k_aggressive },
+	/* NAT traversal */
+	[K_NAT_T] = { "nat-t", 0, k_nat_t },
+	[K_KEEPALIVE] = { "keepalive", 0, k_keepalive },
+	[K_REKEY] = { "rekey", 0, k_rekey },
+	[K_REKEY_MARGIN] = { "rekey-margin", 0, k_rekey_margin },
+	[K_REKEY_FUZZ] = { "rekey-fuzz", 0, k_rekey_fuzz },
+	[K_LIFE_PACKETS] = { "life-packets", 0, k_life_packets },
 };
 
 static void conn_defaults(struct ike_conn *c)

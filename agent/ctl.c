@@ -20,6 +20,7 @@
 #include "config.h"
 #include "ctl.h"
 #include "ike/conn.h"
+#include "isakmp/isakmp.h"
 #include "log.h"
 
 struct ctl {
@@ -157,11 +158,121 @@ static void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* Where NAT-D found a NAT: "local" (we are behind it), "remote", ... */
+static const char *nat_where(const struct ike_status *st)
+{
+	if (st->nat_local && st->nat_remote)
+		return "both";
+	if (st->nat_local)
+		return "local";
+	if (st->nat_remote)
+		return "remote";
+	return "none";
+}
+
+static void status_text_nat(FILE *f, const struct ike_status *st)
+{
+	if (!st->natt || !st->natt[0]) {
+		fputs("  nat-t: not negotiated, esp raw\n", f);
+		return;
+	}
+	fprintf(f, "  nat-t %s: nat %s%s, esp ", st->natt, nat_where(st),
+		st->nat_forced ? " (forced)" : "");
+	if (st->encap)
+		fprintf(f, "in udp %u <-> %u\n", st->encap_local_port,
+			st->encap_remote_port);
+	else
+		fputs("raw\n", f);
+}
+
 struct status_ctx {
 	FILE *f;
 	int json;
 	int n;
 };
+
+static const char *or_dash(const char *s)
+{
+	return s[0] ? s : "-";
+}
+
+static void diag_text(FILE *f, const struct ike_status *st)
+{
+	const struct ike_diag *d = st->diag;
+	int i;
+
+	if (!d)
+		return;
+	if (d->sent[0] || d->received[0])
+		fprintf(f, CTL_STATUS_MESSAGES "sent %s, received %s\n",
+			or_dash(d->sent), or_dash(d->received));
+	if (d->mm_started || d->qm_started || d->failures)
+		fprintf(f, CTL_STATUS_EXCHANGES "main %u started %u done, "
+			"quick %u started %u done, failures %u\n",
+			d->mm_started, d->mm_done, d->qm_started, d->qm_done,
+			d->failures);
+	for (i = 0; i < d->n_notify && i < IKE_DIAG_NOTIFIES; i++)
+		fprintf(f, CTL_STATUS_NOTIFY "%s: sent %u, received %u\n",
+			isakmp_notify_name(d->notify[i].type),
+			d->notify[i].sent, d->notify[i].received);
+	if (!d->fail[0])
+		return;
+	fprintf(f, CTL_STATUS_FAILURE "%s, %" PRId64 " s ago: %s\n",
+		or_dash(d->fail_msg), st->fail_age, d->fail);
+	if (d->fail_notify)
+		fprintf(f, CTL_STATUS_FAIL_NOTIFY "%s %s\n",
+			isakmp_notify_name(d->fail_notify),
+			d->fail_notify_peer ? CTL_NOTIFY_FROM_PEER :
+			CTL_NOTIFY_BY_US);
+	if (d->ours[0])
+		fprintf(f, CTL_STATUS_FAIL_OURS "%s\n", d->ours);
+	if (d->theirs[0])
+		fprintf(f, CTL_STATUS_FAIL_THEIRS "%s\n", d->theirs);
+}
+
+static void diag_json(FILE *f, const struct ike_status *st)
+{
+	const struct ike_diag *d = st->diag;
+	int i;
+
+	fputs(",\"diag\":{\"sent\":", f);
+	json_string(f, d->sent);
+	fputs(",\"received\":", f);
+	json_string(f, d->received);
+	fprintf(f, ",\"mm_started\":%u,\"mm_done\":%u,\"qm_started\":%u,"
+		"\"qm_done\":%u,\"failures\":%u,\"notifies\":[",
+		d->mm_started, d->mm_done, d->qm_started, d->qm_done,
+		d->failures);
+	for (i = 0; i < d->n_notify && i < IKE_DIAG_NOTIFIES; i++) {
+		fputs(i ? ",{\"name\":" : "{\"name\":", f);
+		json_string(f, isakmp_notify_name(d->notify[i].type));
+		fprintf(f, ",\"type\":%u,\"sent\":%u,\"received\":%u}",
+			d->notify[i].type, d->notify[i].sent,
+			d->notify[i].received);
+	}
+	fputs("],\"failure\":", f);
+	if (!d->fail[0]) {
+		fputs("null}", f);
+		return;
+	}
+	fputs("{\"message\":", f);
+	json_string(f, d->fail_msg);
+	fprintf(f, ",\"age\":%" PRId64 ",\"reason\":", st->fail_age);
+	json_string(f, d->fail);
+	fputs(",\"notify\":", f);
+	if (d->fail_notify) {
+		json_string(f, isakmp_notify_name(d->fail_notify));
+		fprintf(f, ",\"notify_from_peer\":%s",
+			d->fail_notify_peer ? "true" : "false");
+	} else {
+		fputs("null", f);
+	}
+	fputs(",\"ours\":", f);
+	json_string(f, d->ours);
+	fputs(",\"theirs\":", f);
+	json_string(f, d->theirs);
+	fputs("}}", f);
+}
 
 /* "  dpd idle (delay 30s timeout 150s action restart) last ack 12s ago" */
 static void status_dpd_text(FILE *f, const struct ike_status *st)
@@ -212,9 +323,22 @@ static void status_text(FILE *f, const struct ike_status *st)
 			st->algs[0] ? st->algs : "-");
 		if (st->lifetime_left >= 0)
 			fprintf(f, " lifetime %" PRId64 "s", st->lifetime_left);
+		fputc('\n', f);
+		status_text_nat(f, st);
+	} else {
+		fputc('\n', f);
 	}
-	fputc('\n', f);
 	status_dpd_text(f, st);
+	if (strcmp(st->state, "NONE")) {
+		fprintf(f, "  rekeys %u", st->rekeys);
+		if (st->next_rekey >= 0)
+			fprintf(f, " next-rekey %" PRId64 "s", st->next_rekey);
+		fprintf(f, " ike-rekeys %u", st->ike_rekeys);
+		if (st->ike_next_rekey >= 0)
+			fprintf(f, " ike-next-rekey %" PRId64 "s",
+				st->ike_next_rekey);
+		fputc('\n', f);
+	}
 	for (i = 0; i < st->n_children && i < IKE_STATUS_MAX_CHILDREN; i++) {
 		const struct ike_status_child *ch = &st->children[i];
 
@@ -228,6 +352,7 @@ static void status_text(FILE *f, const struct ike_status *st)
 			fprintf(f, " lifetime %" PRId64 "s", ch->lifetime_left);
 		fputc('\n', f);
 	}
+	diag_text(f, st);
 }
 
 static void status_json(FILE *f, const struct ike_status *st)
@@ -250,8 +375,20 @@ static void status_json(FILE *f, const struct ike_status *st)
 	json_string(f, ike_addr_str(&st->peer, buf, sizeof(buf)));
 	fputs(",\"algs\":", f);
 	json_string(f, st->algs);
-	fprintf(f, ",\"lifetime_left\":%" PRId64, st->lifetime_left);
+	fprintf(f, ",\"lifetime_left\":%" PRId64 ",\"rekeys\":%u,"
+		"\"ike_rekeys\":%u,\"next_rekey\":%" PRId64
+		",\"ike_next_rekey\":%" PRId64,
+		st->lifetime_left, st->rekeys, st->ike_rekeys, st->next_rekey,
+		st->ike_next_rekey);
 	status_dpd_json(f, st);
+	fputs(",\"nat_t\":", f);
+	json_string(f, st->natt ? st->natt : "");
+	fprintf(f, ",\"nat\":\"%s\",\"nat_forced\":%s,\"encap\":\"%s\"",
+		nat_where(st), st->nat_forced ? "true" : "false",
+		st->encap ? "espinudp" : "none");
+	if (st->encap)
+		fprintf(f, ",\"encap_local_port\":%u,\"encap_remote_port\":%u",
+			st->encap_local_port, st->encap_remote_port);
 	fputs(",\"children\":[", f);
 	for (i = 0; i < st->n_children && i < IKE_STATUS_MAX_CHILDREN; i++) {
 		const struct ike_status_child *ch = &st->children[i];
@@ -271,7 +408,10 @@ static void status_json(FILE *f, const struct ike_status *st)
 		fprintf(f, ",\"lifetime_left\":%" PRId64 "}",
 			ch->lifetime_left);
 	}
-	fputs("]}", f);
+	fputc(']', f);
+	if (st->diag)
+		diag_json(f, st);
+	fputc('}', f);
 }
 
 static void status_cb(void *arg, const struct ike_status *st)
@@ -376,6 +516,53 @@ static void cmd_reload(const struct ctl_ops *ops, const char *cmd,
 		fputs(CTL_REPLY_OK, out);
 }
 
+static void key_line(void *arg, const struct ike_sa_keys *k)
+{
+	FILE *f = arg;
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		fprintf(f, "%02x", k->icookie[i]);
+	fputc(',', f);
+	for (i = 0; i < k->enc_key_len; i++)
+		fprintf(f, "%02x", k->enc_key[i]);
+	fputc('\n', f);
+}
+
+/* keys NAME: the Wireshark table lines of the conn's keyed ISAKMP SAs. */
+static void cmd_keys(const struct ctl_ops *ops, const char *cmd,
+		     const char *arg, FILE *out)
+{
+	char *body = NULL;
+	size_t blen = 0;
+	FILE *mem;
+	int n;
+
+	if (!name_arg(cmd, arg, out))
+		return;
+	if (!ops->keys) {
+		fprintf(out, CTL_REPLY_ERROR "keys are not available\n");
+		return;
+	}
+	mem = open_memstream(&body, &blen);
+	if (!mem) {
+		fprintf(out, CTL_REPLY_ERROR "out of memory\n");
+		return;
+	}
+	n = ops->keys(ops->arg, arg, key_line, mem);
+	fclose(mem);
+	if (n < 0)
+		fprintf(out, CTL_REPLY_ERROR "no conn named '%s'\n", arg);
+	else if (!n)
+		fprintf(out, CTL_REPLY_ERROR
+			"conn '%s' has no ISAKMP SA with keys\n", arg);
+	else
+		fprintf(out, CTL_REPLY_OK "%s", body);
+	if (body)
+		explicit_bzero(body, blen);
+	free(body);
+}
+
 /* The commands of ctl_proto.h; each checks its own argument. */
 static const struct ctl_cmd {
 	const char *name;
@@ -386,6 +573,7 @@ static const struct ctl_cmd {
 	{ CTL_CMD_UP, cmd_up },
 	{ CTL_CMD_DOWN, cmd_down },
 	{ CTL_CMD_RELOAD, cmd_reload },
+	{ CTL_CMD_KEYS, cmd_keys },
 };
 
 void ctl_handle(const struct ctl_ops *ops, const char *line, FILE *out)

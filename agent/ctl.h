@@ -22,6 +22,10 @@ struct ctl_ops {
 	void (*status)(void *arg,
 		       void (*cb)(void *cbarg, const struct ike_status *st),
 		       void *cbarg);
+	/* Keyed ISAKMP SAs of conn NAME: a count, or -ENOENT. Optional. */
+	int (*keys)(void *arg, const char *name,
+		    void (*cb)(void *cbarg, const struct ike_sa_keys *k),
+		    void *cbarg);
 };
 
 /* Creates the parent directory (0700) if needed, replaces a stale socket. */

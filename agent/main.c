@@ -136,6 +136,28 @@ static int env_set_carrier(void *ctx, const struct ike_conn *conn, bool on)
 	return err;
 }
 
+static int env_update_sa(void *ctx, const struct ike_conn *conn,
+			 const struct ike_kernel_sa *sa)
+{
+	struct daemon *d = ctx;
+	int err;
+
+	err = kernel_sa_update(d->kern, conn->ifname, sa);
+	if (err)
+		log_err("%s: kernel refused to move %s SA %08x on %s: %s",
+			conn->name, sa->dir == IKE_DIR_IN ? "inbound" :
+			"outbound", sa->spi, conn->ifname, d->kern->err);
+	return err;
+}
+
+static int env_send_keepalive(void *ctx, const struct sockaddr_storage *from,
+			      const struct sockaddr_storage *to)
+{
+	struct daemon *d = ctx;
+
+	return net_send_keepalive(d->net, from, to);
+}
+
 /* ---- configuration ---- */
 
 /* Devices first: a conn whose device cannot exist is refused whole. */
@@ -250,6 +272,15 @@ static void ctl_status(void *arg,
 	ike_engine_status(d->eng, cb, cbarg);
 }
 
+static int ctl_keys(void *arg, const char *name,
+		    void (*cb)(void *cbarg, const struct ike_sa_keys *k),
+		    void *cbarg)
+{
+	struct daemon *d = arg;
+
+	return ike_engine_keys(d->eng, name, cb, cbarg);
+}
+
 /* ---- loop callbacks ---- */
 
 static void on_datagram(void *arg, const struct sockaddr_storage *from,
@@ -275,9 +306,11 @@ static void on_kernel_event(void *arg, const struct kernel_event *ev)
 	if (ev->type == IKE_KEV_UNKNOWN_SPI)
 		ike_engine_unknown_spi(d->eng, &ev->local, &ev->remote,
 				       ev->spi);
+	else if (ev->type == IKE_KEV_REMOTE_MOVED)
+		ike_engine_remote_moved(d->eng, ev->ifname, ev->spi,
+					&ev->remote, ev->encap);
 	else
-		ike_engine_kernel_event(d->eng, ev->type, ev->ifname,
-					ev->spi);
+		ike_engine_kernel_event(d->eng, ev->type, ev->ifname, ev->spi);
 }
 
 static void on_kernel(void *arg, int fd, uint32_t events)
@@ -480,6 +513,8 @@ int main(int argc, char **argv)
 		.del_sa = env_del_sa,
 		.sa_idle = env_sa_idle,
 		.set_carrier = env_set_carrier,
+		.update_sa = env_update_sa,
+		.send_keepalive = env_send_keepalive,
 	};
 	struct ctl_ops cops = {
 		.arg = &d,
@@ -487,6 +522,7 @@ int main(int argc, char **argv)
 		.up = ctl_up,
 		.down = ctl_down,
 		.status = ctl_status,
+		.keys = ctl_keys,
 	};
 	int foreground = 0, r;
 

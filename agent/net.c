@@ -229,46 +229,26 @@ void net_read(struct net *n, int fd, net_rx_cb cb, void *arg)
 	}
 }
 
-int net_send(struct net *n, const struct sockaddr_storage *from,
-	     const struct sockaddr_storage *to, const uint8_t *buf,
-	     size_t len)
+/* One datagram on socket slot, leaving from our address `from`. */
+static int send_on(struct net *n, int slot, const struct sockaddr_storage *from,
+		   const struct sockaddr_storage *to, struct iovec *iov,
+		   int iovlen)
 {
-	static const uint8_t marker[4];
 	union {
 		char b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 		struct cmsghdr align;
 	} cbuf;
-	struct iovec iov[2];
 	struct msghdr mh = { 0 };
 	struct cmsghdr *c;
-	uint16_t port;
-	int slot, natt, k = 0;
 
-	if (to->ss_family == AF_INET)
-		port = ntohs(((const struct sockaddr_in *)from)->sin_port);
-	else
-		port = ntohs(((const struct sockaddr_in6 *)from)->sin6_port);
-	natt = port && port == n->port[S_V4_NATT];
-	if (to->ss_family == AF_INET)
-		slot = natt ? S_V4_NATT : S_V4_IKE;
-	else if (to->ss_family == AF_INET6)
-		slot = natt ? S_V6_NATT : S_V6_IKE;
-	else
-		return -EAFNOSUPPORT;
 	if (n->fd[slot] < 0)
 		return -EAFNOSUPPORT;
-	if (natt) {
-		iov[k].iov_base = (void *)marker;
-		iov[k++].iov_len = 4;
-	}
-	iov[k].iov_base = (void *)buf;
-	iov[k++].iov_len = len;
 	mh.msg_name = (void *)to;
 	mh.msg_namelen = to->ss_family == AF_INET ?
 			 sizeof(struct sockaddr_in) :
 			 sizeof(struct sockaddr_in6);
 	mh.msg_iov = iov;
-	mh.msg_iovlen = k;
+	mh.msg_iovlen = iovlen;
 	memset(&cbuf, 0, sizeof(cbuf));
 	mh.msg_control = cbuf.b;
 	/* Our source address; the kernel picks it when from is unset. */
@@ -298,4 +278,51 @@ int net_send(struct net *n, const struct sockaddr_storage *from,
 	if (sendmsg(n->fd[slot], &mh, 0) < 0)
 		return -errno;
 	return 0;
+}
+
+int net_send_keepalive(struct net *n, const struct sockaddr_storage *from,
+		       const struct sockaddr_storage *to)
+{
+	static const uint8_t ka = 0xff;
+	struct iovec iov = { (void *)&ka, 1 };
+	int slot;
+
+	if (to->ss_family == AF_INET)
+		slot = S_V4_NATT;
+	else if (to->ss_family == AF_INET6)
+		slot = S_V6_NATT;
+	else
+		return -EAFNOSUPPORT;
+	return send_on(n, slot, from, to, &iov, 1);
+}
+
+int net_send(struct net *n, const struct sockaddr_storage *from,
+	     const struct sockaddr_storage *to, const uint8_t *buf,
+	     size_t len)
+{
+	static const uint8_t marker[4];
+	struct iovec iov[2];
+	uint16_t port;
+	int slot, natt, k = 0;
+
+	if (to->ss_family == AF_INET)
+		port = ntohs(((const struct sockaddr_in *)from)->sin_port);
+	else
+		port = ntohs(((const struct sockaddr_in6 *)from)->sin6_port);
+	natt = port && port == n->port[S_V4_NATT];
+	if (to->ss_family == AF_INET)
+		slot = natt ? S_V4_NATT : S_V4_IKE;
+	else if (to->ss_family == AF_INET6)
+		slot = natt ? S_V6_NATT : S_V6_IKE;
+	else
+		return -EAFNOSUPPORT;
+	if (n->fd[slot] < 0)
+		return -EAFNOSUPPORT;
+	if (natt) {
+		iov[k].iov_base = (void *)marker;
+		iov[k++].iov_len = 4;
+	}
+	iov[k].iov_base = (void *)buf;
+	iov[k++].iov_len = len;
+	return send_on(n, slot, from, to, iov, k);
 }

@@ -48,4 +48,12 @@ int net_send(struct net *n, const struct sockaddr_storage *from,
 	     const struct sockaddr_storage *to, const uint8_t *buf,
 	     size_t len);
 
+/*
+ * One NAT keepalive (RFC 3948 2.3: a single 0xff byte, no marker) from
+ * our NAT-T socket to `to`, keeping the NAT's mapping of ESP in UDP
+ * open. 0 or -errno.
+ */
+int net_send_keepalive(struct net *n, const struct sockaddr_storage *from,
+		       const struct sockaddr_storage *to);
+
 #endif

@@ -142,7 +142,12 @@ fi
 esptund_inner $IKE_NS2 $IKE_IN2 $IKE_IN1
 esptund_inner $IKE_NS1 $IKE_IN1 $IKE_IN2
 
-a_carrier_off() { check_carrier "esptund-carrier-off-when-dead" $IKE_NS1 off; }
+# The path stays cut until b (listen, slower timers) has declared a dead
+# too; restored earlier, a's INITIAL-CONTACT would clear b's SAs first.
+a_carrier_off() {
+	check_carrier "esptund-carrier-off-when-dead" $IKE_NS1 off
+	wait_secs 25 esptund_log_has b "dpd-action clear"
+}
 dpd_case esptund "" "" a_carrier_off
 check_carrier "esptund-carrier-on-when-up" $IKE_NS1 on
 # b (listen) declared a dead too, cleared, and kept its carrier on.

@@ -160,10 +160,16 @@ swan_start() {
 
 # swan_conf LOCAL REMOTE PSK IKE ESP IFID [AGGRESSIVE]: (re)loads the one
 # connection; AGGRESSIVE yes for Aggressive Mode (default no).
+# SWAN_REAUTH, SWAN_CHILD_REKEY and SWAN_CHILD_LIFE change its timers
+# (default: nothing renewed during a test).
 swan_conf() {
 	ike_render "$IKE_PEERS/swanctl.conf.in" "$SWAN_DIR/swanctl.conf" \
 		LOCAL="$1" REMOTE="$2" PSK="$3" IKE="$4" ESP="$5" IFID="$6" \
-		AGGR="${7:-no}" || return 1
+		AGGR="${7:-no}" \
+		REAUTH="${SWAN_REAUTH:-4h}" \
+		CHILD_REKEY="${SWAN_CHILD_REKEY:-1h}" \
+		CHILD_LIFE="${SWAN_CHILD_LIFE:-2h}" ||
+		return 1
 	swan --terminate --ike esptun --force >/dev/null 2>&1
 	swan --load-all --clear --noprompt --file "$SWAN_DIR/swanctl.conf" \
 		>"$SWAN_DIR/load.out" 2>&1 || { cat "$SWAN_DIR/load.out"; return 1; }
@@ -211,11 +217,16 @@ lsw() {
 
 # Renders ipsec.conf and ipsec.secrets:
 # lsw_render LOCAL REMOTE PSK IKE ESP PFS IFID [AGGRESSIVE]
+# LSW_SALIFETIME, LSW_IKELIFETIME, LSW_REKEY, LSW_REKEYMARGIN and
+# LSW_REKEYFUZZ change its timers (default: no rekeying during a test).
 lsw_render() {
 	ike_render "$IKE_PEERS/ipsec.conf.in" "$LSW_DIR/ipsec.conf" \
 		DIR="$LSW_DIR" LOCAL="$1" REMOTE="$2" IKE="$4" ESP="$5" \
 		PFS="$6" IFID="$7" AGGR="${8:-no}" \
-		UPDOWN="$LSW_BIN/_updown.xfrm" || return 1
+		UPDOWN="$LSW_BIN/_updown.xfrm" \
+		SALIFE="${LSW_SALIFETIME:-1h}" IKELIFE="${LSW_IKELIFETIME:-1h}" \
+		REKEY="${LSW_REKEY:-no}" MARGIN="${LSW_REKEYMARGIN:-540s}" \
+		FUZZ="${LSW_REKEYFUZZ:-100%}" || return 1
 	ike_render "$IKE_PEERS/ipsec.secrets.in" "$LSW_DIR/ipsec.secrets" \
 		LOCAL="$1" REMOTE="$2" PSK="$3" || return 1
 	chmod 600 "$LSW_DIR/ipsec.secrets"

@@ -56,7 +56,9 @@ rt_topo() {
 }
 
 # rt_esptund_conf X [KEY=VALUE...]: site X's esptund, one conn per other
-# site; extra keys go into every conn.
+# site; extra keys go into every conn. The lower site of a pair initiates,
+# the other listens; with RT_ALL_INITIATE set both initiate, so both keep
+# the tunnel up and turn its carrier off when DPD finds the peer dead.
 rt_esptund_conf() {
 	local s=$1 f=$RT_DIR/$1.conf y kv
 	shift
@@ -75,7 +77,8 @@ rt_esptund_conf() {
 			echo "esp = aes128gcm16"
 			echo "local-ts = 0.0.0.0/0"
 			echo "remote-ts = 0.0.0.0/0"
-			if [ "${RT_NUM[$s]}" -lt "${RT_NUM[$y]}" ]; then
+			if [ -n "${RT_ALL_INITIATE:-}" ] ||
+			   [ "${RT_NUM[$s]}" -lt "${RT_NUM[$y]}" ]; then
 				echo "start = initiate"
 			else
 				echo "start = listen"

@@ -5,15 +5,16 @@
 # esptund (selectors 0.0.0.0/0), BIRD's OSPFv2 on every tunnel device
 # (point-to-point, hellos by multicast through ESP). Every site learns the
 # other LANs over the direct tunnels; pings and a file cross. Cutting the
-# a-b path reroutes a's traffic to b through c within OSPF's dead
-# interval, the outage is printed; restoring it brings the direct route
-# back. Then FRR's ospfd takes site c's place, so the behaviour does not
+# a-b path lets DPD declare the peer dead on both sides, the devices lose
+# carrier and a's traffic to b goes through c long before OSPF's dead
+# interval ends; the outage is printed. Restoring the path brings the
+# tunnel, its carrier and the direct route back without a command. Then FRR's ospfd takes site c's place, so the behaviour does not
 # depend on one daemon's reading of the device.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ike-lib.sh"
 source "$(dirname "$0")/route-lib.sh"
 
-N_TESTS=15
+N_TESTS=18
 ktap_plan $N_TESTS
 
 if ! module_load; then
@@ -27,14 +28,18 @@ dmesg_mark
 ike_warmup
 rt_topo || exit 1
 
-if rt_tunnels_up >"$RT_DIR/up.out" 2>&1; then
+# DPD every 2 s, dead after 5 s more: the tunnel's carrier goes off long
+# before OSPF's own dead interval (30 s) could notice.
+RT_ALL_INITIATE=1
+if rt_tunnels_up dpd-delay=2s dpd-timeout=5s >"$RT_DIR/up.out" 2>&1; then
 	ktap_ok "mesh-tunnels-up"
 else
 	ktap_fail "mesh-tunnels-up" "$(cat "$RT_DIR/up.out")"
 	cat "$RT_DIR/up.out"
 fi
 
-# Short timers: the test waits for OSPF's dead interval once per cut.
+# Hellos every second, but a dead interval the failover must not wait
+# for: the link going down is what moves the route.
 bird_ospf_conf() {
 	rt_bird_base "$1"
 	cat <<EOF
@@ -42,7 +47,7 @@ protocol ospf v2 o4 {
 	ipv4 { import all; export none; };
 	area 0 {
 		interface "lan0" { stub yes; };
-		interface "esp-*" { type ptp; hello 1; dead 4; retransmit 2; };
+		interface "esp-*" { type ptp; hello 1; dead 30; retransmit 2; };
 	};
 }
 EOF
@@ -69,19 +74,34 @@ hellos_through_esp() {
 }
 ktap_check "ospf-hellos-counted-on-device" hellos_through_esp
 
-# Failover: the a-b path breaks; a reaches b's LAN through c.
+# rt_carrier X Y on|off: site X's device to Y has carrier, or not.
+rt_carrier() {
+	if ip -n "$(rt_ns "$1")" link show "esp-$2" | grep -q NO-CARRIER; then
+		[ "$3" = off ]
+	else
+		[ "$3" = on ]
+	fi
+}
+
+# Failover: the a-b path breaks; DPD declares the peer dead on both
+# sides, the devices lose carrier, OSPF drops the adjacency at once and a
+# reaches b's LAN through c.
 rt_outage_start a b
 rt_cut a b
-ktap_check "failover-route-via-c" wait_for -t 30 rt_route_is a "$(rt_lan_net b)" esp-c
-# b moves its route back to a only when its own dead interval ends.
-ktap_check "failover-ping-via-c" wait_for -t 15 rt_ping a b
+ktap_check "dpd-carrier-off-a" wait_for -t 30 rt_carrier a b off
+ktap_check "dpd-carrier-off-b" wait_for -t 10 rt_carrier b a off
+ktap_check "failover-route-via-c" wait_for -t 10 rt_route_is a "$(rt_lan_net b)" esp-c
+ktap_check "failover-ping-via-c" wait_for -t 10 rt_ping a b
 rt_restore a b
+# DPD's restart keeps negotiating (backing off) until the path is back.
+ktap_check "restore-carrier-on" wait_for -t 60 rt_carrier a b on
 ktap_check "restore-direct-route" wait_for -t 30 rt_route_is a "$(rt_lan_net b)" esp-b
-ktap_check "restore-ping" rt_ping a b
+ktap_check "restore-ping" wait_for -t 10 rt_ping a b
 outage=$(rt_outage_stop)
-ktap_diag "a->b outage during the cut: $outage ms (OSPF dead interval 4 s)"
-# Bounded by the dead interval plus a few hellos: not a black hole.
-ktap_check "failover-outage-bounded" test "$outage" -gt 0 -a "$outage" -lt 15000
+ktap_diag "a->b outage during the cut: $outage ms (DPD 2 s + 5 s, OSPF dead interval 30 s)"
+# Bounded by DPD's delay and timeout plus a few seconds, well below OSPF's
+# dead interval: the carrier moved the route.
+ktap_check "failover-outage-bounded" test "$outage" -gt 0 -a "$outage" -lt 20000
 
 # FRR on site c instead of BIRD.
 rt_bird_stop c
@@ -93,11 +113,11 @@ log file $RT_DIR/frr-c.log debugging
 interface esp-a
  ip ospf network point-to-point
  ip ospf hello-interval 1
- ip ospf dead-interval 4
+ ip ospf dead-interval 30
 interface esp-b
  ip ospf network point-to-point
  ip ospf hello-interval 1
- ip ospf dead-interval 4
+ ip ospf dead-interval 30
 router ospf
  ospf router-id $(rt_lan c)
  network 10.255.0.0/16 area 0

@@ -12,7 +12,7 @@ CACHE=$TOP/.cache
 PACKAGES=(
 	# build
 	linux-headers-amd64 linux-source-6.1 libnl-genl-3-dev libnl-route-3-dev
-	libgnutls28-dev nettle-dev libgmp-dev pkg-config
+	libgnutls28-dev nettle-dev libgmp-dev pkg-config libpcap-dev
 	# fuzzing: clang with libFuzzer and the sanitizers' runtimes
 	clang libclang-rt-14-dev
 	# guest

@@ -23,6 +23,9 @@ static const struct {
 	{ "monitor", cmd_monitor, "Print events (expiry, acquire, unknown SPI) as they come" },
 	{ "encap-listen", cmd_encap_listen, "Hold a UDP socket that hands ESP-in-UDP to the kernel" },
 	{ "ike", cmd_ike, "Status and control of esptund's IKE connections" },
+	{ "decode", cmd_decode, "Explain the IKE exchanges and ESP flows of a capture" },
+	{ "diagnose", cmd_diagnose, "Name the likely cause of a conn's trouble" },
+	{ "metrics", cmd_metrics, "Print every counter in the Prometheus text format" },
 	{ "help", cmd_help, "Show this help, or a command's usage" },
 };
 
@@ -38,7 +41,7 @@ static void list_commands(FILE *f)
 	for (i = 0; i < N_SUBCOMMANDS; i++)
 		fprintf(f, "  %-14s%s\n", subcommands[i].name,
 			subcommands[i].description);
-	fprintf(f, "\nOptions:\n  -j, --json    JSON output (show, monitor, sa alloc-spi, ike status)\n"
+	fprintf(f, "\nOptions:\n  -j, --json    JSON output (show, monitor, sa alloc-spi, ike status, decode)\n"
 		"\n\"esptun help COMMAND\" or \"esptun COMMAND help\" shows a command's usage.\n"
 		"Exit status: 0 success, 1 failure, 2 usage error.\n");
 }

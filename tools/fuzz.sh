@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (agent/tests/fuzz_*.c, clang with ASan and
-# UBSan) and runs each for a while, printing TAP: one result per target
-# with its executions and coverage, "not ok" when it found a crash, a
-# leak or a broken promise (the input is kept in build/fuzz/crashes/).
+# Builds the libFuzzer targets (agent/tests/fuzz_*.c and the CLI's
+# tools/tests/fuzz_*.c, clang with ASan and UBSan) and runs each for a
+# while, printing TAP: one result per target with its executions and
+# coverage, "not ok" when it found a crash, a leak or a broken promise
+# (the input is kept in build/fuzz/crashes/).
 #
 #   tools/fuzz.sh [--seconds S] [TARGET...]     default: 300 s each, all
 #
 # Each target starts from its seeds and regressions in
-# agent/tests/fuzz-corpus/NAME/ (an input that once failed belongs there)
+# agent/tests/fuzz-corpus/NAME/ (an input that once failed belongs there;
+# fuzz_decode starts from the committed captures, tools/tests/captures/)
 # and keeps what it learns in build/fuzz/corpus/NAME/ for the next run.
 set -uo pipefail
 
@@ -25,7 +27,9 @@ done
 
 echo "TAP version 13"
 mkdir -p "$OUT"
-if ! make -s -j"$(nproc)" -C "$TOP/agent" -f tests/fuzz.mk OUT="$OUT" >"$OUT/build.log" 2>&1; then
+if ! { make -s -j"$(nproc)" -C "$TOP/agent" -f tests/fuzz.mk OUT="$OUT" &&
+	make -s -j"$(nproc)" -C "$TOP/tools" -f tests/fuzz-decode.mk OUT="$OUT"; } \
+	>"$OUT/build.log" 2>&1; then
 	echo "1..1"
 	sed 's/^/# /' "$OUT/build.log" | tail -n 20
 	echo "not ok 1 build of the fuzz targets"
@@ -34,7 +38,8 @@ fi
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-	mapfile -t targets < <(cd "$TOP/agent/tests" && ls fuzz_*.c | sed 's/\.c$//')
+	mapfile -t targets < <(cd "$TOP" && ls agent/tests/fuzz_*.c tools/tests/fuzz_*.c |
+		xargs -n1 basename | sed 's/\.c$//')
 fi
 echo "1..${#targets[@]}"
 
@@ -45,6 +50,7 @@ for t in "${targets[@]}"; do
 	t=${t%.c}
 	name=${t#fuzz_}
 	seeds=$TOP/agent/tests/fuzz-corpus/$name
+	[ "$name" = decode ] && seeds=$TOP/tools/tests/captures
 	corpus=$OUT/corpus/$name
 	log=$OUT/$t.log
 	mkdir -p "$corpus" "$OUT/crashes"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * esptun ike [-s SOCKET] status [-j] | up [-t SECONDS] NAME | down NAME |
- * reload. One request line per connection to esptund's control socket;
+ * reload | keys NAME. One request line per connection to esptund's control socket;
  * the daemon answers "ok" plus output, or "error: why" (ctl_proto.h).
  */
 #include <errno.h>
@@ -19,7 +19,7 @@
 
 #define IKE_USAGE							\
 	"esptun ike [-s SOCKET] { status [-j] | up [-t SECONDS] NAME | "	\
-	"down NAME | reload }"
+	"down NAME | reload | keys NAME }"
 
 static const char *sock_path;
 
@@ -268,6 +268,20 @@ int cmd_ike(int argc, char **argv, int json)
 		if (args_more(&a))
 			return usage_error(&a, "unexpected '%s'", args_peek(&a));
 		snprintf(line, sizeof(line), CTL_CMD_DOWN " %s", name);
+		return simple(line, 1);
+	}
+	/*
+	 * The lines of Wireshark's IKEv1 decryption table (and of esptun
+	 * decode --keys): the phase 1 encryption key of each ISAKMP SA.
+	 */
+	if (!strcmp(w, "keys")) {
+		const char *name = args_next(&a);
+
+		if (!name)
+			return usage_error(&a, "keys needs a conn name");
+		if (args_more(&a))
+			return usage_error(&a, "unexpected '%s'", args_peek(&a));
+		snprintf(line, sizeof(line), CTL_CMD_KEYS " %s", name);
 		return simple(line, 1);
 	}
 	if (!strcmp(w, "reload")) {

@@ -11,5 +11,10 @@ int cmd_set(int argc, char **argv, int json);
 int cmd_sa(int argc, char **argv, int json);
 int cmd_monitor(int argc, char **argv, int json);
 int cmd_encap_listen(int argc, char **argv, int json);
+int cmd_decode(int argc, char **argv, int json);
+
+/* Troubleshooting: diagnose.c, metrics.c */
+int cmd_diagnose(int argc, char **argv, int json);
+int cmd_metrics(int argc, char **argv, int json);
 
 #endif /* ESPTUN_SUBCOMMANDS_H */

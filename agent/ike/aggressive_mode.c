@@ -10,6 +10,10 @@
  *   AM1  I -> R  SA, KE, Ni, IDii [, VID...]
  *   AM2  R -> I  SA, KE, Nr, IDir, HASH_R [, VID...]
  *   AM3  I -> R  HASH_I [, N(INITIAL-CONTACT)]   (encrypted, as peers do)
+ *
+ * NAT-T is announced (VIDs in AM1/AM2) but no NAT-D is sent: without it
+ * no NAT is detected, so an Aggressive Mode SA never floats to 4500 and
+ * its IPsec SAs stay unencapsulated.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +52,7 @@ int am_initiate(struct ike_engine *e, struct conn_ent *c)
 	p1_gen_id(sa, &g);
 	/* We always answer R-U-THERE, so DPD is announced whatever dpd says. */
 	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
+	natt_gen_vids(&g, &c->c);
 	len = isakmp_gen_finish(&g);
 	if (!len || p1_keep_sai(sa, buf + ISAKMP_HDR_LEN + ISAKMP_GEN_LEN,
 				p1_first_body_len(buf)))
@@ -166,6 +171,7 @@ int am_inI1_outR1(struct ike_dispatch *d)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
 	vid_log(sa, "AM1", d->m);
 	dpd_note_vids(sa, d->m);
+	natt_mm1_received(sa, d->m);
 	rc = p1_choose(d->e, sa, isakmp_find(d->m, ISAKMP_NP_SA), chosen);
 	if (rc)
 		goto out;
@@ -188,6 +194,7 @@ int am_inI1_outR1(struct ike_dispatch *d)
 	if (p1_gen_id_hash(sa, &g))
 		goto out;
 	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
+	natt_gen_vid_reply(&g, sa);
 	len = isakmp_gen_finish(&g);
 	if (!len)
 		goto out;
@@ -218,6 +225,7 @@ int am_inR1_outI2(struct ike_dispatch *d)
 	}
 	/* SKEYID_d/a/e cover the responder's cookie. */
 	memcpy(sa->rcookie, d->m->hdr.rcookie, 8);
+	natt_mm2_received(sa, d->m);
 	rc = p1_take_ke_nonce(sa, d->m, "AM2");
 	if (!rc)
 		rc = p1_authenticate(d, idp->body, idp->len, "AM2");

@@ -118,8 +118,18 @@ int child_install(struct ike_engine *e, struct p2sa *ch, enum ike_sa_dir dir)
 	if (keymat_child(&p1->km, gl ? gxy : NULL, gl, ISAKMP_PROTO_ESP, spi,
 			 ch->ni, ch->ni_len, ch->nr, ch->nr_len, km, el + al))
 		goto out;
-	k->src = dir == IKE_DIR_IN ? p1->remote : p1->local;
-	k->dst = dir == IKE_DIR_IN ? p1->local : p1->remote;
+	/* Both directions from the ISAKMP SA's endpoints as they are now. */
+	if (!ch->in_installed && !ch->out_installed) {
+		ch->local = p1->local;
+		ch->remote = p1->remote;
+	}
+	k->src = dir == IKE_DIR_IN ? ch->remote : ch->local;
+	k->dst = dir == IKE_DIR_IN ? ch->local : ch->remote;
+	k->encap = ch->encap;
+	if (ch->encap) {
+		k->sport = natt_port(&ch->local);
+		k->dport = natt_port(&ch->remote);
+	}
 	kernel_algs(&ch->prop, k);
 	memcpy(k->enc_key, km, el);
 	k->enc_key_len = (uint16_t)el;
@@ -132,6 +142,8 @@ int child_install(struct ike_engine *e, struct p2sa *ch, enum ike_sa_dir dir)
 	k->hard_bytes = ch->life_kbytes > UINT64_MAX / 1024 ? UINT64_MAX :
 			ch->life_kbytes * 1024;
 	k->soft_bytes = k->hard_bytes / 10 * 9;
+	k->hard_packets = c->life_packets;
+	k->soft_packets = c->life_packets / 10 * 9;
 	k->local_ts = ch->local_ts;
 	k->remote_ts = ch->remote_ts;
 	k->prop = ch->prop;

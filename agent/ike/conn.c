@@ -31,6 +31,11 @@ void ike_conn_init(struct ike_conn *c)
 	c->dpd_delay = 30;
 	c->dpd_timeout = 150;
 	c->dpd_action = IKE_DPD_AUTO;
+	c->natt = IKE_NATT_AUTO;
+	c->keepalive = 20;
+	c->rekey = true;
+	c->rekey_margin = 540;
+	c->rekey_fuzz = 100;
 }
 
 int ike_id_parse(const char *s, struct ike_id *id, char *err, size_t errlen)

@@ -70,6 +70,13 @@ enum ike_dpd_action {
 	IKE_DPD_HOLD,		/* SAs removed, negotiated again on traffic */
 };
 
+/* nat-t = auto | force | no */
+enum ike_natt_mode {
+	IKE_NATT_AUTO = 0,	/* encapsulate when a NAT is detected */
+	IKE_NATT_FORCE = 1,	/* encapsulate always (NAT-D faked) */
+	IKE_NATT_NO = 2,	/* no NAT-T vendor IDs, raw ESP */
+};
+
 /* Phase 1 attribute values, RFC 2409 appendix A. */
 enum ike_enc {
 	IKE_ENC_DES_CBC	= 1,
@@ -195,13 +202,28 @@ struct ike_conn {
 	uint32_t dpd_delay;		/* seconds */
 	uint32_t dpd_timeout;		/* seconds */
 	enum ike_dpd_action dpd_action;
+	/* NAT traversal (natt.c): enum ike_natt_mode, keepalive seconds. */
+	uint8_t natt;
+	uint32_t keepalive;		/* 0 = no keepalives */
+	/*
+	 * Rekeying: a new SA is negotiated rekey_margin seconds (plus up to
+	 * rekey_fuzz percent of the margin, at random) before the old one
+	 * expires, IPsec and ISAKMP SAs alike; life_packets bounds an IPsec
+	 * SA by packets (local only: IKEv1 cannot negotiate it).
+	 */
+	bool rekey;
+	uint32_t rekey_margin;		/* seconds */
+	uint32_t rekey_fuzz;		/* percent of the margin */
+	uint64_t life_packets;		/* 0 = unlimited */
 };
 
 /*
  * Defaults of an unset key: ike-lifetime 24h, lifetime 1h,
  * life-kbytes 4608000, replay-window 64, auth psk, main mode, listen,
  * 0.0.0.0/0 selectors, retransmit 1000 ms x 5 tries, keyingtries
- * forever, DPD on with delay 30 s, timeout 150 s, action by start.
+ * forever, DPD on with delay 30 s, timeout 150 s, action by start,
+ * nat-t auto, keepalive 20 s, rekey yes with a margin of 540 s and
+ * 100 % fuzz, no packet limit.
  */
 void ike_conn_init(struct ike_conn *c);
 

@@ -6,6 +6,7 @@
  * aggressive_mode.c, quick_mode.c and info.c; nothing below calls back
  * up into this file.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,6 +238,8 @@ static void transition_done(struct ike_dispatch *d,
 		if (!x)
 			return;
 		ch->state = t->to;
+		if (t->to == QM_ACTIVE)
+			diag_established(ch->conn, true);
 	} else {
 		sa->state = t->to;
 	}
@@ -249,8 +252,10 @@ static void transition_done(struct ike_dispatch *d,
 	else
 		rexmit_note_input(rx, digest);
 	if (!ch && t->to == MM_ACTIVE) {
+		diag_established(sa->conn, false);
 		p1_established(d->e, sa);
 		dpd_established(d->e, sa);
+		rekey_p1_established(d->e, sa);
 		if (sa->initiator && sa->start_qm)
 			qm_initiate(d->e, sa);
 	}
@@ -280,6 +285,7 @@ static void run_transition(struct ike_dispatch *d, const uint8_t *digest)
 		drop_unstarted(d);
 		return;
 	}
+	diag_received(ch ? ch->conn : sa->conn, isakmp_msg_rule(t->msg)->name);
 	if (log_get_level() >= LOG_LVL_DEBUG)
 		log_dbg("%s %s received: %s", msg_ck(sa),
 			isakmp_msg_rule(t->msg)->name,
@@ -411,6 +417,15 @@ static void input_phase1(struct ike_dispatch *d, const uint8_t *digest)
 				   "mismatch?", msg_ck(d->p1), a,
 				   isakmp_notify_name((uint16_t)-rc));
 			/* Possibly forged: the timers end a real mismatch. */
+			if (d->p1->conn)
+				diag_fail(d->e, d->p1->conn,
+					  d->p1->state == MM_WAIT_MSG5 ?
+					  "MM5" : "MM6",
+					  d->p1->state == MM_WAIT_MSG5 ?
+					  "the peer's MM5 does not decrypt: "
+					  "pre-shared key mismatch?" :
+					  "the peer's MM6 does not decrypt: "
+					  "pre-shared key mismatch?");
 			free(plain);
 			return;
 		}
@@ -511,8 +526,54 @@ out:
 int64_t ike_engine_next_timeout_ms(struct ike_engine *e)
 {
 	int64_t t = timer_next_ms(e), d = dpd_next_ms(e);
+	int64_t k = natt_next_ms(e), r = rekey_next_ms(e);
 
-	return t < 0 ? d : d < 0 ? t : t < d ? t : d;
+	if (d >= 0 && (t < 0 || d < t))
+		t = d;
+	if (r >= 0 && (t < 0 || r < t))
+		t = r;
+	return k >= 0 && (t < 0 || k < t) ? k : t;
+}
+
+/* A successor for an IPsec SA pair: Quick Mode, after Main Mode if need be. */
+static void rekey_child_start(struct ike_engine *e, struct p2sa *old)
+{
+	struct conn_ent *c = old->conn;
+	struct p1sa *sa = sa_p1_established(e, c);
+
+	if (sa && !sa->retire_at) {
+		qm_initiate(e, sa);
+		return;
+	}
+	for (sa = e->p1s; sa; sa = sa->next)
+		if (sa->conn == c && sa->initiator && sa->state != MM_ACTIVE) {
+			sa->start_qm = true;
+			return;
+		}
+	mm_initiate(e, c);
+}
+
+/* A successor for an ISAKMP SA: Main Mode alone, IPsec SAs untouched. */
+static void rekey_p1_start(struct ike_engine *e, struct p1sa *old)
+{
+	struct conn_ent *c = old->conn;
+
+	/* mm_initiate puts the new SA first in the list. */
+	if (!mm_initiate(e, c) && e->p1s && e->p1s->conn == c)
+		e->p1s->start_qm = false;
+}
+
+/* Rekeys that are due, the outbound switches and replaced SAs. */
+static void rekey_timers(struct ike_engine *e, uint64_t now)
+{
+	struct p2sa *ch;
+	struct p1sa *sa;
+
+	rekey_run(e, now);
+	while ((sa = rekey_p1_due(e, now)))
+		rekey_p1_start(e, sa);
+	while ((ch = rekey_child_due(e, now)))
+		rekey_child_start(e, ch);
 }
 
 void ike_engine_run_timers(struct ike_engine *e)
@@ -522,12 +583,14 @@ void ike_engine_run_timers(struct ike_engine *e)
 
 	/*
 	 * An expired IPsec SA of a conn that should be up: bring it up
-	 * again. Rekeying before expiry (rekey.c) will start from here too.
+	 * again. Rekeying before expiry starts here too.
 	 */
 	while ((c = timer_run(e, now)))
 		if (c->keep_up)
 			conn_start(e, c);
 	dpd_run(e, now);
+	natt_run(e, now);
+	rekey_timers(e, now);
 	keep_up(e);
 }
 
@@ -539,12 +602,19 @@ void ike_engine_kernel_event(struct ike_engine *e, enum ike_kernel_event ev,
 		[IKE_KEV_SOFT_EXPIRE] = "soft expire",
 		[IKE_KEV_HARD_EXPIRE] = "hard expire",
 		[IKE_KEV_UNKNOWN_SPI] = "unknown SPI",
+		[IKE_KEV_REMOTE_MOVED] = "remote moved",
 	};
 
 	struct conn_ent *c;
 
 	log_info("kernel event on %s: %s, SPI %08x", ifname ? ifname : "?",
-		 (unsigned int)ev < 4 ? names[ev] : "?", spi);
+		 (unsigned int)ev < sizeof(names) / sizeof(names[0]) ?
+		 names[ev] : "?", spi);
+	if (ev == IKE_KEV_SOFT_EXPIRE && ifname) {
+		rekey_soft_expire(e, ifname, spi);
+		rekey_timers(e, env_now(e));
+		return;
+	}
 	if (ev != IKE_KEV_ACQUIRE || !ifname)
 		return;
 	for (c = e->conns; c; c = c->next)
@@ -553,6 +623,18 @@ void ike_engine_kernel_event(struct ike_engine *e, enum ike_kernel_event ev,
 	if (c && retry_acquire(e, c, env_now(e)))
 		conn_start(e, c);
 	link_update(e);
+}
+
+void ike_engine_remote_moved(struct ike_engine *e, const char *ifname,
+			     uint32_t spi,
+			     const struct sockaddr_storage *remote, bool encap)
+{
+	char a[64];
+
+	log_info("kernel event on %s: remote moved, SPI %08x, now %s%s",
+		 ifname, spi, ike_addr_str(remote, a, sizeof(a)),
+		 encap ? " (ESP in UDP)" : "");
+	natt_kernel_moved(e, ifname, spi, remote, encap);
 }
 
 void ike_engine_status(struct ike_engine *e,
@@ -573,12 +655,25 @@ void ike_engine_status(struct ike_engine *e,
 		st.state = "NONE";
 		st.aggressive = c->c.mode == IKE_MODE_AGGRESSIVE;
 		st.lifetime_left = -1;
+		st.rekeys = c->rekeys;
+		st.ike_rekeys = c->ike_rekeys;
+		st.next_rekey = rekey_child_left_ms(e, c);
+		st.ike_next_rekey = rekey_p1_left_ms(e, c);
+		if (st.next_rekey > 0)
+			st.next_rekey /= 1000;
+		if (st.ike_next_rekey > 0)
+			st.ike_next_rekey /= 1000;
 		st.local = c->c.local;
 		st.peer = c->c.remote;
+		st.natt = "";
+		st.diag = &c->diag;
+		st.fail_age = c->diag.fail[0] && now >= c->diag.fail_ms ?
+			(int64_t)(now - c->diag.fail_ms) / 1000 : -1;
 		for (sa = e->p1s; sa; sa = sa->next)
 			if (sa->conn == c &&
 			    (!best || (sa->state == MM_ACTIVE &&
-				       best->state != MM_ACTIVE)))
+				       (best->state != MM_ACTIVE ||
+					best->retire_at))))
 				best = sa;
 		if (best) {
 			st.state = ike_p1_state_name(best->state,
@@ -595,6 +690,15 @@ void ike_engine_status(struct ike_engine *e,
 			if (best->state == MM_ACTIVE)
 				st.lifetime_left = best->expire_ms > now ?
 					(int64_t)(best->expire_ms - now) / 1000 : 0;
+			st.natt = natt_version_name(best->natt.version);
+			st.nat_local = best->natt.nat_local;
+			st.nat_remote = best->natt.nat_remote;
+			st.nat_forced = best->natt.forced;
+			st.encap = best->natt.encap;
+			if (st.encap) {
+				st.encap_local_port = natt_port(&best->local);
+				st.encap_remote_port = natt_port(&best->remote);
+			}
 		}
 		for (ch = e->p2s; ch && st.n_children < IKE_STATUS_MAX_CHILDREN;
 		     ch = ch->next) {
@@ -605,7 +709,8 @@ void ike_engine_status(struct ike_engine *e,
 			sc = &st.children[st.n_children++];
 			sc->spi_in = ch->spi_in;
 			sc->spi_out = ch->spi_out;
-			sc->state = ike_state_name(ch->state);
+			sc->state = ch->retire_at ? "QM_REPLACED" :
+				    ike_state_name(ch->state);
 			if (ch->prop.transform)
 				esp_proposal_str(&ch->prop, sc->algs,
 						 sizeof(sc->algs));
@@ -622,4 +727,30 @@ void ike_engine_status(struct ike_engine *e,
 		}
 		cb(arg, &st);
 	}
+}
+
+int ike_engine_keys(struct ike_engine *e, const char *name,
+		    void (*cb)(void *arg, const struct ike_sa_keys *k),
+		    void *arg)
+{
+	struct conn_ent *c = conn_find(e, name);
+	struct p1sa *sa;
+	int n = 0;
+
+	if (!c)
+		return -ENOENT;
+	for (sa = e->p1s; sa; sa = sa->next) {
+		struct ike_sa_keys k;
+
+		if (sa->conn != c || !sa->keys)
+			continue;
+		memcpy(k.icookie, sa->icookie, 8);
+		memcpy(k.rcookie, sa->rcookie, 8);
+		k.enc_key = sa->km.enc_key;
+		k.enc_key_len = sa->km.enc_key_len;
+		k.state = ike_state_name(sa->state);
+		cb(arg, &k);
+		n++;
+	}
+	return n;
 }

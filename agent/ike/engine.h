@@ -53,12 +53,20 @@ struct ike_kernel_sa {
 	uint32_t replay_window;
 	uint64_t soft_secs, hard_secs;	/* 0 = unlimited */
 	uint64_t soft_bytes, hard_bytes;
+	uint64_t soft_packets, hard_packets;
 
 	/* From our point of view regardless of dir. */
 	struct ike_ts local_ts;
 	struct ike_ts remote_ts;
 	/* Which negotiated ESP proposal this is (for status). */
 	struct esp_proposal prop;
+
+	/*
+	 * ESP in UDP (RFC 3948): sport is our port, dport the peer's, in
+	 * either direction, as the module takes them.
+	 */
+	bool encap;
+	uint16_t sport, dport;
 };
 
 struct ike_env {
@@ -85,6 +93,16 @@ struct ike_env {
 		       uint64_t *idle_ms);
 	/* Optional: the carrier of the conn's device. 0 or -errno. */
 	int (*set_carrier)(void *ctx, const struct ike_conn *conn, bool on);
+	/*
+	 * Optional, NAT traversal. update_sa moves an installed SA (dir,
+	 * spi) to the addresses, encapsulation and ports in sa; nothing
+	 * else of sa is read. send_keepalive sends one NAT keepalive (a
+	 * single 0xff byte, RFC 3948 2.3) from our NAT-T port.
+	 */
+	int (*update_sa)(void *ctx, const struct ike_conn *conn,
+			 const struct ike_kernel_sa *sa);
+	int (*send_keepalive)(void *ctx, const struct sockaddr_storage *from,
+			      const struct sockaddr_storage *to);
 };
 
 /* Bounds on half-open (not yet authenticated) phase 1 SAs. */
@@ -135,15 +153,17 @@ void ike_engine_run_timers(struct ike_engine *eng);
 /*
  * Kernel events. An acquire (a packet into the device ifname without an
  * SA) starts a negotiation for its conn unless one is up or under way,
- * at most once a second per conn. Expiries are only logged so far:
- * rekeying on soft expire needs rekey.c. Unknown SPIs carry addresses
- * and go to ike_engine_unknown_spi() instead.
+ * at most once a second per conn. A soft expire (bytes or packets
+ * running out) starts rekeying its IPsec SA at once; the others are only
+ * logged. Unknown SPIs carry addresses and go to ike_engine_unknown_spi()
+ * instead.
  */
 enum ike_kernel_event {
 	IKE_KEV_ACQUIRE,
 	IKE_KEV_SOFT_EXPIRE,
 	IKE_KEV_HARD_EXPIRE,
 	IKE_KEV_UNKNOWN_SPI,
+	IKE_KEV_REMOTE_MOVED,
 };
 void ike_engine_kernel_event(struct ike_engine *eng,
 			     enum ike_kernel_event ev,
@@ -159,16 +179,58 @@ void ike_engine_unknown_spi(struct ike_engine *eng,
 			    const struct sockaddr_storage *remote,
 			    uint32_t spi);
 
+/*
+ * The module saw authentic ESP for inbound SA spi on ifname from another
+ * outer source (a NAT mapping changed): remote is that source, its port
+ * the UDP source port when encap. The conn's SAs and its IKE peer move
+ * there.
+ */
+void ike_engine_remote_moved(struct ike_engine *eng, const char *ifname,
+			     uint32_t spi,
+			     const struct sockaddr_storage *remote,
+			     bool encap);
+
 /* Status snapshot, one callback per conn. */
 struct ike_status_child {
 	uint32_t spi_in, spi_out;	/* host byte order */
 	char algs[64];			/* "aes256gcm16-modp2048" */
 	struct ike_ts local_ts, remote_ts;
 	int64_t lifetime_left;		/* seconds */
-	const char *state;		/* "QM_ACTIVE", "QM_WAIT_MSG2"... */
+	const char *state;		/* "QM_ACTIVE", "QM_WAIT_MSG2"...,
+					 * "QM_REPLACED" (rekeyed, going) */
 };
 
 #define IKE_STATUS_MAX_CHILDREN	8
+
+/*
+ * What a conn's negotiations went through, for diagnosis (failure.c).
+ * The last failure outlives the retries after it, so a conn that keeps
+ * failing still tells why while its next attempt runs.
+ */
+#define IKE_DIAG_MSG		8
+#define IKE_DIAG_TEXT		128
+#define IKE_DIAG_NOTIFIES	8
+
+struct ike_diag_notify {
+	uint16_t type;
+	uint32_t sent, received;
+};
+
+struct ike_diag {
+	char sent[IKE_DIAG_MSG];	/* last message sent: "MM5", "QM1" */
+	char received[IKE_DIAG_MSG];	/* last message received */
+	char fail_msg[IKE_DIAG_MSG];	/* the message the failure concerns */
+	char fail[IKE_DIAG_TEXT];	/* "" when nothing failed yet */
+	uint64_t fail_ms;		/* engine clock of the failure */
+	uint16_t fail_notify;		/* error notify type, 0 = none */
+	bool fail_notify_peer;		/* sent by the peer, not by us */
+	char ours[IKE_DIAG_TEXT];	/* proposals or selectors, if known */
+	char theirs[IKE_DIAG_TEXT];
+	uint32_t failures;
+	uint32_t mm_started, mm_done, qm_started, qm_done;
+	int n_notify;
+	struct ike_diag_notify notify[IKE_DIAG_NOTIFIES];
+};
 
 struct ike_status {
 	const char *conn;
@@ -179,8 +241,19 @@ struct ike_status {
 	struct sockaddr_storage local, peer;
 	char algs[64];			/* "aes256-sha256-modp2048" */
 	int64_t lifetime_left;		/* seconds, -1 when not established */
+	/*
+	 * NAT traversal: the version agreed ("" when none), where NAT-D
+	 * found a NAT, whether we fake one (nat-t = force), and the UDP
+	 * ports of ESP in UDP (encap; local is ours, remote the peer's).
+	 */
+	const char *natt;
+	bool nat_local, nat_remote, nat_forced;
+	bool encap;
+	uint16_t encap_local_port, encap_remote_port;
 	int n_children;
 	struct ike_status_child children[IKE_STATUS_MAX_CHILDREN];
+	const struct ike_diag *diag;	/* NULL: not recorded */
+	int64_t fail_age;		/* seconds since diag->fail, or -1 */
 
 	/* Dead Peer Detection; dpd NULL leaves it out of the status. */
 	const char *dpd;		/* "off", "idle", "probing", "dead",
@@ -190,10 +263,30 @@ struct ike_status {
 	int64_t dpd_last_ack;		/* seconds ago, -1 never */
 	uint32_t dpd_ack_seq;
 	uint32_t dpd_probes;		/* unanswered R-U-THEREs */
+
+	/* Rekeying: done so far, and seconds to the next (-1: none due). */
+	uint32_t rekeys, ike_rekeys;
+	int64_t next_rekey, ike_next_rekey;
 };
 
 void ike_engine_status(struct ike_engine *eng,
 		       void (*cb)(void *arg, const struct ike_status *st),
 		       void *arg);
+
+/*
+ * The phase 1 encryption key of each keyed ISAKMP SA of a conn, for the
+ * key table of a packet analyser (esptun ike keys). Only the control
+ * socket, root's alone, ever asks. Returns how many, or -ENOENT.
+ */
+struct ike_sa_keys {
+	uint8_t icookie[8], rcookie[8];
+	const uint8_t *enc_key;
+	size_t enc_key_len;
+	const char *state;
+};
+
+int ike_engine_keys(struct ike_engine *eng, const char *name,
+		    void (*cb)(void *arg, const struct ike_sa_keys *k),
+		    void *arg);
 
 #endif

@@ -16,6 +16,7 @@
 #include "ike/iv.h"
 #include "ike/keymat.h"
 #include "ike/msgid.h"
+#include "ike/natt.h"
 #include "ike/retransmit.h"
 #include "ike/states.h"
 #include "isakmp/isakmp.h"
@@ -51,6 +52,7 @@ struct conn_ent {
 	uint64_t retry_at;		/* next attempt, 0 = none scheduled */
 	uint64_t acquire_ms;		/* last negotiation from an acquire */
 	char why[128];			/* why the last negotiation failed */
+	struct ike_diag diag;		/* failure.c */
 	/* Negotiate at the next chance (DPD restart, recovery). */
 	bool start_now;
 	/* DPD hold: negotiated again on the next acquire, carrier on. */
@@ -66,6 +68,10 @@ struct conn_ent {
 	/* Peers told why their Aggressive Mode is refused (once each). */
 	struct sockaddr_storage am_told[4];
 	unsigned int n_am_told;
+
+	/* Rekeys done since the conn was added (rekey.c). */
+	uint32_t rekeys;		/* IPsec SA pairs replaced */
+	uint32_t ike_rekeys;		/* ISAKMP SAs replaced */
 };
 
 struct p1sa {
@@ -104,6 +110,11 @@ struct p1sa {
 	uint64_t expire_ms;
 	bool start_qm;			/* initiate QM when established */
 	bool peer_dpd;			/* the peer sent the DPD vendor ID */
+	struct natt_p1 natt;		/* NAT traversal (natt.c) */
+
+	/* Rekeying (rekey.c). */
+	uint64_t rekey_at;		/* start its successor, 0 = never */
+	uint64_t retire_at;		/* replaced: deleted then, 0 = in use */
 };
 
 struct p2sa {
@@ -126,6 +137,17 @@ struct p2sa {
 	bool in_installed, out_installed;
 	struct rexmit rx;
 	uint64_t established_ms;
+	/* Outer endpoints of its kernel SAs, ports included. */
+	struct sockaddr_storage local, remote;
+	uint16_t encap_mode;		/* ENCAPSULATION_MODE negotiated */
+	bool encap;			/* ESP in UDP */
+
+	/* Rekeying (rekey.c). */
+	struct p2sa *replaces;		/* the pair in use when it started */
+	uint64_t started_ms;		/* QM1 sent or received */
+	uint64_t rekey_at;		/* start its successor, 0 = never */
+	uint64_t out_at;		/* install the outbound SA, 0 = not due */
+	uint64_t retire_at;		/* replaced: removed then, 0 = in use */
 };
 
 struct ike_engine {
@@ -148,22 +170,30 @@ struct ike_engine {
  *                                     from the engine's timers); stale
  *                                     state: INITIAL-CONTACT, INVALID-SPI,
  *                                     unknown SPIs
- *   retry.c link.c                    keeping conns up: backoff,
- *                                     acquires; the device's carrier
+ *   retry.c link.c rekey.c            keeping conns up: backoff,
+ *                                     acquires; the device's carrier;
+ *                                     when to rekey, which pair
+ *                                     survives, make-before-break
  *   timer.c                           retransmission and expiry
  *   phase1.c notify.c child.c         phase 1 crypto, outgoing INFO,
- *   ts.c vid.c                        kernel install, selectors,
- *                                     vendor IDs
+ *   ts.c vid.c natt.c                 kernel install, selectors,
+ *                                     vendor IDs, NAT traversal
  *   sa.c conn.c                       SA objects, connection lookup
  *   msg.c env.c                       message I/O, clock and randomness
+ *
+ * rekey.c decides when a successor is due (its timers and the
+ * soft-expire kernel event) and what happens to the SAs it replaces;
+ * engine.c starts the exchanges it asks for.
  *
  * Where later features go, each a layer like the exchanges (called by
  * engine.c, calling only down): rekey.c, rekeying IPsec and ISAKMP SAs
  * before they expire, starts from ike_engine_run_timers() (timer_run()
  * hands back the expiring conn) and from the soft-expire kernel event;
- * natt.c (RFC 3947) adds
- * NAT-D payloads to MM3/MM4, its vendor ID to vid.c's list and the port
- * 4500 float to msg_send().
+ * dpd.c (RFC 3706) gets R-U-THERE INFO messages from the dispatcher
+ * beside info.c and its deadline from timer.c. natt.c (RFC 3947) sits
+ * with the helpers: the exchanges call it for vendor IDs, NAT-D and the
+ * float, child.c for the encapsulation, engine.c for keepalives and the
+ * module's remote-moved event.
  */
 
 /* One received message on its way through the transition table. */
@@ -216,6 +246,19 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 		size_t len, const struct isakmp_msg *hm,
 		const uint8_t *digest);
 
+/* failure.c: what diagnosis needs, recorded per conn */
+void diag_sent(struct conn_ent *c, const char *msg);
+void diag_received(struct conn_ent *c, const char *msg);
+void diag_established(struct conn_ent *c, bool child);
+void diag_notify(struct conn_ent *c, uint16_t type, bool sent);
+void diag_fail(struct ike_engine *e, struct conn_ent *c, const char *msg,
+	       const char *reason);
+void diag_fail_notify(struct ike_engine *e, struct conn_ent *c,
+		      const char *msg, uint16_t type, bool from_peer);
+void diag_mismatch(struct conn_ent *c, const char *ours, const char *theirs);
+void diag_esp_list(const struct ike_conn *c, char *buf, size_t len);
+void diag_ts_pair(const struct ike_ts *local, const struct ike_ts *remote,
+		  char *buf, size_t len);
 /* dpd.c */
 #define DPD_VID_LEN	16
 extern const uint8_t dpd_vid[DPD_VID_LEN];
@@ -244,6 +287,25 @@ void recover_unknown_spi(struct ike_engine *e,
 /* link.c */
 void link_update(struct ike_engine *e);
 void link_release(struct ike_engine *e, struct conn_ent *c);
+/* natt.c (see natt.h for the pure helpers) */
+void natt_gen_vids(struct isakmp_gen *g, const struct ike_conn *c);
+void natt_mm1_received(struct p1sa *sa, const struct isakmp_msg *m);
+void natt_gen_vid_reply(struct isakmp_gen *g, const struct p1sa *sa);
+void natt_mm2_received(struct p1sa *sa, const struct isakmp_msg *m);
+void natt_gen_natd(struct isakmp_gen *g, const struct p1sa *sa);
+void natt_natd_received(struct p1sa *sa, const struct isakmp_msg *m,
+			const char *name, const struct sockaddr_storage *from,
+			const struct sockaddr_storage *to);
+void natt_float(struct p1sa *sa);
+void natt_follow(struct ike_engine *e, struct p1sa *sa,
+		 const struct sockaddr_storage *from,
+		 const struct sockaddr_storage *to);
+void natt_kernel_moved(struct ike_engine *e, const char *ifname, uint32_t spi,
+		       const struct sockaddr_storage *remote, bool encap);
+uint16_t natt_qm_mode(const struct p1sa *p1);
+void natt_established(struct ike_engine *e, struct p1sa *sa);
+int64_t natt_next_ms(struct ike_engine *e);
+void natt_run(struct ike_engine *e, uint64_t now);
 
 /* retry.c */
 #define RETRY_FIRST_MS		1000
@@ -253,6 +315,35 @@ bool retry_conn_up(struct ike_engine *e, struct conn_ent *c);
 bool retry_conn_busy(struct ike_engine *e, struct conn_ent *c);
 bool retry_due(struct ike_engine *e, struct conn_ent *c, uint64_t now);
 bool retry_acquire(struct ike_engine *e, struct conn_ent *c, uint64_t now);
+
+/* rekey.c */
+/*
+ * Before a successor moves outbound traffic over (initiator): strongSwan
+ * installs its SAs only once QM3 arrives, which took it over a second
+ * under load; its old inbound SA stays until our Delete, so waiting
+ * costs nothing.
+ */
+#define REKEY_SWITCH_MS		3000
+/*
+ * How long a replaced SA pair still takes inbound traffic: well past the
+ * initiator's switch, so a peer that is slow to move loses nothing.
+ */
+#define REKEY_GRACE_MS		6000
+uint64_t rekey_delay_ms(uint32_t life_secs, uint32_t margin_secs,
+			uint32_t fuzz_pct, uint32_t rnd);
+void rekey_qm_started(struct ike_engine *e, struct p2sa *ch);
+bool rekey_out_deferred(struct ike_engine *e, struct p2sa *ch);
+void rekey_established(struct ike_engine *e, struct p2sa *ch);
+void rekey_peer_deletes(struct ike_engine *e, struct p2sa *ch);
+void rekey_p1_established(struct ike_engine *e, struct p1sa *sa);
+struct p2sa *rekey_child_due(struct ike_engine *e, uint64_t now);
+struct p1sa *rekey_p1_due(struct ike_engine *e, uint64_t now);
+void rekey_soft_expire(struct ike_engine *e, const char *ifname,
+		       uint32_t spi);
+void rekey_run(struct ike_engine *e, uint64_t now);
+int64_t rekey_next_ms(struct ike_engine *e);
+int64_t rekey_child_left_ms(struct ike_engine *e, struct conn_ent *c);
+int64_t rekey_p1_left_ms(struct ike_engine *e, struct conn_ent *c);
 
 /* timer.c */
 int64_t timer_next_ms(struct ike_engine *e);

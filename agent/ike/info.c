@@ -21,6 +21,7 @@
 static void fail_negotiations(struct ike_engine *e, struct p1sa *sa,
 			      const struct isakmp_notify_pl *n)
 {
+	char ours[IKE_DIAG_TEXT];
 	struct p2sa *c, *next;
 	uint32_t spi = 0;
 
@@ -36,6 +37,16 @@ static void fail_negotiations(struct ike_engine *e, struct p1sa *sa,
 		log_err("%s %s for %s refused by peer: %s", msg_ck(sa),
 			c->initiator ? "QM1" : "QM2", c->conn->c.name,
 			isakmp_notify_name(n->type));
+		diag_fail_notify(e, c->conn, c->initiator ? "QM1" : "QM2",
+				 n->type, true);
+		if (n->type == ISAKMP_N_NO_PROPOSAL_CHOSEN) {
+			diag_esp_list(&c->conn->c, ours, sizeof(ours));
+			diag_mismatch(c->conn, ours, NULL);
+		} else if (n->type == ISAKMP_N_INVALID_ID_INFORMATION) {
+			diag_ts_pair(&c->local_ts, &c->remote_ts, ours,
+				     sizeof(ours));
+			diag_mismatch(c->conn, ours, NULL);
+		}
 		sa_p2_free(e, c);
 	}
 }
@@ -68,6 +79,7 @@ static void handle_delete(struct ike_engine *e, struct p1sa *sa,
 			log_info("%s INFO: peer deleted IPsec SA of %s: in %08x "
 				 "out %08x", msg_ck(sa), c->conn->c.name,
 				 c->spi_in, c->spi_out);
+			rekey_peer_deletes(e, c);
 			sa_p2_free(e, c);
 		} else if (d->proto == ISAKMP_PROTO_ISAKMP) {
 			struct p1sa *x = sa_p1_find(e, s, s + 8);
@@ -102,6 +114,8 @@ static void info_plain(struct ike_engine *e, struct p1sa *sa,
 		log_warn_rl("%sINFO from %s: unauthenticated notify %s",
 			    sa ? msg_ck(sa) : "", from,
 			    isakmp_notify_name(n.type));
+		if (sa)
+			diag_notify(sa->conn, n.type, false);
 		/* Ends only our own half-open MM1/AM1: nothing to forge. */
 		if (sa && sa->initiator && (sa->state == MM_WAIT_MSG2 ||
 					    sa->state == AM_WAIT_MSG2) &&
@@ -112,6 +126,8 @@ static void info_plain(struct ike_engine *e, struct p1sa *sa,
 				sa->aggressive ? "Aggressive Mode not allowed "
 				"by the peer, or no common ike proposal?" :
 				"no common ike proposal?");
+			diag_fail_notify(e, sa->conn, p1_msg_name(sa, 1),
+					 n.type, true);
 			sa_p1_free(e, sa);
 			return;
 		}
@@ -119,7 +135,8 @@ static void info_plain(struct ike_engine *e, struct p1sa *sa,
 }
 
 /* Decrypts into plain and checks HASH(1); 0 when m is authentic. */
-static int info_authenticate(struct p1sa *sa, const char *from,
+static int info_authenticate(struct ike_engine *e, struct p1sa *sa,
+			     const char *from,
 			     const uint8_t *buf, size_t len, uint8_t *plain,
 			     struct isakmp_msg *m)
 {
@@ -140,6 +157,10 @@ static int info_authenticate(struct p1sa *sa, const char *from,
 			log_err("%s authentication failed: the peer's answer "
 				"to MM5 does not decrypt — pre-shared key "
 				"mismatch?", msg_ck(sa));
+		if (sa->state == MM_WAIT_MSG6)
+			diag_fail(e, sa->conn, "MM5", "the peer's answer to "
+				  "MM5 does not decrypt: pre-shared key "
+				  "mismatch?");
 		else
 			log_warn_rl("%s INFO from %s dropped: %s", msg_ck(sa),
 				    from, isakmp_notify_name((uint16_t)-rc));
@@ -191,6 +212,7 @@ static void info_act(struct ike_engine *e, struct p1sa *sa, const char *from,
 			dpd_heard(e, sa->conn);
 			log_info("%s INFO: peer sent %s", msg_ck(sa),
 				 isakmp_notify_name(n.type));
+			diag_notify(sa->conn, n.type, false);
 			if (n.type == ISAKMP_N_INITIAL_CONTACT &&
 			    sa->state == MM_ACTIVE)
 				recover_initial_contact(e, sa);
@@ -200,6 +222,8 @@ static void info_act(struct ike_engine *e, struct p1sa *sa, const char *from,
 				log_err("%s Main Mode refused by %s: %s",
 					msg_ck(sa), from,
 					isakmp_notify_name(n.type));
+				diag_fail_notify(e, sa->conn, sa->rx.name,
+						 n.type, true);
 				sa_p1_free(e, sa);
 				return;
 			}
@@ -248,13 +272,16 @@ void info_input(struct ike_engine *e, struct p1sa *sa,
 		goto out;
 	}
 	plain = malloc(len);
-	if (!plain || info_authenticate(sa, a, buf, len, plain, m))
+	if (!plain || info_authenticate(e, sa, a, buf, len, plain, m))
 		goto out;
 	/* Authentic: a replay, even with bytes appended, is refused. */
 	if (msgid_add(&sa->msgids, m->hdr.msgid))
 		goto out;
 	/* Authentic: a copy of it is not acted on twice. */
 	rexmit_seen_add(&sa->seen, digest);
+	/* Say a DPD message after the peer's NAT changed its mapping. */
+	if (sa->state == MM_ACTIVE)
+		natt_follow(e, sa, from, &sa->local);
 	info_act(e, sa, a, m);
 out:
 	free(plain);

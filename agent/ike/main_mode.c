@@ -42,6 +42,7 @@ int mm_initiate(struct ike_engine *e, struct conn_ent *c)
 	isakmp_gen_sa(&g, prop);
 	/* We always answer R-U-THERE, so DPD is announced whatever dpd says. */
 	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
+	natt_gen_vids(&g, &c->c);
 	len = isakmp_gen_finish(&g);
 	free(prop);
 	/* The SA is the first payload, right after the header. */
@@ -110,6 +111,7 @@ int mm_inI1_outR1(struct ike_dispatch *d)
 		 sa->conn->c.name);
 	vid_log(sa, "MM1", d->m);
 	dpd_note_vids(sa, d->m);
+	natt_mm1_received(sa, d->m);
 	rc = p1_choose(d->e, sa, p, chosen);
 	if (rc)
 		goto out;
@@ -117,6 +119,7 @@ int mm_inI1_outR1(struct ike_dispatch *d)
 	isakmp_gen_init(&g, buf, sizeof(buf), &h);
 	isakmp_gen_sa(&g, chosen);
 	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
+	natt_gen_vid_reply(&g, sa);
 	len = isakmp_gen_finish(&g);
 	if (!len) {
 		rc = -ISAKMP_N_PAYLOAD_MALFORMED;
@@ -136,6 +139,7 @@ static size_t build_ke_nonce(struct p1sa *sa, uint8_t *buf, size_t cap)
 	p1_hdr(sa, &h);
 	isakmp_gen_init(&g, buf, cap, &h);
 	p1_gen_ke_nonce(sa, &g);
+	natt_gen_natd(&g, sa);
 	return isakmp_gen_finish(&g);
 }
 
@@ -151,6 +155,7 @@ int mm_inR1_outI2(struct ike_dispatch *d)
 		return rc;
 	/* Only an accepted MM2 binds us to the responder's cookie. */
 	memcpy(sa->rcookie, d->m->hdr.rcookie, 8);
+	natt_mm2_received(sa, d->m);
 	if (p1_make_ke_nonce(d->e, sa))
 		return -ISAKMP_N_INVALID_KEY_INFORMATION;
 	len = build_ke_nonce(sa, buf, sizeof(buf));
@@ -172,6 +177,7 @@ int mm_inI2_outR2(struct ike_dispatch *d)
 	rc = p1_take_ke_nonce(sa, d->m, "MM3");
 	if (rc)
 		return rc;
+	natt_natd_received(sa, d->m, "MM3", d->from, d->to);
 	len = build_ke_nonce(sa, buf, sizeof(buf));
 	if (!len)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
@@ -197,6 +203,9 @@ int mm_inR2_outI3(struct ike_dispatch *d)
 	rc = p1_take_ke_nonce(sa, d->m, "MM4");
 	if (rc)
 		return rc;
+	natt_natd_received(sa, d->m, "MM4", d->from, d->to);
+	/* RFC 3947 4: with a NAT, MM5 on goes over port 4500. */
+	natt_float(sa);
 	len = p1_build_auth(d->e, sa, true, buf, sizeof(buf));
 	if (!len)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;

@@ -89,6 +89,8 @@ void notify_send(struct ike_engine *e, struct p1sa *sa, uint8_t proto,
 			       .data = data, .len = len };
 
 	send_encrypted(e, sa, &b, isakmp_notify_name(type));
+	if (sa->conn)
+		diag_notify(sa->conn, type, true);
 }
 
 void notify_send_plain(struct ike_engine *e,

@@ -289,6 +289,7 @@ void p1_send(struct ike_engine *e, struct p1sa *sa, const uint8_t *buf,
 
 	msg_send(e, &sa->local, &sa->remote, &sa->rx, buf, len, name,
 		 expect_reply, sa->conn->c.rexmit_ms, sa->conn->c.rexmit_tries);
+	diag_sent(sa->conn, name);
 	log_info("%s %s sent to %s", msg_ck(sa), name,
 		 ike_addr_str(&sa->remote, a, sizeof(a)));
 }
@@ -409,7 +410,7 @@ static int check_auth(struct ike_dispatch *d, const uint8_t *id_b,
 	struct p1sa *sa = d->p1;
 	uint8_t want[CRYPTO_MAX_HASH];
 	struct isakmp_id id;
-	char b[300];
+	char b[300], x[300];
 	int rc;
 
 	rc = isakmp_parse_id(id_b, id_len, &id);
@@ -424,16 +425,25 @@ static int check_auth(struct ike_dispatch *d, const uint8_t *id_b,
 		log_err("%s authentication failed: %s mismatch in %s — "
 			"pre-shared key mismatch?", msg_ck(sa),
 			sa->initiator ? "HASH_R" : "HASH_I", name);
+		diag_fail(d->e, sa->conn, name, sa->initiator ?
+			  "HASH_R mismatch: pre-shared key mismatch?" :
+			  "HASH_I mismatch: pre-shared key mismatch?");
 		return -ISAKMP_N_AUTHENTICATION_FAILED;
 	}
 	/* Authentic: only now may the IV move on. */
 	iv_confirm(&sa->iv, 0);
 	d->authentic = true;
+	/* The float to 4500, or a NAT that changed its mapping. */
+	natt_follow(d->e, sa, d->from, d->to);
 	p1_id_show(&id, b, sizeof(b));
 	if (!p1_check_peer_id(sa, &id)) {
 		log_err("%s %s: peer ID %s does not match remote-id of %s — "
 			"sending INVALID-ID-INFORMATION", msg_ck(sa), name, b,
 			sa->conn->c.name);
+		diag_fail_notify(d->e, sa->conn, name,
+				 ISAKMP_N_INVALID_ID_INFORMATION, false);
+		diag_mismatch(sa->conn, ike_id_str(&sa->conn->c.remote_id,
+						   x, sizeof(x)), b);
 		return -ISAKMP_N_INVALID_ID_INFORMATION;
 	}
 	log_info("%s %s: peer authenticated as %s", msg_ck(sa), name, b);
@@ -536,6 +546,7 @@ void p1_established(struct ike_engine *e, struct p1sa *sa)
 	sa->dh = NULL;
 	iv_phase1_done(&sa->iv);
 	sa->established_ms = env_now(e);
+	natt_established(e, sa);
 	sa->expire_ms = sa->established_ms + (uint64_t)sa->life_secs * 1000;
 	log_info("%s %s: ISAKMP SA established with %s (%s, %s%s, lifetime "
 		 "%us)", msg_ck(sa),
@@ -576,6 +587,9 @@ int p1_choose(struct ike_engine *e, struct p1sa *sa,
 			name, a, sa->conn->c.name);
 		notify_send_plain(e, &sa->local, &sa->remote, sa->icookie,
 				  sa->rcookie, ISAKMP_N_NO_PROPOSAL_CHOSEN);
+		diag_notify(sa->conn, ISAKMP_N_NO_PROPOSAL_CHOSEN, true);
+		diag_fail_notify(e, sa->conn, name,
+				 ISAKMP_N_NO_PROPOSAL_CHOSEN, false);
 		rc = -ISAKMP_N_NO_PROPOSAL_CHOSEN;
 		goto out;
 	}

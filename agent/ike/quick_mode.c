@@ -4,8 +4,9 @@
  * negotiate one pair of ESP SAs, optionally with PFS. The inbound SA is
  * in the kernel before the peer can use it: the responder installs it
  * before sending QM2, the initiator before sending QM3; each side
- * installs its outbound SA last.
+ * installs its outbound SA last, the initiator after QM3 is out.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +20,7 @@
 /* Transform of our ESP proposal, SPI in the proposal. */
 static void fill_prop(struct isakmp_prop *pr, int num, uint32_t spi,
 		      const struct esp_proposal *p, uint32_t secs,
-		      uint64_t kbytes)
+		      uint64_t kbytes, uint16_t encap)
 {
 	struct isakmp_transform *t = &pr->t[0];
 	int n = 0;
@@ -44,7 +45,7 @@ static void fill_prop(struct isakmp_prop *pr, int num, uint32_t spi,
 	}
 	if (p->group)
 		TV(IPSEC_A_GROUP, p->group);
-	TV(IPSEC_A_ENCAP, IPSEC_ENCAP_TUNNEL);
+	TV(IPSEC_A_ENCAP, encap);
 	if (p->auth)
 		TV(IPSEC_A_AUTH, p->auth);
 	if (p->keylen)
@@ -59,6 +60,7 @@ struct esp_offer {
 	uint32_t secs;
 	uint64_t kbytes;
 	bool tunnel;
+	uint16_t encap;		/* tunnel, or a UDP tunnel mode (natt.h) */
 };
 
 static const char *decode_esp(const struct isakmp_prop *pr,
@@ -95,8 +97,10 @@ static const char *decode_esp(const struct isakmp_prop *pr,
 			o->p.group = (uint16_t)a->val;
 			break;
 		case IPSEC_A_ENCAP:
-			if (a->val != IPSEC_ENCAP_TUNNEL)
+			if (a->val != IPSEC_ENCAP_TUNNEL &&
+			    !natt_mode_is_udp((uint16_t)a->val))
 				return esp_attr_refusal(a->type, a->val);
+			o->encap = (uint16_t)a->val;
 			o->tunnel = true;
 			break;
 		case IPSEC_A_AUTH:
@@ -160,6 +164,7 @@ static int finish_and_send(struct ike_engine *e, struct p2sa *ch,
 		return -1;
 	msg_send(e, &p1->local, &p1->remote, &ch->rx, g->buf, len, name,
 		 expect_reply, ch->conn->c.rexmit_ms, ch->conn->c.rexmit_tries);
+	diag_sent(ch->conn, name);
 	log_info("%s %s sent to %s (M-ID %08x)", msg_ck(p1), name,
 		 ike_addr_str(&p1->remote, a, sizeof(a)), ch->msgid);
 	return 0;
@@ -222,6 +227,9 @@ int qm_initiate(struct ike_engine *e, struct p1sa *p1)
 	ch->remote_ts = c->remote_ts;
 	ch->life_secs = c->lifetime;
 	ch->life_kbytes = c->life_kbytes;
+	ch->encap_mode = natt_qm_mode(p1);
+	ch->encap = natt_mode_is_udp(ch->encap_mode);
+	rekey_qm_started(e, ch);
 	rc = e->env.get_spi ? e->env.get_spi(e->env.ctx, c, &ch->spi_in) : -1;
 	if (rc) {
 		log_err("%s no inbound SPI from the kernel for %s: %d",
@@ -251,7 +259,8 @@ int qm_initiate(struct ike_engine *e, struct p1sa *p1)
 		if (c->esp[i].group != ch->prop.group)
 			continue;
 		fill_prop(&sa->p[sa->nprop], sa->nprop + 1, ch->spi_in,
-			  &c->esp[i], c->lifetime, c->life_kbytes);
+			  &c->esp[i], c->lifetime, c->life_kbytes,
+			  ch->encap_mode);
 		sa->nprop++;
 	}
 	hoff = begin_qm(&g, buf, sizeof(buf), ch);
@@ -302,13 +311,13 @@ static int verify_hash(struct ike_dispatch *d, int form, const char *name)
 	}
 	iv_confirm(&p1->iv, ch->msgid);
 	d->authentic = true;
+	natt_follow(d->e, p1, d->from, d->to);
 	return 0;
 }
 
 static void qm_established(struct ike_engine *e, struct p2sa *ch)
 {
 	struct p1sa *p1 = ch->p1;
-	struct p2sa *o, *loser = NULL;
 	char b[64], l[64], r[64];
 
 	ch->established_ms = env_now(e);
@@ -319,24 +328,8 @@ static void qm_established(struct ike_engine *e, struct p2sa *ch)
 		 ch->spi_out, esp_proposal_str(&ch->prop, b, sizeof(b)),
 		 ts_str(&ch->local_ts, l, sizeof(l)),
 		 ts_str(&ch->remote_ts, r, sizeof(r)), ch->life_secs);
-	/*
-	 * Both ends initiated: keep the pair whose QM1 nonce is lower. Both
-	 * sides know both nonces, so they agree; the initiator of the loser
-	 * deletes it, the other side waits for that Delete.
-	 */
-	for (o = e->p2s; o; o = o->next) {
-		if (o == ch || o->conn != ch->conn || o->state != QM_ACTIVE)
-			continue;
-		loser = memcmp(o->ni, ch->ni, IKE_NONCE_LEN) > 0 ? o : ch;
-		break;
-	}
-	if (loser && loser->initiator) {
-		log_info("%s duplicate IPsec SA for %s (both ends initiated): "
-			 "deleting in %08x out %08x", msg_ck(p1),
-			 ch->conn->c.name, loser->spi_in, loser->spi_out);
-		notify_delete_child(e, loser);
-		sa_p2_free(e, loser);
-	}
+	/* The pair it replaces, or a duplicate from both ends (rekey.c). */
+	rekey_established(e, ch);
 }
 
 /* Both IDs of a QM1 as selectors; false when either maps to none. */
@@ -392,7 +385,7 @@ static int qm_match_selectors(struct ike_dispatch *d)
 	const struct ike_conn *c = &ch->conn->c;
 	struct ike_ts tci, tcr;
 	struct conn_ent *alt;
-	char x[64], y[64];
+	char x[64], y[64], ours[IKE_DIAG_TEXT], theirs[IKE_DIAG_TEXT];
 	bool parsed;
 
 	ch->local_ts = c->local_ts;
@@ -420,6 +413,13 @@ static int qm_match_selectors(struct ike_dispatch *d)
 			ts_str(&c->remote_ts, y, sizeof(y)));
 		notify_send(d->e, p1, ISAKMP_PROTO_ESP, NULL, 0,
 			    ISAKMP_N_INVALID_ID_INFORMATION, NULL, 0);
+		diag_fail_notify(d->e, ch->conn, "QM1",
+				 ISAKMP_N_INVALID_ID_INFORMATION, false);
+		diag_ts_pair(&c->local_ts, &c->remote_ts, ours, sizeof(ours));
+		/* The peer's view: its local side is IDci. */
+		if (parsed)
+			diag_ts_pair(&tci, &tcr, theirs, sizeof(theirs));
+		diag_mismatch(ch->conn, ours, parsed ? theirs : NULL);
 		return -ISAKMP_N_INVALID_ID_INFORMATION;
 	}
 	return 0;
@@ -439,7 +439,8 @@ static int qm_choose(struct ike_dispatch *d, const struct isakmp_sa *offer,
 	const struct ike_conn *c = &d->p2->conn->c;
 	const struct isakmp_payload *kep = isakmp_find(d->m, ISAKMP_NP_KE);
 	struct esp_offer o;
-	char b[64];
+	char b[64], ours[IKE_DIAG_TEXT], theirs[IKE_DIAG_TEXT] = "";
+	size_t tn = 0;
 	int i, j;
 
 	for (i = 0; i < offer->nprop; i++) {
@@ -454,6 +455,14 @@ static int qm_choose(struct ike_dispatch *d, const struct isakmp_sa *offer,
 				why = "not configured in esp =";
 			if (!why && o.p.group && !kep)
 				why = "PFS group but no KE payload";
+			if (!why && natt_mode_is_udp(o.encap) &&
+			    !d->p1->natt.version)
+				why = "UDP encapsulation without NAT-T";
+			if (why && tn < sizeof(theirs))
+				tn += snprintf(theirs + tn, sizeof(theirs) - tn,
+					       "%s%s", tn ? "," : "",
+					       esp_proposal_str(&o.p, b,
+								sizeof(b)));
 			if (why) {
 				log_info("%s QM1: proposal %d (%s) not chosen: "
 					 "%s", msg_ck(d->p1), i + 1,
@@ -471,6 +480,10 @@ static int qm_choose(struct ike_dispatch *d, const struct isakmp_sa *offer,
 		"NO-PROPOSAL-CHOSEN", msg_ck(d->p1), c->name);
 	notify_send(d->e, d->p1, ISAKMP_PROTO_ESP, NULL, 0,
 		    ISAKMP_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	diag_fail_notify(d->e, d->p2->conn, "QM1",
+			 ISAKMP_N_NO_PROPOSAL_CHOSEN, false);
+	diag_esp_list(c, ours, sizeof(ours));
+	diag_mismatch(d->p2->conn, ours, theirs);
 	return -ISAKMP_N_NO_PROPOSAL_CHOSEN;
 }
 
@@ -488,6 +501,8 @@ static int qm_take_offer(struct ike_dispatch *d, const struct qm_choice *best)
 	const struct isakmp_payload *kep = isakmp_find(d->m, ISAKMP_NP_KE);
 
 	ch->prop = best->o.p;
+	ch->encap_mode = best->o.encap;
+	ch->encap = natt_mode_is_udp(best->o.encap);
 	ch->spi_out = isakmp_get32(best->prop->spi);
 	ch->life_secs = best->o.secs && best->o.secs < c->lifetime ?
 			best->o.secs : c->lifetime;
@@ -602,6 +617,7 @@ int qm_inI1_outR1(struct ike_dispatch *d)
 	rc = qm_match_selectors(d);
 	if (rc)
 		return rc;
+	rekey_qm_started(d->e, d->p2);
 	offer = malloc(sizeof(*offer));
 	if (!offer)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
@@ -717,6 +733,8 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 	why = decode_esp(&reply->p[0], &reply->p[0].t[0], &o);
 	if (!why && (!conn_has_esp(c, &o.p) || o.p.group != ch->prop.group))
 		why = "not one we offered";
+	if (!why && o.encap != ch->encap_mode)
+		why = "encapsulation mode differs from our offer";
 	if (!why && o.p.group && !kep)
 		why = "PFS but no KE payload";
 	if (why) {
@@ -742,13 +760,27 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 		memcpy(ch->ke_peer, kep->body, kep->len);
 		ch->ke_peer_len = kep->len;
 	}
-	if (child_install(d->e, ch, IKE_DIR_IN) || child_install(d->e, ch, IKE_DIR_OUT))
+	if (child_install(d->e, ch, IKE_DIR_IN))
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
 	hoff = begin_qm(&g, buf, sizeof(buf), ch);
 	if (finish_and_send(d->e, ch, &g, hoff, 3, "QM3", false))
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
-	dh_free(ch->dh);
-	ch->dh = NULL;
+	/*
+	 * Outbound only now: the responder may install its inbound SA
+	 * when QM3 arrives. With an old pair still sending, the switch
+	 * waits a moment longer (rekey.c).
+	 */
+	if (rekey_out_deferred(d->e, ch))
+		log_info("%s outbound stays on %08x for %u ms, then moves to "
+			 "%08x", msg_ck(p1), ch->replaces->spi_out,
+			 REKEY_SWITCH_MS, ch->spi_out);
+	else if (child_install(d->e, ch, IKE_DIR_OUT))
+		return -ISAKMP_N_PAYLOAD_MALFORMED;
+	/* The deferred outbound SA still needs the PFS secret. */
+	if (!ch->out_at) {
+		dh_free(ch->dh);
+		ch->dh = NULL;
+	}
 	ch->state = QM_ACTIVE;
 	qm_established(d->e, ch);
 	return 0;

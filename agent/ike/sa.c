@@ -143,13 +143,16 @@ struct p2sa *sa_p2_by_spi_out(struct ike_engine *e, uint32_t spi)
 /* Removes kernel SAs (both directions) and frees the child. */
 void sa_p2_free(struct ike_engine *e, struct p2sa *c)
 {
-	struct p2sa **pp;
+	struct p2sa **pp, *x;
 
 	for (pp = &e->p2s; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
 			break;
 		}
+	for (x = e->p2s; x; x = x->next)
+		if (x->replaces == c)
+			x->replaces = NULL;
 	if (c->in_installed && e->env.del_sa)
 		e->env.del_sa(e->env.ctx, &c->conn->c, IKE_DIR_IN, c->spi_in);
 	if (c->out_installed && e->env.del_sa)

@@ -86,6 +86,7 @@ static bool p1_due(struct ike_engine *e, struct p1sa *sa, uint64_t now)
 		snprintf(sa->conn->why, sizeof(sa->conn->why),
 			 "no response to %s from %s after %u tries",
 			 sa->rx.name, a, sa->rx.sent);
+		diag_fail(e, sa->conn, sa->rx.name, sa->conn->why);
 		sa_p1_free(e, sa);
 		return true;
 	}
@@ -133,6 +134,7 @@ static enum p2_due_result p2_due(struct ike_engine *e, struct p2sa *ch,
 			snprintf(ch->conn->why, sizeof(ch->conn->why),
 				 "no response to %s from %s after %u tries",
 				 ch->rx.name, a, ch->rx.sent);
+			diag_fail(e, ch->conn, ch->rx.name, ch->conn->why);
 		}
 		sa_p2_free(e, ch);
 		return P2_FREED;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Vendor IDs: which ones we recognise (for the log) and which we send.
- * We only advertise what we implement, so none of NAT-T, DPD or
- * fragmentation yet: natt.c and dpd.c will add theirs here.
+ * Vendor IDs we recognise, for the log. We only advertise what we
+ * implement: natt.c sends and interprets the NAT-T ones (from its own
+ * table, which the unit tests check against MD5 of their names); DPD
+ * and fragmentation are not sent yet.
  */
 #include <string.h>
 
@@ -17,6 +18,7 @@ static const struct {
 	{ "RFC 3947 NAT-T", "4a131c81070358455c5728f20e95452f" },
 	{ "draft-ietf-ipsec-nat-t-ike-02", "cd60464335df21f87cfdb2fc68b6a448" },
 	{ "draft-ietf-ipsec-nat-t-ike-02\\n", "90cb80913ebb696e086381b5ec427b1f" },
+	{ "draft-ietf-ipsec-nat-t-ike-03", "7d9419a65310ca6f2c179d9215529d56" },
 	{ "Dead Peer Detection", "afcad71368a1f1c96b8696fc77570100" },
 	{ "XAUTH", "09002689dfd6b712" },
 	{ "FRAGMENTATION", "4048b7d56ebce88525e7de7f00d6c2d3" },

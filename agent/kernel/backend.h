@@ -23,7 +23,9 @@ struct kernel_event {
 	char ifname[16];
 	uint32_t spi;
 	enum ike_sa_dir dir;
-	struct sockaddr_storage local, remote;	/* port 0 when unknown */
+	/* Port 0 when unknown; UDP ports for ESP in UDP (encap). */
+	struct sockaddr_storage local, remote;
+	bool encap;
 };
 
 typedef void (*kernel_event_cb)(void *arg, const struct kernel_event *ev);
@@ -42,6 +44,9 @@ struct kernel_ops {
 		      const struct ike_kernel_sa *sa);
 	int (*sa_del)(struct kernel *k, const char *ifname,
 		      enum ike_sa_dir dir, uint32_t spi);
+	/* Moves an SA: addresses, encapsulation and ports of sa (NAT-T). */
+	int (*sa_update)(struct kernel *k, const char *ifname,
+			 const struct ike_kernel_sa *sa);
 	/* Number of SAs the module holds for the device, or -errno. */
 	int (*sa_count)(struct kernel *k, const char *ifname);
 	/*
@@ -85,11 +90,12 @@ struct kernel_mock_call {
 	enum ike_sa_dir dir;
 	uint32_t spi;
 	bool on;			/* dev_carrier only */
-	struct ike_kernel_sa sa;	/* sa_add only */
+	struct ike_kernel_sa sa;	/* sa_add and sa_update */
 };
 
 #define KERNEL_MOCK_MAX_CALLS	64
 #define KERNEL_MOCK_MAX_SAS	16
+#define KERNEL_MOCK_MAX_EVENTS	8
 
 /* An SA the mock holds: what sa_last_use reports. */
 struct kernel_mock_sa {
@@ -111,12 +117,17 @@ struct kernel_mock {
 	/* The device's carrier: 1 on (the module's default), 0 off. */
 	int carrier;
 	bool no_carrier;	/* a module that does not report carrier */
+	/* Events event_read delivers next (kernel_mock_push_event). */
+	struct kernel_event events[KERNEL_MOCK_MAX_EVENTS];
+	int n_events;
 };
 
 struct kernel *kernel_mock_new(void);
 /* Packets on the SA at time t (epoch seconds): its last use. */
 int kernel_mock_use(struct kernel *k, enum ike_sa_dir dir, uint32_t spi,
 		    uint64_t t);
+/* Queues an event for the next event_read; -1 when the queue is full. */
+int kernel_mock_push_event(struct kernel *k, const struct kernel_event *ev);
 
 /* Convenience wrappers, so callers read like plain functions. */
 static inline int kernel_dev_ensure(struct kernel *k, const char *ifname,
@@ -149,6 +160,12 @@ static inline int kernel_sa_del(struct kernel *k, const char *ifname,
 				enum ike_sa_dir dir, uint32_t spi)
 {
 	return k->ops->sa_del(k, ifname, dir, spi);
+}
+
+static inline int kernel_sa_update(struct kernel *k, const char *ifname,
+				   const struct ike_kernel_sa *sa)
+{
+	return k->ops->sa_update(k, ifname, sa);
 }
 
 static inline int kernel_sa_count(struct kernel *k, const char *ifname)

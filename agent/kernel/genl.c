@@ -236,10 +236,20 @@ static void to_etsa(const struct ike_kernel_sa *sa, struct etsa *e)
 		e->auth_key_len = sa->auth_key_len;
 		e->icv_bits = sa->auth_trunc_bits;
 	}
+	if (sa->encap) {
+		e->has |= BIT(ESPTUN_SA_A_ENCAP) |
+			  BIT(ESPTUN_SA_A_ENCAP_SPORT) |
+			  BIT(ESPTUN_SA_A_ENCAP_DPORT);
+		e->encap = ESPTUN_ENCAP_UDP;
+		e->sport = sa->sport;
+		e->dport = sa->dport;
+	}
 	lifetime(e, ESPTUN_LT_A_SOFT_ADD_SECONDS, sa->soft_secs);
 	lifetime(e, ESPTUN_LT_A_HARD_ADD_SECONDS, sa->hard_secs);
 	lifetime(e, ESPTUN_LT_A_SOFT_BYTES, sa->soft_bytes);
 	lifetime(e, ESPTUN_LT_A_HARD_BYTES, sa->hard_bytes);
+	lifetime(e, ESPTUN_LT_A_SOFT_PACKETS, sa->soft_packets);
+	lifetime(e, ESPTUN_LT_A_HARD_PACKETS, sa->hard_packets);
 	ts_to_prefix(src, &e->sel.src, &e->sel.src_plen);
 	ts_to_prefix(dst, &e->sel.dst, &e->sel.dst_plen);
 }
@@ -269,6 +279,36 @@ static int g_sa_del(struct kernel *k, const char *ifname,
 	e.dir = kdir(dir);
 	e.spi = spi;
 	return result(g, etnl_sa_request(&g->nl, ESPTUN_CMD_SA_DEL, 0, 0,
+					 ifname, &e, &r), &r);
+}
+
+/* NAT-T: the SA's endpoints and encapsulation; keys never change. */
+static int g_sa_update(struct kernel *k, const char *ifname,
+		       const struct ike_kernel_sa *sa)
+{
+	struct kgenl *g = (struct kgenl *)k;
+	struct etnl_req r = { 0 };
+	struct etsa e = { 0 };
+
+	e.has = BIT(ESPTUN_SA_A_DIR) | BIT(ESPTUN_SA_A_SPI) |
+		BIT(ESPTUN_SA_A_ENCAP);
+	e.dir = kdir(sa->dir);
+	e.spi = sa->spi;
+	if (sa->dir == IKE_DIR_IN) {
+		addr_from_sockaddr(&sa->dst, &e.local);
+		addr_from_sockaddr(&sa->src, &e.remote);
+	} else {
+		addr_from_sockaddr(&sa->src, &e.local);
+		addr_from_sockaddr(&sa->dst, &e.remote);
+	}
+	e.encap = sa->encap ? ESPTUN_ENCAP_UDP : ESPTUN_ENCAP_NONE;
+	if (sa->encap) {
+		e.has |= BIT(ESPTUN_SA_A_ENCAP_SPORT) |
+			 BIT(ESPTUN_SA_A_ENCAP_DPORT);
+		e.sport = sa->sport;
+		e.dport = sa->dport;
+	}
+	return result(g, etnl_sa_request(&g->nl, ESPTUN_CMD_SA_UPDATE, 0, 0,
 					 ifname, &e, &r), &r);
 }
 
@@ -387,6 +427,9 @@ static int parse_event(struct nl_msg *nmsg, void *arg)
 	case ESPTUN_CMD_EV_UNKNOWN_SPI:
 		ev.type = IKE_KEV_UNKNOWN_SPI;
 		break;
+	case ESPTUN_CMD_EV_REMOTE_MOVED:
+		ev.type = IKE_KEV_REMOTE_MOVED;
+		break;
 	default:
 		return NL_SKIP;
 	}
@@ -397,8 +440,11 @@ static int parse_event(struct nl_msg *nmsg, void *arg)
 		ev.spi = sa.spi;
 	if (sa.has & BIT(ESPTUN_SA_A_DIR))
 		ev.dir = sa.dir == ESPTUN_DIR_OUT ? IKE_DIR_OUT : IKE_DIR_IN;
-	addr_to_sockaddr(&sa.local, 0, &ev.local);
-	addr_to_sockaddr(&sa.remote, 0, &ev.remote);
+	ev.encap = (sa.has & BIT(ESPTUN_SA_A_ENCAP)) &&
+		   sa.encap == ESPTUN_ENCAP_UDP;
+	/* In UDP, SPORT is our port and DPORT the peer's. */
+	addr_to_sockaddr(&sa.local, ev.encap ? sa.sport : 0, &ev.local);
+	addr_to_sockaddr(&sa.remote, ev.encap ? sa.dport : 0, &ev.remote);
 	if (g->ev_cb)
 		g->ev_cb(g->ev_arg, &ev);
 	return NL_OK;
@@ -454,6 +500,7 @@ static const struct kernel_ops genl_ops = {
 	.spi_alloc = g_spi_alloc,
 	.sa_add = g_sa_add,
 	.sa_del = g_sa_del,
+	.sa_update = g_sa_update,
 	.sa_count = g_sa_count,
 	.sa_last_use = g_sa_last_use,
 	.dev_carrier = g_dev_carrier,

@@ -4,7 +4,8 @@
  * the test inspects; SPIs count up from 0x1000; fail_errno makes every
  * operation fail, to exercise error paths. It models what the engine
  * reads back: each SA's last use (set by kernel_mock_use, as packets
- * would) and the device's carrier.
+ * would) and the device's carrier; events a test queues come out of
+ * event_read as the module's would.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -178,6 +179,19 @@ static int mock_dev_carrier(struct kernel *k, const char *ifname, bool on)
 	return 0;
 }
 
+static int mock_sa_update(struct kernel *k, const char *ifname,
+			  const struct ike_kernel_sa *sa)
+{
+	struct kernel_mock_call *c = record(k, "sa_update", ifname);
+
+	if (c) {
+		c->dir = sa->dir;
+		c->spi = sa->spi;
+		c->sa = *sa;
+	}
+	return failing(k);
+}
+
 static int mock_sa_count(struct kernel *k, const char *ifname)
 {
 	return ((struct kernel_mock *)k)->n_sas;
@@ -190,6 +204,23 @@ static int mock_event_fd(struct kernel *k)
 
 static int mock_event_read(struct kernel *k, kernel_event_cb cb, void *arg)
 {
+	struct kernel_mock *m = (struct kernel_mock *)k;
+	int i, n = m->n_events;
+
+	/* Taken off first: a callback may queue the next ones. */
+	m->n_events = 0;
+	for (i = 0; i < n; i++)
+		cb(arg, &m->events[i]);
+	return 0;
+}
+
+int kernel_mock_push_event(struct kernel *k, const struct kernel_event *ev)
+{
+	struct kernel_mock *m = (struct kernel_mock *)k;
+
+	if (m->n_events >= KERNEL_MOCK_MAX_EVENTS)
+		return -1;
+	m->events[m->n_events++] = *ev;
 	return 0;
 }
 
@@ -207,6 +238,7 @@ static const struct kernel_ops mock_ops = {
 	.spi_alloc = mock_spi_alloc,
 	.sa_add = mock_sa_add,
 	.sa_del = mock_sa_del,
+	.sa_update = mock_sa_update,
 	.sa_count = mock_sa_count,
 	.sa_last_use = mock_sa_last_use,
 	.dev_carrier = mock_dev_carrier,

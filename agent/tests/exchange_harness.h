@@ -280,6 +280,7 @@ struct st {
 	char child_algs[64];
 	uint8_t ic[8], rc[8];
 	int64_t child_life;
+	struct ike_diag diag;		/* zero when not recorded */
 };
 
 static inline void st_cb(void *arg, const struct ike_status *s)
@@ -293,6 +294,8 @@ static inline void st_cb(void *arg, const struct ike_status *s)
 	memcpy(o->rc, s->rcookie, 8);
 	o->nchild = s->n_children;
 	o->nactive = 0;
+	if (s->diag)
+		o->diag = *s->diag;
 	for (i = 0; i < s->n_children; i++)
 		if (!strcmp(s->children[i].state, "QM_ACTIVE")) {
 			o->nactive++;

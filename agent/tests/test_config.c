@@ -47,6 +47,12 @@ static const char full[] =
 	"dpd-delay = 10s\n"
 	"dpd-timeout = 2m\n"
 	"dpd-action = hold\n"
+	"nat-t = force\n"
+	"keepalive = 2m\n"
+	"rekey = yes\n"
+	"rekey-margin = 5m\n"
+	"rekey-fuzz = 50%\n"
+	"life-packets = 1000000\n"
 	"\n"
 	"[conn v6]\n"
 	"interface = esp1\n"
@@ -123,6 +129,12 @@ static void test_full(void)
 	is_int(a->dpd_delay, 10, "dpd-delay 10s");
 	is_int(a->dpd_timeout, 120, "dpd-timeout 2m");
 	is_int(a->dpd_action, IKE_DPD_HOLD, "dpd-action hold");
+	is_int(a->natt, IKE_NATT_FORCE, "nat-t force");
+	is_int(a->keepalive, 120, "keepalive 2m");
+	is_int(a->rekey, 1, "rekey yes");
+	is_int(a->rekey_margin, 300, "rekey-margin 5m");
+	is_int(a->rekey_fuzz, 50, "rekey-fuzz 50%%");
+	ok(a->life_packets == 1000000, "life-packets");
 
 	/* Defaults of the second conn. */
 	is_int(b->local.ss_family, AF_INET6, "v6 local");
@@ -147,6 +159,12 @@ static void test_full(void)
 	is_int(b->dpd_timeout, 150, "default dpd-timeout 150 s");
 	is_int(b->dpd_action, IKE_DPD_AUTO,
 	       "default dpd-action: by start (restart or clear)");
+	is_int(b->natt, IKE_NATT_AUTO, "default nat-t auto");
+	is_int(b->keepalive, 20, "default keepalive 20 s");
+	is_int(b->rekey, 1, "default rekey yes");
+	is_int(b->rekey_margin, 540, "default rekey-margin 540 s");
+	is_int(b->rekey_fuzz, 100, "default rekey-fuzz 100%%");
+	ok(b->life_packets == 0, "default life-packets unlimited");
 	is_str(conf_ts_str(&b->local_ts, buf, sizeof(buf)), "0.0.0.0/0",
 	       "default local-ts");
 out:
@@ -233,6 +251,31 @@ static const struct {
 	  "e.conf:7: duplicate key 'dpd-action'" },
 	{ CONN "dpd-action = trap\n",
 	  "e.conf:6: invalid dpd-action 'trap' (clear, restart or hold)" },
+	{ CONN "nat-t = yes\n",
+	  "e.conf:6: invalid nat-t 'yes' (auto, force or no)" },
+	{ CONN "nat-t = auto\nnat-t = no\n",
+	  "e.conf:7: duplicate key 'nat-t'" },
+	{ CONN "keepalive = 0\n",
+	  "e.conf:6: invalid keepalive '0' (no, or 1s to 1h)" },
+	{ CONN "keepalive = 2h\n",
+	  "e.conf:6: invalid keepalive '2h' (no, or 1s to 1h)" },
+	{ CONN "keepalive = 20 s\n",
+	  "e.conf:6: invalid keepalive '20 s' (no, or 1s to 1h)" },
+	{ "[global]\nnat-t = auto\n",
+	  "e.conf:2: unknown key 'nat-t' in [global]" },
+	{ CONN "rekey = sometimes\n",
+	  "e.conf:6: invalid rekey 'sometimes' (yes or no)" },
+	{ CONN "rekey-margin = 0\n", "e.conf:6: invalid duration '0'" },
+	{ CONN "rekey-margin = 9x\n", "e.conf:6: invalid duration '9x'" },
+	{ CONN "rekey-fuzz = 101%\n",
+	  "e.conf:6: invalid rekey-fuzz '101%' (0% to 100%)" },
+	{ CONN "rekey-fuzz = %\n",
+	  "e.conf:6: invalid rekey-fuzz '%' (0% to 100%)" },
+	{ CONN "rekey-fuzz = -5\n",
+	  "e.conf:6: invalid rekey-fuzz '-5' (0% to 100%)" },
+	{ CONN "life-packets = many\n", "e.conf:6: invalid number 'many'" },
+	{ CONN "rekey-margin = 1m\nrekey-margin = 2m\n",
+	  "e.conf:7: duplicate key 'rekey-margin'" },
 	{ CONN "local-id = host.example\n",
 	  "e.conf:6: bad ID 'host.example' (address, fqdn:NAME, user:A@B or keyid:X)" },
 	{ CONN "interface = a/b\n", "e.conf:6: duplicate key 'interface'" },

@@ -59,11 +59,36 @@ static void f_status(void *arg,
 
 	for (i = 0; i < n_status; i++) {
 		memset(&st, 0, sizeof(st));
+		if (i == 2) {
+			static struct ike_diag d = {
+				.sent = "QM1", .received = "MM6",
+				.fail_msg = "QM1",
+				.fail = "QM1 refused by the peer with "
+					"NO-PROPOSAL-CHOSEN",
+				.fail_notify = 14, .fail_notify_peer = true,
+				.ours = "aes128gcm16",
+				.failures = 2, .mm_started = 3, .mm_done = 1,
+				.qm_started = 1, .n_notify = 1,
+				.notify = { { .type = 14, .received = 1 } },
+			};
+
+			st.conn = "broken";
+			st.state = "MM_ACTIVE";
+			st.lifetime_left = -1;
+			st.next_rekey = -1;
+			st.ike_next_rekey = -1;
+			st.diag = &d;
+			st.fail_age = 12;
+			cb(cbarg, &st);
+			continue;
+		}
 		if (i == 1) {
 			st.conn = "idle";
 			st.state = "NONE";
 			st.aggressive = true;
 			st.lifetime_left = -1;
+			st.next_rekey = -1;
+			st.ike_next_rekey = -1;
 			cb(cbarg, &st);
 			continue;
 		}
@@ -80,6 +105,15 @@ static void f_status(void *arg,
 		inet_pton(AF_INET, "192.0.2.2", &p->sin_addr);
 		snprintf(st.algs, sizeof(st.algs), "aes256-sha256-modp2048");
 		st.lifetime_left = 86390;
+		st.natt = "RFC 3947";
+		st.nat_local = true;
+		st.encap = true;
+		st.encap_local_port = 4500;
+		st.encap_remote_port = 31744;
+		st.rekeys = 3;
+		st.next_rekey = 1234;
+		st.ike_rekeys = 1;
+		st.ike_next_rekey = -1;
 		st.n_children = 1;
 		st.children[0].spi_in = 0xc1a2b3c4;
 		st.children[0].spi_out = 0x0000abcd;
@@ -104,8 +138,37 @@ static void f_status(void *arg,
 	}
 }
 
+static int n_keys;
+
+/* Two keyed ISAKMP SAs for "site-b", none for "idle", no other conn. */
+static int f_keys(void *arg, const char *name,
+		  void (*cb)(void *cbarg, const struct ike_sa_keys *k),
+		  void *cbarg)
+{
+	static const uint8_t key[16] = {
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+		0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+	};
+	struct ike_sa_keys k = { .enc_key = key, .state = "MM_ACTIVE" };
+	int i;
+
+	snprintf(last_call, sizeof(last_call), "keys %s", name);
+	if (!strcmp(name, "idle"))
+		return 0;
+	if (strcmp(name, "site-b"))
+		return -2;
+	for (i = 0; i < n_keys; i++) {
+		memcpy(k.icookie, "\x6f\x80\xc0\x38\x0e\xf6\xbd\xfd", 8);
+		k.icookie[7] += i;
+		k.enc_key_len = i ? 16 : 8;
+		cb(cbarg, &k);
+	}
+	return n_keys;
+}
+
 static const struct ctl_ops ops = {
 	.reload = f_reload, .up = f_up, .down = f_down, .status = f_status,
+	.keys = f_keys,
 };
 
 static char *run(const char *line)
@@ -161,6 +224,8 @@ static void test_status(void)
 	       "ok\n"
 	       "conn site-b: MM_ACTIVE initiator 192.0.2.1:500 <-> 192.0.2.2:500\n"
 	       "  cookies [6f80c0380ef6bdfd:2bc06438c94e88dc] aes256-sha256-modp2048 lifetime 86390s\n"
+	       "  nat-t RFC 3947: nat local, esp in udp 4500 <-> 31744\n"
+	       "  rekeys 3 next-rekey 1234s ike-rekeys 1\n"
 	       "  child QM_ACTIVE: spi in c1a2b3c4 out 0000abcd aes256gcm16-modp2048 0.0.0.0/0 === 10.0.0.0/8 lifetime 3590s\n"
 	       "conn idle: NONE\n",
 	       "text status");
@@ -169,7 +234,12 @@ static void test_status(void)
 	       "\"mode\":\"main\",\"initiator\":true,\"icookie\":\"6f80c0380ef6bdfd\","
 	       "\"rcookie\":\"2bc06438c94e88dc\",\"local\":\"192.0.2.1:500\","
 	       "\"peer\":\"192.0.2.2:500\",\"algs\":\"aes256-sha256-modp2048\","
-	       "\"lifetime_left\":86390,\"children\":[{\"state\":\"QM_ACTIVE\","
+	       "\"lifetime_left\":86390,\"rekeys\":3,\"ike_rekeys\":1,"
+	       "\"next_rekey\":1234,\"ike_next_rekey\":-1,"
+	       "\"nat_t\":\"RFC 3947\",\"nat\":\"local\","
+	       "\"nat_forced\":false,\"encap\":\"espinudp\","
+	       "\"encap_local_port\":4500,\"encap_remote_port\":31744,"
+	       "\"children\":[{\"state\":\"QM_ACTIVE\","
 	       "\"spi_in\":\"c1a2b3c4\",\"spi_out\":\"0000abcd\","
 	       "\"algs\":\"aes256gcm16-modp2048\",\"local_ts\":\"0.0.0.0/0\","
 	       "\"remote_ts\":\"10.0.0.0/8\",\"lifetime_left\":3590}]},"
@@ -177,8 +247,37 @@ static void test_status(void)
 	       "\"initiator\":false,"
 	       "\"icookie\":\"0000000000000000\",\"rcookie\":\"0000000000000000\","
 	       "\"local\":\"(none)\",\"peer\":\"(none)\",\"algs\":\"\","
-	       "\"lifetime_left\":-1,\"children\":[]}]}\n",
+	       "\"lifetime_left\":-1,\"rekeys\":0,\"ike_rekeys\":0,"
+	       "\"next_rekey\":-1,\"ike_next_rekey\":-1,"
+	       "\"nat_t\":\"\",\"nat\":\"none\","
+	       "\"nat_forced\":false,\"encap\":\"none\",\"children\":[]}]}\n",
 	       "json status");
+	n_status = 3;
+	ok(strstr(run("status\n"),
+		  "conn broken: MM_ACTIVE responder (none) <-> (none)\n"
+		  "  cookies [0000000000000000:0000000000000000] -\n"
+		  "  nat-t: not negotiated, esp raw\n"
+		  "  rekeys 0 ike-rekeys 0\n"
+		  "  messages: sent QM1, received MM6\n"
+		  "  exchanges: main 3 started 1 done, quick 1 started 0 done, "
+		  "failures 2\n"
+		  "  notify NO-PROPOSAL-CHOSEN: sent 0, received 1\n"
+		  "  failure: QM1, 12 s ago: QM1 refused by the peer with "
+		  "NO-PROPOSAL-CHOSEN\n"
+		  "  failure-notify: NO-PROPOSAL-CHOSEN from the peer\n"
+		  "  failure-ours: aes128gcm16\n") != NULL,
+	   "text status with a failure record");
+	ok(strstr(run("status -j\n"),
+		  "\"children\":[],\"diag\":{\"sent\":\"QM1\","
+		  "\"received\":\"MM6\",\"mm_started\":3,\"mm_done\":1,"
+		  "\"qm_started\":1,\"qm_done\":0,\"failures\":2,"
+		  "\"notifies\":[{\"name\":\"NO-PROPOSAL-CHOSEN\",\"type\":14,"
+		  "\"sent\":0,\"received\":1}],\"failure\":{\"message\":"
+		  "\"QM1\",\"age\":12,\"reason\":\"QM1 refused by the peer "
+		  "with NO-PROPOSAL-CHOSEN\",\"notify\":\"NO-PROPOSAL-CHOSEN\","
+		  "\"notify_from_peer\":true,\"ours\":\"aes128gcm16\","
+		  "\"theirs\":\"\"}}}]}\n") != NULL,
+	   "json status with a failure record");
 }
 
 static void test_status_dpd(void)
@@ -189,7 +288,9 @@ static void test_status_dpd(void)
 	       "ok\n"
 	       "conn site-b: MM_ACTIVE initiator 192.0.2.1:500 <-> 192.0.2.2:500\n"
 	       "  cookies [6f80c0380ef6bdfd:2bc06438c94e88dc] aes256-sha256-modp2048 lifetime 86390s\n"
+	       "  nat-t RFC 3947: nat local, esp in udp 4500 <-> 31744\n"
 	       "  dpd idle delay 30s timeout 150s action restart last ack 12s ago (seq 7)\n"
+	       "  rekeys 3 next-rekey 1234s ike-rekeys 1\n"
 	       "  child QM_ACTIVE: spi in c1a2b3c4 out 0000abcd aes256gcm16-modp2048 0.0.0.0/0 === 10.0.0.0/8 lifetime 3590s\n",
 	       "text status with DPD");
 	with_dpd = 2;
@@ -198,10 +299,12 @@ static void test_status_dpd(void)
 		  "150s action restart last ack never\n") != NULL,
 	   "text status while probing, never answered");
 	ok(strstr(run("status -j\n"),
-		  "\"lifetime_left\":86390,\"dpd\":{\"state\":\"probing\","
+		  "\"lifetime_left\":86390,\"rekeys\":3,\"ike_rekeys\":1,"
+		  "\"next_rekey\":1234,\"ike_next_rekey\":-1,"
+		  "\"dpd\":{\"state\":\"probing\","
 		  "\"action\":\"restart\",\"delay\":30,\"timeout\":150,"
 		  "\"unanswered\":2,\"last_ack\":-1,\"last_ack_seq\":0},"
-		  "\"children\":[") != NULL,
+		  "\"nat_t\":") != NULL,
 	   "json status with DPD");
 	with_dpd = 0;
 }
@@ -252,9 +355,27 @@ static void test_socket(void)
 	rmdir(dir);
 }
 
+/* keys NAME: Wireshark's table lines, or why there are none. */
+static void test_keys(void)
+{
+	n_keys = 2;
+	is_str(run("keys site-b\n"),
+	       "ok\n6f80c0380ef6bdfd,0011223344556677\n"
+	       "6f80c0380ef6bdfe,00112233445566778899aabbccddeeff\n",
+	       "keys: one table line per keyed ISAKMP SA");
+	is_str(last_call, "keys site-b", "keys asks the engine for the conn");
+	is_str(run("keys idle\n"),
+	       "error: conn 'idle' has no ISAKMP SA with keys\n",
+	       "keys of a conn without an ISAKMP SA");
+	is_str(run("keys nope\n"), "error: no conn named 'nope'\n",
+	       "keys of an unknown conn");
+	is_str(run("keys\n"), "error: usage: keys NAME\n", "keys without name");
+}
+
 int main(void)
 {
 	test_requests();
+	test_keys();
 	test_status();
 	test_status_dpd();
 	test_socket();

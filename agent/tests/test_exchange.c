@@ -148,6 +148,9 @@ static void t_psk_mismatch(void)
 	ok(logged("no response to MM5 from 192.0.2.2:500 after 5 tries"),
 	   "PSK mismatch: initiator gives up on MM5");
 	ok(!logged("right") && !logged("wrong"), "PSK mismatch: no PSK logged");
+	ok(!strcmp(sa.diag.fail_msg, "MM5") && !strcmp(sa.diag.sent, "MM5") &&
+	   !strcmp(sa.diag.received, "MM4"),
+	   "PSK mismatch: initiator's record: MM5 sent, MM4 last received");
 }
 
 static int drop_mm3(int from, int nth, const uint8_t *b, size_t l)
@@ -252,6 +255,14 @@ static void t_no_response(void)
 	ok(logged("no response to MM1 from 192.0.2.2:500 after 5 tries — is "
 		  "UDP 500 blocked?"), "no response: the failure line");
 	is_str(status(0).state, "NONE", "no response: negotiation gone");
+	is_str(status(0).diag.fail_msg, "MM1", "no response: failure at MM1");
+	is_str(status(0).diag.fail,
+	       "no response to MM1 from 192.0.2.2:500 after 5 tries",
+	       "no response: the failure kept for status");
+	ok(!strcmp(status(0).diag.sent, "MM1") && !status(0).diag.received[0],
+	   "no response: MM1 sent, nothing received");
+	is_int(status(0).diag.mm_started, 1, "no response: one Main Mode");
+	is_int(status(0).diag.failures, 1, "no response: one failure");
 	ok(ike_engine_next_timeout_ms(S[0].eng) < 0, "no response: no timers");
 }
 
@@ -298,6 +309,25 @@ static void t_no_proposal(void)
 	   "esp mismatch: initiator gets the encrypted notify");
 	ok(S[0].nsa == 0 && S[1].nsa == 0, "esp mismatch: no kernel SA");
 	is_int(status(0).nchild, 0, "esp mismatch: no child left");
+	ok(status(0).diag.fail_notify == ISAKMP_N_NO_PROPOSAL_CHOSEN &&
+	   status(0).diag.fail_notify_peer &&
+	   !strcmp(status(0).diag.fail_msg, "QM1"),
+	   "esp mismatch: initiator records the peer's notify on QM1");
+	is_str(status(0).diag.ours, "aes128gcm16",
+	       "esp mismatch: initiator records its own esp");
+	ok(status(1).diag.fail_notify == ISAKMP_N_NO_PROPOSAL_CHOSEN &&
+	   !status(1).diag.fail_notify_peer,
+	   "esp mismatch: responder records its own refusal");
+	ok(!strcmp(status(1).diag.ours, "aes256-sha256") &&
+	   !strcmp(status(1).diag.theirs, "aes128gcm16"),
+	   "esp mismatch: responder has both sides (%s / %s)",
+	   status(1).diag.ours, status(1).diag.theirs);
+	ok(status(1).diag.n_notify == 1 && status(1).diag.notify[0].sent == 1 &&
+	   status(0).diag.n_notify == 1 &&
+	   status(0).diag.notify[0].received == 1,
+	   "esp mismatch: notify counted once each way");
+	is_int(status(0).diag.mm_done, 1, "esp mismatch: Main Mode done once");
+	is_int(status(0).diag.qm_done, 0, "esp mismatch: no Quick Mode done");
 }
 
 static void t_ids(void)
@@ -343,6 +373,13 @@ static void t_ids(void)
 	   "selector mismatch: responder refuses");
 	ok(logged("refused by peer: INVALID-ID-INFORMATION"),
 	   "selector mismatch: initiator told");
+	ok(status(1).diag.fail_notify == ISAKMP_N_INVALID_ID_INFORMATION &&
+	   !strcmp(status(1).diag.fail_msg, "QM1"),
+	   "selector mismatch: responder records INVALID-ID-INFORMATION");
+	ok(!strcmp(status(1).diag.theirs, "10.1.0.0/16 === 10.2.0.0/16") &&
+	   !strcmp(status(1).diag.ours, "10.2.0.0/16 === 10.9.0.0/16"),
+	   "selector mismatch: both sides' selectors (%s / %s)",
+	   status(1).diag.ours, status(1).diag.theirs);
 	ok(S[0].nsa == 0 && S[1].nsa == 0, "selector mismatch: no SA");
 }
 

@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Rekeying, make-before-break. A successor is negotiated before an SA
+ * expires (lifetime - margin - random fuzz, or the module's soft-expire
+ * event), by whichever side gets there first. For an IPsec SA pair:
+ *
+ *   1. the new inbound SA is in the kernel before its SPI is usable by
+ *      the peer (quick_mode.c installs it before QM2/QM3 go out);
+ *   2. outbound moves over once the peer surely has its new inbound SA:
+ *      a responder at QM3, an initiator REKEY_SWITCH_MS after QM3 (some
+ *      responders install only when QM3 arrives), or at once when the
+ *      peer deletes the old pair first. The module sends on the newest
+ *      outbound SA, so installing the new one is the switch, and the old
+ *      outbound SA is removed right after;
+ *   3. the old inbound SA takes what is still in flight for
+ *      REKEY_GRACE_MS, then it goes and a Delete tells the peer.
+ *
+ * Both ends rekeying at once leaves two new pairs: the one whose
+ * exchange carried the lowest of the four nonces is retired like an old
+ * pair, on both sides alike, as RFC 7296 2.8.1 does for IKEv2. Pairs
+ * negotiated at once without a predecessor (simultaneous initiation) are
+ * settled the same way. A new ISAKMP SA replaces the older one of its
+ * conn: the IPsec SAs move over untouched and the old one is deleted
+ * after the grace period.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ike/ikev1.h"
+#include "log.h"
+
+uint64_t rekey_delay_ms(uint32_t life_secs, uint32_t margin_secs,
+			uint32_t fuzz_pct, uint32_t rnd)
+{
+	uint64_t life = (uint64_t)life_secs * 1000;
+	uint64_t margin = (uint64_t)margin_secs * 1000, fuzz;
+
+	/* A margin too long for the lifetime (a peer may shorten it). */
+	if (margin > life / 3)
+		margin = life / 3;
+	fuzz = margin * (fuzz_pct > 100 ? 100 : fuzz_pct) / 100;
+	return life - margin - (fuzz ? rnd % (fuzz + 1) : 0);
+}
+
+static uint32_t rnd32(struct ike_engine *e)
+{
+	uint32_t r;
+
+	env_random(e, &r, sizeof(r));
+	return r;
+}
+
+static bool same_pair(const struct p2sa *a, const struct p2sa *b)
+{
+	return a->conn == b->conn && ts_equal(&a->local_ts, &b->local_ts) &&
+	       ts_equal(&a->remote_ts, &b->remote_ts);
+}
+
+static bool in_use(const struct p2sa *ch)
+{
+	return ch->state == QM_ACTIVE && !ch->retire_at;
+}
+
+static uint64_t child_expiry(const struct p2sa *ch)
+{
+	return ch->established_ms + (uint64_t)ch->life_secs * 1000;
+}
+
+/* The pair carrying the traffic of ch's selectors, other than ch. */
+static struct p2sa *current(struct ike_engine *e, const struct p2sa *ch)
+{
+	struct p2sa *o, *best = NULL;
+
+	for (o = e->p2s; o; o = o->next)
+		if (o != ch && in_use(o) && same_pair(o, ch) &&
+		    (!best || o->established_ms > best->established_ms))
+			best = o;
+	return best;
+}
+
+void rekey_qm_started(struct ike_engine *e, struct p2sa *ch)
+{
+	ch->started_ms = env_now(e);
+	ch->replaces = current(e, ch);
+}
+
+bool rekey_out_deferred(struct ike_engine *e, struct p2sa *ch)
+{
+	struct p2sa *old = ch->replaces;
+
+	if (!old || !in_use(old) || !old->out_installed)
+		return false;
+	ch->out_at = env_now(e) + REKEY_SWITCH_MS;
+	return true;
+}
+
+/* Removes the outbound SAs of replaced pairs once a successor sends. */
+static void drop_replaced_out(struct ike_engine *e, const struct p2sa *ch)
+{
+	const struct ike_conn *c = &ch->conn->c;
+	struct p2sa *o, *sender = NULL;
+
+	for (o = e->p2s; o; o = o->next)
+		if (in_use(o) && same_pair(o, ch) && o->out_installed)
+			sender = o;
+	if (!sender)
+		return;
+	for (o = e->p2s; o; o = o->next) {
+		if (!o->retire_at || !o->out_installed || !same_pair(o, ch))
+			continue;
+		log_info("[conn %s] outbound traffic on %08x now, old outbound "
+			 "SA %08x removed", c->name, sender->spi_out,
+			 o->spi_out);
+		if (e->env.del_sa)
+			e->env.del_sa(e->env.ctx, c, IKE_DIR_OUT, o->spi_out);
+		o->out_installed = false;
+	}
+}
+
+static void install_out(struct ike_engine *e, struct p2sa *ch)
+{
+	int rc = 0;
+
+	ch->out_at = 0;
+	if (!ch->out_installed)
+		rc = child_install(e, ch, IKE_DIR_OUT);
+	/* Kept for this key derivation (PFS); not needed any more. */
+	dh_free(ch->dh);
+	ch->dh = NULL;
+	if (!rc)
+		drop_replaced_out(e, ch);
+}
+
+static void retire(struct ike_engine *e, struct p2sa *o, uint64_t now)
+{
+	uint64_t end = now + REKEY_GRACE_MS;
+
+	/* Removed with a Delete before its hard expiry takes it silently. */
+	if (end + 1000 > child_expiry(o))
+		end = child_expiry(o) > now + 1000 ? child_expiry(o) - 1000 :
+		      now;
+	o->retire_at = end ? end : 1;
+	o->rekey_at = 0;
+	o->out_at = 0;		/* a loser never sends */
+	dh_free(o->dh);
+	o->dh = NULL;
+}
+
+/* Lowest nonce of an exchange: RFC 7296 compares all four. */
+static int nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b,
+		     size_t bl)
+{
+	int r = memcmp(a, b, al < bl ? al : bl);
+
+	return r ? r : (al > bl) - (al < bl);
+}
+
+static void lowest_nonce(const struct p2sa *ch, const uint8_t **n, size_t *l)
+{
+	if (nonce_cmp(ch->ni, ch->ni_len, ch->nr, ch->nr_len) <= 0) {
+		*n = ch->ni;
+		*l = ch->ni_len;
+	} else {
+		*n = ch->nr;
+		*l = ch->nr_len;
+	}
+}
+
+static struct p2sa *collision_loser(struct p2sa *a, struct p2sa *b)
+{
+	const uint8_t *na, *nb;
+	size_t la, lb;
+
+	lowest_nonce(a, &na, &la);
+	lowest_nonce(b, &nb, &lb);
+	return nonce_cmp(na, la, nb, lb) < 0 ? a : b;
+}
+
+void rekey_established(struct ike_engine *e, struct p2sa *ch)
+{
+	const struct ike_conn *c = &ch->conn->c;
+	uint64_t now = env_now(e);
+	struct p2sa *o, *keep, *loser;
+
+	for (o = e->p2s; o && !ch->retire_at; o = o->next) {
+		if (o == ch || !in_use(o) || !same_pair(o, ch))
+			continue;
+		if (o->established_ms < ch->started_ms) {
+			/* Up before this exchange began: its predecessor. */
+			log_info("[conn %s] IPsec SA in %08x out %08x replaced "
+				 "by in %08x out %08x, removed in %u ms",
+				 c->name, o->spi_in, o->spi_out, ch->spi_in,
+				 ch->spi_out, REKEY_GRACE_MS);
+			retire(e, o, now);
+			ch->conn->rekeys++;
+			continue;
+		}
+		/* Negotiated at the same time: both ends pick the same one. */
+		loser = collision_loser(o, ch);
+		keep = loser == o ? ch : o;
+		log_info("[conn %s] duplicate IPsec SA for %s (both ends "
+			 "negotiated at once): keeping in %08x out %08x, "
+			 "removing in %08x out %08x", c->name, c->name,
+			 keep->spi_in, keep->spi_out, loser->spi_in,
+			 loser->spi_out);
+		retire(e, loser, now);
+	}
+	if (!ch->retire_at && c->rekey)
+		ch->rekey_at = now + rekey_delay_ms(ch->life_secs,
+						    c->rekey_margin,
+						    c->rekey_fuzz, rnd32(e));
+	drop_replaced_out(e, ch);
+}
+
+void rekey_peer_deletes(struct ike_engine *e, struct p2sa *ch)
+{
+	struct p2sa *o;
+
+	/* The peer is done with the old pair: it has the new one. */
+	for (o = e->p2s; o; o = o->next)
+		if (o != ch && o->out_at && same_pair(o, ch)) {
+			log_info("[conn %s] peer deleted %08x: outbound moves "
+				 "to %08x now", o->conn->c.name, ch->spi_out,
+				 o->spi_out);
+			install_out(e, o);
+		}
+}
+
+static bool p1_newer(const struct p1sa *a, const struct p1sa *b)
+{
+	int r = memcmp(a->icookie, b->icookie, 8);
+
+	return (r ? r : memcmp(a->rcookie, b->rcookie, 8)) > 0;
+}
+
+void rekey_p1_established(struct ike_engine *e, struct p1sa *sa)
+{
+	struct conn_ent *c = sa->conn;
+	uint64_t now = env_now(e);
+	struct p1sa *o, *old;
+	struct p2sa *ch;
+
+	for (o = e->p1s; o; o = o->next) {
+		if (o == sa || o->conn != c || o->state != MM_ACTIVE ||
+		    o->retire_at)
+			continue;
+		/*
+		 * One that was up before this one began is replaced; two
+		 * negotiated at once keep the one with the higher cookies.
+		 */
+		old = o->established_ms < sa->created_ms ||
+		      p1_newer(sa, o) ? o : sa;
+		log_info("%s ISAKMP SA of %s replaced by %s", msg_ck(old),
+			 c->c.name, msg_ck(old == o ? sa : o));
+		if (old == o && o->established_ms < sa->created_ms)
+			c->ike_rekeys++;
+		/*
+		 * The side that negotiated the successor deletes the old
+		 * SA; the other waits longer for that Delete, so a peer
+		 * that reauthenticates (strongSwan) moves its IPsec SAs
+		 * over first.
+		 */
+		old->retire_at = now + REKEY_GRACE_MS *
+				 (old == o && !sa->initiator ? 3 : 1);
+		old->rekey_at = 0;
+		/* Later Quick Modes and Deletes go under the survivor. */
+		for (ch = e->p2s; ch; ch = ch->next)
+			if (ch->p1 == old && ch->state == QM_ACTIVE)
+				ch->p1 = old == o ? sa : o;
+		if (old == sa)
+			return;
+	}
+	if (c->c.rekey)
+		sa->rekey_at = now + rekey_delay_ms(sa->life_secs,
+						    c->c.rekey_margin,
+						    c->c.rekey_fuzz, rnd32(e));
+}
+
+static bool conn_negotiating(struct ike_engine *e, struct conn_ent *c)
+{
+	struct p2sa *ch;
+
+	for (ch = e->p2s; ch; ch = ch->next)
+		if (ch->conn == c && ch->state != QM_ACTIVE)
+			return true;
+	return false;
+}
+
+struct p2sa *rekey_child_due(struct ike_engine *e, uint64_t now)
+{
+	struct p2sa *ch;
+
+	for (ch = e->p2s; ch; ch = ch->next) {
+		if (!in_use(ch) || !ch->rekey_at || now < ch->rekey_at)
+			continue;
+		if (ch->conn->held || conn_negotiating(e, ch->conn))
+			continue;
+		ch->rekey_at = 0;
+		log_info("[conn %s] rekeying IPsec SA in %08x out %08x "
+			 "(%llu s left)", ch->conn->c.name, ch->spi_in,
+			 ch->spi_out, (unsigned long long)
+			 (child_expiry(ch) > now ?
+			  (child_expiry(ch) - now) / 1000 : 0));
+		return ch;
+	}
+	return NULL;
+}
+
+struct p1sa *rekey_p1_due(struct ike_engine *e, uint64_t now)
+{
+	struct p1sa *sa, *o;
+	struct p2sa *ch;
+	bool wanted;
+
+	for (sa = e->p1s; sa; sa = sa->next) {
+		if (sa->state != MM_ACTIVE || sa->retire_at || !sa->rekey_at ||
+		    now < sa->rekey_at || sa->conn->held)
+			continue;
+		for (o = e->p1s; o; o = o->next)
+			if (o->conn == sa->conn && o->state != MM_ACTIVE)
+				break;
+		if (o)
+			continue;	/* a Main Mode is under way */
+		sa->rekey_at = 0;
+		/* Only an ISAKMP SA that serves something is renewed. */
+		wanted = sa->conn->keep_up;
+		for (ch = e->p2s; ch && !wanted; ch = ch->next)
+			wanted = ch->conn == sa->conn && in_use(ch);
+		if (!wanted)
+			continue;
+		log_info("%s rekeying ISAKMP SA of %s (%llu s left)",
+			 msg_ck(sa), sa->conn->c.name, (unsigned long long)
+			 (sa->expire_ms > now ? (sa->expire_ms - now) / 1000 :
+			  0));
+		return sa;
+	}
+	return NULL;
+}
+
+void rekey_soft_expire(struct ike_engine *e, const char *ifname,
+		       uint32_t spi)
+{
+	uint64_t now = env_now(e);
+	struct p2sa *ch;
+
+	for (ch = e->p2s; ch; ch = ch->next) {
+		if (strcmp(ch->conn->c.ifname, ifname) ||
+		    (ch->spi_in != spi && ch->spi_out != spi))
+			continue;
+		if (in_use(ch) && ch->conn->c.rekey && ch->rekey_at > now) {
+			log_info("[conn %s] soft limit of SA %08x reached: "
+				 "rekeying now", ch->conn->c.name, spi);
+			ch->rekey_at = now;
+		}
+	}
+}
+
+/* Outbound switches and the end of replaced SAs. */
+void rekey_run(struct ike_engine *e, uint64_t now)
+{
+	struct p2sa *ch;
+	struct p1sa *sa;
+
+	for (ch = e->p2s; ch; ch = ch->next)
+		if (ch->out_at && now >= ch->out_at && in_use(ch))
+			install_out(e, ch);
+again:
+	for (ch = e->p2s; ch; ch = ch->next) {
+		if (!ch->retire_at || now < ch->retire_at)
+			continue;
+		log_info("[conn %s] removing replaced IPsec SA in %08x out "
+			 "%08x", ch->conn->c.name, ch->spi_in, ch->spi_out);
+		notify_delete_child(e, ch);
+		sa_p2_free(e, ch);
+		goto again;
+	}
+	for (sa = e->p1s; sa; sa = sa->next) {
+		if (!sa->retire_at || now < sa->retire_at)
+			continue;
+		if (sa->state == MM_ACTIVE)
+			notify_delete_p1(e, sa);
+		sa_p1_free(e, sa);
+		goto again;
+	}
+}
+
+static uint64_t earlier(uint64_t next, uint64_t t)
+{
+	return t && t < next ? t : next;
+}
+
+int64_t rekey_next_ms(struct ike_engine *e)
+{
+	uint64_t now = env_now(e), next = UINT64_MAX;
+	struct p2sa *ch;
+	struct p1sa *sa;
+
+	for (ch = e->p2s; ch; ch = ch->next) {
+		next = earlier(next, ch->out_at);
+		next = earlier(next, ch->retire_at);
+		if (in_use(ch) && !ch->conn->held)
+			next = earlier(next, ch->rekey_at);
+	}
+	for (sa = e->p1s; sa; sa = sa->next) {
+		next = earlier(next, sa->retire_at);
+		if (sa->state == MM_ACTIVE && !sa->conn->held)
+			next = earlier(next, sa->rekey_at);
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int64_t)(next - now);
+}
+
+int64_t rekey_child_left_ms(struct ike_engine *e, struct conn_ent *c)
+{
+	uint64_t now = env_now(e), next = UINT64_MAX;
+	struct p2sa *ch;
+
+	for (ch = e->p2s; ch; ch = ch->next)
+		if (ch->conn == c && in_use(ch))
+			next = earlier(next, ch->rekey_at);
+	if (next == UINT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int64_t)(next - now);
+}
+
+int64_t rekey_p1_left_ms(struct ike_engine *e, struct conn_ent *c)
+{
+	uint64_t now = env_now(e), next = UINT64_MAX;
+	struct p1sa *sa;
+
+	for (sa = e->p1s; sa; sa = sa->next)
+		if (sa->conn == c && sa->state == MM_ACTIVE && !sa->retire_at)
+			next = earlier(next, sa->rekey_at);
+	if (next == UINT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int64_t)(next - now);
+}

@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# selftest-timeout: 300
+# esptun diagnose between two esptund, each cause produced for real and its
+# sentence asserted: a healthy tunnel (exit 0), UDP 500 dropped by
+# nftables (no answer to MM1), a wrong PSK (stuck after MM5), mismatched
+# esp proposals (NO-PROPOSAL-CHOSEN, ours and theirs on the responder),
+# mismatched selectors (INVALID-ID-INFORMATION in Quick Mode), ESP dropped
+# inbound with the tunnel up (ESP blocked, nat-t = force) and no route
+# into the device (nothing routed, the route that would match shown).
+# Then esptun metrics against esptun -j show on the same counters.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/ike-lib.sh"
+
+PSK=diagnose-both-ends
+IKE=aes128-sha256-ecp256
+ESP=aes128gcm16
+N_TESTS=19
+
+ktap_plan $N_TESTS
+
+if ! module_load; then
+	for ((i = 0; i < N_TESTS; i++)); do
+		ktap_skip "diagnose-$i" "esptun.ko could not be loaded"
+	done
+	ktap_finished
+fi
+
+warmup_gcm
+ike_topo || exit 1
+
+# a (ns1) initiates, b (ns2) listens; each has its own /32 selectors.
+# A_PSK, A_ESP, B_ESP, B_LTS change one side; FAST=1 makes a give up on
+# an unanswered message within two seconds.
+conf() {
+	local a_esp=${A_ESP:-$ESP} b_esp=${B_ESP:-$ESP} rt=()
+	[ -n "${FAST:-}" ] && rt=(retransmit-timeout=300ms retransmit-tries=2)
+	esptund_conf a $IKE_ADDR1 $IKE_ADDR2 "${A_PSK:-$PSK}" $IKE "$a_esp" \
+		listen local-ts=$IKE_IN1/32 remote-ts=$IKE_IN2/32 \
+		keyingtries=1 "${rt[@]}"
+	esptund_conf b $IKE_ADDR2 $IKE_ADDR1 $PSK $IKE "$b_esp" listen \
+		local-ts=${B_LTS:-$IKE_IN2/32} remote-ts=$IKE_IN1/32
+	[ -n "${ESPTUND_PID[a]:-}" ] || return 0
+	eike a reload >/dev/null && eike b reload >/dev/null
+}
+
+# Only the one ESP algorithm the tunnels use pays its first-use cost
+# (seconds under emulation) before any negotiation's timers run.
+warmup_gcm() {
+	ip netns add diag-warm || return 1
+	ip -n diag-warm xfrm state add src 198.51.100.1 dst 198.51.100.2 \
+		proto esp spi 0x1001 mode tunnel aead 'rfc4106(gcm(aes))' \
+		0x$(printf '%072x' 1) 128
+	ip netns del diag-warm
+}
+
+# diag NAME: esptun diagnose against daemon NAME in its namespace.
+diag() {
+	ip netns exec "${ESPTUND_NS[$1]}" "$ESPTUN" diagnose -i 300 \
+		-s "$IKE_DIR/$1.sock" peer
+}
+
+# diag_has NAME TEXT: diagnose names a problem (exit 1) and says TEXT.
+diag_has() {
+	local out rc
+	out=$(diag "$1" 2>&1)
+	rc=$?
+	[ "$rc" = 1 ] && [[ $out == *"$2"* ]]
+}
+
+# expect NAME TEST TEXT: waits up to 30 s for the sentence, then reports
+# with what diagnose said.
+expect() {
+	if wait_for -t 30 diag_has "$1" "$3" >/dev/null 2>&1; then
+		ktap_ok "$2"
+	else
+		ktap_fail "$2" "$(printf 'want "%s"; diagnose said:\n%s' "$3" \
+			"$(diag "$1" 2>&1; echo "exit $?")")"
+	fi
+}
+
+# nft_drop NS MATCH: drops what MATCH selects on input (one nft run:
+# each costs seconds under emulation).
+nft_drop() {
+	ip netns exec "$1" nft -f - <<EOF
+table inet diag {
+	chain in {
+		type filter hook input priority 0;
+		$2 drop
+	}
+}
+EOF
+}
+
+nft_clear() {
+	ip netns exec "$1" nft delete table inet diag 2>/dev/null
+	true
+}
+
+fresh_up() {
+	eike a down peer >/dev/null 2>&1
+	eike a up -t 60 peer
+}
+
+conf
+if esptund_start a $IKE_NS1 >"$IKE_DIR/start.out" &&
+   esptund_start b $IKE_NS2 >>"$IKE_DIR/start.out"; then
+	ktap_ok "daemons-start"
+else
+	ktap_fail "daemons-start" "$(cat "$IKE_DIR/start.out")"
+fi
+esptund_inner $IKE_NS1 $IKE_IN1 $IKE_IN2
+esptund_inner $IKE_NS2 $IKE_IN2 $IKE_IN1
+
+ktap_expect_fail "no-daemon" "cannot connect to esptund" \
+	"$ESPTUN" diagnose -s "$IKE_DIR/none.sock"
+ktap_expect_fail "unknown-conn" "no conn named 'nope'" \
+	"$ESPTUN" diagnose -s "$IKE_DIR/a.sock" nope
+
+# Healthy: up, traffic both ways, exit 0.
+ktap_check "healthy-up" eike a up -t 60 peer
+ike_ping $IKE_NS1 $IKE_IN2 3 >/dev/null
+out=$(diag a 2>&1)
+rc=$?
+if [ $rc = 0 ] && [[ $out == *"peer: healthy: tunnel up"* ]]; then
+	ktap_ok "healthy-exit-0"
+else
+	ktap_fail "healthy-exit-0" "exit $rc: $out"
+fi
+out=$(ip netns exec $IKE_NS1 "$ESPTUN" -j diagnose -s "$IKE_DIR/a.sock" \
+	-i 100 2>&1)
+if [[ $out == *'"cause":"healthy"'* ]] && [[ $out == *'"healthy":true'* ]]; then
+	ktap_ok "healthy-json"
+else
+	ktap_fail "healthy-json" "$out"
+fi
+
+# Metrics: every SA counter as esptun -j show has it (no traffic between).
+metrics_match() {
+	local m show
+	m=$(ip netns exec $IKE_NS1 "$ESPTUN" metrics -s "$IKE_DIR/a.sock") ||
+		return 1
+	show=$(ip netns exec $IKE_NS1 "$ESPTUN" -j show) || return 1
+	python3 - "$show" "$m" <<'EOF'
+import json, re, sys
+show, metrics = json.loads(sys.argv[1]), sys.argv[2]
+seen = {}
+for line in metrics.splitlines():
+    if line.startswith("#"):
+        continue
+    name, val = line.rsplit(" ", 1)
+    seen[name] = int(val)
+n = 0
+for dev in show:
+    for sa in dev["sas"]:
+        for k, v in sa["stats"].items():
+            key = ('esptun_sa_%s_total{device="%s",spi="%s",dir="%s",'
+                   'conn="peer"}' % (k, dev["ifname"], sa["spi_hex"],
+                                     sa["dir"]))
+            if seen.get(key) != v:
+                sys.exit("%s: metrics %s, show %s" % (key, seen.get(key), v))
+            n += 1
+    for k, v in dev["stats"].items():
+        key = 'esptun_device_%s_total{device="%s"}' % (k, dev["ifname"])
+        if seen.get(key) != v:
+            sys.exit("%s: metrics %s, show %s" % (key, seen.get(key), v))
+        n += 1
+if n < 4 or seen.get('esptun_ike_conn_up{conn="peer"}') != 1:
+    sys.exit("too few counters (%d) or conn not up" % n)
+if not any(k.startswith("esptun_sa_packets_total") and v > 0
+           for k, v in seen.items()):
+    sys.exit("no packets counted")
+EOF
+}
+ktap_check "metrics-match-show" metrics_match
+ktap_check "metrics-ike-counters" sh -c "ip netns exec $IKE_NS1 '$ESPTUN' \
+	metrics -s '$IKE_DIR/a.sock' | grep -qE \
+	'^esptun_ike_exchanges_done_total\{conn=\"peer\",exchange=\"quick\"\} [1-9]'"
+
+# ESP dropped inbound on a, the tunnel up again with fresh SAs.
+nft_drop $IKE_NS1 "meta l4proto esp"
+ktap_check "esp-blocked-up" fresh_up
+ike_ping $IKE_NS1 $IKE_IN2 2 >/dev/null
+expect a "esp-blocked" "tunnel up but no ESP arrives"
+expect a "esp-blocked-nat-t" "try nat-t = force"
+nft_clear $IKE_NS1
+
+# No route into esp0: the peer's address goes out veth1 instead.
+ktap_check "no-route-up" fresh_up
+ip -n $IKE_NS1 route del $IKE_IN2 dev esp0
+ip -n $IKE_NS1 route add 10.9.0.0/24 via $IKE_ADDR2 dev veth1
+ip netns exec $IKE_NS1 ping -c 2 -i 0.3 -W 1 -q $IKE_IN2 >/dev/null 2>&1
+expect a "nothing-routed" \
+	"nothing is routed into esp0: 0 packets encrypted; traffic to $IKE_IN2/32 goes via 10.9.0.0/24 via $IKE_ADDR2 dev veth1"
+ip -n $IKE_NS1 route del 10.9.0.0/24
+ip -n $IKE_NS1 route add $IKE_IN2 dev esp0
+
+# UDP 500 dropped on b: MM1 goes unanswered.
+eike a down peer >/dev/null 2>&1
+FAST=1 conf
+nft_drop $IKE_NS2 "udp dport 500"
+eike a up -t 0 peer >/dev/null
+expect a "no-answer-mm1" \
+	"no answer to MM1 from $IKE_ADDR2:500: UDP 500 is blocked on the way or the peer is down"
+nft_clear $IKE_NS2
+
+# A wrong PSK on a: b cannot authenticate a's MM5.
+FAST=1 A_PSK=not-the-same conf
+eike a up -t 0 peer >/dev/null
+expect a "wrong-psk-mm5" "stuck after MM5"
+expect a "wrong-psk-cause" "pre-shared key"
+
+# Different esp proposals: b refuses a's QM1.
+A_ESP=aes128gcm16 B_ESP=aes256-sha256 conf
+eike a up -t 0 peer >/dev/null
+expect a "no-proposal-initiator" \
+	"the peer refused QM1 with NO-PROPOSAL-CHOSEN: no common esp proposal (ours: aes128gcm16"
+expect b "no-proposal-responder" \
+	"we refused QM1 with NO-PROPOSAL-CHOSEN: no common esp proposal (ours: aes256-sha256; theirs: aes128gcm16)"
+
+# Different selectors: b's local side is another address.
+B_LTS=10.9.0.3/32 conf
+eike a up -t 0 peer >/dev/null
+expect b "invalid-id-qm" \
+	"we refused QM1 with INVALID-ID-INFORMATION: the traffic selectors differ (ours: 10.9.0.3/32 === $IKE_IN1/32; theirs: $IKE_IN1/32 === $IKE_IN2/32)"
+
+ktap_finished

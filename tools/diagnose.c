@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * esptun [-j] diagnose [-s SOCKET] [-i MS] [NAME]: per conn, the likely
+ * cause of trouble in one sentence with its evidence. esptund's status
+ * says how the negotiations went; the module's counters, read twice an
+ * interval apart, say what the traffic does. The rules are in
+ * diagnose_rules.c. Exit status 0 when every conn is healthy, 1 when a
+ * problem is named.
+ */
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl_proto.h"
+#include "diagnose.h"
+#include "ipc.h"
+#include "json.h"
+#include "subcommands.h"
+#include "util.h"
+
+#define MAX_CONNS	64
+#define MAX_SAS		256
+
+static const char usage[] =
+	"esptun [-j] diagnose [-s SOCKET] [-i MILLISECONDS] [NAME]";
+
+struct sa_set {
+	struct etsa sa[MAX_SAS];
+	size_t n;
+};
+
+static int add_sa(const struct etsa *sa, void *arg)
+{
+	struct sa_set *s = arg;
+
+	if (s->n < MAX_SAS)
+		s->sa[s->n++] = *sa;
+	return 0;
+}
+
+static const struct etsa *find_sa(const struct sa_set *s, uint8_t dir,
+				  uint32_t spi)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->sa[i].dir == dir && s->sa[i].spi == spi)
+			return &s->sa[i];
+	return NULL;
+}
+
+static uint64_t stat_of(const struct etsa *sa, int stat)
+{
+	return sa && (sa->stats_has & BIT(stat)) ? sa->stats[stat] : 0;
+}
+
+/* One sample of the conn's SAs into index i of t. */
+static void sample(const struct sa_set *s, const struct dg_child *ch,
+		   struct dg_traffic *t, int i)
+{
+	const struct etsa *in = find_sa(s, ESPTUN_DIR_IN, ch->spi_in);
+	const struct etsa *out = find_sa(s, ESPTUN_DIR_OUT, ch->spi_out);
+
+	if (!i) {
+		t->found = in && out;
+		t->spi_in = ch->spi_in;
+		t->spi_out = ch->spi_out;
+		if (out && out->ifname[0])
+			snprintf(t->ifname, sizeof(t->ifname), "%s",
+				 out->ifname);
+		else if (!out || !if_indextoname(out->ifindex, t->ifname))
+			snprintf(t->ifname, sizeof(t->ifname), "?");
+	}
+	t->encaps[i] = stat_of(out, ESPTUN_STAT_PACKETS);
+	t->decaps[i] = stat_of(in, ESPTUN_STAT_PACKETS);
+	t->replay[i] = stat_of(in, ESPTUN_STAT_REPLAY);
+	t->icv[i] = stat_of(in, ESPTUN_STAT_ICV_FAIL);
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000,
+			       .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts))
+		;
+}
+
+static void print_text(const struct dg_conn *c, const struct dg_result *r)
+{
+	int i;
+
+	printf("%s: %s\n", c->name, r->sentence);
+	for (i = 0; i < r->n_evidence; i++)
+		printf("  %s\n", r->evidence[i]);
+}
+
+static void print_json(struct json *j, const struct dg_conn *c,
+		       const struct dg_result *r)
+{
+	int i;
+
+	json_obj_open(j, NULL);
+	json_str(j, "conn", c->name);
+	json_bool(j, "healthy", r->cause == DG_HEALTHY);
+	json_str(j, "cause", dg_cause_name(r->cause));
+	json_str(j, "sentence", r->sentence);
+	json_arr_open(j, "evidence");
+	for (i = 0; i < r->n_evidence; i++)
+		json_str(j, NULL, r->evidence[i]);
+	json_arr_close(j);
+	json_obj_close(j);
+}
+
+/* Reads the module's SAs; false (message printed) when it cannot. */
+static bool read_sas(struct sa_set *s)
+{
+	s->n = 0;
+	return ipc_sa_dump(0, add_sa, s) == 0;
+}
+
+int cmd_diagnose(int argc, char **argv, int json)
+{
+	static struct dg_conn conns[MAX_CONNS];
+	static struct dg_traffic traffic[MAX_CONNS];
+	static struct sa_set s1, s2;
+	const char *sock = NULL, *name = NULL, *w;
+	uint32_t interval = 1000;
+	bool any_active = false, have_sas = false, healthy = true;
+	char err[256], *ans;
+	struct args a;
+	struct json j;
+	int n, i, shown = 0;
+
+	args_init(&a, argc, argv, "diagnose", usage);
+	while ((w = args_next(&a))) {
+		if (is_help(w))
+			return usage_help(usage);
+		if (!strcmp(w, "-j") || !strcmp(w, "--json")) {
+			json = 1;
+		} else if (!strcmp(w, "-s")) {
+			sock = args_next(&a);
+			if (!sock)
+				return usage_error(&a, "-s needs a socket path");
+		} else if (!strcmp(w, "-i")) {
+			const char *v = args_next(&a);
+			int rc;
+
+			if (!v)
+				return usage_error(&a, "-i needs milliseconds");
+			rc = arg_u32(&a, "interval", v, 60000, &interval);
+			if (rc)
+				return rc;
+		} else if (w[0] == '-' || name) {
+			return usage_error(&a, "unexpected argument \"%s\"", w);
+		} else {
+			name = w;
+		}
+	}
+
+	if (dg_ctl_request(sock, CTL_CMD_STATUS, &ans, err, sizeof(err))) {
+		fprintf(stderr, "esptun: diagnose: %s\n", err);
+		return 1;
+	}
+	n = dg_parse_status(ans, conns, MAX_CONNS);
+	free(ans);
+	if (n < 0) {
+		fprintf(stderr, "esptun: diagnose: unexpected status from esptund\n");
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		if (dg_active_child(&conns[i]) &&
+		    (!name || !strcmp(name, conns[i].name)))
+			any_active = true;
+	/* Counters matter only for tunnels that are up. */
+	if (any_active && ipc_open("diagnose") == 0) {
+		have_sas = read_sas(&s1);
+		if (have_sas) {
+			sleep_ms(interval);
+			have_sas = read_sas(&s2);
+		}
+		ipc_close();
+	}
+
+	if (json) {
+		json_init(&j, stdout);
+		json_obj_open(&j, NULL);
+		json_arr_open(&j, "conns");
+	}
+	for (i = 0; i < n; i++) {
+		const struct dg_child *ch = dg_active_child(&conns[i]);
+		struct dg_traffic *t = &traffic[i];
+		struct dg_result r;
+
+		if (name && strcmp(name, conns[i].name))
+			continue;
+		shown++;
+		memset(t, 0, sizeof(*t));
+		t->interval_ms = interval;
+		if (ch && have_sas) {
+			sample(&s1, ch, t, 0);
+			sample(&s2, ch, t, 1);
+			if (t->found && !t->encaps[1] && ch->remote_ts[0])
+				t->n_routes = dg_routes_for(ch->remote_ts,
+							    t->routes,
+							    DG_ROUTES);
+			if (t->n_routes < 0)
+				t->n_routes = 0;
+		}
+		dg_decide(&conns[i], ch && have_sas ? t : NULL, &r);
+		if (r.cause != DG_HEALTHY)
+			healthy = false;
+		if (json)
+			print_json(&j, &conns[i], &r);
+		else
+			print_text(&conns[i], &r);
+	}
+	if (json) {
+		json_arr_close(&j);
+		json_bool(&j, "healthy", healthy && shown);
+		json_obj_close(&j);
+		json_end(&j);
+	}
+	if (name && !shown) {
+		fprintf(stderr, "esptun: diagnose: no conn named '%s'\n", name);
+		return 1;
+	}
+	if (!shown && !json)
+		printf("no connections configured\n");
+	return healthy && shown ? 0 : 1;
+}

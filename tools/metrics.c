@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * esptun metrics [-s SOCKET]: every device and SA counter of the module,
+ * and esptund's per-conn state, exchange and notify counters when its
+ * control socket answers, in the Prometheus text exposition format
+ * (version 0.0.4). A metric's samples come together under one HELP and
+ * TYPE line, as the format requires; series are sorted so two scrapes
+ * list them in the same order. The names are documented in esptun(8).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_proto.h"
+#include "diagnose.h"
+#include "format.h"
+#include "ipc.h"
+#include "metrics.h"
+#include "subcommands.h"
+#include "util.h"
+
+static const char usage[] = "esptun metrics [-s SOCKET]";
+
+/* Counter names are the JSON keys of `esptun show -j`. */
+static const struct {
+	int stat;
+	const char *name;
+	const char *help;
+} stats[] = {
+	{ ESPTUN_STAT_PACKETS, "packets", "Packets processed" },
+	{ ESPTUN_STAT_BYTES, "bytes", "Inner bytes processed" },
+	{ ESPTUN_STAT_REPLAY, "replay", "Dropped as replayed or too old" },
+	{ ESPTUN_STAT_ICV_FAIL, "icv_fail", "Dropped on ICV (integrity) failure" },
+	{ ESPTUN_STAT_SELECTOR, "selector", "Decrypted packets outside the SA's selectors" },
+	{ ESPTUN_STAT_FORMAT, "format", "Malformed ESP, bad padding or inner header" },
+	{ ESPTUN_STAT_NO_SA, "no_sa", "No outbound SA matched" },
+	{ ESPTUN_STAT_SEQ_EXHAUSTED, "seq_exhausted", "Outbound sequence numbers used up" },
+	{ ESPTUN_STAT_NO_ROUTE, "no_route", "No route to the outer destination" },
+	{ ESPTUN_STAT_MTU, "mtu", "Inner packet too big, ICMP sent" },
+	{ ESPTUN_STAT_UNKNOWN_SPI, "unknown_spi", "ESP for an SPI nobody knows" },
+	{ ESPTUN_STAT_EXPIRED, "expired", "Dropped on a hard-expired SA" },
+	{ ESPTUN_STAT_CRYPTO_BUSY, "crypto_busy", "Dropped because the crypto queue was full" },
+};
+
+/* A label value with \, " and newline escaped. */
+static void label(FILE *f, const char *key, const char *val, bool first)
+{
+	fprintf(f, "%s%s=\"", first ? "" : ",", key);
+	for (; *val; val++) {
+		if (*val == '\\' || *val == '"')
+			fprintf(f, "\\%c", *val);
+		else if (*val == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*val, f);
+	}
+	fputc('"', f);
+}
+
+static void head(FILE *f, const char *name, const char *type,
+		 const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* The conn whose child has this SA, or NULL. */
+static const char *conn_of(const struct etsa *sa, const struct dg_conn *conns,
+			   int nconn)
+{
+	int i, k;
+
+	for (i = 0; i < nconn; i++)
+		for (k = 0; k < conns[i].n_children; k++) {
+			const struct dg_child *ch = &conns[i].children[k];
+
+			if ((sa->dir == ESPTUN_DIR_IN && sa->spi == ch->spi_in) ||
+			    (sa->dir == ESPTUN_DIR_OUT &&
+			     sa->spi == ch->spi_out))
+				return conns[i].name;
+		}
+	return NULL;
+}
+
+static const char *dev_name(const struct metrics_input *in, uint32_t ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < in->n_devs; i++)
+		if (in->devs[i].ifindex == ifindex)
+			return in->devs[i].ifname;
+	return "?";
+}
+
+static void sa_labels(FILE *f, const struct metrics_input *in,
+		      const struct etsa *sa)
+{
+	const char *conn = conn_of(sa, in->conns, in->n_conns);
+	char spi[16];
+
+	snprintf(spi, sizeof(spi), "0x%08x", sa->spi);
+	label(f, "device", sa->ifname[0] ? sa->ifname :
+	      dev_name(in, sa->ifindex), true);
+	label(f, "spi", spi, false);
+	label(f, "dir", dir_name(sa->dir), false);
+	if (conn)
+		label(f, "conn", conn, false);
+}
+
+static void write_module(FILE *f, const struct metrics_input *in)
+{
+	char name[96], help[160];
+	size_t i, k;
+
+	head(f, "esptun_device_sas", "gauge", "SAs of the device");
+	for (i = 0; i < in->n_devs; i++) {
+		fputs("esptun_device_sas{", f);
+		label(f, "device", in->devs[i].ifname, true);
+		fprintf(f, "} %u\n", in->devs[i].sa_count);
+	}
+	for (k = 0; k < ARRAY_SIZE(stats); k++) {
+		bool any = false;
+
+		for (i = 0; i < in->n_devs; i++) {
+			const struct etdev *d = &in->devs[i];
+
+			if (!(d->stats_has & BIT(stats[k].stat)))
+				continue;
+			if (!any) {
+				snprintf(name, sizeof(name),
+					 "esptun_device_%s_total",
+					 stats[k].name);
+				snprintf(help, sizeof(help), "%s (device)",
+					 stats[k].help);
+				head(f, name, "counter", help);
+				any = true;
+			}
+			fprintf(f, "esptun_device_%s_total{", stats[k].name);
+			label(f, "device", d->ifname, true);
+			fprintf(f, "} %llu\n",
+				(unsigned long long)d->stats[stats[k].stat]);
+		}
+	}
+	for (k = 0; k < ARRAY_SIZE(stats); k++) {
+		bool any = false;
+
+		for (i = 0; i < in->n_sas; i++) {
+			const struct etsa *sa = &in->sas[i];
+
+			if (!(sa->stats_has & BIT(stats[k].stat)))
+				continue;
+			if (!any) {
+				snprintf(name, sizeof(name),
+					 "esptun_sa_%s_total", stats[k].name);
+				snprintf(help, sizeof(help), "%s (SA)",
+					 stats[k].help);
+				head(f, name, "counter", help);
+				any = true;
+			}
+			fprintf(f, "esptun_sa_%s_total{", stats[k].name);
+			sa_labels(f, in, sa);
+			fprintf(f, "} %llu\n",
+				(unsigned long long)sa->stats[stats[k].stat]);
+		}
+	}
+}
+
+static void conn_u32(FILE *f, const struct metrics_input *in,
+		     const char *name, const char *type, const char *help,
+		     const char *xkey, const char *xval,
+		     uint32_t (*get)(const struct dg_conn *c))
+{
+	int i;
+
+	head(f, name, type, help);
+	for (i = 0; i < in->n_conns; i++) {
+		fprintf(f, "%s{", name);
+		label(f, "conn", in->conns[i].name, true);
+		if (xkey)
+			label(f, xkey, xval, false);
+		fprintf(f, "} %u\n", get(&in->conns[i]));
+	}
+}
+
+static uint32_t get_up(const struct dg_conn *c)
+{
+	return !!dg_active_child(c);
+}
+
+static uint32_t get_mm_started(const struct dg_conn *c)
+{
+	return c->mm_started;
+}
+
+static uint32_t get_mm_done(const struct dg_conn *c)
+{
+	return c->mm_done;
+}
+
+static uint32_t get_qm_started(const struct dg_conn *c)
+{
+	return c->qm_started;
+}
+
+static uint32_t get_qm_done(const struct dg_conn *c)
+{
+	return c->qm_done;
+}
+
+static uint32_t get_failures(const struct dg_conn *c)
+{
+	return c->failures;
+}
+
+static void write_ike(FILE *f, const struct metrics_input *in)
+{
+	int i, k;
+
+	head(f, "esptun_ike_reachable", "gauge",
+	     "1 when esptund's control socket answered");
+	fprintf(f, "esptun_ike_reachable %d\n", in->ike_reachable ? 1 : 0);
+	if (!in->ike_reachable)
+		return;
+	conn_u32(f, in, "esptun_ike_conn_up", "gauge",
+		 "1 when the conn has an active IPsec SA", NULL, NULL, get_up);
+	head(f, "esptun_ike_conn_state", "gauge",
+	     "Phase 1 state of the conn (1 for the current state)");
+	for (i = 0; i < in->n_conns; i++) {
+		fputs("esptun_ike_conn_state{", f);
+		label(f, "conn", in->conns[i].name, true);
+		label(f, "state", in->conns[i].state, false);
+		fputs("} 1\n", f);
+	}
+	head(f, "esptun_ike_exchanges_started_total", "counter",
+	     "Main Mode and Quick Mode exchanges started");
+	for (i = 0; i < in->n_conns; i++)
+		for (k = 0; k < 2; k++) {
+			fputs("esptun_ike_exchanges_started_total{", f);
+			label(f, "conn", in->conns[i].name, true);
+			label(f, "exchange", k ? "quick" : "main", false);
+			fprintf(f, "} %u\n", k ? get_qm_started(&in->conns[i]) :
+				get_mm_started(&in->conns[i]));
+		}
+	head(f, "esptun_ike_exchanges_done_total", "counter",
+	     "Main Mode and Quick Mode exchanges completed");
+	for (i = 0; i < in->n_conns; i++)
+		for (k = 0; k < 2; k++) {
+			fputs("esptun_ike_exchanges_done_total{", f);
+			label(f, "conn", in->conns[i].name, true);
+			label(f, "exchange", k ? "quick" : "main", false);
+			fprintf(f, "} %u\n", k ? get_qm_done(&in->conns[i]) :
+				get_mm_done(&in->conns[i]));
+		}
+	conn_u32(f, in, "esptun_ike_failures_total", "counter",
+		 "Negotiations that failed", NULL, NULL, get_failures);
+	head(f, "esptun_ike_notifies_total", "counter",
+	     "ISAKMP notifies by type, sent and received");
+	for (i = 0; i < in->n_conns; i++)
+		for (k = 0; k < in->conns[i].n_notify; k++) {
+			const struct dg_notify *n = &in->conns[i].notify[k];
+
+			fputs("esptun_ike_notifies_total{", f);
+			label(f, "conn", in->conns[i].name, true);
+			label(f, "notify", n->name, false);
+			label(f, "dir", "sent", false);
+			fprintf(f, "} %u\n", n->sent);
+			fputs("esptun_ike_notifies_total{", f);
+			label(f, "conn", in->conns[i].name, true);
+			label(f, "notify", n->name, false);
+			label(f, "dir", "received", false);
+			fprintf(f, "} %u\n", n->received);
+		}
+}
+
+void metrics_write(FILE *f, const struct metrics_input *in)
+{
+	write_module(f, in);
+	write_ike(f, in);
+}
+
+/* ---- the command ---- */
+
+struct grow {
+	void *items;
+	size_t n, cap, size;
+};
+
+static int grow_add(struct grow *g, const void *item)
+{
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 16;
+		void *p = realloc(g->items, cap * g->size);
+
+		if (!p)
+			return -1;
+		g->items = p;
+		g->cap = cap;
+	}
+	memcpy((char *)g->items + g->n * g->size, item, g->size);
+	g->n++;
+	return 0;
+}
+
+static int add_dev(const struct etdev *dev, void *arg)
+{
+	return grow_add(arg, dev);
+}
+
+static int add_sa(const struct etsa *sa, void *arg)
+{
+	return grow_add(arg, sa);
+}
+
+static int cmp_dev(const void *a, const void *b)
+{
+	return strcmp(((const struct etdev *)a)->ifname,
+		      ((const struct etdev *)b)->ifname);
+}
+
+static int cmp_sa(const void *a, const void *b)
+{
+	const struct etsa *x = a, *y = b;
+
+	if (x->ifindex != y->ifindex)
+		return x->ifindex < y->ifindex ? -1 : 1;
+	if (x->dir != y->dir)
+		return x->dir < y->dir ? -1 : 1;
+	return x->spi < y->spi ? -1 : x->spi > y->spi;
+}
+
+int cmd_metrics(int argc, char **argv, int json)
+{
+	static struct dg_conn conns[64];
+	struct grow devs = { .size = sizeof(struct etdev) };
+	struct grow sas = { .size = sizeof(struct etsa) };
+	struct metrics_input in = { 0 };
+	const char *sock = NULL, *w;
+	char err[256], *ans;
+	struct args a;
+	int ret = 1, n;
+
+	args_init(&a, argc, argv, "metrics", usage);
+	while ((w = args_next(&a))) {
+		if (is_help(w))
+			return usage_help(usage);
+		if (strcmp(w, "-s"))
+			return usage_error(&a, "unexpected argument \"%s\"", w);
+		sock = args_next(&a);
+		if (!sock)
+			return usage_error(&a, "-s needs a socket path");
+	}
+	if (json)
+		return usage_error(&a, "the Prometheus format is text only");
+
+	if (ipc_open("metrics") < 0)
+		return 1;
+	if (ipc_dev_get(0, add_dev, &devs) < 0 ||
+	    ipc_sa_dump(0, add_sa, &sas) < 0)
+		goto out;
+	if (devs.n)
+		qsort(devs.items, devs.n, devs.size, cmp_dev);
+	if (sas.n)
+		qsort(sas.items, sas.n, sas.size, cmp_sa);
+	in.devs = devs.items;
+	in.n_devs = devs.n;
+	in.sas = sas.items;
+	in.n_sas = sas.n;
+	/* Without esptund the module's counters are still worth a scrape. */
+	if (!dg_ctl_request(sock, CTL_CMD_STATUS, &ans, err, sizeof(err))) {
+		n = dg_parse_status(ans, conns, ARRAY_SIZE(conns));
+		free(ans);
+		if (n >= 0) {
+			in.ike_reachable = true;
+			in.conns = conns;
+			in.n_conns = n;
+		}
+	}
+	metrics_write(stdout, &in);
+	ret = fflush(stdout) ? 1 : 0;
+out:
+	ipc_close();
+	free(devs.items);
+	free(sas.items);
+	return ret;
+}
