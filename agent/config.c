@@ -207,6 +207,8 @@ enum {
 	K_LIFE_KBYTES, K_START, K_LOCAL_TS, K_REMOTE_TS, K_REPLAY_WINDOW,
 	K_ALLOW_WEAK, K_RETRANSMIT_TIMEOUT, K_RETRANSMIT_TRIES, K_KEYINGTRIES,
 	K_DPD, K_DPD_DELAY, K_DPD_TIMEOUT, K_DPD_ACTION,
+	/* Aggressive Mode */
+	K_AGGRESSIVE,
 	/* NAT traversal */
 	K_NAT_T, K_KEEPALIVE,
 	K_REKEY, K_REKEY_MARGIN, K_REKEY_FUZZ, K_LIFE_PACKETS,
@@ -517,6 +519,48 @@ static int k_dpd_action(struct parser *p, const char *v)
 	return 0;
 }
 
+/* ---- Aggressive Mode keys (mode = aggressive is K_MODE) ---- */
+
+static int k_aggressive(struct parser *p, const char *v)
+{
+	int b;
+
+	if (parse_bool(v, &b))
+		return perr(p, "invalid boolean '%s' (yes or no)", v);
+	p->conn->aggressive = b;
+	return 0;
+}
+
+/*
+ * AM1 carries the KE for one DH group, so every ike proposal must use
+ * it; mode = aggressive says yes to answering AM, aggressive = no cannot
+ * take that back.
+ */
+static int aggressive_finish(struct parser *p)
+{
+	struct ike_conn *c = p->conn;
+	int i;
+
+	if (c->mode != IKE_MODE_AGGRESSIVE)
+		return 0;
+	if (p->seen[K_AGGRESSIVE] && !c->aggressive) {
+		p->line = p->seen[K_AGGRESSIVE];
+		return perr(p, "conn '%s': aggressive = no contradicts mode = aggressive",
+			    c->name);
+	}
+	c->aggressive = true;
+	for (i = 1; i < c->n_ike; i++) {
+		if (c->ike[i].group == c->ike[0].group)
+			continue;
+		if (p->seen[K_IKE])
+			p->line = p->seen[K_IKE];
+		return perr(p, "conn '%s': Aggressive Mode proposes only one DH group, ike = lists %s and %s (AM1 carries the key exchange for a single group)",
+			    c->name, ike_group_name(c->ike[0].group),
+			    ike_group_name(c->ike[i].group));
+	}
+	return 0;
+}
+
 /* ---- NAT traversal keys ---- */
 
 static int k_nat_t(struct parser *p, const char *v)
@@ -623,6 +667,8 @@ static const struct key keys[K_MAX] = {
 	[K_DPD_DELAY] = { "dpd-delay", 0, k_dpd_delay },
 	[K_DPD_TIMEOUT] = { "dpd-timeout", 0, k_dpd_timeout },
 	[K_DPD_ACTION] = { "dpd-action", 0, k_dpd_action },
+	/* Aggressive Mode */
+	[K_AGGRESSIVE] = { "aggressive", 0, k_aggressive },
 	/* NAT traversal */
 	[K_NAT_T] = { "nat-t", 0, k_nat_t },
 	[K_KEEPALIVE] = { "keepalive", 0, k_keepalive },
@@ -686,6 +732,8 @@ static int conn_finish(struct parser *p)
 			p->line = p->seen[K_ESP];
 		return perr(p, "%s", e);
 	}
+	if (aggressive_finish(p))
+		return -1;
 	/* One conn per interface: the device has one pair of endpoints. */
 	for (i = 0; i + 1 < p->conf->n_conns; i++)
 		if (!strcmp(p->conf->conns[i].ifname, c->ifname))

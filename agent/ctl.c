@@ -366,6 +366,7 @@ static void status_json(FILE *f, const struct ike_status *st)
 	json_string(f, st->conn);
 	fputs(",\"state\":", f);
 	json_string(f, st->state);
+	fprintf(f, ",\"mode\":\"%s\"", st->aggressive ? "aggressive" : "main");
 	fprintf(f, ",\"initiator\":%s", st->initiator ? "true" : "false");
 	fprintf(f, ",\"icookie\":\"%s\",\"rcookie\":\"%s\"", ic, rc);
 	fputs(",\"local\":", f);

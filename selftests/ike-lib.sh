@@ -158,12 +158,14 @@ swan_start() {
 	fi
 }
 
-# swan_conf LOCAL REMOTE PSK IKE ESP IFID: (re)loads the one connection.
+# swan_conf LOCAL REMOTE PSK IKE ESP IFID [AGGRESSIVE]: (re)loads the one
+# connection; AGGRESSIVE yes for Aggressive Mode (default no).
 # SWAN_REAUTH, SWAN_CHILD_REKEY and SWAN_CHILD_LIFE change its timers
 # (default: nothing renewed during a test).
 swan_conf() {
 	ike_render "$IKE_PEERS/swanctl.conf.in" "$SWAN_DIR/swanctl.conf" \
 		LOCAL="$1" REMOTE="$2" PSK="$3" IKE="$4" ESP="$5" IFID="$6" \
+		AGGR="${7:-no}" \
 		REAUTH="${SWAN_REAUTH:-4h}" \
 		CHILD_REKEY="${SWAN_CHILD_REKEY:-1h}" \
 		CHILD_LIFE="${SWAN_CHILD_LIFE:-2h}" ||
@@ -214,13 +216,14 @@ lsw() {
 }
 
 # Renders ipsec.conf and ipsec.secrets:
-# lsw_render LOCAL REMOTE PSK IKE ESP PFS IFID
+# lsw_render LOCAL REMOTE PSK IKE ESP PFS IFID [AGGRESSIVE]
 # LSW_SALIFETIME, LSW_IKELIFETIME, LSW_REKEY, LSW_REKEYMARGIN and
 # LSW_REKEYFUZZ change its timers (default: no rekeying during a test).
 lsw_render() {
 	ike_render "$IKE_PEERS/ipsec.conf.in" "$LSW_DIR/ipsec.conf" \
 		DIR="$LSW_DIR" LOCAL="$1" REMOTE="$2" IKE="$4" ESP="$5" \
-		PFS="$6" IFID="$7" UPDOWN="$LSW_BIN/_updown.xfrm" \
+		PFS="$6" IFID="$7" AGGR="${8:-no}" \
+		UPDOWN="$LSW_BIN/_updown.xfrm" \
 		SALIFE="${LSW_SALIFETIME:-1h}" IKELIFE="${LSW_IKELIFETIME:-1h}" \
 		REKEY="${LSW_REKEY:-no}" MARGIN="${LSW_REKEYMARGIN:-540s}" \
 		FUZZ="${LSW_REKEYFUZZ:-100%}" || return 1
@@ -236,7 +239,8 @@ lsw_available() {
 	[ -z "$miss" ] || { echo "pluto lacks libraries: $miss"; return 1; }
 }
 
-# lsw_start NS LOCAL REMOTE PSK IKE ESP PFS IFID: pluto in NS, once per boot.
+# lsw_start NS LOCAL REMOTE PSK IKE ESP PFS IFID [AGGRESSIVE]: pluto in NS,
+# once per boot.
 lsw_start() {
 	LSW_NS=$1
 	shift
@@ -274,7 +278,7 @@ lsw_load() {
 		{ cat "$LSW_DIR/addconn.out"; return 1; }
 }
 
-# lsw_conf LOCAL REMOTE PSK IKE ESP PFS IFID
+# lsw_conf LOCAL REMOTE PSK IKE ESP PFS IFID [AGGRESSIVE]
 lsw_conf() {
 	lsw_render "$@" && lsw_load
 }

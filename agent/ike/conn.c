@@ -226,6 +226,65 @@ bool conn_addr_equal(const struct sockaddr_storage *a,
 	return false;
 }
 
+/* ID from config, or the address (RFC 2409: ID_IPV4_ADDR by default). */
+void conn_id_or_addr(const struct ike_id *id,
+		     const struct sockaddr_storage *ss,
+		     uint8_t *type, const uint8_t **data, size_t *len)
+{
+	if (id->type != IKE_ID_NONE) {
+		*type = id->type;
+		*data = id->data;
+		*len = id->len;
+	} else if (ss->ss_family == AF_INET6) {
+		*type = IKE_ID_IPV6_ADDR;
+		*data = (const uint8_t *)
+			&((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr;
+		*len = 16;
+	} else {
+		*type = IKE_ID_IPV4_ADDR;
+		*data = (const uint8_t *)
+			&((const struct sockaddr_in *)(const void *)ss)->sin_addr;
+		*len = 4;
+	}
+}
+
+static bool remote_id_is(const struct ike_conn *c, const struct isakmp_id *id)
+{
+	const uint8_t *d;
+	uint8_t type;
+	size_t l;
+
+	conn_id_or_addr(&c->remote_id, &c->remote, &type, &d, &l);
+	return id->type == type && id->len == l && !memcmp(id->data, d, l);
+}
+
+/*
+ * Aggressive Mode names the initiator in AM1, so the conn (and its PSK)
+ * is picked by that ID: first a conn whose remote address matches too,
+ * then one whose explicit remote-id matches from any address (a peer
+ * behind a changing address). Without a remote-id the ID must be the
+ * conn's remote address.
+ */
+struct conn_ent *conn_by_id(struct ike_engine *e,
+			    const struct sockaddr_storage *local,
+			    const struct sockaddr_storage *remote,
+			    const struct isakmp_id *id)
+{
+	struct conn_ent *c;
+
+	for (c = e->conns; c; c = c->next)
+		if (conn_addr_equal(&c->c.local, local, false) &&
+		    conn_addr_equal(&c->c.remote, remote, false) &&
+		    remote_id_is(&c->c, id))
+			return c;
+	for (c = e->conns; c; c = c->next)
+		if (conn_addr_equal(&c->c.local, local, false) &&
+		    c->c.remote_id.type != IKE_ID_NONE &&
+		    remote_id_is(&c->c, id))
+			return c;
+	return NULL;
+}
+
 /* PSK Main Mode can only pick the conn by addresses. */
 struct conn_ent *conn_by_addr(struct ike_engine *e,
 			      const struct sockaddr_storage *local,

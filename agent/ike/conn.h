@@ -54,7 +54,7 @@ enum ike_auth {
 
 enum ike_mode {
 	IKE_MODE_MAIN = 0,
-	IKE_MODE_AGGRESSIVE = 1,	/* accepted; Main Mode is still used */
+	IKE_MODE_AGGRESSIVE = 1,	/* RFC 2409 5.4: AM1-AM3 */
 };
 
 enum ike_start {
@@ -184,6 +184,13 @@ struct ike_conn {
 	 * left down, 0 = forever. Between attempts: 1 s, doubling, <= 60 s.
 	 */
 	uint32_t keyingtries;
+
+	/*
+	 * Answer Aggressive Mode as responder. Off unless set or mode =
+	 * aggressive: AM2 carries HASH_R in the clear, which lets anyone
+	 * who sees it attack the pre-shared key offline.
+	 */
+	bool aggressive;
 
 	/*
 	 * Dead Peer Detection (RFC 3706): with dpd set, R-U-THERE after

@@ -3,7 +3,8 @@
  * The dispatcher: the public engine API (connections, timers, status,
  * shutdown) and datagram input, which drops duplicates, finds the SA and
  * runs the transition table. Exchange logic lives in main_mode.c,
- * quick_mode.c and info.c; nothing below calls back up into this file.
+ * aggressive_mode.c, quick_mode.c and info.c; nothing below calls back
+ * up into this file.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -117,7 +118,7 @@ int ike_engine_replace_conns(struct ike_engine *e,
 	return rc;
 }
 
-/* One negotiation attempt: Quick Mode, or Main Mode first. */
+/* One negotiation attempt: Quick Mode, or phase 1 (MM or AM) first. */
 static int conn_start(struct ike_engine *e, struct conn_ent *c)
 {
 	struct p1sa *sa;
@@ -143,6 +144,8 @@ static int conn_start(struct ike_engine *e, struct conn_ent *c)
 			sa->start_qm = true;
 			return 0;	/* already negotiating */
 		}
+	if (c->c.mode == IKE_MODE_AGGRESSIVE)
+		return am_initiate(e, c);
 	return mm_initiate(e, c);
 }
 
@@ -250,7 +253,7 @@ static void transition_done(struct ike_dispatch *d,
 		rexmit_note_input(rx, digest);
 	if (!ch && t->to == MM_ACTIVE) {
 		diag_established(sa->conn, false);
-		mm_established(d->e, sa);
+		p1_established(d->e, sa);
 		dpd_established(d->e, sa);
 		rekey_p1_established(d->e, sa);
 		if (sa->initiator && sa->start_qm)
@@ -264,7 +267,8 @@ static void run_transition(struct ike_dispatch *d, const uint8_t *digest)
 	struct p1sa *sa = d->p1;
 	struct p2sa *ch = d->p2;
 	enum ike_state st = ch ? ch->state : sa->state;
-	const struct ike_transition *t = ike_transition_for(st);
+	const struct ike_transition *t = ike_transition_for(st,
+							    d->m->hdr.exch);
 	uint32_t gen = ch ? ch->rx.gen : sa->rx.gen;
 	char why[128], pl[160];
 
@@ -368,29 +372,36 @@ static bool is_dup(struct ike_engine *e, const uint8_t *digest,
 	return false;
 }
 
-/* Main Mode: a new responder SA for MM1, decryption of MM5/MM6. */
-static void input_main_mode(struct ike_dispatch *d, const uint8_t *digest)
+/*
+ * Phase 1 (Main or Aggressive Mode): a new responder SA for MM1/AM1,
+ * decryption of MM5/MM6/AM3.
+ */
+static void input_phase1(struct ike_dispatch *d, const uint8_t *digest)
 {
+	bool aggr = d->m->hdr.exch == ISAKMP_XCHG_AGGR;
+	const char *mode = aggr ? "Aggressive Mode" : "Main Mode";
 	uint8_t *plain = NULL;
 	char a[64];
 	int rc;
 
 	ike_addr_str(d->from, a, sizeof(a));
 	if (!d->p1) {
-		d->p1 = mm_responder_new(d->e, d->m, d->from, d->to);
+		d->p1 = aggr ? am_responder_new(d->e, d->m, d->from, d->to) :
+			       mm_responder_new(d->e, d->m, d->from, d->to);
 		if (!d->p1)
 			return;
 	}
 	if (d->p1->state == MM_ACTIVE) {
-		log_info_rl("%s late Main Mode message from %s ignored",
-			    msg_ck(d->p1), a);
+		log_info_rl("%s late %s message from %s ignored",
+			    msg_ck(d->p1), mode, a);
 		return;
 	}
 	if (d->m->hdr.flags & ISAKMP_FLAG_E) {
 		if (d->p1->state != MM_WAIT_MSG5 &&
-		    d->p1->state != MM_WAIT_MSG6) {
-			log_info_rl("%s encrypted Main Mode message from %s "
-				    "in %s dropped", msg_ck(d->p1), a,
+		    d->p1->state != MM_WAIT_MSG6 &&
+		    d->p1->state != AM_WAIT_MSG3) {
+			log_info_rl("%s encrypted %s message from %s in %s "
+				    "dropped", msg_ck(d->p1), mode, a,
 				    ike_state_name(d->p1->state));
 			if (d->p1->state == ST_NONE)
 				sa_p1_free(d->e, d->p1);
@@ -493,7 +504,8 @@ void ike_engine_input(struct ike_engine *e,
 	d.p1 = sa_p1_find(e, m->hdr.icookie, m->hdr.rcookie);
 	switch (m->hdr.exch) {
 	case ISAKMP_XCHG_IDPROT:
-		input_main_mode(&d, digest);
+	case ISAKMP_XCHG_AGGR:
+		input_phase1(&d, digest);
 		break;
 	case ISAKMP_XCHG_QUICK:
 		input_quick_mode(&d, digest);
@@ -501,10 +513,6 @@ void ike_engine_input(struct ike_engine *e,
 	case ISAKMP_XCHG_INFO:
 		/* DPD's R-U-THERE too: info.c hands it to dpd.c. */
 		info_input(e, d.p1, from, buf, len, m, digest);
-		break;
-	case ISAKMP_XCHG_AGGR:
-		log_warn_rl("Aggressive Mode from %s not supported (mode = "
-			    "main)", a);
 		break;
 	default:
 		log_warn_rl("exchange type %u from %s not supported",
@@ -659,6 +667,7 @@ void ike_engine_status(struct ike_engine *e,
 		dpd_status(e, c, &st);
 		st.conn = c->c.name;
 		st.state = "NONE";
+		st.aggressive = c->c.mode == IKE_MODE_AGGRESSIVE;
 		st.lifetime_left = -1;
 		st.rekeys = c->rekeys;
 		st.ike_rekeys = c->ike_rekeys;
@@ -681,7 +690,9 @@ void ike_engine_status(struct ike_engine *e,
 					best->retire_at))))
 				best = sa;
 		if (best) {
-			st.state = ike_state_name(best->state);
+			st.state = ike_p1_state_name(best->state,
+						     best->aggressive);
+			st.aggressive = best->aggressive;
 			st.initiator = best->initiator;
 			memcpy(st.icookie, best->icookie, 8);
 			memcpy(st.rcookie, best->rcookie, 8);

@@ -126,7 +126,7 @@ int ike_engine_replace_conns(struct ike_engine *eng,
 			     const struct ike_conn *conns, int n);
 
 /*
- * Start Main Mode (or Quick Mode on an existing phase 1). A start =
+ * Start Main or Aggressive Mode (or Quick Mode on an existing phase 1). A start =
  * initiate conn is kept up from then on: failed negotiations are retried
  * (keyingtries). Undoes ike_engine_terminate()'s hold.
  */
@@ -234,7 +234,8 @@ struct ike_diag {
 
 struct ike_status {
 	const char *conn;
-	const char *state;		/* "MM_ACTIVE", "MM_WAIT_MSG4", "NONE" */
+	const char *state;		/* "MM_ACTIVE", "AM_ACTIVE", "NONE"... */
+	bool aggressive;		/* Aggressive Mode (else Main Mode) */
 	bool initiator;
 	uint8_t icookie[8], rcookie[8];
 	struct sockaddr_storage local, peer;

@@ -65,6 +65,10 @@ struct conn_ent {
 	/* Carrier as last set (link.c): -1 not yet. */
 	int carrier;
 
+	/* Peers told why their Aggressive Mode is refused (once each). */
+	struct sockaddr_storage am_told[4];
+	unsigned int n_am_told;
+
 	/* Rekeys done since the conn was added (rekey.c). */
 	uint32_t rekeys;		/* IPsec SA pairs replaced */
 	uint32_t ike_rekeys;		/* ISAKMP SAs replaced */
@@ -74,6 +78,7 @@ struct p1sa {
 	struct p1sa *next;
 	struct conn_ent *conn;
 	bool initiator;
+	bool aggressive;		/* AM1-AM3 rather than MM1-MM6 */
 	enum ike_state state;
 	uint8_t icookie[8], rcookie[8];
 	struct sockaddr_storage local, remote;
@@ -82,6 +87,9 @@ struct p1sa {
 	uint32_t life_secs;
 	uint8_t *sai_b;			/* initiator's SA body, for HASH_I/R */
 	size_t sai_len;
+	/* Aggressive Mode responder: IDii body of AM1, for HASH_I in AM3. */
+	uint8_t peer_id[4 + IKE_ID_MAX];
+	size_t peer_id_len;
 
 	struct dh *dh;
 	uint8_t ke_i[IKE_MAX_KE], ke_r[IKE_MAX_KE];
@@ -155,7 +163,8 @@ struct ike_engine {
  * helpers below them and never each other or engine.c.
  *
  *   engine.c states.c                 dispatch, public API, transitions
- *   main_mode.c quick_mode.c info.c   exchanges, run from the dispatcher
+ *   main_mode.c aggressive_mode.c      exchanges, run from the dispatcher
+ *   quick_mode.c info.c
  *   dpd.c recover.c                   Dead Peer Detection (R-U-THERE
  *                                     handed over by info.c, probes
  *                                     from the engine's timers); stale
@@ -214,7 +223,16 @@ int mm_inI2_outR2(struct ike_dispatch *d);
 int mm_inR2_outI3(struct ike_dispatch *d);
 int mm_inI3_outR3(struct ike_dispatch *d);
 int mm_inR3(struct ike_dispatch *d);
-void mm_established(struct ike_engine *e, struct p1sa *sa);
+
+/* aggressive_mode.c */
+int am_initiate(struct ike_engine *e, struct conn_ent *c);
+struct p1sa *am_responder_new(struct ike_engine *e,
+			      const struct isakmp_msg *m,
+			      const struct sockaddr_storage *from,
+			      const struct sockaddr_storage *to);
+int am_inI1_outR1(struct ike_dispatch *d);
+int am_inR1_outI2(struct ike_dispatch *d);
+int am_inI2(struct ike_dispatch *d);
 
 /* quick_mode.c */
 int qm_initiate(struct ike_engine *e, struct p1sa *p1);
@@ -344,6 +362,38 @@ int p1_make_ke_nonce(struct ike_engine *e, struct p1sa *sa);
 int p1_derive(struct p1sa *sa, const uint8_t *peer_ke, size_t len);
 void p1_own_id(const struct p1sa *sa, uint8_t *body, size_t *len);
 bool p1_check_peer_id(const struct p1sa *sa, const struct isakmp_id *id);
+const char *p1_msg_name(const struct p1sa *sa, int n);
+const char *p1_id_show(const struct isakmp_id *id, char *buf, size_t len);
+bool p1_not_first(struct ike_engine *e, const struct isakmp_msg *m,
+		  const struct sockaddr_storage *from, const char *a,
+		  const char *name);
+void p1_hdr(const struct p1sa *sa, struct isakmp_hdr *h);
+void p1_send(struct ike_engine *e, struct p1sa *sa, const uint8_t *buf,
+	     size_t len, const char *name, bool expect_reply);
+int p1_keep_sai(struct p1sa *sa, const uint8_t *body, size_t len);
+size_t p1_first_body_len(const uint8_t *msg);
+bool p1_make_room(struct ike_engine *e, const struct sockaddr_storage *from,
+		  const char *a, const char *name);
+int p1_choose(struct ike_engine *e, struct p1sa *sa,
+	      const struct isakmp_payload *p, struct isakmp_sa *chosen);
+int p1_take_reply(struct p1sa *sa, const struct isakmp_msg *m);
+int p1_take_ke_nonce(struct p1sa *sa, const struct isakmp_msg *m,
+		     const char *name);
+int p1_auth_hash(const struct p1sa *sa, bool own, const uint8_t *id,
+		 size_t id_len, uint8_t *out);
+int p1_authenticate(struct ike_dispatch *d, const uint8_t *id_b,
+		    size_t id_len, const char *name);
+void p1_gen_ke_nonce(const struct p1sa *sa, struct isakmp_gen *g);
+void p1_gen_id(const struct p1sa *sa, struct isakmp_gen *g);
+int p1_gen_hash(const struct p1sa *sa, struct isakmp_gen *g);
+int p1_gen_id_hash(const struct p1sa *sa, struct isakmp_gen *g);
+void p1_gen_initial_contact(struct ike_engine *e, const struct p1sa *sa,
+			    struct isakmp_gen *g);
+size_t p1_build_auth(struct ike_engine *e, struct p1sa *sa, bool with_id,
+		     uint8_t *buf, size_t cap);
+void p1_note_notifies(struct ike_engine *e, struct p1sa *sa,
+		      const struct isakmp_msg *m, const char *name);
+void p1_established(struct ike_engine *e, struct p1sa *sa);
 
 /* notify.c */
 void notify_send(struct ike_engine *e, struct p1sa *sa, uint8_t proto,
@@ -387,6 +437,13 @@ struct conn_ent *conn_find(struct ike_engine *e, const char *name);
 struct conn_ent *conn_by_addr(struct ike_engine *e,
 			      const struct sockaddr_storage *local,
 			      const struct sockaddr_storage *remote);
+void conn_id_or_addr(const struct ike_id *id,
+		     const struct sockaddr_storage *ss,
+		     uint8_t *type, const uint8_t **data, size_t *len);
+struct conn_ent *conn_by_id(struct ike_engine *e,
+			    const struct sockaddr_storage *local,
+			    const struct sockaddr_storage *remote,
+			    const struct isakmp_id *id);
 bool conn_addr_equal(const struct sockaddr_storage *a,
 		     const struct sockaddr_storage *b, bool port);
 int conn_add(struct ike_engine *e, const struct ike_conn *conn);

@@ -97,7 +97,7 @@ static void handle_delete(struct ike_engine *e, struct p1sa *sa,
 	}
 }
 
-/* Unencrypted INFO: logged; only an error answering our MM1 acts. */
+/* Unencrypted INFO: logged; only an error answering our MM1/AM1 acts. */
 static void info_plain(struct ike_engine *e, struct p1sa *sa,
 		       const char *from, const struct isakmp_msg *m)
 {
@@ -116,13 +116,18 @@ static void info_plain(struct ike_engine *e, struct p1sa *sa,
 			    isakmp_notify_name(n.type));
 		if (sa)
 			diag_notify(sa->conn, n.type, false);
-		/* Ends only our own half-open MM1: nothing to forge. */
-		if (sa && sa->initiator && sa->state == MM_WAIT_MSG2 &&
+		/* Ends only our own half-open MM1/AM1: nothing to forge. */
+		if (sa && sa->initiator && (sa->state == MM_WAIT_MSG2 ||
+					    sa->state == AM_WAIT_MSG2) &&
 		    n.type < 16384) {
-			log_err("%s MM1 refused by %s: %s — no common ike "
-				"proposal?", msg_ck(sa), from,
-				isakmp_notify_name(n.type));
-			diag_fail_notify(e, sa->conn, "MM1", n.type, true);
+			log_err("%s %s refused by %s: %s — %s", msg_ck(sa),
+				p1_msg_name(sa, 1), from,
+				isakmp_notify_name(n.type),
+				sa->aggressive ? "Aggressive Mode not allowed "
+				"by the peer, or no common ike proposal?" :
+				"no common ike proposal?");
+			diag_fail_notify(e, sa->conn, p1_msg_name(sa, 1),
+					 n.type, true);
 			sa_p1_free(e, sa);
 			return;
 		}

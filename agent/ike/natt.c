@@ -211,7 +211,7 @@ uint64_t natt_keepalive_next(const struct natt_p1 *n, uint32_t keepalive_s,
 	return last_ms + (uint64_t)keepalive_s * 1000;
 }
 
-/* ---- Main Mode hooks ---- */
+/* ---- phase 1 hooks (Main Mode; the VIDs in Aggressive Mode too) ---- */
 
 void natt_gen_vids(struct isakmp_gen *g, const struct ike_conn *c)
 {
@@ -230,8 +230,8 @@ void natt_mm1_received(struct p1sa *sa, const struct isakmp_msg *m)
 	if (sa->conn->c.natt == IKE_NATT_NO || v == NATT_NONE)
 		return;
 	sa->natt.version = v;
-	log_info("%s MM1: peer supports NAT-T (%s)", msg_ck(sa),
-		 natt_version_name(v));
+	log_info("%s %s: peer supports NAT-T (%s)", msg_ck(sa),
+		 p1_msg_name(sa, 1), natt_version_name(v));
 }
 
 void natt_gen_vid_reply(struct isakmp_gen *g, const struct p1sa *sa)
@@ -250,12 +250,12 @@ void natt_mm2_received(struct p1sa *sa, const struct isakmp_msg *m)
 		v = natt_best_version(m);
 	sa->natt.version = v;
 	if (v)
-		log_info("%s MM2: NAT-T with the peer (%s)", msg_ck(sa),
-			 natt_version_name(v));
+		log_info("%s %s: NAT-T with the peer (%s)", msg_ck(sa),
+			 p1_msg_name(sa, 2), natt_version_name(v));
 	else if (c->natt == IKE_NATT_FORCE)
-		log_warn("%s MM2: peer does not support NAT-T: nat-t = force "
+		log_warn("%s %s: peer does not support NAT-T: nat-t = force "
 			 "of %s cannot apply, ESP stays unencapsulated",
-			 msg_ck(sa), c->name);
+			 msg_ck(sa), p1_msg_name(sa, 2), c->name);
 }
 
 /*

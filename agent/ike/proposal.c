@@ -170,9 +170,97 @@ const char *ike_proposal_refusal(const struct ike_proposal *p, bool allow_weak)
 	return group_refusal(p->group, allow_weak);
 }
 
-const char *esp_proposal_refusal(const struct esp_proposal *p, bool allow_weak)
+/* Registered values a peer (Cisco IOS and ASA among them) may send. */
+struct id_name {
+	unsigned int id;
+	const char *name;
+};
+
+static const struct id_name esp_t_names[] = {
+	{ 1, "DES-IV64" }, { 2, "DES" }, { 4, "RC5" }, { 5, "IDEA" },
+	{ 6, "CAST" }, { 7, "Blowfish" }, { 8, "3IDEA" }, { 9, "DES-IV32" },
+	{ 13, "AES-CTR" }, { 14, "AES-CCM with 8-byte ICV" },
+	{ 15, "AES-CCM with 12-byte ICV" }, { 16, "AES-CCM with 16-byte ICV" },
+	{ 18, "AES-GCM with 8-byte ICV" }, { 19, "AES-GCM with 12-byte ICV" },
+	{ 22, "Camellia-CBC" }, { 23, "AES-GMAC (NULL encryption)" },
+	{ 0, NULL },
+};
+
+static const struct id_name esp_auth_names[] = {
+	{ 3, "DES-MAC" }, { 4, "KPDK" }, { 8, "HMAC-RIPEMD" },
+	{ 9, "AES-XCBC-MAC" }, { 10, "SIG-RSA" }, { 11, "AES-128-GMAC" },
+	{ 12, "AES-192-GMAC" }, { 13, "AES-256-GMAC" }, { 0, NULL },
+};
+
+static const char *id_name(const struct id_name *t, unsigned int id)
+{
+	for (; t->name; t++)
+		if (t->id == id)
+			return t->name;
+	return "unknown";
+}
+
+const char *esp_attr_refusal(unsigned int type, unsigned long long val)
+{
+	static char buf[128];
+
+	switch (type) {
+	case 4:		/* encapsulation mode, other than tunnel */
+		if (val == 2)
+			return "encapsulation mode transport: esptun carries "
+			       "tunnel mode only";
+		if (val == 3 || val == 61443)
+			return "encapsulation mode UDP-encapsulated tunnel: "
+			       "NAT traversal is not negotiated";
+		if (val == 4 || val == 61444)
+			return "encapsulation mode UDP-encapsulated transport: "
+			       "tunnel mode only";
+		snprintf(buf, sizeof(buf), "unknown encapsulation mode %llu",
+			 val);
+		return buf;
+	case 7:
+		return "key rounds attribute: no supported cipher has "
+		       "variable rounds";
+	case 8:
+	case 9:
+		snprintf(buf, sizeof(buf), "compression attribute %u (IPComp): "
+			 "compression is not supported", type);
+		return buf;
+	case 10:	/* RFC 3168 9.2: 1 allowed, 2 forbidden */
+		if (val == 1)
+			return NULL;	/* full ECN is what the module does */
+		snprintf(buf, sizeof(buf), "ECN tunnel = %s: esptun always "
+			 "propagates ECN (RFC 6040)",
+			 val == 2 ? "forbidden" : "unknown value");
+		return buf;
+	case 11:	/* RFC 4304 */
+		return "extended (64-bit) sequence numbers: not negotiated, "
+		       "only 32-bit ones";
+	default:
+		snprintf(buf, sizeof(buf), "unsupported attribute %u", type);
+		return buf;
+	}
+}
+
+const char *esp_proto_refusal(unsigned int proto)
 {
 	static char buf[64];
+
+	switch (proto) {
+	case 2:
+		return "AH proposal: only ESP is negotiated";
+	case 4:
+		return "IPComp proposal: compression is not supported";
+	default:
+		snprintf(buf, sizeof(buf), "protocol %u proposal: only ESP is "
+			 "negotiated", proto);
+		return buf;
+	}
+}
+
+const char *esp_proposal_refusal(const struct esp_proposal *p, bool allow_weak)
+{
+	static char buf[80];
 
 	switch (p->transform) {
 	case ESP_T_AES_GCM_16:
@@ -191,9 +279,13 @@ const char *esp_proposal_refusal(const struct esp_proposal *p, bool allow_weak)
 		break;
 	case ESP_T_NULL:
 		break;
+	case 1:
+	case 2:
+	case 9:
+		return "DES is never accepted";
 	default:
-		snprintf(buf, sizeof(buf), "unsupported ESP transform %u",
-			 p->transform);
+		snprintf(buf, sizeof(buf), "unsupported ESP transform %u (%s)",
+			 p->transform, id_name(esp_t_names, p->transform));
 		return buf;
 	}
 	if (esp_is_aead(p->transform)) {
@@ -204,7 +296,8 @@ const char *esp_proposal_refusal(const struct esp_proposal *p, bool allow_weak)
 			return "no integrity algorithm";
 		if (!esp_auth_name(p->auth)) {
 			snprintf(buf, sizeof(buf),
-				 "unsupported integrity algorithm %u", p->auth);
+				 "unsupported integrity algorithm %u (%s)",
+				 p->auth, id_name(esp_auth_names, p->auth));
 			return buf;
 		}
 		if (p->auth == ESP_AUTH_HMAC_MD5 && !allow_weak)

@@ -37,6 +37,14 @@ int esp_proposals_check(const struct esp_proposal *p, int n, bool allow_weak,
  */
 const char *ike_proposal_refusal(const struct ike_proposal *p, bool allow_weak);
 const char *esp_proposal_refusal(const struct esp_proposal *p, bool allow_weak);
+/*
+ * An IPsec DOI attribute of a phase 2 transform beyond life, group,
+ * tunnel encapsulation, integrity and key length (which the exchange
+ * decodes itself): NULL when it is accepted, else why not, naming it.
+ */
+const char *esp_attr_refusal(unsigned int type, unsigned long long val);
+/* Why a phase 2 proposal of another protocol than ESP is not taken. */
+const char *esp_proto_refusal(unsigned int proto);
 
 bool ike_proposal_equal(const struct ike_proposal *a,
 			const struct ike_proposal *b);

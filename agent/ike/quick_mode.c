@@ -68,11 +68,12 @@ static const char *decode_esp(const struct isakmp_prop *pr,
 			      struct esp_offer *o)
 {
 	uint64_t type = 0;
+	const char *why;
 	int i;
 
 	memset(o, 0, sizeof(*o));
 	if (pr->proto != ISAKMP_PROTO_ESP)
-		return "not ESP";
+		return esp_proto_refusal(pr->proto);
 	if (pr->spi_size != 4)
 		return "SPI size is not 4";
 	o->p.transform = t->id;
@@ -98,7 +99,7 @@ static const char *decode_esp(const struct isakmp_prop *pr,
 		case IPSEC_A_ENCAP:
 			if (a->val != IPSEC_ENCAP_TUNNEL &&
 			    !natt_mode_is_udp((uint16_t)a->val))
-				return "encapsulation is not tunnel";
+				return esp_attr_refusal(a->type, a->val);
 			o->encap = (uint16_t)a->val;
 			o->tunnel = true;
 			break;
@@ -109,7 +110,9 @@ static const char *decode_esp(const struct isakmp_prop *pr,
 			o->p.keylen = (uint16_t)a->val;
 			break;
 		default:
-			return "unsupported attribute";
+			why = esp_attr_refusal(a->type, a->val);
+			if (why)
+				return why;
 		}
 	}
 	if (!o->tunnel)

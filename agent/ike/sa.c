@@ -38,8 +38,9 @@ struct p1sa *sa_p1_find(struct ike_engine *e, const uint8_t icookie[8],
 			continue;
 		if (!memcmp(sa->rcookie, rcookie, 8))
 			return sa;
-		/* Our MM1 went out with a zero responder cookie. */
-		if (sa->initiator && sa->state == MM_WAIT_MSG2 &&
+		/* Our MM1 or AM1 went out with a zero responder cookie. */
+		if (sa->initiator && (sa->state == MM_WAIT_MSG2 ||
+				      sa->state == AM_WAIT_MSG2) &&
 		    !memcmp(sa->rcookie, zero, 8))
 			return sa;
 	}

@@ -8,6 +8,8 @@
 #ifndef ESPTUND_IKE_STATES_H
 #define ESPTUND_IKE_STATES_H
 
+#include <stdbool.h>
+
 #include "isakmp/isakmp.h"
 
 enum ike_state {
@@ -17,12 +19,14 @@ enum ike_state {
 	MM_WAIT_MSG4,		/* initiator sent MM3 */
 	MM_WAIT_MSG5,		/* responder sent MM4 */
 	MM_WAIT_MSG6,		/* initiator sent MM5 */
-	MM_ACTIVE,		/* phase 1 established */
+	MM_ACTIVE,		/* phase 1 established (MM or AM) */
 	QM_NONE,		/* a new Quick Mode as responder */
 	QM_WAIT_MSG2,		/* initiator sent QM1 */
 	QM_WAIT_MSG3,		/* responder sent QM2 */
 	QM_ACTIVE,		/* IPsec SAs installed */
 	ST_FAILED,
+	AM_WAIT_MSG2,		/* initiator sent AM1 */
+	AM_WAIT_MSG3,		/* responder sent AM2 */
 	ST_DELETED,
 	ST_MAX,
 };
@@ -37,7 +41,10 @@ struct ike_transition {
 };
 
 const char *ike_state_name(enum ike_state s);
-/* The transition for a message arriving in state s, or NULL. */
-const struct ike_transition *ike_transition_for(enum ike_state s);
+/* Phase 1 state for status: an established Aggressive Mode SA is AM_ACTIVE. */
+const char *ike_p1_state_name(enum ike_state s, bool aggressive);
+/* The transition for a message of exchange type exch in state s, or NULL. */
+const struct ike_transition *ike_transition_for(enum ike_state s,
+						uint8_t exch);
 
 #endif

@@ -57,6 +57,10 @@ static const char *no_answer_hint(const char *name)
 		return "is UDP 500 blocked?";
 	if (!strcmp(name, "MM5"))
 		return "pre-shared key or ID mismatch?";
+	if (!strcmp(name, "AM1"))
+		return "is UDP 500 blocked, or a pre-shared key mismatch?";
+	if (!strcmp(name, "AM2"))
+		return "the initiator refused HASH_R: pre-shared key mismatch?";
 	if (!strcmp(name, "QM1"))
 		return "proposal or traffic selectors refused by the peer?";
 	return "peer stopped answering";

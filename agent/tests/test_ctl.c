@@ -85,6 +85,7 @@ static void f_status(void *arg,
 		if (i == 1) {
 			st.conn = "idle";
 			st.state = "NONE";
+			st.aggressive = true;
 			st.lifetime_left = -1;
 			st.next_rekey = -1;
 			st.ike_next_rekey = -1;
@@ -230,7 +231,7 @@ static void test_status(void)
 	       "text status");
 	is_str(run("status -j\n"),
 	       "ok\n{\"conns\":[{\"name\":\"site-b\",\"state\":\"MM_ACTIVE\","
-	       "\"initiator\":true,\"icookie\":\"6f80c0380ef6bdfd\","
+	       "\"mode\":\"main\",\"initiator\":true,\"icookie\":\"6f80c0380ef6bdfd\","
 	       "\"rcookie\":\"2bc06438c94e88dc\",\"local\":\"192.0.2.1:500\","
 	       "\"peer\":\"192.0.2.2:500\",\"algs\":\"aes256-sha256-modp2048\","
 	       "\"lifetime_left\":86390,\"rekeys\":3,\"ike_rekeys\":1,"
@@ -242,7 +243,8 @@ static void test_status(void)
 	       "\"spi_in\":\"c1a2b3c4\",\"spi_out\":\"0000abcd\","
 	       "\"algs\":\"aes256gcm16-modp2048\",\"local_ts\":\"0.0.0.0/0\","
 	       "\"remote_ts\":\"10.0.0.0/8\",\"lifetime_left\":3590}]},"
-	       "{\"name\":\"idle\",\"state\":\"NONE\",\"initiator\":false,"
+	       "{\"name\":\"idle\",\"state\":\"NONE\",\"mode\":\"aggressive\","
+	       "\"initiator\":false,"
 	       "\"icookie\":\"0000000000000000\",\"rcookie\":\"0000000000000000\","
 	       "\"local\":\"(none)\",\"peer\":\"(none)\",\"algs\":\"\","
 	       "\"lifetime_left\":-1,\"rekeys\":0,\"ike_rekeys\":0,"

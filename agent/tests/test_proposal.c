@@ -28,6 +28,68 @@ static void esp_ok(const char *s, unsigned t, unsigned kl, unsigned a,
 	   ep[0].auth == a && ep[0].group == g, "esp '%s'", s);
 }
 
+/* What a peer may offer in Quick Mode: each accepted or refused by name. */
+static void peer_offers(void)
+{
+	struct esp_proposal p = { .keylen = 128, .auth = ESP_AUTH_HMAC_SHA1 };
+	static const struct {
+		unsigned int transform, auth;
+		const char *why;
+	} t[] = {
+		{ 2, ESP_AUTH_HMAC_SHA1, "DES is never accepted" },
+		{ 18, ESP_AUTH_NONE,
+		  "unsupported ESP transform 18 (AES-GCM with 8-byte ICV)" },
+		{ 19, ESP_AUTH_NONE,
+		  "unsupported ESP transform 19 (AES-GCM with 12-byte ICV)" },
+		{ 23, 0, "unsupported ESP transform 23 (AES-GMAC" },
+		{ 13, ESP_AUTH_HMAC_SHA1,
+		  "unsupported ESP transform 13 (AES-CTR)" },
+		{ ESP_T_AES_CBC, 9,
+		  "unsupported integrity algorithm 9 (AES-XCBC-MAC)" },
+		{ ESP_T_AES_CBC, 8,
+		  "unsupported integrity algorithm 8 (HMAC-RIPEMD)" },
+		{ ESP_T_AES_CBC, 200, "unsupported integrity algorithm 200 " },
+		{ 250, ESP_AUTH_HMAC_SHA1,
+		  "unsupported ESP transform 250 (unknown)" },
+	};
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		p.transform = (uint16_t)t[i].transform;
+		p.auth = (uint16_t)t[i].auth;
+		why = esp_proposal_refusal(&p, true);
+		ok(why && !strncmp(why, t[i].why, strlen(t[i].why)),
+		   "esp transform %u auth %u refused: %s", t[i].transform,
+		   t[i].auth, why ? why : "(accepted)");
+	}
+	p.transform = ESP_T_AES_CBC;
+	p.auth = ESP_AUTH_HMAC_SHA256;
+	ok(esp_proposal_refusal(&p, false) == NULL,
+	   "esp aes128 sha256 accepted");
+	is_str(esp_attr_refusal(4, 2), "encapsulation mode transport: esptun "
+	       "carries tunnel mode only", "transport mode refused by name");
+	ok(strstr(esp_attr_refusal(4, 61443), "UDP-encapsulated tunnel") &&
+	   strstr(esp_attr_refusal(4, 3), "UDP-encapsulated tunnel"),
+	   "UDP-encapsulated tunnel (draft and RFC 3947 values) named");
+	ok(esp_attr_refusal(10, 1) == NULL, "ECN tunnel allowed: accepted");
+	ok(strstr(esp_attr_refusal(10, 2), "ECN tunnel = forbidden") != NULL,
+	   "ECN tunnel forbidden: refused by name");
+	ok(strstr(esp_attr_refusal(11, 1), "extended (64-bit) sequence") !=
+	   NULL, "ESN refused by name");
+	ok(strstr(esp_attr_refusal(7, 12), "key rounds") != NULL,
+	   "key rounds refused by name");
+	ok(strstr(esp_attr_refusal(8, 2048), "compression attribute 8") &&
+	   strstr(esp_attr_refusal(9, 1), "compression attribute 9"),
+	   "IPComp attributes refused by name");
+	is_str(esp_attr_refusal(16384, 1), "unsupported attribute 16384",
+	       "unknown attribute refused with its number");
+	is_str(esp_proto_refusal(2), "AH proposal: only ESP is negotiated",
+	       "AH proposal named");
+	is_str(esp_proto_refusal(4), "IPComp proposal: compression is not "
+	       "supported", "IPComp proposal named");
+}
+
 static void ike_bad(const char *s, const char *msg)
 {
 	int n;
@@ -213,5 +275,6 @@ int main(void)
 		   c.life_kbytes == 4608000 && c.replay_window == 64 &&
 		   c.rexmit_tries == 5, "conn defaults");
 	}
+	peer_offers();
 	return tap_done();
 }

@@ -284,13 +284,14 @@ const char *isakmp_payload_list(const struct isakmp_msg *m, char *buf,
 enum isakmp_msg_kind {
 	MSG_MM1, MSG_MM2, MSG_MM3, MSG_MM4, MSG_MM5, MSG_MM6,
 	MSG_QM1, MSG_QM2, MSG_QM3, MSG_INFO, MSG_INFO_PLAIN,
+	MSG_AM1, MSG_AM2, MSG_AM3,
 	MSG_KIND_MAX,
 };
 
 struct isakmp_msg_rule {
 	const char *name;
 	uint8_t exch;
-	bool encrypted;
+	bool encrypted;			/* AM3: either way, see below */
 	uint64_t required;		/* bit per payload type */
 	uint64_t allowed;		/* includes required */
 	uint8_t first;			/* payload that must come first, or 0 */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Which payloads each message may and must carry (RFC 2409 5, 5.5, 5.7;
- * RFC 3947 for NAT-D). Checked before any handler looks at a message, so
+ * Which payloads each message may and must carry (RFC 2409 5, 5.4, 5.5,
+ * 5.7; RFC 3947 for NAT-D). Checked before any handler looks at a message, so
  * handlers can rely on the required payloads being there.
  */
 #include <stdio.h>
@@ -62,6 +62,22 @@ static const struct isakmp_msg_rule rules[MSG_KIND_MAX] = {
 	[MSG_INFO_PLAIN] = { "INFO", ISAKMP_XCHG_INFO, false, 0,
 			     B(ISAKMP_NP_N) | B(ISAKMP_NP_D) |
 			     B(ISAKMP_NP_VID), 0 },
+	[MSG_AM1] = { "AM1", ISAKMP_XCHG_AGGR, false,
+		      B(ISAKMP_NP_SA) | B(ISAKMP_NP_KE) | B(ISAKMP_NP_NONCE) |
+		      B(ISAKMP_NP_ID),
+		      B(ISAKMP_NP_SA) | B(ISAKMP_NP_KE) | B(ISAKMP_NP_NONCE) |
+		      B(ISAKMP_NP_ID) | B(ISAKMP_NP_VID) | B(ISAKMP_NP_CR),
+		      ISAKMP_NP_SA },
+	[MSG_AM2] = { "AM2", ISAKMP_XCHG_AGGR, false,
+		      B(ISAKMP_NP_SA) | B(ISAKMP_NP_KE) | B(ISAKMP_NP_NONCE) |
+		      B(ISAKMP_NP_ID) | B(ISAKMP_NP_HASH),
+		      B(ISAKMP_NP_SA) | B(ISAKMP_NP_KE) | B(ISAKMP_NP_NONCE) |
+		      B(ISAKMP_NP_ID) | B(ISAKMP_NP_HASH) | B(ISAKMP_NP_VID) |
+		      B(ISAKMP_NP_CR) | B(ISAKMP_NP_CERT) | B(ISAKMP_NP_SIG) |
+		      NATD, ISAKMP_NP_SA },
+	[MSG_AM3] = { "AM3", ISAKMP_XCHG_AGGR, true, B(ISAKMP_NP_HASH),
+		      B(ISAKMP_NP_HASH) | B(ISAKMP_NP_N) | B(ISAKMP_NP_VID) |
+		      B(ISAKMP_NP_CERT) | B(ISAKMP_NP_SIG) | NATD, 0 },
 };
 
 const struct isakmp_msg_rule *isakmp_msg_rule(enum isakmp_msg_kind k)
@@ -82,7 +98,12 @@ int isakmp_check_rule(const struct isakmp_msg *m, enum isakmp_msg_kind k,
 		snprintf(why, len, "%s: exchange type %u", r->name, m->hdr.exch);
 		return -ISAKMP_N_INVALID_EXCHANGE_TYPE;
 	}
-	if (r->encrypted != !!(m->hdr.flags & ISAKMP_FLAG_E)) {
+	/*
+	 * RFC 2409 5.4 shows AM3 in the clear, RFC 2408 4.7 encrypted;
+	 * Cisco, strongSwan and libreswan encrypt it, others may not.
+	 */
+	if (r->encrypted != !!(m->hdr.flags & ISAKMP_FLAG_E) &&
+	    k != MSG_AM3) {
 		snprintf(why, len, "%s must %sbe encrypted", r->name,
 			 r->encrypted ? "" : "not ");
 		return -ISAKMP_N_INVALID_FLAGS;
