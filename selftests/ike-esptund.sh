@@ -27,7 +27,7 @@ CASES=(
 	"modp1536 aes128-sha1-modp1536"
 	"modp1024 aes128-sha1"
 )
-N_TESTS=$((${#CASES[@]} * 3 + 28))
+N_TESTS=$((${#CASES[@]} * 3 + 29))
 
 ktap_plan $N_TESTS
 
@@ -136,8 +136,15 @@ ktap_check "down" eike a down peer
 ktap_check "down-no-sa-a" wait_for -t 10 esptun_no_sas $IKE_NS1
 ktap_check "down-no-sa-b" wait_for -t 10 esptun_no_sas $IKE_NS2
 
-# Without an SA, traffic into esp0 makes the module raise an acquire
-# event, which reaches esptund through its multicast subscription.
+# Held down, the device has no carrier: routing daemons see it.
+ktap_check "down-no-carrier" wait_for -t 5 sh -c \
+	"ip -n $IKE_NS1 link show esp0 | grep -qw NO-CARRIER"
+
+# Without an SA (gone behind esptund's back, so the conn is not held and
+# the carrier stays on), traffic into esp0 makes the module raise an
+# acquire event, which reaches esptund through its multicast subscription.
+eike a up -t 30 peer >/dev/null
+ip netns exec $IKE_NS1 "$ESPTUN" sa flush esp0
 esptund_mark a
 ip netns exec $IKE_NS1 ping -c 1 -W 1 $IKE_IN2 >/dev/null 2>&1
 ktap_check "acquire-event-received" wait_for -t 5 \

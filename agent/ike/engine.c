@@ -637,20 +637,6 @@ void ike_engine_remote_moved(struct ike_engine *e, const char *ifname,
 	natt_kernel_moved(e, ifname, spi, remote, encap);
 }
 
-/*
- * A successor whose outbound SA waits for the switch (rekey.c) is not yet
- * what carries traffic: the pair it replaces still does, until its own
- * outbound SA goes.
- */
-static const char *child_status_state(const struct p2sa *ch)
-{
-	if (ch->out_at)
-		return "QM_SWITCHING";
-	if (ch->retire_at && !ch->out_installed)
-		return "QM_REPLACED";
-	return ike_state_name(ch->state);
-}
-
 void ike_engine_status(struct ike_engine *e,
 		       void (*cb)(void *arg, const struct ike_status *st),
 		       void *arg)
@@ -723,7 +709,8 @@ void ike_engine_status(struct ike_engine *e,
 			sc = &st.children[st.n_children++];
 			sc->spi_in = ch->spi_in;
 			sc->spi_out = ch->spi_out;
-			sc->state = child_status_state(ch);
+			sc->state = ch->retire_at ? "QM_REPLACED" :
+				    ike_state_name(ch->state);
 			if (ch->prop.transform)
 				esp_proposal_str(&ch->prop, sc->algs,
 						 sizeof(sc->algs));
