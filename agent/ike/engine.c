@@ -118,6 +118,18 @@ int ike_engine_replace_conns(struct ike_engine *e,
 	return rc;
 }
 
+/*
+ * Phase 1 in the conn's mode; a successor of prev starts from where prev
+ * ended (natt.c).
+ */
+static int p1_initiate(struct ike_engine *e, struct conn_ent *c,
+		       const struct p1sa *prev)
+{
+	if (c->c.mode == IKE_MODE_AGGRESSIVE)
+		return am_initiate(e, c, prev);
+	return mm_initiate(e, c, prev);
+}
+
 /* One negotiation attempt: Quick Mode, or phase 1 (MM or AM) first. */
 static int conn_start(struct ike_engine *e, struct conn_ent *c)
 {
@@ -144,9 +156,7 @@ static int conn_start(struct ike_engine *e, struct conn_ent *c)
 			sa->start_qm = true;
 			return 0;	/* already negotiating */
 		}
-	if (c->c.mode == IKE_MODE_AGGRESSIVE)
-		return am_initiate(e, c);
-	return mm_initiate(e, c);
+	return p1_initiate(e, c, NULL);
 }
 
 /*
@@ -550,16 +560,16 @@ static void rekey_child_start(struct ike_engine *e, struct p2sa *old)
 			sa->start_qm = true;
 			return;
 		}
-	mm_initiate(e, c);
+	p1_initiate(e, c, NULL);
 }
 
-/* A successor for an ISAKMP SA: Main Mode alone, IPsec SAs untouched. */
+/* A successor for an ISAKMP SA: phase 1 alone, IPsec SAs untouched. */
 static void rekey_p1_start(struct ike_engine *e, struct p1sa *old)
 {
 	struct conn_ent *c = old->conn;
 
-	/* mm_initiate puts the new SA first in the list. */
-	if (!mm_initiate(e, c) && e->p1s && e->p1s->conn == c)
+	/* The initiators put the new SA first in the list. */
+	if (!p1_initiate(e, c, old) && e->p1s && e->p1s->conn == c)
 		e->p1s->start_qm = false;
 }
 
