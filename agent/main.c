@@ -20,6 +20,7 @@
 #include "ctl.h"
 #include "ike/engine.h"
 #include "kernel/backend.h"
+#include "leftover.h"
 #include "log.h"
 #include "loop.h"
 #include "net.h"
@@ -35,6 +36,7 @@ struct daemon {
 	struct ctl *ctl;
 	int sigfd;
 	bool carrier_unsupported;	/* said once */
+	struct leftovers left;		/* SAs of a previous run */
 };
 
 /* ---- engine environment ---- */
@@ -72,11 +74,23 @@ static int env_add_sa(void *ctx, const struct ike_conn *conn,
 	int err;
 
 	err = kernel_sa_add(d->kern, conn->ifname, sa);
-	if (err)
+	if (err) {
 		log_err("%s: kernel refused %s SA %08x on %s: %s", conn->name,
 			sa->dir == IKE_DIR_IN ? "inbound" : "outbound",
 			sa->spi, conn->ifname, d->kern->err);
-	return err;
+		return err;
+	}
+	/* Traffic to the peer now leaves on our SA: the old ones are idle. */
+	if (sa->dir == IKE_DIR_OUT && d->left.n) {
+		int n = leftover_drop(&d->left, d->kern, conn->ifname,
+				      &sa->dst);
+
+		if (n)
+			log_info("%s: removed %d SA(s) on %s that a previous "
+				 "esptund left for this peer", conn->name, n,
+				 conn->ifname);
+	}
+	return 0;
 }
 
 static int env_del_sa(void *ctx, const struct ike_conn *conn,
@@ -185,6 +199,38 @@ static int prepare_devices(struct daemon *d, const struct conf *c, char *err,
 				 conn->name, conn->ifname, d->kern->err);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/*
+ * At start-up only: whatever the devices hold now was installed by an
+ * earlier run (a reload must not take this run's SAs for leftovers).
+ */
+static int note_leftovers(struct daemon *d)
+{
+	size_t i, n0;
+
+	for (i = 0; i < d->conf.n_conns; i++) {
+		const char *ifname = d->conf.conns[i].ifname;
+		size_t j;
+
+		for (j = 0; j < i; j++)
+			if (!strcmp(d->conf.conns[j].ifname, ifname))
+				break;
+		if (j < i)
+			continue;
+		n0 = d->left.n;
+		if (leftover_scan(&d->left, d->kern, ifname)) {
+			fprintf(stderr, "esptund: listing the SAs of %s: %s\n",
+				ifname, d->kern->err[0] ? d->kern->err :
+				strerror(ENOMEM));
+			return -1;
+		}
+		if (d->left.n > n0)
+			log_info("%s holds %zu SA(s) of a previous run: kept "
+				 "until new ones replace them", ifname,
+				 d->left.n - n0);
 	}
 	return 0;
 }
@@ -450,6 +496,8 @@ static int daemon_open(struct daemon *d, const struct ike_env *env,
 		fprintf(stderr, "esptund: %s\n", err);
 		return -1;
 	}
+	if (note_leftovers(d))
+		return -1;
 	d->net = net_open(0, 0, err, sizeof(err));
 	if (!d->net) {
 		fprintf(stderr, "esptund: %s\n", err);
@@ -495,6 +543,7 @@ static void daemon_close(struct daemon *d)
 	ike_engine_free(d->eng);
 	ctl_close(d->ctl);
 	net_close(d->net);
+	leftover_free(&d->left);
 	kernel_free(d->kern);
 	loop_free(d->loop);
 	close(d->sigfd);

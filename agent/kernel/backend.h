@@ -30,6 +30,16 @@ struct kernel_event {
 
 typedef void (*kernel_event_cb)(void *arg, const struct kernel_event *ev);
 
+/* One SA of a device, as sa_list reports it. */
+struct kernel_sa_ent {
+	enum ike_sa_dir dir;
+	uint32_t spi;
+	/* The peer's outer address (port 0); family 0 when the SA has none. */
+	struct sockaddr_storage remote;
+};
+
+typedef void (*kernel_sa_cb)(void *arg, const struct kernel_sa_ent *sa);
+
 struct kernel_ops {
 	/* Creates the esptun device unless it exists; brings it up. */
 	int (*dev_ensure)(struct kernel *k, const char *ifname, bool *created);
@@ -49,6 +59,9 @@ struct kernel_ops {
 			 const struct ike_kernel_sa *sa);
 	/* Number of SAs the module holds for the device, or -errno. */
 	int (*sa_count)(struct kernel *k, const char *ifname);
+	/* Calls cb for each SA of the device. 0 or -errno. */
+	int (*sa_list)(struct kernel *k, const char *ifname, kernel_sa_cb cb,
+		       void *arg);
 	/*
 	 * When the SA last took a packet: seconds since the epoch, 0 if
 	 * never (ESPTUN_SA_A_LAST_USE).
@@ -104,6 +117,7 @@ struct kernel_mock_sa {
 	enum ike_sa_dir dir;
 	uint32_t spi;
 	uint64_t last_use;		/* seconds since the epoch, 0 never */
+	struct sockaddr_storage remote;	/* the peer's outer address */
 };
 
 struct kernel_mock {
@@ -171,6 +185,12 @@ static inline int kernel_sa_update(struct kernel *k, const char *ifname,
 static inline int kernel_sa_count(struct kernel *k, const char *ifname)
 {
 	return k->ops->sa_count(k, ifname);
+}
+
+static inline int kernel_sa_list(struct kernel *k, const char *ifname,
+				 kernel_sa_cb cb, void *arg)
+{
+	return k->ops->sa_list(k, ifname, cb, arg);
 }
 
 static inline int kernel_sa_last_use(struct kernel *k, const char *ifname,

@@ -329,6 +329,39 @@ static int g_sa_count(struct kernel *k, const char *ifname)
 	return err ? err : n;
 }
 
+struct list_req {
+	kernel_sa_cb cb;
+	void *arg;
+};
+
+static int parse_list(struct nlmsghdr *nlh, void *arg)
+{
+	struct list_req *q = arg;
+	struct kernel_sa_ent ent = { 0 };
+	struct etsa sa;
+
+	if (attr_get_sa(nlh, &sa, NULL) <= 0 ||
+	    !(sa.has & BIT(ESPTUN_SA_A_SPI)) || !(sa.has & BIT(ESPTUN_SA_A_DIR)))
+		return -1;
+	ent.dir = sa.dir == ESPTUN_DIR_IN ? IKE_DIR_IN : IKE_DIR_OUT;
+	ent.spi = sa.spi;
+	if (sa.remote.family)
+		addr_to_sockaddr(&sa.remote, 0, &ent.remote);
+	q->cb(q->arg, &ent);
+	return 0;
+}
+
+static int g_sa_list(struct kernel *k, const char *ifname, kernel_sa_cb cb,
+		     void *arg)
+{
+	struct kgenl *g = (struct kgenl *)k;
+	struct list_req q = { .cb = cb, .arg = arg };
+	struct etnl_req r = { .parse = parse_list, .arg = &q };
+
+	return result(g, etnl_sa_request(&g->nl, ESPTUN_CMD_SA_GET, NLM_F_DUMP,
+					 0, ifname, NULL, &r), &r);
+}
+
 struct last_use_req {
 	uint64_t last_use;
 	bool found;
@@ -512,6 +545,7 @@ static const struct kernel_ops genl_ops = {
 	.sa_del = g_sa_del,
 	.sa_update = g_sa_update,
 	.sa_count = g_sa_count,
+	.sa_list = g_sa_list,
 	.sa_last_use = g_sa_last_use,
 	.dev_carrier = g_dev_carrier,
 	.event_fd = g_event_fd,

@@ -90,7 +90,9 @@ static int mock_sa_add(struct kernel *k, const char *ifname,
 			if (!m->sas[i].live) {
 				m->sas[i] = (struct kernel_mock_sa){
 					.live = true, .dir = sa->dir,
-					.spi = sa->spi };
+					.spi = sa->spi,
+					.remote = sa->dir == IKE_DIR_IN ?
+						  sa->src : sa->dst };
 				snprintf(m->sas[i].ifname,
 					 sizeof(m->sas[i].ifname), "%s",
 					 ifname);
@@ -197,6 +199,25 @@ static int mock_sa_count(struct kernel *k, const char *ifname)
 	return ((struct kernel_mock *)k)->n_sas;
 }
 
+static int mock_sa_list(struct kernel *k, const char *ifname,
+			kernel_sa_cb cb, void *arg)
+{
+	struct kernel_mock *m = (struct kernel_mock *)k;
+	int i, r = failing(k);
+
+	for (i = 0; !r && i < KERNEL_MOCK_MAX_SAS; i++) {
+		struct kernel_sa_ent ent;
+
+		if (!m->sas[i].live || strcmp(m->sas[i].ifname, ifname))
+			continue;
+		ent.dir = m->sas[i].dir;
+		ent.spi = m->sas[i].spi;
+		ent.remote = m->sas[i].remote;
+		cb(arg, &ent);
+	}
+	return r;
+}
+
 static int mock_event_fd(struct kernel *k)
 {
 	return -1;
@@ -242,6 +263,7 @@ static const struct kernel_ops mock_ops = {
 	.sa_del = mock_sa_del,
 	.sa_update = mock_sa_update,
 	.sa_count = mock_sa_count,
+	.sa_list = mock_sa_list,
 	.sa_last_use = mock_sa_last_use,
 	.dev_carrier = mock_dev_carrier,
 	.event_fd = mock_event_fd,

@@ -105,6 +105,9 @@ static void put_sa_msg(uint32_t seq, uint32_t spi)
 	sa = nla_nest_start(m, ESPTUN_A_SA);
 	nla_put_u8(m, ESPTUN_SA_A_DIR, ESPTUN_DIR_IN);
 	nla_put_u32(m, ESPTUN_SA_A_SPI, spi);
+	/* The peer 192.0.2.2 on the second SA only. */
+	if (spi == 0x2000)
+		nla_put_u32(m, ESPTUN_SA_A_REMOTE_IPV4, htonl(0xc0000202));
 	nla_nest_end(m, sa);
 	append(m);
 }
@@ -197,6 +200,42 @@ static void test_sa_count(struct kernel *k)
 	       "sa_count: the errno in NLMSG_DONE fails the dump");
 	is_str(k->err, "esptun: device went away: No such device",
 	       "sa_count: with the kernel's message");
+}
+
+struct listed {
+	int n;
+	struct kernel_sa_ent sa[2];
+};
+
+static void on_sa(void *arg, const struct kernel_sa_ent *sa)
+{
+	struct listed *l = arg;
+
+	if (l->n < 2)
+		l->sa[l->n] = *sa;
+	l->n++;
+}
+
+static void test_sa_list(struct kernel *k)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)fk.req;
+	struct listed l = { 0 };
+	const struct sockaddr_in *r = (const void *)&l.sa[1].remote;
+
+	reset(dump_ok);
+	is_int(kernel_sa_list(k, "esp0", on_sa, &l), 0, "sa_list: a dump");
+	ok(nlh->nlmsg_flags & NLM_F_DUMP, "sa_list: SA_GET as a dump");
+	is_int(l.n, 2, "sa_list: every SA reported");
+	ok(l.sa[0].dir == IKE_DIR_IN && l.sa[0].spi == 0x1000 &&
+	   l.sa[0].remote.ss_family == 0,
+	   "sa_list: direction and SPI, no peer when the SA has none");
+	ok(l.sa[1].spi == 0x2000 && r->sin_family == AF_INET &&
+	   r->sin_addr.s_addr == htonl(0xc0000202) && r->sin_port == 0,
+	   "sa_list: the peer's address");
+
+	reset(dump_fails);
+	is_int(kernel_sa_list(k, "esp0", on_sa, &l), -ENODEV,
+	       "sa_list: the errno in NLMSG_DONE fails the listing");
 }
 
 static void set_in4(struct sockaddr_storage *ss, const char *a)
@@ -378,6 +417,7 @@ int main(void)
 	if (!k)
 		return tap_done();
 	test_sa_count(k);
+	test_sa_list(k);
 	test_sa_add(k);
 	test_spi_alloc(k);
 	test_sa_last_use(k);

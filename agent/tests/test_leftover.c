@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SAs a previous esptund left: noted per device, removed per peer once
+ * asked, nothing else touched.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "kernel/backend.h"
+#include "leftover.h"
+#include "tap.h"
+
+static void in4(struct sockaddr_storage *ss, const char *a)
+{
+	memset(ss, 0, sizeof(*ss));
+	ss->ss_family = AF_INET;
+	inet_pton(AF_INET, a, &((struct sockaddr_in *)ss)->sin_addr);
+}
+
+/* An SA between 192.0.2.1 and PEER on IFNAME, as esptund installs it. */
+static void add(struct kernel *k, const char *ifname, enum ike_sa_dir dir,
+		uint32_t spi, const char *peer)
+{
+	struct ike_kernel_sa sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.dir = dir;
+	sa.spi = spi;
+	in4(dir == IKE_DIR_IN ? &sa.dst : &sa.src, "192.0.2.1");
+	in4(dir == IKE_DIR_IN ? &sa.src : &sa.dst, peer);
+	kernel_sa_add(k, ifname, &sa);
+}
+
+static int n_del(struct kernel_mock *m, uint32_t spi)
+{
+	int i, n = 0;
+
+	for (i = 0; i < m->n_calls; i++)
+		if (!strcmp(m->calls[i].op, "sa_del") &&
+		    (!spi || m->calls[i].spi == spi))
+			n++;
+	return n;
+}
+
+static void t_scan_and_drop(void)
+{
+	struct kernel *k = kernel_mock_new();
+	struct kernel_mock *m = (struct kernel_mock *)k;
+	struct leftovers l = { 0 };
+	struct sockaddr_storage peer, other;
+
+	add(k, "esp0", IKE_DIR_IN, 0x1001, "192.0.2.2");
+	add(k, "esp0", IKE_DIR_OUT, 0x2001, "192.0.2.2");
+	add(k, "esp0", IKE_DIR_OUT, 0x3001, "192.0.2.3");
+	add(k, "esp1", IKE_DIR_OUT, 0x4001, "192.0.2.2");
+	m->n_calls = 0;
+
+	is_int(leftover_scan(&l, k, "esp0"), 0, "scan: esp0 listed");
+	is_int((int)l.n, 3, "scan: the three SAs of esp0, not esp1's");
+	is_int(n_del(m, 0), 0, "scan: deletes nothing");
+
+	in4(&other, "198.51.100.7");
+	is_int(leftover_drop(&l, k, "esp0", &other), 0,
+	       "drop: nothing toward a peer without leftovers");
+	in4(&peer, "192.0.2.2");
+	is_int(leftover_drop(&l, k, "esp1", &peer), 0,
+	       "drop: nothing on a device never scanned");
+	is_int(leftover_drop(&l, k, "esp0", &peer), 2,
+	       "drop: both SAs toward the peer");
+	ok(n_del(m, 0x1001) == 1 && n_del(m, 0x2001) == 1 &&
+	   n_del(m, 0) == 2, "drop: exactly 1001 in and 2001 out deleted");
+	is_int(m->n_sas, 2, "drop: the other peer's and esp1's SAs stay");
+	is_int(leftover_drop(&l, k, "esp0", &peer), 0,
+	       "drop: forgotten once removed");
+	is_int((int)l.n, 1, "drop: the other peer's leftover still noted");
+	leftover_free(&l);
+	kernel_free(k);
+}
+
+static void t_scan_fails(void)
+{
+	struct kernel *k = kernel_mock_new();
+	struct leftovers l = { 0 };
+
+	((struct kernel_mock *)k)->fail_errno = ENODEV;
+	is_int(leftover_scan(&l, k, "esp0"), -ENODEV,
+	       "scan: the kernel's error is passed on");
+	is_int((int)l.n, 0, "scan: nothing noted on failure");
+	leftover_free(&l);
+	kernel_free(k);
+}
+
+int main(void)
+{
+	t_scan_and_drop();
+	t_scan_fails();
+	return tap_done();
+}
