@@ -19,100 +19,12 @@
 #include "crypto/x509.h"
 #include "isakmp/isakmp.h"
 #include "exchange_harness.h"
+#include "pki.h"
 
 static char dir[] = "/tmp/esptun-cert-XXXXXX";
+const char *pki_dir = dir;
 static gnutls_x509_privkey_t ca_key, ca2_key, a_key, b_key;
 static gnutls_x509_crt_t ca_crt, ca2_crt;
-
-static gnutls_x509_privkey_t genkey(void)
-{
-	gnutls_x509_privkey_t k;
-
-	gnutls_x509_privkey_init(&k);
-	if (gnutls_x509_privkey_generate(k, GNUTLS_PK_RSA, 2048, 0))
-		printf("# key generation failed\n");
-	return k;
-}
-
-/* A certificate for key, signed by issuer (NULL: self-signed CA). */
-static gnutls_x509_crt_t mkcrt(const char *dn, gnutls_x509_privkey_t key,
-			       gnutls_x509_crt_t issuer,
-			       gnutls_x509_privkey_t ikey, long from_days,
-			       long to_days, const char *dns)
-{
-	static unsigned char serial = 1;
-	gnutls_x509_crt_t c;
-	time_t now = time(NULL);
-	unsigned char id[64];
-	size_t idl = sizeof(id);
-	const char *err;
-	int r;
-
-	gnutls_x509_crt_init(&c);
-	gnutls_x509_crt_set_version(c, 3);
-	serial++;
-	gnutls_x509_crt_set_serial(c, &serial, 1);
-	gnutls_x509_crt_set_activation_time(c, now + from_days * 86400);
-	gnutls_x509_crt_set_expiration_time(c, now + to_days * 86400);
-	if (gnutls_x509_crt_set_dn(c, dn, &err))
-		printf("# bad test DN %s\n", dn);
-	gnutls_x509_crt_set_key(c, key);
-	gnutls_x509_crt_set_basic_constraints(c, !issuer, -1);
-	gnutls_x509_crt_set_key_usage(c, issuer ?
-				      GNUTLS_KEY_DIGITAL_SIGNATURE :
-				      GNUTLS_KEY_KEY_CERT_SIGN |
-				      GNUTLS_KEY_CRL_SIGN);
-	if (dns)
-		gnutls_x509_crt_set_subject_alt_name(c, GNUTLS_SAN_DNSNAME,
-						     dns, strlen(dns),
-						     GNUTLS_FSAN_APPEND);
-	if (!gnutls_x509_crt_get_key_id(c, 0, id, &idl))
-		gnutls_x509_crt_set_subject_key_id(c, id, idl);
-	if (issuer) {
-		idl = sizeof(id);
-		if (!gnutls_x509_crt_get_subject_key_id(issuer, id, &idl,
-							NULL))
-			gnutls_x509_crt_set_authority_key_id(c, id, idl);
-	}
-	r = gnutls_x509_crt_sign2(c, issuer ? issuer : c, ikey ? ikey : key,
-				  GNUTLS_DIG_SHA256, 0);
-	if (r)
-		printf("# signing %s: %s\n", dn, gnutls_strerror(r));
-	return c;
-}
-
-static void write_file(const char *name, const gnutls_datum_t *d,
-		       mode_t mode)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (f) {
-		fwrite(d->data, 1, d->size, f);
-		fclose(f);
-	}
-	chmod(path, mode);
-}
-
-static void save_crt(const char *name, gnutls_x509_crt_t c)
-{
-	gnutls_datum_t d;
-
-	gnutls_x509_crt_export2(c, GNUTLS_X509_FMT_PEM, &d);
-	write_file(name, &d, 0644);
-	gnutls_free(d.data);
-}
-
-static void save_key(const char *name, gnutls_x509_privkey_t k, mode_t mode)
-{
-	gnutls_datum_t d;
-
-	gnutls_x509_privkey_export2(k, GNUTLS_X509_FMT_PEM, &d);
-	write_file(name, &d, mode);
-	gnutls_free(d.data);
-}
 
 static void make_pki(void)
 {
@@ -120,22 +32,22 @@ static void make_pki(void)
 
 	if (!mkdtemp(dir))
 		printf("# mkdtemp failed\n");
-	ca_key = genkey();
-	ca2_key = genkey();
-	a_key = genkey();
-	b_key = genkey();
-	ca_crt = mkcrt("CN=Test CA,O=esptun", ca_key, NULL, NULL, -1, 30,
+	ca_key = pki_key();
+	ca2_key = pki_key();
+	a_key = pki_key();
+	b_key = pki_key();
+	ca_crt = pki_crt("CN=Test CA,O=esptun", ca_key, NULL, NULL, -1, 30,
 		       NULL);
-	ca2_crt = mkcrt("CN=Other CA,O=esptun", ca2_key, NULL, NULL, -1, 30,
+	ca2_crt = pki_crt("CN=Other CA,O=esptun", ca2_key, NULL, NULL, -1, 30,
 			NULL);
-	save_crt("ca.pem", ca_crt);
-	save_crt("ca2.pem", ca2_crt);
-	save_key("a.key", a_key, 0600);
-	save_key("b.key", b_key, 0600);
-	save_key("a-open.key", a_key, 0644);
+	pki_save_crt("ca.pem", ca_crt);
+	pki_save_crt("ca2.pem", ca2_crt);
+	pki_save_key("a.key", a_key, 0600);
+	pki_save_key("b.key", b_key, 0600);
+	pki_save_key("a-open.key", a_key, 0644);
 #define CRT(file, dn, key, is, ik, f, t, dns) do {			\
-		c = mkcrt(dn, key, is, ik, f, t, dns);			\
-		save_crt(file, c);					\
+		c = pki_crt(dn, key, is, ik, f, t, dns);			\
+		pki_save_crt(file, c);					\
 		gnutls_x509_crt_deinit(c);				\
 	} while (0)
 	CRT("a.pem", "CN=a,O=esptun", a_key, ca_crt, ca_key, -1, 30,
