@@ -710,9 +710,6 @@ static int cert_finish(struct parser *p)
 	if (!p->seen[K_CERT] || !p->seen[K_KEY] || !p->seen[K_CA])
 		return perr(p, "conn '%s': auth = rsa-sig needs cert, key and ca",
 			    c->name);
-	if (c->mode == IKE_MODE_AGGRESSIVE)
-		return perr(p, "conn '%s': auth = rsa-sig works in Main Mode only",
-			    c->name);
 	cr = x509_creds_load(c->cert, c->key, c->ca, e, sizeof(e));
 	if (!cr) {
 		p->line = !strncmp(e, "cert ", 5) ? p->seen[K_CERT] :

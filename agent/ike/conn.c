@@ -280,7 +280,9 @@ static bool remote_id_is(const struct ike_conn *c, const struct isakmp_id *id)
  * is picked by that ID: first a conn whose remote address matches too,
  * then one whose explicit remote-id matches from any address (a peer
  * behind a changing address). Without a remote-id the ID must be the
- * conn's remote address.
+ * conn's remote address. A certificate conn at the peer's address takes
+ * any ID here: its certificate, checked against that ID and remote-id
+ * in AM3, decides.
  */
 struct conn_ent *conn_by_id(struct ike_engine *e,
 			    const struct sockaddr_storage *local,
@@ -292,7 +294,7 @@ struct conn_ent *conn_by_id(struct ike_engine *e,
 	for (c = e->conns; c; c = c->next)
 		if (conn_addr_equal(&c->c.local, local, false) &&
 		    conn_addr_equal(&c->c.remote, remote, false) &&
-		    remote_id_is(&c->c, id))
+		    (c->c.auth == IKE_AUTH_RSA_SIG || remote_id_is(&c->c, id)))
 			return c;
 	for (c = e->conns; c; c = c->next)
 		if (conn_addr_equal(&c->c.local, local, false) &&

@@ -679,6 +679,8 @@ int p1_gen_hash(const struct p1sa *sa, struct isakmp_gen *g)
 int p1_gen_id_hash(const struct p1sa *sa, struct isakmp_gen *g)
 {
 	p1_gen_id(sa, g);
+	if (sa->conn->c.auth == IKE_AUTH_RSA_SIG)
+		return cert_gen_auth(sa, g);
 	return p1_gen_hash(sa, g);
 }
 

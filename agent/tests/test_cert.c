@@ -2,7 +2,7 @@
 /*
  * Main Mode with RSA signatures between two engines (the exchange
  * harness), with a small CA made here with GnuTLS: a good exchange in
- * both roles, then a peer certificate from another CA, an expired one,
+ * both roles (and one in Aggressive Mode), then a peer certificate from another CA, an expired one,
  * one that does not match remote-id and a tampered exchange, each
  * refused with its log line and recorded failure; the raw PKCS#1
  * signature itself; and the configuration errors of the certificate keys.
@@ -137,6 +137,26 @@ static void t_good(void)
 	ok(logged("MM6: peer authenticated as dn:CN=b,O=esptun"),
 	   "initiator: responder authenticated by its DN");
 	is_int(nwarn, 0, "no warnings or errors logged");
+}
+
+static void t_aggressive(void)
+{
+	struct ike_conn a, b;
+
+	setup();
+	cert_conns(&a, &b, "a.pem", "fqdn:a.example");
+	a.mode = IKE_MODE_AGGRESSIVE;
+	a.aggressive = b.aggressive = true;
+	start_pair(&a, &b);
+	run(5000);
+	is_str(status(0).state, "AM_ACTIVE", "rsa-sig AM: initiator active");
+	is_str(status(1).state, "AM_ACTIVE", "rsa-sig AM: responder active");
+	is_int(live_count(0, IKE_DIR_OUT) + live_count(1, IKE_DIR_OUT), 2,
+	       "rsa-sig AM: Quick Mode installed both outbound SAs");
+	ok(logged("AM2: peer authenticated as dn:CN=b,O=esptun") &&
+	   logged("AM3: peer authenticated as dn:CN=a,O=esptun"),
+	   "rsa-sig AM: both authenticated by certificate");
+	is_int(nwarn, 0, "rsa-sig AM: no warnings or errors logged");
 }
 
 static void refused(const char *acert, const char *bwant, const char *log,
@@ -282,9 +302,6 @@ static void t_config(void)
 		{ "auth = rsa-sig\npsk = k\ncert = a.pem\nkey = a.key\n"
 		  "ca = ca.pem\n",
 		  ":7: conn 'x': psk and psk-file are for auth = psk" },
-		{ "auth = rsa-sig\nmode = aggressive\ncert = a.pem\n"
-		  "key = a.key\nca = ca.pem\n",
-		  "rsa-sig works in Main Mode only" },
 	};
 	char name[300], text[512], err[CONF_ERR_MAX];
 	struct conf c;
@@ -348,6 +365,7 @@ int main(void)
 	log_set_level(LOG_LVL_DEBUG);
 	make_pki();
 	t_good();
+	t_aggressive();
 	refused("a-other-ca.pem", "fqdn:a.example",
 		"authentication failed in MM5: peer certificate "
 		"\"CN=a,O=esptun\" not issued by a trusted CA (ca =)",
