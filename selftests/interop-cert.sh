@@ -60,6 +60,9 @@ ours() {	# REMOTE_ID
 }
 
 theirs() {
+	# swanctl loads keys only from private/ next to its --file.
+	mkdir -p "$SWAN_DIR/private" && cp "$PKI/b.key" "$SWAN_DIR/private/" ||
+		return 1
 	ike_render "$IKE_PEERS/swanctl-cert.conf.in" "$SWAN_DIR/swanctl.conf" \
 		LOCAL=$IKE_ADDR2 REMOTE=$IKE_ADDR1 IKE=$IKE ESP=$ESP \
 		IFID=$IFID PKI="$PKI" || return 1
@@ -71,8 +74,9 @@ no_sa_anywhere() {
 	[ -z "$(ike_xfrm_spis $IKE_NS2)" ] && esptun_no_sas $IKE_NS1
 }
 
+# charon deletes: esptund's `ike down` would hold the conn (carrier
+# off) until it is brought up again, also for charon's next attempt.
 teardown() {
-	eike a down peer >/dev/null 2>&1
 	swan_down >/dev/null 2>&1
 	wait_for -t 10 no_sa_anywhere >/dev/null
 }
