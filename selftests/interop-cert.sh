@@ -6,12 +6,13 @@
 # test time (certgen_helper):
 #   1 esptund initiates, remote-id the peer's DN: SPIs agree, ping
 #   2 charon initiates: SPIs agree, ping
-#   3 remote-id names another host: refused with its log line, no SA
+#   3 remote-id names another host: refused with its log line
+#   4 esptund initiates Aggressive Mode: SPIs agree, ping
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ike-lib.sh"
 
 IFID=43
-N_TESTS=9
+N_TESTS=12
 CERTGEN=$TOP/build/selftests/certgen_helper
 
 ktap_plan $N_TESTS
@@ -37,7 +38,7 @@ mkdir -p "$PKI"
 IKE=aes128-sha256-modp2048
 ESP=aes128gcm16-modp2048
 
-ours() {	# REMOTE_ID
+ours() {	# REMOTE_ID [MODE]
 	cat >"$IKE_DIR/a.conf" <<-CONF
 	[global]
 	log = debug
@@ -51,6 +52,7 @@ ours() {	# REMOTE_ID
 	key = $PKI/a.key
 	ca = $PKI/ca.pem
 	remote-id = $1
+	mode = ${2:-main}
 	ike = $IKE
 	esp = $ESP
 	start = listen
@@ -59,13 +61,13 @@ ours() {	# REMOTE_ID
 	CONF
 }
 
-theirs() {
+theirs() {	# [AGGRESSIVE]
 	# swanctl loads keys only from private/ next to its --file.
 	mkdir -p "$SWAN_DIR/private" && cp "$PKI/b.key" "$SWAN_DIR/private/" ||
 		return 1
 	ike_render "$IKE_PEERS/swanctl-cert.conf.in" "$SWAN_DIR/swanctl.conf" \
 		LOCAL=$IKE_ADDR2 REMOTE=$IKE_ADDR1 IKE=$IKE ESP=$ESP \
-		IFID=$IFID PKI="$PKI" || return 1
+		IFID=$IFID PKI="$PKI" AGGR="${1:-no}" || return 1
 	swan --load-all --clear --noprompt --file "$SWAN_DIR/swanctl.conf" \
 		>"$SWAN_DIR/load.out" 2>&1 || { cat "$SWAN_DIR/load.out"; return 1; }
 }
@@ -117,5 +119,18 @@ esptund_mark a
 ktap_expect_fail "3-cert-wrong-id-fails" "" eike a up -t 30 peer
 ktap_check "3-cert-wrong-id-logged" esptund_log_has a \
 	'does not match remote-id fqdn:c.example'
+teardown
+
+# 4: Aggressive Mode, esptund initiating: AM2 and AM3 carry CERT and SIG.
+ours "dn:CN=b,O=esptun" aggressive
+eike a reload >/dev/null
+theirs yes
+if ktap_check "4-cert-aggressive-up" eike a up -t 60 peer; then
+	ktap_check "4-cert-aggressive-spis" ike_spis_agree \
+		"$(esptund_spis a)" "$(swan_spis)"
+	ktap_check "4-cert-aggressive-ping" ike_ping $IKE_NS1 $IKE_IN2 3
+else
+	for t in spis ping; do ktap_skip "4-cert-aggressive-$t" "no SA"; done
+fi
 
 ktap_finished
