@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "crypto/prf.h"
+#include "crypto/x509.h"
 #include "ike/proposal.h"
 #include "log.h"
 #include "parse.h"
@@ -212,6 +213,8 @@ enum {
 	/* NAT traversal */
 	K_NAT_T, K_KEEPALIVE,
 	K_REKEY, K_REKEY_MARGIN, K_REKEY_FUZZ, K_LIFE_PACKETS,
+	/* Certificates */
+	K_CERT, K_KEY, K_CA,
 	K_MAX,
 };
 
@@ -292,8 +295,12 @@ static int k_remote_id(struct parser *p, const char *v)
 
 static int k_auth(struct parser *p, const char *v)
 {
-	if (strcmp(v, "psk"))
-		return perr(p, "unsupported auth '%s' (only psk)", v);
+	if (!strcmp(v, "psk"))
+		p->conn->auth = IKE_AUTH_PSK;
+	else if (!strcmp(v, "rsa-sig") || !strcmp(v, "rsa"))
+		p->conn->auth = IKE_AUTH_RSA_SIG;
+	else
+		return perr(p, "unsupported auth '%s' (psk or rsa-sig)", v);
 	return 0;
 }
 
@@ -637,6 +644,83 @@ static int k_life_packets(struct parser *p, const char *v)
 	return 0;
 }
 
+/* ---- certificate keys ---- */
+
+/* A file named relative to the configuration file's directory. */
+static int cert_path(struct parser *p, const char *what, const char *v,
+		     char *out)
+{
+	const char *slash = strrchr(p->file, '/');
+	int n;
+
+	if (!*v)
+		return perr(p, "%s is empty", what);
+	if (v[0] == '/')
+		n = snprintf(out, IKE_PATH_MAX, "%s", v);
+	else
+		n = snprintf(out, IKE_PATH_MAX, "%.*s/%s",
+			     slash ? (int)(slash - p->file) : 1,
+			     slash ? p->file : ".", v);
+	if (n < 0 || n >= IKE_PATH_MAX)
+		return perr(p, "%s path longer than %d bytes", what,
+			    IKE_PATH_MAX - 1);
+	return 0;
+}
+
+static int k_cert(struct parser *p, const char *v)
+{
+	return cert_path(p, "cert", v, p->conn->cert);
+}
+
+static int k_key(struct parser *p, const char *v)
+{
+	return cert_path(p, "key", v, p->conn->key);
+}
+
+static int k_ca(struct parser *p, const char *v)
+{
+	return cert_path(p, "ca", v, p->conn->ca);
+}
+
+/*
+ * auth = rsa-sig wants cert, key and ca and no PSK; the files are loaded
+ * here once so that a bad one is reported at its line.
+ */
+static int cert_finish(struct parser *p)
+{
+	struct ike_conn *c = p->conn;
+	struct x509_creds *cr;
+	char e[CONF_ERR_MAX];
+
+	if (c->auth != IKE_AUTH_RSA_SIG) {
+		int l = p->seen[K_CERT] ? p->seen[K_CERT] :
+			p->seen[K_KEY] ? p->seen[K_KEY] : p->seen[K_CA];
+
+		if (!l)
+			return 0;
+		p->line = l;
+		return perr(p, "conn '%s': cert, key and ca are for auth = rsa-sig",
+			    c->name);
+	}
+	if (p->seen[K_PSK] || p->seen[K_PSK_FILE]) {
+		p->line = p->seen[K_PSK] ? p->seen[K_PSK] : p->seen[K_PSK_FILE];
+		return perr(p, "conn '%s': psk and psk-file are for auth = psk",
+			    c->name);
+	}
+	if (!p->seen[K_CERT] || !p->seen[K_KEY] || !p->seen[K_CA])
+		return perr(p, "conn '%s': auth = rsa-sig needs cert, key and ca",
+			    c->name);
+	cr = x509_creds_load(c->cert, c->key, c->ca, e, sizeof(e));
+	if (!cr) {
+		p->line = !strncmp(e, "cert ", 5) ? p->seen[K_CERT] :
+			  !strncmp(e, "ca ", 3) ? p->seen[K_CA] :
+			  p->seen[K_KEY];
+		return perr(p, "conn '%s': %s", c->name, e);
+	}
+	x509_creds_free(cr);
+	return 0;
+}
+
 static const struct key keys[K_MAX] = {
 	[K_LOG] = { "log", 1, k_log },
 	[K_CONTROL] = { "control", 1, k_control },
@@ -676,6 +760,10 @@ static const struct key keys[K_MAX] = {
 	[K_REKEY_MARGIN] = { "rekey-margin", 0, k_rekey_margin },
 	[K_REKEY_FUZZ] = { "rekey-fuzz", 0, k_rekey_fuzz },
 	[K_LIFE_PACKETS] = { "life-packets", 0, k_life_packets },
+	/* Certificates */
+	[K_CERT] = { "cert", 0, k_cert },
+	[K_KEY] = { "key", 0, k_key },
+	[K_CA] = { "ca", 0, k_ca },
 };
 
 static void conn_defaults(struct ike_conn *c)
@@ -711,7 +799,9 @@ static int conn_finish(struct parser *p)
 	if (addr_family(&c->local) != addr_family(&c->remote))
 		return perr(p, "conn '%s': local and remote are of different address families",
 			    c->name);
-	if (!p->seen[K_PSK] && !p->seen[K_PSK_FILE])
+	if (cert_finish(p))
+		return -1;
+	if (c->auth == IKE_AUTH_PSK && !p->seen[K_PSK] && !p->seen[K_PSK_FILE])
 		return perr(p, "conn '%s': missing psk or psk-file", c->name);
 	if (p->seen[K_PSK] && p->seen[K_PSK_FILE])
 		return perr(p, "conn '%s': psk and psk-file are exclusive",

@@ -11,6 +11,9 @@
  *   AM2  R -> I  SA, KE, Nr, IDir, HASH_R [, VID...]
  *   AM3  I -> R  HASH_I [, N(INITIAL-CONTACT)]   (encrypted, as peers do)
  *
+ * With RSA signatures (RFC 2409 5.1) CERT and SIG take HASH's place, and
+ * AM1 and AM2 carry a CR for each of our trust anchors.
+ *
  * NAT-T is announced (VIDs in AM1/AM2) but no NAT-D is sent: without it
  * no NAT is detected, so an Aggressive Mode SA never floats to 4500 and
  * its IPsec SAs stay unencapsulated.
@@ -52,6 +55,7 @@ int am_initiate(struct ike_engine *e, struct conn_ent *c,
 	isakmp_gen_sa(&g, prop);
 	p1_gen_ke_nonce(sa, &g);
 	p1_gen_id(sa, &g);
+	cert_gen_cr(sa, &g);
 	/* We always answer R-U-THERE, so DPD is announced whatever dpd says. */
 	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
 	natt_gen_vids(&g, &c->c);
@@ -196,6 +200,7 @@ int am_inI1_outR1(struct ike_dispatch *d)
 	rc = -ISAKMP_N_PAYLOAD_MALFORMED;
 	if (p1_gen_id_hash(sa, &g))
 		goto out;
+	cert_gen_cr(sa, &g);
 	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
 	natt_gen_vid_reply(&g, sa);
 	len = isakmp_gen_finish(&g);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "crypto/prf.h"
+#include "crypto/x509.h"
 #include "ike/ikev1.h"
 
 void ike_conn_init(struct ike_conn *c)
@@ -53,6 +54,15 @@ int ike_id_parse(const char *s, struct ike_id *id, char *err, size_t errlen)
 	} else if (!strncmp(s, "keyid:", 6)) {
 		id->type = IKE_ID_KEY_ID;
 		v = s + 6;
+	} else if (!strncmp(s, "dn:", 3) || !strncmp(s, "asn1dn:", 7)) {
+		size_t dl;
+
+		if (x509_dn_from_str(strchr(s, ':') + 1, id->data, &dl, err,
+				     errlen))
+			return -1;
+		id->type = IKE_ID_DER_ASN1_DN;
+		id->len = (uint16_t)dl;
+		return 0;
 	} else if (inet_pton(AF_INET, s, id->data) == 1) {
 		id->type = IKE_ID_IPV4_ADDR;
 		id->len = 4;
@@ -63,8 +73,8 @@ int ike_id_parse(const char *s, struct ike_id *id, char *err, size_t errlen)
 		return 0;
 	} else {
 		snprintf(err, errlen,
-			 "bad ID '%s' (address, fqdn:NAME, user:A@B or "
-			 "keyid:X)", s);
+			 "bad ID '%s' (address, fqdn:NAME, user:A@B, "
+			 "keyid:X or dn:CN=X,O=Y)", s);
 		return -1;
 	}
 	len = strlen(v);
@@ -152,6 +162,13 @@ const char *ike_id_str(const struct ike_id *id, char *buf, size_t len)
 	case IKE_ID_USER_FQDN:
 		pfx = "user:";
 		goto text;
+	case IKE_ID_DER_ASN1_DN: {
+		size_t n = (size_t)snprintf(buf, len, "dn:");
+
+		if (n < len)
+			x509_dn_str(id->data, id->len, buf + n, len - n);
+		return buf;
+	}
 	case IKE_ID_KEY_ID:
 		pfx = "keyid:";
 text:
@@ -263,7 +280,9 @@ static bool remote_id_is(const struct ike_conn *c, const struct isakmp_id *id)
  * is picked by that ID: first a conn whose remote address matches too,
  * then one whose explicit remote-id matches from any address (a peer
  * behind a changing address). Without a remote-id the ID must be the
- * conn's remote address.
+ * conn's remote address. A certificate conn at the peer's address takes
+ * any ID here: its certificate, checked against that ID and remote-id
+ * in AM3, decides.
  */
 struct conn_ent *conn_by_id(struct ike_engine *e,
 			    const struct sockaddr_storage *local,
@@ -275,7 +294,7 @@ struct conn_ent *conn_by_id(struct ike_engine *e,
 	for (c = e->conns; c; c = c->next)
 		if (conn_addr_equal(&c->c.local, local, false) &&
 		    conn_addr_equal(&c->c.remote, remote, false) &&
-		    remote_id_is(&c->c, id))
+		    (c->c.auth == IKE_AUTH_RSA_SIG || remote_id_is(&c->c, id)))
 			return c;
 	for (c = e->conns; c; c = c->next)
 		if (conn_addr_equal(&c->c.local, local, false) &&
@@ -311,6 +330,10 @@ int conn_add(struct ike_engine *e, const struct ike_conn *conn)
 		return -12;
 	c->c = *conn;
 	c->carrier = -1;
+	if (cert_conn_load(c)) {
+		free(c);
+		return -22;	/* EINVAL */
+	}
 	for (pp = &e->conns; *pp; pp = &(*pp)->next)
 		;
 	*pp = c;
@@ -327,6 +350,7 @@ void conn_free(struct ike_engine *e, struct conn_ent *c)
 			*pp = c->next;
 			break;
 		}
+	cert_conn_free(c);
 	crypto_wipe(&c->c, sizeof(c->c));
 	free(c);
 }

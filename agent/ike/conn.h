@@ -48,9 +48,13 @@ struct ike_ts {
 	uint8_t prefixlen;
 };
 
+/* Phase 1 authentication method, RFC 2409 appendix A values. */
 enum ike_auth {
 	IKE_AUTH_PSK = 1,
+	IKE_AUTH_RSA_SIG = 3,
 };
+
+#define IKE_PATH_MAX		256
 
 enum ike_mode {
 	IKE_MODE_MAIN = 0,
@@ -159,6 +163,14 @@ struct ike_conn {
 	enum ike_auth auth;
 	uint8_t psk[IKE_PSK_MAX];
 	size_t psk_len;
+	/*
+	 * auth = rsa-sig: our certificate, its private key and the trust
+	 * anchors, PEM files (absolute paths), loaded when the conn is
+	 * added to the engine.
+	 */
+	char cert[IKE_PATH_MAX];
+	char key[IKE_PATH_MAX];
+	char ca[IKE_PATH_MAX];
 
 	enum ike_mode mode;
 	struct ike_proposal ike[IKE_MAX_PROPOSALS];
@@ -227,7 +239,10 @@ struct ike_conn {
  */
 void ike_conn_init(struct ike_conn *c);
 
-/* Parse "fqdn:host", "user:a@b", "keyid:xyz", or an IPv4/IPv6 address. */
+/*
+ * Parse "fqdn:host", "user:a@b", "keyid:xyz", "dn:CN=x,O=y" (also
+ * "asn1dn:"), or an IPv4/IPv6 address.
+ */
 int ike_id_parse(const char *s, struct ike_id *id, char *err, size_t errlen);
 
 /* Parse "192.0.2.0/24", "2001:db8::/32", or a bare address (host prefix). */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "crypto/dh.h"
+#include "crypto/x509.h"
 #include "ike/conn.h"
 #include "ike/engine.h"
 #include "ike/iv.h"
@@ -68,6 +69,9 @@ struct conn_ent {
 	/* Peers told why their Aggressive Mode is refused (once each). */
 	struct sockaddr_storage am_told[4];
 	unsigned int n_am_told;
+
+	/* auth = rsa-sig: certificate, key and trust anchors (cert.c). */
+	struct x509_creds *creds;
 
 	/* Rekeys done since the conn was added (rekey.c). */
 	uint32_t rekeys;		/* IPsec SA pairs replaced */
@@ -398,6 +402,16 @@ size_t p1_build_auth(struct ike_engine *e, struct p1sa *sa, bool with_id,
 void p1_note_notifies(struct ike_engine *e, struct p1sa *sa,
 		      const struct isakmp_msg *m, const char *name);
 void p1_established(struct ike_engine *e, struct p1sa *sa);
+
+/* cert.c: RSA signature authentication with X.509 certificates. */
+int cert_conn_load(struct conn_ent *c);
+void cert_conn_free(struct conn_ent *c);
+bool cert_own_id(const struct p1sa *sa, uint8_t *type, const uint8_t **data,
+		 size_t *len);
+void cert_gen_cr(const struct p1sa *sa, struct isakmp_gen *g);
+int cert_gen_auth(const struct p1sa *sa, struct isakmp_gen *g);
+int cert_check_auth(struct ike_dispatch *d, const uint8_t *id_b,
+		    size_t id_len, const char *name);
 
 /* notify.c */
 void notify_send(struct ike_engine *e, struct p1sa *sa, uint8_t proto,

@@ -1,36 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
-/* IKEv1 PSK key derivation: every formula here is from RFC 2409. */
+/* IKEv1 key derivation: every formula here is from RFC 2409. */
 #include <string.h>
 
 #include "crypto/cipher.h"
 #include "ike/keymat.h"
 
-int keymat_phase1_psk(struct ike_keymat *k, unsigned int prf,
-		      unsigned int enc, unsigned int keybits,
-		      const uint8_t *psk, size_t psk_len,
-		      const uint8_t *ni, size_t ni_len,
-		      const uint8_t *nr, size_t nr_len,
-		      const uint8_t *gxy, size_t gxy_len,
-		      const uint8_t icookie[8], const uint8_t rcookie[8])
+static int keymat_init(struct ike_keymat *k, unsigned int prf,
+		       unsigned int enc, unsigned int keybits)
 {
-	static const uint8_t b0 = 0, b1 = 1, b2 = 2;
-	struct chunk c[5];
-	size_t n, have;
-	uint8_t blk[CRYPTO_MAX_HASH];
-
 	memset(k, 0, sizeof(*k));
 	k->prf = prf;
 	k->enc = enc;
 	k->prf_len = crypto_hash_len(prf);
 	k->enc_key_len = crypto_cipher_keylen(enc, keybits);
 	k->block_len = crypto_cipher_blocklen(enc);
-	if (!k->prf_len || !k->enc_key_len || !psk_len)
-		return -1;
+	return k->prf_len && k->enc_key_len ? 0 : -1;
+}
 
-	c[0] = (struct chunk){ ni, ni_len };
-	c[1] = (struct chunk){ nr, nr_len };
-	if (crypto_prf(prf, psk, psk_len, c, 2, k->skeyid))
-		return -1;
+/* SKEYID_d, _a, _e and the encryption key from SKEYID (RFC 2409 5). */
+static int keymat_from_skeyid(struct ike_keymat *k,
+			      const uint8_t *gxy, size_t gxy_len,
+			      const uint8_t icookie[8],
+			      const uint8_t rcookie[8])
+{
+	static const uint8_t b0 = 0, b1 = 1, b2 = 2;
+	struct chunk c[5];
+	size_t n, have;
+	uint8_t blk[CRYPTO_MAX_HASH];
+	unsigned int prf = k->prf;
 
 	n = k->prf_len;
 	c[0] = (struct chunk){ gxy, gxy_len };
@@ -74,6 +71,50 @@ int keymat_phase1_psk(struct ike_keymat *k, unsigned int prf,
 	}
 	crypto_wipe(blk, sizeof(blk));
 	return 0;
+}
+
+int keymat_phase1_psk(struct ike_keymat *k, unsigned int prf,
+		      unsigned int enc, unsigned int keybits,
+		      const uint8_t *psk, size_t psk_len,
+		      const uint8_t *ni, size_t ni_len,
+		      const uint8_t *nr, size_t nr_len,
+		      const uint8_t *gxy, size_t gxy_len,
+		      const uint8_t icookie[8], const uint8_t rcookie[8])
+{
+	struct chunk c[2];
+
+	if (keymat_init(k, prf, enc, keybits) || !psk_len)
+		return -1;
+	c[0] = (struct chunk){ ni, ni_len };
+	c[1] = (struct chunk){ nr, nr_len };
+	if (crypto_prf(prf, psk, psk_len, c, 2, k->skeyid))
+		return -1;
+	return keymat_from_skeyid(k, gxy, gxy_len, icookie, rcookie);
+}
+
+int keymat_phase1_sig(struct ike_keymat *k, unsigned int prf,
+		      unsigned int enc, unsigned int keybits,
+		      const uint8_t *ni, size_t ni_len,
+		      const uint8_t *nr, size_t nr_len,
+		      const uint8_t *gxy, size_t gxy_len,
+		      const uint8_t icookie[8], const uint8_t rcookie[8])
+{
+	uint8_t key[2 * 256];
+	struct chunk c[1];
+	int rc;
+
+	/* SKEYID = prf(Ni_b | Nr_b, g^xy) */
+	if (keymat_init(k, prf, enc, keybits) || !ni_len || !nr_len ||
+	    ni_len + nr_len > sizeof(key))
+		return -1;
+	memcpy(key, ni, ni_len);
+	memcpy(key + ni_len, nr, nr_len);
+	c[0] = (struct chunk){ gxy, gxy_len };
+	rc = crypto_prf(prf, key, ni_len + nr_len, c, 1, k->skeyid);
+	crypto_wipe(key, sizeof(key));
+	if (rc)
+		return -1;
+	return keymat_from_skeyid(k, gxy, gxy_len, icookie, rcookie);
 }
 
 void keymat_wipe(struct ike_keymat *k)

@@ -36,6 +36,13 @@ int keymat_phase1_psk(struct ike_keymat *k, unsigned int prf,
 		      const uint8_t *nr, size_t nr_len,
 		      const uint8_t *gxy, size_t gxy_len,
 		      const uint8_t icookie[8], const uint8_t rcookie[8]);
+/* The same for signature authentication: SKEYID = prf(Ni_b | Nr_b, g^xy). */
+int keymat_phase1_sig(struct ike_keymat *k, unsigned int prf,
+		      unsigned int enc, unsigned int keybits,
+		      const uint8_t *ni, size_t ni_len,
+		      const uint8_t *nr, size_t nr_len,
+		      const uint8_t *gxy, size_t gxy_len,
+		      const uint8_t icookie[8], const uint8_t rcookie[8]);
 void keymat_wipe(struct ike_keymat *k);
 
 /*

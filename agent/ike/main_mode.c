@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Main Mode with pre-shared keys (RFC 2409 5, 5.4): six messages, named
+ * Main Mode (RFC 2409 5, 5.1, 5.4): six messages, named
  * after the message in and out as in libreswan (mm_inI1_outR1: the
  * responder takes initiator message 1 and answers with its message 1).
  * What it shares with Aggressive Mode is in phase1.c.
@@ -142,6 +142,8 @@ static size_t build_ke_nonce(struct p1sa *sa, uint8_t *buf, size_t cap)
 	p1_hdr(sa, &h);
 	isakmp_gen_init(&g, buf, cap, &h);
 	p1_gen_ke_nonce(sa, &g);
+	/* strongSwan and libreswan send their certificate only if asked. */
+	cert_gen_cr(sa, &g);
 	natt_gen_natd(&g, sa);
 	return isakmp_gen_finish(&g);
 }

@@ -38,7 +38,8 @@ void p1_build_sa(const struct ike_conn *c, struct isakmp_sa *sa)
 		if (ip->enc == IKE_ENC_AES_CBC)
 			TV(IKE_A_KEY_LEN, ip->keylen);
 		TV(IKE_A_HASH, ip->hash);
-		TV(IKE_A_AUTH, IKE_AUTH_M_PSK);
+		TV(IKE_A_AUTH, c->auth == IKE_AUTH_RSA_SIG ?
+		   IKE_AUTH_M_RSA_SIG : IKE_AUTH_M_PSK);
 		TV(IKE_A_GROUP, ip->group);
 		TV(IKE_A_LIFE_TYPE, IKE_LIFE_SECONDS);
 #undef TV
@@ -51,9 +52,11 @@ void p1_build_sa(const struct ike_conn *c, struct isakmp_sa *sa)
 
 /* A phase 1 transform → proposal; NULL or a reason it is unusable. */
 static const char *decode_transform(const struct isakmp_transform *t,
+				    const struct ike_conn *c,
 				    struct ike_proposal *ip, uint32_t *life)
 {
-	bool auth_psk = false;
+	bool rsa = c->auth == IKE_AUTH_RSA_SIG;
+	bool auth_ok = false;
 	uint64_t life_type = 0;
 	int i;
 
@@ -74,9 +77,12 @@ static const char *decode_transform(const struct isakmp_transform *t,
 			ip->hash = (uint16_t)a->val;
 			break;
 		case IKE_A_AUTH:
-			if (a->val != IKE_AUTH_M_PSK)
-				return "authentication method is not PSK";
-			auth_psk = true;
+			if (a->val != (rsa ? IKE_AUTH_M_RSA_SIG :
+				       IKE_AUTH_M_PSK))
+				return rsa ? "authentication method is not "
+					     "RSA signature (auth = rsa-sig)" :
+					     "authentication method is not PSK";
+			auth_ok = true;
 			break;
 		case IKE_A_GROUP:
 			ip->group = (uint16_t)a->val;
@@ -96,8 +102,8 @@ static const char *decode_transform(const struct isakmp_transform *t,
 			return "unsupported attribute";
 		}
 	}
-	if (!auth_psk)
-		return "no PSK authentication attribute";
+	if (!auth_ok)
+		return "no authentication method attribute";
 	if (ip->enc == IKE_ENC_AES_CBC && !ip->keylen)
 		ip->keylen = 128;
 	return NULL;
@@ -129,7 +135,8 @@ int p1_select(struct p1sa *sa, const struct isakmp_sa *offer,
 		for (j = 0; j < p->ntrans; j++) {
 			struct ike_proposal ip;
 			uint32_t life;
-			const char *why = decode_transform(&p->t[j], &ip, &life);
+			const char *why = decode_transform(&p->t[j], c, &ip,
+							   &life);
 
 			if (!why)
 				why = ike_proposal_refusal(&ip, c->allow_weak);
@@ -168,7 +175,7 @@ int p1_accept_reply(struct p1sa *sa, const struct isakmp_sa *reply)
 			msg_ck(sa), p1_msg_name(sa, 2));
 		return -ISAKMP_N_BAD_PROPOSAL_SYNTAX;
 	}
-	why = decode_transform(&reply->p[0].t[0], &ip, &life);
+	why = decode_transform(&reply->p[0].t[0], &sa->conn->c, &ip, &life);
 	if (!why && !conn_has(&sa->conn->c, &ip))
 		why = "not one we offered";
 	if (why) {
@@ -213,11 +220,17 @@ int p1_derive(struct p1sa *sa, const uint8_t *peer_ke, size_t len)
 	memcpy(sa->initiator ? sa->ke_r : sa->ke_i, peer_ke, len);
 	if (dh_derive(sa->dh, peer_ke, len, gxy))
 		return -ISAKMP_N_INVALID_KEY_INFORMATION;
-	rc = keymat_phase1_psk(&sa->km, sa->prop.hash, sa->prop.enc,
-			       sa->prop.keylen, sa->conn->c.psk,
-			       sa->conn->c.psk_len, sa->ni, sa->ni_len,
-			       sa->nr, sa->nr_len, gxy, sl,
-			       sa->icookie, sa->rcookie);
+	if (sa->conn->c.auth == IKE_AUTH_RSA_SIG)
+		rc = keymat_phase1_sig(&sa->km, sa->prop.hash, sa->prop.enc,
+				       sa->prop.keylen, sa->ni, sa->ni_len,
+				       sa->nr, sa->nr_len, gxy, sl,
+				       sa->icookie, sa->rcookie);
+	else
+		rc = keymat_phase1_psk(&sa->km, sa->prop.hash, sa->prop.enc,
+				       sa->prop.keylen, sa->conn->c.psk,
+				       sa->conn->c.psk_len, sa->ni, sa->ni_len,
+				       sa->nr, sa->nr_len, gxy, sl,
+				       sa->icookie, sa->rcookie);
 	crypto_wipe(gxy, sizeof(gxy));
 	/*
 	 * The DH private value stays until the SA is established: a forged
@@ -236,7 +249,9 @@ void p1_own_id(const struct p1sa *sa, uint8_t *body, size_t *len)
 	uint8_t type;
 	size_t l;
 
-	conn_id_or_addr(&sa->conn->c.local_id, &sa->local, &type, &d, &l);
+	if (!cert_own_id(sa, &type, &d, &l))
+		conn_id_or_addr(&sa->conn->c.local_id, &sa->local, &type, &d,
+				&l);
 	/* Protocol and port 0: what strongSwan sends, libreswan accepts. */
 	body[0] = type;
 	body[1] = 0;
@@ -664,6 +679,8 @@ int p1_gen_hash(const struct p1sa *sa, struct isakmp_gen *g)
 int p1_gen_id_hash(const struct p1sa *sa, struct isakmp_gen *g)
 {
 	p1_gen_id(sa, g);
+	if (sa->conn->c.auth == IKE_AUTH_RSA_SIG)
+		return cert_gen_auth(sa, g);
 	return p1_gen_hash(sa, g);
 }
 
@@ -681,7 +698,8 @@ size_t p1_build_auth(struct ike_engine *e, struct p1sa *sa, bool with_id,
 	isakmp_gen_init(&g, buf, cap, &h);
 	if (with_id)
 		p1_gen_id(sa, &g);
-	if (p1_gen_hash(sa, &g))
+	if (sa->conn->c.auth == IKE_AUTH_RSA_SIG ? cert_gen_auth(sa, &g) :
+	    p1_gen_hash(sa, &g))
 		return 0;
 	p1_gen_initial_contact(e, sa, &g);
 	if (!isakmp_gen_finish(&g))
@@ -699,8 +717,21 @@ int p1_authenticate(struct ike_dispatch *d, const uint8_t *id_b,
 		    size_t id_len, const char *name)
 {
 	struct p1sa *sa = d->p1;
-	int rc = check_auth(d, id_b, id_len, isakmp_find(d->m, ISAKMP_NP_HASH),
-			    name);
+	const struct isakmp_payload *hp = isakmp_find(d->m, ISAKMP_NP_HASH);
+	int rc;
+
+	if (sa->conn->c.auth == IKE_AUTH_RSA_SIG) {
+		rc = cert_check_auth(d, id_b, id_len, name);
+	} else if (!hp) {
+		log_err("%s %s: no HASH payload: the peer does not "
+			"authenticate with a pre-shared key (auth = rsa-sig?)",
+			msg_ck(sa), name);
+		diag_fail(d->e, sa->conn, name, "no HASH payload: the peer "
+			  "does not use a pre-shared key");
+		rc = -ISAKMP_N_AUTHENTICATION_FAILED;
+	} else {
+		rc = check_auth(d, id_b, id_len, hp, name);
+	}
 
 	if (rc == -ISAKMP_N_INVALID_ID_INFORMATION ||
 	    (rc == -ISAKMP_N_AUTHENTICATION_FAILED && !sa->initiator))

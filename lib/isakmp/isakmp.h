@@ -103,6 +103,9 @@ enum ike_attr {
 };
 
 #define IKE_AUTH_M_PSK		1
+#define IKE_AUTH_M_RSA_SIG	3
+/* CERT and CR payload encoding (RFC 2408 3.9): X.509, signature. */
+#define ISAKMP_CERT_X509_SIG	4
 #define IKE_LIFE_SECONDS	1
 #define IKE_LIFE_KBYTES		2
 

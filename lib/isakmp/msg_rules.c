@@ -2,7 +2,9 @@
 /*
  * Which payloads each message may and must carry (RFC 2409 5, 5.4, 5.5,
  * 5.7; RFC 3947 for NAT-D). Checked before any handler looks at a message, so
- * handlers can rely on the required payloads being there.
+ * handlers can rely on the required payloads being there. MM5/MM6, AM2
+ * and AM3 carry HASH or SIG by the authentication method: the handler
+ * checks which.
  */
 #include <stdio.h>
 
@@ -34,13 +36,11 @@ static const struct isakmp_msg_rule rules[MSG_KIND_MAX] = {
 		      B(ISAKMP_NP_KE) | B(ISAKMP_NP_NONCE),
 		      B(ISAKMP_NP_KE) | B(ISAKMP_NP_NONCE) | B(ISAKMP_NP_VID) |
 		      B(ISAKMP_NP_CR) | NATD, 0 },
-	[MSG_MM5] = { "MM5", ISAKMP_XCHG_IDPROT, true,
-		      B(ISAKMP_NP_ID) | B(ISAKMP_NP_HASH),
+	[MSG_MM5] = { "MM5", ISAKMP_XCHG_IDPROT, true, B(ISAKMP_NP_ID),
 		      B(ISAKMP_NP_ID) | B(ISAKMP_NP_HASH) | B(ISAKMP_NP_N) |
 		      B(ISAKMP_NP_VID) | B(ISAKMP_NP_CERT) | B(ISAKMP_NP_CR) |
 		      B(ISAKMP_NP_SIG), 0 },
-	[MSG_MM6] = { "MM6", ISAKMP_XCHG_IDPROT, true,
-		      B(ISAKMP_NP_ID) | B(ISAKMP_NP_HASH),
+	[MSG_MM6] = { "MM6", ISAKMP_XCHG_IDPROT, true, B(ISAKMP_NP_ID),
 		      B(ISAKMP_NP_ID) | B(ISAKMP_NP_HASH) | B(ISAKMP_NP_N) |
 		      B(ISAKMP_NP_VID) | B(ISAKMP_NP_CERT) | B(ISAKMP_NP_SIG),
 		      0 },
@@ -70,12 +70,12 @@ static const struct isakmp_msg_rule rules[MSG_KIND_MAX] = {
 		      ISAKMP_NP_SA },
 	[MSG_AM2] = { "AM2", ISAKMP_XCHG_AGGR, false,
 		      B(ISAKMP_NP_SA) | B(ISAKMP_NP_KE) | B(ISAKMP_NP_NONCE) |
-		      B(ISAKMP_NP_ID) | B(ISAKMP_NP_HASH),
+		      B(ISAKMP_NP_ID),
 		      B(ISAKMP_NP_SA) | B(ISAKMP_NP_KE) | B(ISAKMP_NP_NONCE) |
 		      B(ISAKMP_NP_ID) | B(ISAKMP_NP_HASH) | B(ISAKMP_NP_VID) |
 		      B(ISAKMP_NP_CR) | B(ISAKMP_NP_CERT) | B(ISAKMP_NP_SIG) |
 		      NATD, ISAKMP_NP_SA },
-	[MSG_AM3] = { "AM3", ISAKMP_XCHG_AGGR, true, B(ISAKMP_NP_HASH),
+	[MSG_AM3] = { "AM3", ISAKMP_XCHG_AGGR, true, 0,
 		      B(ISAKMP_NP_HASH) | B(ISAKMP_NP_N) | B(ISAKMP_NP_VID) |
 		      B(ISAKMP_NP_CERT) | B(ISAKMP_NP_SIG) | NATD, 0 },
 };

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# selftest-timeout: 300
+# esptund (ns1) against strongSwan's charon (ns2, xfrm interface), IKEv1
+# Main Mode with RSA signatures and X.509 certificates from a CA made at
+# test time (certgen_helper):
+#   1 esptund initiates, remote-id the peer's DN: SPIs agree, ping
+#   2 charon initiates: SPIs agree, ping
+#   3 remote-id names another host: refused with its log line
+#   4 esptund initiates Aggressive Mode: SPIs agree, ping
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/ike-lib.sh"
+
+IFID=43
+N_TESTS=12
+CERTGEN=$TOP/build/selftests/certgen_helper
+
+ktap_plan $N_TESTS
+
+skip_all() {
+	for ((i = 0; i < N_TESTS; i++)); do
+		ktap_skip "interop-cert-$i" "$1"
+	done
+	ktap_finished
+}
+
+module_load || skip_all "esptun.ko could not be loaded"
+[ -x /usr/lib/ipsec/charon ] || skip_all "strongSwan's charon is not installed"
+[ -x "$CERTGEN" ] || skip_all "certgen_helper is not built"
+
+ike_warmup
+ike_topo || exit 1
+ike_xfrmi $IKE_NS2 xfrm$IFID $IFID veth2 $IKE_IN2 $IKE_IN1
+PKI=$IKE_DIR/pki
+mkdir -p "$PKI"
+"$CERTGEN" "$PKI" || skip_all "certgen_helper failed"
+
+IKE=aes128-sha256-modp2048
+ESP=aes128gcm16-modp2048
+
+ours() {	# REMOTE_ID [MODE]
+	cat >"$IKE_DIR/a.conf" <<-CONF
+	[global]
+	log = debug
+	control = $IKE_DIR/a.sock
+	[conn peer]
+	interface = esp0
+	local = $IKE_ADDR1
+	remote = $IKE_ADDR2
+	auth = rsa-sig
+	cert = $PKI/a.pem
+	key = $PKI/a.key
+	ca = $PKI/ca.pem
+	remote-id = $1
+	mode = ${2:-main}
+	ike = $IKE
+	esp = $ESP
+	start = listen
+	retransmit-timeout = 500ms
+	retransmit-tries = 3
+	CONF
+}
+
+theirs() {	# [AGGRESSIVE]
+	# swanctl loads keys only from private/ next to its --file.
+	mkdir -p "$SWAN_DIR/private" && cp "$PKI/b.key" "$SWAN_DIR/private/" ||
+		return 1
+	ike_render "$IKE_PEERS/swanctl-cert.conf.in" "$SWAN_DIR/swanctl.conf" \
+		LOCAL=$IKE_ADDR2 REMOTE=$IKE_ADDR1 IKE=$IKE ESP=$ESP \
+		IFID=$IFID PKI="$PKI" AGGR="${1:-no}" || return 1
+	swan --load-all --clear --noprompt --file "$SWAN_DIR/swanctl.conf" \
+		>"$SWAN_DIR/load.out" 2>&1 || { cat "$SWAN_DIR/load.out"; return 1; }
+}
+
+no_sa_anywhere() {
+	[ -z "$(ike_xfrm_spis $IKE_NS2)" ] && esptun_no_sas $IKE_NS1
+}
+
+# charon deletes: esptund's `ike down` would hold the conn (carrier
+# off) until it is brought up again, also for charon's next attempt.
+teardown() {
+	swan_down >/dev/null 2>&1
+	wait_for -t 10 no_sa_anywhere >/dev/null
+}
+
+ours "dn:CN=b,O=esptun"
+if swan_start $IKE_NS2 >"$IKE_DIR/start.out" 2>&1 &&
+   theirs >>"$IKE_DIR/start.out" 2>&1 &&
+   esptund_start a $IKE_NS1 >>"$IKE_DIR/start.out" 2>&1; then
+	ktap_ok "cert-daemons-start"
+else
+	ktap_fail "cert-daemons-start" "$(cat "$IKE_DIR/start.out")"
+fi
+esptund_inner $IKE_NS1 $IKE_IN1 $IKE_IN2
+
+# 1: esptund initiates.
+if ktap_check "1-cert-esptund-init-up" eike a up -t 60 peer; then
+	ktap_check "1-cert-spis" ike_spis_agree "$(esptund_spis a)" \
+		"$(swan_spis)"
+	ktap_check "1-cert-ping" ike_ping $IKE_NS1 $IKE_IN2 3
+else
+	for t in spis ping; do ktap_skip "1-cert-$t" "no SA"; done
+fi
+teardown
+
+# 2: charon initiates.
+ktap_check "2-cert-strongswan-init-up" swan_up
+if ktap_check "2-cert-esptund-active" wait_for -t 10 esptund_spis a; then
+	ktap_check "2-cert-ping" ike_ping $IKE_NS1 $IKE_IN2 3
+else
+	ktap_skip "2-cert-ping" "no SA"
+fi
+teardown
+
+# 3: charon's certificate does not name the host remote-id asks for.
+ours "fqdn:c.example"
+eike a reload >/dev/null
+esptund_mark a
+ktap_expect_fail "3-cert-wrong-id-fails" "" eike a up -t 30 peer
+ktap_check "3-cert-wrong-id-logged" esptund_log_has a \
+	'does not match remote-id fqdn:c.example'
+teardown
+
+# 4: Aggressive Mode, esptund initiating: AM2 and AM3 carry CERT and SIG.
+ours "dn:CN=b,O=esptun" aggressive
+eike a reload >/dev/null
+theirs yes
+if ktap_check "4-cert-aggressive-up" eike a up -t 60 peer; then
+	ktap_check "4-cert-aggressive-spis" ike_spis_agree \
+		"$(esptund_spis a)" "$(swan_spis)"
+	ktap_check "4-cert-aggressive-ping" ike_ping $IKE_NS1 $IKE_IN2 3
+else
+	for t in spis ping; do ktap_skip "4-cert-aggressive-$t" "no SA"; done
+fi
+
+ktap_finished
