@@ -66,14 +66,20 @@ sels() {
 	ip netns exec "$1" "$ESPTUN" show esp0 |
 		grep -c "selector: src $2 dst $2 "
 }
+sels_are() {
+	[ "$(sels "$1" "$2")" = "$3" ]
+}
 
 ktap_check "two-pairs-up" wait_for -t 90 both_up
 ktap_check "status-v4-pair" has_pair a 0.0.0.0/0
 ktap_check "status-v6-pair" has_pair a ::/0
-ktap_check "one-isakmp-sa" test "$(grep -c 'initiating Main Mode' \
-	"$IKE_DIR/a.log")" = 1
-ktap_check "module-v4-sas" test "$(sels $IKE_NS1 0.0.0.0/0)" = 2
-ktap_check "module-v6-sas" test "$(sels $IKE_NS2 ::/0)" = 2
+# a's first two Quick Modes, one per pair, went under one ISAKMP SA.
+ktap_check "one-isakmp-sa" test "$(grep 'initiating Quick Mode' \
+	"$IKE_DIR/a.log" | head -2 | awk '{ print $3 }' | uniq | wc -l)" = 1
+# b's device going up may raise an acquire before a's MM1 arrives: then
+# both ends negotiated, and the duplicate pairs go within seconds.
+ktap_check "module-v4-sas" wait_for -t 20 sels_are $IKE_NS1 0.0.0.0/0 2
+ktap_check "module-v6-sas" wait_for -t 20 sels_are $IKE_NS2 ::/0 2
 ktap_check "ping-v4" ike_ping $IKE_NS1 $IKE_IN2 2
 ktap_check "ping-v6" ike_ping $IKE_NS1 $IN6_2 2
 ktap_check "ping-v6-large" ip netns exec $IKE_NS2 ping -c 2 -i 0.3 -W 2 -q \
