@@ -398,6 +398,8 @@ static int k_local_ts(struct parser *p, const char *v)
 	char e[CONF_ERR_MAX];
 	int n;
 
+	/* Unused slots zeroed: a reload compares conns byte for byte. */
+	memset(ts, 0, sizeof(ts));
 	if (ike_ts_list_parse(v, ts, IKE_MAX_TS, &n, e, sizeof(e)))
 		return perr(p, "%s", e);
 	memcpy(p->conn->local_ts, ts, sizeof(ts));
@@ -411,6 +413,8 @@ static int k_remote_ts(struct parser *p, const char *v)
 	char e[CONF_ERR_MAX];
 	int n;
 
+	/* Unused slots zeroed: a reload compares conns byte for byte. */
+	memset(ts, 0, sizeof(ts));
 	if (ike_ts_list_parse(v, ts, IKE_MAX_TS, &n, e, sizeof(e)))
 		return perr(p, "%s", e);
 	memcpy(p->conn->remote_ts, ts, sizeof(ts));

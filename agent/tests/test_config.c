@@ -350,7 +350,7 @@ static void test_ts_pairs(void)
 		"remote-ts = 2001:db8:b::/48,10.2.0.0/16, 10.3.0.0/16\n";
 	struct ike_ts_pair pairs[IKE_MAX_TS_PAIRS];
 	char err[CONF_ERR_MAX], b[64];
-	struct conf c;
+	struct conf c, c2;
 	int n;
 
 	if (conf_parse("p.conf", text, &c, err, sizeof(err))) {
@@ -372,6 +372,15 @@ static void test_ts_pairs(void)
 		       "pair 3 local");
 		is_str(conf_ts_str(&pairs[2].remote, b, sizeof(b)),
 		       "2001:db8:b::/48", "pair 3 remote");
+	}
+	/* A reload keeps a conn's SAs only when its bytes did not change. */
+	memset(&c2, 0x5a, sizeof(c2));
+	if (!conf_parse("p.conf", text, &c2, err, sizeof(err))) {
+		ok(!memcmp(&c.conns[0], &c2.conns[0], sizeof(c.conns[0])),
+		   "the same lists parse to the same bytes");
+		conf_free(&c2);
+	} else {
+		ok(0, "selector lists parsed twice: %s", err);
 	}
 	conf_free(&c);
 }
