@@ -325,8 +325,8 @@ EOF
 
 # ---- FRR ----
 
-# rt_frr_start X CONF: zebra and ospfd in site X's namespace, with their
-# own runtime directory (FRR's pathspace, -N).
+# rt_frr_start X CONF: zebra, ospfd and (with RT_V6=1) ospf6d in site X's
+# namespace, with their own runtime directory (FRR's pathspace, -N).
 rt_frr_start() {
 	local s=$1 n d
 	n=$(rt_ns "$s")
@@ -347,12 +347,16 @@ rt_frr_start() {
 	ike_wait_path "$d/zserv.api" 50 || return 1
 	ip netns exec "$n" /usr/lib/frr/ospfd -d -N "rt-$s" -u frr -g frr \
 		-f "$RT_DIR/frr-$s.conf" -i "$d/ospfd.pid" \
+		>>"$RT_DIR/frr-$s.log" 2>&1 || return 1
+	[ "$RT_V6" = 1 ] || return 0
+	ip netns exec "$n" /usr/lib/frr/ospf6d -d -N "rt-$s" -u frr -g frr \
+		-f "$RT_DIR/frr-$s.conf" -i "$d/ospf6d.pid" \
 		>>"$RT_DIR/frr-$s.log" 2>&1
 }
 
 rt_frr_stop() {
 	local d=/var/run/frr/rt-$1 p
-	for p in ospfd zebra; do
+	for p in ospf6d ospfd zebra; do
 		[ -f "$d/$p.pid" ] && kill "$(cat "$d/$p.pid")" 2>/dev/null
 		rm -f "$d/$p.pid"
 	done

@@ -11,14 +11,14 @@
 # traffic to b, both families, goes through c long before OSPF's dead
 # interval ends; the outage is printed. Restoring the path brings the
 # tunnel, its carrier and the direct routes back without a command. Then
-# FRR's ospfd takes site c's place, so the behaviour does not depend on
-# one daemon's reading of the device.
+# FRR (ospfd and ospf6d) takes site c's place, so the behaviour does not
+# depend on one daemon's reading of the device.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ike-lib.sh"
 RT_V6=1
 source "$(dirname "$0")/route-lib.sh"
 
-N_TESTS=24
+N_TESTS=27
 ktap_plan $N_TESTS
 
 if ! module_load; then
@@ -70,11 +70,13 @@ done
 
 ktap_check "ospf-routes-over-direct-tunnels" wait_for -t 60 rt_full_mesh_routes
 ktap_check "ospf-neighbours-full" sh -c \
-	"birdc -s $RT_DIR/bird-a.ctl show ospf neighbors | grep -c Full | grep -qx 2"
+	"birdc -s $RT_DIR/bird-a.ctl show ospf neighbors o4 | grep -c Full | grep -qx 2"
 ktap_check "ospf-lan-pings" rt_all_ping
 ktap_check "ospf-file-a-to-c" rt_transfer a c 512
 ktap_check "ospf6-routes-over-direct-tunnels" wait_for -t 30 rt_full_mesh_routes6
 ktap_check "ospf6-lan-pings" rt_all_ping6
+ktap_check "ospf6-neighbours-full" sh -c \
+	"birdc -s $RT_DIR/bird-a.ctl show ospf neighbors o6 | grep -c Full | grep -qx 2"
 
 # Hellos are multicast inside ESP: the tunnel's SAs count them.
 hellos_through_esp() {
@@ -130,15 +132,28 @@ interface esp-a
  ip ospf network point-to-point
  ip ospf hello-interval 1
  ip ospf dead-interval 30
+ ipv6 ospf6 area 0.0.0.0
+ ipv6 ospf6 network point-to-point
+ ipv6 ospf6 hello-interval 1
+ ipv6 ospf6 dead-interval 30
 interface esp-b
  ip ospf network point-to-point
  ip ospf hello-interval 1
  ip ospf dead-interval 30
+ ipv6 ospf6 area 0.0.0.0
+ ipv6 ospf6 network point-to-point
+ ipv6 ospf6 hello-interval 1
+ ipv6 ospf6 dead-interval 30
+interface lan0
+ ipv6 ospf6 area 0.0.0.0
+ ipv6 ospf6 passive
 router ospf
  ospf router-id $(rt_lan c)
  network 10.255.0.0/16 area 0
  network $(rt_lan_net c) area 0
  passive-interface lan0
+router ospf6
+ ospf6 router-id $(rt_lan c)
 EOF
 }
 if rt_frr_start c "$(frr_conf)"; then
@@ -148,6 +163,8 @@ else
 fi
 ktap_check "frr-routes-over-tunnels" wait_for -t 60 rt_full_mesh_routes
 ktap_check "frr-lan-pings" rt_all_ping
+ktap_check "frr-ospf6-routes-over-tunnels" wait_for -t 60 rt_full_mesh_routes6
+ktap_check "frr-ospf6-lan-pings" rt_all_ping6
 
 ktap_check "kernel-log-clean" dmesg_clean_since_mark
 ktap_finished
