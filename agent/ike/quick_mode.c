@@ -413,6 +413,27 @@ static struct conn_ent *qm_conn_for(struct ike_engine *e,
 	return NULL;
 }
 
+/*
+ * A refused QM1, told with the initiator's SPI of its first proposal:
+ * with several Quick Modes of a conn under way, the initiator ends the
+ * one refused, not all of them.
+ */
+static void qm_refuse(struct ike_dispatch *d, uint16_t type)
+{
+	const struct isakmp_payload *sap = isakmp_find(d->m, ISAKMP_NP_SA);
+	struct isakmp_sa *sa = sap ? malloc(sizeof(*sa)) : NULL;
+	uint8_t spi[4], n = 0;
+
+	if (sa && !isakmp_parse_sa(sap->body, sap->len, sa) && sa->nprop &&
+	    sa->p[0].spi_size == 4) {
+		memcpy(spi, sa->p[0].spi, 4);
+		n = 4;
+	}
+	free(sa);
+	notify_send(d->e, d->p1, ISAKMP_PROTO_ESP, n ? spi : NULL, n, type,
+		    NULL, 0);
+}
+
 /* A selector list for a log line: "10.1.0.0/16, 2001:db8::/48". */
 static const char *ts_list_str(const struct ike_ts *ts, int n, char *buf,
 			       size_t len)
@@ -472,8 +493,7 @@ static int qm_match_selectors(struct ike_dispatch *d)
 			ts_list_str(c->local_ts, c->n_local_ts, x, sizeof(x)),
 			ts_list_str(c->remote_ts, c->n_remote_ts, y,
 				    sizeof(y)));
-		notify_send(d->e, p1, ISAKMP_PROTO_ESP, NULL, 0,
-			    ISAKMP_N_INVALID_ID_INFORMATION, NULL, 0);
+		qm_refuse(d, ISAKMP_N_INVALID_ID_INFORMATION);
 		diag_fail_notify(d->e, ch->conn, "QM1",
 				 ISAKMP_N_INVALID_ID_INFORMATION, false);
 		diag_ts_pair(&ce->pairs[0].local, &ce->pairs[0].remote, ours,
@@ -540,8 +560,7 @@ static int qm_choose(struct ike_dispatch *d, const struct isakmp_sa *offer,
 	}
 	log_err("%s QM1: no acceptable ESP proposal for %s — sending "
 		"NO-PROPOSAL-CHOSEN", msg_ck(d->p1), c->name);
-	notify_send(d->e, d->p1, ISAKMP_PROTO_ESP, NULL, 0,
-		    ISAKMP_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	qm_refuse(d, ISAKMP_N_NO_PROPOSAL_CHOSEN);
 	diag_fail_notify(d->e, d->p2->conn, "QM1",
 			 ISAKMP_N_NO_PROPOSAL_CHOSEN, false);
 	diag_esp_list(c, ours, sizeof(ours));

@@ -291,6 +291,32 @@ static void t_responder_subset(void)
 	   "subset: the responder says why it refused");
 }
 
+/*
+ * The IPv6 pair first: its refusal arrives while the IPv4 Quick Mode still
+ * waits for QM2, and must end only its own exchange (it names its SPI).
+ */
+static void t_refusal_names_spi(void)
+{
+	struct ike_conn a, b;
+	struct ike_ts t;
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", ESP, "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", ESP, "k");
+	set_ts(&a, 0, true);
+	t = a.local_ts[0];
+	a.local_ts[0] = a.local_ts[1];
+	a.local_ts[1] = t;
+	set_ts(&b, 1, false);
+	start_pair(&a, &b);
+	run(5000);
+	ok(logged("initiating Quick Mode for site (2001:db8:a::/48"),
+	   "refusal: the IPv6 pair is negotiated first");
+	ok(logged("QM1 for site refused by peer: INVALID-ID-INFORMATION"),
+	   "refusal: the initiator heard it");
+	ok(pair_ok(AF_INET), "refusal: the IPv4 Quick Mode under way went on");
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -300,6 +326,7 @@ int main(void)
 	t_acquire_family();
 	t_delete_all();
 	t_responder_subset();
+	t_refusal_names_spi();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
