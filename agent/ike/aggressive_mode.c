@@ -25,7 +25,8 @@
 
 #define MSG_BUF	4096
 
-int am_initiate(struct ike_engine *e, struct conn_ent *c)
+int am_initiate(struct ike_engine *e, struct conn_ent *c,
+		const struct p1sa *prev)
 {
 	struct p1sa *sa = sa_p1_new(e, c, true);
 	struct isakmp_sa *prop = malloc(sizeof(*prop));
@@ -37,6 +38,7 @@ int am_initiate(struct ike_engine *e, struct conn_ent *c)
 	if (!sa || !prop)
 		goto fail;
 	msg_new_cookie(e, sa->icookie);
+	natt_succeed(sa, prev);
 	sa->aggressive = true;
 	sa->start_qm = CONN_ALL_PAIRS(c);
 	sa->state = AM_WAIT_MSG2;
@@ -150,6 +152,7 @@ struct p1sa *am_responder_new(struct ike_engine *e,
 	sa->aggressive = true;
 	sa->local = *to;
 	sa->remote = *from;
+	natt_responder_new(sa);
 	memcpy(sa->peer_id, idp->body, idp->len);
 	sa->peer_id_len = idp->len;
 	log_info("%s AM1 received from %s for %s (ID %s)", msg_ck(sa), a,

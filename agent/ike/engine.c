@@ -118,6 +118,18 @@ int ike_engine_replace_conns(struct ike_engine *e,
 	return rc;
 }
 
+/*
+ * Phase 1 in the conn's mode; a successor of prev starts from where prev
+ * ended (natt.c).
+ */
+static int p1_initiate(struct ike_engine *e, struct conn_ent *c,
+		       const struct p1sa *prev)
+{
+	if (c->c.mode == IKE_MODE_AGGRESSIVE)
+		return am_initiate(e, c, prev);
+	return mm_initiate(e, c, prev);
+}
+
 /* One negotiation attempt: Quick Mode, or phase 1 (MM or AM) first. */
 static int conn_start(struct ike_engine *e, struct conn_ent *c)
 {
@@ -144,9 +156,8 @@ static int conn_start(struct ike_engine *e, struct conn_ent *c)
 			sa->start_qm |= missing ? missing : CONN_ALL_PAIRS(c);
 			return 0;	/* already negotiating */
 		}
-	rc = c->c.mode == IKE_MODE_AGGRESSIVE ? am_initiate(e, c) :
-	     mm_initiate(e, c);
-	/* Both put the new SA first; pairs still up are left alone. */
+	rc = p1_initiate(e, c, NULL);
+	/* It puts the new SA first; pairs still up are left alone. */
 	if (!rc && missing && e->p1s && e->p1s->conn == c)
 		e->p1s->start_qm = missing;
 	return rc;
@@ -558,18 +569,18 @@ static void rekey_child_start(struct ike_engine *e, struct p2sa *old)
 			sa->start_qm |= mask;
 			return;
 		}
-	/* mm_initiate puts the new SA first; only this pair is rekeyed. */
-	if (!mm_initiate(e, c) && e->p1s && e->p1s->conn == c)
+	/* p1_initiate puts the new SA first; only this pair is rekeyed. */
+	if (!p1_initiate(e, c, NULL) && e->p1s && e->p1s->conn == c)
 		e->p1s->start_qm = mask;
 }
 
-/* A successor for an ISAKMP SA: Main Mode alone, IPsec SAs untouched. */
+/* A successor for an ISAKMP SA: phase 1 alone, IPsec SAs untouched. */
 static void rekey_p1_start(struct ike_engine *e, struct p1sa *old)
 {
 	struct conn_ent *c = old->conn;
 
-	/* mm_initiate puts the new SA first in the list. */
-	if (!mm_initiate(e, c) && e->p1s && e->p1s->conn == c)
+	/* The initiators put the new SA first in the list. */
+	if (!p1_initiate(e, c, old) && e->p1s && e->p1s->conn == c)
 		e->p1s->start_qm = 0;
 }
 

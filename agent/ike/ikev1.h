@@ -216,7 +216,8 @@ struct ike_dispatch {
 /* engine.c: see engine.h (public) */
 
 /* main_mode.c */
-int mm_initiate(struct ike_engine *e, struct conn_ent *c);
+int mm_initiate(struct ike_engine *e, struct conn_ent *c,
+		const struct p1sa *prev);
 struct p1sa *mm_responder_new(struct ike_engine *e,
 			      const struct isakmp_msg *m,
 			      const struct sockaddr_storage *from,
@@ -229,7 +230,8 @@ int mm_inI3_outR3(struct ike_dispatch *d);
 int mm_inR3(struct ike_dispatch *d);
 
 /* aggressive_mode.c */
-int am_initiate(struct ike_engine *e, struct conn_ent *c);
+int am_initiate(struct ike_engine *e, struct conn_ent *c,
+		const struct p1sa *prev);
 struct p1sa *am_responder_new(struct ike_engine *e,
 			      const struct isakmp_msg *m,
 			      const struct sockaddr_storage *from,
@@ -304,6 +306,8 @@ void natt_natd_received(struct p1sa *sa, const struct isakmp_msg *m,
 			const char *name, const struct sockaddr_storage *from,
 			const struct sockaddr_storage *to);
 void natt_float(struct p1sa *sa);
+void natt_succeed(struct p1sa *sa, const struct p1sa *prev);
+void natt_responder_new(struct p1sa *sa);
 void natt_follow(struct ike_engine *e, struct p1sa *sa,
 		 const struct sockaddr_storage *from,
 		 const struct sockaddr_storage *to);

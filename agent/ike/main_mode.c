@@ -16,7 +16,8 @@
 
 #define MSG_BUF	4096
 
-int mm_initiate(struct ike_engine *e, struct conn_ent *c)
+int mm_initiate(struct ike_engine *e, struct conn_ent *c,
+		const struct p1sa *prev)
 {
 	struct p1sa *sa = sa_p1_new(e, c, true);
 	struct isakmp_sa *prop;
@@ -33,6 +34,7 @@ int mm_initiate(struct ike_engine *e, struct conn_ent *c)
 		return -12;
 	}
 	msg_new_cookie(e, sa->icookie);
+	natt_succeed(sa, prev);
 	sa->start_qm = CONN_ALL_PAIRS(c);
 	sa->state = MM_WAIT_MSG2;
 
@@ -89,6 +91,7 @@ struct p1sa *mm_responder_new(struct ike_engine *e,
 	msg_new_cookie(e, sa->rcookie);
 	sa->local = *to;
 	sa->remote = *from;
+	natt_responder_new(sa);
 	return sa;
 }
 

@@ -341,6 +341,28 @@ void natt_float(struct p1sa *sa)
 	log_info("%s IKE floats to UDP port %u", msg_ck(sa), NATT_PORT);
 }
 
+/*
+ * The successor of an ISAKMP SA that floated starts where that one is:
+ * on port 4500 and the NAT's mapping. Port 500 may have no mapping left
+ * in the NAT, and a peer behind it can only be reached on the mapping
+ * its IKE uses.
+ */
+void natt_succeed(struct p1sa *sa, const struct p1sa *prev)
+{
+	if (!prev || !prev->natt.floated)
+		return;
+	sa->local = prev->local;
+	sa->remote = prev->remote;
+	sa->natt.floated = true;
+}
+
+/* An exchange the peer starts on port 4500 has floated already. */
+void natt_responder_new(struct p1sa *sa)
+{
+	if (natt_port(&sa->local) == NATT_PORT)
+		sa->natt.floated = true;
+}
+
 /* ---- moving SAs after the peer ---- */
 
 /* Sends SA_UPDATE for one direction of an installed child. */

@@ -425,6 +425,28 @@ static void t_config(void)
 		conf_free(&c);
 }
 
+/* The ISAKMP SA of an Aggressive Mode conn is replaced in that mode. */
+static void t_rekey_p1(void)
+{
+	struct ike_conn a, b;
+
+	setup();
+	am_conns(&a, &b, "aes256-sha256-modp2048");
+	a.ike_lifetime = b.ike_lifetime = 90;
+	a.lifetime = b.lifetime = 400;
+	a.rekey_margin = b.rekey_margin = 20;
+	b.rekey = false;
+	start_pair(&a, &b);
+	run(85000);
+	is_int(count_logged("initiating Aggressive Mode for site"), 2,
+	       "phase 1 rekey: a second Aggressive Mode");
+	ok(!logged("Main Mode"), "phase 1 rekey: no Main Mode");
+	is_str(conn_status(0, "site").state, "AM_ACTIVE",
+	       "phase 1 rekey: initiator AM_ACTIVE");
+	is_int(conn_status(0, "site").nactive, 1,
+	       "phase 1 rekey: IPsec SA pair kept");
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -437,6 +459,7 @@ int main(void)
 	t_forged_am2();
 	t_mm_unaffected();
 	t_config();
+	t_rekey_p1();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();

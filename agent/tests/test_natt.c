@@ -427,6 +427,9 @@ static void pump(void)
 			if (mangle)
 				mangle(&p);
 			if (nat_public) {
+				/* A port without a mapping gets a new one. */
+				if (!nat_port[slot(sp)])
+					nat_port[slot(sp)] = 36000 + slot(sp);
 				mkaddr(&p.src, nat_public,
 				       nat_port[slot(sp)]);
 			}
@@ -499,6 +502,8 @@ struct st {
 	char natt[32];
 	bool nl, nr, forced, encap;
 	uint16_t lport, rport;
+	uint32_t ike_rekeys;
+	uint8_t ic[8];
 };
 
 static void st_cb(void *arg, const struct ike_status *s)
@@ -514,6 +519,8 @@ static void st_cb(void *arg, const struct ike_status *s)
 	o->encap = s->encap;
 	o->lport = s->encap_local_port;
 	o->rport = s->encap_remote_port;
+	o->ike_rekeys = s->ike_rekeys;
+	memcpy(o->ic, s->icookie, 8);
 	o->nactive = 0;
 	for (i = 0; i < s->n_children; i++)
 		o->nactive += !strcmp(s->children[i].state, "QM_ACTIVE");
@@ -839,6 +846,59 @@ static void t_info_moved(void)
 	is_int(status(1).nactive, 0, "and the Delete it carried applies");
 }
 
+/*
+ * The ISAKMP SA is replaced while the NAT's mapping of port 500 has
+ * timed out (only IKE on 4500 and the keepalives kept theirs): the new
+ * Main Mode must go where the old one ended, on 4500 and the NAT's
+ * mapping, from either side. From B, port 500 of the NAT leads nowhere.
+ */
+static void t_p1_rekey_floated(int rekeyer)
+{
+	const struct kernel_mock_call *bo;
+	struct ike_conn a, b;
+	struct st s0, s1;
+	int calls;
+
+	setup();
+	mkconn(&a, 0, IKE_NATT_AUTO);
+	mkconn(&b, 1, IKE_NATT_AUTO);
+	a.ike_lifetime = b.ike_lifetime = 90;
+	a.lifetime = b.lifetime = 400;
+	a.rekey_margin = b.rekey_margin = 20;
+	a.rekey = rekeyer == 0;
+	b.rekey = rekeyer == 1;
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[0].eng, "site");
+	run(5000);
+	s0 = status(rekeyer);
+	nat_port[0] = 0;
+	calls = ((struct kernel_mock *)S[0].k)->n_calls +
+		((struct kernel_mock *)S[1].k)->n_calls;
+	loglen = 0;
+	logbuf[0] = 0;
+	run(85000);
+	s1 = status(rekeyer);
+	ok(memcmp(s1.ic, s0.ic, 8) && !strcmp(s1.state, "MM_ACTIVE") &&
+	   s1.ike_rekeys == 1 && status(!rekeyer).ike_rekeys == 1,
+	   "%s rekeys the ISAKMP SA behind the NAT (%s, %u rekeys)",
+	   rekeyer ? "B" : "A", s1.state, s1.ike_rekeys);
+	ok(strstr(logbuf, rekeyer ? "MM1 sent to 192.0.2.1:34500" :
+		  "MM1 sent to 192.0.2.2:4500") &&
+	   !strstr(logbuf, ":500"),
+	   "%s: the new Main Mode on 4500 and the NAT's mapping",
+	   rekeyer ? "B" : "A");
+	ok(status(0).lport == 4500 && status(0).rport == 4500 &&
+	   status(1).rport == 34500 && status(0).nl && status(1).nr,
+	   "%s: the new ISAKMP SA still sees the NAT, on 4500",
+	   rekeyer ? "B" : "A");
+	bo = last_call(1, "sa_add", IKE_DIR_OUT);
+	ok(((struct kernel_mock *)S[0].k)->n_calls +
+	   ((struct kernel_mock *)S[1].k)->n_calls == calls &&
+	   status(0).nactive == 1 && bo && bo->sa.dport == 34500,
+	   "%s: IPsec SAs untouched", rekeyer ? "B" : "A");
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -856,6 +916,8 @@ int main(void)
 	t_ike_moved();
 	t_draft();
 	t_info_moved();
+	t_p1_rekey_floated(0);
+	t_p1_rekey_floated(1);
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	kernel_free(S[0].k);
