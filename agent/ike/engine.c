@@ -643,8 +643,12 @@ void ike_engine_acquire(struct ike_engine *e, const char *ifname,
 			const struct ike_ts *src, const struct ike_ts *dst)
 {
 	struct conn_ent *c;
+	char a[64], b[64];
 	int pair = -1, i;
 
+	if (src && dst)
+		log_info("kernel event on %s: acquire, %s -> %s", ifname,
+			 ts_str(src, a, sizeof(a)), ts_str(dst, b, sizeof(b)));
 	for (c = e->conns; c; c = c->next)
 		if (!strcmp(c->c.ifname, ifname))
 			break;
