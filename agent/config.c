@@ -398,21 +398,34 @@ static int k_start(struct parser *p, const char *v)
 	return 0;
 }
 
+/* A list: parsed aside, so an error leaves the conn as it was. */
 static int k_local_ts(struct parser *p, const char *v)
 {
+	struct ike_ts ts[IKE_MAX_TS];
 	char e[CONF_ERR_MAX];
+	int n;
 
-	if (ike_ts_parse(v, &p->conn->local_ts, e, sizeof(e)))
+	/* Unused slots zeroed: a reload compares conns byte for byte. */
+	memset(ts, 0, sizeof(ts));
+	if (ike_ts_list_parse(v, ts, IKE_MAX_TS, &n, e, sizeof(e)))
 		return perr(p, "%s", e);
+	memcpy(p->conn->local_ts, ts, sizeof(ts));
+	p->conn->n_local_ts = n;
 	return 0;
 }
 
 static int k_remote_ts(struct parser *p, const char *v)
 {
+	struct ike_ts ts[IKE_MAX_TS];
 	char e[CONF_ERR_MAX];
+	int n;
 
-	if (ike_ts_parse(v, &p->conn->remote_ts, e, sizeof(e)))
+	/* Unused slots zeroed: a reload compares conns byte for byte. */
+	memset(ts, 0, sizeof(ts));
+	if (ike_ts_list_parse(v, ts, IKE_MAX_TS, &n, e, sizeof(e)))
 		return perr(p, "%s", e);
+	memcpy(p->conn->remote_ts, ts, sizeof(ts));
+	p->conn->n_remote_ts = n;
 	return 0;
 }
 
@@ -786,6 +799,7 @@ static int addr_family(const struct sockaddr_storage *ss)
 /* Checks a finished [conn] section; p->line points at its header. */
 static int conn_finish(struct parser *p)
 {
+	struct ike_ts_pair pairs[IKE_MAX_TS_PAIRS];
 	struct ike_conn *c = p->conn;
 	char e[CONF_ERR_MAX];
 	size_t i;
@@ -806,9 +820,13 @@ static int conn_finish(struct parser *p)
 	if (p->seen[K_PSK] && p->seen[K_PSK_FILE])
 		return perr(p, "conn '%s': psk and psk-file are exclusive",
 			    c->name);
-	if (c->local_ts.family != c->remote_ts.family)
-		return perr(p, "conn '%s': local-ts and remote-ts are of different address families",
-			    c->name);
+	if (ike_conn_ts_pairs(c, pairs, e, sizeof(e)) < 0) {
+		/* The later of the two keys completes the mismatch. */
+		if (p->seen[K_LOCAL_TS] || p->seen[K_REMOTE_TS])
+			p->line = p->seen[K_LOCAL_TS] > p->seen[K_REMOTE_TS] ?
+				  p->seen[K_LOCAL_TS] : p->seen[K_REMOTE_TS];
+		return perr(p, "conn '%s': %s", c->name, e);
+	}
 	/* Weakness depends on allow-weak, known only at the end. */
 	if (ike_proposals_check(c->ike, c->n_ike, c->allow_weak, e,
 				sizeof(e))) {

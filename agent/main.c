@@ -355,6 +355,9 @@ static void on_kernel_event(void *arg, const struct kernel_event *ev)
 	else if (ev->type == IKE_KEV_REMOTE_MOVED)
 		ike_engine_remote_moved(d->eng, ev->ifname, ev->spi,
 					&ev->remote, ev->encap);
+	else if (ev->type == IKE_KEV_ACQUIRE && ev->sel_src.family)
+		ike_engine_acquire(d->eng, ev->ifname, &ev->sel_src,
+				   &ev->sel_dst);
 	else
 		ike_engine_kernel_event(d->eng, ev->type, ev->ifname, ev->spi);
 }

@@ -11,16 +11,24 @@
 # 10.255.XY.Y (XY the sites' numbers in order, e.g. 12 for a-b), with
 # selectors 0.0.0.0/0 on both sides: route-based, as with a Cisco VTI.
 # The site with the lower number initiates.
+#
+# With RT_V6=1 set before sourcing, each site also has an IPv6 LAN
+# (2001:db8:X::1/64), every conn a second selector pair ::/0 === ::/0
+# (both families through one device), and each device the link-local
+# address fe80::X for OSPFv3.
 
 RT_SITES=(a b c)
 declare -A RT_NUM=([a]=1 [b]=2 [c]=3)
 RT_PSK=route-mesh-psk
 RT_DIR=$IKE_DIR
+RT_V6=${RT_V6:-0}
 
 rt_ns() { echo "rt-$1"; }
 rt_wan() { echo "192.0.2.${RT_NUM[$1]}"; }
 rt_lan() { echo "10.${RT_NUM[$1]}.0.1"; }
 rt_lan_net() { echo "10.${RT_NUM[$1]}.0.0/24"; }
+rt_lan6() { echo "2001:db8:${RT_NUM[$1]}::1"; }
+rt_lan6_net() { echo "2001:db8:${RT_NUM[$1]}::/64"; }
 
 # rt_pair X Y: "12" for a b or b a.
 rt_pair() {
@@ -51,6 +59,10 @@ rt_topo() {
 		# than the request left by while routes move.
 		ip netns exec "$n" sysctl -qw net.ipv4.conf.all.rp_filter=0
 		ip netns exec "$n" sysctl -qw net.ipv4.conf.default.rp_filter=0
+		if [ "$RT_V6" = 1 ]; then
+			ip -n "$n" addr add "$(rt_lan6 "$s")/64" dev lan0 nodad
+			ip netns exec "$n" sysctl -qw net.ipv6.conf.all.forwarding=1
+		fi
 	done
 	cleanup_add rt_cleanup
 }
@@ -74,8 +86,13 @@ rt_esptund_conf() {
 			echo "psk = \"$RT_PSK\""
 			echo "ike = aes128-sha256-modp2048"
 			echo "esp = aes128gcm16"
-			echo "local-ts = 0.0.0.0/0"
-			echo "remote-ts = 0.0.0.0/0"
+			if [ "$RT_V6" = 1 ]; then
+				echo "local-ts = 0.0.0.0/0, ::/0"
+				echo "remote-ts = 0.0.0.0/0, ::/0"
+			else
+				echo "local-ts = 0.0.0.0/0"
+				echo "remote-ts = 0.0.0.0/0"
+			fi
 			if [ "${RT_NUM[$s]}" -lt "${RT_NUM[$y]}" ]; then
 				echo "start = initiate"
 			else
@@ -110,8 +127,13 @@ rt_tunnels_up() {
 			fi
 			# Routing daemons need IPv6 for OSPFv3 only; without
 			# it the devices' own router solicitations stay out.
-			ip netns exec "$n" sysctl -qw \
-				"net.ipv6.conf.esp-$y.disable_ipv6=1"
+			if [ "$RT_V6" = 1 ]; then
+				ip -n "$n" addr replace "fe80::${RT_NUM[$s]}/64" \
+					dev "esp-$y" nodad
+			else
+				ip netns exec "$n" sysctl -qw \
+					"net.ipv6.conf.esp-$y.disable_ipv6=1"
+			fi
 			ip -n "$n" addr replace "$(rt_inner "$s" "$y")" \
 				peer "$(rt_inner "$y" "$s")/32" dev "esp-$y"
 			ip -n "$n" link set "esp-$y" up
@@ -119,17 +141,20 @@ rt_tunnels_up() {
 	done
 }
 
-# rt_conn_up X Y: site X's conn to Y has an active Quick Mode SA.
+# rt_conn_up X Y: site X's conn to Y has an active Quick Mode SA for
+# each selector pair (two with RT_V6=1).
 rt_conn_up() {
-	eike "$1" status 2>/dev/null | awk -v c="$2" '
+	eike "$1" status 2>/dev/null | awk -v c="$2" -v want=$((RT_V6 + 1)) '
 		$1 == "conn" { cur = $2; sub(":$", "", cur) }
-		$1 == "child" && $2 == "QM_ACTIVE:" && cur == c { ok = 1 }
-		END { exit !ok }'
+		$1 == "child" && $2 == "QM_ACTIVE:" && cur == c { n++ }
+		END { exit n < want }'
 }
 
 # rt_route_dev X NET: the device site X routes NET through ("" if none).
 rt_route_dev() {
-	ip -n "$(rt_ns "$1")" -4 route show "$2" 2>/dev/null |
+	local fam=-4
+	[[ $2 == *:* ]] && fam=-6
+	ip -n "$(rt_ns "$1")" $fam route show "$2" 2>/dev/null |
 		awk '{ for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit } }'
 }
 
@@ -146,6 +171,34 @@ rt_full_mesh_routes() {
 		for y in "${RT_SITES[@]}"; do
 			[ "$y" = "$s" ] && continue
 			rt_route_is "$s" "$(rt_lan_net "$y")" "esp-$y" || return 1
+		done
+	done
+}
+
+# rt_full_mesh_routes6: the same for the IPv6 LANs.
+rt_full_mesh_routes6() {
+	local s y
+	for s in "${RT_SITES[@]}"; do
+		for y in "${RT_SITES[@]}"; do
+			[ "$y" = "$s" ] && continue
+			rt_route_is "$s" "$(rt_lan6_net "$y")" "esp-$y" || return 1
+		done
+	done
+}
+
+# rt_ping6 X Y: site X's IPv6 LAN address reaches site Y's.
+rt_ping6() {
+	ip netns exec "$(rt_ns "$1")" ping -6 -c 2 -i 0.3 -W 2 -q \
+		-I "$(rt_lan6 "$1")" "$(rt_lan6 "$2")" >/dev/null
+}
+
+# rt_all_ping6: every IPv6 LAN reaches every other.
+rt_all_ping6() {
+	local s y
+	for s in "${RT_SITES[@]}"; do
+		for y in "${RT_SITES[@]}"; do
+			[ "$y" = "$s" ] && continue
+			rt_ping6 "$s" "$y" || { echo "no ping6 $s -> $y"; return 1; }
 		done
 	done
 }
@@ -263,12 +316,17 @@ protocol device { scan time 1; }
 protocol direct { ipv4; interface "lan0"; }
 protocol kernel { ipv4 { export where source != RTS_DEVICE; }; scan time 2; }
 EOF
+	[ "$RT_V6" = 1 ] || return 0
+	cat <<EOF
+protocol direct d6 { ipv6; interface "lan0"; }
+protocol kernel k6 { ipv6 { export where source != RTS_DEVICE; }; scan time 2; }
+EOF
 }
 
 # ---- FRR ----
 
-# rt_frr_start X CONF: zebra and ospfd in site X's namespace, with their
-# own runtime directory (FRR's pathspace, -N).
+# rt_frr_start X CONF: zebra, ospfd and (with RT_V6=1) ospf6d in site X's
+# namespace, with their own runtime directory (FRR's pathspace, -N).
 rt_frr_start() {
 	local s=$1 n d
 	n=$(rt_ns "$s")
@@ -289,12 +347,16 @@ rt_frr_start() {
 	ike_wait_path "$d/zserv.api" 50 || return 1
 	ip netns exec "$n" /usr/lib/frr/ospfd -d -N "rt-$s" -u frr -g frr \
 		-f "$RT_DIR/frr-$s.conf" -i "$d/ospfd.pid" \
+		>>"$RT_DIR/frr-$s.log" 2>&1 || return 1
+	[ "$RT_V6" = 1 ] || return 0
+	ip netns exec "$n" /usr/lib/frr/ospf6d -d -N "rt-$s" -u frr -g frr \
+		-f "$RT_DIR/frr-$s.conf" -i "$d/ospf6d.pid" \
 		>>"$RT_DIR/frr-$s.log" 2>&1
 }
 
 rt_frr_stop() {
 	local d=/var/run/frr/rt-$1 p
-	for p in ospfd zebra; do
+	for p in ospf6d ospfd zebra; do
 		[ -f "$d/$p.pid" ] && kill "$(cat "$d/$p.pid")" 2>/dev/null
 		rm -f "$d/$p.pid"
 	done

@@ -2,19 +2,23 @@
 # SPDX-License-Identifier: GPL-2.0
 # selftest-timeout: 600
 # OSPF over esptun: three sites in a full mesh of tunnels negotiated by
-# esptund (selectors 0.0.0.0/0), BIRD's OSPFv2 on every tunnel device
-# (point-to-point, hellos by multicast through ESP). Every site learns the
-# other LANs over the direct tunnels; pings and a file cross. Cutting the
-# a-b path lets DPD declare the peer dead on both sides, the devices lose
-# carrier and a's traffic to b goes through c long before OSPF's dead
+# esptund (two selector pairs per conn, 0.0.0.0/0 and ::/0), BIRD's
+# OSPFv2 and OSPFv3 (over the devices' link-local addresses) on every
+# tunnel device (point-to-point, hellos by multicast through ESP). Every
+# site learns the other IPv4 and IPv6 LANs over the direct tunnels; pings
+# of both families and a file cross. Cutting the a-b path lets DPD
+# declare the peer dead on both sides, the devices lose carrier and a's
+# traffic to b, both families, goes through c long before OSPF's dead
 # interval ends; the outage is printed. Restoring the path brings the
-# tunnel, its carrier and the direct route back without a command. Then FRR's ospfd takes site c's place, so the behaviour does not
+# tunnel, its carrier and the direct routes back without a command. Then
+# FRR (ospfd and ospf6d) takes site c's place, so the behaviour does not
 # depend on one daemon's reading of the device.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ike-lib.sh"
+RT_V6=1
 source "$(dirname "$0")/route-lib.sh"
 
-N_TESTS=18
+N_TESTS=27
 ktap_plan $N_TESTS
 
 if ! module_load; then
@@ -49,6 +53,13 @@ protocol ospf v2 o4 {
 		interface "esp-*" { type ptp; hello 1; dead 30; retransmit 2; };
 	};
 }
+protocol ospf v3 o6 {
+	ipv6 { import all; export none; };
+	area 0 {
+		interface "lan0" { stub yes; };
+		interface "esp-*" { type ptp; hello 1; dead 30; retransmit 2; };
+	};
+}
 EOF
 }
 
@@ -59,9 +70,13 @@ done
 
 ktap_check "ospf-routes-over-direct-tunnels" wait_for -t 60 rt_full_mesh_routes
 ktap_check "ospf-neighbours-full" sh -c \
-	"birdc -s $RT_DIR/bird-a.ctl show ospf neighbors | grep -c Full | grep -qx 2"
+	"birdc -s $RT_DIR/bird-a.ctl show ospf neighbors o4 | grep -c Full | grep -qx 2"
 ktap_check "ospf-lan-pings" rt_all_ping
 ktap_check "ospf-file-a-to-c" rt_transfer a c 512
+ktap_check "ospf6-routes-over-direct-tunnels" wait_for -t 30 rt_full_mesh_routes6
+ktap_check "ospf6-lan-pings" rt_all_ping6
+ktap_check "ospf6-neighbours-full" sh -c \
+	"birdc -s $RT_DIR/bird-a.ctl show ospf neighbors o6 | grep -c Full | grep -qx 2"
 
 # Hellos are multicast inside ESP: the tunnel's SAs count them.
 hellos_through_esp() {
@@ -91,11 +106,15 @@ ktap_check "dpd-carrier-off-a" wait_for -t 30 rt_carrier a b off
 ktap_check "dpd-carrier-off-b" wait_for -t 10 rt_carrier b a off
 ktap_check "failover-route-via-c" wait_for -t 10 rt_route_is a "$(rt_lan_net b)" esp-c
 ktap_check "failover-ping-via-c" wait_for -t 10 rt_ping a b
+ktap_check "failover-v6-route-via-c" wait_for -t 10 rt_route_is a "$(rt_lan6_net b)" esp-c
+ktap_check "failover-v6-ping-via-c" wait_for -t 10 rt_ping6 a b
 rt_restore a b
 # DPD's restart keeps negotiating (backing off) until the path is back.
 ktap_check "restore-carrier-on" wait_for -t 60 rt_carrier a b on
 ktap_check "restore-direct-route" wait_for -t 30 rt_route_is a "$(rt_lan_net b)" esp-b
 ktap_check "restore-ping" wait_for -t 10 rt_ping a b
+ktap_check "restore-v6-direct-route" wait_for -t 30 rt_route_is a "$(rt_lan6_net b)" esp-b
+ktap_check "restore-v6-ping" wait_for -t 10 rt_ping6 a b
 outage=$(rt_outage_stop)
 ktap_diag "a->b outage during the cut: $outage ms (DPD 2 s + 5 s, OSPF dead interval 30 s)"
 # Bounded by DPD's delay and timeout plus a few seconds, well below OSPF's
@@ -113,15 +132,28 @@ interface esp-a
  ip ospf network point-to-point
  ip ospf hello-interval 1
  ip ospf dead-interval 30
+ ipv6 ospf6 area 0.0.0.0
+ ipv6 ospf6 network point-to-point
+ ipv6 ospf6 hello-interval 1
+ ipv6 ospf6 dead-interval 30
 interface esp-b
  ip ospf network point-to-point
  ip ospf hello-interval 1
  ip ospf dead-interval 30
+ ipv6 ospf6 area 0.0.0.0
+ ipv6 ospf6 network point-to-point
+ ipv6 ospf6 hello-interval 1
+ ipv6 ospf6 dead-interval 30
+interface lan0
+ ipv6 ospf6 area 0.0.0.0
+ ipv6 ospf6 passive
 router ospf
  ospf router-id $(rt_lan c)
  network 10.255.0.0/16 area 0
  network $(rt_lan_net c) area 0
  passive-interface lan0
+router ospf6
+ ospf6 router-id $(rt_lan c)
 EOF
 }
 if rt_frr_start c "$(frr_conf)"; then
@@ -131,6 +163,8 @@ else
 fi
 ktap_check "frr-routes-over-tunnels" wait_for -t 60 rt_full_mesh_routes
 ktap_check "frr-lan-pings" rt_all_ping
+ktap_check "frr-ospf6-routes-over-tunnels" wait_for -t 60 rt_full_mesh_routes6
+ktap_check "frr-ospf6-lan-pings" rt_all_ping6
 
 ktap_check "kernel-log-clean" dmesg_clean_since_mark
 ktap_finished

@@ -43,7 +43,7 @@ int am_initiate(struct ike_engine *e, struct conn_ent *c,
 	msg_new_cookie(e, sa->icookie);
 	natt_succeed(sa, prev);
 	sa->aggressive = true;
-	sa->start_qm = true;
+	sa->start_qm = CONN_ALL_PAIRS(c);
 	sa->state = AM_WAIT_MSG2;
 	/* AM1 holds our KE: every proposal has this group (config.c). */
 	sa->prop.group = c->c.ike[0].group;

@@ -23,8 +23,10 @@ void ike_conn_init(struct ike_conn *c)
 	c->lifetime = 3600;
 	c->life_kbytes = 4608000;
 	c->start = IKE_START_LISTEN;
-	c->local_ts.family = AF_INET;
-	c->remote_ts.family = AF_INET;
+	c->local_ts[0].family = AF_INET;
+	c->remote_ts[0].family = AF_INET;
+	c->n_local_ts = 1;
+	c->n_remote_ts = 1;
 	c->replay_window = 64;
 	c->rexmit_ms = 1000;
 	c->rexmit_tries = 5;
@@ -139,6 +141,99 @@ int ike_ts_parse(const char *s, struct ike_ts *ts, char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+int ike_ts_list_parse(const char *s, struct ike_ts *ts, int max, int *n,
+		      char *err, size_t errlen)
+{
+	char item[INET6_ADDRSTRLEN + 8];
+	struct ike_ts t;
+	const char *end;
+	size_t len;
+	int i;
+
+	*n = 0;
+	for (;;) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		end = strchr(s, ',');
+		len = end ? (size_t)(end - s) : strlen(s);
+		while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+			len--;
+		if (!len || len >= sizeof(item)) {
+			snprintf(err, errlen, "%s selector in the list",
+				 len ? "bad" : "empty");
+			return -1;
+		}
+		memcpy(item, s, len);
+		item[len] = 0;
+		if (ike_ts_parse(item, &t, err, errlen))
+			return -1;
+		for (i = 0; i < *n; i++)
+			if (ts[i].family == t.family &&
+			    ts[i].prefixlen == t.prefixlen &&
+			    !memcmp(ts[i].addr, t.addr, sizeof(t.addr))) {
+				snprintf(err, errlen,
+					 "selector '%s' listed twice", item);
+				return -1;
+			}
+		if (*n == max) {
+			snprintf(err, errlen, "more than %d selectors", max);
+			return -1;
+		}
+		ts[(*n)++] = t;
+		if (!end)
+			return 0;
+		s = end + 1;
+	}
+}
+
+static bool has_family(const struct ike_ts *ts, int n, int family)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (ts[i].family == family)
+			return true;
+	return false;
+}
+
+int ike_conn_ts_pairs(const struct ike_conn *c, struct ike_ts_pair *pairs,
+		      char *err, size_t errlen)
+{
+	char b[64];
+	int i, j, n = 0;
+
+	for (i = 0; i < c->n_local_ts; i++)
+		if (!has_family(c->remote_ts, c->n_remote_ts,
+				c->local_ts[i].family)) {
+			snprintf(err, errlen, "local-ts %s has no remote-ts of "
+				 "its address family",
+				 ts_str(&c->local_ts[i], b, sizeof(b)));
+			return -1;
+		}
+	for (j = 0; j < c->n_remote_ts; j++)
+		if (!has_family(c->local_ts, c->n_local_ts,
+				c->remote_ts[j].family)) {
+			snprintf(err, errlen, "remote-ts %s has no local-ts of "
+				 "its address family",
+				 ts_str(&c->remote_ts[j], b, sizeof(b)));
+			return -1;
+		}
+	for (i = 0; i < c->n_local_ts; i++)
+		for (j = 0; j < c->n_remote_ts; j++) {
+			if (c->local_ts[i].family != c->remote_ts[j].family)
+				continue;
+			if (n == IKE_MAX_TS_PAIRS) {
+				snprintf(err, errlen, "more than %d selector "
+					 "pairs", IKE_MAX_TS_PAIRS);
+				return -1;
+			}
+			pairs[n].local = c->local_ts[i];
+			pairs[n].remote = c->remote_ts[j];
+			n++;
+		}
+	return n;
 }
 
 const char *ike_id_str(const struct ike_id *id, char *buf, size_t len)
@@ -322,6 +417,7 @@ struct conn_ent *conn_by_addr(struct ike_engine *e,
 int conn_add(struct ike_engine *e, const struct ike_conn *conn)
 {
 	struct conn_ent *c, **pp;
+	char err[128];
 
 	if (conn_find(e, conn->name))
 		return -17;	/* EEXIST */
@@ -330,6 +426,11 @@ int conn_add(struct ike_engine *e, const struct ike_conn *conn)
 		return -12;
 	c->c = *conn;
 	c->carrier = -1;
+	c->n_pairs = ike_conn_ts_pairs(conn, c->pairs, err, sizeof(err));
+	if (c->n_pairs <= 0) {
+		free(c);
+		return -22;	/* EINVAL: the config parser checks this */
+	}
 	if (cert_conn_load(c)) {
 		free(c);
 		return -22;	/* EINVAL */
@@ -338,6 +439,18 @@ int conn_add(struct ike_engine *e, const struct ike_conn *conn)
 		;
 	*pp = c;
 	return 0;
+}
+
+int conn_pair_of(const struct conn_ent *c, const struct ike_ts *local,
+		 const struct ike_ts *remote)
+{
+	int i;
+
+	for (i = 0; i < c->n_pairs; i++)
+		if (ts_equal(&c->pairs[i].local, local) &&
+		    ts_equal(&c->pairs[i].remote, remote))
+			return i;
+	return -1;
 }
 
 /* Unlinks and frees c, wiping its pre-shared key. */

@@ -17,6 +17,9 @@
 #define IKE_ID_MAX		255
 #define IKE_PSK_MAX		256
 #define IKE_MAX_PROPOSALS	8
+/* Selectors per side, and selector pairs (Quick Modes) per conn. */
+#define IKE_MAX_TS		8
+#define IKE_MAX_TS_PAIRS	8
 
 /* ID types, RFC 2407 4.6.2.1 values (they go on the wire as is). */
 enum ike_id_type {
@@ -46,6 +49,12 @@ struct ike_ts {
 	int family;			/* AF_INET or AF_INET6 */
 	uint8_t addr[16];		/* network order, first 4 bytes for v4 */
 	uint8_t prefixlen;
+};
+
+/* One Quick Mode's selectors, from our point of view; one family. */
+struct ike_ts_pair {
+	struct ike_ts local;
+	struct ike_ts remote;
 };
 
 /* Phase 1 authentication method, RFC 2409 appendix A values. */
@@ -183,8 +192,14 @@ struct ike_conn {
 	uint64_t life_kbytes;		/* IPsec SA, 0 = unlimited */
 
 	enum ike_start start;
-	struct ike_ts local_ts;
-	struct ike_ts remote_ts;
+	/*
+	 * local-ts and remote-ts lists: every local selector is paired
+	 * with every remote one of its family, one Quick Mode (one IPsec
+	 * SA pair) per pair, all on the conn's device.
+	 */
+	struct ike_ts local_ts[IKE_MAX_TS];
+	struct ike_ts remote_ts[IKE_MAX_TS];
+	int n_local_ts, n_remote_ts;
 	uint32_t replay_window;
 	bool allow_weak;
 
@@ -247,6 +262,22 @@ int ike_id_parse(const char *s, struct ike_id *id, char *err, size_t errlen);
 
 /* Parse "192.0.2.0/24", "2001:db8::/32", or a bare address (host prefix). */
 int ike_ts_parse(const char *s, struct ike_ts *ts, char *err, size_t errlen);
+
+/*
+ * "10.1.0.0/16, 2001:db8::/48": a comma-separated list of selectors,
+ * no duplicates, at most max.
+ */
+int ike_ts_list_parse(const char *s, struct ike_ts *ts, int max, int *n,
+		      char *err, size_t errlen);
+
+/*
+ * The selector pairs of a conn into pairs[IKE_MAX_TS_PAIRS]: each local
+ * selector with each remote one of the same family, in list order.
+ * Returns how many, or -1 with err when a selector has no partner of
+ * its family or there are too many pairs.
+ */
+int ike_conn_ts_pairs(const struct ike_conn *c, struct ike_ts_pair *pairs,
+		      char *err, size_t errlen);
 
 /* Printable form of an ID ("192.0.2.1", "fqdn:x", ...) into buf. */
 const char *ike_id_str(const struct ike_id *id, char *buf, size_t len);

@@ -160,7 +160,12 @@ void dpd_notify(struct ike_engine *e, struct p1sa *sa,
 /* An IPsec SA of the conn is up: that is what DPD watches over. */
 static bool has_tunnel(struct ike_engine *e, struct conn_ent *c)
 {
-	return retry_conn_up(e, c);
+	int i;
+
+	for (i = 0; i < c->n_pairs; i++)
+		if (retry_pair_up(e, c, i))
+			return true;
+	return false;
 }
 
 /* The newest ESP into the conn, from the kernel: updates d->esp_ms. */

@@ -133,30 +133,34 @@ static int p1_initiate(struct ike_engine *e, struct conn_ent *c,
 /* One negotiation attempt: Quick Mode, or phase 1 (MM or AM) first. */
 static int conn_start(struct ike_engine *e, struct conn_ent *c)
 {
+	uint32_t missing = 0;
 	struct p1sa *sa;
+	int i, rc;
 
 	c->attempts++;
 	c->why[0] = 0;
+	/* One IPsec SA pair per selector pair; rekeying is another matter. */
+	for (i = 0; i < c->n_pairs; i++)
+		if (!qm_pair_covered(e, c, i))
+			missing |= 1u << i;
 	sa = sa_p1_established(e, c);
 	if (sa) {
-		struct p2sa *ch;
-
-		/* One IPsec SA pair per conn; rekeying is another matter. */
-		for (ch = e->p2s; ch; ch = ch->next)
-			if (ch->conn == c && (ch->state == QM_ACTIVE ||
-					      ch->state == QM_WAIT_MSG2)) {
-				log_info("%s %s is already up", msg_ck(sa),
-					 c->c.name);
-				return 0;
-			}
-		return qm_initiate(e, sa);
+		if (!missing) {
+			log_info("%s %s is already up", msg_ck(sa), c->c.name);
+			return 0;
+		}
+		return qm_initiate_pairs(e, sa, missing);
 	}
 	for (sa = e->p1s; sa; sa = sa->next)
 		if (sa->conn == c && sa->initiator) {
-			sa->start_qm = true;
+			sa->start_qm |= missing ? missing : CONN_ALL_PAIRS(c);
 			return 0;	/* already negotiating */
 		}
-	return p1_initiate(e, c, NULL);
+	rc = p1_initiate(e, c, NULL);
+	/* It puts the new SA first; pairs still up are left alone. */
+	if (!rc && missing && e->p1s && e->p1s->conn == c)
+		e->p1s->start_qm = missing;
+	return rc;
 }
 
 /*
@@ -267,7 +271,7 @@ static void transition_done(struct ike_dispatch *d,
 		dpd_established(d->e, sa);
 		rekey_p1_established(d->e, sa);
 		if (sa->initiator && sa->start_qm)
-			qm_initiate(d->e, sa);
+			qm_initiate_pairs(d->e, sa, sa->start_qm);
 	}
 }
 
@@ -550,17 +554,24 @@ static void rekey_child_start(struct ike_engine *e, struct p2sa *old)
 {
 	struct conn_ent *c = old->conn;
 	struct p1sa *sa = sa_p1_established(e, c);
+	int pair = conn_pair_of(c, &old->local_ts, &old->remote_ts);
+	uint32_t mask = pair >= 0 ? 1u << pair : CONN_ALL_PAIRS(c);
 
 	if (sa && !sa->retire_at) {
-		qm_initiate(e, sa);
+		if (pair >= 0)
+			qm_initiate(e, sa, &c->pairs[pair]);
+		else
+			qm_initiate_pairs(e, sa, mask);
 		return;
 	}
 	for (sa = e->p1s; sa; sa = sa->next)
 		if (sa->conn == c && sa->initiator && sa->state != MM_ACTIVE) {
-			sa->start_qm = true;
+			sa->start_qm |= mask;
 			return;
 		}
-	p1_initiate(e, c, NULL);
+	/* p1_initiate puts the new SA first; only this pair is rekeyed. */
+	if (!p1_initiate(e, c, NULL) && e->p1s && e->p1s->conn == c)
+		e->p1s->start_qm = mask;
 }
 
 /* A successor for an ISAKMP SA: phase 1 alone, IPsec SAs untouched. */
@@ -570,7 +581,7 @@ static void rekey_p1_start(struct ike_engine *e, struct p1sa *old)
 
 	/* The initiators put the new SA first in the list. */
 	if (!p1_initiate(e, c, old) && e->p1s && e->p1s->conn == c)
-		e->p1s->start_qm = false;
+		e->p1s->start_qm = 0;
 }
 
 /* Rekeys that are due, the outbound switches and replaced SAs. */
@@ -615,8 +626,6 @@ void ike_engine_kernel_event(struct ike_engine *e, enum ike_kernel_event ev,
 		[IKE_KEV_REMOTE_MOVED] = "remote moved",
 	};
 
-	struct conn_ent *c;
-
 	log_info("kernel event on %s: %s, SPI %08x", ifname ? ifname : "?",
 		 (unsigned int)ev < sizeof(names) / sizeof(names[0]) ?
 		 names[ev] : "?", spi);
@@ -627,10 +636,27 @@ void ike_engine_kernel_event(struct ike_engine *e, enum ike_kernel_event ev,
 	}
 	if (ev != IKE_KEV_ACQUIRE || !ifname)
 		return;
+	ike_engine_acquire(e, ifname, NULL, NULL);
+}
+
+void ike_engine_acquire(struct ike_engine *e, const char *ifname,
+			const struct ike_ts *src, const struct ike_ts *dst)
+{
+	struct conn_ent *c;
+	char a[64], b[64];
+	int pair = -1, i;
+
+	if (src && dst)
+		log_info("kernel event on %s: acquire, %s -> %s", ifname,
+			 ts_str(src, a, sizeof(a)), ts_str(dst, b, sizeof(b)));
 	for (c = e->conns; c; c = c->next)
 		if (!strcmp(c->c.ifname, ifname))
 			break;
-	if (c && retry_acquire(e, c, env_now(e)))
+	for (i = 0; c && src && dst && i < c->n_pairs && pair < 0; i++)
+		if (ts_contains(&c->pairs[i].local, src) &&
+		    ts_contains(&c->pairs[i].remote, dst))
+			pair = i;
+	if (c && retry_acquire(e, c, pair, env_now(e)))
 		conn_start(e, c);
 	link_update(e);
 }

@@ -169,6 +169,14 @@ void ike_engine_kernel_event(struct ike_engine *eng,
 			     enum ike_kernel_event ev,
 			     const char *ifname, uint32_t spi);
 /*
+ * An acquire that says which packet found no outbound SA (src and dst,
+ * host prefixes, our side first; NULL when unknown): a conn with several
+ * selector pairs negotiates when the pair covering that packet is down,
+ * even while its other pairs are up.
+ */
+void ike_engine_acquire(struct ike_engine *eng, const char *ifname,
+			const struct ike_ts *src, const struct ike_ts *dst);
+/*
  * ESP from remote to local for an SPI the kernel does not know. A peer
  * we hold an ISAKMP SA with is told INVALID-SPI; with none (we
  * restarted), the conn is negotiated afresh with INITIAL-CONTACT. Both
@@ -200,7 +208,8 @@ struct ike_status_child {
 					 * "QM_REPLACED" (rekeyed, going) */
 };
 
-#define IKE_STATUS_MAX_CHILDREN	8
+/* Room for every selector pair, each with a replaced pair going. */
+#define IKE_STATUS_MAX_CHILDREN	(2 * IKE_MAX_TS_PAIRS)
 
 /*
  * What a conn's negotiations went through, for diagnosis (failure.c).

@@ -45,6 +45,9 @@ struct dpd_state {
 struct conn_ent {
 	struct conn_ent *next;
 	struct ike_conn c;
+	/* Its selector pairs (ike_conn_ts_pairs), one IPsec SA pair each. */
+	struct ike_ts_pair pairs[IKE_MAX_TS_PAIRS];
+	int n_pairs;
 
 	/* Keeping the conn up (retry.c). */
 	bool keep_up;			/* start = initiate, not taken down */
@@ -112,7 +115,8 @@ struct p1sa {
 	uint64_t created_ms;
 	uint64_t established_ms;
 	uint64_t expire_ms;
-	bool start_qm;			/* initiate QM when established */
+	uint32_t start_qm;		/* pairs (bit = index) to negotiate
+					 * by Quick Mode once established */
 	bool peer_dpd;			/* the peer sent the DPD vendor ID */
 	struct natt_p1 natt;		/* NAT traversal (natt.c) */
 
@@ -241,7 +245,10 @@ int am_inR1_outI2(struct ike_dispatch *d);
 int am_inI2(struct ike_dispatch *d);
 
 /* quick_mode.c */
-int qm_initiate(struct ike_engine *e, struct p1sa *p1);
+int qm_initiate(struct ike_engine *e, struct p1sa *p1,
+		const struct ike_ts_pair *pair);
+bool qm_pair_covered(struct ike_engine *e, struct conn_ent *c, int pair);
+int qm_initiate_pairs(struct ike_engine *e, struct p1sa *p1, uint32_t pairs);
 int qm_inI1_outR1(struct ike_dispatch *d);
 int qm_inR1_outI2(struct ike_dispatch *d);
 int qm_inI2(struct ike_dispatch *d);
@@ -319,10 +326,12 @@ void natt_run(struct ike_engine *e, uint64_t now);
 #define RETRY_FIRST_MS		1000
 #define RETRY_MAX_MS		60000
 #define ACQUIRE_INTERVAL_MS	1000
+bool retry_pair_up(struct ike_engine *e, struct conn_ent *c, int pair);
 bool retry_conn_up(struct ike_engine *e, struct conn_ent *c);
 bool retry_conn_busy(struct ike_engine *e, struct conn_ent *c);
 bool retry_due(struct ike_engine *e, struct conn_ent *c, uint64_t now);
-bool retry_acquire(struct ike_engine *e, struct conn_ent *c, uint64_t now);
+bool retry_acquire(struct ike_engine *e, struct conn_ent *c, int pair,
+		   uint64_t now);
 
 /* rekey.c */
 /*
@@ -430,6 +439,7 @@ void ts_to_id(const struct ike_ts *ts, uint8_t *type, uint8_t *data,
 	      size_t *len);
 int ts_from_id(const struct isakmp_id *id, struct ike_ts *ts);
 bool ts_equal(const struct ike_ts *a, const struct ike_ts *b);
+bool ts_contains(const struct ike_ts *net, const struct ike_ts *sub);
 const char *ts_str(const struct ike_ts *ts, char *buf, size_t len);
 
 /* child.c */
@@ -465,6 +475,9 @@ struct conn_ent *conn_by_id(struct ike_engine *e,
 bool conn_addr_equal(const struct sockaddr_storage *a,
 		     const struct sockaddr_storage *b, bool port);
 int conn_add(struct ike_engine *e, const struct ike_conn *conn);
+int conn_pair_of(const struct conn_ent *c, const struct ike_ts *local,
+		 const struct ike_ts *remote);
+#define CONN_ALL_PAIRS(c)	((uint32_t)((1ull << (c)->n_pairs) - 1))
 void conn_free(struct ike_engine *e, struct conn_ent *c);
 
 /* msg.c */

@@ -35,7 +35,7 @@ int mm_initiate(struct ike_engine *e, struct conn_ent *c,
 	}
 	msg_new_cookie(e, sa->icookie);
 	natt_succeed(sa, prev);
-	sa->start_qm = true;
+	sa->start_qm = CONN_ALL_PAIRS(c);
 	sa->state = MM_WAIT_MSG2;
 
 	p1_build_sa(&c->c, prop);

@@ -201,13 +201,46 @@ static void gen_ids(struct isakmp_gen *g, const struct ike_ts *ci,
 	isakmp_gen_id(g, type, 0, 0, d, len);
 }
 
-int qm_initiate(struct ike_engine *e, struct p1sa *p1)
+/* An IPsec SA pair for it is up or being negotiated by us. */
+bool qm_pair_covered(struct ike_engine *e, struct conn_ent *c, int pair)
+{
+	const struct ike_ts_pair *tp = &c->pairs[pair];
+	struct p2sa *ch;
+
+	for (ch = e->p2s; ch; ch = ch->next)
+		if (ch->conn == c && (ch->state == QM_ACTIVE ||
+				      ch->state == QM_WAIT_MSG2) &&
+		    ts_equal(&ch->local_ts, &tp->local) &&
+		    ts_equal(&ch->remote_ts, &tp->remote))
+			return true;
+	return false;
+}
+
+/* One Quick Mode for each pair in the mask (bit = index); first error. */
+int qm_initiate_pairs(struct ike_engine *e, struct p1sa *p1, uint32_t pairs)
+{
+	struct conn_ent *c = p1->conn;
+	int i, rc, first = 0;
+
+	for (i = 0; i < c->n_pairs; i++) {
+		if (!(pairs & (1u << i)))
+			continue;
+		rc = qm_initiate(e, p1, &c->pairs[i]);
+		if (rc && !first)
+			first = rc;
+	}
+	return first;
+}
+
+int qm_initiate(struct ike_engine *e, struct p1sa *p1,
+		const struct ike_ts_pair *pair)
 {
 	const struct ike_conn *c = &p1->conn->c;
 	struct isakmp_sa *sa;
 	struct isakmp_gen g;
 	struct p2sa *ch;
 	uint8_t buf[MSG_BUF];
+	char l[64], r[64];
 	uint32_t msgid;
 	size_t hoff;
 	int i, rc;
@@ -223,8 +256,8 @@ int qm_initiate(struct ike_engine *e, struct p1sa *p1)
 	ch = sa_p2_new(e, p1, true, msgid);
 	if (!ch)
 		return -12;
-	ch->local_ts = c->local_ts;
-	ch->remote_ts = c->remote_ts;
+	ch->local_ts = pair->local;
+	ch->remote_ts = pair->remote;
 	ch->life_secs = c->lifetime;
 	ch->life_kbytes = c->life_kbytes;
 	ch->encap_mode = natt_qm_mode(p1);
@@ -271,7 +304,14 @@ int qm_initiate(struct ike_engine *e, struct p1sa *p1)
 		isakmp_gen_raw(&g, ISAKMP_NP_KE, dh_public(ch->dh),
 			       dh_pub_len(ch->prop.group));
 	gen_ids(&g, &ch->local_ts, &ch->remote_ts);
-	log_info("%s initiating Quick Mode for %s", msg_ck(p1), c->name);
+	if (p1->conn->n_pairs > 1)
+		log_info("%s initiating Quick Mode for %s (%s === %s)",
+			 msg_ck(p1), c->name,
+			 ts_str(&ch->local_ts, l, sizeof(l)),
+			 ts_str(&ch->remote_ts, r, sizeof(r)));
+	else
+		log_info("%s initiating Quick Mode for %s", msg_ck(p1),
+			 c->name);
 	if (finish_and_send(e, ch, &g, hoff, 1, "QM1", true)) {
 		sa_p2_free(e, ch);
 		return -1;
@@ -368,10 +408,45 @@ static struct conn_ent *qm_conn_for(struct ike_engine *e,
 		if (conn_addr_equal(&alt->c.remote, &p1->remote, false) &&
 		    alt->c.psk_len == c->psk_len &&
 		    !memcmp(alt->c.psk, c->psk, c->psk_len) &&
-		    ts_equal(tci, &alt->c.remote_ts) &&
-		    ts_equal(tcr, &alt->c.local_ts))
+		    conn_pair_of(alt, tcr, tci) >= 0)
 			return alt;
 	return NULL;
+}
+
+/*
+ * A refused QM1, told with the initiator's SPI of its first proposal:
+ * with several Quick Modes of a conn under way, the initiator ends the
+ * one refused, not all of them.
+ */
+static void qm_refuse(struct ike_dispatch *d, uint16_t type)
+{
+	const struct isakmp_payload *sap = isakmp_find(d->m, ISAKMP_NP_SA);
+	struct isakmp_sa *sa = sap ? malloc(sizeof(*sa)) : NULL;
+	uint8_t spi[4], n = 0;
+
+	if (sa && !isakmp_parse_sa(sap->body, sap->len, sa) && sa->nprop &&
+	    sa->p[0].spi_size == 4) {
+		memcpy(spi, sa->p[0].spi, 4);
+		n = 4;
+	}
+	free(sa);
+	notify_send(d->e, d->p1, ISAKMP_PROTO_ESP, n ? spi : NULL, n, type,
+		    NULL, 0);
+}
+
+/* A selector list for a log line: "10.1.0.0/16, 2001:db8::/48". */
+static const char *ts_list_str(const struct ike_ts *ts, int n, char *buf,
+			       size_t len)
+{
+	char t[64];
+	size_t off = 0;
+	int i;
+
+	buf[0] = 0;
+	for (i = 0; i < n && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+				ts_str(&ts[i], t, sizeof(t)));
+	return buf;
 }
 
 /*
@@ -382,40 +457,47 @@ static int qm_match_selectors(struct ike_dispatch *d)
 {
 	struct p2sa *ch = d->p2;
 	struct p1sa *p1 = d->p1;
-	const struct ike_conn *c = &ch->conn->c;
+	struct conn_ent *ce = ch->conn, *alt;
+	const struct ike_conn *c = &ce->c;
 	struct ike_ts tci, tcr;
-	struct conn_ent *alt;
-	char x[64], y[64], ours[IKE_DIAG_TEXT], theirs[IKE_DIAG_TEXT];
+	char x[160], y[160], ours[IKE_DIAG_TEXT], theirs[IKE_DIAG_TEXT];
 	bool parsed;
+	int pair = -1;
 
-	ch->local_ts = c->local_ts;
-	ch->remote_ts = c->remote_ts;
+	/* Without IDs (RFC 2409 5.5) the peers' addresses: the first pair. */
+	ch->local_ts = ce->pairs[0].local;
+	ch->remote_ts = ce->pairs[0].remote;
 	if (isakmp_count(d->m, ISAKMP_NP_ID) != 2)
 		return 0;
 	parsed = qm_peer_selectors(d->m, &tci, &tcr);
-	if (parsed && !(ts_equal(&tci, &c->remote_ts) &&
-			ts_equal(&tcr, &c->local_ts))) {
+	if (parsed)
+		pair = conn_pair_of(ce, &tcr, &tci);
+	if (parsed && pair < 0) {
 		alt = qm_conn_for(d->e, p1, &tci, &tcr);
 		if (alt) {
 			log_info("%s QM1: selectors belong to %s", msg_ck(p1),
 				 alt->c.name);
+			ce = alt;
 			ch->conn = alt;
 			c = &alt->c;
-			ch->local_ts = c->local_ts;
-			ch->remote_ts = c->remote_ts;
+			pair = conn_pair_of(ce, &tcr, &tci);
 		}
 	}
-	if (!parsed || !ts_equal(&tci, &c->remote_ts) ||
-	    !ts_equal(&tcr, &c->local_ts)) {
+	if (pair >= 0) {
+		ch->local_ts = ce->pairs[pair].local;
+		ch->remote_ts = ce->pairs[pair].remote;
+	} else {
 		log_err("%s QM1: traffic selectors do not match %s (local-ts "
 			"%s, remote-ts %s) — sending INVALID-ID-INFORMATION",
-			msg_ck(p1), c->name, ts_str(&c->local_ts, x, sizeof(x)),
-			ts_str(&c->remote_ts, y, sizeof(y)));
-		notify_send(d->e, p1, ISAKMP_PROTO_ESP, NULL, 0,
-			    ISAKMP_N_INVALID_ID_INFORMATION, NULL, 0);
+			msg_ck(p1), c->name,
+			ts_list_str(c->local_ts, c->n_local_ts, x, sizeof(x)),
+			ts_list_str(c->remote_ts, c->n_remote_ts, y,
+				    sizeof(y)));
+		qm_refuse(d, ISAKMP_N_INVALID_ID_INFORMATION);
 		diag_fail_notify(d->e, ch->conn, "QM1",
 				 ISAKMP_N_INVALID_ID_INFORMATION, false);
-		diag_ts_pair(&c->local_ts, &c->remote_ts, ours, sizeof(ours));
+		diag_ts_pair(&ce->pairs[0].local, &ce->pairs[0].remote, ours,
+			     sizeof(ours));
 		/* The peer's view: its local side is IDci. */
 		if (parsed)
 			diag_ts_pair(&tci, &tcr, theirs, sizeof(theirs));
@@ -478,8 +560,7 @@ static int qm_choose(struct ike_dispatch *d, const struct isakmp_sa *offer,
 	}
 	log_err("%s QM1: no acceptable ESP proposal for %s — sending "
 		"NO-PROPOSAL-CHOSEN", msg_ck(d->p1), c->name);
-	notify_send(d->e, d->p1, ISAKMP_PROTO_ESP, NULL, 0,
-		    ISAKMP_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+	qm_refuse(d, ISAKMP_N_NO_PROPOSAL_CHOSEN);
 	diag_fail_notify(d->e, d->p2->conn, "QM1",
 			 ISAKMP_N_NO_PROPOSAL_CHOSEN, false);
 	diag_esp_list(c, ours, sizeof(ours));

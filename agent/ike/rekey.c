@@ -282,12 +282,13 @@ void rekey_p1_established(struct ike_engine *e, struct p1sa *sa)
 						    c->c.rekey_fuzz, rnd32(e));
 }
 
-static bool conn_negotiating(struct ike_engine *e, struct conn_ent *c)
+/* A Quick Mode for the selector pair of ch is under way. */
+static bool pair_negotiating(struct ike_engine *e, const struct p2sa *ch)
 {
-	struct p2sa *ch;
+	struct p2sa *o;
 
-	for (ch = e->p2s; ch; ch = ch->next)
-		if (ch->conn == c && ch->state != QM_ACTIVE)
+	for (o = e->p2s; o; o = o->next)
+		if (o->state != QM_ACTIVE && same_pair(o, ch))
 			return true;
 	return false;
 }
@@ -305,7 +306,7 @@ struct p2sa *rekey_child_due(struct ike_engine *e, uint64_t now)
 		 * that comes up retires the pair, which ends it.
 		 */
 		ch->rekey_at = now + REKEY_RETRY_MS;
-		if (ch->conn->held || conn_negotiating(e, ch->conn))
+		if (ch->conn->held || pair_negotiating(e, ch))
 			continue;
 		log_info("[conn %s] rekeying IPsec SA in %08x out %08x "
 			 "(%llu s left)", ch->conn->c.name, ch->spi_in,

@@ -19,14 +19,28 @@
 /* After its Main Mode a responder waits this long for the peer's QM. */
 #define RESPONDER_QM_GRACE_MS	10000
 
-bool retry_conn_up(struct ike_engine *e, struct conn_ent *c)
+bool retry_pair_up(struct ike_engine *e, struct conn_ent *c, int pair)
 {
+	const struct ike_ts_pair *tp = &c->pairs[pair];
 	struct p2sa *ch;
 
 	for (ch = e->p2s; ch; ch = ch->next)
-		if (ch->conn == c && ch->state == QM_ACTIVE)
+		if (ch->conn == c && ch->state == QM_ACTIVE &&
+		    ts_equal(&ch->local_ts, &tp->local) &&
+		    ts_equal(&ch->remote_ts, &tp->remote))
 			return true;
 	return false;
+}
+
+/* Up when every selector pair has an IPsec SA pair. */
+bool retry_conn_up(struct ike_engine *e, struct conn_ent *c)
+{
+	int i;
+
+	for (i = 0; i < c->n_pairs; i++)
+		if (!retry_pair_up(e, c, i))
+			return false;
+	return true;
 }
 
 bool retry_conn_busy(struct ike_engine *e, struct conn_ent *c)
@@ -115,12 +129,18 @@ static bool any_addr(const struct sockaddr_storage *ss)
 	return true;
 }
 
-/* An acquire for c: true when a negotiation is to start now. */
-bool retry_acquire(struct ike_engine *e, struct conn_ent *c, uint64_t now)
+/*
+ * An acquire for c, for the packet of selector pair `pair` (-1 when the
+ * event does not say): true when a negotiation is to start now.
+ */
+bool retry_acquire(struct ike_engine *e, struct conn_ent *c, int pair,
+		   uint64_t now)
 {
 	if (c->held || any_addr(&c->c.remote))
 		return false;
-	if (retry_conn_up(e, c) || retry_conn_busy(e, c))
+	if (pair >= 0 ? retry_pair_up(e, c, pair) : retry_conn_up(e, c))
+		return false;
+	if (retry_conn_busy(e, c))
 		return false;
 	if (c->acquire_ms && now < c->acquire_ms + ACQUIRE_INTERVAL_MS)
 		return false;

@@ -73,6 +73,22 @@ bool ts_equal(const struct ike_ts *a, const struct ike_ts *b)
 	       !memcmp(a->addr, b->addr, n);
 }
 
+/* Whether the prefix net holds every address of the prefix sub. */
+bool ts_contains(const struct ike_ts *net, const struct ike_ts *sub)
+{
+	int i, bits;
+
+	if (net->family != sub->family || sub->prefixlen < net->prefixlen)
+		return false;
+	for (i = 0; i * 8 < net->prefixlen; i++) {
+		bits = net->prefixlen - i * 8;
+		if ((net->addr[i] ^ sub->addr[i]) &
+		    (bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits))))
+			return false;
+	}
+	return true;
+}
+
 /* "10.1.0.0/16" into buf. */
 const char *ts_str(const struct ike_ts *ts, char *buf, size_t len)
 {

@@ -26,6 +26,8 @@ struct kernel_event {
 	/* Port 0 when unknown; UDP ports for ESP in UDP (encap). */
 	struct sockaddr_storage local, remote;
 	bool encap;
+	/* Acquire: the packet's source and destination (family 0: none). */
+	struct ike_ts sel_src, sel_dst;
 };
 
 typedef void (*kernel_event_cb)(void *arg, const struct kernel_event *ev);

@@ -190,6 +190,18 @@ static void ts_to_prefix(const struct ike_ts *ts, struct ipaddr *a,
 	*plen = ts->prefixlen;
 }
 
+static void prefix_to_ts(const struct ipaddr *a, uint8_t plen,
+			 struct ike_ts *ts)
+{
+	memset(ts, 0, sizeof(*ts));
+	ts->family = a->family;
+	if (a->family == AF_INET)
+		memcpy(ts->addr, &a->v4, 4);
+	else
+		memcpy(ts->addr, &a->v6, 16);
+	ts->prefixlen = plen;
+}
+
 static void lifetime(struct etsa *e, int attr, uint64_t v)
 {
 	if (!v)
@@ -485,6 +497,11 @@ static int parse_event(struct nl_msg *nmsg, void *arg)
 
 		sa.sport = sa.dport;
 		sa.dport = t;
+	}
+	if (ev.type == IKE_KEV_ACQUIRE && sa.sel.src.family &&
+	    sa.sel.src.family == sa.sel.dst.family) {
+		prefix_to_ts(&sa.sel.src, sa.sel.src_plen, &ev.sel_src);
+		prefix_to_ts(&sa.sel.dst, sa.sel.dst_plen, &ev.sel_dst);
 	}
 	addr_to_sockaddr(&sa.local, ev.encap ? sa.sport : 0, &ev.local);
 	addr_to_sockaddr(&sa.remote, ev.encap ? sa.dport : 0, &ev.remote);

@@ -213,9 +213,9 @@ static inline void mkconn(struct ike_conn *c, int i, const char *ike,
 				       sizeof(err));
 	if (c->n_ike < 1 || c->n_esp < 1)
 		printf("# bad test proposals: %s\n", err);
-	ike_ts_parse(i ? "10.2.0.0/16" : "10.1.0.0/16", &c->local_ts, err,
+	ike_ts_parse(i ? "10.2.0.0/16" : "10.1.0.0/16", &c->local_ts[0], err,
 		     sizeof(err));
-	ike_ts_parse(i ? "10.1.0.0/16" : "10.2.0.0/16", &c->remote_ts, err,
+	ike_ts_parse(i ? "10.1.0.0/16" : "10.2.0.0/16", &c->remote_ts[0], err,
 		     sizeof(err));
 }
 

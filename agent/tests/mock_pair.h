@@ -238,9 +238,9 @@ static inline void pair_conn(struct ike_conn *c, int i, enum ike_start start)
 	c->n_esp = esp_proposals_parse("aes128gcm16", c->esp,
 				       IKE_MAX_PROPOSALS, err, sizeof(err));
 	c->start = start;
-	ike_ts_parse(i ? "10.2.0.0/16" : "10.1.0.0/16", &c->local_ts, err,
+	ike_ts_parse(i ? "10.2.0.0/16" : "10.1.0.0/16", &c->local_ts[0], err,
 		     sizeof(err));
-	ike_ts_parse(i ? "10.1.0.0/16" : "10.2.0.0/16", &c->remote_ts, err,
+	ike_ts_parse(i ? "10.1.0.0/16" : "10.2.0.0/16", &c->remote_ts[0], err,
 		     sizeof(err));
 }
 

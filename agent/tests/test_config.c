@@ -116,9 +116,9 @@ static void test_full(void)
 	is_int(a->lifetime, 1800, "lifetime 30m");
 	is_int(a->life_kbytes, 4608000, "life-kbytes");
 	is_int(a->start, IKE_START_INITIATE, "start initiate");
-	is_str(conf_ts_str(&a->local_ts, buf, sizeof(buf)), "10.1.0.0/16",
+	is_str(conf_ts_str(&a->local_ts[0], buf, sizeof(buf)), "10.1.0.0/16",
 	       "local-ts");
-	is_str(conf_ts_str(&a->remote_ts, buf, sizeof(buf)), "10.2.0.0/16",
+	is_str(conf_ts_str(&a->remote_ts[0], buf, sizeof(buf)), "10.2.0.0/16",
 	       "remote-ts");
 	is_int(a->replay_window, 128, "replay-window");
 	is_int(a->allow_weak, 1, "allow-weak yes");
@@ -165,7 +165,7 @@ static void test_full(void)
 	is_int(b->rekey_margin, 540, "default rekey-margin 540 s");
 	is_int(b->rekey_fuzz, 100, "default rekey-fuzz 100%%");
 	ok(b->life_packets == 0, "default life-packets unlimited");
-	is_str(conf_ts_str(&b->local_ts, buf, sizeof(buf)), "0.0.0.0/0",
+	is_str(conf_ts_str(&b->local_ts[0], buf, sizeof(buf)), "0.0.0.0/0",
 	       "default local-ts");
 out:
 	conf_free(&c);
@@ -304,7 +304,24 @@ static const struct {
 	{ "[conn a]\ninterface = esp0\nlocal = 192.0.2.1\nremote = 2001:db8::2\npsk = k\n",
 	  "e.conf:1: conn 'a': local and remote are of different address families" },
 	{ CONN "local-ts = ::/0\n",
-	  "e.conf:1: conn 'a': local-ts and remote-ts are of different address families" },
+	  "e.conf:6: conn 'a': local-ts ::/0 has no remote-ts of its address family" },
+	{ CONN "local-ts = 0.0.0.0/0, ::/0\nremote-ts = 0.0.0.0/0\n",
+	  "e.conf:7: conn 'a': local-ts ::/0 has no remote-ts of its address family" },
+	{ CONN "remote-ts = 0.0.0.0/0, ::/0\nlife-packets = 1\n",
+	  "e.conf:6: conn 'a': remote-ts ::/0 has no local-ts of its address family" },
+	{ CONN "local-ts = 10.1.0.0/16, 10.1.0.0/16\n",
+	  "e.conf:6: selector '10.1.0.0/16' listed twice" },
+	{ CONN "local-ts = 10.1.0.0/16,\n",
+	  "e.conf:6: empty selector in the list" },
+	{ CONN "remote-ts = , ::/0\n", "e.conf:6: empty selector in the list" },
+	{ CONN "local-ts = 10.1.0.0/16, 10.0.0.1/8\n",
+	  "e.conf:6: selector '10.0.0.1/8' has host bits set" },
+	{ CONN "local-ts = 10.1.0.0/16,10.2.0.0/16,10.3.0.0/16,10.4.0.0/16,"
+	  "10.5.0.0/16,10.6.0.0/16,10.7.0.0/16,10.8.0.0/16,10.9.0.0/16\n",
+	  "e.conf:6: more than 8 selectors" },
+	{ CONN "local-ts = 10.1.0.0/16, 10.2.0.0/16, 10.3.0.0/16\n"
+	  "remote-ts = 10.4.0.0/16, 10.5.0.0/16, 10.6.0.0/16\n",
+	  "e.conf:7: conn 'a': more than 8 selector pairs" },
 	{ CONN "[conn b]\ninterface = esp0\nlocal = 192.0.2.1\n"
 	  "remote = 192.0.2.3\npsk = k\n",
 	  "e.conf:6: conn 'b': interface esp0 is already used by conn 'a'" },
@@ -329,6 +346,49 @@ static void test_errors(void)
 		   "refused, output untouched: %s", bad[i].err);
 		is_str(err, bad[i].err, "message: %s", bad[i].err);
 	}
+}
+
+/* Selector lists: each local one with each remote one of its family. */
+static void test_ts_pairs(void)
+{
+	static const char text[] = CONN
+		"local-ts = 0.0.0.0/0 , ::/0\n"
+		"remote-ts = 2001:db8:b::/48,10.2.0.0/16, 10.3.0.0/16\n";
+	struct ike_ts_pair pairs[IKE_MAX_TS_PAIRS];
+	char err[CONF_ERR_MAX], b[64];
+	struct conf c, c2;
+	int n;
+
+	if (conf_parse("p.conf", text, &c, err, sizeof(err))) {
+		ok(0, "selector lists parsed: %s", err);
+		return;
+	}
+	is_int(c.conns[0].n_local_ts, 2, "two local-ts");
+	is_int(c.conns[0].n_remote_ts, 3, "three remote-ts");
+	n = ike_conn_ts_pairs(&c.conns[0], pairs, err, sizeof(err));
+	is_int(n, 3, "three pairs, one family each");
+	if (n == 3) {
+		is_str(conf_ts_str(&pairs[0].local, b, sizeof(b)), "0.0.0.0/0",
+		       "pair 1 local");
+		is_str(conf_ts_str(&pairs[0].remote, b, sizeof(b)),
+		       "10.2.0.0/16", "pair 1 remote");
+		is_str(conf_ts_str(&pairs[1].remote, b, sizeof(b)),
+		       "10.3.0.0/16", "pair 2 remote");
+		is_str(conf_ts_str(&pairs[2].local, b, sizeof(b)), "::/0",
+		       "pair 3 local");
+		is_str(conf_ts_str(&pairs[2].remote, b, sizeof(b)),
+		       "2001:db8:b::/48", "pair 3 remote");
+	}
+	/* A reload keeps a conn's SAs only when its bytes did not change. */
+	memset(&c2, 0x5a, sizeof(c2));
+	if (!conf_parse("p.conf", text, &c2, err, sizeof(err))) {
+		ok(!memcmp(&c.conns[0], &c2.conns[0], sizeof(c.conns[0])),
+		   "the same lists parse to the same bytes");
+		conf_free(&c2);
+	} else {
+		ok(0, "selector lists parsed twice: %s", err);
+	}
+	conf_free(&c);
 }
 
 static void test_durations(void)
@@ -520,6 +580,7 @@ int main(void)
 {
 	test_full();
 	test_errors();
+	test_ts_pairs();
 	test_durations();
 	test_psk_file();
 	test_file_trust();

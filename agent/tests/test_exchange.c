@@ -366,7 +366,7 @@ static void t_ids(void)
 	setup();
 	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
 	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
-	ike_ts_parse("10.9.0.0/16", &b.remote_ts, err, sizeof(err));
+	ike_ts_parse("10.9.0.0/16", &b.remote_ts[0], err, sizeof(err));
 	start_pair(&a, &b);
 	run(60000);
 	ok(logged("QM1: traffic selectors do not match site"),
@@ -626,10 +626,10 @@ static void t_ipv6(void)
 	}
 	mkconn(&a, 0, "aes256-sha384-ecp384", "aes256gcm16-ecp384", "k6");
 	mkconn(&b, 1, "aes256-sha384-ecp384", "aes256gcm16-ecp384", "k6");
-	ike_ts_parse("2001:db8:a::/48", &a.local_ts, err, sizeof(err));
-	ike_ts_parse("2001:db8:b::/48", &a.remote_ts, err, sizeof(err));
-	ike_ts_parse("2001:db8:b::/48", &b.local_ts, err, sizeof(err));
-	ike_ts_parse("2001:db8:a::/48", &b.remote_ts, err, sizeof(err));
+	ike_ts_parse("2001:db8:a::/48", &a.local_ts[0], err, sizeof(err));
+	ike_ts_parse("2001:db8:b::/48", &a.remote_ts[0], err, sizeof(err));
+	ike_ts_parse("2001:db8:b::/48", &b.local_ts[0], err, sizeof(err));
+	ike_ts_parse("2001:db8:a::/48", &b.remote_ts[0], err, sizeof(err));
 	start_pair(&a, &b);
 	run(60000);
 	ok(logged("peer authenticated as 2001:db8::1"), "IPv6: address IDs");
@@ -767,10 +767,10 @@ static void t_two_conns(void)
 	b2 = b;
 	strcpy(a2.name, "site2");
 	strcpy(b2.name, "site2");
-	ike_ts_parse("10.3.0.0/16", &a2.local_ts, err, sizeof(err));
-	ike_ts_parse("10.4.0.0/16", &a2.remote_ts, err, sizeof(err));
-	ike_ts_parse("10.4.0.0/16", &b2.local_ts, err, sizeof(err));
-	ike_ts_parse("10.3.0.0/16", &b2.remote_ts, err, sizeof(err));
+	ike_ts_parse("10.3.0.0/16", &a2.local_ts[0], err, sizeof(err));
+	ike_ts_parse("10.4.0.0/16", &a2.remote_ts[0], err, sizeof(err));
+	ike_ts_parse("10.4.0.0/16", &b2.local_ts[0], err, sizeof(err));
+	ike_ts_parse("10.3.0.0/16", &b2.remote_ts[0], err, sizeof(err));
 	ike_engine_add_conn(S[0].eng, &a);
 	ike_engine_add_conn(S[0].eng, &a2);
 	ike_engine_add_conn(S[1].eng, &b);

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Several selector pairs on one conn (local-ts = 10.x, 2001:db8:x::/48):
+ * one Quick Mode per pair under one ISAKMP SA, each pair installed with
+ * its own selectors, rekeyed on its own, brought back on its own by an
+ * acquire for its family, and all of them deleted together. Two engines
+ * back to back on the mock kernel of the exchange harness.
+ */
+#include <stdio.h>
+
+#include "exchange_harness.h"
+#include "ike/ikev1.h"
+
+#define ESP	"aes128gcm16"
+
+static void set_ts(struct ike_conn *c, int i, bool v6)
+{
+	char err[256];
+
+	c->n_local_ts = c->n_remote_ts = v6 ? 2 : 1;
+	ike_ts_parse(i ? "10.2.0.0/16" : "10.1.0.0/16", &c->local_ts[0], err,
+		     sizeof(err));
+	ike_ts_parse(i ? "10.1.0.0/16" : "10.2.0.0/16", &c->remote_ts[0], err,
+		     sizeof(err));
+	ike_ts_parse(i ? "2001:db8:b::/48" : "2001:db8:a::/48",
+		     &c->local_ts[1], err, sizeof(err));
+	ike_ts_parse(i ? "2001:db8:a::/48" : "2001:db8:b::/48",
+		     &c->remote_ts[1], err, sizeof(err));
+}
+
+/* The live SA of side i, direction dir, whose selectors are family f. */
+static const struct ike_kernel_sa *sa_of(int i, enum ike_sa_dir dir, int f)
+{
+	const struct ike_kernel_sa *found = NULL;
+	int k, n = 0;
+
+	for (k = 0; k < S[i].nsa; k++)
+		if (S[i].live[k] && S[i].sa[k].dir == dir &&
+		    S[i].sa[k].local_ts.family == f) {
+			found = &S[i].sa[k];
+			n++;
+		}
+	return n == 1 ? found : NULL;
+}
+
+/* Each side: one SA per direction and family, the peer's mirror. */
+static bool pair_ok(int f)
+{
+	const struct ike_kernel_sa *ai = sa_of(0, IKE_DIR_IN, f);
+	const struct ike_kernel_sa *ao = sa_of(0, IKE_DIR_OUT, f);
+	const struct ike_kernel_sa *bi = sa_of(1, IKE_DIR_IN, f);
+	const struct ike_kernel_sa *bo = sa_of(1, IKE_DIR_OUT, f);
+
+	return ai && ao && bi && bo && ai->spi == bo->spi &&
+	       ao->spi == bi->spi &&
+	       !memcmp(ai->enc_key, bo->enc_key, ai->enc_key_len) &&
+	       !memcmp(ao->enc_key, bi->enc_key, ao->enc_key_len) &&
+	       ts_equal(&ai->local_ts, &bi->remote_ts) &&
+	       ts_equal(&ai->remote_ts, &bi->local_ts) &&
+	       ts_equal(&ao->local_ts, &ai->local_ts) &&
+	       ts_equal(&ao->remote_ts, &ai->remote_ts);
+}
+
+static bool ts_is(const struct ike_ts *ts, const char *s)
+{
+	char b[64];
+
+	return !strcmp(ts_str(ts, b, sizeof(b)), s);
+}
+
+struct pairs_st {
+	int nactive;
+	uint32_t rekeys;
+	char ts[4][64];
+};
+
+static void pairs_cb(void *arg, const struct ike_status *s)
+{
+	struct pairs_st *o = arg;
+	char l[64], r[64];
+	int i;
+
+	o->rekeys = s->rekeys;
+	for (i = 0; i < s->n_children; i++) {
+		if (strcmp(s->children[i].state, "QM_ACTIVE"))
+			continue;
+		if (o->nactive < 4)
+			snprintf(o->ts[o->nactive], sizeof(o->ts[0]),
+				 "%s === %s",
+				 ts_str(&s->children[i].local_ts, l, sizeof(l)),
+				 ts_str(&s->children[i].remote_ts, r,
+					sizeof(r)));
+		o->nactive++;
+	}
+}
+
+static struct pairs_st pairs_status(int i)
+{
+	struct pairs_st o;
+
+	memset(&o, 0, sizeof(o));
+	ike_engine_status(S[i].eng, pairs_cb, &o);
+	return o;
+}
+
+static bool status_has(const struct pairs_st *s, const char *t)
+{
+	int i;
+
+	for (i = 0; i < s->nactive && i < 4; i++)
+		if (!strcmp(s->ts[i], t))
+			return true;
+	return false;
+}
+
+/* A (start = listen, so only acquires restart it) and B, both pairs. */
+static void two_pairs_up(void)
+{
+	struct ike_conn a, b;
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", ESP, "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", ESP, "k");
+	set_ts(&a, 0, true);
+	set_ts(&b, 1, true);
+	start_pair(&a, &b);
+	run(5000);
+}
+
+static void t_negotiated(void)
+{
+	const struct ike_kernel_sa *v4, *v6;
+	struct pairs_st s;
+
+	two_pairs_up();
+	is_int(count_logged("initiating Quick Mode for site"), 2,
+	       "two Quick Modes for one conn");
+	is_int(count_logged("initiating Main Mode"), 1,
+	       "under one ISAKMP SA");
+	is_int(live_count(0, IKE_DIR_IN) + live_count(0, IKE_DIR_OUT), 4,
+	       "A: four SAs, two pairs");
+	is_int(live_count(1, IKE_DIR_IN) + live_count(1, IKE_DIR_OUT), 4,
+	       "B: four SAs, two pairs");
+	ok(pair_ok(AF_INET), "IPv4 pair: SPIs, keys and selectors mirror");
+	ok(pair_ok(AF_INET6), "IPv6 pair: SPIs, keys and selectors mirror");
+	v4 = sa_of(0, IKE_DIR_OUT, AF_INET);
+	v6 = sa_of(0, IKE_DIR_OUT, AF_INET6);
+	ok(v4 && ts_is(&v4->local_ts, "10.1.0.0/16") &&
+	   ts_is(&v4->remote_ts, "10.2.0.0/16"),
+	   "A's IPv4 outbound SA carries 10.1.0.0/16 === 10.2.0.0/16");
+	ok(v6 && ts_is(&v6->local_ts, "2001:db8:a::/48") &&
+	   ts_is(&v6->remote_ts, "2001:db8:b::/48"),
+	   "A's IPv6 outbound SA carries 2001:db8:a::/48 === 2001:db8:b::/48");
+	ok(v4 && v6 && v4->spi != v6->spi, "the pairs have their own SPIs");
+	s = pairs_status(0);
+	is_int(s.nactive, 2, "status: two active pairs");
+	ok(status_has(&s, "10.1.0.0/16 === 10.2.0.0/16") &&
+	   status_has(&s, "2001:db8:a::/48 === 2001:db8:b::/48"),
+	   "status shows each pair's selectors");
+	s = pairs_status(1);
+	ok(s.nactive == 2 &&
+	   status_has(&s, "2001:db8:b::/48 === 2001:db8:a::/48"),
+	   "responder: both pairs active, its own view of the selectors");
+	is_int(nwarn, 0, "nothing warned");
+}
+
+static void t_rekey_one(void)
+{
+	const struct ike_kernel_sa *o4, *o6;
+	uint32_t out4, in4, out6, in6;
+
+	two_pairs_up();
+	o4 = sa_of(0, IKE_DIR_OUT, AF_INET);
+	o6 = sa_of(0, IKE_DIR_OUT, AF_INET6);
+	if (!o4 || !o6) {
+		ok(0, "rekey: pairs up first");
+		return;
+	}
+	out4 = o4->spi;
+	in4 = sa_of(0, IKE_DIR_IN, AF_INET)->spi;
+	out6 = o6->spi;
+	in6 = sa_of(0, IKE_DIR_IN, AF_INET6)->spi;
+	/* A minute later, bytes ran out on the IPv4 SA only. */
+	now_ms += 60000;
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_SOFT_EXPIRE, "esp0", out4);
+	run(15000);
+	ok(pair_ok(AF_INET) && pair_ok(AF_INET6),
+	   "rekey: one pair per family on both sides afterwards");
+	o4 = sa_of(0, IKE_DIR_OUT, AF_INET);
+	o6 = sa_of(0, IKE_DIR_OUT, AF_INET6);
+	ok(o4 && o4->spi != out4 && sa_of(0, IKE_DIR_IN, AF_INET)->spi != in4,
+	   "rekey: the IPv4 pair has new SPIs");
+	ok(o6 && o6->spi == out6 && sa_of(0, IKE_DIR_IN, AF_INET6)->spi == in6,
+	   "rekey: the IPv6 pair is untouched");
+	is_int(pairs_status(0).rekeys, 1, "rekey: one pair replaced");
+	is_int(count_logged("duplicate IPsec SA"), 0,
+	       "rekey: not taken for a collision");
+	is_int(count_logged("initiating Quick Mode for site"), 3,
+	       "rekey: one more Quick Mode, for IPv4 alone");
+	ok(logged("(10.1.0.0/16 === 10.2.0.0/16)"),
+	   "rekey: its log line names the pair");
+
+	/* Then the IPv6 pair on its own, from the other side. */
+	o6 = sa_of(1, IKE_DIR_OUT, AF_INET6);
+	out4 = sa_of(1, IKE_DIR_OUT, AF_INET)->spi;
+	out6 = o6->spi;
+	now_ms += 60000;
+	ike_engine_kernel_event(S[1].eng, IKE_KEV_SOFT_EXPIRE, "esp0", out6);
+	run(15000);
+	ok(pair_ok(AF_INET) && pair_ok(AF_INET6),
+	   "second rekey: one pair per family");
+	ok(sa_of(1, IKE_DIR_OUT, AF_INET)->spi == out4 &&
+	   sa_of(1, IKE_DIR_OUT, AF_INET6)->spi != out6,
+	   "second rekey: IPv6 renewed, IPv4 kept");
+	is_int(nwarn, 0, "rekey: nothing warned");
+}
+
+/* The peer deletes one pair: an acquire of the other family is a no-op. */
+static void t_acquire_family(void)
+{
+	struct ike_ts src, dst;
+	struct p2sa *ch;
+	uint32_t out4;
+	char err[64];
+	int qms;
+
+	two_pairs_up();
+	out4 = sa_of(0, IKE_DIR_OUT, AF_INET)->spi;
+	for (ch = S[1].eng->p2s; ch && ch->local_ts.family != AF_INET6;
+	     ch = ch->next)
+		;
+	if (!ch) {
+		ok(0, "acquire: B has an IPv6 pair");
+		return;
+	}
+	notify_delete_child(S[1].eng, ch);
+	sa_p2_free(S[1].eng, ch);
+	run(100);
+	ok(!sa_of(0, IKE_DIR_OUT, AF_INET6) && sa_of(0, IKE_DIR_OUT, AF_INET),
+	   "acquire: the peer's Delete took the IPv6 pair only");
+	qms = count_logged("initiating Quick Mode for site");
+	ike_ts_parse("10.1.0.5", &src, err, sizeof(err));
+	ike_ts_parse("10.2.0.7", &dst, err, sizeof(err));
+	ike_engine_acquire(S[0].eng, "esp0", &src, &dst);
+	run(100);
+	is_int(count_logged("initiating Quick Mode for site"), qms,
+	       "acquire for IPv4 (its pair is up): nothing negotiated");
+	ike_ts_parse("2001:db8:a::5", &src, err, sizeof(err));
+	ike_ts_parse("2001:db8:b::7", &dst, err, sizeof(err));
+	ike_engine_acquire(S[0].eng, "esp0", &src, &dst);
+	run(3000);
+	is_int(count_logged("initiating Quick Mode for site"), qms + 1,
+	       "acquire for IPv6: one Quick Mode");
+	ok(logged("(2001:db8:a::/48 === 2001:db8:b::/48)"),
+	   "acquire: for the IPv6 pair");
+	ok(pair_ok(AF_INET6) && pair_ok(AF_INET),
+	   "acquire: both pairs up again");
+	ok(sa_of(0, IKE_DIR_OUT, AF_INET)->spi == out4,
+	   "acquire: the IPv4 pair was left alone");
+}
+
+static void t_delete_all(void)
+{
+	two_pairs_up();
+	ike_engine_terminate(S[0].eng, "site");
+	run(1000);
+	is_int(live_count(0, IKE_DIR_IN) + live_count(0, IKE_DIR_OUT), 0,
+	       "terminate: all of A's SAs removed");
+	is_int(live_count(1, IKE_DIR_IN) + live_count(1, IKE_DIR_OUT), 0,
+	       "terminate: the peer removed both pairs on the Deletes");
+	is_int(pairs_status(1).nactive, 0, "terminate: B lists no pair");
+}
+
+/* A responder that knows only IPv4 refuses the IPv6 Quick Mode alone. */
+static void t_responder_subset(void)
+{
+	struct ike_conn a, b;
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", ESP, "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", ESP, "k");
+	set_ts(&a, 0, true);
+	set_ts(&b, 1, false);
+	start_pair(&a, &b);
+	run(5000);
+	ok(pair_ok(AF_INET), "subset: the IPv4 pair is up");
+	ok(!sa_of(1, IKE_DIR_IN, AF_INET6) && !sa_of(0, IKE_DIR_OUT, AF_INET6),
+	   "subset: no IPv6 SA on either side");
+	ok(logged("traffic selectors do not match site (local-ts 10.2.0.0/16, "
+		  "remote-ts 10.1.0.0/16)"),
+	   "subset: the responder says why it refused");
+}
+
+/*
+ * The IPv6 pair first: its refusal arrives while the IPv4 Quick Mode still
+ * waits for QM2, and must end only its own exchange (it names its SPI).
+ */
+static void t_refusal_names_spi(void)
+{
+	struct ike_conn a, b;
+	struct ike_ts t;
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", ESP, "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", ESP, "k");
+	set_ts(&a, 0, true);
+	t = a.local_ts[0];
+	a.local_ts[0] = a.local_ts[1];
+	a.local_ts[1] = t;
+	set_ts(&b, 1, false);
+	start_pair(&a, &b);
+	run(5000);
+	ok(logged("initiating Quick Mode for site (2001:db8:a::/48"),
+	   "refusal: the IPv6 pair is negotiated first");
+	ok(logged("QM1 for site refused by peer: INVALID-ID-INFORMATION"),
+	   "refusal: the initiator heard it");
+	ok(pair_ok(AF_INET), "refusal: the IPv4 Quick Mode under way went on");
+}
+
+int main(void)
+{
+	log_set_sink(sink, NULL);
+	log_set_level(LOG_LVL_DEBUG);
+	t_negotiated();
+	t_rekey_one();
+	t_acquire_family();
+	t_delete_all();
+	t_responder_subset();
+	t_refusal_names_spi();
+	ike_engine_free(S[0].eng);
+	ike_engine_free(S[1].eng);
+	return tap_done();
+}
