@@ -272,6 +272,21 @@ static void ctl_status(void *arg,
 	ike_engine_status(d->eng, cb, cbarg);
 }
 
+static int ctl_probe(void *arg, const char *name)
+{
+	struct daemon *d = arg;
+
+	return ike_engine_probe(d->eng, name);
+}
+
+static int ctl_probe_result(void *arg, const char *name,
+			    struct ike_probe_result *r)
+{
+	struct daemon *d = arg;
+
+	return ike_engine_probe_result(d->eng, name, r);
+}
+
 static int ctl_keys(void *arg, const char *name,
 		    void (*cb)(void *cbarg, const struct ike_sa_keys *k),
 		    void *cbarg)
@@ -523,6 +538,8 @@ int main(int argc, char **argv)
 		.down = ctl_down,
 		.status = ctl_status,
 		.keys = ctl_keys,
+		.probe = ctl_probe,
+		.probe_result = ctl_probe_result,
 	};
 	int foreground = 0, r;
 

@@ -155,6 +155,7 @@ struct ike_engine {
 	struct conn_ent *conns;
 	struct p1sa *p1s;
 	struct p2sa *p2s;
+	struct probe *probes;		/* probe.c */
 };
 
 /*
@@ -310,6 +311,14 @@ uint16_t natt_qm_mode(const struct p1sa *p1);
 void natt_established(struct ike_engine *e, struct p1sa *sa);
 int64_t natt_next_ms(struct ike_engine *e);
 void natt_run(struct ike_engine *e, uint64_t now);
+
+/* probe.c */
+bool probe_input(struct ike_engine *e, const struct isakmp_msg *m,
+		 const struct sockaddr_storage *from,
+		 const struct sockaddr_storage *to);
+int64_t probe_next_ms(struct ike_engine *e);
+void probe_run(struct ike_engine *e, uint64_t now);
+void probe_free_all(struct ike_engine *e);
 
 /* retry.c */
 #define RETRY_FIRST_MS		1000
