@@ -70,10 +70,28 @@ static void path_line(FILE *out, const struct ike_probe_path *p)
 		p->rtt_ms, p->sent, answer);
 }
 
+/* The peer's address without the port: both ports are probed. */
+static const char *bare_addr(const struct sockaddr_storage *ss, char *buf,
+			     size_t len)
+{
+	char *p;
+
+	ike_addr_str(ss, buf, len);
+	p = strrchr(buf, ':');
+	if (p && buf[0] != '[') {
+		*p = '\0';
+	} else if (p && p > buf && p[-1] == ']') {
+		p[-1] = '\0';
+		memmove(buf, buf + 1, strlen(buf));
+	}
+	return buf;
+}
+
 void ctl_cmd_probe_result(const struct ctl_ops *ops, const char *cmd,
 			  const char *arg, FILE *out)
 {
-	static const char *const natt[] = { "auto", "force", "no" };
+	static const char *const natt[] = { "auto", "force", "no",
+					    "auto-force" };
 	struct ike_probe_result r;
 	char a[64];
 	int rc;
@@ -95,7 +113,7 @@ void ctl_cmd_probe_result(const struct ctl_ops *ops, const char *cmd,
 	}
 	fputs(CTL_REPLY_OK, out);
 	fprintf(out, "state %s\n", r.running ? "running" : "done");
-	fprintf(out, "peer %s\n", ike_addr_str(&r.peer, a, sizeof(a)));
+	fprintf(out, "peer %s\n", bare_addr(&r.peer, a, sizeof(a)));
 	path_line(out, &r.udp500);
 	path_line(out, &r.udp4500);
 	if (r.child)
@@ -103,5 +121,5 @@ void ctl_cmd_probe_result(const struct ctl_ops *ops, const char *cmd,
 			r.spi_out, r.encap ? "encap" : "raw");
 	else
 		fprintf(out, "child %s none\n", r.ifname);
-	fprintf(out, "nat-t %s\n", r.natt < 3 ? natt[r.natt] : "?");
+	fprintf(out, "nat-t %s\n", r.natt < 4 ? natt[r.natt] : "?");
 }

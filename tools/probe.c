@@ -130,7 +130,8 @@ static void ping_send(int fd, const struct sockaddr_storage *dst,
 	memset(pkt, 0xa5, sizeof(pkt));
 	pkt[0] = dst->ss_family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
 	pkt[1] = 0;
-	pkt[2] = pkt[3] = 0;
+	pkt[2] = 0;
+	pkt[3] = 0;
 	pkt[4] = (uint8_t)(getpid() >> 8);
 	pkt[5] = (uint8_t)getpid();
 	pkt[6] = (uint8_t)(seq >> 8);

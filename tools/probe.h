@@ -37,7 +37,8 @@ struct pr_reply {
 	char ifname[16];
 	uint32_t spi_in, spi_out;
 	bool encap;			/* that pair is ESP in UDP */
-	char natt[8];			/* "auto", "force", "no" */
+	/* "auto", "force", "no", "auto-force" */
+	char natt[12];
 };
 
 /* The module's packet counters of that pair, before and after. */

@@ -50,11 +50,11 @@ static void parse_udp(const char *s, struct pr_reply *r)
 		if (*c == '_')
 			*c = ' ';
 	snprintf(u->answer, sizeof(u->answer), "%s", answer);
-	if (!strcmp(state, "ok"))
+	if (!strcmp(state, "ok")) {
 		u->state = PR_OK;
-	else if (!strcmp(state, "no-answer"))
+	} else if (!strcmp(state, "no-answer")) {
 		u->state = PR_NO_ANSWER;
-	else if (!strcmp(state, "send-failed")) {
+	} else if (!strcmp(state, "send-failed")) {
 		u->state = PR_NO_ANSWER;
 		u->send_failed = true;
 	} else {
@@ -69,7 +69,7 @@ int pr_parse_reply(const char *body, struct pr_reply *r)
 
 	memset(r, 0, sizeof(*r));
 	for (s = body; s && *s; s = e ? e + 1 : NULL) {
-		char line[256], a[64], b[16], c[16], d[16];
+		char line[256], a[64], b[16], c[16], d[16], n2[12];
 
 		e = strchr(s, '\n');
 		snprintf(line, sizeof(line), "%.*s",
@@ -90,8 +90,8 @@ int pr_parse_reply(const char *body, struct pr_reply *r)
 			r->child = true;
 		} else if (sscanf(line, "child %15s %15s", a, b) == 2) {
 			snprintf(r->ifname, sizeof(r->ifname), "%.15s", a);
-		} else if (sscanf(line, "nat-t %7s", b) == 1) {
-			snprintf(r->natt, sizeof(r->natt), "%.7s", b);
+		} else if (sscanf(line, "nat-t %11s", n2) == 1) {
+			snprintf(r->natt, sizeof(r->natt), "%s", n2);
 		}
 	}
 	return have_state && r->udp500.port && r->udp4500.port ? 0 : -1;
@@ -144,13 +144,13 @@ static void judge_esp(const struct pr_reply *r, const struct pr_esp_count *e,
 	if (in) {
 		res->esp = PR_OK;
 		snprintf(res->esp_text, sizeof(res->esp_text),
-			 "ok (%llu in, %llu out in %u ms)",
+			 "ok (%llu in, %llu out, over %u ms)",
 			 (unsigned long long)in, (unsigned long long)out,
 			 e->window_ms);
 	} else if (out) {
 		res->esp = PR_NO_ANSWER;
 		snprintf(res->esp_text, sizeof(res->esp_text),
-			 "no answer (%llu out, none in in %u ms)",
+			 "no answer (%llu out, none in, over %u ms)",
 			 (unsigned long long)out, e->window_ms);
 	} else {
 		snprintf(res->esp_text, sizeof(res->esp_text),

@@ -35,7 +35,7 @@ static void reply(char *buf, size_t len, const char *u500, const char *u4500,
 		  const char *child)
 {
 	snprintf(buf, len,
-		 "state done\npeer 192.0.2.2:500\nudp 500 %s\nudp 4500 %s\n%snat-t auto\n",
+		 "state done\npeer 192.0.2.2\nudp 500 %s\nudp 4500 %s\n%snat-t auto\n",
 		 u500, u4500, child);
 }
 
@@ -64,13 +64,13 @@ static void t_parse(void)
 	char t[128];
 	int rc;
 
-	rc = pr_parse_reply("state running\npeer 192.0.2.2:500\n"
+	rc = pr_parse_reply("state running\npeer 192.0.2.2\n"
 			    "udp 500 ok 12 1 NO-PROPOSAL-CHOSEN\n"
 			    "udp 4500 send-failed 0 0 Network_is_unreachable\n"
 			    UP_ENC "nat-t force\n", &r);
 	ok(!rc, "probe-result parses", NULL);
 	ok(!r.done, "running is not done", NULL);
-	ok(!strcmp(r.peer, "192.0.2.2:500"), "peer", r.peer);
+	ok(!strcmp(r.peer, "192.0.2.2"), "peer", r.peer);
 	ok(r.udp500.state == PR_OK && r.udp500.rtt_ms == 12 &&
 	   r.udp500.sent == 1, "UDP 500 fields", NULL);
 	ok(!strcmp(r.udp500.answer, "NO-PROPOSAL-CHOSEN"), "answer",
@@ -100,9 +100,9 @@ static void t_rules(void)
 	ok(res.esp == PR_OK && !res.blocked, "all pass: not blocked",
 	   res.sentence);
 	ok(!strcmp(res.sentence,
-		   "UDP 500, UDP 4500 and ESP pass to 192.0.2.2:500"),
+		   "UDP 500, UDP 4500 and ESP pass to 192.0.2.2"),
 	   "all pass: sentence", res.sentence);
-	ok(!strcmp(res.esp_text, "ok (5 in, 5 out in 3000 ms)"),
+	ok(!strcmp(res.esp_text, "ok (5 in, 5 out, over 3000 ms)"),
 	   "all pass: ESP line", res.esp_text);
 	pr_udp_text(&res.udp500, t, sizeof(t));
 	ok(!strcmp(t, "ok (MM2 in 12 ms)"), "UDP line", t);
@@ -111,9 +111,10 @@ static void t_rules(void)
 	ok(res.esp == PR_NO_ANSWER && res.blocked, "ESP dropped: blocked",
 	   res.sentence);
 	ok(!strcmp(res.sentence,
-		   "UDP 500 and 4500 pass, raw ESP does not come back: the path drops ESP; set nat-t = force (or auto-force)"),
+		   "UDP 500 and 4500 pass, raw ESP does not come back: "
+		   "the path drops ESP; set nat-t = force (or auto-force)"),
 	   "ESP dropped: sentence", res.sentence);
-	ok(!strcmp(res.esp_text, "no answer (6 out, none in in 3000 ms)"),
+	ok(!strcmp(res.esp_text, "no answer (6 out, none in, over 3000 ms)"),
 	   "ESP dropped: ESP line", res.esp_text);
 
 	decide(OK500, OK4500, UP_RAW, 0, 0, &r, &res);
@@ -134,15 +135,16 @@ static void t_rules(void)
 	   "ESP in UDP: raw ESP not tested", res.esp_text);
 
 	decide(NO500, OK4500, UP_RAW, 3, 3, &r, &res);
-	ok(res.blocked && !strcmp(res.sentence,
-		   "UDP 500 gets no answer but UDP 4500 does: the path drops UDP 500, and IKE starts on port 500"),
+	ok(res.blocked &&
+	   !strcmp(res.sentence, "UDP 500 gets no answer but UDP 4500 does: "
+		   "the path drops UDP 500, and IKE starts on port 500"),
 	   "UDP 500 dropped: sentence", res.sentence);
 	pr_udp_text(&res.udp500, t, sizeof(t));
 	ok(!strcmp(t, "no answer (MM1 sent 2 times)"), "no-answer line", t);
 
 	decide(OK500, NO4500, UP_RAW, 3, 3, &r, &res);
-	ok(res.blocked && has(res.sentence,
-		"UDP 500 passes but UDP 4500 gets no answer") &&
+	ok(res.blocked &&
+	   has(res.sentence, "UDP 500 passes but UDP 4500 gets no answer") &&
 	   has(res.sentence, "nat-t = force cannot work; raw ESP passes"),
 	   "UDP 4500 dropped: sentence", res.sentence);
 
@@ -151,8 +153,9 @@ static void t_rules(void)
 	   "UDP 4500 and ESP dropped: sentence", res.sentence);
 
 	decide(NO500, NO4500, DOWN, 0, 0, &r, &res);
-	ok(res.blocked && !strcmp(res.sentence,
-		   "Neither UDP 500 nor UDP 4500 is answered: 192.0.2.2:500 is down or the path drops UDP to it"),
+	ok(res.blocked &&
+	   !strcmp(res.sentence, "Neither UDP 500 nor UDP 4500 is answered: "
+		   "192.0.2.2 is down or the path drops UDP to it"),
 	   "nothing answered: sentence", res.sentence);
 
 	decide(NO500, NO4500, UP_RAW, 4, 4, &r, &res);
