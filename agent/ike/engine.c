@@ -541,10 +541,12 @@ int64_t ike_engine_next_timeout_ms(struct ike_engine *e)
 {
 	int64_t t = timer_next_ms(e), d = dpd_next_ms(e);
 	int64_t k = natt_next_ms(e), r = rekey_next_ms(e);
-	int64_t p = probe_next_ms(e);
+	int64_t p = probe_next_ms(e), f = autoforce_next_ms(e);
 
 	if (p >= 0 && (t < 0 || p < t))
 		t = p;
+	if (f >= 0 && (t < 0 || f < t))
+		t = f;
 	if (d >= 0 && (t < 0 || d < t))
 		t = d;
 	if (r >= 0 && (t < 0 || r < t))
@@ -608,6 +610,7 @@ void ike_engine_run_timers(struct ike_engine *e)
 	dpd_run(e, now);
 	natt_run(e, now);
 	probe_run(e, now);
+	autoforce_run(e, now);
 	rekey_timers(e, now);
 	keep_up(e);
 }

@@ -103,6 +103,12 @@ struct ike_env {
 			 const struct ike_kernel_sa *sa);
 	int (*send_keepalive)(void *ctx, const struct sockaddr_storage *from,
 			      const struct sockaddr_storage *to);
+	/*
+	 * Optional, for nat-t = auto-force: how long ago SA (dir, spi)
+	 * last took a packet, in ms (UINT64_MAX when never). 0 or -errno.
+	 */
+	int (*sa_used)(void *ctx, const struct ike_conn *conn,
+		       enum ike_sa_dir dir, uint32_t spi, uint64_t *idle_ms);
 };
 
 /* Bounds on half-open (not yet authenticated) phase 1 SAs. */

@@ -69,6 +69,16 @@ struct conn_ent {
 	struct sockaddr_storage am_told[4];
 	unsigned int n_am_told;
 
+	/*
+	 * nat-t = auto-force (autoforce.c): raw ESP was found blocked, so
+	 * every phase 1 from now on forces ESP in UDP. Checks of the
+	 * active pair: when the next is due, how many in a row saw ESP
+	 * go out and nothing come in.
+	 */
+	bool esp_blocked;
+	uint64_t autoforce_at;
+	uint32_t autoforce_hits;
+
 	/* Rekeys done since the conn was added (rekey.c). */
 	uint32_t rekeys;		/* IPsec SA pairs replaced */
 	uint32_t ike_rekeys;		/* ISAKMP SAs replaced */
@@ -311,6 +321,11 @@ uint16_t natt_qm_mode(const struct p1sa *p1);
 void natt_established(struct ike_engine *e, struct p1sa *sa);
 int64_t natt_next_ms(struct ike_engine *e);
 void natt_run(struct ike_engine *e, uint64_t now);
+
+/* autoforce.c */
+uint8_t natt_mode(const struct conn_ent *c);
+int64_t autoforce_next_ms(struct ike_engine *e);
+void autoforce_run(struct ike_engine *e, uint64_t now);
 
 /* probe.c */
 bool probe_input(struct ike_engine *e, const struct isakmp_msg *m,
