@@ -12,7 +12,7 @@ PSK=probe-peers-key
 IKE=aes128-sha256-modp2048
 ESP=aes128-sha1
 IFID=43
-N_TESTS=7
+N_TESTS=6
 
 ktap_plan $N_TESTS
 
