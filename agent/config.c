@@ -591,8 +591,11 @@ static int k_nat_t(struct parser *p, const char *v)
 		p->conn->natt = IKE_NATT_FORCE;
 	else if (!strcmp(v, "no"))
 		p->conn->natt = IKE_NATT_NO;
+	else if (!strcmp(v, "auto-force"))
+		p->conn->natt = IKE_NATT_AUTO_FORCE;
 	else
-		return perr(p, "invalid nat-t '%s' (auto, force or no)", v);
+		return perr(p, "invalid nat-t '%s' (auto, force, auto-force or no)",
+			    v);
 	return 0;
 }
 

@@ -574,6 +574,8 @@ static const struct ctl_cmd {
 	{ CTL_CMD_DOWN, cmd_down },
 	{ CTL_CMD_RELOAD, cmd_reload },
 	{ CTL_CMD_KEYS, cmd_keys },
+	{ CTL_CMD_PROBE, ctl_cmd_probe },
+	{ CTL_CMD_PROBE_RESULT, ctl_cmd_probe_result },
 };
 
 void ctl_handle(const struct ctl_ops *ops, const char *line, FILE *out)

@@ -26,6 +26,10 @@ struct ctl_ops {
 	int (*keys)(void *arg, const char *name,
 		    void (*cb)(void *cbarg, const struct ike_sa_keys *k),
 		    void *cbarg);
+	/* esptun probe: start one, read the last. Optional. */
+	int (*probe)(void *arg, const char *name);
+	int (*probe_result)(void *arg, const char *name,
+			    struct ike_probe_result *r);
 };
 
 /* Creates the parent directory (0700) if needed, replaces a stale socket. */
@@ -42,5 +46,11 @@ void ctl_close(struct ctl *c);
  * "error: ...\n") to out. Exposed for tests.
  */
 void ctl_handle(const struct ctl_ops *ops, const char *line, FILE *out);
+
+/* ctl_probe.c: the probe and probe-result requests. */
+void ctl_cmd_probe(const struct ctl_ops *ops, const char *cmd,
+		   const char *arg, FILE *out);
+void ctl_cmd_probe_result(const struct ctl_ops *ops, const char *cmd,
+			  const char *arg, FILE *out);
 
 #endif

@@ -108,6 +108,26 @@ static int env_del_sa(void *ctx, const struct ike_conn *conn,
 	return err;
 }
 
+/* auto-force: how long an SA of either direction has been idle. */
+static int env_sa_used(void *ctx, const struct ike_conn *conn,
+		       enum ike_sa_dir dir, uint32_t spi, uint64_t *idle_ms)
+{
+	struct daemon *d = ctx;
+	uint64_t last;
+	time_t now = time(NULL);
+	int err;
+
+	err = kernel_sa_last_use(d->kern, conn->ifname, dir, spi, &last);
+	if (err)
+		return err;
+	if (!last)
+		*idle_ms = UINT64_MAX;
+	else
+		*idle_ms = (uint64_t)now > last ?
+			   ((uint64_t)now - last) * 1000 : 0;
+	return 0;
+}
+
 /* DPD: how long the inbound SA has been idle, from its last use. */
 static int env_sa_idle(void *ctx, const struct ike_conn *conn, uint32_t spi,
 		       uint64_t *idle_ms)
@@ -316,6 +336,21 @@ static void ctl_status(void *arg,
 	struct daemon *d = arg;
 
 	ike_engine_status(d->eng, cb, cbarg);
+}
+
+static int ctl_probe(void *arg, const char *name)
+{
+	struct daemon *d = arg;
+
+	return ike_engine_probe(d->eng, name);
+}
+
+static int ctl_probe_result(void *arg, const char *name,
+			    struct ike_probe_result *r)
+{
+	struct daemon *d = arg;
+
+	return ike_engine_probe_result(d->eng, name, r);
 }
 
 static int ctl_keys(void *arg, const char *name,
@@ -567,6 +602,7 @@ int main(int argc, char **argv)
 		.set_carrier = env_set_carrier,
 		.update_sa = env_update_sa,
 		.send_keepalive = env_send_keepalive,
+		.sa_used = env_sa_used,
 	};
 	struct ctl_ops cops = {
 		.arg = &d,
@@ -575,6 +611,8 @@ int main(int argc, char **argv)
 		.down = ctl_down,
 		.status = ctl_status,
 		.keys = ctl_keys,
+		.probe = ctl_probe,
+		.probe_result = ctl_probe_result,
 	};
 	int foreground = 0, r;
 

@@ -11,6 +11,8 @@
  *           | "down" " " NAME
  *           | "reload"
  *           | "keys" " " NAME
+ *           | "probe" " " NAME
+ *           | "probe-result" " " NAME
  *   reply   = "ok\n" BODY | "error: " MESSAGE "\n"
  *
  * BODY is empty except for status. Text status is one line per conn,
@@ -20,6 +22,18 @@
  * keys answers one line per ISAKMP SA of NAME that has keys, in the form
  * of Wireshark's IKEv1 decryption table: ICOOKIE,ENCRYPTION-KEY (hex);
  * a conn without one is an error.
+ *
+ * probe starts a path probe of NAME (UDP 500 and UDP 4500 answered?) and
+ * answers at once; probe-result then says how far it got, one line each:
+ *   "state running" | "state done"
+ *   "peer ADDRESS"
+ *   "udp PORT STATE RTT-MS SENT ANSWER"   STATE ok, pending, no-answer,
+ *                                         send-failed; ANSWER "MM2", a
+ *                                         notify name, or "-"
+ *   "child IFNAME SPI-IN SPI-OUT raw|encap" | "child IFNAME none"
+ *   "nat-t auto|force|no"
+ * The ESP verdict is the client's: it reads the module's counters of
+ * that SA pair (tools/probe.c).
  *
  * After the children, what the conn's negotiations went through, each
  * line only when there is something to say (`esptun diagnose` and
@@ -44,6 +58,8 @@
 #define CTL_CMD_DOWN		"down"
 #define CTL_CMD_RELOAD		"reload"
 #define CTL_CMD_KEYS		"keys"
+#define CTL_CMD_PROBE		"probe"
+#define CTL_CMD_PROBE_RESULT	"probe-result"
 #define CTL_OPT_JSON		"-j"
 
 #define CTL_REPLY_OK		"ok\n"

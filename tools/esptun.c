@@ -25,6 +25,7 @@ static const struct {
 	{ "ike", cmd_ike, "Status and control of esptund's IKE connections" },
 	{ "decode", cmd_decode, "Explain the IKE exchanges and ESP flows of a capture" },
 	{ "diagnose", cmd_diagnose, "Name the likely cause of a conn's trouble" },
+	{ "probe", cmd_probe, "Test UDP 500, UDP 4500 and ESP to a conn's peer" },
 	{ "metrics", cmd_metrics, "Print every counter in the Prometheus text format" },
 	{ "help", cmd_help, "Show this help, or a command's usage" },
 };

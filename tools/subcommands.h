@@ -13,8 +13,9 @@ int cmd_monitor(int argc, char **argv, int json);
 int cmd_encap_listen(int argc, char **argv, int json);
 int cmd_decode(int argc, char **argv, int json);
 
-/* Troubleshooting: diagnose.c, metrics.c */
+/* Troubleshooting: diagnose.c, metrics.c, probe.c */
 int cmd_diagnose(int argc, char **argv, int json);
 int cmd_metrics(int argc, char **argv, int json);
+int cmd_probe(int argc, char **argv, int json);
 
 #endif /* ESPTUN_SUBCOMMANDS_H */

@@ -83,11 +83,13 @@ enum ike_dpd_action {
 	IKE_DPD_HOLD,		/* SAs removed, negotiated again on traffic */
 };
 
-/* nat-t = auto | force | no */
+/* nat-t = auto | force | no | auto-force */
 enum ike_natt_mode {
 	IKE_NATT_AUTO = 0,	/* encapsulate when a NAT is detected */
 	IKE_NATT_FORCE = 1,	/* encapsulate always (NAT-D faked) */
 	IKE_NATT_NO = 2,	/* no NAT-T vendor IDs, raw ESP */
+	/* auto, until raw ESP is found blocked: then force (autoforce.c) */
+	IKE_NATT_AUTO_FORCE = 3,
 };
 
 /* Phase 1 attribute values, RFC 2409 appendix A. */

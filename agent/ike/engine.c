@@ -36,6 +36,7 @@ void ike_engine_free(struct ike_engine *e)
 		sa_p1_free(e, e->p1s);
 	while ((c = e->conns))
 		conn_free(e, c);
+	probe_free_all(e);
 	free(e);
 }
 
@@ -512,6 +513,9 @@ void ike_engine_input(struct ike_engine *e,
 			    isakmp_notify_name((uint16_t)-rc));
 		goto out;
 	}
+	/* Answers to a path probe belong to no SA: taken off here. */
+	if (probe_input(e, m, from, to))
+		goto out;
 	rexmit_digest(buf, len, digest);
 	if (is_dup(e, digest, m, from, to))
 		goto out;
@@ -541,7 +545,12 @@ int64_t ike_engine_next_timeout_ms(struct ike_engine *e)
 {
 	int64_t t = timer_next_ms(e), d = dpd_next_ms(e);
 	int64_t k = natt_next_ms(e), r = rekey_next_ms(e);
+	int64_t p = probe_next_ms(e), f = autoforce_next_ms(e);
 
+	if (p >= 0 && (t < 0 || p < t))
+		t = p;
+	if (f >= 0 && (t < 0 || f < t))
+		t = f;
 	if (d >= 0 && (t < 0 || d < t))
 		t = d;
 	if (r >= 0 && (t < 0 || r < t))
@@ -611,6 +620,8 @@ void ike_engine_run_timers(struct ike_engine *e)
 			conn_start(e, c);
 	dpd_run(e, now);
 	natt_run(e, now);
+	probe_run(e, now);
+	autoforce_run(e, now);
 	rekey_timers(e, now);
 	keep_up(e);
 }

@@ -103,6 +103,12 @@ struct ike_env {
 			 const struct ike_kernel_sa *sa);
 	int (*send_keepalive)(void *ctx, const struct sockaddr_storage *from,
 			      const struct sockaddr_storage *to);
+	/*
+	 * Optional, for nat-t = auto-force: how long ago SA (dir, spi)
+	 * last took a packet, in ms (UINT64_MAX when never). 0 or -errno.
+	 */
+	int (*sa_used)(void *ctx, const struct ike_conn *conn,
+		       enum ike_sa_dir dir, uint32_t spi, uint64_t *idle_ms);
 };
 
 /* Bounds on half-open (not yet authenticated) phase 1 SAs. */
@@ -297,5 +303,51 @@ struct ike_sa_keys {
 int ike_engine_keys(struct ike_engine *eng, const char *name,
 		    void (*cb)(void *arg, const struct ike_sa_keys *k),
 		    void *arg);
+
+/*
+ * esptun probe: is UDP 500 and UDP 4500 to the conn's peer answered?
+ * One MM1 per port with fresh cookies and the conn's own proposals (on
+ * 4500 behind the non-ESP marker); any ISAKMP reply carrying that
+ * initiator cookie (MM2, or a notify like NO-PROPOSAL-CHOSEN) proves
+ * the path both ways. Sent again once after IKE_PROBE_REXMIT_MS, given
+ * up after IKE_PROBE_TIMEOUT_MS. Our side keeps no phase 1 SA for it, so
+ * a real negotiation is never touched; the peer's half-open SA times out
+ * on its own (probe.c).
+ */
+#define IKE_PROBE_REXMIT_MS	1000
+#define IKE_PROBE_TIMEOUT_MS	3000
+
+enum ike_probe_state {
+	IKE_PROBE_PENDING = 0,
+	IKE_PROBE_OK,
+	IKE_PROBE_NO_ANSWER,
+	IKE_PROBE_SEND_FAILED,
+};
+
+struct ike_probe_path {
+	enum ike_probe_state state;
+	uint16_t port;			/* the peer's port probed */
+	uint32_t rtt_ms;		/* from the first send, when OK */
+	uint8_t sent;			/* copies sent */
+	char answer[40];		/* "MM2", "NO-PROPOSAL-CHOSEN" */
+};
+
+struct ike_probe_result {
+	bool running;
+	struct ike_probe_path udp500, udp4500;
+	struct sockaddr_storage peer;	/* port 500 */
+	/* The conn's active IPsec SA pair, for the ESP check: none if !child. */
+	bool child;
+	uint32_t spi_in, spi_out;	/* host byte order */
+	bool encap;			/* ESP in UDP already */
+	char ifname[16];
+	uint8_t natt;			/* enum ike_natt_mode of the conn */
+};
+
+/* Starts (or restarts) a probe of conn name. 0 or -ENOENT. */
+int ike_engine_probe(struct ike_engine *eng, const char *name);
+/* The last probe of conn name. 0, -ENOENT (no conn) or -ESRCH (none). */
+int ike_engine_probe_result(struct ike_engine *eng, const char *name,
+			    struct ike_probe_result *r);
 
 #endif

@@ -76,6 +76,16 @@ struct conn_ent {
 	/* auth = rsa-sig: certificate, key and trust anchors (cert.c). */
 	struct x509_creds *creds;
 
+	/*
+	 * nat-t = auto-force (autoforce.c): raw ESP was found blocked, so
+	 * every phase 1 from now on forces ESP in UDP. Checks of the
+	 * active pair: when the next is due, how many in a row saw ESP
+	 * go out and nothing come in.
+	 */
+	bool esp_blocked;
+	uint64_t autoforce_at;
+	uint32_t autoforce_hits;
+
 	/* Rekeys done since the conn was added (rekey.c). */
 	uint32_t rekeys;		/* IPsec SA pairs replaced */
 	uint32_t ike_rekeys;		/* ISAKMP SAs replaced */
@@ -163,6 +173,7 @@ struct ike_engine {
 	struct conn_ent *conns;
 	struct p1sa *p1s;
 	struct p2sa *p2s;
+	struct probe *probes;		/* probe.c */
 };
 
 /*
@@ -321,6 +332,19 @@ uint16_t natt_qm_mode(const struct p1sa *p1);
 void natt_established(struct ike_engine *e, struct p1sa *sa);
 int64_t natt_next_ms(struct ike_engine *e);
 void natt_run(struct ike_engine *e, uint64_t now);
+
+/* autoforce.c */
+uint8_t natt_mode(const struct conn_ent *c);
+int64_t autoforce_next_ms(struct ike_engine *e);
+void autoforce_run(struct ike_engine *e, uint64_t now);
+
+/* probe.c */
+bool probe_input(struct ike_engine *e, const struct isakmp_msg *m,
+		 const struct sockaddr_storage *from,
+		 const struct sockaddr_storage *to);
+int64_t probe_next_ms(struct ike_engine *e);
+void probe_run(struct ike_engine *e, uint64_t now);
+void probe_free_all(struct ike_engine *e);
 
 /* retry.c */
 #define RETRY_FIRST_MS		1000

@@ -252,7 +252,7 @@ void natt_mm2_received(struct p1sa *sa, const struct isakmp_msg *m)
 	if (v)
 		log_info("%s %s: NAT-T with the peer (%s)", msg_ck(sa),
 			 p1_msg_name(sa, 2), natt_version_name(v));
-	else if (c->natt == IKE_NATT_FORCE)
+	else if (natt_mode(sa->conn) == IKE_NATT_FORCE)
 		log_warn("%s %s: peer does not support NAT-T: nat-t = force "
 			 "of %s cannot apply, ESP stays unencapsulated",
 			 msg_ck(sa), p1_msg_name(sa, 2), c->name);
@@ -278,7 +278,7 @@ void natt_gen_natd(struct isakmp_gen *g, const struct p1sa *sa)
 		return;
 	}
 	isakmp_gen_raw(g, type, h, l);
-	if (sa->conn->c.natt == IKE_NATT_FORCE) {
+	if (natt_mode(sa->conn) == IKE_NATT_FORCE) {
 		memset(&fake, 0, sizeof(fake));
 		fake.ss_family = sa->local.ss_family;
 		l = natt_hash(sa->prop.hash, sa->icookie, sa->rcookie, &fake,
@@ -309,7 +309,6 @@ void natt_natd_received(struct p1sa *sa, const struct isakmp_msg *m,
 			const char *name, const struct sockaddr_storage *from,
 			const struct sockaddr_storage *to)
 {
-	const struct ike_conn *c = &sa->conn->c;
 	bool nl = false, nr = false;
 
 	if (!sa->natt.version)
@@ -324,8 +323,9 @@ void natt_natd_received(struct p1sa *sa, const struct isakmp_msg *m,
 	}
 	sa->natt.nat_local = nl;
 	sa->natt.nat_remote = nr;
-	sa->natt.forced = c->natt == IKE_NATT_FORCE;
-	sa->natt.encap = natt_want_encap(c->natt, sa->natt.version, nl, nr);
+	sa->natt.forced = natt_mode(sa->conn) == IKE_NATT_FORCE;
+	sa->natt.encap = natt_want_encap(natt_mode(sa->conn),
+					 sa->natt.version, nl, nr);
 	log_info("%s %s: NAT-D: %s%s; ESP %s", msg_ck(sa), name,
 		 nat_where(nl, nr), sa->natt.forced ? " (nat-t = force)" : "",
 		 sa->natt.encap ? "in UDP" : "unencapsulated");

@@ -258,7 +258,7 @@ static const struct {
 	{ CONN "dpd-action = trap\n",
 	  "e.conf:6: invalid dpd-action 'trap' (clear, restart or hold)" },
 	{ CONN "nat-t = yes\n",
-	  "e.conf:6: invalid nat-t 'yes' (auto, force or no)" },
+	  "e.conf:6: invalid nat-t 'yes' (auto, force, auto-force or no)" },
 	{ CONN "nat-t = auto\nnat-t = no\n",
 	  "e.conf:7: duplicate key 'nat-t'" },
 	{ CONN "keepalive = 0\n",
@@ -411,6 +411,26 @@ static void test_durations(void)
 	ok(conf_parse_duration("", &v), "empty duration refused");
 	ok(conf_parse_duration("1hh", &v), "1hh refused");
 	ok(conf_parse_duration("99999999999h", &v), "overflow refused");
+}
+
+/* nat-t = auto-force: its own mode, taken as written. */
+static void test_auto_force(void)
+{
+	static const char text[] =
+		"[conn a]\ninterface = esp0\nlocal = 192.0.2.1\n"
+		"remote = 192.0.2.2\npsk = k\nnat-t = auto-force\n";
+	char err[CONF_ERR_MAX] = "";
+	struct conf c;
+	int r;
+
+	r = conf_parse("af.conf", text, &c, err, sizeof(err));
+	is_int(r, 0, "nat-t = auto-force parses");
+	if (r) {
+		printf("# %s\n", err);
+		return;
+	}
+	is_int(c.conns[0].natt, IKE_NATT_AUTO_FORCE, "nat-t auto-force");
+	conf_free(&c);
 }
 
 /* psk-file: read relative to the config, refused when world-readable. */
@@ -582,6 +602,7 @@ int main(void)
 	test_errors();
 	test_ts_pairs();
 	test_durations();
+	test_auto_force();
 	test_psk_file();
 	test_file_trust();
 	return tap_done();

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nat-t = auto-force: two engines on the exchange harness, the module's
+ * per-SA last use mocked. A raw tunnel whose outbound SA keeps sending
+ * while its inbound SA never takes a packet is negotiated again with ESP
+ * in UDP on both sides, once; traffic coming in, nothing going out, a
+ * young pair or plain nat-t = auto leave it alone.
+ */
+#include "exchange_harness.h"
+
+#define IKE	"aes128-sha256-modp2048"
+#define ESP	"aes128-sha256"
+
+/* What the mock module says of each direction's last use, in ms ago. */
+static uint64_t in_idle, out_idle;
+static int n_used;
+
+static int m_sa_used(void *ctx, const struct ike_conn *c,
+		     enum ike_sa_dir dir, uint32_t spi, uint64_t *idle)
+{
+	n_used++;
+	*idle = dir == IKE_DIR_IN ? in_idle : out_idle;
+	return 0;
+}
+
+/* The harness's engines again, with sa_used wired. */
+static void setup_af(void)
+{
+	int i;
+
+	setup();
+	for (i = 0; i < 2; i++) {
+		struct ike_env env = {
+			.ctx = &S[i], .send = m_send, .now_ms = m_now,
+			.get_spi = m_get_spi, .add_sa = m_add_sa,
+			.del_sa = m_del_sa, .sa_used = m_sa_used,
+		};
+
+		ike_engine_free(S[i].eng);
+		S[i].eng = ike_engine_new(&env);
+	}
+	n_used = 0;
+}
+
+static void up(uint8_t natt_a)
+{
+	struct ike_conn a, b;
+
+	setup_af();
+	mkconn(&a, 0, IKE, ESP, "s3cret");
+	mkconn(&b, 1, IKE, ESP, "s3cret");
+	a.natt = natt_a;
+	start_pair(&a, &b);
+	run(3000);
+}
+
+static void t_switch(void)
+{
+	const struct ike_kernel_sa *ao, *bo;
+
+	in_idle = UINT64_MAX;
+	out_idle = 0;
+	up(IKE_NATT_AUTO_FORCE);
+	ao = live_sa(0, IKE_DIR_OUT);
+	ok(ao && !ao->encap, "blocked: comes up raw first");
+	run(3000);
+	ok(!logged("ESP blocked"), "blocked: not before the pair is 4 s old");
+	run(30000);
+	ok(logged("ESP blocked on the path: outbound SA") &&
+	   logged("renegotiating with ESP in UDP (nat-t = auto-force)"),
+	   "blocked: says why it renegotiates");
+	is_int(count_logged("ESP blocked on the path"), 1,
+	       "blocked: once, the encapsulated pair is not watched");
+	ao = live_sa(0, IKE_DIR_OUT);
+	bo = live_sa(1, IKE_DIR_OUT);
+	/* The harness delivers every datagram on port 500, so no ports here. */
+	ok(ao && ao->encap, "blocked: A's new outbound SA is ESP in UDP");
+	ok(bo && bo->encap, "blocked: so is B's");
+	check_mirror("blocked");
+	is_int(status(0).nactive, 1, "blocked: one pair up");
+	ok(S[1].ndel >= 2, "blocked: the raw pair was deleted on B too");
+}
+
+static void no_switch(const char *what, uint8_t natt, uint64_t in,
+		      uint64_t out)
+{
+	const struct ike_kernel_sa *ao;
+
+	in_idle = in;
+	out_idle = out;
+	up(natt);
+	run(30000);
+	ao = live_sa(0, IKE_DIR_OUT);
+	ok(!logged("ESP blocked") && ao && !ao->encap && S[0].ndel == 0,
+	   "%s: stays raw, nothing renegotiated", what);
+}
+
+int main(void)
+{
+	log_set_sink(sink, NULL);
+	log_set_level(LOG_LVL_DEBUG);
+	t_switch();
+	no_switch("ESP comes in", IKE_NATT_AUTO_FORCE, 1000, 0);
+	no_switch("nothing sent", IKE_NATT_AUTO_FORCE, UINT64_MAX, UINT64_MAX);
+	no_switch("sent long ago", IKE_NATT_AUTO_FORCE, UINT64_MAX, 60000);
+	no_switch("nat-t = auto", IKE_NATT_AUTO, UINT64_MAX, 0);
+	ok(n_used == 0, "nat-t = auto never asks the module");
+	ike_engine_free(S[0].eng);
+	ike_engine_free(S[1].eng);
+	return tap_done();
+}
