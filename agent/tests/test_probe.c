@@ -150,9 +150,9 @@ static void mkconn(struct ike_conn *c, int i, const char *ike)
 				       sizeof(err));
 	c->n_esp = esp_proposals_parse("aes128-sha256", c->esp,
 				       IKE_MAX_PROPOSALS, err, sizeof(err));
-	ike_ts_parse(i ? "10.2.0.0/16" : "10.1.0.0/16", &c->local_ts, err,
+	ike_ts_parse(i ? "10.2.0.0/16" : "10.1.0.0/16", &c->local_ts[0], err,
 		     sizeof(err));
-	ike_ts_parse(i ? "10.1.0.0/16" : "10.2.0.0/16", &c->remote_ts, err,
+	ike_ts_parse(i ? "10.1.0.0/16" : "10.2.0.0/16", &c->remote_ts[0], err,
 		     sizeof(err));
 }
 
