@@ -80,20 +80,75 @@ size_t msg_encrypt(struct p1sa *sa, uint8_t *buf, size_t len, size_t cap,
 	return len;
 }
 
-/* Decrypt in a copy, parse payloads into m. 0 or -ISAKMP_N_*. */
+/*
+ * Whether the first message of an exchange (QM1, Informational) carries
+ * a valid HASH(1) = prf(SKEYID_a, M-ID | the payloads after HASH).
+ */
+static bool hash1_ok(const struct p1sa *sa, const struct isakmp_msg *m)
+{
+	uint8_t h[CRYPTO_MAX_HASH];
+	const uint8_t *rest = NULL;
+	size_t rest_len = 0;
+
+	if (m->n < 1 || m->pl[0].type != ISAKMP_NP_HASH ||
+	    m->pl[0].len != sa->km.prf_len)
+		return false;
+	if (m->n > 1) {
+		rest = m->pl[1].body - ISAKMP_GEN_LEN;
+		rest_len = (size_t)(m->pl[m->n - 1].body +
+				    m->pl[m->n - 1].len - rest);
+	}
+	return !keymat_qm_hash(&sa->km, 0, m->hdr.msgid, NULL, 0, NULL, 0,
+			       rest, rest_len, h) &&
+	       crypto_memeq(m->pl[0].body, h, sa->km.prf_len);
+}
+
+static int decrypt_parse(struct p1sa *sa, int alt, const uint8_t *buf,
+			 size_t len, uint8_t *plain, struct isakmp_msg *m)
+{
+	size_t body = len - ISAKMP_HDR_LEN;
+	int rc;
+
+	memcpy(plain, buf, len);
+	rc = alt < 0 ? iv_decrypt(&sa->iv, &sa->km, m->hdr.msgid,
+				  plain + ISAKMP_HDR_LEN, body) :
+		       iv_decrypt_alt(&sa->iv, &sa->km, alt, m->hdr.msgid,
+				      plain + ISAKMP_HDR_LEN, body);
+	if (rc)
+		return -ISAKMP_N_PAYLOAD_MALFORMED;
+	return isakmp_parse_payloads(m->hdr.np, plain + ISAKMP_HDR_LEN, body,
+				     m);
+}
+
+/*
+ * Decrypt in a copy, parse payloads into m. 0 or -ISAKMP_N_*. The first
+ * message of an exchange that does not verify under the phase-1 IV is
+ * tried under the candidates (iv.h): the one it verifies under was the
+ * peer's.
+ */
 int msg_decrypt(struct p1sa *sa, const uint8_t *buf, size_t len,
 		uint8_t *plain, struct isakmp_msg *m)
 {
 	size_t body = len - ISAKMP_HDR_LEN;
+	uint32_t msgid = m->hdr.msgid;
+	int rc, i;
 
 	if (!sa->keys)
 		return -ISAKMP_N_INVALID_FLAGS;
 	if (!body || body % sa->km.block_len)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
-	memcpy(plain, buf, len);
-	if (iv_decrypt(&sa->iv, &sa->km, m->hdr.msgid, plain + ISAKMP_HDR_LEN,
-		       body))
-		return -ISAKMP_N_PAYLOAD_MALFORMED;
-	return isakmp_parse_payloads(m->hdr.np, plain + ISAKMP_HDR_LEN, body,
-				     m);
+	rc = decrypt_parse(sa, -1, buf, len, plain, m);
+	if (!msgid || !sa->iv.n_alt || iv_known(&sa->iv, msgid) ||
+	    (!rc && hash1_ok(sa, m)))
+		return rc;
+	for (i = 0; i < sa->iv.n_alt; i++)
+		if (!decrypt_parse(sa, i, buf, len, plain, m) &&
+		    hash1_ok(sa, m)) {
+			log_info("%s phase 1 ended with a later copy of its "
+				 "last message: IV taken from it",
+				 msg_ck(sa));
+			iv_adopt_alt(&sa->iv, i);
+			return 0;
+		}
+	return decrypt_parse(sa, -1, buf, len, plain, m);
 }
