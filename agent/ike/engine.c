@@ -373,22 +373,6 @@ static bool is_dup(struct ike_engine *e, const uint8_t *digest,
 }
 
 /*
- * Another copy of the message that ended phase 1 (MM6 to the initiator,
- * AM3 to the responder; we sent the last one otherwise): its last block
- * may be the IV the peer goes on from, if the first copy was forged.
- */
-static void late_phase1_copy(struct ike_dispatch *d)
-{
-	const struct p1sa *sa = d->p1;
-	size_t bl = sa->km.block_len, body = d->raw_len - ISAKMP_HDR_LEN;
-
-	if (sa->initiator == sa->aggressive || !sa->keys || d->m->hdr.msgid ||
-	    !(d->m->hdr.flags & ISAKMP_FLAG_E) || !bl || !body || body % bl)
-		return;
-	iv_phase1_candidate(&d->p1->iv, d->raw + d->raw_len - bl);
-}
-
-/*
  * Phase 1 (Main or Aggressive Mode): a new responder SA for MM1/AM1,
  * decryption of MM5/MM6/AM3.
  */
@@ -410,7 +394,6 @@ static void input_phase1(struct ike_dispatch *d, const uint8_t *digest)
 	if (d->p1->state == MM_ACTIVE) {
 		log_info_rl("%s late %s message from %s ignored",
 			    msg_ck(d->p1), mode, a);
-		late_phase1_copy(d);
 		return;
 	}
 	if (d->m->hdr.flags & ISAKMP_FLAG_E) {

@@ -27,8 +27,8 @@ int iv_init(struct iv_mgr *m, const struct ike_keymat *k,
 }
 
 /* IV of a new exchange: hash(phase-1 IV | M-ID). */
-static int first_iv_from(const struct iv_mgr *m, const uint8_t *phase1_iv,
-			 uint32_t msgid, uint8_t iv[IV_MAX])
+static int first_iv(const struct iv_mgr *m, uint32_t msgid,
+		    uint8_t iv[IV_MAX])
 {
 	uint8_t h[CRYPTO_MAX_HASH], mid[4];
 	struct chunk c[2];
@@ -37,18 +37,12 @@ static int first_iv_from(const struct iv_mgr *m, const uint8_t *phase1_iv,
 	mid[1] = (uint8_t)(msgid >> 16);
 	mid[2] = (uint8_t)(msgid >> 8);
 	mid[3] = (uint8_t)msgid;
-	c[0] = (struct chunk){ phase1_iv, m->block_len };
+	c[0] = (struct chunk){ m->phase1_iv, m->block_len };
 	c[1] = (struct chunk){ mid, 4 };
 	if (crypto_hash(m->hash, c, 2, h))
 		return -1;
 	memcpy(iv, h, m->block_len);
 	return 0;
-}
-
-static int first_iv(const struct iv_mgr *m, uint32_t msgid,
-		    uint8_t iv[IV_MAX])
-{
-	return first_iv_from(m, m->phase1_iv, msgid, iv);
 }
 
 static struct iv_slot *find(struct iv_mgr *m, uint32_t msgid, bool create)
@@ -102,28 +96,11 @@ int iv_encrypt(struct iv_mgr *m, const struct ike_keymat *k, uint32_t msgid,
 	return 0;
 }
 
-/* Decrypt from iv; the last ciphertext block waits for iv_confirm(). */
-static int decrypt_from(struct iv_mgr *m, const struct ike_keymat *k,
-			const uint8_t *iv, uint32_t msgid, uint8_t *body,
-			size_t len)
-{
-	uint8_t last[IV_MAX];
-
-	memcpy(last, body + len - m->block_len, m->block_len);
-	if (crypto_cbc(k->enc, k->enc_key, k->enc_key_len, iv, body, len,
-		       false))
-		return -1;
-	m->pending.valid = true;
-	m->pending.msgid = msgid;
-	memcpy(m->pending.iv, last, m->block_len);
-	return 0;
-}
-
 int iv_decrypt(struct iv_mgr *m, const struct ike_keymat *k, uint32_t msgid,
 	       uint8_t *body, size_t len)
 {
 	struct iv_slot *s = find(m, msgid, false);
-	uint8_t iv[IV_MAX];
+	uint8_t iv[IV_MAX], last[IV_MAX];
 
 	m->pending.valid = false;
 	if (!len || len % m->block_len)
@@ -132,53 +109,14 @@ int iv_decrypt(struct iv_mgr *m, const struct ike_keymat *k, uint32_t msgid,
 		memcpy(iv, s->iv, m->block_len);
 	else if (!msgid || first_iv(m, msgid, iv))
 		return -1;
-	return decrypt_from(m, k, iv, msgid, body, len);
-}
-
-void iv_phase1_candidate(struct iv_mgr *m, const uint8_t *last)
-{
-	int i;
-
-	if (!memcmp(last, m->phase1_iv, m->block_len))
-		return;
-	for (i = 0; i < m->n_alt; i++)
-		if (!memcmp(last, m->alt[i], m->block_len))
-			return;
-	/* The first copies are kept: the genuine one comes early. */
-	if (m->n_alt < IV_ALTS)
-		memcpy(m->alt[m->n_alt++], last, m->block_len);
-}
-
-bool iv_known(const struct iv_mgr *m, uint32_t msgid)
-{
-	int i;
-
-	for (i = 0; i < IV_SLOTS; i++)
-		if (m->slot[i].used && m->slot[i].msgid == msgid)
-			return true;
-	return false;
-}
-
-int iv_decrypt_alt(struct iv_mgr *m, const struct ike_keymat *k, int i,
-		   uint32_t msgid, uint8_t *body, size_t len)
-{
-	uint8_t iv[IV_MAX];
-
-	m->pending.valid = false;
-	if (i < 0 || i >= m->n_alt || !msgid || iv_known(m, msgid) || !len ||
-	    len % m->block_len ||
-	    first_iv_from(m, m->alt[i], msgid, iv))
+	memcpy(last, body + len - m->block_len, m->block_len);
+	if (crypto_cbc(k->enc, k->enc_key, k->enc_key_len, iv, body, len,
+		       false))
 		return -1;
-	return decrypt_from(m, k, iv, msgid, body, len);
-}
-
-void iv_adopt_alt(struct iv_mgr *m, int i)
-{
-	if (i < 0 || i >= m->n_alt)
-		return;
-	memcpy(m->phase1_iv, m->alt[i], m->block_len);
-	memset(m->alt, 0, sizeof(m->alt));
-	m->n_alt = 0;
+	m->pending.valid = true;
+	m->pending.msgid = msgid;
+	memcpy(m->pending.iv, last, m->block_len);
+	return 0;
 }
 
 void iv_confirm(struct iv_mgr *m, uint32_t msgid)

@@ -20,7 +20,6 @@
 
 #define IV_SLOTS	8
 #define IV_MAX		16
-#define IV_ALTS		4
 
 struct iv_slot {
 	bool used;
@@ -43,15 +42,6 @@ struct iv_mgr {
 	uint64_t clock;
 	struct iv_slot slot[IV_SLOTS];
 	struct iv_pending pending;
-	/*
-	 * Last blocks of later copies of the message that ended phase 1.
-	 * Its padding and its payloads after HASH are not authenticated,
-	 * so a copy with another tail also passes: whichever came first
-	 * set phase1_iv. A candidate replaces it once the first message
-	 * of an exchange verifies under it (msg_decrypt).
-	 */
-	uint8_t alt[IV_ALTS][IV_MAX];
-	int n_alt;
 };
 
 /* Phase 1 IV = hash(g^xi | g^xr) cut to the block size; M-ID 0. */
@@ -71,18 +61,6 @@ int iv_encrypt(struct iv_mgr *m, const struct ike_keymat *k, uint32_t msgid,
 int iv_decrypt(struct iv_mgr *m, const struct ike_keymat *k, uint32_t msgid,
 	       uint8_t *body, size_t len);
 void iv_confirm(struct iv_mgr *m, uint32_t msgid);
-/*
- * A later copy of phase 1's last message ending in block last: kept as a
- * candidate phase-1 IV (the first IV_ALTS different ones).
- */
-void iv_phase1_candidate(struct iv_mgr *m, const uint8_t *last);
-/* Whether msgid has an IV of its own (else it starts an exchange). */
-bool iv_known(const struct iv_mgr *m, uint32_t msgid);
-/* iv_decrypt() of a new exchange from candidate i's phase-1 IV. */
-int iv_decrypt_alt(struct iv_mgr *m, const struct ike_keymat *k, int i,
-		   uint32_t msgid, uint8_t *body, size_t len);
-/* Candidate i was right: it becomes the phase-1 IV, the others go. */
-void iv_adopt_alt(struct iv_mgr *m, int i);
 /* Current IV for a message ID (tests). */
 const uint8_t *iv_get(struct iv_mgr *m, uint32_t msgid);
 /* Forget a finished exchange. */

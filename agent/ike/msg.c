@@ -81,74 +81,42 @@ size_t msg_encrypt(struct p1sa *sa, uint8_t *buf, size_t len, size_t cap,
 }
 
 /*
- * Whether the first message of an exchange (QM1, Informational) carries
- * a valid HASH(1) = prf(SKEYID_a, M-ID | the payloads after HASH).
+ * Phase 1's last block becomes the IV of every later exchange, yet what
+ * follows the last payload is not authenticated: blocks appended by a
+ * forger would pass. Senders pad to the block size, less than a block
+ * (strongSwan and libreswan add none to an aligned message): a whole
+ * block more is refused.
  */
-static bool hash1_ok(const struct p1sa *sa, const struct isakmp_msg *m)
+static int phase1_tail(const struct p1sa *sa, const struct isakmp_msg *m,
+		       const uint8_t *end)
 {
-	uint8_t h[CRYPTO_MAX_HASH];
-	const uint8_t *rest = NULL;
-	size_t rest_len = 0;
+	const uint8_t *last;
 
-	if (m->n < 1 || m->pl[0].type != ISAKMP_NP_HASH ||
-	    m->pl[0].len != sa->km.prf_len)
-		return false;
-	if (m->n > 1) {
-		rest = m->pl[1].body - ISAKMP_GEN_LEN;
-		rest_len = (size_t)(m->pl[m->n - 1].body +
-				    m->pl[m->n - 1].len - rest);
-	}
-	return !keymat_qm_hash(&sa->km, 0, m->hdr.msgid, NULL, 0, NULL, 0,
-			       rest, rest_len, h) &&
-	       crypto_memeq(m->pl[0].body, h, sa->km.prf_len);
-}
-
-static int decrypt_parse(struct p1sa *sa, int alt, const uint8_t *buf,
-			 size_t len, uint8_t *plain, struct isakmp_msg *m)
-{
-	size_t body = len - ISAKMP_HDR_LEN;
-	int rc;
-
-	memcpy(plain, buf, len);
-	rc = alt < 0 ? iv_decrypt(&sa->iv, &sa->km, m->hdr.msgid,
-				  plain + ISAKMP_HDR_LEN, body) :
-		       iv_decrypt_alt(&sa->iv, &sa->km, alt, m->hdr.msgid,
-				      plain + ISAKMP_HDR_LEN, body);
-	if (rc)
+	if (m->n < 1)
+		return 0;
+	last = m->pl[m->n - 1].body + m->pl[m->n - 1].len;
+	if (last > end || (size_t)(end - last) >= sa->km.block_len)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
-	return isakmp_parse_payloads(m->hdr.np, plain + ISAKMP_HDR_LEN, body,
-				     m);
+	return 0;
 }
 
-/*
- * Decrypt in a copy, parse payloads into m. 0 or -ISAKMP_N_*. The first
- * message of an exchange that does not verify under the phase-1 IV is
- * tried under the candidates (iv.h): the one it verifies under was the
- * peer's.
- */
+/* Decrypt in a copy, parse payloads into m. 0 or -ISAKMP_N_*. */
 int msg_decrypt(struct p1sa *sa, const uint8_t *buf, size_t len,
 		uint8_t *plain, struct isakmp_msg *m)
 {
 	size_t body = len - ISAKMP_HDR_LEN;
-	uint32_t msgid = m->hdr.msgid;
-	int rc, i;
+	int rc;
 
 	if (!sa->keys)
 		return -ISAKMP_N_INVALID_FLAGS;
 	if (!body || body % sa->km.block_len)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
-	rc = decrypt_parse(sa, -1, buf, len, plain, m);
-	if (!msgid || !sa->iv.n_alt || iv_known(&sa->iv, msgid) ||
-	    (!rc && hash1_ok(sa, m)))
-		return rc;
-	for (i = 0; i < sa->iv.n_alt; i++)
-		if (!decrypt_parse(sa, i, buf, len, plain, m) &&
-		    hash1_ok(sa, m)) {
-			log_info("%s phase 1 ended with a later copy of its "
-				 "last message: IV taken from it",
-				 msg_ck(sa));
-			iv_adopt_alt(&sa->iv, i);
-			return 0;
-		}
-	return decrypt_parse(sa, -1, buf, len, plain, m);
+	memcpy(plain, buf, len);
+	if (iv_decrypt(&sa->iv, &sa->km, m->hdr.msgid, plain + ISAKMP_HDR_LEN,
+		       body))
+		return -ISAKMP_N_PAYLOAD_MALFORMED;
+	rc = isakmp_parse_payloads(m->hdr.np, plain + ISAKMP_HDR_LEN, body, m);
+	if (!rc && !m->hdr.msgid)
+		rc = phase1_tail(sa, m, plain + len);
+	return rc;
 }
