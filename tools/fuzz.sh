@@ -28,7 +28,8 @@ done
 echo "TAP version 13"
 mkdir -p "$OUT"
 if ! { make -s -j"$(nproc)" -C "$TOP/agent" -f tests/fuzz.mk OUT="$OUT" &&
-	make -s -j"$(nproc)" -C "$TOP/tools" -f tests/fuzz-decode.mk OUT="$OUT"; } \
+	make -s -j"$(nproc)" -C "$TOP/tools" -f tests/fuzz-decode.mk OUT="$OUT" &&
+	make -s -j"$(nproc)" -C "$TOP/tools" -f tests/fuzz-cli.mk OUT="$OUT"; } \
 	>"$OUT/build.log" 2>&1; then
 	echo "1..1"
 	sed 's/^/# /' "$OUT/build.log" | tail -n 20

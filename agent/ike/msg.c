@@ -80,11 +80,32 @@ size_t msg_encrypt(struct p1sa *sa, uint8_t *buf, size_t len, size_t cap,
 	return len;
 }
 
+/*
+ * Phase 1's last block becomes the IV of every later exchange, yet what
+ * follows the last payload is not authenticated: blocks appended by a
+ * forger would pass. Senders pad to the block size, less than a block
+ * (strongSwan and libreswan add none to an aligned message): a whole
+ * block more is refused.
+ */
+static int phase1_tail(const struct p1sa *sa, const struct isakmp_msg *m,
+		       const uint8_t *end)
+{
+	const uint8_t *last;
+
+	if (m->n < 1)
+		return 0;
+	last = m->pl[m->n - 1].body + m->pl[m->n - 1].len;
+	if (last > end || (size_t)(end - last) >= sa->km.block_len)
+		return -ISAKMP_N_PAYLOAD_MALFORMED;
+	return 0;
+}
+
 /* Decrypt in a copy, parse payloads into m. 0 or -ISAKMP_N_*. */
 int msg_decrypt(struct p1sa *sa, const uint8_t *buf, size_t len,
 		uint8_t *plain, struct isakmp_msg *m)
 {
 	size_t body = len - ISAKMP_HDR_LEN;
+	int rc;
 
 	if (!sa->keys)
 		return -ISAKMP_N_INVALID_FLAGS;
@@ -94,6 +115,8 @@ int msg_decrypt(struct p1sa *sa, const uint8_t *buf, size_t len,
 	if (iv_decrypt(&sa->iv, &sa->km, m->hdr.msgid, plain + ISAKMP_HDR_LEN,
 		       body))
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
-	return isakmp_parse_payloads(m->hdr.np, plain + ISAKMP_HDR_LEN, body,
-				     m);
+	rc = isakmp_parse_payloads(m->hdr.np, plain + ISAKMP_HDR_LEN, body, m);
+	if (!rc && !m->hdr.msgid)
+		rc = phase1_tail(sa, m, plain + len);
+	return rc;
 }

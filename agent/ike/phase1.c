@@ -708,6 +708,35 @@ size_t p1_build_auth(struct ike_engine *e, struct p1sa *sa, bool with_id,
 }
 
 /*
+ * HASH_I and HASH_R leave the notifies after them unauthenticated, and
+ * the last block of the message, often an INITIAL-CONTACT's SPI, is the
+ * IV the peer goes on from. A copy with another last block decrypts to
+ * another SPI there: such a copy is forged, and dropped before it can
+ * set the IV.
+ */
+static bool notifies_intact(struct ike_dispatch *d, const char *name)
+{
+	const struct p1sa *sa = d->p1;
+	struct isakmp_notify_pl n;
+	int i;
+
+	for (i = 0; i < d->m->n; i++) {
+		if (d->m->pl[i].type != ISAKMP_NP_N)
+			continue;
+		if (isakmp_parse_notify(d->m->pl[i].body, d->m->pl[i].len, &n) ||
+		    (n.type == ISAKMP_N_INITIAL_CONTACT &&
+		     n.proto == ISAKMP_PROTO_ISAKMP &&
+		     n.spi_size == 16 && (memcmp(n.spi, sa->icookie, 8) ||
+					  memcmp(n.spi + 8, sa->rcookie, 8)))) {
+			log_warn_rl("%s %s: notify for other cookies, a "
+				    "forged copy? Dropped", msg_ck(sa), name);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
  * The peer's authenticating message (MM5, MM6, AM2, AM3): its HASH over
  * the ID body id_b, then the notifies it carries. A failure the peer can
  * read (when our keys agree) is told: INVALID-ID-INFORMATION always,
@@ -720,6 +749,8 @@ int p1_authenticate(struct ike_dispatch *d, const uint8_t *id_b,
 	const struct isakmp_payload *hp = isakmp_find(d->m, ISAKMP_NP_HASH);
 	int rc;
 
+	if (!notifies_intact(d, name))
+		return -ISAKMP_N_PAYLOAD_MALFORMED;
 	if (sa->conn->c.auth == IKE_AUTH_RSA_SIG) {
 		rc = cert_check_auth(d, id_b, id_len, name);
 	} else if (!hp) {

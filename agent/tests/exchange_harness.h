@@ -53,6 +53,8 @@ static char logbuf[65536];
 static size_t loglen;
 /* Warnings and errors logged since setup(). */
 static int nwarn;
+/* Randomness for both engines; NULL: GnuTLS's (a fuzzer makes it fixed). */
+static void (*harness_random)(void *ctx, void *buf, size_t len);
 
 static inline void sink(enum log_level lvl, const char *line, void *arg)
 {
@@ -172,7 +174,7 @@ static inline void setup(void)
 		struct ike_env env = {
 			.ctx = &S[i], .send = m_send, .now_ms = m_now,
 			.get_spi = m_get_spi, .add_sa = m_add_sa,
-			.del_sa = m_del_sa,
+			.del_sa = m_del_sa, .random = harness_random,
 		};
 
 		if (S[i].eng)

@@ -347,6 +347,45 @@ static void t_forged_am2(void)
 	   "forged AM2: no retransmission was needed");
 }
 
+/*
+ * AM3's INITIAL-CONTACT after HASH_I is not authenticated, and its last
+ * block is the IV Quick Mode goes on from: a copy with another last
+ * block, sent ahead of the real AM3 by someone without the keys, would
+ * leave the responder with the wrong IV. Its garbled SPI gives it away.
+ */
+static int forge_am3(int from, int nth, const uint8_t *b, size_t l)
+{
+	uint8_t f[4096];
+
+	if (from != 0 || nth != 2 || l < 44 || l > sizeof(f) || !(b[19] & 1))
+		return 0;
+	memcpy(f, b, l);
+	f[l - 1] ^= 0x5a;
+	ike_engine_input(S[1].eng, &S[0].addr, &S[1].addr, f, l);
+	forged = true;
+	return 0;
+}
+
+static void t_forged_am3_tail(void)
+{
+	struct ike_conn a, b;
+
+	setup();
+	forged = false;
+	filter = forge_am3;
+	am_conns(&a, &b, "aes128-sha256-modp2048");
+	start_pair(&a, &b);
+	pump();
+	filter = NULL;
+	ok(forged, "forged AM3 tail: injected before the real AM3");
+	ok(logged("AM3: notify for other cookies, a forged copy? Dropped"),
+	   "forged AM3 tail: dropped");
+	ok(conn_status(0, "site").nactive == 1 &&
+	   conn_status(1, "site").nactive == 1,
+	   "forged AM3 tail: Quick Mode done without retransmission");
+	check_mirror("forged AM3 tail");
+}
+
 /* Main Mode on one side, Aggressive on the other: MM still works. */
 static void t_mm_unaffected(void)
 {
@@ -457,6 +496,7 @@ int main(void)
 	t_not_allowed();
 	t_lost_am3();
 	t_forged_am2();
+	t_forged_am3_tail();
 	t_mm_unaffected();
 	t_config();
 	t_rekey_p1();

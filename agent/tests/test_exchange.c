@@ -1284,6 +1284,75 @@ static void t_half_open_lockout(void)
  * the peer, up to 64 bits, or set by a caller) saturates to "no limit"
  * instead of wrapping to a tiny one.
  */
+/*
+ * Phase 1's last block is the IV of everything after it, yet MM5's
+ * INITIAL-CONTACT and any padding are not authenticated. A copy of MM5
+ * with another last block, or of MM6 with a block appended, sent ahead
+ * of the real one by someone without the keys, is dropped: the real one
+ * completes the exchange with no retransmission.
+ */
+static int forge_nth, forge_from;
+static bool forge_append, forge_done;
+
+static int forge_tail(int from, int nth, const uint8_t *b, size_t l)
+{
+	uint8_t f[4096];
+	size_t fl = l;
+
+	if (from != forge_from || nth != forge_nth || l + 16 > sizeof(f) ||
+	    !(b[19] & ISAKMP_FLAG_E))
+		return 0;
+	memcpy(f, b, l);
+	if (forge_append) {
+		memset(f + l, 0x5a, 16);
+		fl += 16;
+		isakmp_put32(f + 24, (uint32_t)fl);
+	} else {
+		f[l - 1] ^= 0x5a;
+	}
+	ike_engine_input(S[!from].eng, &S[from].addr, &S[!from].addr, f, fl);
+	forge_done = true;
+	return 0;
+}
+
+static void t_forged_phase1_tail(void)
+{
+	static const struct {
+		const char *what;
+		int from, nth;
+		bool append;
+		const char *log;
+	} c[] = {
+		{ "MM5 with another last block", 0, 3, false,
+		  "MM5: notify for other cookies, a forged copy? Dropped" },
+		{ "MM5 with a block appended", 0, 3, true, "does not decrypt" },
+		{ "MM6 with a block appended", 1, 3, true, "does not decrypt" },
+	};
+	struct ike_conn a, b;
+	size_t k;
+
+	for (k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+		setup();
+		forge_from = c[k].from;
+		forge_nth = c[k].nth;
+		forge_append = c[k].append;
+		forge_done = false;
+		filter = forge_tail;
+		mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+		mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+		start_pair(&a, &b);
+		pump();
+		filter = NULL;
+		ok(forge_done, "forged %s: sent first", c[k].what);
+		ok(logged(c[k].log), "forged %s: dropped", c[k].what);
+		ok(status(0).nactive == 1 && status(1).nactive == 1 &&
+		   !logged("retransmitting"),
+		   "forged %s: the real one completes, no retransmission",
+		   c[k].what);
+		check_mirror(c[k].what);
+	}
+}
+
 static void t_life_kbytes_huge(void)
 {
 	struct ike_conn a, b;
@@ -1611,6 +1680,7 @@ int main(void)
 	t_replay_info();
 	t_half_open_lockout();
 	t_life_kbytes_huge();
+	t_forged_phase1_tail();
 	t_dup_reflection();
 	t_log_flood();
 	t_retry_silent_peer();
