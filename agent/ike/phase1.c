@@ -764,8 +764,15 @@ int p1_authenticate(struct ike_dispatch *d, const uint8_t *id_b,
 		rc = check_auth(d, id_b, id_len, hp, name);
 	}
 
-	if (rc == -ISAKMP_N_INVALID_ID_INFORMATION ||
-	    (rc == -ISAKMP_N_AUTHENTICATION_FAILED && !sa->initiator))
+	/*
+	 * A cleartext AM2 that failed may be a forgery carrying the real
+	 * exchange's KE and nonce: an error notify under the keys that
+	 * gives would end the responder's genuine exchange. Told only
+	 * when the message came encrypted or proved itself.
+	 */
+	if ((rc == -ISAKMP_N_INVALID_ID_INFORMATION ||
+	     (rc == -ISAKMP_N_AUTHENTICATION_FAILED && !sa->initiator)) &&
+	    (d->authentic || (d->m->hdr.flags & ISAKMP_FLAG_E)))
 		notify_send(d->e, sa, ISAKMP_PROTO_ISAKMP, NULL, 0,
 			    (uint16_t)-rc, NULL, 0);
 	if (!rc)
