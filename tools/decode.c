@@ -323,12 +323,22 @@ static bool spi_note(void *arg, uint32_t spi, const struct cap_addr *dst,
 	return false;
 }
 
+/*
+ * A capture's time in microseconds. Its seconds come from the file, so
+ * any value: computed unsigned, where an absurd one wraps instead of
+ * being undefined.
+ */
+static int64_t pkt_us(const struct cap_pkt *p)
+{
+	return (int64_t)((uint64_t)p->ts_sec * 1000000u + p->ts_usec);
+}
+
 static void msg_head(struct decoder *d, struct group *g,
 		     const struct cap_pkt *p, const struct isakmp_hdr *h,
 		     const char *label, const char *again, const char *dir)
 {
 	char s[64], t[64], ts[32], mid[12];
-	int64_t us = p->ts_sec * 1000000 + p->ts_usec - d->t_first;
+	int64_t us = (int64_t)((uint64_t)pkt_us(p) - (uint64_t)d->t_first);
 	bool v6 = p->src.family == AF_INET6;
 
 	cap_addr_str(&p->src, s, sizeof(s));
@@ -422,7 +432,7 @@ static void isakmp_packet(struct decoder *d, const struct cap_pkt *p,
 	const char *dir;
 	uint8_t *plain = NULL;
 	bool from_init, enc, ok;
-	int64_t t = p->ts_sec * 1000000 + p->ts_usec;
+	int64_t t = pkt_us(p);
 	uint32_t hlen;
 	int rc;
 

@@ -9,7 +9,8 @@
 #
 # Each target starts from its seeds and regressions in
 # agent/tests/fuzz-corpus/NAME/ (an input that once failed belongs there;
-# fuzz_decode starts from the committed captures, tools/tests/captures/)
+# fuzz_decode starts from the committed captures, tools/tests/captures/,
+# and its regressions in agent/tests/fuzz-corpus/decode/)
 # and keeps what it learns in build/fuzz/corpus/NAME/ for the next run.
 set -uo pipefail
 
@@ -51,7 +52,12 @@ for t in "${targets[@]}"; do
 	t=${t%.c}
 	name=${t#fuzz_}
 	seeds=$TOP/agent/tests/fuzz-corpus/$name
-	[ "$name" = decode ] && seeds=$TOP/tools/tests/captures
+	# The decoder starts from the real captures, plus its regressions.
+	extra=
+	if [ "$name" = decode ]; then
+		extra=$seeds
+		seeds=$TOP/tools/tests/captures
+	fi
 	corpus=$OUT/corpus/$name
 	log=$OUT/$t.log
 	mkdir -p "$corpus" "$OUT/crashes"
@@ -59,7 +65,9 @@ for t in "${targets[@]}"; do
 	# is a denial of service for a daemon that parses it).
 	"$OUT/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$OUT/crashes/$t-" \
-		"$corpus" $([ -d "$seeds" ] && echo "$seeds") >"$log" 2>&1
+		"$corpus" $([ -d "$seeds" ] && echo "$seeds") \
+		$([ -n "$extra" ] && [ -d "$extra" ] && echo "$extra") \
+		>"$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n1)
