@@ -95,7 +95,7 @@ static int phase1_tail(const struct p1sa *sa, const struct isakmp_msg *m,
 	if (m->n < 1)
 		return 0;
 	last = m->pl[m->n - 1].body + m->pl[m->n - 1].len;
-	if (last > end || (size_t)(end - last) >= sa->km.block_len)
+	if (last > end)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
 	return 0;
 }
