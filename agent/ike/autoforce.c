@@ -66,26 +66,8 @@ int64_t autoforce_next_ms(struct ike_engine *e)
 /* Every SA of the conn goes; the next negotiation forces encapsulation. */
 static void switch_to_udp(struct ike_engine *e, struct conn_ent *c)
 {
-	struct p2sa *ch, *cnext;
-	struct p1sa *sa, *snext;
-
 	c->esp_blocked = true;
-	for (ch = e->p2s; ch; ch = cnext) {
-		cnext = ch->next;
-		if (ch->conn != c)
-			continue;
-		if (ch->state == QM_ACTIVE || ch->in_installed)
-			notify_delete_child(e, ch);
-		sa_p2_free(e, ch);
-	}
-	for (sa = e->p1s; sa; sa = snext) {
-		snext = sa->next;
-		if (sa->conn != c)
-			continue;
-		if (sa->state == MM_ACTIVE)
-			notify_delete_p1(e, sa);
-		sa_p1_free(e, sa);
-	}
+	conn_clear_sas(e, c);
 	snprintf(c->why, sizeof(c->why), "raw ESP blocked (auto-force)");
 	c->keep_up = !c->held;
 	c->attempts = 0;

@@ -48,19 +48,12 @@ int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn *conn)
 	return r;
 }
 
-int ike_engine_terminate(struct ike_engine *e, const char *name)
+/* Every SA of the conn goes, each with a Delete the peer can act on. */
+void conn_clear_sas(struct ike_engine *e, struct conn_ent *c)
 {
-	struct conn_ent *c = conn_find(e, name);
 	struct p1sa *sa, *snext;
 	struct p2sa *ch, *cnext;
 
-	if (!c)
-		return -2;
-	c->held = true;
-	c->keep_up = false;
-	c->retry_at = 0;
-	c->start_now = false;
-	c->on_hold = false;
 	for (ch = e->p2s; ch; ch = cnext) {
 		cnext = ch->next;
 		if (ch->conn != c)
@@ -78,6 +71,20 @@ int ike_engine_terminate(struct ike_engine *e, const char *name)
 			notify_delete_p1(e, sa);
 		sa_p1_free(e, sa);
 	}
+}
+
+int ike_engine_terminate(struct ike_engine *e, const char *name)
+{
+	struct conn_ent *c = conn_find(e, name);
+
+	if (!c)
+		return -2;
+	c->held = true;
+	c->keep_up = false;
+	c->retry_at = 0;
+	c->start_now = false;
+	c->on_hold = false;
+	conn_clear_sas(e, c);
 	link_update(e);
 	return 0;
 }

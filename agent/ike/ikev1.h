@@ -231,6 +231,7 @@ struct ike_dispatch {
 /* engine.c: see engine.h (public) */
 
 /* main_mode.c */
+void conn_clear_sas(struct ike_engine *e, struct conn_ent *c);
 int mm_initiate(struct ike_engine *e, struct conn_ent *c,
 		const struct p1sa *prev);
 struct p1sa *mm_responder_new(struct ike_engine *e,
