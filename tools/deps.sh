@@ -13,6 +13,8 @@ PACKAGES=(
 	# build
 	linux-headers-amd64 linux-source-6.1 libnl-genl-3-dev libnl-route-3-dev
 	libgnutls28-dev nettle-dev libgmp-dev pkg-config libpcap-dev
+	# dkms.conf's test builds the module the way DKMS does
+	dkms
 	# fuzzing: clang with libFuzzer and the sanitizers' runtimes
 	clang libclang-rt-14-dev
 	# guest
