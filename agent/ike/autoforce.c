@@ -6,9 +6,10 @@
  * active raw-ESP pair has been up a while, its outbound SA keeps
  * sending, and its inbound SA has never taken a packet, on
  * AUTOFORCE_HITS checks in a row, while the ISAKMP SA that negotiated
- * the pair over UDP is up. Then every SA of the conn goes (with
- * Deletes) and it is negotiated again with ESP in UDP forced, as
- * nat-t = force does; that holds until the conn is reloaded.
+ * the pair over UDP is up, and no pair it replaced (rekeyed) took any.
+ * Then every SA of the conn goes (with Deletes) and it is negotiated
+ * again with ESP in UDP forced, as nat-t = force does; that holds until
+ * the conn is reloaded.
  *
  * Nothing coming in can also mean a peer that only receives; it costs
  * one renegotiation to ESP in UDP, which works wherever IKE does.
@@ -75,6 +76,25 @@ static void switch_to_udp(struct ike_engine *e, struct conn_ent *c)
 	c->start_now = !c->held;
 }
 
+/*
+ * Raw ESP came in on the pair ch replaced (or one before it): the path
+ * passes ESP, and the quiet first seconds of a successor (a peer that
+ * seldom sends, or moves its traffic over late) prove nothing.
+ */
+static bool came_in_before(struct ike_engine *e, struct conn_ent *c,
+			   struct p2sa *ch)
+{
+	struct p2sa *old = ch->replaces;
+	uint64_t idle;
+
+	if (!ch->esp_in_seen && old && !old->encap && old->in_installed &&
+	    (old->esp_in_seen ||
+	     (!e->env.sa_used(e->env.ctx, &c->c, IKE_DIR_IN, old->spi_in,
+			      &idle) && idle != UINT64_MAX)))
+		ch->esp_in_seen = true;
+	return ch->esp_in_seen;
+}
+
 static void check(struct ike_engine *e, struct conn_ent *c, uint64_t now)
 {
 	struct p2sa *ch = raw_pair(e, c);
@@ -82,7 +102,8 @@ static void check(struct ike_engine *e, struct conn_ent *c, uint64_t now)
 	uint64_t in_idle, out_idle;
 
 	c->autoforce_at = now + AUTOFORCE_CHECK_MS;
-	if (!ch || !p1 || now - ch->established_ms < AUTOFORCE_MIN_AGE_MS ||
+	if (!ch || !p1 || came_in_before(e, c, ch) ||
+	    now - ch->established_ms < AUTOFORCE_MIN_AGE_MS ||
 	    e->env.sa_used(e->env.ctx, &c->c, IKE_DIR_IN, ch->spi_in,
 			   &in_idle) ||
 	    e->env.sa_used(e->env.ctx, &c->c, IKE_DIR_OUT, ch->spi_out,
@@ -90,6 +111,8 @@ static void check(struct ike_engine *e, struct conn_ent *c, uint64_t now)
 		c->autoforce_hits = 0;
 		return;
 	}
+	if (in_idle != UINT64_MAX)
+		ch->esp_in_seen = true;
 	/* Sending now, never anything in: one more sign. */
 	if (in_idle != UINT64_MAX || out_idle > AUTOFORCE_CHECK_MS + 1000) {
 		c->autoforce_hits = 0;
