@@ -16,6 +16,8 @@ static uint64_t in_idle, out_idle;
 static int n_used;
 /* An inbound SA that has taken packets whatever in_idle says (0: none). */
 static uint32_t spi_in_used;
+/* Every inbound SA of selector pairs of this family has taken packets. */
+static int fam_in_used;
 
 static int m_sa_used(void *ctx, const struct ike_conn *c,
 		     enum ike_sa_dir dir, uint32_t spi, uint64_t *idle)
@@ -24,6 +26,16 @@ static int m_sa_used(void *ctx, const struct ike_conn *c,
 	*idle = dir == IKE_DIR_IN ? in_idle : out_idle;
 	if (dir == IKE_DIR_IN && spi_in_used && spi == spi_in_used)
 		*idle = 1000;
+	if (dir == IKE_DIR_IN && fam_in_used) {
+		struct side *sd = ctx;
+		int i;
+
+		for (i = 0; i < sd->nsa; i++)
+			if (sd->live[i] && sd->sa[i].dir == IKE_DIR_IN &&
+			    sd->sa[i].spi == spi &&
+			    sd->sa[i].local_ts.family == fam_in_used)
+				*idle = 1000;
+	}
 	return 0;
 }
 
@@ -139,12 +151,49 @@ static void t_rekey(void)
 	   "restarted: a silent pair is found blocked again");
 }
 
+/*
+ * Two selector pairs: ESP comes in on the one of family fam, the other
+ * only sends. The path passes ESP; nothing is torn down.
+ */
+static void t_other_pair(int fam)
+{
+	struct ike_conn a, b;
+	char err[256];
+	int i;
+
+	setup_af();
+	in_idle = UINT64_MAX;
+	out_idle = 0;
+	fam_in_used = fam;
+	mkconn(&a, 0, IKE, ESP, "s3cret");
+	mkconn(&b, 1, IKE, ESP, "s3cret");
+	for (i = 0; i < 2; i++) {
+		struct ike_conn *c = i ? &b : &a;
+
+		c->n_local_ts = c->n_remote_ts = 2;
+		ike_ts_parse(i ? "2001:db8:b::/48" : "2001:db8:a::/48",
+			     &c->local_ts[1], err, sizeof(err));
+		ike_ts_parse(i ? "2001:db8:a::/48" : "2001:db8:b::/48",
+			     &c->remote_ts[1], err, sizeof(err));
+	}
+	a.natt = IKE_NATT_AUTO_FORCE;
+	start_pair(&a, &b);
+	run(30000);
+	is_int(status(0).nactive, 2, "two pairs, IPv%d in: both up",
+	       fam == AF_INET ? 4 : 6);
+	ok(!logged("ESP blocked") && S[0].ndel == 0,
+	   "two pairs, IPv%d in: none torn down", fam == AF_INET ? 4 : 6);
+	fam_in_used = 0;
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
 	log_set_level(LOG_LVL_DEBUG);
 	t_switch();
 	t_rekey();
+	t_other_pair(AF_INET);
+	t_other_pair(AF_INET6);
 	no_switch("ESP comes in", IKE_NATT_AUTO_FORCE, 1000, 0);
 	no_switch("nothing sent", IKE_NATT_AUTO_FORCE, UINT64_MAX, UINT64_MAX);
 	no_switch("sent long ago", IKE_NATT_AUTO_FORCE, UINT64_MAX, 60000);
