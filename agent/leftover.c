@@ -51,12 +51,44 @@ int leftover_scan(struct leftovers *l, struct kernel *k, const char *ifname)
 	return err ? err : s.err;
 }
 
+/*
+ * Whether the device still holds the very SA noted: one that expired
+ * meanwhile may have left its SPI to another (this run's own, or one
+ * added by hand), which is no leftover.
+ */
+static bool still_there(const struct leftovers *now, const struct leftover *o)
+{
+	size_t i;
+
+	for (i = 0; i < now->n; i++) {
+		const struct kernel_sa_ent *sa = &now->v[i].sa;
+
+		if (sa->dir == o->sa.dir && sa->spi == o->sa.spi &&
+		    sa->add_time == o->sa.add_time &&
+		    conn_addr_equal(&sa->remote, &o->sa.remote, false))
+			return true;
+	}
+	return false;
+}
+
 int leftover_drop(struct leftovers *l, struct kernel *k, const char *ifname,
 		  const struct sockaddr_storage *remote)
 {
+	struct leftovers now = { 0 };
 	size_t i = 0;
 	int n = 0;
 
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].ifname, ifname) &&
+		    conn_addr_equal(&l->v[i].sa.remote, remote, false))
+			break;
+	if (i == l->n)
+		return 0;
+	/* Not knowing what is there now, nothing is deleted; tried again. */
+	if (leftover_scan(&now, k, ifname)) {
+		leftover_free(&now);
+		return 0;
+	}
 	while (i < l->n) {
 		struct leftover *o = &l->v[i];
 
@@ -65,11 +97,12 @@ int leftover_drop(struct leftovers *l, struct kernel *k, const char *ifname,
 			i++;
 			continue;
 		}
-		/* Gone already (expired meanwhile): nothing to count. */
-		if (!kernel_sa_del(k, ifname, o->sa.dir, o->sa.spi))
+		if (still_there(&now, o) &&
+		    !kernel_sa_del(k, ifname, o->sa.dir, o->sa.spi))
 			n++;
 		l->v[i] = l->v[--l->n];
 	}
+	leftover_free(&now);
 	return n;
 }
 

@@ -27,8 +27,9 @@ struct leftovers {
 /* Notes the SAs on @ifname. 0, or -errno from the kernel or -ENOMEM. */
 int leftover_scan(struct leftovers *l, struct kernel *k, const char *ifname);
 /*
- * Deletes the noted SAs on @ifname whose peer is @remote and forgets
- * them. Returns how many the kernel still held.
+ * Deletes the noted SAs on @ifname whose peer is @remote, those the
+ * kernel still holds (same SPI, peer and time added), and forgets them.
+ * Returns how many it deleted.
  */
 int leftover_drop(struct leftovers *l, struct kernel *k, const char *ifname,
 		  const struct sockaddr_storage *remote);

@@ -4,11 +4,12 @@
  * the path while IKE (UDP) is answered, which is what a firewall that
  * passes UDP but not IP protocol 50 looks like. The sign: the conn's
  * active raw-ESP pair has been up a while, its outbound SA keeps
- * sending, and its inbound SA has never taken a packet, on
- * AUTOFORCE_HITS checks in a row, while the ISAKMP SA that negotiated
- * the pair over UDP is up. Then every SA of the conn goes (with
- * Deletes) and it is negotiated again with ESP in UDP forced, as
- * nat-t = force does; that holds until the conn is reloaded.
+ * sending, and no raw inbound SA of the conn (its own, another selector
+ * pair's, one it replaced) has ever taken a packet, on AUTOFORCE_HITS
+ * checks in a row, while the ISAKMP SA that negotiated the pair over UDP
+ * is up. Then every SA of the conn goes (with Deletes) and it is negotiated
+ * again with ESP in UDP forced, as nat-t = force does; that holds until
+ * the conn is reloaded.
  *
  * Nothing coming in can also mean a peer that only receives; it costs
  * one renegotiation to ESP in UDP, which works wherever IKE does.
@@ -75,23 +76,54 @@ static void switch_to_udp(struct ike_engine *e, struct conn_ent *c)
 	c->start_now = !c->held;
 }
 
+/*
+ * Raw ESP came in on an SA of the conn: another selector pair's, the
+ * pair this one replaced (or one before it). The path passes ESP, and a
+ * quiet pair (a one-way flow, a successor in its first seconds, the
+ * peer moving over late) proves nothing.
+ */
+static bool came_in(struct ike_engine *e, struct conn_ent *c,
+		    const struct p2sa *active)
+{
+	struct p2sa *ch;
+	uint64_t idle;
+
+	for (ch = e->p2s; ch; ch = ch->next) {
+		if (ch->conn != c || ch->encap || !ch->in_installed)
+			continue;
+		if (ch->esp_in_seen)
+			return true;
+		/* Not knowing of the watched pair is no sign either. */
+		if (e->env.sa_used(e->env.ctx, &c->c, IKE_DIR_IN, ch->spi_in,
+				   &idle)) {
+			if (ch == active)
+				return true;
+			continue;
+		}
+		if (idle != UINT64_MAX) {
+			ch->esp_in_seen = true;
+			return true;
+		}
+	}
+	return false;
+}
+
 static void check(struct ike_engine *e, struct conn_ent *c, uint64_t now)
 {
 	struct p2sa *ch = raw_pair(e, c);
 	struct p1sa *p1 = sa_p1_established(e, c);
-	uint64_t in_idle, out_idle;
+	uint64_t out_idle;
 
 	c->autoforce_at = now + AUTOFORCE_CHECK_MS;
 	if (!ch || !p1 || now - ch->established_ms < AUTOFORCE_MIN_AGE_MS ||
-	    e->env.sa_used(e->env.ctx, &c->c, IKE_DIR_IN, ch->spi_in,
-			   &in_idle) ||
+	    came_in(e, c, ch) ||
 	    e->env.sa_used(e->env.ctx, &c->c, IKE_DIR_OUT, ch->spi_out,
 			   &out_idle)) {
 		c->autoforce_hits = 0;
 		return;
 	}
 	/* Sending now, never anything in: one more sign. */
-	if (in_idle != UINT64_MAX || out_idle > AUTOFORCE_CHECK_MS + 1000) {
+	if (out_idle > AUTOFORCE_CHECK_MS + 1000) {
 		c->autoforce_hits = 0;
 		return;
 	}

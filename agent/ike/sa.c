@@ -154,8 +154,11 @@ void sa_p2_free(struct ike_engine *e, struct p2sa *c)
 			break;
 		}
 	for (x = e->p2s; x; x = x->next)
-		if (x->replaces == c)
+		if (x->replaces == c) {
+			/* What the path showed outlives the pair. */
+			x->esp_in_seen |= c->esp_in_seen;
 			x->replaces = NULL;
+		}
 	if (c->in_installed && e->env.del_sa)
 		e->env.del_sa(e->env.ctx, &c->conn->c, IKE_DIR_IN, c->spi_in);
 	if (c->out_installed && e->env.del_sa)

@@ -38,6 +38,8 @@ struct kernel_sa_ent {
 	uint32_t spi;
 	/* The peer's outer address (port 0); family 0 when the SA has none. */
 	struct sockaddr_storage remote;
+	/* When it was installed, seconds since the epoch; 0 unknown. */
+	uint64_t add_time;
 };
 
 typedef void (*kernel_sa_cb)(void *arg, const struct kernel_sa_ent *sa);
@@ -120,6 +122,7 @@ struct kernel_mock_sa {
 	uint32_t spi;
 	uint64_t last_use;		/* seconds since the epoch, 0 never */
 	struct sockaddr_storage remote;	/* the peer's outer address */
+	uint64_t add_time;		/* a count of SAs added, from 1 */
 };
 
 struct kernel_mock {
@@ -130,6 +133,7 @@ struct kernel_mock {
 	int fail_errno;		/* when set, every op fails with -fail_errno */
 	int n_sas;
 	struct kernel_mock_sa sas[KERNEL_MOCK_MAX_SAS];
+	uint64_t n_added;
 	/* The device's carrier: 1 on (the module's default), 0 off. */
 	int carrier;
 	bool no_carrier;	/* a module that does not report carrier */

@@ -359,6 +359,8 @@ static int parse_list(struct nlmsghdr *nlh, void *arg)
 	ent.spi = sa.spi;
 	if (sa.remote.family)
 		addr_to_sockaddr(&sa.remote, 0, &ent.remote);
+	if (sa.has & BIT(ESPTUN_SA_A_ADD_TIME))
+		ent.add_time = sa.add_time;
 	q->cb(q->arg, &ent);
 	return 0;
 }

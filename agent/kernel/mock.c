@@ -92,7 +92,8 @@ static int mock_sa_add(struct kernel *k, const char *ifname,
 					.live = true, .dir = sa->dir,
 					.spi = sa->spi,
 					.remote = sa->dir == IKE_DIR_IN ?
-						  sa->src : sa->dst };
+						  sa->src : sa->dst,
+					.add_time = ++m->n_added };
 				snprintf(m->sas[i].ifname,
 					 sizeof(m->sas[i].ifname), "%s",
 					 ifname);
@@ -213,6 +214,7 @@ static int mock_sa_list(struct kernel *k, const char *ifname,
 		ent.dir = m->sas[i].dir;
 		ent.spi = m->sas[i].spi;
 		ent.remote = m->sas[i].remote;
+		ent.add_time = m->sas[i].add_time;
 		cb(arg, &ent);
 	}
 	return r;

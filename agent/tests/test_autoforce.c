@@ -14,12 +14,28 @@
 /* What the mock module says of each direction's last use, in ms ago. */
 static uint64_t in_idle, out_idle;
 static int n_used;
+/* An inbound SA that has taken packets whatever in_idle says (0: none). */
+static uint32_t spi_in_used;
+/* Every inbound SA of selector pairs of this family has taken packets. */
+static int fam_in_used;
 
 static int m_sa_used(void *ctx, const struct ike_conn *c,
 		     enum ike_sa_dir dir, uint32_t spi, uint64_t *idle)
 {
 	n_used++;
 	*idle = dir == IKE_DIR_IN ? in_idle : out_idle;
+	if (dir == IKE_DIR_IN && spi_in_used && spi == spi_in_used)
+		*idle = 1000;
+	if (dir == IKE_DIR_IN && fam_in_used) {
+		struct side *sd = ctx;
+		int i;
+
+		for (i = 0; i < sd->nsa; i++)
+			if (sd->live[i] && sd->sa[i].dir == IKE_DIR_IN &&
+			    sd->sa[i].spi == spi &&
+			    sd->sa[i].local_ts.family == fam_in_used)
+				*idle = 1000;
+	}
 	return 0;
 }
 
@@ -95,11 +111,89 @@ static void no_switch(const char *what, uint8_t natt, uint64_t in,
 	   "%s: stays raw, nothing renegotiated", what);
 }
 
+/*
+ * Raw ESP came in on the first pair; its successor then hears nothing
+ * for a while (a peer that seldom sends, or switches late): the path
+ * has shown it passes ESP, nothing is torn down.
+ */
+static void t_rekey(void)
+{
+	const struct ike_kernel_sa *ai, *ao;
+
+	in_idle = UINT64_MAX;
+	out_idle = 0;
+	spi_in_used = 0;
+	up(IKE_NATT_AUTO_FORCE);
+	ai = live_sa(0, IKE_DIR_IN);
+	ok(ai && !ai->encap, "rekeyed: comes up raw");
+	if (!ai)
+		return;
+	spi_in_used = ai->spi;
+	run(10000);
+	ok(!logged("ESP blocked"), "rekeyed: ESP comes in on the first pair");
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_SOFT_EXPIRE, "esp0",
+				ai->spi);
+	run(30000);
+	ok(status(0).nactive >= 1 && live_sa(0, IKE_DIR_IN) &&
+	   live_sa(0, IKE_DIR_IN)->spi != spi_in_used,
+	   "rekeyed: a successor pair is up");
+	ao = live_sa(0, IKE_DIR_OUT);
+	ok(!logged("ESP blocked") && ao && !ao->encap,
+	   "rekeyed: the successor's quiet inbound SA proves nothing, "
+	   "stays raw");
+	/* Started over, nothing raw left: watched afresh. */
+	spi_in_used = 0;
+	ike_engine_terminate(S[0].eng, "site");
+	ike_engine_initiate(S[0].eng, "site");
+	run(30000);
+	ao = live_sa(0, IKE_DIR_OUT);
+	ok(logged("ESP blocked on the path") && ao && ao->encap,
+	   "restarted: a silent pair is found blocked again");
+}
+
+/*
+ * Two selector pairs: ESP comes in on the one of family fam, the other
+ * only sends. The path passes ESP; nothing is torn down.
+ */
+static void t_other_pair(int fam)
+{
+	struct ike_conn a, b;
+	char err[256];
+	int i;
+
+	setup_af();
+	in_idle = UINT64_MAX;
+	out_idle = 0;
+	fam_in_used = fam;
+	mkconn(&a, 0, IKE, ESP, "s3cret");
+	mkconn(&b, 1, IKE, ESP, "s3cret");
+	for (i = 0; i < 2; i++) {
+		struct ike_conn *c = i ? &b : &a;
+
+		c->n_local_ts = c->n_remote_ts = 2;
+		ike_ts_parse(i ? "2001:db8:b::/48" : "2001:db8:a::/48",
+			     &c->local_ts[1], err, sizeof(err));
+		ike_ts_parse(i ? "2001:db8:a::/48" : "2001:db8:b::/48",
+			     &c->remote_ts[1], err, sizeof(err));
+	}
+	a.natt = IKE_NATT_AUTO_FORCE;
+	start_pair(&a, &b);
+	run(30000);
+	is_int(status(0).nactive, 2, "two pairs, IPv%d in: both up",
+	       fam == AF_INET ? 4 : 6);
+	ok(!logged("ESP blocked") && S[0].ndel == 0,
+	   "two pairs, IPv%d in: none torn down", fam == AF_INET ? 4 : 6);
+	fam_in_used = 0;
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
 	log_set_level(LOG_LVL_DEBUG);
 	t_switch();
+	t_rekey();
+	t_other_pair(AF_INET);
+	t_other_pair(AF_INET6);
 	no_switch("ESP comes in", IKE_NATT_AUTO_FORCE, 1000, 0);
 	no_switch("nothing sent", IKE_NATT_AUTO_FORCE, UINT64_MAX, UINT64_MAX);
 	no_switch("sent long ago", IKE_NATT_AUTO_FORCE, UINT64_MAX, 60000);

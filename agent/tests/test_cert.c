@@ -283,6 +283,84 @@ static void t_raw_sig(void)
 	x509_creds_free(cr);
 }
 
+/* Loads A's credentials and checks the chain der[0..n) against ca.pem. */
+static struct x509_peer *verify_chain(gnutls_x509_crt_t *chain, int n,
+				      char *why, size_t whylen)
+{
+	char c[IKE_PATH_MAX], k[IKE_PATH_MAX], ca[IKE_PATH_MAX], e[512];
+	gnutls_datum_t d[4];
+	const uint8_t *der[4];
+	size_t len[4];
+	struct x509_creds *cr;
+	struct x509_peer *p;
+	int i;
+
+	path(c, "a.pem");
+	path(k, "a.key");
+	path(ca, "ca.pem");
+	cr = x509_creds_load(c, k, ca, e, sizeof(e));
+	if (!cr) {
+		snprintf(why, whylen, "%s", e);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		gnutls_x509_crt_export2(chain[i], GNUTLS_X509_FMT_DER, &d[i]);
+		der[i] = d[i].data;
+		len[i] = d[i].size;
+	}
+	p = x509_peer_verify(cr, der, len, n, why, whylen);
+	for (i = 0; i < n; i++)
+		gnutls_free(d[i].data);
+	x509_creds_free(cr);
+	return p;
+}
+
+/*
+ * A peer holding an end-entity certificate of the CA (CA:FALSE) signs
+ * one for another identity: not a chain to the CA. A real intermediate
+ * CA is one.
+ */
+static void t_chain(void)
+{
+	gnutls_x509_privkey_t ik = pki_key(), fk = pki_key();
+	gnutls_x509_crt_t ee, forged, inter, viai;
+	struct x509_peer *p;
+	char why[512];
+
+	ee = pki_crt("CN=a,O=esptun", a_key, ca_crt, ca_key, -1, 30,
+		     "a.example");
+	forged = pki_crt("CN=b,O=esptun", fk, ee, a_key, -1, 30,
+			 "b.example");
+	p = verify_chain((gnutls_x509_crt_t[]){ forged, ee }, 2, why,
+			 sizeof(why));
+	ok(!p, "chain: an end-entity certificate issues nothing (%s)",
+	   p ? "accepted" : why);
+	x509_peer_free(p);
+	/* An intermediate: a CA certificate the CA signed. */
+	inter = pki_crt("CN=Sub CA,O=esptun", ik, NULL, NULL, -1, 30, NULL);
+	gnutls_x509_crt_sign2(inter, ca_crt, ca_key, GNUTLS_DIG_SHA256, 0);
+	viai = pki_crt("CN=c,O=esptun", fk, inter, ik, -1, 30, "c.example");
+	p = verify_chain((gnutls_x509_crt_t[]){ viai, inter }, 2, why,
+			 sizeof(why));
+	ok(p != NULL, "chain: through an intermediate CA sent along (%s)",
+	   p ? "ok" : why);
+	if (p)
+		ok(x509_peer_has_id(p, 2, (const uint8_t *)"c.example", 9) &&
+		   !x509_peer_has_id(p, 2, (const uint8_t *)"c.exampl", 8),
+		   "chain: the end entity's identity, whole");
+	x509_peer_free(p);
+	p = verify_chain((gnutls_x509_crt_t[]){ viai }, 1, why, sizeof(why));
+	ok(!p, "chain: not without the intermediate (%s)",
+	   p ? "accepted" : why);
+	x509_peer_free(p);
+	gnutls_x509_crt_deinit(ee);
+	gnutls_x509_crt_deinit(forged);
+	gnutls_x509_crt_deinit(inter);
+	gnutls_x509_crt_deinit(viai);
+	gnutls_x509_privkey_deinit(ik);
+	gnutls_x509_privkey_deinit(fk);
+}
+
 static void t_config(void)
 {
 	static const struct {
@@ -380,6 +458,7 @@ int main(void)
 	t_tampered();
 	t_psk_peer();
 	t_raw_sig();
+	t_chain();
 	t_config();
 	cleanup();
 	ike_engine_free(S[0].eng);

@@ -105,9 +105,11 @@ static void put_sa_msg(uint32_t seq, uint32_t spi)
 	sa = nla_nest_start(m, ESPTUN_A_SA);
 	nla_put_u8(m, ESPTUN_SA_A_DIR, ESPTUN_DIR_IN);
 	nla_put_u32(m, ESPTUN_SA_A_SPI, spi);
-	/* The peer 192.0.2.2 on the second SA only. */
-	if (spi == 0x2000)
+	/* The peer 192.0.2.2 and the time added on the second SA only. */
+	if (spi == 0x2000) {
 		nla_put_u32(m, ESPTUN_SA_A_REMOTE_IPV4, htonl(0xc0000202));
+		nla_put_u64(m, ESPTUN_SA_A_ADD_TIME, 1700000000);
+	}
 	nla_nest_end(m, sa);
 	append(m);
 }
@@ -227,11 +229,12 @@ static void test_sa_list(struct kernel *k)
 	ok(nlh->nlmsg_flags & NLM_F_DUMP, "sa_list: SA_GET as a dump");
 	is_int(l.n, 2, "sa_list: every SA reported");
 	ok(l.sa[0].dir == IKE_DIR_IN && l.sa[0].spi == 0x1000 &&
-	   l.sa[0].remote.ss_family == 0,
-	   "sa_list: direction and SPI, no peer when the SA has none");
+	   l.sa[0].remote.ss_family == 0 && l.sa[0].add_time == 0,
+	   "sa_list: direction and SPI, no peer or time when the SA has none");
 	ok(l.sa[1].spi == 0x2000 && r->sin_family == AF_INET &&
 	   r->sin_addr.s_addr == htonl(0xc0000202) && r->sin_port == 0,
 	   "sa_list: the peer's address");
+	ok(l.sa[1].add_time == 1700000000, "sa_list: the time it was added");
 
 	reset(dump_fails);
 	is_int(kernel_sa_list(k, "esp0", on_sa, &l), -ENODEV,

@@ -78,6 +78,39 @@ static void t_scan_and_drop(void)
 	kernel_free(k);
 }
 
+/*
+ * A noted SA that went away (expired) before the drop, its SPI taken
+ * since by another SA: a manual one toward another peer, this run's own
+ * toward the same peer. Neither is the leftover; neither is deleted.
+ */
+static void t_spi_reused(void)
+{
+	struct kernel *k = kernel_mock_new();
+	struct kernel_mock *m = (struct kernel_mock *)k;
+	struct leftovers l = { 0 };
+	struct sockaddr_storage peer;
+
+	add(k, "esp0", IKE_DIR_IN, 0x1001, "192.0.2.2");
+	add(k, "esp0", IKE_DIR_OUT, 0x2001, "192.0.2.2");
+	add(k, "esp0", IKE_DIR_OUT, 0x3001, "192.0.2.2");
+	is_int(leftover_scan(&l, k, "esp0"), 0, "reused: esp0 listed");
+	kernel_sa_del(k, "esp0", IKE_DIR_OUT, 0x2001);
+	add(k, "esp0", IKE_DIR_OUT, 0x2001, "192.0.2.3");
+	kernel_sa_del(k, "esp0", IKE_DIR_IN, 0x1001);
+	add(k, "esp0", IKE_DIR_IN, 0x1001, "192.0.2.2");
+	m->n_calls = 0;
+
+	in4(&peer, "192.0.2.2");
+	is_int(leftover_drop(&l, k, "esp0", &peer), 1,
+	       "reused: only the leftover still there is removed");
+	ok(n_del(m, 0x3001) == 1 && n_del(m, 0) == 1,
+	   "reused: 3001 deleted, not the SAs that took 1001 and 2001");
+	is_int(m->n_sas, 2, "reused: the new 1001 and 2001 stay");
+	is_int((int)l.n, 0, "reused: nothing noted for the peer any more");
+	leftover_free(&l);
+	kernel_free(k);
+}
+
 static void t_scan_fails(void)
 {
 	struct kernel *k = kernel_mock_new();
@@ -94,6 +127,7 @@ static void t_scan_fails(void)
 int main(void)
 {
 	t_scan_and_drop();
+	t_spi_reused();
 	t_scan_fails();
 	return tap_done();
 }
