@@ -33,7 +33,7 @@ SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
 
 .PHONY: all kdir module userspace lib agent tools selftests install clean \
-	lint check unit demo bench deps uapi-check fuzz
+	lint check unit demo bench deps uapi-check fuzz soak
 
 all: module userspace
 
@@ -103,6 +103,16 @@ FUZZ_SECONDS ?= 300
 fuzz:
 	tools/deps.sh
 	tools/fuzz.sh --seconds $(FUZZ_SECONDS)
+
+# Long runs of what make check runs briefly: 100,000 SA add/delete cycles
+# under traffic and half an hour of SA churn, in the test guest.
+SOAK_CYCLES ?= 100000
+SOAK_SECONDS ?= 1800
+soak:
+	ESPTUN_SA_CYCLES=$(SOAK_CYCLES) ESPTUN_CHURN_SECONDS=$(SOAK_SECONDS) \
+	ESPTUN_TEST_TIMEOUT=$$(($(SOAK_SECONDS) + 1800)) \
+	ESPTUN_VM_TIMEOUT=$$(($(SOAK_SECONDS) + 3600)) \
+		tools/check.sh faults.sh sa-churn.sh
 
 demo:
 	tools/deps.sh

@@ -26,7 +26,7 @@ source "$(dirname "$0")/esp-lib.sh"
 PSK=esptund-faults-key
 GCM="aead rfc4106(gcm(aes))"
 CYCLE=$TOP/build/selftests/sa_cycle_helper
-CYCLES=${FAULT_SA_CYCLES:-10000}
+CYCLES=${ESPTUN_SA_CYCLES:-10000}
 N_TESTS=28
 
 ktap_plan $N_TESTS

@@ -18,11 +18,12 @@ SELFTESTS=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$SELFTESTS/.." && pwd)
 out=
 timeout=${ESPTUN_TEST_TIMEOUT:-600}
+timeout_set=${ESPTUN_TEST_TIMEOUT:+yes}
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--out) out=$2; shift 2 ;;
-	--timeout) timeout=$2; shift 2 ;;
+	--timeout) timeout=$2; timeout_set=yes; shift 2 ;;
 	--) shift; break ;;
 	-*) echo "usage: $0 [--out DIR] [--timeout S] [TEST...]" >&2; exit 2 ;;
 	*) break ;;
@@ -59,7 +60,11 @@ test_timeout() {
 		t=$(head -n 30 "$1" | sed -n 's/^# selftest-timeout: *\([0-9][0-9]*\).*/\1/p' | head -n1)
 		;;
 	esac
-	echo "${t:-$timeout}"
+	# A larger ESPTUN_TEST_TIMEOUT (make soak) outranks the file's own.
+	if [ -z "$t" ] || { [ "$timeout_set" = yes ] && [ "$timeout" -gt "$t" ]; }; then
+		t=$timeout
+	fi
+	echo "$t"
 }
 
 # Adds one "not ok" to a TAP file whose test did not report properly.

@@ -12,7 +12,7 @@
 #                                   selftests/smoke.sh, smoke, test_config
 #
 # The same words may come in $ESPTUN_CHECK (`ESPTUN_CHECK=smoke make check`).
-# ESPTUN_VM_TIMEOUT (1800 s) bounds the guest run, ESPTUN_TEST_TIMEOUT
+# ESPTUN_VM_TIMEOUT (2700 s) bounds the guest run, ESPTUN_TEST_TIMEOUT
 # (600 s) each selftest, ESPTUN_UNIT_TIMEOUT (120 s) each unit test,
 # ESPTUN_FUZZ_SECONDS (15 s) each fuzz target (longer runs: make fuzz).
 # Logs and TAP files are kept in build/check/last/.
@@ -209,7 +209,7 @@ if want guest; then
 		done
 	fi
 	t=$(date +%s)
-	tools/vm/run --timeout "${ESPTUN_VM_TIMEOUT:-1800}" --out "$RUN/vm" -- \
+	tools/vm/run --timeout "${ESPTUN_VM_TIMEOUT:-2700}" --out "$RUN/vm" -- \
 		"$TOP/selftests/run.sh" "${guest_tests[@]}"
 	vmrc=$?
 	say "# guest: $(elapsed "$t") s (exit $vmrc)"
