@@ -215,6 +215,8 @@ enum {
 	K_REKEY, K_REKEY_MARGIN, K_REKEY_FUZZ, K_LIFE_PACKETS,
 	/* Certificates */
 	K_CERT, K_KEY, K_CA,
+	/* IKE fragmentation */
+	K_FRAGMENTATION, K_FRAGMENT_SIZE,
 	K_MAX,
 };
 
@@ -599,6 +601,37 @@ static int k_nat_t(struct parser *p, const char *v)
 	return 0;
 }
 
+/* ---- IKE fragmentation (fragment.c) ---- */
+
+static int k_fragmentation(struct parser *p, const char *v)
+{
+	if (!strcmp(v, "yes"))
+		p->conn->frag = IKE_FRAG_YES;
+	else if (!strcmp(v, "force"))
+		p->conn->frag = IKE_FRAG_FORCE;
+	else if (!strcmp(v, "no"))
+		p->conn->frag = IKE_FRAG_NO;
+	else
+		return perr(p, "invalid fragmentation '%s' (yes, force or no)",
+			    v);
+	return 0;
+}
+
+static int k_fragment_size(struct parser *p, const char *v)
+{
+	uint64_t n;
+
+	/*
+	 * Whole datagrams, IP header included: below 576 no IPv4 host
+	 * must accept, and a piece must still carry a useful slice.
+	 */
+	if (parse_dec(v, 65535, &n) || n < 576)
+		return perr(p, "invalid fragment-size '%s' (576 to 65535 bytes)",
+			    v);
+	p->conn->frag_size = (uint32_t)n;
+	return 0;
+}
+
 static int k_keepalive(struct parser *p, const char *v)
 {
 	uint32_t s;
@@ -780,6 +813,9 @@ static const struct key keys[K_MAX] = {
 	[K_CERT] = { "cert", 0, k_cert },
 	[K_KEY] = { "key", 0, k_key },
 	[K_CA] = { "ca", 0, k_ca },
+	/* IKE fragmentation */
+	[K_FRAGMENTATION] = { "fragmentation", 0, k_fragmentation },
+	[K_FRAGMENT_SIZE] = { "fragment-size", 0, k_fragment_size },
 };
 
 static void conn_defaults(struct ike_conn *c)

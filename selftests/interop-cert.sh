@@ -8,11 +8,16 @@
 #   2 charon initiates: SPIs agree, ping
 #   3 remote-id names another host: refused with its log line
 #   4 esptund initiates Aggressive Mode: SPIs agree, ping
+#   5 a path of 1000-byte datagrams that drops IP fragments (nft, both
+#     ways), where MM5 and MM6 with their certificates do not fit: with
+#     fragmentation = no nothing comes up (and fragments were dropped);
+#     with fragmentation = yes both sides cut their messages into IKE
+#     fragments, esptund reassembles charon's: up, SPIs agree, ping
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ike-lib.sh"
 
 IFID=43
-N_TESTS=12
+N_TESTS=20
 CERTGEN=$TOP/build/selftests/certgen_helper
 
 ktap_plan $N_TESTS
@@ -38,7 +43,7 @@ mkdir -p "$PKI"
 IKE=aes128-sha256-modp2048
 ESP=aes128gcm16-modp2048
 
-ours() {	# REMOTE_ID [MODE]
+ours() {	# REMOTE_ID [MODE [EXTRA-LINES]]
 	cat >"$IKE_DIR/a.conf" <<-CONF
 	[global]
 	log = debug
@@ -58,6 +63,7 @@ ours() {	# REMOTE_ID [MODE]
 	start = listen
 	retransmit-timeout = 500ms
 	retransmit-tries = 3
+	${3:-}
 	CONF
 }
 
@@ -132,5 +138,55 @@ if ktap_check "4-cert-aggressive-up" eike a up -t 60 peer; then
 else
 	for t in spis ping; do ktap_skip "4-cert-aggressive-$t" "no SA"; done
 fi
+teardown
+
+# 5: the path takes 1000-byte datagrams and drops IP fragments, before
+# reassembly (prerouting ahead of defragmentation), in both directions.
+small_path() {
+	local ns dev
+	for ns in $IKE_NS1 $IKE_NS2; do
+		dev=veth1
+		[ $ns = $IKE_NS2 ] && dev=veth2
+		ip -n $ns link set $dev mtu 1000 || return 1
+		ip netns exec $ns nft -f - <<-NFT || return 1
+		table ip frags {
+			chain pre {
+				type filter hook prerouting priority -500;
+				ip frag-off & 0x3fff != 0 counter drop
+			}
+		}
+		NFT
+	done
+}
+frags_dropped() {
+	ip netns exec "$1" nft list chain ip frags pre |
+		sed -n 's/.*counter packets \([0-9]*\).*/\1/p'
+}
+ktap_check "5-frag-small-path" small_path
+theirs
+ours "dn:CN=b,O=esptun" main "fragmentation = no"
+eike a reload >/dev/null
+ktap_expect_fail "5-frag-off-fails" "" eike a up -t 20 peer
+d=$(( $(frags_dropped $IKE_NS1) + $(frags_dropped $IKE_NS2) ))
+if [ "$d" -gt 0 ]; then
+	ktap_ok "5-frag-off-ip-fragments-dropped ($d)"
+else
+	ktap_fail "5-frag-off-ip-fragments-dropped" "no IP fragment was dropped"
+fi
+teardown
+ours "dn:CN=b,O=esptun" main "fragmentation = yes
+fragment-size = 1000"
+eike a reload >/dev/null
+esptund_mark a
+if ktap_check "5-frag-up" eike a up -t 60 peer; then
+	ktap_check "5-frag-spis" ike_spis_agree "$(esptund_spis a)" \
+		"$(swan_spis)"
+	ktap_check "5-frag-ping" ike_ping $IKE_NS1 $IKE_IN2 3
+else
+	for t in spis ping; do ktap_skip "5-frag-$t" "no SA"; done
+fi
+ktap_check "5-frag-esptund-cut" esptund_log_has a "fragments (ID"
+ktap_check "5-frag-charon-cut-esptund-reassembled" esptund_log_has a \
+	"fragments from $IKE_ADDR2"
 
 ktap_finished

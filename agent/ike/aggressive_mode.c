@@ -59,6 +59,7 @@ int am_initiate(struct ike_engine *e, struct conn_ent *c,
 	/* We always answer R-U-THERE, so DPD is announced whatever dpd says. */
 	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
 	natt_gen_vids(&g, &c->c);
+	frag_gen_vid(&g, &c->c);
 	len = isakmp_gen_finish(&g);
 	if (!len || p1_keep_sai(sa, buf + ISAKMP_HDR_LEN + ISAKMP_GEN_LEN,
 				p1_first_body_len(buf)))
@@ -178,6 +179,7 @@ int am_inI1_outR1(struct ike_dispatch *d)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
 	vid_log(sa, "AM1", d->m);
 	dpd_note_vids(sa, d->m);
+	frag_note_vids(sa, d->m);
 	natt_mm1_received(sa, d->m);
 	rc = p1_choose(d->e, sa, isakmp_find(d->m, ISAKMP_NP_SA), chosen);
 	if (rc)
@@ -203,6 +205,7 @@ int am_inI1_outR1(struct ike_dispatch *d)
 	cert_gen_cr(sa, &g);
 	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
 	natt_gen_vid_reply(&g, sa);
+	frag_gen_vid(&g, &sa->conn->c);
 	len = isakmp_gen_finish(&g);
 	if (!len)
 		goto out;

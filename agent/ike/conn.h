@@ -84,6 +84,13 @@ enum ike_dpd_action {
 };
 
 /* nat-t = auto | force | no | auto-force */
+/* IKE fragmentation (fragment.c). */
+enum ike_frag_mode {
+	IKE_FRAG_YES = 0,	/* announce; cut once the peer announced */
+	IKE_FRAG_FORCE,		/* cut whatever is too large, from MM1 on */
+	IKE_FRAG_NO,		/* neither announce nor cut (still reassemble) */
+};
+
 enum ike_natt_mode {
 	IKE_NATT_AUTO = 0,	/* encapsulate when a NAT is detected */
 	IKE_NATT_FORCE = 1,	/* encapsulate always (NAT-D faked) */
@@ -244,6 +251,13 @@ struct ike_conn {
 	uint32_t rekey_margin;		/* seconds */
 	uint32_t rekey_fuzz;		/* percent of the margin */
 	uint64_t life_packets;		/* 0 = unlimited */
+	/*
+	 * IKE fragmentation (fragment.c): enum ike_frag_mode, and the
+	 * largest datagram of a piece, IP header included (0: 1280 on
+	 * IPv4, 1232 on IPv6).
+	 */
+	uint8_t frag;
+	uint32_t frag_size;
 };
 
 /*
@@ -252,7 +266,8 @@ struct ike_conn {
  * 0.0.0.0/0 selectors, retransmit 1000 ms x 5 tries, keyingtries
  * forever, DPD on with delay 30 s, timeout 150 s, action by start,
  * nat-t auto, keepalive 20 s, rekey yes with a margin of 540 s and
- * 100 % fuzz, no packet limit.
+ * 100 % fuzz, no packet limit, fragmentation yes with 1280/1232-byte
+ * pieces.
  */
 void ike_conn_init(struct ike_conn *c);
 

@@ -37,6 +37,7 @@ void ike_engine_free(struct ike_engine *e)
 	while ((c = e->conns))
 		conn_free(e, c);
 	probe_free_all(e);
+	frag_free_all(e);
 	free(e);
 }
 
@@ -381,7 +382,7 @@ static bool is_dup(struct ike_engine *e, const uint8_t *digest,
 		}
 		log_info("%s retransmitted request, resending %s",
 			 msg_ck(owner), rx->name);
-		e->env.send(e->env.ctx, to, from, rx->buf, rx->len);
+		frag_send(e, owner, to, from, rx->buf, rx->len, true);
 		return true;
 	}
 	for (sa = e->p1s; sa; sa = sa->next)
@@ -514,6 +515,22 @@ void ike_engine_input(struct ike_engine *e,
 	if (!m)
 		return;
 	ike_addr_str(from, a, sizeof(a));
+	/* A piece of a larger message: the whole one, once complete. */
+	if (len >= ISAKMP_HDR_LEN && buf[16] == ISAKMP_NP_FRAG) {
+		uint8_t *whole;
+		size_t whole_len;
+
+		free(m);
+		if (frag_input(e, from, buf, len, &whole, &whole_len) != 1)
+			return;
+		if (whole[16] == ISAKMP_NP_FRAG)
+			log_warn_rl("fragments from %s carry a fragment, "
+				    "dropped", a);
+		else
+			ike_engine_input(e, from, to, whole, whole_len);
+		free(whole);
+		return;
+	}
 	rc = isakmp_parse(buf, len, m);
 	if (rc) {
 		log_warn_rl("malformed ISAKMP message from %s dropped: %s", a,

@@ -14,6 +14,7 @@
 #include "crypto/x509.h"
 #include "ike/conn.h"
 #include "ike/engine.h"
+#include "ike/fragment.h"
 #include "ike/iv.h"
 #include "ike/keymat.h"
 #include "ike/msgid.h"
@@ -128,6 +129,8 @@ struct p1sa {
 	uint32_t start_qm;		/* pairs (bit = index) to negotiate
 					 * by Quick Mode once established */
 	bool peer_dpd;			/* the peer sent the DPD vendor ID */
+	bool peer_frag;			/* ... and the fragmentation one */
+	uint16_t frag_id;		/* of the last message sent cut */
 	struct natt_p1 natt;		/* NAT traversal (natt.c) */
 
 	/* Rekeying (rekey.c). */
@@ -176,6 +179,7 @@ struct ike_engine {
 	struct p1sa *p1s;
 	struct p2sa *p2s;
 	struct probe *probes;		/* probe.c */
+	struct frag_reasm *frags;	/* fragment.c: being reassembled */
 };
 
 /*
@@ -511,7 +515,8 @@ void conn_free(struct ike_engine *e, struct conn_ent *c);
 const char *msg_ck(const struct p1sa *sa);
 bool msg_cookie_is_zero(const uint8_t cookie[8]);
 void msg_new_cookie(struct ike_engine *e, uint8_t cookie[8]);
-void msg_send(struct ike_engine *e, const struct sockaddr_storage *from,
+void msg_send(struct ike_engine *e, struct p1sa *sa,
+	      const struct sockaddr_storage *from,
 	      const struct sockaddr_storage *to, struct rexmit *rx,
 	      const uint8_t *buf, size_t len, const char *name,
 	      bool expect_reply, uint32_t first_ms, uint32_t tries);

@@ -45,6 +45,7 @@ int mm_initiate(struct ike_engine *e, struct conn_ent *c,
 	/* We always answer R-U-THERE, so DPD is announced whatever dpd says. */
 	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
 	natt_gen_vids(&g, &c->c);
+	frag_gen_vid(&g, &c->c);
 	len = isakmp_gen_finish(&g);
 	free(prop);
 	/* The SA is the first payload, right after the header. */
@@ -114,6 +115,7 @@ int mm_inI1_outR1(struct ike_dispatch *d)
 		 sa->conn->c.name);
 	vid_log(sa, "MM1", d->m);
 	dpd_note_vids(sa, d->m);
+	frag_note_vids(sa, d->m);
 	natt_mm1_received(sa, d->m);
 	rc = p1_choose(d->e, sa, p, chosen);
 	if (rc)
@@ -123,6 +125,7 @@ int mm_inI1_outR1(struct ike_dispatch *d)
 	isakmp_gen_sa(&g, chosen);
 	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
 	natt_gen_vid_reply(&g, sa);
+	frag_gen_vid(&g, &sa->conn->c);
 	len = isakmp_gen_finish(&g);
 	if (!len) {
 		rc = -ISAKMP_N_PAYLOAD_MALFORMED;

@@ -43,13 +43,17 @@ void msg_new_cookie(struct ike_engine *e, uint8_t cookie[8])
 	while (msg_cookie_is_zero(cookie));
 }
 
-/* Send buf (and keep it in rx for retransmission and duplicates). */
-void msg_send(struct ike_engine *e, const struct sockaddr_storage *from,
+/*
+ * Send buf under sa (cut into fragments when it does not fit and the
+ * conn allows), and keep it in rx for retransmission and duplicates.
+ */
+void msg_send(struct ike_engine *e, struct p1sa *sa,
+	      const struct sockaddr_storage *from,
 	      const struct sockaddr_storage *to, struct rexmit *rx,
 	      const uint8_t *buf, size_t len, const char *name,
 	      bool expect_reply, uint32_t first_ms, uint32_t tries)
 {
-	if (e->env.send(e->env.ctx, from, to, buf, len) < 0) {
+	if (frag_send(e, sa, from, to, buf, len, false) < 0) {
 		char a[64];
 
 		log_warn("sending %s to %s failed", name,

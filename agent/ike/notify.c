@@ -68,7 +68,7 @@ static void send_encrypted(struct ike_engine *e, struct p1sa *sa,
 	iv_drop(&sa->iv, msgid);
 	if (!len)
 		return;
-	msg_send(e, &sa->local, &sa->remote, NULL, buf, len, "INFO", false,
+	msg_send(e, sa, &sa->local, &sa->remote, NULL, buf, len, "INFO", false,
 		 0, 0);
 	/* DPD's questions and answers come every dpd-delay: dpd.c logs. */
 	if (!b->is_delete && (b->type == ISAKMP_N_R_U_THERE ||
@@ -114,7 +114,7 @@ void notify_send_plain(struct ike_engine *e,
 	len = isakmp_gen_finish(&g);
 	if (!len)
 		return;
-	msg_send(e, local, remote, NULL, buf, len, "INFO", false, 0, 0);
+	msg_send(e, NULL, local, remote, NULL, buf, len, "INFO", false, 0, 0);
 	log_info("INFO sent to %s: %s (unencrypted)",
 		 ike_addr_str(remote, a, sizeof(a)), isakmp_notify_name(type));
 }

@@ -302,7 +302,7 @@ void p1_send(struct ike_engine *e, struct p1sa *sa, const uint8_t *buf,
 {
 	char a[64];
 
-	msg_send(e, &sa->local, &sa->remote, &sa->rx, buf, len, name,
+	msg_send(e, sa, &sa->local, &sa->remote, &sa->rx, buf, len, name,
 		 expect_reply, sa->conn->c.rexmit_ms, sa->conn->c.rexmit_tries);
 	diag_sent(sa->conn, name);
 	log_info("%s %s sent to %s", msg_ck(sa), name,
@@ -633,6 +633,7 @@ int p1_take_reply(struct p1sa *sa, const struct isakmp_msg *m)
 	}
 	vid_log(sa, name, m);
 	dpd_note_vids(sa, m);
+	frag_note_vids(sa, m);
 	reply = malloc(sizeof(*reply));
 	if (!reply)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;

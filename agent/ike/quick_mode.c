@@ -162,7 +162,7 @@ static int finish_and_send(struct ike_engine *e, struct p2sa *ch,
 	len = msg_encrypt(p1, g->buf, len, g->cap, ch->msgid);
 	if (!len)
 		return -1;
-	msg_send(e, &p1->local, &p1->remote, &ch->rx, g->buf, len, name,
+	msg_send(e, p1, &p1->local, &p1->remote, &ch->rx, g->buf, len, name,
 		 expect_reply, ch->conn->c.rexmit_ms, ch->conn->c.rexmit_tries);
 	diag_sent(ch->conn, name);
 	log_info("%s %s sent to %s (M-ID %08x)", msg_ck(p1), name,

@@ -77,8 +77,8 @@ static bool p1_due(struct ike_engine *e, struct p1sa *sa, uint64_t now)
 		log_info("%s retransmitting %s to %s (try %u of %u)",
 			 msg_ck(sa), sa->rx.name, a, sa->rx.sent,
 			 sa->rx.tries);
-		e->env.send(e->env.ctx, &sa->local, &sa->remote, sa->rx.buf,
-			    sa->rx.len);
+		frag_send(e, sa, &sa->local, &sa->remote, sa->rx.buf,
+			  sa->rx.len, true);
 	} else if (r < 0) {
 		log_err("%s no response to %s from %s after %u tries — %s",
 			msg_ck(sa), sa->rx.name, a, sa->rx.sent,
@@ -123,8 +123,8 @@ static enum p2_due_result p2_due(struct ike_engine *e, struct p2sa *ch,
 	if (r > 0 && p1) {
 		log_info("%s retransmitting %s (try %u of %u)", msg_ck(p1),
 			 ch->rx.name, ch->rx.sent, ch->rx.tries);
-		e->env.send(e->env.ctx, &p1->local, &p1->remote, ch->rx.buf,
-			    ch->rx.len);
+		frag_send(e, p1, &p1->local, &p1->remote, ch->rx.buf,
+			  ch->rx.len, true);
 	} else if (r < 0 || (r > 0 && !p1)) {
 		if (p1) {
 			log_err("%s no response to %s from %s after %u tries — "

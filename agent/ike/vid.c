@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Vendor IDs we recognise, for the log. We only advertise what we
- * implement: natt.c sends and interprets the NAT-T ones (from its own
- * table, which the unit tests check against MD5 of their names); DPD
- * and fragmentation are not sent yet.
+ * implement, each from the file that implements it: natt.c the NAT-T
+ * ones (from its own table, which the unit tests check against MD5 of
+ * their names), dpd.c DPD's, fragment.c fragmentation's.
  */
 #include <string.h>
 

@@ -53,6 +53,8 @@ static const char full[] =
 	"rekey-margin = 5m\n"
 	"rekey-fuzz = 50%\n"
 	"life-packets = 1000000\n"
+	"fragmentation = force\n"
+	"fragment-size = 1400\n"
 	"\n"
 	"[conn v6]\n"
 	"interface = esp1\n"
@@ -135,6 +137,8 @@ static void test_full(void)
 	is_int(a->rekey_margin, 300, "rekey-margin 5m");
 	is_int(a->rekey_fuzz, 50, "rekey-fuzz 50%%");
 	ok(a->life_packets == 1000000, "life-packets");
+	is_int(a->frag, IKE_FRAG_FORCE, "fragmentation force");
+	is_int(a->frag_size, 1400, "fragment-size 1400");
 
 	/* Defaults of the second conn. */
 	is_int(b->local.ss_family, AF_INET6, "v6 local");
@@ -165,6 +169,8 @@ static void test_full(void)
 	is_int(b->rekey_margin, 540, "default rekey-margin 540 s");
 	is_int(b->rekey_fuzz, 100, "default rekey-fuzz 100%%");
 	ok(b->life_packets == 0, "default life-packets unlimited");
+	is_int(b->frag, IKE_FRAG_YES, "default fragmentation yes");
+	is_int(b->frag_size, 0, "default fragment-size: by family");
 	is_str(conf_ts_str(&b->local_ts[0], buf, sizeof(buf)), "0.0.0.0/0",
 	       "default local-ts");
 out:
@@ -255,6 +261,12 @@ static const struct {
 	  "e.conf:6: invalid dpd-timeout '5x' (1s to 1d)" },
 	{ CONN "dpd-action = restart\ndpd-action = clear\n",
 	  "e.conf:7: duplicate key 'dpd-action'" },
+	{ CONN "fragmentation = maybe\n",
+	  "e.conf:6: invalid fragmentation 'maybe' (yes, force or no)" },
+	{ CONN "fragment-size = 575\n",
+	  "e.conf:6: invalid fragment-size '575' (576 to 65535 bytes)" },
+	{ CONN "fragment-size = 70000\n",
+	  "e.conf:6: invalid fragment-size '70000' (576 to 65535 bytes)" },
 	{ CONN "dpd-action = trap\n",
 	  "e.conf:6: invalid dpd-action 'trap' (clear, restart or hold)" },
 	{ CONN "nat-t = yes\n",

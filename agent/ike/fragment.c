@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IKEv1 fragmentation: cutting phase 1 messages that do not fit the
+ * path, and reassembling the peer's (fragment.h says the format).
+ * Pieces come unauthenticated, so reassembly is bounded: a few messages
+ * at once, FRAG_MAX_PIECES each, FRAG_MAX_MSG bytes, FRAG_TIMEOUT_MS;
+ * a forged piece at worst spoils one reassembly, whose result then fails
+ * to decrypt or authenticate like any forged message, and the sender's
+ * retransmission comes through.
+ */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/fragment.h"
+#include "ike/ikev1.h"
+#include "ike/natt.h"
+#include "log.h"
+
+/* The FRAGMENTATION vendor ID with Cisco's capability word. */
+const uint8_t frag_vid[FRAG_VID_LEN] = {
+	0x40, 0x48, 0xb7, 0xd5, 0x6e, 0xbc, 0xe8, 0x85,
+	0x25, 0xe7, 0xde, 0x7f, 0x00, 0xd6, 0xc2, 0xd3,
+	0x80, 0x00, 0x00, 0x00,
+};
+
+void frag_gen_vid(struct isakmp_gen *g, const struct ike_conn *c)
+{
+	if (c->frag != IKE_FRAG_NO)
+		isakmp_gen_raw(g, ISAKMP_NP_VID, frag_vid, FRAG_VID_LEN);
+}
+
+void frag_note_vids(struct p1sa *sa, const struct isakmp_msg *m)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->pl[i].type == ISAKMP_NP_VID &&
+		    m->pl[i].len >= FRAG_VID_MATCH &&
+		    !memcmp(m->pl[i].body, frag_vid, FRAG_VID_MATCH))
+			sa->peer_frag = true;
+}
+
+static uint16_t port_of(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
+size_t frag_room(const struct sockaddr_storage *from,
+		 const struct sockaddr_storage *to, uint32_t size)
+{
+	bool v6 = to->ss_family == AF_INET6;
+	size_t over = (v6 ? 40 : 20) + 8;
+
+	if (!size)
+		size = v6 ? FRAG_SIZE_V6 : FRAG_SIZE_V4;
+	if (port_of(from) == NATT_PORT || port_of(to) == NATT_PORT)
+		over += 4;
+	return size > over ? size - over : 0;
+}
+
+int frag_split(const uint8_t *msg, size_t len, size_t room, uint16_t id,
+	       int (*out)(void *ctx, const uint8_t *buf, size_t len),
+	       void *ctx)
+{
+	size_t data = room > ISAKMP_HDR_LEN + FRAG_HDR_LEN ?
+		      room - ISAKMP_HDR_LEN - FRAG_HDR_LEN : 0;
+	size_t off = 0, n;
+	uint8_t *buf;
+	int num = 0;
+
+	if (len < ISAKMP_HDR_LEN || !data ||
+	    (len + data - 1) / data > FRAG_MAX_PIECES)
+		return -1;
+	if (data > FRAG_MAX_MSG)
+		data = FRAG_MAX_MSG;
+	buf = malloc(ISAKMP_HDR_LEN + FRAG_HDR_LEN + data);
+	if (!buf)
+		return -1;
+	while (off < len) {
+		n = len - off < data ? len - off : data;
+		num++;
+		memcpy(buf, msg, ISAKMP_HDR_LEN);
+		buf[16] = ISAKMP_NP_FRAG;
+		buf[19] &= ~ISAKMP_FLAG_E;
+		isakmp_put32(buf + 24,
+			     (uint32_t)(ISAKMP_HDR_LEN + FRAG_HDR_LEN + n));
+		buf[28] = ISAKMP_NP_NONE;
+		buf[29] = 0;
+		buf[30] = (uint8_t)((FRAG_HDR_LEN + n) >> 8);
+		buf[31] = (uint8_t)(FRAG_HDR_LEN + n);
+		buf[32] = (uint8_t)(id >> 8);
+		buf[33] = (uint8_t)id;
+		buf[34] = (uint8_t)num;
+		buf[35] = off + n == len ? FRAG_FLAG_LAST : 0;
+		memcpy(buf + ISAKMP_HDR_LEN + FRAG_HDR_LEN, msg + off, n);
+		if (out(ctx, buf, ISAKMP_HDR_LEN + FRAG_HDR_LEN + n) < 0) {
+			free(buf);
+			return -1;
+		}
+		off += n;
+	}
+	free(buf);
+	return num;
+}
+
+struct send_ctx {
+	struct ike_engine *e;
+	const struct sockaddr_storage *from, *to;
+};
+
+static int send_piece(void *ctx, const uint8_t *buf, size_t len)
+{
+	struct send_ctx *s = ctx;
+
+	return s->e->env.send(s->e->env.ctx, s->from, s->to, buf, len);
+}
+
+int frag_send(struct ike_engine *e, struct p1sa *sa,
+	      const struct sockaddr_storage *from,
+	      const struct sockaddr_storage *to, const uint8_t *buf,
+	      size_t len, bool resend)
+{
+	struct send_ctx s = { e, from, to };
+	const struct ike_conn *c;
+	size_t room;
+	int n;
+
+	if (!sa || !sa->conn)
+		goto whole;
+	c = &sa->conn->c;
+	if (c->frag == IKE_FRAG_NO ||
+	    (c->frag == IKE_FRAG_YES && !sa->peer_frag))
+		goto whole;
+	room = frag_room(from, to, c->frag_size);
+	if (len <= room)
+		goto whole;
+	if (!resend || !sa->frag_id)
+		sa->frag_id++;
+	if (!sa->frag_id)
+		sa->frag_id = 1;
+	n = frag_split(buf, len, room, sa->frag_id, send_piece, &s);
+	if (n > 0) {
+		log_dbg("%s %zu bytes sent in %d fragments (ID %u)",
+			msg_ck(sa), len, n, sa->frag_id);
+		return 0;
+	}
+	log_warn("%s %zu-byte message needs more than %d fragments of %zu "
+		 "bytes: sent whole", msg_ck(sa), len, FRAG_MAX_PIECES, room);
+whole:
+	return e->env.send(e->env.ctx, from, to, buf, len);
+}
+
+/* ---- reassembly ---- */
+
+static void reasm_free(struct frag_reasm *r)
+{
+	int i;
+
+	for (i = 0; i < FRAG_MAX_PIECES; i++)
+		free(r->piece[i]);
+	free(r);
+}
+
+static void reasm_unlink(struct ike_engine *e, struct frag_reasm *r)
+{
+	struct frag_reasm **pp;
+
+	for (pp = &e->frags; *pp; pp = &(*pp)->next)
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	reasm_free(r);
+}
+
+/* Drops the stale ones; makes room for one more by dropping the oldest. */
+static void reasm_expire(struct ike_engine *e, uint64_t now, bool room)
+{
+	struct frag_reasm *r, *next, *oldest = NULL;
+	int n = 0;
+
+	for (r = e->frags; r; r = next) {
+		next = r->next;
+		if (now >= r->started_ms + FRAG_TIMEOUT_MS) {
+			reasm_unlink(e, r);
+			continue;
+		}
+		n++;
+		if (!oldest || r->started_ms < oldest->started_ms)
+			oldest = r;
+	}
+	if (room && n >= FRAG_MAX_PENDING && oldest)
+		reasm_unlink(e, oldest);
+}
+
+static struct frag_reasm *reasm_find(struct ike_engine *e,
+				     const struct sockaddr_storage *from,
+				     const uint8_t *cookies, uint16_t id)
+{
+	struct frag_reasm *r;
+
+	for (r = e->frags; r; r = r->next)
+		if (r->id == id && !memcmp(r->cookies, cookies, 16) &&
+		    conn_addr_equal(&r->from, from, true))
+			return r;
+	return NULL;
+}
+
+static int reasm_done(struct ike_engine *e, struct frag_reasm *r,
+		      uint8_t **msg, size_t *msg_len)
+{
+	uint8_t *m = malloc(r->total);
+	size_t off = 0;
+	int i;
+
+	if (!m) {
+		reasm_unlink(e, r);
+		return 0;
+	}
+	for (i = 0; i < r->last; i++) {
+		memcpy(m + off, r->piece[i], r->piece_len[i]);
+		off += r->piece_len[i];
+	}
+	/* The pieces' header names the message they carry. */
+	if (off < ISAKMP_HDR_LEN || memcmp(m, r->cookies, 16)) {
+		log_warn_rl("fragments of ID %u reassemble into a message of "
+			    "other cookies, dropped", r->id);
+		free(m);
+		reasm_unlink(e, r);
+		return 0;
+	}
+	*msg = m;
+	*msg_len = off;
+	reasm_unlink(e, r);
+	return 1;
+}
+
+int frag_input(struct ike_engine *e, const struct sockaddr_storage *from,
+	       const uint8_t *buf, size_t len, uint8_t **msg, size_t *msg_len)
+{
+	const uint8_t *p = buf + ISAKMP_HDR_LEN;
+	struct frag_reasm *r;
+	size_t plen, n;
+	uint16_t id;
+	uint8_t num, flags;
+	char a[64];
+
+	ike_addr_str(from, a, sizeof(a));
+	if (len < ISAKMP_HDR_LEN + FRAG_HDR_LEN + 1) {
+		log_warn_rl("fragment from %s: truncated, dropped", a);
+		return 0;
+	}
+	plen = (size_t)p[2] << 8 | p[3];
+	id = (uint16_t)(p[4] << 8 | p[5]);
+	num = p[6];
+	flags = p[7];
+	n = plen - FRAG_HDR_LEN;
+	if (p[0] != ISAKMP_NP_NONE || plen != len - ISAKMP_HDR_LEN ||
+	    plen <= FRAG_HDR_LEN || !num || num > FRAG_MAX_PIECES) {
+		log_warn_rl("fragment from %s: malformed (length %zu, number "
+			    "%u), dropped", a, plen, num);
+		return 0;
+	}
+	reasm_expire(e, env_now(e), false);
+	r = reasm_find(e, from, buf, id);
+	if (!r) {
+		reasm_expire(e, env_now(e), true);
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return 0;
+		r->from = *from;
+		memcpy(r->cookies, buf, 16);
+		r->id = id;
+		r->started_ms = env_now(e);
+		r->next = e->frags;
+		e->frags = r;
+	}
+	if (r->have & 1u << (num - 1))
+		return 0;	/* a copy: the first one stays */
+	if ((flags & FRAG_FLAG_LAST) && (r->last || (r->have >> num))) {
+		log_warn_rl("fragment from %s: two last pieces of ID %u, "
+			    "dropped", a, id);
+		reasm_unlink(e, r);
+		return 0;
+	}
+	if ((r->last && num > r->last) || r->total + n > FRAG_MAX_MSG) {
+		log_warn_rl("fragment from %s: piece %u of ID %u out of "
+			    "bounds, dropped", a, num, id);
+		reasm_unlink(e, r);
+		return 0;
+	}
+	r->piece[num - 1] = malloc(n);
+	if (!r->piece[num - 1])
+		return 0;
+	memcpy(r->piece[num - 1], p + FRAG_HDR_LEN, n);
+	r->piece_len[num - 1] = (uint16_t)n;
+	r->have |= 1u << (num - 1);
+	r->total += n;
+	if (flags & FRAG_FLAG_LAST)
+		r->last = num;
+	if (!r->last || r->have != (1u << r->last) - 1)
+		return 0;
+	log_dbg("fragments from %s: message of %zu bytes in %u pieces (ID %u)",
+		a, r->total, r->last, id);
+	return reasm_done(e, r, msg, msg_len);
+}
+
+void frag_free_all(struct ike_engine *e)
+{
+	while (e->frags) {
+		struct frag_reasm *r = e->frags;
+
+		e->frags = r->next;
+		reasm_free(r);
+	}
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * IKEv1 fragmentation, the fragment payload (type 132) and vendor ID
+ * Cisco defined and strongSwan, libreswan and racoon speak: a phase 1
+ * message too large for the path (certificates) is cut into datagrams
+ * that each fit, so no IP fragment is needed on the way.
+ *
+ * A fragment message is the original's ISAKMP header with next payload
+ * 132, no E flag and its own length, then one payload: fragment ID (the
+ * same for every piece of one message), fragment number (from 1),
+ * flags (bit 0: the last one), and a slice of the original message,
+ * header included. The receiver reassembles by (sender, cookies, ID)
+ * and feeds the whole message to the dispatcher, which cannot tell.
+ */
+#ifndef ESPTUND_IKE_FRAGMENT_H
+#define ESPTUND_IKE_FRAGMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define ISAKMP_NP_FRAG		132
+#define FRAG_HDR_LEN		8	/* generic header + ID, number, flags */
+#define FRAG_FLAG_LAST		0x01
+#define FRAG_VID_LEN		20
+#define FRAG_VID_MATCH		16	/* the capability word may differ */
+/* What one message may be cut into, and how long pieces wait. */
+#define FRAG_MAX_PIECES		16
+#define FRAG_MAX_MSG		(64 * 1024)
+#define FRAG_MAX_PENDING	8
+#define FRAG_TIMEOUT_MS		10000
+/* Datagram sizes (IP header included) of a fragment by default. */
+#define FRAG_SIZE_V4		1280
+#define FRAG_SIZE_V6		1232
+
+struct ike_engine;
+struct isakmp_gen;
+struct isakmp_msg;
+struct p1sa;
+struct ike_conn;
+
+extern const uint8_t frag_vid[FRAG_VID_LEN];
+
+/* One message being reassembled (the engine keeps a few). */
+struct frag_reasm {
+	struct frag_reasm *next;
+	struct sockaddr_storage from;
+	uint8_t cookies[16];
+	uint16_t id;
+	uint8_t last;			/* number of the last piece, 0 = unseen */
+	uint32_t have;			/* bit n-1: piece n is here */
+	size_t total;
+	uint64_t started_ms;
+	uint8_t *piece[FRAG_MAX_PIECES];
+	uint16_t piece_len[FRAG_MAX_PIECES];
+};
+
+/* Phase 1 hooks: our vendor ID, the peer's. */
+void frag_gen_vid(struct isakmp_gen *g, const struct ike_conn *c);
+void frag_note_vids(struct p1sa *sa, const struct isakmp_msg *m);
+
+/*
+ * Largest ISAKMP message sent whole to `to` from `from` under a
+ * datagram size (0: the family's default): what is left after the IP
+ * and UDP headers and, on port 4500, the non-ESP marker.
+ */
+size_t frag_room(const struct sockaddr_storage *from,
+		 const struct sockaddr_storage *to, uint32_t size);
+
+/*
+ * Cuts msg (len > room) into fragment messages of at most room bytes,
+ * calling out() for each; returns the number of pieces, or -1 when it
+ * needs more than FRAG_MAX_PIECES.
+ */
+int frag_split(const uint8_t *msg, size_t len, size_t room, uint16_t id,
+	       int (*out)(void *ctx, const uint8_t *buf, size_t len),
+	       void *ctx);
+
+/*
+ * Sends a message under sa (NULL: no SA yet, sent whole), cut when the
+ * conn's mode and the peer allow and it does not fit. resend: the same
+ * message again (same fragment ID).
+ */
+int frag_send(struct ike_engine *e, struct p1sa *sa,
+	      const struct sockaddr_storage *from,
+	      const struct sockaddr_storage *to, const uint8_t *buf,
+	      size_t len, bool resend);
+
+/*
+ * A fragment message arrived (next payload 132). Returns 1 with *msg
+ * (malloc'd) and *len set when it completed a message, 0 when kept or
+ * dropped.
+ */
+int frag_input(struct ike_engine *e, const struct sockaddr_storage *from,
+	       const uint8_t *buf, size_t len, uint8_t **msg, size_t *msg_len);
+
+/* Frees every pending reassembly (engine teardown). */
+void frag_free_all(struct ike_engine *e);
+
+#endif
