@@ -51,8 +51,23 @@ int64_t timer_next_ms(struct ike_engine *e)
 	return next <= now ? 0 : (int64_t)(next - now);
 }
 
-static const char *no_answer_hint(const char *name)
+static const char *no_answer_hint(const struct p1sa *sa, const char *name)
 {
+	static char big[160];
+
+	/*
+	 * A message larger than one path-sized datagram, sent whole, left
+	 * as IP fragments: what firewalls and carrier NATs drop first.
+	 */
+	if (sa && sa->rx.len > frag_room(&sa->local, &sa->remote,
+					 sa->conn->c.frag_size) &&
+	    (sa->conn->c.frag == IKE_FRAG_NO ||
+	     (sa->conn->c.frag == IKE_FRAG_YES && !sa->peer_frag))) {
+		snprintf(big, sizeof(big), "%s went whole, %zu bytes, as IP "
+			 "fragments: does the path drop them? (fragmentation "
+			 "= force)", name, sa->rx.len);
+		return big;
+	}
 	if (!strcmp(name, "MM1"))
 		return "is UDP 500 blocked?";
 	if (!strcmp(name, "MM5"))
@@ -82,7 +97,7 @@ static bool p1_due(struct ike_engine *e, struct p1sa *sa, uint64_t now)
 	} else if (r < 0) {
 		log_err("%s no response to %s from %s after %u tries — %s",
 			msg_ck(sa), sa->rx.name, a, sa->rx.sent,
-			no_answer_hint(sa->rx.name));
+			no_answer_hint(sa, sa->rx.name));
 		snprintf(sa->conn->why, sizeof(sa->conn->why),
 			 "no response to %s from %s after %u tries",
 			 sa->rx.name, a, sa->rx.sent);
@@ -130,7 +145,7 @@ static enum p2_due_result p2_due(struct ike_engine *e, struct p2sa *ch,
 			log_err("%s no response to %s from %s after %u tries — "
 				"%s", msg_ck(p1), ch->rx.name,
 				ike_addr_str(&p1->remote, a, sizeof(a)),
-				ch->rx.sent, no_answer_hint(ch->rx.name));
+				ch->rx.sent, no_answer_hint(NULL, ch->rx.name));
 			snprintf(ch->conn->why, sizeof(ch->conn->why),
 				 "no response to %s from %s after %u tries",
 				 ch->rx.name, a, ch->rx.sent);

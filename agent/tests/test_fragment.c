@@ -294,6 +294,9 @@ static void t_exchange(void)
 	   "(%s)", sa.state[0] ? sa.state : "gone");
 	is_int(cut_seen, 0, "no piece sent");
 	ok(big > 0, "the large messages were lost (%d)", big);
+	ok(logged("went whole, ") && logged("as IP fragments: does the path "
+					    "drop them? (fragmentation = force)"),
+	   "the failure names the whole message and the fix");
 }
 
 int main(void)
