@@ -8,15 +8,15 @@
 #
 #   tools/check.sh                  everything
 #   tools/check.sh --unit-only      no guest: build, lint, unit tests, valgrind
-#   tools/check.sh GROUP|TEST...    only these: groups unit, lint, valgrind,
-#                                   fuzz, guest; tests as paths or names, e.g.
-#                                   selftests/smoke.sh, smoke, test_config
+#   tools/check.sh GROUP|TEST...    groups unit, lint, valgrind, fuzz, guest;
+#                                   only these, or tests as paths or names,
+#                                   e.g. selftests/smoke.sh, smoke, test_config
 #
 # The same words may come in $ESPTUN_CHECK (`ESPTUN_CHECK=smoke make check`).
 # ESPTUN_VM_TIMEOUT (2700 s) bounds the guest run, ESPTUN_TEST_TIMEOUT
-# (600 s) each selftest, ESPTUN_UNIT_TIMEOUT (120 s) each unit test, also
-# under valgrind (the named unit tests only, when some are named),
-# ESPTUN_FUZZ_SECONDS (15 s) each fuzz target (longer runs: make fuzz).
+# (600 s) each selftest, ESPTUN_UNIT_TIMEOUT (120 s) each unit test, under
+# valgrind too, ESPTUN_FUZZ_SECONDS (15 s) each fuzz target (longer runs:
+# make fuzz). Unit tests named with valgrind are the only ones it runs.
 # Logs and TAP files are kept in build/check/last/.
 set -uo pipefail
 
