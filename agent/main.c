@@ -574,17 +574,22 @@ static void daemon_watch(struct daemon *d)
 	loop_set_external(d->loop, engine_deadline, engine_timers, d);
 }
 
-/* Deletes to the peers, SAs out of the kernel, then nothing left. */
+/*
+ * Deletes to the peers, SAs out of the kernel, then nothing left; also
+ * after a start-up that stopped half-way (what was not opened is NULL).
+ */
 static void daemon_close(struct daemon *d)
 {
-	ike_engine_shutdown(d->eng);
+	if (d->eng)
+		ike_engine_shutdown(d->eng);
 	ike_engine_free(d->eng);
 	ctl_close(d->ctl);
 	net_close(d->net);
 	leftover_free(&d->left);
 	kernel_free(d->kern);
 	loop_free(d->loop);
-	close(d->sigfd);
+	if (d->sigfd >= 0)
+		close(d->sigfd);
 	conf_free(&d->conf);
 }
 
@@ -619,13 +624,16 @@ int main(int argc, char **argv)
 	r = parse_args(&d, argc, argv, &foreground);
 	if (r >= 0)
 		return r;
-	if (daemon_open(&d, &env, &cops))
+	if (daemon_open(&d, &env, &cops)) {
+		daemon_close(&d);
 		return 1;
+	}
 	daemon_watch(&d);
 	if (!foreground) {
 		if (daemon(0, 0) < 0) {
 			fprintf(stderr, "esptund: daemon: %s\n",
 				strerror(errno));
+			daemon_close(&d);
 			return 1;
 		}
 		log_use_syslog(1);

@@ -54,7 +54,7 @@ resolve() {
 }
 
 test_timeout() {
-	local t
+	local t=
 	case $1 in
 	*.sh)
 		t=$(head -n 30 "$1" | sed -n 's/^# selftest-timeout: *\([0-9][0-9]*\).*/\1/p' | head -n1)

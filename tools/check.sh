@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Everything `make check` runs: dependencies, the build, lint, the host
-# unit tests, then all selftests in one boot of the test guest. Counts the
-# top-level TAP results of every test program (indented subtests are not
-# counted) and ends with one line "N passed, M failed[, K skipped]"; exits
-# non-zero when anything failed.
+# unit tests, the compiled ones again under valgrind's memcheck, then all
+# selftests in one boot of the test guest. Counts the top-level TAP results
+# of every test program (indented subtests are not counted) and ends with
+# one line "N passed, M failed[, K skipped]"; exits non-zero when anything
+# failed.
 #
 #   tools/check.sh                  everything
-#   tools/check.sh --unit-only      no guest: build, lint, unit tests
-#   tools/check.sh GROUP|TEST...    only these: groups unit, lint, fuzz, guest;
-#                                   tests as paths or names, e.g.
-#                                   selftests/smoke.sh, smoke, test_config
+#   tools/check.sh --unit-only      no guest: build, lint, unit tests, valgrind
+#   tools/check.sh GROUP|TEST...    groups unit, lint, valgrind, fuzz, guest;
+#                                   only these, or tests as paths or names,
+#                                   e.g. selftests/smoke.sh, smoke, test_config
 #
 # The same words may come in $ESPTUN_CHECK (`ESPTUN_CHECK=smoke make check`).
 # ESPTUN_VM_TIMEOUT (2700 s) bounds the guest run, ESPTUN_TEST_TIMEOUT
-# (600 s) each selftest, ESPTUN_UNIT_TIMEOUT (120 s) each unit test,
-# ESPTUN_FUZZ_SECONDS (15 s) each fuzz target (longer runs: make fuzz).
+# (600 s) each selftest, ESPTUN_UNIT_TIMEOUT (120 s) each unit test, under
+# valgrind too, ESPTUN_FUZZ_SECONDS (15 s) each fuzz target (longer runs:
+# make fuzz). Unit tests named with valgrind are the only ones it runs.
 # Logs and TAP files are kept in build/check/last/.
 set -uo pipefail
 
@@ -43,8 +45,8 @@ guest_tests=()
 for a in "${args[@]}"; do
 	case $a in
 	-h|--help) usage ;;
-	--unit-only) groups+=(unit lint) ;;
-	unit|lint|fuzz|guest) groups+=("$a") ;;
+	--unit-only) groups+=(unit lint valgrind) ;;
+	unit|lint|valgrind|fuzz|guest) groups+=("$a") ;;
 	-*) usage ;;
 	*test_*)
 		a=$(basename "$a")
@@ -60,7 +62,7 @@ for a in "${args[@]}"; do
 	esac
 done
 if [ ${#args[@]} -eq 0 ]; then
-	groups=(unit lint fuzz guest)
+	groups=(unit lint valgrind fuzz guest)
 fi
 [ ${#unit_tests[@]} -gt 0 ] && groups+=(unit)
 [ ${#guest_tests[@]} -gt 0 ] && groups+=(guest)
@@ -170,12 +172,14 @@ fi
 
 # --- host unit tests ------------------------------------------------------
 
+# The named unit tests, else every built one.
+if [ ${#unit_tests[@]} -eq 0 ]; then
+	for f in agent/tests/test_* tools/tests/test_*; do
+		[ -f "$f" ] && [ -x "$f" ] && unit_tests+=("$f")
+	done
+fi
+
 if want unit; then
-	if [ ${#unit_tests[@]} -eq 0 ]; then
-		for f in agent/tests/test_* tools/tests/test_*; do
-			[ -f "$f" ] && [ -x "$f" ] && unit_tests+=("$f")
-		done
-	fi
 	if [ ${#unit_tests[@]} -gt 0 ]; then
 		selftests/run.sh --timeout "${ESPTUN_UNIT_TIMEOUT:-120}" --out "$RUN/unit" "${unit_tests[@]}" >"$RUN/unit.log" 2>&1
 		count_dir "$RUN/unit"
@@ -184,6 +188,75 @@ if want unit; then
 	else
 		say "# no unit tests built"
 	fi
+fi
+
+# --- host unit tests under valgrind -------------------------------------------
+
+# Memcheck on the compiled unit tests (ELF programs; the shell ones are
+# left out): any definite or indirect leak or memory error fails the
+# program's one result.
+# shellcheck disable=SC2054 # the commas are valgrind's list syntax
+VALGRIND_OPTS=(--tool=memcheck --leak-check=full
+	--show-leak-kinds=definite,indirect
+	--errors-for-leak-kinds=definite,indirect --error-exitcode=99
+	--track-fds=no)
+
+is_elf() { [[ $(head -c 4 "$1" 2>/dev/null) == $'\x7f'ELF ]]; }
+
+# Prints why the valgrind run of one program failed: its exit, valgrind's
+# summary lines, the first error's report, where the logs are.
+valgrind_diag() {
+	local log=$1 out=$2 rc=$3 secs=$4
+	case $rc in
+	99) say "#   memcheck found errors" ;;
+	124|137) say "#   timed out after $secs s" ;;
+	*)
+		say "#   exited $rc under valgrind; its last output:"
+		tail -n 5 "$out" | sed 's/^/#     /'
+		;;
+	esac
+	sed -n 's/^==[0-9]*== *//p' "$log" |
+		grep -E '^(ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|still reachable|suppressed):' |
+		sed 's/^/#   /'
+	# The first error or loss record, up to the blank line ending it.
+	sed -n 's/^==[0-9]*== \{0,1\}//p' "$log" |
+		awk '/^(Invalid|Conditional|Use of|Syscall param|Mismatched|Source and destination|Argument)|are (definitely|indirectly) lost/ { p = 1 }
+			p && /^$/ { exit }
+			p' | head -n 15 | sed 's/^/#   /'
+	say "#   log: $log"
+}
+
+if want valgrind; then
+	t=$(date +%s)
+	vg_tests=()
+	for f in "${unit_tests[@]}"; do
+		is_elf "$f" && vg_tests+=("$f")
+	done
+	if ! command -v valgrind >/dev/null; then
+		result skip "valgrind" "valgrind is not installed (tools/deps.sh installs it)"
+		vg_tests=()
+	elif [ ${#vg_tests[@]} -eq 0 ]; then
+		say "# no compiled unit tests built"
+	fi
+	mkdir -p "$RUN/valgrind"
+	vg_secs=${ESPTUN_UNIT_TIMEOUT:-120}
+	for f in "${vg_tests[@]}"; do
+		name=$(basename "$f")
+		log=$RUN/valgrind/$name.log
+		out=$RUN/valgrind/$name.out
+		# From the test's own directory, as run.sh runs it.
+		(cd "$(dirname "$f")" && exec timeout -k 10 "$vg_secs" \
+			valgrind "${VALGRIND_OPTS[@]}" --log-file="$log" "./$name") \
+			>"$out" 2>&1 </dev/null
+		rc=$?
+		if [ "$rc" -eq 0 ]; then
+			result ok "valgrind: $name: no leak, no memory error"
+		else
+			result fail "valgrind: $name: no leak, no memory error" "see $log"
+			valgrind_diag "$log" "$out" "$rc" "$vg_secs"
+		fi
+	done
+	say "# valgrind: $(elapsed "$t") s"
 fi
 
 # --- short fuzz run ---------------------------------------------------------

@@ -23,6 +23,8 @@ PACKAGES=(
 	iproute2 iperf3 iputils-ping socat tcpdump tshark python3-scapy
 	wireguard-tools strongswan-charon strongswan-swanctl libnss3-tools
 	nftables conntrack
+	# memcheck on the agent's host unit tests
+	valgrind
 	# routing daemons over the tunnels
 	bird2 frr
 	# the man pages' test (systemd-analyze is used when there)

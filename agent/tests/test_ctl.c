@@ -171,18 +171,20 @@ static const struct ctl_ops ops = {
 	.keys = f_keys,
 };
 
+/* The last reply, kept until the next run(): checks read it in place. */
+static char *run_buf;
+
 static char *run(const char *line)
 {
-	static char *buf;
 	size_t len;
 	FILE *f;
 
-	free(buf);
-	buf = NULL;
-	f = open_memstream(&buf, &len);
+	free(run_buf);
+	run_buf = NULL;
+	f = open_memstream(&run_buf, &len);
 	ctl_handle(&ops, line, f);
 	fclose(f);
-	return buf;
+	return run_buf;
 }
 
 static void test_requests(void)
@@ -379,5 +381,6 @@ int main(void)
 	test_status();
 	test_status_dpd();
 	test_socket();
+	free(run_buf);
 	return tap_done();
 }

@@ -4,7 +4,8 @@
 # (tools/deps.sh), kernel build tree, guest runner and userspace builds are
 # stubs that record how they were called. The kernel build tree appears
 # only when the stub dependency step runs, as on a fresh machine where
-# tools/deps.sh installs the headers.
+# tools/deps.sh installs the headers. Two tiny compiled tests, one leaking,
+# go through check.sh's valgrind group.
 set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -75,7 +76,7 @@ deps_before_kbuild() {
 }
 
 echo "TAP version 13"
-echo "1..19"
+echo "1..23"
 
 # 1-3: make demo with KDIR empty (as an outer make exports it) and unset.
 s=$(skeleton)
@@ -99,6 +100,35 @@ check "check with KDIR empty: module built against the headers deps installed" \
 	kbuild_called "$HDR" "$s"
 check "check with KDIR empty: exits 0 with its summary line" \
 	test "$rc" = 0 -a "$(tail -n1 "$OUT")" = "0 passed, 0 failed"
+
+# The valgrind group: compiled tests under memcheck, one result each, a
+# leak failing with valgrind's summary; shell tests left out.
+if command -v valgrind >/dev/null && command -v cc >/dev/null; then
+	s=$(skeleton)
+	mkdir -p "$s/agent/tests" "$s/tools/tests"
+	printf '#include <stdlib.h>\nint main(void) { return !malloc(10); }\n' |
+		cc -g -x c -o "$s/agent/tests/test_leak" -
+	printf 'int main(void) { return 0; }\n' |
+		cc -g -x c -o "$s/agent/tests/test_clean" -
+	printf '#!/bin/sh\necho "1..0"\n' >"$s/tools/tests/test_sh.sh"
+	chmod +x "$s/tools/tests/test_sh.sh"
+	env KDIR= ESPTUN_CHECK=valgrind SYSROOT="$SYS" make -s -C "$s" check >"$OUT" 2>&1
+	rc=$?
+	check "valgrind: a clean program passes" \
+		grep -qxF "ok - valgrind: test_clean: no leak, no memory error" "$OUT"
+	check "valgrind: a leak fails, with valgrind's summary" \
+		bash -c "grep -qxF 'not ok - valgrind: test_leak: no leak, no memory error' '$OUT' &&
+			grep -qxF '#   definitely lost: 10 bytes in 1 blocks' '$OUT'"
+	check "valgrind: shell tests are left out" \
+		bash -c "! grep -q 'valgrind: test_sh' '$OUT'"
+	check "valgrind: counted, and make check fails" \
+		bash -c "[ $rc != 0 ] && grep -qxF '1 passed, 1 failed' '$OUT'"
+else
+	for t in "a clean program passes" "a leak fails, with valgrind's summary" \
+		"shell tests are left out" "counted, and make check fails"; do
+		skip "valgrind: $t" "needs valgrind and cc (tools/deps.sh)"
+	done
+fi
 
 # No kernel build tree anywhere: one line naming the package and KDIR=.
 s=$(skeleton)
