@@ -131,7 +131,7 @@ static void esptun_setup(struct net_device *dev)
 	ed->ep.dport = htons(4500);
 	ed->carrier = true;
 	/* One tunnel's crypto on every CPU, as users of WireGuard expect. */
-	ed->parallel = num_online_cpus() > 1;
+	ed->parallel = IS_ENABLED(CONFIG_PADATA) && num_online_cpus() > 1;
 }
 
 static int esptun_validate(struct nlattr *tb[], struct nlattr *data[],

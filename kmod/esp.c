@@ -94,7 +94,8 @@ static int esptun_aead_run(const struct esptun_sa_dp *dp, struct esptun_tmp *t,
 			   bool encrypt)
 {
 	if (dp->cb_cpu >= 0)
-		return esptun_par_run(t->par, t->req, encrypt, dp->cb_cpu);
+		return esptun_par_run(t->par, t->req, encrypt, dp->cb_cpu,
+				      dp->par_shell);
 	return encrypt ? crypto_aead_encrypt(t->req) :
 			 crypto_aead_decrypt(t->req);
 }
@@ -260,7 +261,7 @@ static int esptun_input_done2(struct sk_buff *skb)
 	/* Authentic and fresh: only now may its source tell the agent
 	 * that the peer moved; a forged or replayed packet cannot.
 	 */
-	if (unlikely(cb->moved))
+	if (unlikely(cb->in_flags & ESPTUN_IN_MOVED))
 		esptun_nl_event_remote_moved(sa, cb->family, &cb->saddr,
 					     cb->sport, cb->dport);
 
@@ -433,7 +434,8 @@ int esptun_dp_sa_init(struct esptun_sa *sa, const struct esptun_sa_cfg *cfg,
 	err = esptun_crypto_init(dp, cfg, extack);
 	if (err)
 		return err;
-	dp->cb_cpu = READ_ONCE(sa->ed->parallel) ? esptun_par_cb_cpu() : -1;
+	dp->cb_cpu = READ_ONCE(sa->ed->parallel) ?
+		     esptun_par_pick(&dp->par_shell) : -1;
 
 	spin_lock_init(&dp->replay_lock);
 	atomic64_set(&dp->oseq, cfg->oseq);

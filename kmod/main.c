@@ -2,9 +2,9 @@
 /*
  * esptun: route-based IPsec (ESP) tunnel devices.
  *
- * Start-up order: parallel crypto workers, SA work queue, per-namespace state, the netlink family,
- * the link kind, and last the ESP input hooks, so no packet reaches a
- * table that is not there yet. Exit runs the ladder backwards; deleting
+ * Start-up order: parallel crypto workers, SA work queue, per-namespace
+ * state, the netlink family, the link kind, and last the ESP input hooks,
+ * so no packet reaches a table that is not there yet. Exit runs the ladder backwards; deleting
  * the link kind deletes every device and with it every SA, whose frees
  * are drained before the family and the namespace state go.
  */

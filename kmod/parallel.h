@@ -23,10 +23,35 @@ struct esptun_par {
 	bool encrypt;
 };
 
+#if IS_ENABLED(CONFIG_PADATA)
 int esptun_par_init(void);
 void esptun_par_exit(void);
-int esptun_par_cb_cpu(void);
+int esptun_par_pick(u8 *shell);
 int esptun_par_run(struct esptun_par *p, struct aead_request *req,
-		   bool encrypt, int cb_cpu);
+		   bool encrypt, int cb_cpu, u8 shell);
+#else
+/* Without padata every SA runs its crypto where the packet is. */
+static inline int esptun_par_init(void)
+{
+	return 0;
+}
+
+static inline void esptun_par_exit(void)
+{
+}
+
+static inline int esptun_par_pick(u8 *shell)
+{
+	*shell = 0;
+	return -1;
+}
+
+static inline int esptun_par_run(struct esptun_par *p,
+				 struct aead_request *req, bool encrypt,
+				 int cb_cpu, u8 shell)
+{
+	return encrypt ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req);
+}
+#endif
 
 #endif

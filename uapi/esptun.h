@@ -193,12 +193,12 @@ enum esptun_attr {
  *	outbound SA is added, updated or deleted and when packets find
  *	another path MTU; 0 = fixed (the default): the MTU stays as set
  * @ESPTUN_DEV_A_PARALLEL: u8, 1 = the encryption and decryption of SAs
- *	added from now on are spread over all CPUs (padata), packets still
- *	leaving and arriving in order per SA, so one flow is not bound to
- *	the CPU that sends or receives it; 0 = in the sending or receiving
- *	context, as xfrm does. The default is 1 on
- *	machines with more than one CPU. SAs keep the way they were added
- *	with (ESPTUN_SA_A_PARALLEL).
+ *	added from now on are spread over all CPUs (padata), so one flow is
+ *	not bound to the CPU that sends or receives it; the packets a CPU
+ *	hands to an SA still leave and arrive in that order. 0 = in the
+ *	sending or receiving context, as xfrm does. The default is 1 on
+ *	machines with more than one CPU (and a kernel with padata). SAs keep
+ *	the way they were added with (ESPTUN_SA_A_PARALLEL).
  */
 enum esptun_dev_attr {
 	ESPTUN_DEV_A_UNSPEC,
