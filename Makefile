@@ -123,4 +123,4 @@ demo:
 bench:
 	tools/deps.sh
 	$(MAKE) all
-	tools/vm/run -- $(CURDIR)/tools/bench.sh
+	tools/vm/run --timeout 3600 --out $(CURDIR)/build/bench -- $(CURDIR)/tools/bench.sh

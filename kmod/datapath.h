@@ -33,6 +33,9 @@ struct netlink_ext_ack;
  * @replay: inbound anti-replay state
  * @replay_window: window size in packets
  * @dst_cache: outbound: route to the outer destination
+ * @cb_cpu: parallel crypto: where completions run in order (parallel.c);
+ *	-1: requests run in the context that sends or receives
+ * @par_shell: parallel crypto: the shell ordering the SA's requests
  */
 struct esptun_sa_dp {
 	struct crypto_aead *aead;
@@ -49,6 +52,8 @@ struct esptun_sa_dp {
 	struct esptun_replay *replay;
 	u32 replay_window;
 	struct dst_cache dst_cache;
+	int cb_cpu;
+	u8 par_shell;
 };
 
 /* Per-SA data-path state: set up, released, read for dumps (esp.c). */

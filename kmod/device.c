@@ -130,6 +130,8 @@ static void esptun_setup(struct net_device *dev)
 	ed->ep.sport = htons(4500);
 	ed->ep.dport = htons(4500);
 	ed->carrier = true;
+	/* One tunnel's crypto on every CPU, as users of WireGuard expect. */
+	ed->parallel = IS_ENABLED(CONFIG_PADATA) && num_online_cpus() > 1;
 }
 
 static int esptun_validate(struct nlattr *tb[], struct nlattr *data[],

@@ -82,6 +82,8 @@ struct esptun_endpoint {
  *	READ_ONCE on the packet path
  * @mtu_auto: the MTU follows the newest outbound SA (mtu.c); written
  *	under RTNL, READ_ONCE on the packet path
+ * @parallel: SAs added from now on run their crypto on padata's
+ *	workers (parallel.c); READ_ONCE when an SA is set up
  * @mtu_pmtu: outer path MTU the automatic MTU was last computed from
  * @mtu_work: recomputes the automatic MTU when the path MTU changed
  * @stats: device-level drop causes, indexed by enum esptun_stat
@@ -101,6 +103,7 @@ struct esptun_dev {
 	bool carrier;
 	u16 mss_clamp;
 	bool mtu_auto;
+	bool parallel;
 	unsigned int mtu_pmtu;
 	struct work_struct mtu_work;
 	atomic64_t stats[__ESPTUN_STAT_MAX];

@@ -19,6 +19,9 @@
  * no bound, and every request in it pins a packet and an SA. When an
  * asynchronous implementation's queue is full the packet is dropped and
  * counted (ESPTUN_STAT_CRYPTO_BUSY), like a full device queue.
+ *
+ * An SA with parallel crypto hands the same request to parallel.c, whose
+ * ordered completion ends in the same callbacks.
  */
 #include <linux/kernel.h>
 #include <linux/slab.h>
@@ -34,6 +37,7 @@
 #include "crypto.h"
 #include "replay.h"
 #include "events.h"
+#include "parallel.h"
 
 /* SPI, seq-hi, seq-lo and the largest IV. */
 #define ESPTUN_AD_MAX	(12 + 16)
@@ -45,12 +49,14 @@
  * @iv: IV handed to the algorithm (CBC updates it in place)
  * @req: the request
  * @sg: the scatterlist
+ * @par: the parallel job, for SAs with parallel crypto
  */
 struct esptun_tmp {
 	u8 *ad;
 	u8 *iv;
 	struct aead_request *req;
 	struct scatterlist *sg;
+	struct esptun_par *par;
 };
 
 static void *esptun_alloc_tmp(struct crypto_aead *aead, int nsg,
@@ -65,6 +71,7 @@ static void *esptun_alloc_tmp(struct crypto_aead *aead, int nsg,
 	len += sizeof(struct aead_request) + crypto_aead_reqsize(aead);
 	len += __alignof__(struct scatterlist);
 	len += sizeof(struct scatterlist) * nsg;
+	len += __alignof__(struct esptun_par) + sizeof(struct esptun_par);
 
 	tmp = kmalloc(len, GFP_ATOMIC);
 	if (!tmp)
@@ -78,7 +85,19 @@ static void *esptun_alloc_tmp(struct crypto_aead *aead, int nsg,
 	t->sg = PTR_ALIGN((void *)((u8 *)t->req + sizeof(struct aead_request) +
 				   crypto_aead_reqsize(aead)),
 			  __alignof__(struct scatterlist));
+	t->par = PTR_ALIGN((void *)(t->sg + nsg), __alignof__(struct esptun_par));
 	return tmp;
+}
+
+/* Runs the request here or on the parallel workers; -EINPROGRESS: later. */
+static int esptun_aead_run(const struct esptun_sa_dp *dp, struct esptun_tmp *t,
+			   bool encrypt)
+{
+	if (dp->cb_cpu >= 0)
+		return esptun_par_run(t->par, t->req, encrypt, dp->cb_cpu,
+				      dp->par_shell);
+	return encrypt ? crypto_aead_encrypt(t->req) :
+			 crypto_aead_decrypt(t->req);
 }
 
 /* Associated data: SPI, [seq-hi], seq-lo, IV. Returns its length. */
@@ -122,6 +141,9 @@ static void esptun_output_done(struct crypto_async_request *base, int err)
 		return;
 	kfree(ESPTUN_CB(skb)->tmp);
 	ESPTUN_CB(skb)->tmp = NULL;
+	/* A parallel job's own transform may have refused the request. */
+	if (esptun_crypto_busy(ESPTUN_CB(skb)->sa, err))
+		err = -ENOBUFS;
 	local_bh_disable();
 	esptun_xmit_finish(skb, err);
 	local_bh_enable();
@@ -202,7 +224,7 @@ void esptun_esp_output(struct sk_buff *skb, unsigned int headroom)
 	aead_request_set_crypt(t.req, t.sg, t.sg, clen, t.iv);
 	aead_request_set_ad(t.req, adlen);
 
-	err = crypto_aead_encrypt(t.req);
+	err = esptun_aead_run(dp, &t, true);
 	if (err == -EINPROGRESS)
 		return;
 	if (esptun_crypto_busy(cb->sa, err))
@@ -239,7 +261,7 @@ static int esptun_input_done2(struct sk_buff *skb)
 	/* Authentic and fresh: only now may its source tell the agent
 	 * that the peer moved; a forged or replayed packet cannot.
 	 */
-	if (unlikely(cb->moved))
+	if (unlikely(cb->in_flags & ESPTUN_IN_MOVED))
 		esptun_nl_event_remote_moved(sa, cb->family, &cb->saddr,
 					     cb->sport, cb->dport);
 
@@ -280,6 +302,7 @@ static void esptun_input_done(struct crypto_async_request *base, int err)
 		return;
 	kfree(cb->tmp);
 	cb->tmp = NULL;
+	esptun_crypto_busy(cb->sa, err);
 	local_bh_disable();
 	if (err == -EBADMSG)
 		esptun_sa_stat_inc(cb->sa, ESPTUN_STAT_ICV_FAIL);
@@ -357,7 +380,7 @@ void esptun_esp_input(struct sk_buff *skb)
 	aead_request_set_crypt(t.req, t.sg, t.sg, elen + dp->icvlen, t.iv);
 	aead_request_set_ad(t.req, adlen);
 
-	err = crypto_aead_decrypt(t.req);
+	err = esptun_aead_run(dp, &t, false);
 	if (err == -EINPROGRESS)
 		return;
 	esptun_crypto_busy(sa, err);
@@ -411,6 +434,8 @@ int esptun_dp_sa_init(struct esptun_sa *sa, const struct esptun_sa_cfg *cfg,
 	err = esptun_crypto_init(dp, cfg, extack);
 	if (err)
 		return err;
+	dp->cb_cpu = READ_ONCE(sa->ed->parallel) ?
+		     esptun_par_pick(&dp->par_shell) : -1;
 
 	spin_lock_init(&dp->replay_lock);
 	atomic64_set(&dp->oseq, cfg->oseq);

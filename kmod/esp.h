@@ -19,7 +19,9 @@
  * @seq: full sequence number
  * @tos: output: outer TOS/traffic class; input: outer ECN field
  * @ttl: output: outer TTL/hop limit
- * @moved: input: the outer source is not the SA's remote (remote-moved)
+ * @in_flags: input: ESPTUN_IN_MOVED, the outer source is not the SA's
+ *	remote (remote-moved); ESPTUN_IN_XNET, the packet came in from
+ *	another namespace than the device's
  * @df: output: outer DF bit (IPv4)
  * @sport: input: UDP source port of the packet, 0 for raw ESP
  * @family: outer address family
@@ -40,7 +42,7 @@ struct esptun_skb_cb {
 	u8 tos;
 	union {
 		u8 ttl;
-		u8 moved;
+		u8 in_flags;
 	};
 	union {
 		__be16 df;
@@ -56,6 +58,8 @@ struct esptun_skb_cb {
 };
 
 #define ESPTUN_CB(skb) ((struct esptun_skb_cb *)(skb)->cb)
+#define ESPTUN_IN_MOVED		0x01
+#define ESPTUN_IN_XNET		0x02
 
 static inline void esptun_cb_check(void)
 {

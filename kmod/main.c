@@ -2,9 +2,9 @@
 /*
  * esptun: route-based IPsec (ESP) tunnel devices.
  *
- * Start-up order: SA work queue, per-namespace state, the netlink family,
- * the link kind, and last the ESP input hooks, so no packet reaches a
- * table that is not there yet. Exit runs the ladder backwards; deleting
+ * Start-up order: parallel crypto workers, SA work queue, per-namespace
+ * state, the netlink family, the link kind, and last the ESP input hooks,
+ * so no packet reaches a table that is not there yet. Exit runs the ladder backwards; deleting
  * the link kind deletes every device and with it every SA, whose frees
  * are drained before the family and the namespace state go.
  */
@@ -17,14 +17,18 @@
 #include "datapath.h"
 #include "netlink.h"
 #include "sa.h"
+#include "parallel.h"
 
 static int __init esptun_init(void)
 {
 	int err;
 
-	err = esptun_sa_init();
+	err = esptun_par_init();
 	if (err)
 		return err;
+	err = esptun_sa_init();
+	if (err)
+		goto err_par;
 	err = esptun_pernet_init();
 	if (err)
 		goto err_sa;
@@ -49,6 +53,8 @@ err_pernet:
 	esptun_pernet_exit();
 err_sa:
 	esptun_sa_exit();
+err_par:
+	esptun_par_exit();
 	return err;
 }
 
@@ -60,6 +66,7 @@ static void __exit esptun_exit(void)
 	esptun_nl_exit();
 	esptun_pernet_exit();
 	esptun_sa_exit();
+	esptun_par_exit();
 }
 
 module_init(esptun_init);

@@ -197,7 +197,10 @@ static int esptun_fill_sa_nest(struct sk_buff *skb, struct esptun_sa *sa)
 	     nla_put_string(skb, ESPTUN_SA_A_AUTH_ALG, sa->auth_alg)) ||
 	    nla_put_u32(skb, ESPTUN_SA_A_ICV_BITS, sa->icv_bits) ||
 	    (sa->esn && nla_put_flag(skb, ESPTUN_SA_A_ESN)) ||
-	    nla_put_u8(skb, ESPTUN_SA_A_ENCAP, ep->encap))
+	    nla_put_u8(skb, ESPTUN_SA_A_ENCAP, ep->encap) ||
+	    nla_put_string(skb, ESPTUN_SA_A_DRIVER,
+			   crypto_tfm_alg_driver_name(crypto_aead_tfm(sa->dp.aead))) ||
+	    nla_put_u8(skb, ESPTUN_SA_A_PARALLEL, sa->dp.cb_cpu >= 0))
 		return -EMSGSIZE;
 	if (ep->encap == ESPTUN_ENCAP_UDP &&
 	    (nla_put_u16(skb, ESPTUN_SA_A_ENCAP_SPORT, ntohs(ep->sport)) ||

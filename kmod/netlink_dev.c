@@ -5,7 +5,8 @@
  * A device's endpoints (outer addresses, encapsulation) are the defaults
  * an SA added to it starts from. Its link settings (carrier, MSS clamp,
  * automatic MTU) act on the device itself; carrier and MTU change under
- * RTNL, as every other change of a link does.
+ * RTNL, as every other change of a link does. Parallel crypto applies to
+ * the SAs added after it is set: an SA keeps the transform it began with.
  */
 
 #include <linux/rtnetlink.h>
@@ -16,8 +17,8 @@
 
 /* DEV_SET's link settings; has_* say which were given. */
 struct esptun_link_cfg {
-	bool has_carrier, has_mss, has_mtu_auto;
-	bool carrier, mtu_auto;
+	bool has_carrier, has_mss, has_mtu_auto, has_parallel;
+	bool carrier, mtu_auto, parallel;
 	u16 mss;
 };
 
@@ -41,6 +42,10 @@ static int esptun_parse_link(struct nlattr **tb, struct esptun_link_cfg *lc,
 		lc->has_mtu_auto = true;
 		lc->mtu_auto = nla_get_u8(tb[ESPTUN_DEV_A_MTU_AUTO]);
 	}
+	if (tb[ESPTUN_DEV_A_PARALLEL]) {
+		lc->has_parallel = true;
+		lc->parallel = nla_get_u8(tb[ESPTUN_DEV_A_PARALLEL]);
+	}
 	return 0;
 }
 
@@ -49,6 +54,8 @@ static void esptun_apply_link(struct esptun_dev *ed,
 {
 	if (lc->has_mss)
 		WRITE_ONCE(ed->mss_clamp, lc->mss);
+	if (lc->has_parallel)
+		WRITE_ONCE(ed->parallel, lc->parallel);
 	if (!lc->has_carrier && !lc->has_mtu_auto)
 		return;
 	rtnl_lock();
@@ -103,7 +110,8 @@ static int esptun_fill_dev(struct sk_buff *skb, struct esptun_dev *ed,
 	    nla_put_u8(skb, ESPTUN_DEV_A_CARRIER, READ_ONCE(ed->carrier)) ||
 	    nla_put_u16(skb, ESPTUN_DEV_A_MSS_CLAMP,
 			READ_ONCE(ed->mss_clamp)) ||
-	    nla_put_u8(skb, ESPTUN_DEV_A_MTU_AUTO, READ_ONCE(ed->mtu_auto)))
+	    nla_put_u8(skb, ESPTUN_DEV_A_MTU_AUTO, READ_ONCE(ed->mtu_auto)) ||
+	    nla_put_u8(skb, ESPTUN_DEV_A_PARALLEL, READ_ONCE(ed->parallel)))
 		goto err;
 	stats = nla_nest_start(skb, ESPTUN_DEV_A_STATS);
 	if (!stats)

@@ -59,6 +59,7 @@ const struct nla_policy esptun_dev_set_policy[ESPTUN_DEV_A_MAX + 1] = {
 	[ESPTUN_DEV_A_CARRIER]		= NLA_POLICY_MAX(NLA_U8, 1),
 	[ESPTUN_DEV_A_MSS_CLAMP]	= { .type = NLA_U16 },
 	[ESPTUN_DEV_A_MTU_AUTO]		= NLA_POLICY_MAX(NLA_U8, 1),
+	[ESPTUN_DEV_A_PARALLEL]		= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 const struct nla_policy esptun_sa_new_policy[ESPTUN_SA_A_MAX + 1] = {

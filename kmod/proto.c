@@ -149,7 +149,18 @@ static int esptun_rcv(struct sk_buff *skb, u16 family, int encap_type)
 	cb->sport = sport;
 	cb->dport = dport;
 	cb->saddr = saddr;
-	cb->moved = esptun_remote_moved(sa, family, &saddr, sport);
+	cb->in_flags = esptun_remote_moved(sa, family, &saddr, sport) ?
+		       ESPTUN_IN_MOVED : 0;
+	/*
+	 * The crypto may complete after the lower device is gone, and
+	 * nothing holds it: what it told is taken now, and the packet
+	 * belongs to the esptun device (which the SA holds) from here on.
+	 * Its noref route may not outlive this RCU section either.
+	 */
+	if (!net_eq(sa->ed->net, net))
+		cb->in_flags |= ESPTUN_IN_XNET;
+	skb_dst_drop(skb);
+	skb->dev = sa->ed->dev;
 	esptun_esp_input(skb);
 	return 0;
 }

@@ -101,7 +101,7 @@ void esptun_recv_finish(struct sk_buff *skb, int err)
 
 	esptun_mss_clamp(ed, skb);
 
-	skb_scrub_packet(skb, !net_eq(ed->net, dev_net(skb->dev)));
+	skb_scrub_packet(skb, cb->in_flags & ESPTUN_IN_XNET);
 	skb->dev = dev;
 	skb->pkt_type = PACKET_HOST;
 	skb->ip_summed = CHECKSUM_NONE;

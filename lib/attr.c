@@ -34,6 +34,7 @@ static struct nla_policy dev_policy[ESPTUN_DEV_A_MAX + 1] = {
 	[ESPTUN_DEV_A_CARRIER] = { .type = NLA_U8 },
 	[ESPTUN_DEV_A_MSS_CLAMP] = { .type = NLA_U16 },
 	[ESPTUN_DEV_A_MTU_AUTO] = { .type = NLA_U8 },
+	[ESPTUN_DEV_A_PARALLEL] = { .type = NLA_U8 },
 };
 
 static struct nla_policy sa_policy[ESPTUN_SA_A_MAX + 1] = {
@@ -65,6 +66,8 @@ static struct nla_policy sa_policy[ESPTUN_SA_A_MAX + 1] = {
 	[ESPTUN_SA_A_SPI_MIN] = { .type = NLA_U32 },
 	[ESPTUN_SA_A_SPI_MAX] = { .type = NLA_U32 },
 	[ESPTUN_SA_A_RESERVE_SECONDS] = { .type = NLA_U32 },
+	[ESPTUN_SA_A_DRIVER] = { .type = NLA_STRING },
+	[ESPTUN_SA_A_PARALLEL] = { .type = NLA_U8 },
 };
 
 static struct nla_policy sel_policy[ESPTUN_SEL_A_MAX + 1] = {
@@ -150,7 +153,9 @@ int attr_put_dev(struct nl_msg *msg, const struct etdev *dev)
 	    (dev->has & BIT(ESPTUN_DEV_A_MSS_CLAMP) &&
 	     nla_put_u16(msg, ESPTUN_DEV_A_MSS_CLAMP, dev->mss_clamp) < 0) ||
 	    (dev->has & BIT(ESPTUN_DEV_A_MTU_AUTO) &&
-	     nla_put_u8(msg, ESPTUN_DEV_A_MTU_AUTO, dev->mtu_auto) < 0))
+	     nla_put_u8(msg, ESPTUN_DEV_A_MTU_AUTO, dev->mtu_auto) < 0) ||
+	    (dev->has & BIT(ESPTUN_DEV_A_PARALLEL) &&
+	     nla_put_u8(msg, ESPTUN_DEV_A_PARALLEL, dev->parallel) < 0))
 		return -1;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -190,6 +195,8 @@ int attr_get_dev(struct nlmsghdr *nlh, struct etdev *dev)
 		dev->mss_clamp = nla_get_u16(d[ESPTUN_DEV_A_MSS_CLAMP]);
 	if (d[ESPTUN_DEV_A_MTU_AUTO])
 		dev->mtu_auto = nla_get_u8(d[ESPTUN_DEV_A_MTU_AUTO]);
+	if (d[ESPTUN_DEV_A_PARALLEL])
+		dev->parallel = nla_get_u8(d[ESPTUN_DEV_A_PARALLEL]);
 	if (d[ESPTUN_DEV_A_SA_COUNT])
 		dev->sa_count = nla_get_u32(d[ESPTUN_DEV_A_SA_COUNT]);
 	if (d[ESPTUN_DEV_A_STATS] &&
@@ -292,6 +299,11 @@ static int parse_sa_nest(struct nlattr *nest, struct etsa *sa)
 	if (s[ESPTUN_SA_A_RESERVE_SECONDS])
 		sa->reserve_seconds =
 			nla_get_u32(s[ESPTUN_SA_A_RESERVE_SECONDS]);
+	if (s[ESPTUN_SA_A_DRIVER])
+		nla_strlcpy(sa->driver, s[ESPTUN_SA_A_DRIVER],
+			    sizeof(sa->driver));
+	if (s[ESPTUN_SA_A_PARALLEL])
+		sa->parallel = nla_get_u8(s[ESPTUN_SA_A_PARALLEL]);
 	return 0;
 }
 

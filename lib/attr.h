@@ -26,7 +26,7 @@ struct etdev {
 	struct ipaddr local, remote;
 	uint8_t encap;
 	uint16_t sport, dport;
-	uint8_t carrier, mtu_auto;
+	uint8_t carrier, mtu_auto, parallel;
 	uint16_t mss_clamp;	/* 0 off, ESPTUN_MSS_CLAMP_AUTO, or an MSS */
 	uint32_t sa_count;
 	uint64_t stats_has;	/* BIT(ESPTUN_STAT_*) */
@@ -65,6 +65,8 @@ struct etsa {
 	uint64_t stats[ESPTUN_STAT_MAX + 1];
 	uint64_t add_time, first_use, last_use;
 	uint32_t spi_min, spi_max, reserve_seconds;
+	char driver[ESPTUN_ALG_NAME_MAX];	/* crypto implementation */
+	uint8_t parallel;
 };
 
 /* Each put returns 0, or < 0 when the message is full. */

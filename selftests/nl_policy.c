@@ -481,6 +481,16 @@ TEST_F(nl, attribute_not_for_this_command)
 	nla_put_u32(m, ESPTUN_DEV_A_SA_COUNT, 7);
 	nla_nest_end(m, d);
 	REJECT(m, EINVAL, "Unsupported attribute");
+
+	/* an SA's crypto driver is read-only */
+	m = msg_new(&self->c, ESPTUN_CMD_SA_UPDATE, 0);
+	nla_put_u32(m, ESPTUN_A_IFINDEX, self->if0);
+	d = nla_nest_start(m, ESPTUN_A_SA);
+	nla_put_u8(m, ESPTUN_SA_A_DIR, ESPTUN_DIR_OUT);
+	nla_put_u32(m, ESPTUN_SA_A_SPI, 0x5000);
+	nla_put_string(m, ESPTUN_SA_A_DRIVER, "pcrypt(x)");
+	nla_nest_end(m, d);
+	REJECT(m, EINVAL, "Unsupported attribute");
 }
 
 static struct nl_msg *dev_set(struct conn *c, int ifindex)
@@ -666,6 +676,8 @@ TEST_F(nl, dev_link_settings)
 	REJECT(dev_set_link(&self->c, self->if0, ESPTUN_DEV_A_CARRIER, 1, 2, 1),
 	       ERANGE, "integer out of range");
 	REJECT(dev_set_link(&self->c, self->if0, ESPTUN_DEV_A_MTU_AUTO, 1, 2, 1),
+	       ERANGE, "integer out of range");
+	REJECT(dev_set_link(&self->c, self->if0, ESPTUN_DEV_A_PARALLEL, 1, 2, 1),
 	       ERANGE, "integer out of range");
 	REJECT(dev_set_link(&self->c, self->if0, ESPTUN_DEV_A_MSS_CLAMP, 2, 100,
 			    0), EINVAL, MSS_TEXT);

@@ -4,157 +4,319 @@
 # Throughput of esptun next to the kernel's xfrm interface, WireGuard and
 # plain veth, in one boot of the test guest ("make bench" runs it there):
 #
-#   netns c  vc 10.0.0.1 ============ vs 10.0.0.2  netns s
-#            esp0   192.168.10.1 <-> 192.168.10.2     esptun, AES-GCM-128
-#            ipsec0 192.168.20.1 <-> 192.168.20.2     xfrm, same algorithm, same keys
-#            wg0    192.168.30.1 <-> 192.168.30.2     WireGuard
+#   netns c  vc 10.0.0.1 ============ vs 10.0.0.2  netns s   (veth, MTU 1600)
+#            ep-ALG  192.168.1N.1 <-> .2   esptun, parallel crypto (default)
+#            ei-ALG  192.168.2N.1 <-> .2   esptun, parallel off
+#            xf-ALG  192.168.3N.1 <-> .2   xfrm interface, same algorithm
+#            wg0     192.168.40.1 <-> .2   WireGuard
 #
-# iperf3 single-flow TCP (Mbit/s) and 64-byte UDP (received packets/s),
-# the four paths interleaved, ESPTUN_BENCH_REPS repetitions (default 3) of
-# ESPTUN_BENCH_SECONDS (default 5); medians and ratios in a table, printed
-# and written to $ESPTUN_OUT/bench.txt. Numbers under software emulation
-# compare the paths with each other, not with real hardware.
+# for ALG gcm (AES-GCM-128), cbc (AES-256-CBC + HMAC-SHA256-128) and
+# chacha (ChaCha20-Poly1305), every tunnel with MTU 1500. iperf3 measures
+# TCP with 1 and 4 flows (Mbit/s) and UDP with 64- and 1400-byte payloads
+# (received packets/s); all paths are interleaved within each repetition
+# (ESPTUN_BENCH_REPS, default 5, of ESPTUN_BENCH_SECONDS, default 4), and
+# the guest's busy CPUs are sampled from /proc/stat during each run. Then
+# the SA scale: 999 more esptun device pairs with an SA each way (2,000
+# SAs on 1,000 devices per side) and the 64-byte UDP rate of the first
+# GCM device again, interleaved with the same path before they were
+# added. Medians, min-max and ratios go to bench.md and bench.json in
+# $ESPTUN_OUT ("make bench": build/bench/). Numbers under software
+# emulation compare the paths with each other, not with real hardware.
 source "$(dirname "$0")/../selftests/lib.sh"
 source "$(dirname "$0")/../selftests/esp-lib.sh"
 
-REPS=${ESPTUN_BENCH_REPS:-3}
-SECS=${ESPTUN_BENCH_SECONDS:-5}
+REPS=${ESPTUN_BENCH_REPS:-5}
+SECS=${ESPTUN_BENCH_SECONDS:-4}
+SCALE=${ESPTUN_BENCH_SCALE_DEVICES:-999}
 RES=$TEST_OUT/results.txt
-TABLE=${ESPTUN_OUT:-$TEST_OUT}/bench.txt
-declare -A TARGET=([veth]=10.0.0.2 [esptun]=192.168.10.2 [xfrm]=192.168.20.2
-		   [wireguard]=192.168.30.2)
-MODES=(veth esptun xfrm wireguard)
+DIR=${ESPTUN_OUT:-$TEST_OUT}
+ALGS=(gcm cbc chacha)
+declare -A NET=([gcm]=1 [cbc]=2 [chacha]=3)
+declare -A EWORDS=(
+	[gcm]="aead rfc4106(gcm(aes)) KEY20 128"
+	[cbc]="enc cbc(aes) KEY32 auth-trunc hmac(sha256) KEY32 128"
+	[chacha]="aead rfc7539esp(chacha20,poly1305) KEY36 128"
+)
+declare -A TARGET=([veth]=10.0.0.2 [wg]=192.168.40.2)
+PATHS=(veth wg)
+KINDS=(tcp1 tcp4 udp64 udp1400)
 
 die() {
 	echo "bench: $*" >&2
 	exit 1
 }
 
-setup() {
-	local k1 k2 c_priv s_priv n
-	module_load || return 1
-	netns_new c && netns_new s || return 1
-	veth_pair c vc s vs || return 1
-	ip -n c addr add 10.0.0.1/24 dev vc
-	ip -n s addr add 10.0.0.2/24 dev vs
-
-	k1=$(hexkey 20)
-	k2=$(hexkey 20)
-
-	# esptun
+# esptun_pair DEV NET SPI PARALLEL SPEC: an esptun device in c and s with
+# 192.168.NET.1/.2, an SA pair with fresh keys (SPI, SPI+1).
+esptun_pair() {
+	local dev=$1 net=$2 spi=$3 par=$4 n
+	local -a w1 w2
+	mapfile -t w1 < <(alg_words "$5")
+	mapfile -t w2 < <(alg_words "$5")
 	for n in c s; do
-		ip -n $n link add esp0 type esptun || return 1
-		ip -n $n link set esp0 up
+		ip -n $n link add "$dev" mtu 1500 type esptun || return 1
+		ns $n "$ESPTUN" set "$dev" parallel "$par" || return 1
+		ip -n $n link set "$dev" up
 	done
-	ip -n c addr add 192.168.10.1/24 dev esp0
-	ip -n s addr add 192.168.10.2/24 dev esp0
-	ns c "$ESPTUN" set esp0 local 10.0.0.1 remote 10.0.0.2 &&
-	ns s "$ESPTUN" set esp0 local 10.0.0.2 remote 10.0.0.1 &&
-	ns c "$ESPTUN" sa add esp0 dir out spi 0xb001 aead 'rfc4106(gcm(aes))' "$k1" 128 &&
-	ns s "$ESPTUN" sa add esp0 dir in spi 0xb001 aead 'rfc4106(gcm(aes))' "$k1" 128 &&
-	ns s "$ESPTUN" sa add esp0 dir out spi 0xb002 aead 'rfc4106(gcm(aes))' "$k2" 128 &&
-	ns c "$ESPTUN" sa add esp0 dir in spi 0xb002 aead 'rfc4106(gcm(aes))' "$k2" 128 ||
-		return 1
+	ip -n c addr add "192.168.$net.1/24" dev "$dev"
+	ip -n s addr add "192.168.$net.2/24" dev "$dev"
+	ns c "$ESPTUN" set "$dev" local 10.0.0.1 remote 10.0.0.2 &&
+	ns s "$ESPTUN" set "$dev" local 10.0.0.2 remote 10.0.0.1 &&
+	ns c "$ESPTUN" sa add "$dev" dir out spi "$spi" "${w1[@]}" &&
+	ns s "$ESPTUN" sa add "$dev" dir in spi "$spi" "${w1[@]}" &&
+	ns s "$ESPTUN" sa add "$dev" dir out spi $((spi + 1)) "${w2[@]}" &&
+	ns c "$ESPTUN" sa add "$dev" dir in spi $((spi + 1)) "${w2[@]}"
+}
 
-	# xfrm interface, same algorithm and keys, other SPIs
+# xfrm_pair ALG NET IFID: an xfrm interface in c and s, states and
+# policies for 192.168.NET.0/24 with the algorithm of esptun's SPEC.
+xfrm_pair() {
+	local alg=$1 net=$2 id=$3 n k1 k2 spi=$((0xc000 + $3 * 2))
+	local -a a1 a2
+	k1=$(hexkey 36)
+	k2=$(hexkey 36)
+	case $alg in
+	gcm) a1=(aead 'rfc4106(gcm(aes))' "${k1:0:42}" 128)
+	     a2=(aead 'rfc4106(gcm(aes))' "${k2:0:42}" 128) ;;
+	cbc) a1=(enc 'cbc(aes)' "${k1:0:66}" auth-trunc 'hmac(sha256)' "${k2:0:66}" 128)
+	     a2=(enc 'cbc(aes)' "${k2:0:66}" auth-trunc 'hmac(sha256)' "${k1:0:66}" 128) ;;
+	chacha) a1=(aead 'rfc7539esp(chacha20,poly1305)' "$k1" 128)
+		a2=(aead 'rfc7539esp(chacha20,poly1305)' "$k2" 128) ;;
+	esac
 	for n in c s; do
-		ip -n $n link add ipsec0 type xfrm dev v$n if_id 7 || return 1
-		ip -n $n link set ipsec0 up
-		ip -n $n xfrm state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0xc001 \
-			reqid 7 mode tunnel if_id 7 aead 'rfc4106(gcm(aes))' "$k1" 128 || return 1
-		ip -n $n xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi 0xc002 \
-			reqid 7 mode tunnel if_id 7 aead 'rfc4106(gcm(aes))' "$k2" 128 || return 1
+		ip -n $n link add "xf-$alg" mtu 1500 type xfrm dev v$n if_id "$id" || return 1
+		ip -n $n link set "xf-$alg" up
+		ip -n $n xfrm state add src 10.0.0.1 dst 10.0.0.2 proto esp spi $spi \
+			reqid "$id" mode tunnel if_id "$id" "${a1[@]}" || return 1
+		ip -n $n xfrm state add src 10.0.0.2 dst 10.0.0.1 proto esp spi $((spi + 1)) \
+			reqid "$id" mode tunnel if_id "$id" "${a2[@]}" || return 1
 	done
-	ip -n c addr add 192.168.20.1/24 dev ipsec0
-	ip -n s addr add 192.168.20.2/24 dev ipsec0
-	ip -n c xfrm policy add dir out src 192.168.20.0/24 dst 192.168.20.0/24 if_id 7 \
-		tmpl src 10.0.0.1 dst 10.0.0.2 proto esp reqid 7 mode tunnel &&
-	ip -n c xfrm policy add dir in src 192.168.20.0/24 dst 192.168.20.0/24 if_id 7 \
-		tmpl src 10.0.0.2 dst 10.0.0.1 proto esp reqid 7 mode tunnel &&
-	ip -n s xfrm policy add dir out src 192.168.20.0/24 dst 192.168.20.0/24 if_id 7 \
-		tmpl src 10.0.0.2 dst 10.0.0.1 proto esp reqid 7 mode tunnel &&
-	ip -n s xfrm policy add dir in src 192.168.20.0/24 dst 192.168.20.0/24 if_id 7 \
-		tmpl src 10.0.0.1 dst 10.0.0.2 proto esp reqid 7 mode tunnel || return 1
+	ip -n c addr add "192.168.$net.1/24" dev "xf-$alg"
+	ip -n s addr add "192.168.$net.2/24" dev "xf-$alg"
+	ip -n c xfrm policy add dir out src "192.168.$net.0/24" dst "192.168.$net.0/24" if_id "$id" \
+		tmpl src 10.0.0.1 dst 10.0.0.2 proto esp reqid "$id" mode tunnel &&
+	ip -n c xfrm policy add dir in src "192.168.$net.0/24" dst "192.168.$net.0/24" if_id "$id" \
+		tmpl src 10.0.0.2 dst 10.0.0.1 proto esp reqid "$id" mode tunnel &&
+	ip -n s xfrm policy add dir out src "192.168.$net.0/24" dst "192.168.$net.0/24" if_id "$id" \
+		tmpl src 10.0.0.2 dst 10.0.0.1 proto esp reqid "$id" mode tunnel &&
+	ip -n s xfrm policy add dir in src "192.168.$net.0/24" dst "192.168.$net.0/24" if_id "$id" \
+		tmpl src 10.0.0.1 dst 10.0.0.2 proto esp reqid "$id" mode tunnel
+}
 
-	# WireGuard
+wg_pair() {
+	local c_priv s_priv n
 	c_priv=$(wg genkey)
 	s_priv=$(wg genkey)
 	for n in c s; do
-		ip -n $n link add wg0 type wireguard || return 1
+		ip -n $n link add wg0 mtu 1500 type wireguard || return 1
 	done
 	ip netns exec c wg set wg0 private-key <(echo "$c_priv") listen-port 51820 \
-		peer "$(echo "$s_priv" | wg pubkey)" endpoint 10.0.0.2:51820 allowed-ips 192.168.30.0/24 &&
+		peer "$(echo "$s_priv" | wg pubkey)" endpoint 10.0.0.2:51820 allowed-ips 192.168.40.0/24 &&
 	ip netns exec s wg set wg0 private-key <(echo "$s_priv") listen-port 51820 \
-		peer "$(echo "$c_priv" | wg pubkey)" endpoint 10.0.0.1:51820 allowed-ips 192.168.30.0/24 ||
+		peer "$(echo "$c_priv" | wg pubkey)" endpoint 10.0.0.1:51820 allowed-ips 192.168.40.0/24 ||
 		return 1
-	ip -n c addr add 192.168.30.1/24 dev wg0
-	ip -n s addr add 192.168.30.2/24 dev wg0
+	ip -n c addr add 192.168.40.1/24 dev wg0
+	ip -n s addr add 192.168.40.2/24 dev wg0
 	ip -n c link set wg0 up
 	ip -n s link set wg0 up
-
-	bg_start ip netns exec s iperf3 -s
-	# Warm up every path (crypto modules, handshakes, neighbours).
-	for n in "${MODES[@]}"; do
-		ip netns exec c ping -q -c 2 -W 10 "${TARGET[$n]}" >/dev/null ||
-			{ echo "no ping over $n"; return 1; }
-	done
 }
 
-# run MODE KIND: one measurement, appended to $RES as "MODE KIND VALUE".
+setup() {
+	local a i=0
+	module_load || return 1
+	netns_new c && netns_new s || return 1
+	veth_pair c vc s vs || return 1
+	ip -n c link set vc mtu 1600
+	ip -n s link set vs mtu 1600
+	ip -n c addr add 10.0.0.1/24 dev vc
+	ip -n s addr add 10.0.0.2/24 dev vs
+	for a in "${ALGS[@]}"; do
+		i=$((i + 1))
+		esptun_pair "ep-$a" "1${NET[$a]}" $((0xb000 + i * 16)) on "${EWORDS[$a]}" || return 1
+		esptun_pair "ei-$a" "2${NET[$a]}" $((0xb800 + i * 16)) off "${EWORDS[$a]}" || return 1
+		xfrm_pair "$a" "3${NET[$a]}" $((30 + i)) || return 1
+		TARGET[ep-$a]=192.168.1${NET[$a]}.2
+		TARGET[ei-$a]=192.168.2${NET[$a]}.2
+		TARGET[xf-$a]=192.168.3${NET[$a]}.2
+		PATHS+=("ep-$a" "ei-$a" "xf-$a")
+	done
+	wg_pair || return 1
+	bg_start ip netns exec s iperf3 -s
+	# Warm up every path (crypto modules, handshakes, neighbours).
+	for a in "${PATHS[@]}"; do
+		ip netns exec c ping -q -c 2 -W 10 "${TARGET[$a]}" >/dev/null ||
+			{ echo "no ping over $a"; return 1; }
+	done
+	ns c "$ESPTUN" show ep-gcm
+}
+
+# busy: jiffies the guest's CPUs were not idle, and their sum in all.
+busy() {
+	awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i;
+			   print t - $5 - $6, t }' /proc/stat
+}
+
+# run PATH KIND [LABEL]: one measurement, appended to $RES as
+# "LABEL KIND VALUE CPUS".
 run() {
-	local mode=$1 kind=$2 js v
-	if [ "$kind" = tcp ]; then
-		js=$(ip netns exec c iperf3 -c "${TARGET[$mode]}" -t "$SECS" -J 2>/dev/null)
-		v=$(echo "$js" | /usr/bin/python3 -c '
+	local path=$1 kind=$2 label=${3:-$1} js v b0 b1 cpus
+	local -a args=(-c "${TARGET[$path]}" -t "$SECS" -J)
+	case $kind in
+	tcp1) ;;
+	tcp4) args+=(-P 4) ;;
+	udp64) args+=(-u -l 64 -b 0) ;;
+	udp1400) args+=(-u -l 1400 -b 0) ;;
+	esac
+	read -r -a b0 < <(busy)
+	js=$(ip netns exec c iperf3 "${args[@]}" 2>/dev/null)
+	read -r -a b1 < <(busy)
+	v=$(echo "$js" | /usr/bin/python3 -c '
 import json, sys
-d = json.load(sys.stdin)
-print("%.1f" % (d["end"]["sum_received"]["bits_per_second"] / 1e6))' 2>/dev/null)
-	else
-		js=$(ip netns exec c iperf3 -c "${TARGET[$mode]}" -u -l 64 -b 0 -t "$SECS" -J 2>/dev/null)
-		v=$(echo "$js" | /usr/bin/python3 -c '
-import json, sys
-s = json.load(sys.stdin)["end"]["sum"]
-print("%.0f" % ((s["packets"] - s["lost_packets"]) / s["seconds"]))' 2>/dev/null)
-	fi
-	echo "$mode $kind ${v:-0}" >>"$RES"
-	echo "bench: $mode $kind rep: ${v:-failed}" >&2
+d = json.load(sys.stdin)["end"]
+if sys.argv[1].startswith("tcp"):
+    print("%.1f" % (d["sum_received"]["bits_per_second"] / 1e6))
+else:
+    s = d["sum"]
+    print("%.0f" % ((s["packets"] - s["lost_packets"]) / s["seconds"]))' "$kind" 2>/dev/null)
+	# Busy share of all CPUs, times their number: CPUs kept busy.
+	cpus=$(awk -v b="$((b1[0] - b0[0]))" -v t="$((b1[1] - b0[1]))" -v n="$(nproc)" \
+		'BEGIN { printf "%.2f", t ? b / t * n : 0 }')
+	echo "$label $kind ${v:-0} $cpus" >>"$RES"
+	echo "bench: $label $kind: ${v:-failed} (${cpus} CPUs busy)" >&2
+}
+
+# scale_add N: N more esptun device pairs es1..esN with an SA each way
+# (SPIs 0x100000 + 2i from c, + 1 from s).
+scale_add() {
+	local i n k out in
+	k=$(hexkey 20)
+	for n in c s; do
+		for ((i = 1; i <= $1; i++)); do
+			echo "link add es$i type esptun"
+		done | ip -n $n -batch - || return 1
+	done
+	for n in c s; do
+		for ((i = 1; i <= $1; i++)); do
+			out=$((0x100000 + i * 2))
+			in=$((out + 1))
+			if [ $n = c ]; then
+				echo "set es$i local 10.0.0.1 remote 10.0.0.2"
+			else
+				echo "set es$i local 10.0.0.2 remote 10.0.0.1"
+				read -r out in <<<"$in $out"
+			fi
+			echo "sa add es$i dir out spi $out aead rfc4106(gcm(aes)) $k 128"
+			echo "sa add es$i dir in spi $in aead rfc4106(gcm(aes)) $k 128"
+		done >"$TEST_OUT/scale-$n.cmds"
+		# shellcheck disable=SC2016
+		ip netns exec $n xargs -a "$TEST_OUT/scale-$n.cmds" -d '\n' -n 1 \
+			sh -c 'exec "$0" $1' "$ESPTUN" || return 1
+	done
 }
 
 setup >"$TEST_OUT/setup.log" 2>&1 || die "setup failed: $(cat "$TEST_OUT/setup.log")"
 : >"$RES"
 for ((r = 1; r <= REPS; r++)); do
-	for m in "${MODES[@]}"; do
-		run "$m" tcp
-		run "$m" udp
+	for k in "${KINDS[@]}"; do
+		for p in "${PATHS[@]}"; do
+			run "$p" "$k"
+		done
 	done
 done
 
-/usr/bin/python3 - "$RES" "$REPS" "$SECS" >"$TABLE" <<'PY'
-import statistics, sys
-res, reps, secs = sys.argv[1], sys.argv[2], sys.argv[3]
-vals = {}
+# SA scale: the same path before and after, interleaved where possible.
+for ((r = 1; r <= REPS; r++)); do
+	run ep-gcm udp64 scale-1
+done
+if scale_add "$SCALE" >"$TEST_OUT/scale.log" 2>&1; then
+	sas=$(ns c "$ESPTUN" -j show | /usr/bin/python3 -c '
+import json, sys
+print(sum(len(d["sas"]) for d in json.load(sys.stdin)))')
+	for ((r = 1; r <= REPS; r++)); do
+		run ep-gcm udp64 "scale-$sas"
+	done
+else
+	echo "bench: SA scale setup failed: $(tail -3 "$TEST_OUT/scale.log")" >&2
+	sas=0
+fi
+
+/usr/bin/python3 - "$RES" "$REPS" "$SECS" "$(nproc)" "$sas" "$DIR" <<'PY'
+import json, statistics, sys, time
+res, reps, secs, ncpu, sas, out = sys.argv[1:7]
+vals, cpus = {}, {}
 for line in open(res):
-    m, k, v = line.split()
-    vals.setdefault((m, k), []).append(float(v))
+    p, k, v, c = line.split()
+    vals.setdefault((p, k), []).append(float(v))
+    cpus.setdefault((p, k), []).append(float(c))
 med = {key: statistics.median(v) for key, v in vals.items()}
-modes = ["esptun", "xfrm", "wireguard", "veth"]
-print("esptun benchmark: iperf3, medians of %s runs of %s s, AES-GCM-128 for esptun and xfrm" % (reps, secs))
-print()
-print("%-10s %14s %16s" % ("path", "TCP Mbit/s", "UDP64 pkt/s"))
-for m in modes:
-    print("%-10s %14.1f %16.0f" % (m, med.get((m, "tcp"), 0), med.get((m, "udp"), 0)))
-print()
-print("%-22s %10s %10s" % ("ratio", "TCP", "UDP64"))
-for other in ["xfrm", "wireguard", "veth"]:
-    r = []
-    for k in ["tcp", "udp"]:
-        a, b = med.get(("esptun", k), 0), med.get((other, k), 0)
-        r.append("%.2f" % (a / b) if b else "n/a")
-    print("%-22s %10s %10s" % ("esptun / " + other, r[0], r[1]))
-print()
-print("all runs (path kind value):")
-for line in open(res):
-    print("  " + line.strip())
+unit = {"tcp1": "Mbit/s", "tcp4": "Mbit/s", "udp64": "pkt/s", "udp1400": "pkt/s"}
+kinds = ["tcp1", "tcp4", "udp64", "udp1400"]
+algs = {"gcm": "AES-GCM-128", "cbc": "AES-256-CBC + HMAC-SHA256",
+        "chacha": "ChaCha20-Poly1305"}
+
+def ratio(a, b):
+    x, y = med.get(a), med.get(b)
+    return round(x / y, 2) if x and y else None
+
+def fmt(v):
+    return "n/a" if v is None else "%.2f" % v
+
+goals = [
+    ("single-flow TCP, esptun / xfrm, AES-GCM-128", ratio(("ep-gcm", "tcp1"), ("xf-gcm", "tcp1")), 1.5),
+    ("single-flow TCP, esptun / xfrm, AES-256-CBC+HMAC-SHA256", ratio(("ep-cbc", "tcp1"), ("xf-cbc", "tcp1")), 1.5),
+    ("single-flow TCP, esptun ChaCha20-Poly1305 / WireGuard", ratio(("ep-chacha", "tcp1"), ("wg", "tcp1")), 1.0),
+    ("64-byte UDP rate, esptun / xfrm, AES-GCM-128", ratio(("ep-gcm", "udp64"), ("xf-gcm", "udp64")), 1.5),
+    ("4-flow TCP / single-flow TCP, esptun AES-GCM-128", ratio(("ep-gcm", "tcp4"), ("ep-gcm", "tcp1")), 1.7),
+]
+scale_key = [k for k in med if k[0].startswith("scale-") and k[0] != "scale-1"]
+if scale_key:
+    goals.append(("64-byte UDP rate with %s SAs / with 2 SAs" % scale_key[0][0][6:],
+                  ratio(scale_key[0], ("scale-1", "udp64")), 0.95))
+
+L = []
+L.append("# esptun benchmark")
+L.append("")
+L.append("%s, one guest boot with %s CPUs (software-emulated), iperf3, median "
+         "and min-max of %s interleaved runs of %s s." %
+         (time.strftime("%Y-%m-%d"), ncpu, reps, secs))
+L.append("`ep` esptun (parallel crypto), `ei` esptun with `parallel off`, "
+         "`xf` xfrm interface, same algorithm; `wg` WireGuard; `veth` no tunnel. "
+         "CPUs: guest CPUs kept busy during the run (median).")
+L.append("")
+L.append("## Goals")
+L.append("")
+L.append("| goal | ratio | target | met |")
+L.append("|---|---|---|---|")
+for name, r, t in goals:
+    L.append("| %s | %s | %s | %s |" % (name, fmt(r), t, "yes" if r is not None and r >= t else "no"))
+L.append("")
+L.append("## Ratios per algorithm")
+L.append("")
+L.append("| algorithm | kind | esptun / xfrm | esptun / esptun inline | esptun / veth |")
+L.append("|---|---|---|---|---|")
+for a in algs:
+    for k in kinds:
+        L.append("| %s | %s | %s | %s | %s |" % (algs[a], k,
+                 fmt(ratio(("ep-" + a, k), ("xf-" + a, k))),
+                 fmt(ratio(("ep-" + a, k), ("ei-" + a, k))),
+                 fmt(ratio(("ep-" + a, k), ("veth", k)))))
+L.append("")
+L.append("## All paths")
+L.append("")
+L.append("| path | kind | median | min-max | unit | CPUs |")
+L.append("|---|---|---|---|---|---|")
+for (p, k) in sorted(vals):
+    v = vals[(p, k)]
+    L.append("| %s | %s | %.0f | %.0f-%.0f | %s | %.2f |" % (p, k, med[(p, k)], min(v), max(v),
+             unit[k], statistics.median(cpus[(p, k)])))
+md = "\n".join(L) + "\n"
+open(out + "/bench.md", "w").write(md)
+json.dump({"date": time.strftime("%Y-%m-%d"), "guest_cpus": int(ncpu), "reps": int(reps),
+           "seconds": int(secs),
+           "goals": [{"goal": n, "ratio": r, "target": t} for n, r, t in goals],
+           "runs": [{"path": p, "kind": k, "values": vals[(p, k)], "median": med[(p, k)],
+                     "cpus": cpus[(p, k)], "unit": unit[k]} for (p, k) in sorted(vals)]},
+          open(out + "/bench.json", "w"), indent=1)
+sys.stdout.write(md)
 PY
-cat "$TABLE"
 lib_cleanup

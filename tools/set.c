@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * esptun set DEV [local ADDR] [remote ADDR] [encap udp [sport N] [dport N] |
- * encap none] [carrier on|off] [mss-clamp auto|off|N] [mtu auto|fixed]:
+ * encap none] [carrier on|off] [mss-clamp auto|off|N] [mtu auto|fixed]
+ * [parallel on|off]:
  * a device's outer endpoints and encapsulation, the defaults for SAs added
  * later, and its link settings. Keywords not given keep their value in the
  * kernel; a bad word changes nothing, as nothing is sent before the whole
@@ -15,7 +16,8 @@
 
 static const char usage[] =
 	"esptun set DEV [local ADDR] [remote ADDR] [encap udp [sport PORT] [dport PORT] | encap none]\n"
-	"                  [carrier on|off] [mss-clamp auto|off|MSS] [mtu auto|fixed]";
+	"                  [carrier on|off] [mss-clamp auto|off|MSS] [mtu auto|fixed]\n"
+	"                  [parallel on|off]";
 
 /* on|off style words: @yes or @no into *@out, else a usage error. */
 static int arg_choice(struct args *a, const char *kw, const char *v,
@@ -116,6 +118,12 @@ static int parse_set(struct args *a, struct etdev *dev,
 					     &dev->mtu_auto))
 				return EXIT_USAGE;
 			dev->has |= BIT(ESPTUN_DEV_A_MTU_AUTO);
+		} else if (!strcmp(kw, "parallel")) {
+			v = args_value(a, kw);
+			if (!v || arg_choice(a, kw, v, "on", "off",
+					     &dev->parallel))
+				return EXIT_USAGE;
+			dev->has |= BIT(ESPTUN_DEV_A_PARALLEL);
 		} else {
 			return usage_error(a, "unknown keyword \"%s\"", kw);
 		}

@@ -74,6 +74,9 @@ static void print_sa(const struct etsa *sa, time_t now)
 	} else if (H(ENC_ALG)) {
 		printf("  aead: %s icv %u\n", sa->enc_alg, sa->icv_bits);
 	}
+	if (H(DRIVER))
+		printf("  crypto: %s%s\n", sa->driver,
+		       H(PARALLEL) && sa->parallel ? ", parallel" : "");
 	printf("  local: %s\n", addr_str(&sa->local, buf, sizeof(buf)));
 	printf("  remote: %s\n", addr_str(&sa->remote, buf, sizeof(buf)));
 	if (H(ENCAP))
@@ -140,6 +143,8 @@ static void print_dev(const struct etdev *dev, const struct ipc_table *t,
 		       mss_str(dev->mss_clamp, buf, sizeof(buf)));
 	if (H(MTU_AUTO))
 		printf("  mtu: %s\n", dev->mtu_auto ? "auto" : "fixed");
+	if (H(PARALLEL))
+		printf("  parallel: %s\n", dev->parallel ? "on" : "off");
 #undef H
 	for (i = 0; i < t->n_sas; i++)
 		if (sa[i].ifindex == dev->ifindex)
@@ -164,6 +169,10 @@ static void json_sa(struct json *j, const struct etsa *sa)
 		json_null(j, "auth");
 	}
 	json_u64(j, "icv_bits", sa->icv_bits);
+	if (H(DRIVER))
+		json_str(j, "driver", sa->driver);
+	if (H(PARALLEL))
+		json_bool(j, "parallel", sa->parallel);
 	json_addr(j, "local", &sa->local);
 	json_addr(j, "remote", &sa->remote);
 	json_str(j, "encap", sa->encap == ESPTUN_ENCAP_UDP ? "espinudp" :
@@ -225,6 +234,8 @@ static void json_dev(struct json *j, const struct etdev *dev,
 	}
 	if (H(MTU_AUTO))
 		json_str(j, "mtu", dev->mtu_auto ? "auto" : "fixed");
+	if (H(PARALLEL))
+		json_bool(j, "parallel", dev->parallel);
 	if (H(SA_COUNT))
 		json_u64(j, "sa_count", dev->sa_count);
 	json_stats(j, "stats", dev->stats_has, dev->stats);

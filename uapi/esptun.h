@@ -192,6 +192,13 @@ enum esptun_attr {
  *	block size - 1 of padding, 2 trailer bytes, ICV), recomputed when an
  *	outbound SA is added, updated or deleted and when packets find
  *	another path MTU; 0 = fixed (the default): the MTU stays as set
+ * @ESPTUN_DEV_A_PARALLEL: u8, 1 = the encryption and decryption of SAs
+ *	added from now on are spread over all CPUs (padata), so one flow is
+ *	not bound to the CPU that sends or receives it; the packets a CPU
+ *	hands to an SA still leave and arrive in that order. 0 = in the
+ *	sending or receiving context, as xfrm does. The default is 1 on
+ *	machines with more than one CPU (and a kernel with padata). SAs keep
+ *	the way they were added with (ESPTUN_SA_A_PARALLEL).
  */
 enum esptun_dev_attr {
 	ESPTUN_DEV_A_UNSPEC,
@@ -207,6 +214,7 @@ enum esptun_dev_attr {
 	ESPTUN_DEV_A_CARRIER,
 	ESPTUN_DEV_A_MSS_CLAMP,
 	ESPTUN_DEV_A_MTU_AUTO,
+	ESPTUN_DEV_A_PARALLEL,
 
 	__ESPTUN_DEV_A_MAX
 };
@@ -248,6 +256,10 @@ enum esptun_dev_attr {
  * @ESPTUN_SA_A_SPI_MAX: u32, SPI_ALLOC range end
  * @ESPTUN_SA_A_RESERVE_SECONDS: u32, SPI_ALLOC reservation time
  * @ESPTUN_SA_A_PAD: padding for u64 attributes
+ * @ESPTUN_SA_A_DRIVER: string, the crypto implementation serving the SA,
+ *	e.g. "rfc4106-gcm-aesni", read only
+ * @ESPTUN_SA_A_PARALLEL: u8, 1 = the SA's crypto runs on all CPUs (the
+ *	device's ESPTUN_DEV_A_PARALLEL when it was added), read only
  */
 enum esptun_sa_attr {
 	ESPTUN_SA_A_UNSPEC,
@@ -280,6 +292,8 @@ enum esptun_sa_attr {
 	ESPTUN_SA_A_SPI_MAX,
 	ESPTUN_SA_A_RESERVE_SECONDS,
 	ESPTUN_SA_A_PAD,
+	ESPTUN_SA_A_DRIVER,
+	ESPTUN_SA_A_PARALLEL,
 
 	__ESPTUN_SA_A_MAX
 };
