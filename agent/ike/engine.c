@@ -382,7 +382,7 @@ static bool is_dup(struct ike_engine *e, const uint8_t *digest,
 		}
 		log_info("%s retransmitted request, resending %s",
 			 msg_ck(owner), rx->name);
-		frag_send(e, owner, to, from, rx->buf, rx->len, true);
+		frag_send(e, owner, to, from, rx->buf, rx->len, &rx->frag_id);
 		return true;
 	}
 	for (sa = e->p1s; sa; sa = sa->next)

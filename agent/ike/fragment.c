@@ -71,11 +71,12 @@ int frag_split(const uint8_t *msg, size_t len, size_t room, uint16_t id,
 	uint8_t *buf;
 	int num = 0;
 
+	/* The payload length field holds 16 bits. */
+	if (data > 0xffff - FRAG_HDR_LEN)
+		data = 0xffff - FRAG_HDR_LEN;
 	if (len < ISAKMP_HDR_LEN || !data ||
 	    (len + data - 1) / data > FRAG_MAX_PIECES)
 		return -1;
-	if (data > FRAG_MAX_MSG)
-		data = FRAG_MAX_MSG;
 	buf = malloc(ISAKMP_HDR_LEN + FRAG_HDR_LEN + data);
 	if (!buf)
 		return -1;
@@ -84,6 +85,15 @@ int frag_split(const uint8_t *msg, size_t len, size_t room, uint16_t id,
 		num++;
 		memcpy(buf, msg, ISAKMP_HDR_LEN);
 		buf[16] = ISAKMP_NP_FRAG;
+		/*
+		 * strongSwan takes fragments only in phase 1 exchanges: the
+		 * pieces of a Quick Mode or Informational message say
+		 * Identity Protection, message ID 0; the carried message
+		 * keeps its own header.
+		 */
+		if (msg[18] != ISAKMP_XCHG_AGGR)
+			buf[18] = ISAKMP_XCHG_IDPROT;
+		memset(buf + 20, 0, 4);
 		buf[19] &= ~ISAKMP_FLAG_E;
 		isakmp_put32(buf + 24,
 			     (uint32_t)(ISAKMP_HDR_LEN + FRAG_HDR_LEN + n));
@@ -121,7 +131,7 @@ static int send_piece(void *ctx, const uint8_t *buf, size_t len)
 int frag_send(struct ike_engine *e, struct p1sa *sa,
 	      const struct sockaddr_storage *from,
 	      const struct sockaddr_storage *to, const uint8_t *buf,
-	      size_t len, bool resend)
+	      size_t len, uint16_t *id)
 {
 	struct send_ctx s = { e, from, to };
 	const struct ike_conn *c;
@@ -137,14 +147,15 @@ int frag_send(struct ike_engine *e, struct p1sa *sa,
 	room = frag_room(from, to, c->frag_size);
 	if (len <= room)
 		goto whole;
-	if (!resend || !sa->frag_id)
-		sa->frag_id++;
-	if (!sa->frag_id)
-		sa->frag_id = 1;
-	n = frag_split(buf, len, room, sa->frag_id, send_piece, &s);
+	if (!*id) {
+		if (!++sa->frag_id)
+			sa->frag_id = 1;
+		*id = sa->frag_id;
+	}
+	n = frag_split(buf, len, room, *id, send_piece, &s);
 	if (n > 0) {
 		log_dbg("%s %zu bytes sent in %d fragments (ID %u)",
-			msg_ck(sa), len, n, sa->frag_id);
+			msg_ck(sa), len, n, *id);
 		return 0;
 	}
 	log_warn("%s %zu-byte message needs more than %d fragments of %zu "
@@ -176,24 +187,59 @@ static void reasm_unlink(struct ike_engine *e, struct frag_reasm *r)
 	reasm_free(r);
 }
 
-/* Drops the stale ones; makes room for one more by dropping the oldest. */
-static void reasm_expire(struct ike_engine *e, uint64_t now, bool room)
+static void reasm_drop_stale(struct ike_engine *e, uint64_t now)
 {
-	struct frag_reasm *r, *next, *oldest = NULL;
-	int n = 0;
+	struct frag_reasm *r, *next;
 
 	for (r = e->frags; r; r = next) {
 		next = r->next;
-		if (now >= r->started_ms + FRAG_TIMEOUT_MS) {
+		if (now >= r->started_ms + FRAG_TIMEOUT_MS)
 			reasm_unlink(e, r);
-			continue;
-		}
-		n++;
-		if (!oldest || r->started_ms < oldest->started_ms)
-			oldest = r;
 	}
-	if (room && n >= FRAG_MAX_PENDING && oldest)
-		reasm_unlink(e, oldest);
+}
+
+/*
+ * Room for one more reassembly. Pieces come unauthenticated, so one
+ * whose cookies name none of our ISAKMP SAs (a fragmented MM1 or AM1,
+ * or a forgery) may only displace another such, of its own source first
+ * (at most FRAG_MAX_UNKNOWN_PER_SOURCE each): an off-path sender cannot
+ * evict a peer's message, as it cannot know the SA's cookies. Returns
+ * false when there is no room for it.
+ */
+static bool reasm_room(struct ike_engine *e,
+		       const struct sockaddr_storage *from, bool known)
+{
+	struct frag_reasm *r, *old_any = NULL, *old_unknown = NULL;
+	struct frag_reasm *old_same = NULL;
+	int n = 0, same = 0;
+
+	for (r = e->frags; r; r = r->next) {
+		n++;
+		if (!old_any || r->started_ms < old_any->started_ms)
+			old_any = r;
+		if (r->known)
+			continue;
+		if (!old_unknown || r->started_ms < old_unknown->started_ms)
+			old_unknown = r;
+		if (conn_addr_equal(&r->from, from, false)) {
+			same++;
+			if (!old_same || r->started_ms < old_same->started_ms)
+				old_same = r;
+		}
+	}
+	if (!known && same >= FRAG_MAX_UNKNOWN_PER_SOURCE) {
+		reasm_unlink(e, old_same);
+		return true;
+	}
+	if (n < FRAG_MAX_PENDING)
+		return true;
+	if (old_unknown)
+		reasm_unlink(e, old_unknown);
+	else if (known)
+		reasm_unlink(e, old_any);
+	else
+		return false;
+	return true;
 }
 
 static struct frag_reasm *reasm_find(struct ike_engine *e,
@@ -264,13 +310,21 @@ int frag_input(struct ike_engine *e, const struct sockaddr_storage *from,
 			    "%u), dropped", a, plen, num);
 		return 0;
 	}
-	reasm_expire(e, env_now(e), false);
+	reasm_drop_stale(e, env_now(e));
 	r = reasm_find(e, from, buf, id);
 	if (!r) {
-		reasm_expire(e, env_now(e), true);
+		bool known = sa_p1_find(e, buf, buf + 8) != NULL;
+
+		if (!reasm_room(e, from, known)) {
+			log_warn_rl("fragment from %s: %d messages of unknown "
+				    "ISAKMP SAs pending, dropped", a,
+				    FRAG_MAX_PENDING);
+			return 0;
+		}
 		r = calloc(1, sizeof(*r));
 		if (!r)
 			return 0;
+		r->known = known;
 		r->from = *from;
 		memcpy(r->cookies, buf, 16);
 		r->id = id;

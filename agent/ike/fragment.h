@@ -29,6 +29,7 @@
 #define FRAG_MAX_PIECES		16
 #define FRAG_MAX_MSG		(64 * 1024)
 #define FRAG_MAX_PENDING	8
+#define FRAG_MAX_UNKNOWN_PER_SOURCE	2
 #define FRAG_TIMEOUT_MS		10000
 /* Datagram sizes (IP header included) of a fragment by default. */
 #define FRAG_SIZE_V4		1280
@@ -52,6 +53,7 @@ struct frag_reasm {
 	uint32_t have;			/* bit n-1: piece n is here */
 	size_t total;
 	uint64_t started_ms;
+	bool known;			/* its cookies name an ISAKMP SA of ours */
 	uint8_t *piece[FRAG_MAX_PIECES];
 	uint16_t piece_len[FRAG_MAX_PIECES];
 };
@@ -79,13 +81,14 @@ int frag_split(const uint8_t *msg, size_t len, size_t room, uint16_t id,
 
 /*
  * Sends a message under sa (NULL: no SA yet, sent whole), cut when the
- * conn's mode and the peer allow and it does not fit. resend: the same
- * message again (same fragment ID).
+ * conn's mode and the peer allow and it does not fit. *id is the
+ * message's fragment ID: 0 takes a new one when it is cut, so a resend
+ * passes what the first send left there and repeats the same pieces.
  */
 int frag_send(struct ike_engine *e, struct p1sa *sa,
 	      const struct sockaddr_storage *from,
 	      const struct sockaddr_storage *to, const uint8_t *buf,
-	      size_t len, bool resend);
+	      size_t len, uint16_t *id);
 
 /*
  * A fragment message arrived (next payload 132). Returns 1 with *msg

@@ -130,7 +130,7 @@ struct p1sa {
 					 * by Quick Mode once established */
 	bool peer_dpd;			/* the peer sent the DPD vendor ID */
 	bool peer_frag;			/* ... and the fragmentation one */
-	uint16_t frag_id;		/* of the last message sent cut */
+	uint16_t frag_id;		/* the last fragment ID taken */
 	struct natt_p1 natt;		/* NAT traversal (natt.c) */
 
 	/* Rekeying (rekey.c). */

@@ -53,15 +53,19 @@ void msg_send(struct ike_engine *e, struct p1sa *sa,
 	      const uint8_t *buf, size_t len, const char *name,
 	      bool expect_reply, uint32_t first_ms, uint32_t tries)
 {
-	if (frag_send(e, sa, from, to, buf, len, false) < 0) {
+	uint16_t id = 0;
+
+	if (frag_send(e, sa, from, to, buf, len, &id) < 0) {
 		char a[64];
 
 		log_warn("sending %s to %s failed", name,
 			 ike_addr_str(to, a, sizeof(a)));
 	}
-	if (rx)
+	if (rx) {
 		rexmit_set(rx, buf, len, name, expect_reply, env_now(e),
 			   first_ms, tries);
+		rx->frag_id = id;
+	}
 }
 
 /* Encrypt [hdr][body] in buf (len = header + plain body); returns new len. */

@@ -28,6 +28,7 @@ struct rexmit {
 	bool has_in;
 	uint32_t replays;		/* resent for copies of the request */
 	uint32_t gen;			/* bumped by every rexmit_set */
+	uint16_t frag_id;		/* its pieces' ID when sent cut, or 0 */
 };
 
 /* Remember buf as the last message; starts the timer if waiting. */

@@ -51,23 +51,8 @@ int64_t timer_next_ms(struct ike_engine *e)
 	return next <= now ? 0 : (int64_t)(next - now);
 }
 
-static const char *no_answer_hint(const struct p1sa *sa, const char *name)
+static const char *plain_hint(const char *name)
 {
-	static char big[160];
-
-	/*
-	 * A message larger than one path-sized datagram, sent whole, left
-	 * as IP fragments: what firewalls and carrier NATs drop first.
-	 */
-	if (sa && sa->rx.len > frag_room(&sa->local, &sa->remote,
-					 sa->conn->c.frag_size) &&
-	    (sa->conn->c.frag == IKE_FRAG_NO ||
-	     (sa->conn->c.frag == IKE_FRAG_YES && !sa->peer_frag))) {
-		snprintf(big, sizeof(big), "%s went whole, %zu bytes, as IP "
-			 "fragments: does the path drop them? (fragmentation "
-			 "= force)", name, sa->rx.len);
-		return big;
-	}
 	if (!strcmp(name, "MM1"))
 		return "is UDP 500 blocked?";
 	if (!strcmp(name, "MM5"))
@@ -79,6 +64,28 @@ static const char *no_answer_hint(const struct p1sa *sa, const char *name)
 	if (!strcmp(name, "QM1"))
 		return "proposal or traffic selectors refused by the peer?";
 	return "peer stopped answering";
+}
+
+static const char *no_answer_hint(const struct p1sa *sa, const char *name)
+{
+	static char big[200];
+
+	/*
+	 * A message larger than the configured fragment size, sent whole,
+	 * may have left as IP fragments: what firewalls and carrier NATs
+	 * drop first. The usual reason is kept in front.
+	 */
+	if (sa && sa->rx.len > frag_room(&sa->local, &sa->remote,
+					 sa->conn->c.frag_size) &&
+	    (sa->conn->c.frag == IKE_FRAG_NO ||
+	     (sa->conn->c.frag == IKE_FRAG_YES && !sa->peer_frag))) {
+		snprintf(big, sizeof(big), "%s Or %s (%zu bytes, sent whole) "
+			 "left as IP fragments the path drops: try "
+			 "fragmentation = force if the peer takes IKE "
+			 "fragments", plain_hint(name), name, sa->rx.len);
+		return big;
+	}
+	return plain_hint(name);
 }
 
 /* One ISAKMP SA's timers; true when it is gone. */
@@ -93,7 +100,7 @@ static bool p1_due(struct ike_engine *e, struct p1sa *sa, uint64_t now)
 			 msg_ck(sa), sa->rx.name, a, sa->rx.sent,
 			 sa->rx.tries);
 		frag_send(e, sa, &sa->local, &sa->remote, sa->rx.buf,
-			  sa->rx.len, true);
+			  sa->rx.len, &sa->rx.frag_id);
 	} else if (r < 0) {
 		log_err("%s no response to %s from %s after %u tries — %s",
 			msg_ck(sa), sa->rx.name, a, sa->rx.sent,
@@ -139,7 +146,7 @@ static enum p2_due_result p2_due(struct ike_engine *e, struct p2sa *ch,
 		log_info("%s retransmitting %s (try %u of %u)", msg_ck(p1),
 			 ch->rx.name, ch->rx.sent, ch->rx.tries);
 		frag_send(e, p1, &p1->local, &p1->remote, ch->rx.buf,
-			  ch->rx.len, true);
+			  ch->rx.len, &ch->rx.frag_id);
 	} else if (r < 0 || (r > 0 && !p1)) {
 		if (p1) {
 			log_err("%s no response to %s from %s after %u tries — "

@@ -141,6 +141,35 @@ static int feed_range(int side, struct pieces *p, int from, int to)
 	return done;
 }
 
+static int pending(int side)
+{
+	int n = 0;
+
+	for (struct frag_reasm *r = S[side].eng->frags; r; r = r->next)
+		n++;
+	return n;
+}
+
+/* Feeds pieces [from..to) as if sent from 198.51.100.<src>. */
+static int feed_from(int side, int src, struct pieces *p, int from, int to)
+{
+	struct sockaddr_storage a;
+	char ip[32];
+	uint8_t *out;
+	size_t out_len;
+	int i, done = 0;
+
+	snprintf(ip, sizeof(ip), "198.51.100.%d", src + 1);
+	mkaddr(&a, ip);
+	for (i = from; i < to; i++)
+		if (frag_input(S[side].eng, &a, p->buf[i], p->len[i], &out,
+			       &out_len) == 1) {
+			done++;
+			free(out);
+		}
+	return done;
+}
+
 static void t_bounds(void)
 {
 	struct pieces p = { 0 }, o = { 0 };
@@ -188,9 +217,12 @@ static void t_bounds(void)
 	is_int(feed_range(1, &p, n - 1, n), 0,
 	       "the last piece after %d ms: no message", FRAG_TIMEOUT_MS);
 
-	/* At most FRAG_MAX_PENDING messages at once: the oldest goes. */
+	/*
+	 * Messages of no known ISAKMP SA: FRAG_MAX_UNKNOWN_PER_SOURCE per
+	 * source (its oldest goes), FRAG_MAX_PENDING in all.
+	 */
 	setup();
-	for (i = 0; i <= FRAG_MAX_PENDING; i++) {
+	for (i = 0; i <= FRAG_MAX_UNKNOWN_PER_SOURCE; i++) {
 		o.n = 0;
 		make_msg(1500, 5);
 		frag_split(msg, 1500, ROOM576, (uint16_t)(100 + i), collect,
@@ -198,17 +230,25 @@ static void t_bounds(void)
 		feed_range(1, &o, 0, 1);
 		now_ms++;
 	}
-	n = 0;
-	for (struct frag_reasm *r = S[1].eng->frags; r; r = r->next)
-		n++;
-	is_int(n, FRAG_MAX_PENDING, "%d pending at most", FRAG_MAX_PENDING);
+	is_int(pending(1), FRAG_MAX_UNKNOWN_PER_SOURCE,
+	       "one source: %d pending at most", FRAG_MAX_UNKNOWN_PER_SOURCE);
 	o.n = 0;
 	frag_split(msg, 1500, ROOM576, 100, collect, &o);
 	is_int(feed_range(1, &o, 1, o.n), 0,
-	       "the oldest (ID 100) was dropped for the newest");
+	       "its oldest (ID 100) was dropped for the newest");
 	o.n = 0;
-	frag_split(msg, 1500, ROOM576, 100 + FRAG_MAX_PENDING, collect, &o);
+	frag_split(msg, 1500, ROOM576, 100 + FRAG_MAX_UNKNOWN_PER_SOURCE,
+		   collect, &o);
 	is_int(feed_range(1, &o, 1, o.n), 1, "the newest completes");
+	setup();
+	for (i = 0; i < 3 * FRAG_MAX_PENDING; i++) {
+		o.n = 0;
+		frag_split(msg, 1500, ROOM576, (uint16_t)i, collect, &o);
+		feed_from(1, i, &o, 0, 1);
+		now_ms++;
+	}
+	is_int(pending(1), FRAG_MAX_PENDING, "many sources: %d pending at most",
+	       FRAG_MAX_PENDING);
 
 	/* Pieces whose payload is another message's: dropped. */
 	setup();
@@ -265,6 +305,46 @@ static void pair(uint8_t fa, uint8_t fb, int (*f)(int, int, const uint8_t *,
 	run(60000);
 }
 
+/*
+ * A message of an established ISAKMP SA being reassembled survives a
+ * flood of first pieces with other cookies from many sources; pieces of
+ * a Quick Mode message say Identity Protection, message ID 0.
+ */
+static void t_known(struct st sb)
+{
+	struct pieces p = { 0 }, f = { 0 };
+	uint8_t *out = NULL;
+	size_t out_len = 0;
+	int i, bad = 0;
+
+	make_msg(1500, 9);
+	memcpy(msg, sb.ic, 8);
+	memcpy(msg + 8, sb.rc, 8);
+	msg[18] = ISAKMP_XCHG_QUICK;
+	isakmp_put32(msg + 20, 0x12345678);
+	frag_split(msg, 1500, ROOM576, 77, collect, &p);
+	for (i = 0; i < p.n; i++)
+		bad += p.buf[i][18] != ISAKMP_XCHG_IDPROT ||
+		       isakmp_get32(p.buf[i] + 20) != 0;
+	is_int(bad, 0, "pieces of a QM message: exchange ID_PROT, M-ID 0");
+	feed(1, p.buf[0], p.len[0], NULL, NULL);
+	for (i = 0; i < 4 * FRAG_MAX_PENDING; i++) {
+		f.n = 0;
+		make_msg(600, (uint8_t)i);
+		frag_split(msg, 600, ROOM576, (uint16_t)i, collect, &f);
+		now_ms++;
+		feed_from(1, i, &f, 0, 1);
+	}
+	for (i = 1; i < p.n; i++)
+		if (feed(1, p.buf[i], p.len[i], &out, &out_len) == 1)
+			break;
+	ok(out && out_len == 1500 && isakmp_get32(out + 20) == 0x12345678 &&
+	   out[18] == ISAKMP_XCHG_QUICK,
+	   "the SA's message completes after %d forged first pieces, with "
+	   "its own header", 4 * FRAG_MAX_PENDING);
+	free(out);
+}
+
 static void t_exchange(void)
 {
 	struct st sa, sb;
@@ -279,6 +359,7 @@ static void t_exchange(void)
 	ok(cut_seen > 0, "messages went cut (%d pieces)", cut_seen);
 	is_int(big, 0, "no datagram larger than the path takes");
 	is_int(nwarn, 0, "no warnings or errors logged");
+	t_known(sb);
 
 	pair(IKE_FRAG_FORCE, IKE_FRAG_YES, small_lossy);
 	sa = status(0);
@@ -294,8 +375,8 @@ static void t_exchange(void)
 	   "(%s)", sa.state[0] ? sa.state : "gone");
 	is_int(cut_seen, 0, "no piece sent");
 	ok(big > 0, "the large messages were lost (%d)", big);
-	ok(logged("went whole, ") && logged("as IP fragments: does the path "
-					    "drop them? (fragmentation = force)"),
+	ok(logged("bytes, sent whole) left as IP fragments the path drops: "
+		  "try fragmentation = force if the peer takes IKE fragments"),
 	   "the failure names the whole message and the fix");
 }
 
