@@ -5,7 +5,7 @@
 # guest with more than one CPU: devices start with parallel on, and the
 # SAs added to them report it and the transform that serves them. Files
 # cross both ways intact with GCM and with CBC+HMAC, every packet sent is
-# received, and no replay, ICV or format drop is counted. 20,000 numbered
+# received, and no replay, ICV or format drop is counted. 10,000 numbered
 # UDP datagrams sent as fast as possible arrive in the order they were
 # sent (the workers finish out of order, delivery must not), and the ESP
 # sequence numbers on the wire only ever grow. "parallel off" applies to
@@ -162,8 +162,8 @@ for spec in "cbc-sha256|cbc(|enc cbc(aes) KEY16 auth-trunc hmac(sha256) KEY32 12
 		ktap_fail "$name: the SAs run parallel" \
 			"$SEEN $(cat "$TEST_OUT/$name.sas")"
 	fi
-	transfer "$name: tcp a -> b" a b 192.168.2.1 2048
-	transfer "$name: tcp b -> a" b a 192.168.1.1 1024
+	transfer "$name: tcp a -> b" a b 192.168.2.1 1024
+	transfer "$name: tcp b -> a" b a 192.168.1.1 512
 	counters_match "$name: a -> b every packet sent received" 0x100 a b 300
 	counters_match "$name: b -> a every packet sent received" 0x200 b a 300
 	ktap_check "$name: no replay, ICV or format drop" no_drops
@@ -173,17 +173,17 @@ done
 # Order: numbered datagrams through the GCM SAs, with the wire captured.
 # Headers only, into a large buffer: the capture must keep up with the burst.
 tcpdump_start b vb "$TEST_OUT/order.pcap" -s 80 -B 65536 esp
-r=$(numbered 20000)
+r=$(numbered 10000)
 tcpdump_stop "$TEST_OUT/order.pcap"
 read -r got inv <<<"$r"
-if [ "${got:-0}" -ge 10000 ] && [ "$inv" = 0 ]; then
-	ktap_ok "20000 numbered datagrams: $got received, none out of order"
+if [ "${got:-0}" -ge 5000 ] && [ "$inv" = 0 ]; then
+	ktap_ok "10000 numbered datagrams: $got received, none out of order"
 else
-	ktap_fail "20000 numbered datagrams in order" "received ${got:-?}, inversions ${inv:-?}"
+	ktap_fail "10000 numbered datagrams in order" "received ${got:-?}, inversions ${inv:-?}"
 fi
 w=$(seq_in_order "$TEST_OUT/order.pcap" 0x100)
 read -r seen bad <<<"$w"
-if [ "${seen:-0}" -ge 10000 ] && [ "$bad" = 0 ]; then
+if [ "${seen:-0}" -ge 5000 ] && [ "$bad" = 0 ]; then
 	ktap_ok "ESP sequence numbers on the wire only grow ($seen packets)"
 else
 	ktap_fail "ESP sequence numbers on the wire only grow" "$seen packets, $bad out of order"
