@@ -382,7 +382,7 @@ static bool is_dup(struct ike_engine *e, const uint8_t *digest,
 		}
 		log_info("%s retransmitted request, resending %s",
 			 msg_ck(owner), rx->name);
-		frag_send(e, owner, to, from, rx->buf, rx->len, &rx->frag_id);
+		msg_resend(e, owner, to, from, rx);
 		return true;
 	}
 	for (sa = e->p1s; sa; sa = sa->next)
@@ -500,37 +500,47 @@ out:
 	free(plain);
 }
 
+/* A piece of a larger message: the whole one is dispatched once complete. */
+static void input_fragment(struct ike_engine *e,
+			   const struct sockaddr_storage *from,
+			   const struct sockaddr_storage *to,
+			   const uint8_t *buf, size_t len)
+{
+	uint8_t *whole;
+	size_t whole_len;
+	char a[64];
+
+	if (frag_input(e, from, buf, len, &whole, &whole_len) != 1)
+		return;
+	if (whole[16] == ISAKMP_NP_FRAG)
+		log_warn_rl("fragments from %s carry a fragment, dropped",
+			    ike_addr_str(from, a, sizeof(a)));
+	else
+		ike_engine_input(e, from, to, whole, whole_len);
+	free(whole);
+}
+
 void ike_engine_input(struct ike_engine *e,
 		      const struct sockaddr_storage *from,
 		      const struct sockaddr_storage *to,
 		      const uint8_t *buf, size_t len)
 {
-	struct isakmp_msg *m = calloc(1, sizeof(*m));
 	uint8_t digest[REXMIT_DIGEST];
-	struct ike_dispatch d = { .e = e, .m = m, .raw = buf, .raw_len = len,
+	struct ike_dispatch d = { .e = e, .raw = buf, .raw_len = len,
 				  .from = from, .to = to };
+	struct isakmp_msg *m;
 	char a[64];
 	int rc;
 
-	if (!m)
-		return;
-	ike_addr_str(from, a, sizeof(a));
-	/* A piece of a larger message: the whole one, once complete. */
 	if (len >= ISAKMP_HDR_LEN && buf[16] == ISAKMP_NP_FRAG) {
-		uint8_t *whole;
-		size_t whole_len;
-
-		free(m);
-		if (frag_input(e, from, buf, len, &whole, &whole_len) != 1)
-			return;
-		if (whole[16] == ISAKMP_NP_FRAG)
-			log_warn_rl("fragments from %s carry a fragment, "
-				    "dropped", a);
-		else
-			ike_engine_input(e, from, to, whole, whole_len);
-		free(whole);
+		input_fragment(e, from, to, buf, len);
 		return;
 	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return;
+	d.m = m;
+	ike_addr_str(from, a, sizeof(a));
 	rc = isakmp_parse(buf, len, m);
 	if (rc) {
 		log_warn_rl("malformed ISAKMP message from %s dropped: %s", a,

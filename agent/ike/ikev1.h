@@ -520,6 +520,9 @@ void msg_send(struct ike_engine *e, struct p1sa *sa,
 	      const struct sockaddr_storage *to, struct rexmit *rx,
 	      const uint8_t *buf, size_t len, const char *name,
 	      bool expect_reply, uint32_t first_ms, uint32_t tries);
+void msg_resend(struct ike_engine *e, struct p1sa *sa,
+		const struct sockaddr_storage *from,
+		const struct sockaddr_storage *to, struct rexmit *rx);
 size_t msg_encrypt(struct p1sa *sa, uint8_t *buf, size_t len, size_t cap,
 		   uint32_t msgid);
 int msg_decrypt(struct p1sa *sa, const uint8_t *buf, size_t len,

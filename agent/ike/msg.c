@@ -68,6 +68,14 @@ void msg_send(struct ike_engine *e, struct p1sa *sa,
 	}
 }
 
+/* Sends rx's message again, as the same pieces when it went cut. */
+void msg_resend(struct ike_engine *e, struct p1sa *sa,
+		const struct sockaddr_storage *from,
+		const struct sockaddr_storage *to, struct rexmit *rx)
+{
+	frag_send(e, sa, from, to, rx->buf, rx->len, &rx->frag_id);
+}
+
 /* Encrypt [hdr][body] in buf (len = header + plain body); returns new len. */
 size_t msg_encrypt(struct p1sa *sa, uint8_t *buf, size_t len, size_t cap,
 		   uint32_t msgid)

@@ -99,8 +99,7 @@ static bool p1_due(struct ike_engine *e, struct p1sa *sa, uint64_t now)
 		log_info("%s retransmitting %s to %s (try %u of %u)",
 			 msg_ck(sa), sa->rx.name, a, sa->rx.sent,
 			 sa->rx.tries);
-		frag_send(e, sa, &sa->local, &sa->remote, sa->rx.buf,
-			  sa->rx.len, &sa->rx.frag_id);
+		msg_resend(e, sa, &sa->local, &sa->remote, &sa->rx);
 	} else if (r < 0) {
 		log_err("%s no response to %s from %s after %u tries — %s",
 			msg_ck(sa), sa->rx.name, a, sa->rx.sent,
@@ -145,8 +144,7 @@ static enum p2_due_result p2_due(struct ike_engine *e, struct p2sa *ch,
 	if (r > 0 && p1) {
 		log_info("%s retransmitting %s (try %u of %u)", msg_ck(p1),
 			 ch->rx.name, ch->rx.sent, ch->rx.tries);
-		frag_send(e, p1, &p1->local, &p1->remote, ch->rx.buf,
-			  ch->rx.len, &ch->rx.frag_id);
+		msg_resend(e, p1, &p1->local, &p1->remote, &ch->rx);
 	} else if (r < 0 || (r > 0 && !p1)) {
 		if (p1) {
 			log_err("%s no response to %s from %s after %u tries — "
