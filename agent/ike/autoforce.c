@@ -9,7 +9,8 @@
  * checks in a row, while the ISAKMP SA that negotiated the pair over UDP
  * is up. Then every SA of the conn goes (with Deletes) and it is negotiated
  * again with ESP in UDP forced, as nat-t = force does; that holds until
- * the conn is reloaded.
+ * the conn is taken down (esptun ike down, or a reload that changes
+ * or removes it).
  *
  * Nothing coming in can also mean a peer that only receives; it costs
  * one renegotiation to ESP in UDP, which works wherever IKE does.

@@ -85,6 +85,8 @@ int ike_engine_terminate(struct ike_engine *e, const char *name)
 	c->retry_at = 0;
 	c->start_now = false;
 	c->on_hold = false;
+	/* Taken down by hand: the next start judges the path afresh. */
+	c->esp_blocked = false;
 	conn_clear_sas(e, c);
 	link_update(e);
 	return 0;

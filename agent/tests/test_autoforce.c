@@ -95,6 +95,13 @@ static void t_switch(void)
 	check_mirror("blocked");
 	is_int(status(0).nactive, 1, "blocked: one pair up");
 	ok(S[1].ndel >= 2, "blocked: the raw pair was deleted on B too");
+
+	/* Taken down and up by hand (a path fixed since): raw ESP again. */
+	ike_engine_terminate(S[0].eng, "site");
+	ike_engine_initiate(S[0].eng, "site");
+	run(3000);
+	ao = live_sa(0, IKE_DIR_OUT);
+	ok(ao && !ao->encap, "down and up: raw ESP is tried again");
 }
 
 static void no_switch(const char *what, uint8_t natt, uint64_t in,
