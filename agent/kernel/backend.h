@@ -95,10 +95,10 @@ struct kernel {
 struct kernel *kernel_genl_open(char *err, size_t errlen);
 /*
  * The same backend on an open esptun client, which it takes over: SPIs
- * and SAs only, no device creation and no events. Tests give it a client
- * whose socket I/O is faked.
+ * and SAs, and events when ev (subscribed) is given; no device creation.
+ * Tests give it clients whose socket I/O is faked.
  */
-struct kernel *kernel_genl_over(struct etnl *nl);
+struct kernel *kernel_genl_over(struct etnl *nl, struct etnl *ev);
 
 /* In-memory recording backend for tests. */
 struct kernel_mock_call {

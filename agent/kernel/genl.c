@@ -460,6 +460,9 @@ static int parse_event(struct nl_msg *nmsg, void *arg)
 	struct kernel_event ev;
 	struct etsa sa;
 
+	/* Only the esptun family's messages, and only whole genl headers. */
+	if (nlh->nlmsg_type != g->ev.family || !genlmsg_valid_hdr(nlh, 0))
+		return NL_SKIP;
 	memset(&ev, 0, sizeof(ev));
 	switch (gh->cmd) {
 	case ESPTUN_CMD_EV_SOFT_EXPIRE:
@@ -572,7 +575,7 @@ static const struct kernel_ops genl_ops = {
 	.free = g_free,
 };
 
-struct kernel *kernel_genl_over(struct etnl *nl)
+struct kernel *kernel_genl_over(struct etnl *nl, struct etnl *ev)
 {
 	struct kgenl *g = calloc(1, sizeof(*g));
 
@@ -580,6 +583,11 @@ struct kernel *kernel_genl_over(struct etnl *nl)
 		return NULL;
 	g->k.ops = &genl_ops;
 	g->nl = *nl;
+	if (ev) {
+		g->ev = *ev;
+		nl_socket_modify_cb(g->ev.sock, NL_CB_VALID, NL_CB_CUSTOM,
+				    parse_event, g);
+	}
 	return &g->k;
 }
 
@@ -591,7 +599,7 @@ struct kernel *kernel_genl_open(char *err, size_t errlen)
 
 	if (etnl_open(&nl, err, errlen) < 0)
 		return NULL;
-	g = (struct kgenl *)kernel_genl_over(&nl);
+	g = (struct kgenl *)kernel_genl_over(&nl, NULL);
 	if (!g) {
 		etnl_close(&nl);
 		snprintf(err, errlen, "out of memory");

@@ -5,7 +5,8 @@
  * is decoded as the module would see it and answered with canned replies.
  * Covers how an IKE SA is put into the module's attributes, errors with
  * their extended ACK, and dumps, including one that fails after it
- * started (the errno in NLMSG_DONE).
+ * started (the errno in NLMSG_DONE), and events: the family's own are
+ * passed on, anything else or too short for its header is not.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -74,17 +75,45 @@ static int fake_recv(struct nl_sock *sk, struct sockaddr_nl *nla,
 	return n;
 }
 
+/* The event socket's queue: whatever the test put there, once. */
+static struct {
+	unsigned char *buf;
+	size_t len;
+} fev;
+
+static int fake_ev_recv(struct nl_sock *sk, struct sockaddr_nl *nla,
+			unsigned char **buf, struct ucred **creds)
+{
+	int n = fev.len;
+
+	if (!n)
+		return -NLE_AGAIN;
+	memset(nla, 0, sizeof(*nla));
+	nla->nl_family = AF_NETLINK;
+	*buf = fev.buf;
+	fev.buf = NULL;
+	fev.len = 0;
+	return n;
+}
+
 static struct kernel *fake_kernel(void)
 {
 	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
-	struct etnl nl;
+	struct nl_cb *evcb = nl_cb_alloc(NL_CB_DEFAULT);
+	struct etnl nl, ev;
 
 	nl_cb_overwrite_send(cb, fake_send);
 	nl_cb_overwrite_recv(cb, fake_recv);
 	nl.sock = nl_socket_alloc_cb(cb);
 	nl_cb_put(cb);
 	nl.family = FAMILY;
-	return kernel_genl_over(&nl);
+	nl_cb_overwrite_recv(evcb, fake_ev_recv);
+	ev.sock = nl_socket_alloc_cb(evcb);
+	nl_cb_put(evcb);
+	/* As etnl_subscribe does: events carry no sequence numbers. */
+	nl_socket_disable_seq_check(ev.sock);
+	ev.family = FAMILY;
+	return kernel_genl_over(&nl, &ev);
 }
 
 static void reset(void (*answer)(uint32_t seq))
@@ -412,6 +441,70 @@ static void test_carrier(struct kernel *k)
 	   "carrier: only CARRIER = 0 in the request");
 }
 
+/* Events: what the callback saw. */
+static struct {
+	int n;
+	struct kernel_event last;
+} seen;
+
+static void on_event(void *arg, const struct kernel_event *ev)
+{
+	seen.n++;
+	seen.last = *ev;
+}
+
+/* Queues @len bytes of @nlh on the event socket, in a buffer that size. */
+static void ev_queue(const struct nlmsghdr *nlh, size_t len)
+{
+	fev.buf = malloc(len);
+	memcpy(fev.buf, nlh, len);
+	fev.len = len;
+}
+
+static void ev_queue_acquire(uint16_t type)
+{
+	struct nl_msg *m = nlmsg_alloc();
+	struct nlattr *sa;
+
+	genlmsg_put(m, 0, 0, FAMILY, 0, 0, ESPTUN_CMD_EV_ACQUIRE,
+		    ESPTUN_GENL_VERSION);
+	nlmsg_hdr(m)->nlmsg_type = type;
+	nla_put_string(m, ESPTUN_A_IFNAME, "esp0");
+	sa = nla_nest_start(m, ESPTUN_A_SA);
+	nla_put_u32(m, ESPTUN_SA_A_REMOTE_IPV4, htonl(0xc0000202));
+	nla_nest_end(m, sa);
+	ev_queue(nlmsg_hdr(m), nlmsg_hdr(m)->nlmsg_len);
+	nlmsg_free(m);
+}
+
+static void test_events(struct kernel *k)
+{
+	struct nlmsghdr bare = {
+		.nlmsg_len = NLMSG_HDRLEN, .nlmsg_type = FAMILY,
+	};
+
+	memset(&seen, 0, sizeof(seen));
+	ev_queue_acquire(FAMILY);
+	is_int(kernel_event_read(k, on_event, NULL), 0, "event: read");
+	is_int(seen.n, 1, "event: an acquire is passed on");
+	is_int(seen.last.type, IKE_KEV_ACQUIRE, "event: as an acquire");
+	is_str(seen.last.ifname, "esp0", "event: of its device");
+
+	/* Not the family's: another family's message is not an event. */
+	memset(&seen, 0, sizeof(seen));
+	ev_queue_acquire(FAMILY + 1);
+	is_int(kernel_event_read(k, on_event, NULL), 0,
+	       "event of another family: read");
+	is_int(seen.n, 0, "event of another family: ignored");
+
+	/* No room for the generic netlink header: nothing read past it. */
+	memset(&seen, 0, sizeof(seen));
+	ev_queue(&bare, sizeof(bare));
+	is_int(kernel_event_read(k, on_event, NULL), 0,
+	       "event without genl header: read");
+	is_int(seen.n, 0, "event without genl header: ignored");
+}
+
 int main(void)
 {
 	struct kernel *k = fake_kernel();
@@ -425,6 +518,7 @@ int main(void)
 	test_spi_alloc(k);
 	test_sa_last_use(k);
 	test_carrier(k);
+	test_events(k);
 	kernel_free(k);
 	reset(NULL);
 	return tap_done();
