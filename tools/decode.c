@@ -26,7 +26,7 @@
 struct rec {
 	uint8_t *raw;
 	size_t len;
-	char label[24];
+	char label[32];
 };
 
 /* A Quick Mode or informational exchange: one Message ID. */
@@ -57,6 +57,7 @@ struct group {
 	struct qm *qms;
 	size_t n_qms;
 	struct dec_crypt crypt;
+	struct dec_frags frags;
 	/* This group's output so far (text lines, or JSON array members). */
 	FILE *out;
 	char *buf;
@@ -84,6 +85,8 @@ struct decoder {
 	size_t n_notes;
 	struct json notes_j;
 	bool oom;
+	/* Pieces of the message being decoded (0: it came whole). */
+	int pieces;
 };
 
 static void ck_str(const uint8_t *ic, const uint8_t *rc, char *buf,
@@ -363,6 +366,7 @@ static void msg_head(struct decoder *d, struct group *g,
 		json_str(&g->j, "exchange", dec_exch_name(h->exch));
 		json_str(&g->j, "msgid", mid);
 		json_bool(&g->j, "encrypted", !!(h->flags & ISAKMP_FLAG_E));
+		json_u64(&g->j, "fragments", d->pieces);
 		return;
 	}
 	/* [2001:db8::1]:500, as an IPv6 address with a port is written. */
@@ -372,6 +376,8 @@ static void msg_head(struct decoder *d, struct group *g,
 		p->dport, again ? again : label);
 	if (h->exch == ISAKMP_XCHG_QUICK || h->exch == ISAKMP_XCHG_INFO)
 		fprintf(g->out, " (msgid %s)", mid);
+	if (d->pieces)
+		fprintf(g->out, " (from %d fragments)", d->pieces);
 	fprintf(g->out, "  %s", dir);
 }
 
@@ -419,6 +425,74 @@ static bool decrypt_body(struct decoder *d, struct group *g,
 }
 
 static void isakmp_packet(struct decoder *d, const struct cap_pkt *p,
+			  const uint8_t *raw, size_t len);
+
+/*
+ * One piece of a fragmented message: listed as such; the piece that
+ * completes the message has it decoded (with the packet's frame, time
+ * and addresses) right after.
+ */
+static void fragment(struct decoder *d, struct group *g,
+		     const struct cap_pkt *p, const uint8_t *raw,
+		     const struct isakmp_hdr *h, bool from_init,
+		     const char *dir)
+{
+	struct isakmp_frag f;
+	char label[32], why[128];
+	uint8_t *whole = NULL;
+	size_t whole_len = 0;
+	int n = 0;
+	bool bad;
+
+	bad = isakmp_frag_parse(raw, h->len, &f) != 0;
+	if (bad)
+		snprintf(label, sizeof(label), "fragment");
+	else
+		snprintf(label, sizeof(label), "fragment %u of ID %u", f.num,
+			 f.id);
+	rec_add(g, raw, h->len, label);
+	why[0] = 0;
+	if (bad)
+		snprintf(why, sizeof(why), "malformed fragment payload");
+	else
+		n = dec_frag_add(&g->frags, from_init, raw, &f, &whole,
+				 &whole_len, why, sizeof(why));
+	msg_head(d, g, p, h, label, NULL, dir);
+	if (d->json) {
+		json_bool(&g->j, "decrypted", false);
+		if (why[0])
+			json_str(&g->j, "error", why);
+		else
+			json_null(&g->j, "error");
+		json_arr_open(&g->j, "payloads");
+		json_str(&g->j, NULL, isakmp_payload_name(ISAKMP_NP_FRAG));
+		json_arr_close(&g->j);
+		if (!bad) {
+			json_obj_open(&g->j, "fragment");
+			json_u64(&g->j, "id", f.id);
+			json_u64(&g->j, "number", f.num);
+			json_bool(&g->j, "last", f.last);
+			json_u64(&g->j, "bytes", f.len);
+			json_obj_close(&g->j);
+		}
+		json_obj_close(&g->j);
+	} else if (bad) {
+		fprintf(g->out, "  FRAG (%u bytes)\n        %s\n", h->len, why);
+	} else {
+		fprintf(g->out, "  FRAG %zu bytes%s\n", f.len,
+			f.last ? ", the last piece" : "");
+		if (why[0])
+			fprintf(g->out, "        %s\n", why);
+	}
+	if (n > 0 && whole) {
+		d->pieces = n;
+		isakmp_packet(d, p, whole, whole_len);
+		d->pieces = 0;
+	}
+	free(whole);
+}
+
+static void isakmp_packet(struct decoder *d, const struct cap_pkt *p,
 			  const uint8_t *raw, size_t len)
 {
 	struct isakmp_msg *m;
@@ -428,7 +502,7 @@ static void isakmp_packet(struct decoder *d, const struct cap_pkt *p,
 	struct dec_facts fx;
 	struct dout o;
 	static const uint8_t zero[8];
-	char label[24], again[48], err[200], why[96];
+	char label[24], again[64], err[200], why[96];
 	const char *dir;
 	uint8_t *plain = NULL;
 	bool from_init, enc, ok;
@@ -508,6 +582,11 @@ static void isakmp_packet(struct decoder *d, const struct cap_pkt *p,
 			json_obj_close(o.j);
 		else
 			fputc('\n', o.f);
+		free(m);
+		return;
+	}
+	if (h.np == ISAKMP_NP_FRAG && !enc) {
+		fragment(d, g, p, raw, &h, from_init, dir);
 		free(m);
 		return;
 	}
@@ -744,6 +823,7 @@ static void decoder_free(struct decoder *d)
 		free(g->recs);
 		free(g->qms);
 		dec_crypt_free(&g->crypt);
+		dec_frags_free(&g->frags);
 		free(g);
 	}
 	free(d->groups);

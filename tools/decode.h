@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "isakmp/frag.h"
 #include "isakmp/isakmp.h"
 #include "json.h"
 #include "pcap_read.h"
@@ -103,6 +104,26 @@ struct dec_crypt {
 int dec_decrypt(struct dec_crypt *c, uint32_t msgid, uint8_t *body,
 		size_t len, char *err, size_t errlen);
 void dec_crypt_free(struct dec_crypt *c);
+
+/* decode_frag.c: IKE fragments (payload 132) of one cookie pair. */
+struct dec_frag_msg;
+
+struct dec_frags {
+	struct dec_frag_msg *m;
+	size_t n;
+};
+
+/*
+ * Takes the piece f of the fragment message raw, sent by the initiator
+ * or not. Returns 0 while pieces are missing (or the message is done
+ * already); the number of pieces when this one completed the message,
+ * which is in *whole (allocated, *whole_len bytes); -1 with why when
+ * the message cannot be reassembled.
+ */
+int dec_frag_add(struct dec_frags *t, bool from_init, const uint8_t *raw,
+		 const struct isakmp_frag *f, uint8_t **whole,
+		 size_t *whole_len, char *why, size_t whylen);
+void dec_frags_free(struct dec_frags *t);
 
 /* decode_esp.c */
 struct esp_flow;

@@ -168,10 +168,7 @@ whole:
 
 static void reasm_free(struct frag_reasm *r)
 {
-	int i;
-
-	for (i = 0; i < FRAG_MAX_PIECES; i++)
-		free(r->piece[i]);
+	isakmp_reasm_clear(&r->p);
 	free(r);
 }
 
@@ -255,63 +252,37 @@ static struct frag_reasm *reasm_find(struct ike_engine *e,
 	return NULL;
 }
 
+/* Every piece is here: the message they carry, or 0 if none. */
 static int reasm_done(struct ike_engine *e, struct frag_reasm *r,
 		      uint8_t **msg, size_t *msg_len)
 {
-	uint8_t *m = malloc(r->total);
-	size_t off = 0;
-	int i;
+	bool foreign;
 
-	if (!m) {
-		reasm_unlink(e, r);
-		return 0;
-	}
-	for (i = 0; i < r->last; i++) {
-		memcpy(m + off, r->piece[i], r->piece_len[i]);
-		off += r->piece_len[i];
-	}
-	/* The pieces' header names the message they carry. */
-	if (off < ISAKMP_HDR_LEN || memcmp(m, r->cookies, 16)) {
+	log_dbg("fragments: message of %zu bytes in %u pieces (ID %u)",
+		r->p.total, r->p.last, r->id);
+	*msg = isakmp_reasm_join(&r->p, r->cookies, msg_len, &foreign);
+	if (foreign)
 		log_warn_rl("fragments of ID %u reassemble into a message of "
 			    "other cookies, dropped", r->id);
-		free(m);
-		reasm_unlink(e, r);
-		return 0;
-	}
-	*msg = m;
-	*msg_len = off;
 	reasm_unlink(e, r);
-	return 1;
+	return *msg ? 1 : 0;
 }
 
 int frag_input(struct ike_engine *e, const struct sockaddr_storage *from,
 	       const uint8_t *buf, size_t len, uint8_t **msg, size_t *msg_len)
 {
-	const uint8_t *p = buf + ISAKMP_HDR_LEN;
+	struct isakmp_frag f;
 	struct frag_reasm *r;
-	size_t plen, n;
-	uint16_t id;
-	uint8_t num, flags;
 	char a[64];
 
 	ike_addr_str(from, a, sizeof(a));
-	if (len < ISAKMP_HDR_LEN + FRAG_HDR_LEN + 1) {
-		log_warn_rl("fragment from %s: truncated, dropped", a);
-		return 0;
-	}
-	plen = (size_t)p[2] << 8 | p[3];
-	id = (uint16_t)(p[4] << 8 | p[5]);
-	num = p[6];
-	flags = p[7];
-	n = plen - FRAG_HDR_LEN;
-	if (p[0] != ISAKMP_NP_NONE || plen != len - ISAKMP_HDR_LEN ||
-	    plen <= FRAG_HDR_LEN || !num || num > FRAG_MAX_PIECES) {
-		log_warn_rl("fragment from %s: malformed (length %zu, number "
-			    "%u), dropped", a, plen, num);
+	if (isakmp_frag_parse(buf, len, &f)) {
+		log_warn_rl("fragment from %s: malformed or truncated "
+			    "(%zu bytes), dropped", a, len);
 		return 0;
 	}
 	reasm_drop_stale(e, env_now(e));
-	r = reasm_find(e, from, buf, id);
+	r = reasm_find(e, from, buf, f.id);
 	if (!r) {
 		bool known = sa_p1_find(e, buf, buf + 8) != NULL;
 
@@ -327,39 +298,28 @@ int frag_input(struct ike_engine *e, const struct sockaddr_storage *from,
 		r->known = known;
 		r->from = *from;
 		memcpy(r->cookies, buf, 16);
-		r->id = id;
+		r->id = f.id;
 		r->started_ms = env_now(e);
 		r->next = e->frags;
 		e->frags = r;
 	}
-	if (r->have & 1u << (num - 1))
-		return 0;	/* a copy: the first one stays */
-	if ((flags & FRAG_FLAG_LAST) && (r->last || (r->have >> num))) {
+	switch (isakmp_reasm_add(&r->p, &f)) {
+	case REASM_DONE:
+		return reasm_done(e, r, msg, msg_len);
+	case REASM_TWO_LAST:
 		log_warn_rl("fragment from %s: two last pieces of ID %u, "
-			    "dropped", a, id);
+			    "dropped", a, f.id);
 		reasm_unlink(e, r);
 		return 0;
-	}
-	if ((r->last && num > r->last) || r->total + n > FRAG_MAX_MSG) {
+	case REASM_BOUNDS:
 		log_warn_rl("fragment from %s: piece %u of ID %u out of "
-			    "bounds, dropped", a, num, id);
+			    "bounds, dropped", a, f.num, f.id);
 		reasm_unlink(e, r);
 		return 0;
+	default:
+		/* More to come, a copy (the first stays), or no memory. */
+		return 0;
 	}
-	r->piece[num - 1] = malloc(n);
-	if (!r->piece[num - 1])
-		return 0;
-	memcpy(r->piece[num - 1], p + FRAG_HDR_LEN, n);
-	r->piece_len[num - 1] = (uint16_t)n;
-	r->have |= 1u << (num - 1);
-	r->total += n;
-	if (flags & FRAG_FLAG_LAST)
-		r->last = num;
-	if (!r->last || r->have != (1u << r->last) - 1)
-		return 0;
-	log_dbg("fragments from %s: message of %zu bytes in %u pieces (ID %u)",
-		a, r->total, r->last, id);
-	return reasm_done(e, r, msg, msg_len);
 }
 
 void frag_free_all(struct ike_engine *e)

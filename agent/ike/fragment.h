@@ -1,16 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * IKEv1 fragmentation, the fragment payload (type 132) and vendor ID
- * Cisco defined and strongSwan, libreswan and racoon speak: a phase 1
+ * IKEv1 fragmentation (isakmp/frag.h has the payload): a phase 1
  * message too large for the path (certificates) is cut into datagrams
- * that each fit, so no IP fragment is needed on the way.
- *
- * A fragment message is the original's ISAKMP header with next payload
- * 132, no E flag and its own length, then one payload: fragment ID (the
- * same for every piece of one message), fragment number (from 1),
- * flags (bit 0: the last one), and a slice of the original message,
- * header included. The receiver reassembles by (sender, cookies, ID)
- * and feeds the whole message to the dispatcher, which cannot tell.
+ * that each fit, so no IP fragment is needed on the way. The receiver
+ * reassembles by (sender, cookies, ID) and feeds the whole message to
+ * the dispatcher, which cannot tell.
  */
 #ifndef ESPTUND_IKE_FRAGMENT_H
 #define ESPTUND_IKE_FRAGMENT_H
@@ -20,14 +14,11 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define ISAKMP_NP_FRAG		132
-#define FRAG_HDR_LEN		8	/* generic header + ID, number, flags */
-#define FRAG_FLAG_LAST		0x01
+#include "isakmp/frag.h"
+
 #define FRAG_VID_LEN		20
 #define FRAG_VID_MATCH		16	/* the capability word may differ */
-/* What one message may be cut into, and how long pieces wait. */
-#define FRAG_MAX_PIECES		16
-#define FRAG_MAX_MSG		(64 * 1024)
+/* How many messages may be pending, and how long pieces wait. */
 #define FRAG_MAX_PENDING	8
 #define FRAG_MAX_UNKNOWN_PER_SOURCE	2
 #define FRAG_TIMEOUT_MS		10000
@@ -49,13 +40,9 @@ struct frag_reasm {
 	struct sockaddr_storage from;
 	uint8_t cookies[16];
 	uint16_t id;
-	uint8_t last;			/* number of the last piece, 0 = unseen */
-	uint32_t have;			/* bit n-1: piece n is here */
-	size_t total;
 	uint64_t started_ms;
 	bool known;			/* its cookies name an ISAKMP SA of ours */
-	uint8_t *piece[FRAG_MAX_PIECES];
-	uint16_t piece_len[FRAG_MAX_PIECES];
+	struct isakmp_reasm p;
 };
 
 /* Phase 1 hooks: our vendor ID, the peer's. */

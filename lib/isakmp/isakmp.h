@@ -39,6 +39,7 @@ enum isakmp_payload_type {
 	ISAKMP_NP_NATOA	= 21,
 	ISAKMP_NP_NATD_DRAFT = 130,
 	ISAKMP_NP_NATOA_DRAFT = 131,
+	ISAKMP_NP_FRAG	= 132,	/* IKE fragmentation: isakmp/frag.h */
 };
 
 enum isakmp_exchange {

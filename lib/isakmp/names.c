@@ -25,6 +25,7 @@ const char *isakmp_payload_name(uint8_t type)
 	case ISAKMP_NP_NATOA: return "NAT-OA";
 	case ISAKMP_NP_NATD_DRAFT: return "NAT-D(draft)";
 	case ISAKMP_NP_NATOA_DRAFT: return "NAT-OA(draft)";
+	case ISAKMP_NP_FRAG: return "FRAG";
 	}
 	return "?";
 }

@@ -23,7 +23,9 @@
 #   ipv6.pcap         esptund initiates with charon over IPv6.
 #   *.keys            the Wireshark IKEv1 key table of the esptund side.
 # On the host, editcap (Wireshark) derives strongswan.pcapng (pcapng) and
-# libreswan-rawip.pcap (the Linux cooked headers cut off: raw IP).
+# libreswan-rawip.pcap (the Linux cooked headers cut off: raw IP), and
+# fragment-capture.py strongswan-fragments.pcap (every message cut into
+# IKE fragments of 200 bytes, a seed for the decoder's fuzzing).
 set -u
 
 if [ "${1:-}" != --guest ]; then
@@ -45,7 +47,9 @@ if [ "${1:-}" != --guest ]; then
 	tcpdump -r "$DEST/libreswan.pcap" -c1 2>&1 | grep -q LINUX_SLL2 && l2=20
 	editcap -F pcapng "$DEST/strongswan.pcap" "$DEST/strongswan.pcapng" &&
 		editcap -C $l2 -T rawip "$DEST/libreswan.pcap" \
-			"$DEST/libreswan-rawip.pcap" || exit 1
+			"$DEST/libreswan-rawip.pcap" &&
+		"$TOP/tools/tests/fragment-capture.py" "$DEST/strongswan.pcap" \
+			"$DEST/strongswan-fragments.pcap" 200 >/dev/null || exit 1
 	ls -l "$DEST"
 	exit 0
 fi

@@ -313,6 +313,79 @@ want(g['initiator'] == '2001:db8::1', g['initiator'])
 want(labels(g)[:9] == ['MM1','MM2','MM3','MM4','MM5','MM6','QM1','QM2','QM3'], labels(g))
 want(first('QM2')['decrypted'] and spis(first('QM2')), first('QM2')['error'])"
 
+# ---- IKE fragments (payload 132) ----
+
+# The strongSwan exchange with every message cut into pieces of 60
+# bytes (one message's pieces reversed, one piece sent twice): the
+# reassembled messages decode exactly as the whole ones did.
+F=$tmp/frag.pcap
+"$ESPTUN" -j decode "$CAP/$S" --keys "$CAP/strongswan.keys" >"$tmp/whole.json"
+"$TOP/tools/tests/fragment-capture.py" "$CAP/$S" "$F" 60 >/dev/null &&
+	"$ESPTUN" -j decode "$F" --keys "$CAP/strongswan.keys" >"$tmp/frag.json" 2>"$tmp/frag.err"
+jcheck "IKE fragments: reassembled messages decode as the whole ones" "$tmp/frag.json" "
+orig = json.load(open('$tmp/whole.json'))
+want([m['decrypted'] for m in orig['groups'][0]['messages']
+      if m['label'] == 'MM5'] == [True], 'the whole capture did not decrypt')
+strip = ('frame', 'time', 'fragments', 'retransmission_of')
+def whole(dd):
+    return [{k: v for k, v in m.items() if k not in strip}
+            for g in dd['groups'] for m in g['messages']
+            if m['retransmission_of'] is None and
+            not m['label'].startswith('fragment')]
+a, b = whole(orig), whole(d)
+want(len(a) == len(b), 'messages: %d whole, %d reassembled' % (len(a), len(b)))
+for x, y in zip(a, b):
+    want(x == y, 'differs: %s / %s' % (x, y))
+want(orig['esp'] == d['esp'], 'ESP summary differs')
+ms = [m for m in msgs() if m['retransmission_of'] is None]
+rs = [m for m in ms if m['fragments']]
+want(len(rs) >= 10 and all(m['fragments'] >= 2 for m in rs),
+     'reassembled: %s' % [(m['label'], m['fragments']) for m in rs])
+want(first('MM3')['fragments'] == 6, 'MM3 pieces %s' % first('MM3')['fragments'])
+ps = [m for m in ms if m['label'].startswith('fragment')]
+want(all(m['payloads'] == ['FRAG'] and m['error'] is None and
+         m['exchange'] == 'Main Mode' and m['msgid'] == '0' * 8 for m in ps),
+     [m for m in ps if m['error'] or m['payloads'] != ['FRAG']][:2])
+# Pieces in reverse order (ID 2): the message still comes out whole.
+want(first('MM2')['fragments'] == 2, 'MM2 from reversed pieces')
+want([m['fragment']['number'] for m in ps if m['fragment']['id'] == 2] == [2, 1],
+     'ID 2 order')"
+
+# Broken pieces: a second last piece, one past the last, a bad length.
+python3 - "$F" "$tmp/frag-bad.pcap" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+out, off, n = [d[:24]], 24, 0
+while off + 16 <= len(d):
+    ts, tu, cl, ol = struct.unpack("<IIII", d[off:off + 16])
+    pkt = bytearray(d[off + 16:off + 16 + cl])
+    off += 16 + cl
+    isa = 14 + 20 + 8
+    if len(pkt) > isa + 36 and pkt[isa + 16] == 132:
+        fid, num = struct.unpack(">HB", pkt[isa + 32:isa + 35])
+        if fid == 2 and num == 1:
+            pkt[isa + 35] = 1          # ID 2: 2 (last) came first, 1 too
+        if fid == 4 and num == 6:
+            continue                   # ID 4: the real last piece lost,
+        if fid == 4 and num == 5:
+            pkt[isa + 35] = 1          # piece 5 says last; 6 never came
+        if fid == 5 and num == 1:
+            pkt[isa + 31] ^= 0x40      # ID 5: payload length wrong
+    out.append(struct.pack("<IIII", ts, tu, len(pkt), len(pkt)) + bytes(pkt))
+open(sys.argv[2], "wb").write(b"".join(out))
+PY
+"$ESPTUN" -j decode "$tmp/frag-bad.pcap" >"$tmp/frag-bad.json" 2>"$tmp/frag-bad.err"
+rc=$?
+jcheck "IKE fragments: broken pieces named, their message not made up" "$tmp/frag-bad.json" "
+want($rc == 0, 'exit $rc')
+ls = labels()
+want('MM2' not in ls, 'MM2 made of two last pieces: %s' % ls)
+errs = [m['error'] for m in msgs() if m['label'].startswith('fragment') and m['error']]
+want(any('second last piece' in e for e in errs), errs)
+want(any('malformed fragment payload' in e for e in errs), errs)
+want([m['fragments'] for m in fresh() if m['label'] == 'MM4'] in ([], [5]), 'MM4')
+want('MM1' in ls and 'MM3' in ls, 'the intact messages: %s' % ls)"
+
 # ---- broken input: a clear error, never a crash ----
 
 # expect_error NAME PATTERN ARGS...: exit 1 (not a signal), PATTERN on stderr.
