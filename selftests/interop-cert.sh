@@ -12,12 +12,13 @@
 #     ways), where MM5 and MM6 with their certificates do not fit: with
 #     fragmentation = no nothing comes up (and fragments were dropped);
 #     with fragmentation = yes both sides cut their messages into IKE
-#     fragments, esptund reassembles charon's: up, SPIs agree, ping
+#     fragments, esptund reassembles charon's: up, SPIs agree, ping;
+#     esptun decode of a capture puts both sides' MM5/MM6 back together
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ike-lib.sh"
 
 IFID=43
-N_TESTS=20
+N_TESTS=21
 CERTGEN=$TOP/build/selftests/certgen_helper
 
 ktap_plan $N_TESTS
@@ -178,6 +179,8 @@ ours "dn:CN=b,O=esptun" main "fragmentation = yes
 fragment-size = 1000"
 eike a reload >/dev/null
 esptund_mark a
+PCAP=$TEST_OUT/frag.pcap
+tcpdump_start $IKE_NS1 veth1 "$PCAP" udp port 500 or udp port 4500
 if ktap_check "5-frag-up" eike a up -t 60 peer; then
 	ktap_check "5-frag-spis" ike_spis_agree "$(esptund_spis a)" \
 		"$(swan_spis)"
@@ -185,8 +188,29 @@ if ktap_check "5-frag-up" eike a up -t 60 peer; then
 else
 	for t in spis ping; do ktap_skip "5-frag-$t" "no SA"; done
 fi
+eike a keys peer >"$TEST_OUT/frag.keys"
+tcpdump_stop "$PCAP"
 ktap_check "5-frag-esptund-cut" esptund_log_has a "fragments (ID"
 ktap_check "5-frag-charon-cut-esptund-reassembled" esptund_log_has a \
 	"fragments from $IKE_ADDR2"
+
+# The capture of both sides' pieces, decoded: MM5 and charon's MM6 come
+# out whole from their pieces, decrypted, with the certificates.
+frag_decoded() {
+	"$ESPTUN" -j decode "$PCAP" --keys "$TEST_OUT/frag.keys" |
+		python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+ms = [m for g in d["groups"] for m in g["messages"]
+      if m["retransmission_of"] is None]
+got = {m["label"]: m for m in ms if m["label"] in ("MM5", "MM6")}
+bad = [(l, m["direction"], m["fragments"], m["decrypted"], m["payloads"])
+       for l, m in got.items()
+       if m["fragments"] < 2 or not m["decrypted"] or "CERT" not in m["payloads"]]
+if len(got) != 2 or bad or got["MM6"]["direction"] != "responder":
+    print("decoded:", [(m["label"], m["fragments"]) for m in ms], bad)
+    sys.exit(1)'
+}
+ktap_check "5-frag-decode-reassembles-both" frag_decoded
 
 ktap_finished
