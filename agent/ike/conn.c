@@ -453,6 +453,31 @@ int conn_pair_of(const struct conn_ent *c, const struct ike_ts *local,
 	return -1;
 }
 
+int conn_pair_within(const struct conn_ent *c, const struct ike_ts *local,
+		     const struct ike_ts *remote)
+{
+	int i;
+
+	for (i = 0; i < c->n_pairs; i++)
+		if (ts_contains(&c->pairs[i].local, local) &&
+		    ts_contains(&c->pairs[i].remote, remote))
+			return i;
+	return -1;
+}
+
+bool conn_pair_carried(const struct conn_ent *c, int pair,
+		       const struct ike_ts *local, const struct ike_ts *remote)
+{
+	const struct ike_ts_pair *tp = &c->pairs[pair];
+
+	if (ts_equal(&tp->local, local) && ts_equal(&tp->remote, remote))
+		return true;
+	/* Narrower selectors a peer gave count for the first pair holding
+	 * them, unless they are a pair of their own. */
+	return conn_pair_of(c, local, remote) < 0 &&
+	       conn_pair_within(c, local, remote) == pair;
+}
+
 /* Unlinks and frees c, wiping its pre-shared key. */
 void conn_free(struct ike_engine *e, struct conn_ent *c)
 {

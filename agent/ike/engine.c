@@ -599,12 +599,14 @@ static void rekey_child_start(struct ike_engine *e, struct p2sa *old)
 {
 	struct conn_ent *c = old->conn;
 	struct p1sa *sa = sa_p1_established(e, c);
-	int pair = conn_pair_of(c, &old->local_ts, &old->remote_ts);
+	struct ike_ts_pair own = { old->local_ts, old->remote_ts };
+	int pair = conn_pair_within(c, &old->local_ts, &old->remote_ts);
 	uint32_t mask = pair >= 0 ? 1u << pair : CONN_ALL_PAIRS(c);
 
+	/* With its own selectors, which may be narrower than the pair's. */
 	if (sa && !sa->retire_at) {
 		if (pair >= 0)
-			qm_initiate(e, sa, &c->pairs[pair]);
+			qm_initiate(e, sa, &own);
 		else
 			qm_initiate_pairs(e, sa, mask);
 		return;

@@ -508,6 +508,12 @@ bool conn_addr_equal(const struct sockaddr_storage *a,
 int conn_add(struct ike_engine *e, const struct ike_conn *conn);
 int conn_pair_of(const struct conn_ent *c, const struct ike_ts *local,
 		 const struct ike_ts *remote);
+/* The first pair whose selectors hold local and remote, or -1. */
+int conn_pair_within(const struct conn_ent *c, const struct ike_ts *local,
+		     const struct ike_ts *remote);
+/* Whether an IPsec SA pair of these selectors serves the conn's pair. */
+bool conn_pair_carried(const struct conn_ent *c, int pair,
+		       const struct ike_ts *local, const struct ike_ts *remote);
 #define CONN_ALL_PAIRS(c)	((uint32_t)((1ull << (c)->n_pairs) - 1))
 void conn_free(struct ike_engine *e, struct conn_ent *c);
 

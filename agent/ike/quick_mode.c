@@ -6,6 +6,7 @@
  * before sending QM2, the initiator before sending QM3; each side
  * installs its outbound SA last, the initiator after QM3 is out.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,14 +205,12 @@ static void gen_ids(struct isakmp_gen *g, const struct ike_ts *ci,
 /* An IPsec SA pair for it is up or being negotiated by us. */
 bool qm_pair_covered(struct ike_engine *e, struct conn_ent *c, int pair)
 {
-	const struct ike_ts_pair *tp = &c->pairs[pair];
 	struct p2sa *ch;
 
 	for (ch = e->p2s; ch; ch = ch->next)
 		if (ch->conn == c && (ch->state == QM_ACTIVE ||
 				      ch->state == QM_WAIT_MSG2) &&
-		    ts_equal(&ch->local_ts, &tp->local) &&
-		    ts_equal(&ch->remote_ts, &tp->remote))
+		    conn_pair_carried(c, pair, &ch->local_ts, &ch->remote_ts))
 			return true;
 	return false;
 }
@@ -372,13 +371,29 @@ static void qm_established(struct ike_engine *e, struct p2sa *ch)
 	rekey_established(e, ch);
 }
 
+/* An address range ID for a log line: "10.2.0.1-10.2.0.100". */
+static const char *range_str(const struct isakmp_id *id, char *buf,
+			     size_t len)
+{
+	int af = id->type == IKE_ID_IPV6_ADDR_RANGE ? AF_INET6 : AF_INET;
+	size_t n = af == AF_INET6 ? 16 : 4;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+	inet_ntop(af, id->data, a, sizeof(a));
+	inet_ntop(af, id->data + n, b, sizeof(b));
+	snprintf(buf, len, "%s-%s", a, b);
+	return buf;
+}
+
 /* Both IDs of a QM1 as selectors; false when either maps to none. */
-static bool qm_peer_selectors(const struct isakmp_msg *m, struct ike_ts *tci,
+static bool qm_peer_selectors(const struct p1sa *p1,
+			      const struct isakmp_msg *m, struct ike_ts *tci,
 			      struct ike_ts *tcr)
 {
 	const struct isakmp_payload *id1 = NULL, *id2 = NULL;
 	struct isakmp_id ci, cr;
-	int i;
+	char r[100];
+	int i, a, b;
 
 	for (i = 0; i < m->n; i++)
 		if (m->pl[i].type == ISAKMP_NP_ID) {
@@ -387,9 +402,17 @@ static bool qm_peer_selectors(const struct isakmp_msg *m, struct ike_ts *tci,
 			else
 				id2 = &m->pl[i];
 		}
-	return !isakmp_parse_id(id1->body, id1->len, &ci) &&
-	       !isakmp_parse_id(id2->body, id2->len, &cr) &&
-	       !ts_from_id(&ci, tci) && !ts_from_id(&cr, tcr);
+	if (isakmp_parse_id(id1->body, id1->len, &ci) ||
+	    isakmp_parse_id(id2->body, id2->len, &cr))
+		return false;
+	a = ts_from_id(&ci, tci);
+	b = ts_from_id(&cr, tcr);
+	if (a == -2 || b == -2)
+		log_err("%s QM1: %s is the address range %s, which is not one "
+			"prefix (esptun's selectors are prefixes)", msg_ck(p1),
+			a == -2 ? "IDci" : "IDcr",
+			range_str(a == -2 ? &ci : &cr, r, sizeof(r)));
+	return !a && !b;
 }
 
 /*
@@ -399,7 +422,7 @@ static bool qm_peer_selectors(const struct isakmp_msg *m, struct ike_ts *tci,
 static struct conn_ent *qm_conn_for(struct ike_engine *e,
 				    const struct p1sa *p1,
 				    const struct ike_ts *tci,
-				    const struct ike_ts *tcr)
+				    const struct ike_ts *tcr, bool within)
 {
 	const struct ike_conn *c = &p1->conn->c;
 	struct conn_ent *alt;
@@ -408,7 +431,8 @@ static struct conn_ent *qm_conn_for(struct ike_engine *e,
 		if (conn_addr_equal(&alt->c.remote, &p1->remote, false) &&
 		    alt->c.psk_len == c->psk_len &&
 		    !memcmp(alt->c.psk, c->psk, c->psk_len) &&
-		    conn_pair_of(alt, tcr, tci) >= 0)
+		    (within ? conn_pair_within(alt, tcr, tci) :
+			      conn_pair_of(alt, tcr, tci)) >= 0)
 			return alt;
 	return NULL;
 }
@@ -461,7 +485,7 @@ static int qm_match_selectors(struct ike_dispatch *d)
 	const struct ike_conn *c = &ce->c;
 	struct ike_ts tci, tcr;
 	char x[160], y[160], ours[IKE_DIAG_TEXT], theirs[IKE_DIAG_TEXT];
-	bool parsed;
+	bool parsed, within = false;
 	int pair = -1;
 
 	/* Without IDs (RFC 2409 5.5) the peers' addresses: the first pair. */
@@ -469,21 +493,41 @@ static int qm_match_selectors(struct ike_dispatch *d)
 	ch->remote_ts = ce->pairs[0].remote;
 	if (isakmp_count(d->m, ISAKMP_NP_ID) != 2)
 		return 0;
-	parsed = qm_peer_selectors(d->m, &tci, &tcr);
-	if (parsed)
-		pair = conn_pair_of(ce, &tcr, &tci);
-	if (parsed && pair < 0) {
-		alt = qm_conn_for(d->e, p1, &tci, &tcr);
-		if (alt) {
-			log_info("%s QM1: selectors belong to %s", msg_ck(p1),
-				 alt->c.name);
-			ce = alt;
-			ch->conn = alt;
-			c = &alt->c;
-			pair = conn_pair_of(ce, &tcr, &tci);
+	parsed = qm_peer_selectors(p1, d->m, &tci, &tcr);
+	/*
+	 * A pair of the conn, or of another conn with this peer; else, in
+	 * the same order, selectors inside a pair (a peer whose policy is
+	 * narrower than ours), taken as the peer gave them.
+	 */
+	for (within = false; parsed && pair < 0; within = true) {
+		pair = within ? conn_pair_within(ce, &tcr, &tci) :
+				conn_pair_of(ce, &tcr, &tci);
+		if (pair < 0) {
+			alt = qm_conn_for(d->e, p1, &tci, &tcr, within);
+			if (alt) {
+				log_info("%s QM1: selectors belong to %s",
+					 msg_ck(p1), alt->c.name);
+				ce = alt;
+				ch->conn = alt;
+				c = &alt->c;
+				pair = within ?
+				       conn_pair_within(ce, &tcr, &tci) :
+				       conn_pair_of(ce, &tcr, &tci);
+			}
 		}
+		if (within)
+			break;
 	}
-	if (pair >= 0) {
+	if (pair >= 0 && within) {
+		ch->local_ts = tcr;
+		ch->remote_ts = tci;
+		diag_ts_pair(&tcr, &tci, x, sizeof(x));
+		diag_ts_pair(&ce->pairs[pair].local, &ce->pairs[pair].remote,
+			     y, sizeof(y));
+		log_info("%s QM1: the peer's selectors %s lie inside %s's "
+			 "pair %s: taken as they are", msg_ck(p1), x, c->name,
+			 y);
+	} else if (pair >= 0) {
 		ch->local_ts = ce->pairs[pair].local;
 		ch->remote_ts = ce->pairs[pair].remote;
 	} else {

@@ -21,13 +21,11 @@
 
 bool retry_pair_up(struct ike_engine *e, struct conn_ent *c, int pair)
 {
-	const struct ike_ts_pair *tp = &c->pairs[pair];
 	struct p2sa *ch;
 
 	for (ch = e->p2s; ch; ch = ch->next)
 		if (ch->conn == c && ch->state == QM_ACTIVE &&
-		    ts_equal(&ch->local_ts, &tp->local) &&
-		    ts_equal(&ch->remote_ts, &tp->remote))
+		    conn_pair_carried(c, pair, &ch->local_ts, &ch->remote_ts))
 			return true;
 	return false;
 }

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Traffic selectors as Quick Mode carries them: one prefix in an IDci or
- * IDcr payload (ID_IPV4_ADDR_SUBNET and kin, RFC 2407 4.6.2).
+ * IDcr payload (ID_IPV4_ADDR_SUBNET and kin, RFC 2407 4.6.2). A range
+ * (ID_IPV4_ADDR_RANGE) maps when it is exactly one prefix: the module's
+ * selectors are prefixes, and a wider one would take traffic the peer
+ * did not agree to.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -27,7 +30,36 @@ void ts_to_id(const struct ike_ts *ts, uint8_t *type, uint8_t *data,
 	*len = 2 * n;
 }
 
-/* IDci/IDcr to selector: only subnets and single addresses map; 0 or -1. */
+/* The prefix from first to last (n bytes each), or -1 when none is. */
+static int range_prefix(const uint8_t *first, const uint8_t *last, size_t n,
+			struct ike_ts *ts)
+{
+	size_t i;
+	int pl;
+
+	/* The prefix length: where first and last begin to differ... */
+	for (pl = 0; pl < (int)n * 8; pl++) {
+		uint8_t bit = 0x80 >> (pl % 8);
+
+		if ((first[pl / 8] ^ last[pl / 8]) & bit)
+			break;
+	}
+	/* ...and from there on first is all zeros and last all ones. */
+	for (i = (size_t)pl; i < n * 8; i++) {
+		uint8_t bit = 0x80 >> (i % 8);
+
+		if ((first[i / 8] & bit) || !(last[i / 8] & bit))
+			return -1;
+	}
+	memcpy(ts->addr, first, n);
+	ts->prefixlen = (uint8_t)pl;
+	return 0;
+}
+
+/*
+ * IDci/IDcr to selector: single addresses, subnets and ranges that are
+ * one prefix map; 0, or -1 (a range that is not one prefix: -2).
+ */
 int ts_from_id(const struct isakmp_id *id, struct ike_ts *ts)
 {
 	size_t n, i;
@@ -36,6 +68,13 @@ int ts_from_id(const struct isakmp_id *id, struct ike_ts *ts)
 
 	memset(ts, 0, sizeof(*ts));
 	switch (id->type) {
+	case IKE_ID_IPV4_ADDR_RANGE:
+	case IKE_ID_IPV6_ADDR_RANGE:
+		n = id->type == IKE_ID_IPV4_ADDR_RANGE ? 4 : 16;
+		if (id->len != 2 * n)
+			return -1;
+		ts->family = n == 4 ? AF_INET : AF_INET6;
+		return range_prefix(id->data, id->data + n, n, ts) ? -2 : 0;
 	case IKE_ID_IPV4_ADDR:
 	case IKE_ID_IPV6_ADDR:
 		n = id->type == IKE_ID_IPV4_ADDR ? 4 : 16;

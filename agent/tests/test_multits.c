@@ -6,6 +6,7 @@
  * acquire for its family, and all of them deleted together. Two engines
  * back to back on the mock kernel of the exchange harness.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 
 #include "exchange_harness.h"
@@ -317,6 +318,113 @@ static void t_refusal_names_spi(void)
 	ok(pair_ok(AF_INET), "refusal: the IPv4 Quick Mode under way went on");
 }
 
+static void set_ts4(struct ike_conn *c, const char *l, const char *r)
+{
+	char err[256];
+
+	c->n_local_ts = c->n_remote_ts = 1;
+	ike_ts_parse(l, &c->local_ts[0], err, sizeof(err));
+	ike_ts_parse(r, &c->remote_ts[0], err, sizeof(err));
+}
+
+/*
+ * The initiator's policy is narrower than the responder's: its selectors
+ * lie inside B's pair and are taken as they are, on both sides, and B's
+ * own rekey offers them again rather than its wider pair.
+ */
+static void t_narrower(void)
+{
+	const struct ike_kernel_sa *bi, *bo;
+	struct ike_conn a, b;
+	uint32_t out;
+	char t[64];
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", ESP, "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", ESP, "k");
+	set_ts4(&a, "10.1.5.0/24", "10.2.7.0/24");
+	set_ts4(&b, "10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	run(5000);
+	ok(pair_ok(AF_INET), "narrower: one pair, the peers' mirror");
+	bi = sa_of(1, IKE_DIR_IN, AF_INET);
+	bo = sa_of(1, IKE_DIR_OUT, AF_INET);
+	ok(bi && !strcmp(ts_str(&bi->remote_ts, t, sizeof(t)), "10.1.5.0/24") &&
+	   !strcmp(ts_str(&bi->local_ts, t, sizeof(t)), "10.2.7.0/24"),
+	   "narrower: the responder installed the initiator's selectors");
+	ok(logged("the peer's selectors 10.2.7.0/24 === 10.1.5.0/24 lie inside "
+		  "site's pair 10.2.0.0/16 === 10.1.0.0/16: taken as they are"),
+	   "narrower: the responder says so");
+	if (!bo)
+		return;
+	out = bo->spi;
+	now_ms += 60000;
+	ike_engine_kernel_event(S[1].eng, IKE_KEV_SOFT_EXPIRE, "esp0", out);
+	run(15000);
+	bo = sa_of(1, IKE_DIR_OUT, AF_INET);
+	ok(pair_ok(AF_INET) && bo && bo->spi != out &&
+	   !strcmp(ts_str(&bo->local_ts, t, sizeof(t)), "10.2.7.0/24"),
+	   "narrower: the responder's rekey keeps the narrow selectors");
+	is_int(count_logged("INVALID-ID-INFORMATION"), 0,
+	       "narrower: nothing refused");
+	/* Up as far as retries go: no Quick Mode for the wide pair. */
+	run(120000);
+	is_int(count_logged("initiating Quick Mode for site (10.2.0.0/16"), 0,
+	       "narrower: the wide pair counts as carried");
+
+	/* Not inside: refused as before. */
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", ESP, "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", ESP, "k");
+	set_ts4(&a, "10.3.0.0/24", "10.2.7.0/24");
+	set_ts4(&b, "10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	run(5000);
+	ok(!sa_of(1, IKE_DIR_IN, AF_INET) &&
+	   logged("traffic selectors do not match site"),
+	   "outside: a selector beyond the pair is refused");
+}
+
+static int id_ts(uint8_t type, const char *a, const char *b,
+		 struct ike_ts *ts)
+{
+	uint8_t data[32];
+	struct isakmp_id id = { .type = type, .data = data };
+	int af = type == IKE_ID_IPV6_ADDR_RANGE ? AF_INET6 : AF_INET;
+	size_t n = af == AF_INET6 ? 16 : 4;
+
+	inet_pton(af, a, data);
+	inet_pton(af, b, data + n);
+	id.len = 2 * n;
+	return ts_from_id(&id, ts);
+}
+
+/* ID_IPV4_ADDR_RANGE and ID_IPV6_ADDR_RANGE: one prefix maps, else not. */
+static void t_ranges(void)
+{
+	struct ike_ts ts;
+	char t[64];
+
+	ok(!id_ts(IKE_ID_IPV4_ADDR_RANGE, "10.1.0.0", "10.1.255.255", &ts) &&
+	   !strcmp(ts_str(&ts, t, sizeof(t)), "10.1.0.0/16"),
+	   "range 10.1.0.0-10.1.255.255 is 10.1.0.0/16 (%s)", t);
+	ok(!id_ts(IKE_ID_IPV4_ADDR_RANGE, "10.1.2.3", "10.1.2.3", &ts) &&
+	   !strcmp(ts_str(&ts, t, sizeof(t)), "10.1.2.3/32"),
+	   "range of one address is a /32");
+	ok(!id_ts(IKE_ID_IPV4_ADDR_RANGE, "0.0.0.0", "255.255.255.255", &ts) &&
+	   !strcmp(ts_str(&ts, t, sizeof(t)), "0.0.0.0/0"),
+	   "the whole IPv4 range is 0.0.0.0/0");
+	ok(!id_ts(IKE_ID_IPV6_ADDR_RANGE, "2001:db8::", "2001:db8::ffff", &ts) &&
+	   !strcmp(ts_str(&ts, t, sizeof(t)), "2001:db8::/112"),
+	   "IPv6 range 2001:db8::-2001:db8::ffff is a /112");
+	is_int(id_ts(IKE_ID_IPV4_ADDR_RANGE, "10.1.0.1", "10.1.0.100", &ts),
+	       -2, "10.1.0.1-10.1.0.100 is not one prefix");
+	is_int(id_ts(IKE_ID_IPV4_ADDR_RANGE, "10.1.0.0", "10.1.2.255", &ts),
+	       -2, "10.1.0.0-10.1.2.255 is not one prefix");
+	is_int(id_ts(IKE_ID_IPV4_ADDR_RANGE, "10.1.0.255", "10.1.0.0", &ts),
+	       -2, "a range ending before it starts is none");
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -327,6 +435,8 @@ int main(void)
 	t_delete_all();
 	t_responder_subset();
 	t_refusal_names_spi();
+	t_narrower();
+	t_ranges();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
