@@ -9,6 +9,10 @@
 #   3 esptund initiates  aes256-sha256-curve25519 ESP aes256gcm16 + PFS curve25519
 #   4 charon offers only aes128-sha1-modp1536: refused (allow-weak = no)
 #   5 PSK mismatch, esptund initiating with short retransmissions
+#   6 charon's selectors are single hosts inside esptund's 0.0.0.0/0:
+#     taken as offered, traffic passes
+#   7 charon's selector is an address range that is not one prefix:
+#     refused, the range named in esptund's log
 # Each established case: both sides agree on the SPIs, ping and a file
 # with matching SHA-256 through the tunnel. Failed cases: a clear line in
 # esptund's log and no SA in either kernel.
@@ -17,7 +21,7 @@ source "$(dirname "$0")/ike-lib.sh"
 
 PSK=interop-strongswan-key
 IFID=42
-N_TESTS=22
+N_TESTS=30
 
 ktap_plan $N_TESTS
 
@@ -137,5 +141,37 @@ ktap_expect_fail "5-psk-mismatch-fails" "negotiation failed" \
 	eike a up -t 30 peer
 ktap_check "5-psk-mismatch-logged" esptund_log_has a "pre-shared key"
 ktap_check "5-no-sa-anywhere" wait_for -t 10 no_sa_anywhere
+teardown
+
+# theirs_ts LOCAL_TS REMOTE_TS: charon's child with other selectors.
+theirs_ts() {
+	theirs aes128-sha1-modp2048 aes128gcm16 || return 1
+	sed -i -e "s|local_ts = 0.0.0.0/0|local_ts = $1|" \
+		-e "s|remote_ts = 0.0.0.0/0|remote_ts = $2|" "$SWAN_DIR/swanctl.conf"
+	swan --load-all --clear --noprompt --file "$SWAN_DIR/swanctl.conf" \
+		>/dev/null
+}
+
+# 6: charon's policy is one host each way, inside esptund's 0.0.0.0/0:
+# taken as charon offers it.
+theirs_ts $IKE_IN2/32 $IKE_IN1/32
+ours aes128-sha1-modp2048 aes128gcm16 listen
+esptund_mark a
+ktap_check "6-narrower-up" swan_up
+if ktap_check "6-narrower-esptund-active" wait_for -t 10 esptund_spis a; then
+	check_traffic 6
+	ktap_check "6-narrower-logged" esptund_log_has a \
+		"the peer's selectors $IKE_IN1/32 === $IKE_IN2/32 lie inside peer's pair 0.0.0.0/0 === 0.0.0.0/0: taken as they are"
+else
+	for t in spis ping transfer logged; do ktap_skip "6-$t" "no SA"; done
+fi
+teardown
+
+# 7: a range that is not one prefix cannot be an esptun selector.
+theirs_ts 10.99.0.1-10.99.0.5 0.0.0.0/0
+esptund_mark a
+ktap_expect_fail "7-range-refused" "" swan_up
+ktap_check "7-range-named" esptund_log_has a \
+	"IDci is the address range 10.99.0.1-10.99.0.5, which is not one prefix"
 
 ktap_finished
