@@ -395,8 +395,11 @@ static int k_start(struct parser *p, const char *v)
 		p->conn->start = IKE_START_INITIATE;
 	else if (!strcmp(v, "listen"))
 		p->conn->start = IKE_START_LISTEN;
+	else if (!strcmp(v, "on-demand"))
+		p->conn->start = IKE_START_ON_DEMAND;
 	else
-		return perr(p, "invalid start '%s' (initiate or listen)", v);
+		return perr(p, "invalid start '%s' (initiate, listen or on-demand)",
+			    v);
 	return 0;
 }
 

@@ -73,6 +73,8 @@ enum ike_mode {
 enum ike_start {
 	IKE_START_LISTEN = 0,
 	IKE_START_INITIATE = 1,
+	/* As listen, and a pair idle when its rekey is due is let expire. */
+	IKE_START_ON_DEMAND = 2,
 };
 
 /* What happens once Dead Peer Detection declares the peer dead. */

@@ -293,6 +293,32 @@ static bool pair_negotiating(struct ike_engine *e, const struct p2sa *ch)
 	return false;
 }
 
+/*
+ * start = on-demand: a pair that carried nothing either way during the
+ * last rekey margin is let expire rather than renewed; the next packet
+ * routed into the device negotiates a new one (the acquire).
+ */
+static bool idle_on_demand(struct ike_engine *e, const struct p2sa *ch)
+{
+	const struct ike_conn *c = &ch->conn->c;
+	uint64_t window = (uint64_t)c->rekey_margin * 1000, in, out;
+
+	if (c->start != IKE_START_ON_DEMAND || !e->env.sa_used)
+		return false;
+	/* As rekey_delay_ms() shortens the margin for short lifetimes. */
+	if (window > (uint64_t)ch->life_secs * 1000 / 3)
+		window = (uint64_t)ch->life_secs * 1000 / 3;
+	if (e->env.sa_used(e->env.ctx, c, IKE_DIR_IN, ch->spi_in, &in) ||
+	    e->env.sa_used(e->env.ctx, c, IKE_DIR_OUT, ch->spi_out, &out) ||
+	    in < window || out < window)
+		return false;
+	log_info("[conn %s] IPsec SA in %08x out %08x carried nothing for "
+		 "%llu s: not rekeyed (start = on-demand), traffic will "
+		 "negotiate anew", c->name, ch->spi_in, ch->spi_out,
+		 (unsigned long long)(window / 1000));
+	return true;
+}
+
 struct p2sa *rekey_child_due(struct ike_engine *e, uint64_t now)
 {
 	struct p2sa *ch;
@@ -308,6 +334,10 @@ struct p2sa *rekey_child_due(struct ike_engine *e, uint64_t now)
 		ch->rekey_at = now + REKEY_RETRY_MS;
 		if (ch->conn->held || pair_negotiating(e, ch))
 			continue;
+		if (idle_on_demand(e, ch)) {
+			ch->rekey_at = 0;
+			continue;
+		}
 		log_info("[conn %s] rekeying IPsec SA in %08x out %08x "
 			 "(%llu s left)", ch->conn->c.name, ch->spi_in,
 			 ch->spi_out, (unsigned long long)

@@ -165,6 +165,11 @@ static inline void mkaddr(struct sockaddr_storage *ss, const char *ip)
 	inet_pton(AF_INET, ip, &s4->sin_addr);
 }
 
+/* The module's per-SA last use, for the tests that need it (else none). */
+static int (*harness_sa_used)(void *ctx, const struct ike_conn *c,
+			      enum ike_sa_dir dir, uint32_t spi,
+			      uint64_t *idle);
+
 static inline void setup(void)
 {
 	static const char *ips[2] = { "192.0.2.1", "192.0.2.2" };
@@ -175,6 +180,7 @@ static inline void setup(void)
 			.ctx = &S[i], .send = m_send, .now_ms = m_now,
 			.get_spi = m_get_spi, .add_sa = m_add_sa,
 			.del_sa = m_del_sa, .random = harness_random,
+			.sa_used = harness_sa_used,
 		};
 
 		if (S[i].eng)

@@ -223,7 +223,7 @@ static const struct {
 	{ CONN "lifetime = -1h\n", "e.conf:6: invalid duration '-1h'" },
 	{ CONN "life-kbytes = lots\n", "e.conf:6: invalid number 'lots'" },
 	{ CONN "start = now\n",
-	  "e.conf:6: invalid start 'now' (initiate or listen)" },
+	  "e.conf:6: invalid start 'now' (initiate, listen or on-demand)" },
 	{ CONN "local-ts = 10.0.0.1/8\n",
 	  "e.conf:6: selector '10.0.0.1/8' has host bits set" },
 	{ CONN "remote-ts = 10.0.0.0/33\n",
@@ -445,6 +445,25 @@ static void test_auto_force(void)
 	conf_free(&c);
 }
 
+static void test_on_demand(void)
+{
+	static const char text[] =
+		"[conn a]\ninterface = esp0\nlocal = 192.0.2.1\n"
+		"remote = 192.0.2.2\npsk = k\nstart = on-demand\n";
+	char err[CONF_ERR_MAX] = "";
+	struct conf c;
+	int r;
+
+	r = conf_parse("od.conf", text, &c, err, sizeof(err));
+	is_int(r, 0, "start = on-demand parses");
+	if (r) {
+		printf("# %s\n", err);
+		return;
+	}
+	is_int(c.conns[0].start, IKE_START_ON_DEMAND, "start on-demand");
+	conf_free(&c);
+}
+
 /* psk-file: read relative to the config, refused when world-readable. */
 static void test_psk_file(void)
 {
@@ -615,6 +634,7 @@ int main(void)
 	test_ts_pairs();
 	test_durations();
 	test_auto_force();
+	test_on_demand();
 	test_psk_file();
 	test_file_trust();
 	return tap_done();

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * start = on-demand: A's conn negotiates when traffic comes (acquire),
+ * keeps a busy IPsec SA pair rekeyed, and lets a pair that carried
+ * nothing during the rekey margin expire instead; the next acquire
+ * brings the tunnel back. A listen conn rekeys an idle pair as before.
+ * Two engines on the exchange harness, the module's last use mocked.
+ */
+#include "exchange_harness.h"
+
+#define IKE	"aes128-sha256-modp2048"
+#define ESP	"aes128gcm16"
+
+/* Whether the mocked module saw traffic on A's SAs lately. */
+static bool busy;
+
+static int m_sa_used(void *ctx, const struct ike_conn *c,
+		     enum ike_sa_dir dir, uint32_t spi, uint64_t *idle)
+{
+	*idle = busy ? 1000 : UINT64_MAX;
+	return 0;
+}
+
+/* A on-demand (or listen) with 300 s SAs and a 60 s margin; B never
+ * rekeys, so what happens is A's doing. */
+static void up(uint8_t start)
+{
+	struct ike_conn a, b;
+
+	harness_sa_used = m_sa_used;
+	setup();
+	mkconn(&a, 0, IKE, ESP, "k");
+	mkconn(&b, 1, IKE, ESP, "k");
+	a.start = start;
+	a.lifetime = b.lifetime = 300;
+	a.rekey_margin = 60;
+	a.rekey_fuzz = 0;
+	b.rekey = false;
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+}
+
+static void t_acquire(void)
+{
+	up(IKE_START_ON_DEMAND);
+	run(10000);
+	is_int(live_count(0, IKE_DIR_OUT), 0, "on-demand: nothing at start");
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
+	run(5000);
+	check_mirror("on-demand: the acquire brings the pair up");
+}
+
+static void t_busy(void)
+{
+	uint32_t spi;
+
+	busy = true;
+	up(IKE_START_ON_DEMAND);
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
+	run(5000);
+	spi = live_sa(0, IKE_DIR_OUT) ? live_sa(0, IKE_DIR_OUT)->spi : 0;
+	run(400000);
+	ok(spi && live_sa(0, IKE_DIR_OUT) &&
+	   live_sa(0, IKE_DIR_OUT)->spi != spi,
+	   "busy: rekeyed, new SPIs (%d SAs)", live_count(0, IKE_DIR_OUT));
+	ok(!logged("not rekeyed"), "busy: never let expire");
+}
+
+static void t_idle(void)
+{
+	busy = false;
+	up(IKE_START_ON_DEMAND);
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
+	run(5000);
+	ok(live_sa(0, IKE_DIR_OUT) != NULL, "idle: up on traffic");
+	run(250000);
+	ok(logged("carried nothing for 60 s: not rekeyed (start = "
+		  "on-demand), traffic will negotiate anew"),
+	   "idle: says why it does not rekey");
+	is_int(count_logged("initiating Quick Mode for site"), 1,
+	   "idle: no second Quick Mode");
+	run(60000);
+	is_int(live_count(0, IKE_DIR_OUT) + live_count(0, IKE_DIR_IN), 0,
+	       "idle: the pair expired on A");
+	is_int(live_count(1, IKE_DIR_OUT) + live_count(1, IKE_DIR_IN), 0,
+	       "idle: and on B");
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
+	run(5000);
+	check_mirror("idle: the next packet brings it back");
+}
+
+/* Control: listen rekeys an idle pair (the tunnel is kept up). */
+static void t_listen_idle(void)
+{
+	busy = false;
+	up(IKE_START_LISTEN);
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
+	run(5000);
+	run(300000);
+	ok(!logged("not rekeyed") &&
+	   count_logged("initiating Quick Mode for site") >= 2,
+	   "listen: an idle pair is rekeyed");
+}
+
+int main(void)
+{
+	log_set_sink(sink, NULL);
+	log_set_level(LOG_LVL_DEBUG);
+	t_acquire();
+	t_busy();
+	t_idle();
+	t_listen_idle();
+	ike_engine_free(S[0].eng);
+	ike_engine_free(S[1].eng);
+	return tap_done();
+}
