@@ -432,10 +432,10 @@ static void isakmp_packet(struct decoder *d, const struct cap_pkt *p,
  * completes the message has it decoded (with the packet's frame, time
  * and addresses) right after.
  */
-static void fragment(struct decoder *d, struct group *g,
-		     const struct cap_pkt *p, const uint8_t *raw,
-		     const struct isakmp_hdr *h, bool from_init,
-		     const char *dir)
+static void frag_piece(struct decoder *d, struct group *g,
+		       const struct cap_pkt *p, const uint8_t *raw,
+		       const struct isakmp_hdr *h, bool from_init,
+		       const char *dir)
 {
 	struct isakmp_frag f;
 	char label[32], why[128];
@@ -586,7 +586,7 @@ static void isakmp_packet(struct decoder *d, const struct cap_pkt *p,
 		return;
 	}
 	if (h.np == ISAKMP_NP_FRAG && !enc) {
-		fragment(d, g, p, raw, &h, from_init, dir);
+		frag_piece(d, g, p, raw, &h, from_init, dir);
 		free(m);
 		return;
 	}

@@ -19,8 +19,10 @@ struct dec_frag_msg {
 	struct isakmp_reasm r;
 };
 
-/* Pending messages per group at most: a capture is not an attack surface
- * for long, but a crafted one must not grow without bound either. */
+/*
+ * Messages pending per cookie pair at most: a crafted capture must not
+ * grow the table without bound.
+ */
 #define DEC_FRAG_MAX_MSGS	64
 
 static struct dec_frag_msg *find(struct dec_frags *t, bool from_init,
@@ -72,7 +74,8 @@ int dec_frag_add(struct dec_frags *t, bool from_init, const uint8_t *raw,
 			 f->id);
 		goto give_up;
 	case REASM_BOUNDS:
-		snprintf(why, whylen, "piece %u of ID %u past the last or over %d bytes: not reassembled",
+		snprintf(why, whylen,
+			 "piece %u of ID %u past the last or over %d bytes: not reassembled",
 			 f->num, f->id, FRAG_MAX_MSG);
 		goto give_up;
 	default:

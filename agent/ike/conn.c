@@ -472,8 +472,10 @@ bool conn_pair_carried(const struct conn_ent *c, int pair,
 
 	if (ts_equal(&tp->local, local) && ts_equal(&tp->remote, remote))
 		return true;
-	/* Narrower selectors a peer gave count for the first pair holding
-	 * them, unless they are a pair of their own. */
+	/*
+	 * Narrower selectors a peer gave count for the first pair holding
+	 * them, unless they are a pair of their own.
+	 */
 	return conn_pair_of(c, local, remote) < 0 &&
 	       conn_pair_within(c, local, remote) == pair;
 }

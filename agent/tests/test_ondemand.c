@@ -21,8 +21,10 @@ static int m_sa_used(void *ctx, const struct ike_conn *c,
 	return 0;
 }
 
-/* A on-demand (or listen) with 300 s SAs and a 60 s margin; B never
- * rekeys, so what happens is A's doing. */
+/*
+ * A on-demand (or listen) with 300 s SAs and a 60 s margin; B never
+ * rekeys, so what happens is A's doing.
+ */
 static void up(uint8_t start)
 {
 	struct ike_conn a, b;
@@ -32,7 +34,8 @@ static void up(uint8_t start)
 	mkconn(&a, 0, IKE, ESP, "k");
 	mkconn(&b, 1, IKE, ESP, "k");
 	a.start = start;
-	a.lifetime = b.lifetime = 300;
+	a.lifetime = 300;
+	b.lifetime = 300;
 	a.rekey_margin = 60;
 	a.rekey_fuzz = 0;
 	b.rekey = false;
@@ -72,13 +75,13 @@ static void t_idle(void)
 	up(IKE_START_ON_DEMAND);
 	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
 	run(5000);
-	ok(live_sa(0, IKE_DIR_OUT) != NULL, "idle: up on traffic");
+	ok(live_sa(0, IKE_DIR_OUT), "idle: up on traffic");
 	run(250000);
 	ok(logged("carried nothing for 60 s: not rekeyed (start = "
 		  "on-demand), traffic will negotiate anew"),
 	   "idle: says why it does not rekey");
 	is_int(count_logged("initiating Quick Mode for site"), 1,
-	   "idle: no second Quick Mode");
+	       "idle: no second Quick Mode");
 	run(60000);
 	is_int(live_count(0, IKE_DIR_OUT) + live_count(0, IKE_DIR_IN), 0,
 	       "idle: the pair expired on A");
