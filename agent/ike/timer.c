@@ -133,6 +133,26 @@ enum p2_due_result {
 	P2_EXPIRED,		/* freed at the end of its lifetime */
 };
 
+/*
+ * Our QM1 went unanswered and nothing authentic came from the peer since
+ * it went: the peer has most likely lost this ISAKMP SA (it rebooted, or
+ * restarted without its INITIAL-CONTACT reaching us). Quick Modes on it
+ * would fail until DPD or its lifetime ends it, so it is retired now
+ * (with a Delete) and the next attempt begins with Main Mode.
+ */
+static void p1_given_up(struct ike_engine *e, struct p2sa *ch, uint64_t now)
+{
+	struct p1sa *p1 = ch->p1;
+
+	if (!ch->initiator || ch->state != QM_WAIT_MSG2 ||
+	    p1->state != MM_ACTIVE || p1->retire_at ||
+	    ch->conn->dpd.heard_ms >= ch->started_ms)
+		return;
+	log_warn("%s peer silent since QM1: ISAKMP SA given up, the next "
+		 "attempt starts with Main Mode", msg_ck(p1));
+	p1->retire_at = now;
+}
+
 /* One IPsec SA's timers. */
 static enum p2_due_result p2_due(struct ike_engine *e, struct p2sa *ch,
 				 uint64_t now)
@@ -155,6 +175,7 @@ static enum p2_due_result p2_due(struct ike_engine *e, struct p2sa *ch,
 				 "no response to %s from %s after %u tries",
 				 ch->rx.name, a, ch->rx.sent);
 			diag_fail(e, ch->conn, ch->rx.name, ch->conn->why);
+			p1_given_up(e, ch, now);
 		}
 		sa_p2_free(e, ch);
 		return P2_FREED;

@@ -207,6 +207,33 @@ static void t_unknown_spi_limits(void)
 	pair_free();
 }
 
+/*
+ * B restarted and nothing told A (its INITIAL-CONTACT got lost): A's
+ * rekey sends QM1 on an ISAKMP SA B no longer has. When nothing answers,
+ * A gives that ISAKMP SA up and starts over with Main Mode, rather than
+ * retrying Quick Mode on it until its lifetime ends.
+ */
+static void t_peer_lost_isakmp_sa(void)
+{
+	uint32_t out;
+
+	up();
+	out = pair_spi(0, IKE_DIR_OUT);
+	restart(1, IKE_START_LISTEN);
+	pair_log_clear();
+	pair_cur = 0;
+	ike_engine_kernel_event(P[0].eng, IKE_KEV_SOFT_EXPIRE, "esp0", out);
+	pair_cur = -1;
+	pair_run(120000);
+	ok(pair_logged(0, "peer silent since QM1: ISAKMP SA given up"),
+	   "lost ISAKMP SA: A gives it up after an unanswered QM1");
+	ok(pair_logged(1, "MM1"), "lost ISAKMP SA: A starts with Main Mode");
+	ok(one_pair(1) && pairs_agree(),
+	   "lost ISAKMP SA: B has a pair again, and it agrees with A's");
+	ok(pair_spi(0, IKE_DIR_OUT) != out, "lost ISAKMP SA: new SPIs");
+	pair_free();
+}
+
 int main(void)
 {
 	log_set_sink(pair_sink, NULL);
@@ -216,5 +243,6 @@ int main(void)
 	t_invalid_spi_ours();
 	t_unknown_spi_after_restart();
 	t_unknown_spi_limits();
+	t_peer_lost_isakmp_sa();
 	return tap_done();
 }
