@@ -79,7 +79,7 @@ int frag_split(const uint8_t *msg, size_t len, size_t room, uint16_t id,
 		return -1;
 	buf = malloc(ISAKMP_HDR_LEN + FRAG_HDR_LEN + data);
 	if (!buf)
-		return -1;
+		return -2;
 	while (off < len) {
 		n = len - off < data ? len - off : data;
 		num++;
@@ -108,7 +108,7 @@ int frag_split(const uint8_t *msg, size_t len, size_t room, uint16_t id,
 		memcpy(buf + ISAKMP_HDR_LEN + FRAG_HDR_LEN, msg + off, n);
 		if (out(ctx, buf, ISAKMP_HDR_LEN + FRAG_HDR_LEN + n) < 0) {
 			free(buf);
-			return -1;
+			return -2;
 		}
 		off += n;
 	}
@@ -158,6 +158,9 @@ int frag_send(struct ike_engine *e, struct p1sa *sa,
 			msg_ck(sa), len, n, *id);
 		return 0;
 	}
+	/* A piece that did not go: the whole would not either; resent later. */
+	if (n == -2)
+		return -1;
 	log_warn("%s %zu-byte message needs more than %d fragments of %zu "
 		 "bytes: sent whole", msg_ck(sa), len, FRAG_MAX_PIECES, room);
 whole:

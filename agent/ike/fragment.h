@@ -59,8 +59,9 @@ size_t frag_room(const struct sockaddr_storage *from,
 
 /*
  * Cuts msg (len > room) into fragment messages of at most room bytes,
- * calling out() for each; returns the number of pieces, or -1 when it
- * needs more than FRAG_MAX_PIECES.
+ * calling out() for each; returns the number of pieces, -1 when it
+ * needs more than FRAG_MAX_PIECES, or -2 when out() failed (no memory
+ * counts as that too).
  */
 int frag_split(const uint8_t *msg, size_t len, size_t room, uint16_t id,
 	       int (*out)(void *ctx, const uint8_t *buf, size_t len),

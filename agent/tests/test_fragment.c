@@ -124,6 +124,11 @@ static void t_split(void)
 	make_msg(3000, 1);
 	is_int(frag_split(msg, 3000, 200, 1, collect, &p), -1,
 	       "more than %d pieces: refused", FRAG_MAX_PIECES);
+	/* A piece that cannot be sent: said so, not "too many". */
+	p.n = FRAG_MAX_PIECES + 1;
+	make_msg(1500, 1);
+	is_int(frag_split(msg, 1500, ROOM576, 2, collect, &p), -2,
+	       "a piece that cannot be sent: its own error");
 }
 
 /* Feeds pieces [from..to) of p; returns how many completed a message. */
