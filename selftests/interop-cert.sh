@@ -83,8 +83,8 @@ no_sa_anywhere() {
 	[ -z "$(ike_xfrm_spis $IKE_NS2)" ] && esptun_no_sas $IKE_NS1
 }
 
-# charon deletes: esptund's `ike down` would hold the conn (carrier
-# off) until it is brought up again, also for charon's next attempt.
+# charon deletes: esptund's `ike down` would hold the conn, which
+# esptund then never negotiates itself until it is brought up again.
 teardown() {
 	swan_down >/dev/null 2>&1
 	wait_for -t 10 no_sa_anywhere >/dev/null

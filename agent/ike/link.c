@@ -3,13 +3,16 @@
  * The device's carrier says whether the tunnel can carry anything, so
  * `ip link` and routing daemons see a dead tunnel at once:
  *
- *   on   an outbound IPsec SA is installed;
+ *   on   an outbound IPsec SA is installed, also on a held conn the peer
+ *        negotiated again (it is answered: only esptund's own attempts
+ *        stop), since a device without carrier would drop all it is
+ *        given while the peer sends into the tunnel;
  *   on   no SA yet, or no longer: the core drops what is routed into a
  *        device without carrier, and the packet that raises the acquire
  *        (which starts a negotiation) must still get in;
  *   off  DPD declared the peer dead and no SA came back since (with
  *        dpd-action = hold traffic renegotiates, so it stays on), or the
- *        conn is held down (`esptun ike down`).
+ *        conn is held down (`esptun ike down`) and has no outbound SA.
  *
  * Derived from the SA lists after every engine entry point and set only
  * when it changes.
@@ -61,8 +64,8 @@ void link_update(struct ike_engine *e)
 	struct conn_ent *c;
 
 	for (c = e->conns; c; c = c->next) {
-		bool on = !c->held && (has_outbound(e, c) || !c->dpd.dead ||
-				       c->on_hold);
+		bool on = has_outbound(e, c) ||
+			  (!c->held && (!c->dpd.dead || c->on_hold));
 
 		set(e, c, on, why(e, c, on));
 	}

@@ -326,6 +326,22 @@ static void t_carrier(void)
 	is_int(pair_mock(1)->carrier, 1, "carrier: listen peer: still on");
 	ok(pair_logged(0, "esp0 carrier off: held down"),
 	   "carrier: the change is logged with its reason");
+	/*
+	 * The peer negotiates again: a held conn answers, and its device
+	 * must then carry the traffic the peer sends into the tunnel.
+	 */
+	pair_cur = 1;
+	ike_engine_initiate(P[1].eng, "site");
+	pair_cur = -1;
+	pair_run(20000);
+	ok(pair_n_sas(0, IKE_DIR_OUT) == 1 && pair_mock(0)->carrier == 1,
+	   "carrier: held, the peer brought the tunnel back: on");
+	pair_cur = 1;
+	ike_engine_terminate(P[1].eng, "site");
+	pair_cur = -1;
+	pair_run(1000);
+	is_int(pair_mock(0)->carrier, 0,
+	       "carrier: held, the peer deleted it again: off");
 	pair_cur = 1;
 	ike_engine_del_conn(P[1].eng, "site");
 	pair_cur = -1;
