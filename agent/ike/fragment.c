@@ -260,9 +260,11 @@ static int reasm_done(struct ike_engine *e, struct frag_reasm *r,
 		      uint8_t **msg, size_t *msg_len)
 {
 	bool foreign;
+	char a[64];
 
-	log_dbg("fragments: message of %zu bytes in %u pieces (ID %u)",
-		r->p.total, r->p.last, r->id);
+	log_dbg("fragments from %s: message of %zu bytes in %u pieces (ID %u)",
+		ike_addr_str(&r->from, a, sizeof(a)), r->p.total, r->p.last,
+		r->id);
 	*msg = isakmp_reasm_join(&r->p, r->cookies, msg_len, &foreign);
 	if (foreign)
 		log_warn_rl("fragments of ID %u reassemble into a message of "
