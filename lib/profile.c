@@ -3,9 +3,9 @@
  * The vendor profiles. Each sets the same keys (selectors only where the
  * peer's default is route-based with 0.0.0.0/0), with the values the
  * peer uses when its configuration says nothing else; where a vendor's
- * own default is weak (DH group 2, SHA-1 everywhere) the line picks the
- * strongest choice that peer's IKEv1 offers instead, and README.md's
- * table gives the peer-side lines that match.
+ * own default is weak (DH group 2) the line picks a strong proposal that
+ * peer's IKEv1 supports instead, and README.md's table gives the
+ * peer-side lines that match.
  *
  * Every profile's ike proposals share one DH group: Aggressive Mode
  * carries the key exchange of one group only, and mode = aggressive
@@ -38,9 +38,10 @@ static const char *const cisco_ios_vti[] = {
 };
 
 /*
- * ASA: ikev1 policy lifetime 86400 s, IPsec SA 28,800 s and 4,608,000 KB,
- * IKEv1 hashes SHA-1 at best. A crypto map's ACL names subnets the
- * profile cannot know: local-ts and remote-ts stay the user's.
+ * ASA: ikev1 policy lifetime 86400 s, IPsec SA 28,800 s and 4,608,000 KB;
+ * SHA-1 ("hash sha", "esp-sha-hmac") is what every ASA release's IKEv1
+ * takes. A crypto map's ACL names subnets the profile cannot know:
+ * local-ts and remote-ts stay the user's.
  */
 static const char *const cisco_asa[] = {
 	"ike = aes256-sha1-modp2048",
