@@ -365,8 +365,9 @@ esptund_conf() {
 		echo "local = $1"
 		echo "remote = $2"
 		echo "psk = \"$3\""
-		echo "ike = $4"
-		echo "esp = $5"
+		# Empty: the key is left out (its default, or a profile's).
+		[ -z "$4" ] || echo "ike = $4"
+		[ -z "$5" ] || echo "esp = $5"
 		echo "start = $6"
 		shift 6
 		for kv in "$@"; do

@@ -9,6 +9,7 @@
 #   3 esptund initiates  aes256-sha256-curve25519 ESP aes256gcm16 + PFS curve25519
 #   4 charon offers only aes128-sha1-modp1536: refused (allow-weak = no)
 #   5 PSK mismatch, esptund initiating with short retransmissions
+#   6 profile = strongswan and no ike/esp, charon with its default proposals
 # Each established case: both sides agree on the SPIs, ping and a file
 # with matching SHA-256 through the tunnel. Failed cases: a clear line in
 # esptund's log and no SA in either kernel.
@@ -17,7 +18,7 @@ source "$(dirname "$0")/ike-lib.sh"
 
 PSK=interop-strongswan-key
 IFID=42
-N_TESTS=22
+N_TESTS=27
 
 ktap_plan $N_TESTS
 
@@ -137,5 +138,26 @@ ktap_expect_fail "5-psk-mismatch-fails" "negotiation failed" \
 	eike a up -t 30 peer
 ktap_check "5-psk-mismatch-logged" esptund_log_has a "pre-shared key"
 ktap_check "5-no-sa-anywhere" wait_for -t 10 no_sa_anywhere
+teardown
+
+# The profile's choice, not esptund's own defaults (aes256-sha256-modp2048,
+# 24h): its phase 1 proposal and 3 h, one of its ESP proposals and 1 h.
+profile_sas() {
+	local st
+	st=$(eike a status)
+	grep -Eq 'cookies .* aes128-sha256-modp3072 lifetime 10[0-8][0-9]{2}s$' <<<"$st" &&
+		grep -Eq 'child QM_ACTIVE: .* (aes128gcm16|aes128-sha256) 0\.0\.0\.0/0 === 0\.0\.0\.0/0 lifetime 3[0-5][0-9]{2}s$' <<<"$st" ||
+		{ echo "$st"; return 1; }
+}
+
+# 6: profile = strongswan against charon's default proposals.
+theirs default default
+ours "" "" listen profile=strongswan
+if ktap_check "6-profile-strongswan-up" eike a up -t 60 peer; then
+	ktap_check "6-profile-proposals-lifetimes" profile_sas
+	check_traffic 6
+else
+	for t in proposals-lifetimes spis ping transfer; do ktap_skip "6-$t" "no SA"; done
+fi
 
 ktap_finished
