@@ -858,7 +858,7 @@ static int profile_apply(struct parser *p)
 		return 0;
 	p->line = at;
 	p->applying = pr;
-	for (i = 0; pr->lines[i] && !r; i++) {
+	for (i = 0; pr->lines[i]; i++) {
 		snprintf(line, sizeof(line), "%s", pr->lines[i]);
 		eq = strstr(line, " = ");
 		if (!eq) {
@@ -879,6 +879,8 @@ static int profile_apply(struct parser *p)
 			continue;
 		p->seen[j] = at;
 		r = keys[j].parse(p, v);
+		if (r)
+			break;
 	}
 	p->applying = NULL;
 	return r;
