@@ -22,6 +22,7 @@
 #include "ike/proposal.h"
 #include "log.h"
 #include "parse.h"
+#include "profile.h"
 #include "secret_file.h"
 
 struct parser {
@@ -37,6 +38,8 @@ struct parser {
 	int seen[64];
 	/* [conn] values checked only when the whole section is known. */
 	char ike[512], esp[512];
+	/* The conn's profile = (profile.c), and the one being applied. */
+	const struct profile *profile, *applying;
 };
 
 static int perr(struct parser *p, const char *fmt, ...)
@@ -50,7 +53,10 @@ static int perr(struct parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (p->line)
+	if (p->applying)
+		snprintf(p->err, p->errlen, "%s:%d: profile %s: %s", p->file,
+			 p->line, p->applying->name, msg);
+	else if (p->line)
 		snprintf(p->err, p->errlen, "%s:%d: %s", p->file, p->line, msg);
 	else
 		snprintf(p->err, p->errlen, "%s: %s", p->file, msg);
@@ -217,6 +223,8 @@ enum {
 	K_CERT, K_KEY, K_CA,
 	/* IKE fragmentation */
 	K_FRAGMENTATION, K_FRAGMENT_SIZE,
+	/* Vendor profiles */
+	K_PROFILE,
 	K_MAX,
 };
 
@@ -773,6 +781,19 @@ static int cert_finish(struct parser *p)
 	return 0;
 }
 
+/* ---- vendor profiles (lib/profile.c), applied by profile_apply() ---- */
+
+static int k_profile(struct parser *p, const char *v)
+{
+	char names[256];
+
+	p->profile = profile_find(v);
+	if (!p->profile)
+		return perr(p, "unknown profile '%s' (%s)", v,
+			    profile_names(names, sizeof(names)));
+	return 0;
+}
+
 static const struct key keys[K_MAX] = {
 	[K_LOG] = { "log", 1, k_log },
 	[K_CONTROL] = { "control", 1, k_control },
@@ -819,7 +840,54 @@ static const struct key keys[K_MAX] = {
 	/* IKE fragmentation */
 	[K_FRAGMENTATION] = { "fragmentation", 0, k_fragmentation },
 	[K_FRAGMENT_SIZE] = { "fragment-size", 0, k_fragment_size },
+	/* Vendor profiles */
+	[K_PROFILE] = { "profile", 0, k_profile },
 };
+
+/*
+ * A profile's lines go through the same handlers as the user's, for the
+ * keys the conn does not set itself, whatever their order in the file.
+ * They count as given at the profile = line, so later checks (weak
+ * proposals, selector families, Aggressive Mode's one group) point there.
+ */
+static int profile_apply(struct parser *p)
+{
+	const struct profile *pr = p->profile;
+	char line[256], *eq, *k, *v;
+	int at = p->seen[K_PROFILE], r = 0;
+	size_t i, j;
+
+	if (!pr)
+		return 0;
+	p->line = at;
+	p->applying = pr;
+	for (i = 0; pr->lines[i]; i++) {
+		snprintf(line, sizeof(line), "%s", pr->lines[i]);
+		eq = strstr(line, " = ");
+		if (!eq) {
+			r = perr(p, "malformed line '%s'", pr->lines[i]);
+			break;
+		}
+		*eq = '\0';
+		k = line;
+		v = eq + 3;
+		for (j = 0; j < K_MAX; j++)
+			if (!strcmp(keys[j].name, k))
+				break;
+		if (j == K_MAX || keys[j].global || j == K_PROFILE) {
+			r = perr(p, "unknown key '%s'", k);
+			break;
+		}
+		if (p->seen[j])
+			continue;
+		p->seen[j] = at;
+		r = keys[j].parse(p, v);
+		if (r)
+			break;
+	}
+	p->applying = NULL;
+	return r;
+}
 
 static void conn_defaults(struct ike_conn *c)
 {
@@ -846,6 +914,9 @@ static int conn_finish(struct parser *p)
 	char e[CONF_ERR_MAX];
 	size_t i;
 
+	if (profile_apply(p))
+		return -1;
+	p->line = p->conf->lines[p->conf->n_conns - 1];
 	if (!p->seen[K_INTERFACE])
 		return perr(p, "conn '%s': missing interface", c->name);
 	if (!p->seen[K_LOCAL])
@@ -904,6 +975,7 @@ static int end_section(struct parser *p, int next_line)
 	}
 	(void)next_line;
 	p->conn = NULL;
+	p->profile = NULL;
 	memset(p->seen, 0, sizeof(p->seen));
 	return r;
 }

@@ -227,6 +227,9 @@ lsw_render() {
 		SALIFE="${LSW_SALIFETIME:-1h}" IKELIFE="${LSW_IKELIFETIME:-1h}" \
 		REKEY="${LSW_REKEY:-no}" MARGIN="${LSW_REKEYMARGIN:-540s}" \
 		FUZZ="${LSW_REKEYFUZZ:-100%}" || return 1
+	# IKE or ESP "default": the line left out, pluto's own proposals.
+	sed -i -e '/^\tike=default$/d' -e '/^\tphase2alg=default$/d' \
+		"$LSW_DIR/ipsec.conf"
 	ike_render "$IKE_PEERS/ipsec.secrets.in" "$LSW_DIR/ipsec.secrets" \
 		LOCAL="$1" REMOTE="$2" PSK="$3" || return 1
 	chmod 600 "$LSW_DIR/ipsec.secrets"
@@ -365,8 +368,9 @@ esptund_conf() {
 		echo "local = $1"
 		echo "remote = $2"
 		echo "psk = \"$3\""
-		echo "ike = $4"
-		echo "esp = $5"
+		# Empty: the key is left out (its default, or a profile's).
+		[ -z "$4" ] || echo "ike = $4"
+		[ -z "$5" ] || echo "esp = $5"
 		echo "start = $6"
 		shift 6
 		for kv in "$@"; do

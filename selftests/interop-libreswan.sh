@@ -8,6 +8,8 @@
 #   2 pluto initiates    aes128-sha1-modp2048    ESP aes256gcm16, no PFS
 #   3 pluto offers only aes128-sha1-modp1536: refused (allow-weak = no)
 #   4 PSK mismatch, pluto initiating
+#   5 profile = libreswan and no ike/esp, pluto with its default proposals
+#     and lifetimes (8h), pfs=yes
 # (Debian's libreswan offers no ECP or Curve25519 PFS in IKEv1: those run
 # against strongSwan.) Established cases: SPIs agree with pluto's status,
 # ping and a file with matching SHA-256; failed ones: a clear line in
@@ -17,7 +19,7 @@ source "$(dirname "$0")/ike-lib.sh"
 
 PSK=interop-libreswan-key
 IFID=7
-N_TESTS=16
+N_TESTS=21
 
 ktap_plan $N_TESTS
 
@@ -124,5 +126,26 @@ timeout 20 "$LSW_BIN/whack" --rundir "$LSW_DIR/run" --name esptun \
 ktap_check "4-psk-mismatch-logged" wait_for -t 15 \
 	esptund_log_has a "pre-shared key"
 ktap_check "4-no-sa-anywhere" no_sa_anywhere
+teardown
+
+# The profile's choice, not esptund's own defaults (two proposals, 24h
+# and 1h): group 14 in both phases, 8 h each.
+profile_sas() {
+	local st
+	st=$(eike a status)
+	grep -Eq 'cookies .* aes256-sha256-modp2048 lifetime 28[0-7][0-9]{2}s$' <<<"$st" &&
+		grep -Eq 'child QM_ACTIVE: .* aes256-sha256-modp2048 0\.0\.0\.0/0 === 0\.0\.0\.0/0 lifetime 28[0-7][0-9]{2}s$' <<<"$st" ||
+		{ echo "$st"; return 1; }
+}
+
+# 5: profile = libreswan against pluto's defaults.
+LSW_IKELIFETIME=8h LSW_SALIFETIME=8h theirs default default yes
+ours "" "" listen profile=libreswan
+if ktap_check "5-profile-libreswan-up" eike a up -t 60 peer; then
+	ktap_check "5-profile-proposals-lifetimes" profile_sas
+	check_traffic 5
+else
+	for t in proposals-lifetimes spis ping transfer; do ktap_skip "5-$t" "no SA"; done
+fi
 
 ktap_finished

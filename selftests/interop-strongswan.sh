@@ -13,6 +13,7 @@
 #     taken as offered, traffic passes
 #   7 charon's selector is an address range that is not one prefix:
 #     refused, the range named in esptund's log
+#   8 profile = strongswan and no ike/esp, charon with its default proposals
 # Each established case: both sides agree on the SPIs, ping and a file
 # with matching SHA-256 through the tunnel. Failed cases: a clear line in
 # esptund's log and no SA in either kernel.
@@ -21,7 +22,7 @@ source "$(dirname "$0")/ike-lib.sh"
 
 PSK=interop-strongswan-key
 IFID=42
-N_TESTS=30
+N_TESTS=35
 
 ktap_plan $N_TESTS
 
@@ -173,5 +174,26 @@ esptund_mark a
 ktap_expect_fail "7-range-refused" "" swan_up
 ktap_check "7-range-named" esptund_log_has a \
 	"IDci is the address range 10.99.0.1-10.99.0.5, which is not one prefix"
+teardown
+
+# The profile's choice, not esptund's own defaults (aes256-sha256-modp2048,
+# 24h): its phase 1 proposal and 3 h, one of its ESP proposals and 1 h.
+profile_sas() {
+	local st
+	st=$(eike a status)
+	grep -Eq 'cookies .* aes128-sha256-modp3072 lifetime 10[0-8][0-9]{2}s$' <<<"$st" &&
+		grep -Eq 'child QM_ACTIVE: .* (aes128gcm16|aes128-sha256) 0\.0\.0\.0/0 === 0\.0\.0\.0/0 lifetime 3[0-5][0-9]{2}s$' <<<"$st" ||
+		{ echo "$st"; return 1; }
+}
+
+# 8: profile = strongswan against charon's default proposals.
+theirs default default
+ours "" "" listen profile=strongswan
+if ktap_check "8-profile-strongswan-up" eike a up -t 60 peer; then
+	ktap_check "8-profile-proposals-lifetimes" profile_sas
+	check_traffic 8
+else
+	for t in proposals-lifetimes spis ping transfer; do ktap_skip "8-$t" "no SA"; done
+fi
 
 ktap_finished

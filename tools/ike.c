@@ -3,6 +3,7 @@
  * esptun ike [-s SOCKET] status [-j] | up [-t SECONDS] NAME | down NAME |
  * reload | keys NAME. One request line per connection to esptund's control socket;
  * the daemon answers "ok" plus output, or "error: why" (ctl_proto.h).
+ * esptun ike profile [NAME] reads lib/profile.c's table and needs no daemon.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,11 +16,12 @@
 
 #include "ctl_proto.h"
 #include "ike.h"
+#include "profile.h"
 #include "util.h"
 
 #define IKE_USAGE							\
 	"esptun ike [-s SOCKET] { status [-j] | up [-t SECONDS] NAME | "	\
-	"down NAME | reload | keys NAME }"
+	"down NAME | reload | keys NAME | profile [NAME] }"
 
 static const char *sock_path;
 
@@ -201,6 +203,33 @@ static int wait_up(const char *name, uint32_t secs)
 	}
 }
 
+/*
+ * Without NAME, the profiles with a line each; with NAME, the lines it
+ * sets, as they would stand in esptund.conf.
+ */
+static int profile(struct args *a)
+{
+	const char *name = args_next(a);
+	const struct profile *pr;
+	char names[256];
+	size_t i;
+
+	if (!name) {
+		for (i = 0; (pr = profile_at(i)); i++)
+			printf("%-15s %s\n", pr->name, pr->description);
+		return 0;
+	}
+	if (args_more(a))
+		return usage_error(a, "unexpected '%s'", args_peek(a));
+	pr = profile_find(name);
+	if (!pr)
+		return usage_error(a, "unknown profile '%s' (%s)", name,
+				   profile_names(names, sizeof(names)));
+	for (i = 0; pr->lines[i]; i++)
+		printf("%s\n", pr->lines[i]);
+	return 0;
+}
+
 int cmd_ike(int argc, char **argv, int json)
 {
 	struct args a;
@@ -284,6 +313,8 @@ int cmd_ike(int argc, char **argv, int json)
 		snprintf(line, sizeof(line), CTL_CMD_KEYS " %s", name);
 		return simple(line, 1);
 	}
+	if (!strcmp(w, "profile"))
+		return profile(&a);
 	if (!strcmp(w, "reload")) {
 		if (args_more(&a))
 			return usage_error(&a, "unexpected '%s'", args_peek(&a));
