@@ -342,7 +342,7 @@ static const struct {
 	  "e.conf:6: invalid xauth 'server' (client or no)" },
 	{ CONN "modecfg = push\n",
 	  "e.conf:6: invalid modecfg 'push' (pull or no)" },
-	{ CONN "xauth-user = \"\"\n", "e.conf:6: xauth-user is empty" },
+	{ CONN "xauth-user = \"\"\n", "e.conf:6: missing value for 'xauth-user'" },
 	{ CONN "xauth-password = \"\"\n",
 	  "e.conf:6: missing value for 'xauth-password'" },
 	{ CONN "xauth-user = alice\n",
