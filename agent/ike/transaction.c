@@ -172,6 +172,7 @@ int cfg_input(struct ike_engine *e, struct p1sa *sa,
 	const struct isakmp_payload *p;
 	struct isakmp_cfg cfg;
 	uint8_t *plain = NULL;
+	uint32_t gen;
 	bool ours;
 	char a[64];
 	int rc = 0, r;
@@ -233,6 +234,7 @@ int cfg_input(struct ike_engine *e, struct p1sa *sa,
 	}
 	diag_received(sa->conn, cfg.type == ISAKMP_CFG_SET ? "XAUTH3" :
 		      "XAUTH1");
+	gen = sa->rx.gen;
 	r = xauth_input(e, sa, m->hdr.msgid, &cfg);
 	if (r < 0) {
 		cfg_fail(e, sa, cfg.type == ISAKMP_CFG_SET ? "XAUTH3" :
@@ -241,7 +243,8 @@ int cfg_input(struct ike_engine *e, struct p1sa *sa,
 		goto out;
 	}
 	/* A copy of the request gets our answer again (engine.c). */
-	rexmit_note_input(&sa->rx, digest);
+	if (sa->rx.gen != gen)
+		rexmit_note_input(&sa->rx, digest);
 	if (r > 0) {
 		sa->cfg.xauth_done = true;
 		if (!sa->conn->c.modecfg) {

@@ -24,8 +24,13 @@ static uint8_t mm1[4096];
 static size_t mm1_len;
 static int info_from_a;		/* INFO messages A sent (dropped) */
 
+static bool dup_server;		/* deliver B's Transaction messages twice */
+
 static int xfilter(int from, int nth, const uint8_t *buf, size_t len)
 {
+	if (from == 1 && dup_server && len >= ISAKMP_HDR_LEN &&
+	    buf[18] == ISAKMP_XCHG_TRANSACTION)
+		return 2;
 	if (from != 0 || len < ISAKMP_HDR_LEN)
 		return 0;
 	if (buf[18] == ISAKMP_XCHG_IDPROT && nth == 1 && len <= sizeof(mm1)) {
@@ -180,6 +185,7 @@ static void xsetup(void)
 	S[0].eng->env.set_addr = m_set_addr;
 	filter = xfilter;
 	ncap = 0;
+	dup_server = false;
 	qm_from_a = 0;
 	info_from_a = 0;
 	mm1_len = 0;
@@ -336,6 +342,28 @@ static void test_forged(void)
 	   "SA kept, XAuth still pending");
 }
 
+/* A copy of the request gets the same reply again, acted on once. */
+static void test_duplicate(void)
+{
+	struct ike_conn a, b;
+
+	xsetup();
+	xconns(&a, &b, true, false);
+	start_pair(&a, &b);
+	pump();
+	dup_server = true;
+	ok(!srv_send(SRV_XAUTH_REQ, ISAKMP_CFG_REQUEST, 2, 0x55555555),
+	   "server request, delivered twice");
+	pump();
+	is_int(ncap, 2, "two replies");
+	ok(cap_len[0] == cap_len[1] && !memcmp(cap[0], cap[1], cap_len[0]),
+	   "the second is the first resent");
+	is_int(count_logged("credentials of user 'alice' sent"), 1,
+	   "the request is acted on once");
+	ok(logged("retransmitted request, resending XAUTH2"),
+	   "the copy is recognised");
+}
+
 static void test_no_request(void)
 {
 	struct ike_conn a, b;
@@ -398,6 +426,7 @@ int main(void)
 	test_xauth_modecfg();
 	test_xauth_refused();
 	test_forged();
+	test_duplicate();
 	test_no_request();
 	test_modecfg_only();
 	return tap_done();
