@@ -46,10 +46,14 @@ theirs() {
 		>"$SWAN_DIR/load.out" 2>&1 || { cat "$SWAN_DIR/load.out"; return 1; }
 }
 
-ours() {	# PASSWORD
+ours_conf() {	# PASSWORD
 	esptund_conf a $IKE_ADDR1 $IKE_ADDR2 $PSK aes256-sha256-modp2048 \
 		aes256gcm16 listen xauth=client xauth-user=$XUSER \
 		"xauth-password=\"$1\"" modecfg=pull
+}
+
+ours() {	# PASSWORD
+	ours_conf "$1"
 	eike a reload >/dev/null
 }
 
@@ -91,8 +95,10 @@ no_vip() {
 	[ -z "$(our_vip)" ] || { echo "esp0 still has $(our_vip)"; return 1; }
 }
 
-esptund_conf a $IKE_ADDR1 $IKE_ADDR2 $PSK aes256-sha256-modp2048 \
-	aes256gcm16 listen
+# Started with the right password: traffic before the first case (IPv6
+# router solicitations, until they are turned off) may already bring the
+# tunnel up.
+ours_conf "$XPASS"
 if swan_start $IKE_NS2 >"$IKE_DIR/start.out" 2>&1 &&
    theirs >>"$IKE_DIR/start.out" 2>&1 &&
    esptund_start a $IKE_NS1 >>"$IKE_DIR/start.out" 2>&1; then
@@ -103,7 +109,6 @@ fi
 ip netns exec $IKE_NS1 sysctl -qw net.ipv6.conf.esp0.disable_ipv6=1
 
 # 1: the right password.
-ours "$XPASS"
 if ktap_check "1-xauth-modecfg-up" eike a up -t 60 peer; then
 	ktap_check "1-assigned-address-on-esp0" vips_agree
 	vip=$(our_vip)
