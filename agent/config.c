@@ -124,9 +124,13 @@ static int parse_bool(const char *s, int *out)
 	return -1;
 }
 
-/* Reads a PSK file: first line, trailing whitespace removed. */
-static int read_psk_file(struct parser *p, const char *path,
-			 struct ike_conn *c)
+/*
+ * Reads a secret file (psk-file, xauth-password-file): its first line,
+ * trailing whitespace removed, into out (max bytes). what names the key.
+ */
+static int read_secret_file(struct parser *p, const char *what,
+			    const char *path, uint8_t *out, size_t max,
+			    size_t *out_len)
 {
 	struct secret_file f;
 	char full[PATH_MAX];
@@ -145,22 +149,23 @@ static int read_psk_file(struct parser *p, const char *path,
 		snprintf(full, sizeof(full), "%s", path);
 	}
 	if (secret_file_read(full, true, &f, &why))
-		return perr(p, "psk-file %s: %s", full, why);
+		return perr(p, "%s %s: %s", what, full, why);
 	n = strcspn(f.text, "\n");
 	while (n && isspace((unsigned char)f.text[n - 1]))
 		n--;
 	if (f.st.st_mode & S_IROTH)
-		r = perr(p, "psk-file %s is world-readable (chmod o-r it)", full);
-	else if (n > IKE_PSK_MAX)
-		r = perr(p, "psk-file %s: key longer than %d bytes", full,
-			 IKE_PSK_MAX);
+		r = perr(p, "%s %s is world-readable (chmod o-r it)", what,
+			 full);
+	else if (n > max)
+		r = perr(p, "%s %s: %s longer than %zu bytes", what, full,
+			 strcmp(what, "psk-file") ? "password" : "key", max);
 	else if (!n)
-		r = perr(p, "psk-file %s is empty", full);
+		r = perr(p, "%s %s is empty", what, full);
 	else
 		r = 0;
 	if (!r) {
-		memcpy(c->psk, f.text, n);
-		c->psk_len = n;
+		memcpy(out, f.text, n);
+		*out_len = n;
 	}
 	secret_file_free(&f);
 	return r;
@@ -225,6 +230,9 @@ enum {
 	K_FRAGMENTATION, K_FRAGMENT_SIZE,
 	/* Vendor profiles */
 	K_PROFILE,
+	/* XAuth and Mode Config */
+	K_XAUTH, K_XAUTH_USER, K_XAUTH_PASSWORD, K_XAUTH_PASSWORD_FILE,
+	K_MODECFG,
 	K_MAX,
 };
 
@@ -333,7 +341,8 @@ static int k_psk_file(struct parser *p, const char *v)
 {
 	if (!*v)
 		return perr(p, "psk-file is empty");
-	return read_psk_file(p, v, p->conn);
+	return read_secret_file(p, "psk-file", v, p->conn->psk, IKE_PSK_MAX,
+				&p->conn->psk_len);
 }
 
 static int k_mode(struct parser *p, const char *v)
@@ -742,6 +751,123 @@ static int k_ca(struct parser *p, const char *v)
 	return cert_path(p, "ca", v, p->conn->ca);
 }
 
+/* ---- XAuth and Mode Config (client side) ---- */
+
+static int k_xauth(struct parser *p, const char *v)
+{
+	if (!strcmp(v, "client"))
+		p->conn->xauth = true;
+	else if (!strcmp(v, "no"))
+		p->conn->xauth = false;
+	else
+		return perr(p, "invalid xauth '%s' (client or no)", v);
+	return 0;
+}
+
+static int k_xauth_user(struct parser *p, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (!n)
+		return perr(p, "xauth-user is empty");
+	if (n > IKE_XAUTH_MAX)
+		return perr(p, "xauth-user longer than %d bytes",
+			    IKE_XAUTH_MAX);
+	memcpy(p->conn->xauth_user, v, n + 1);
+	return 0;
+}
+
+static int k_xauth_password(struct parser *p, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (!n)
+		return perr(p, "xauth-password is empty");
+	if (n > IKE_XAUTH_MAX)
+		return perr(p, "xauth-password longer than %d bytes",
+			    IKE_XAUTH_MAX);
+	memcpy(p->conn->xauth_pass, v, n + 1);
+	if (!p->conf->xauth_pass_line)
+		p->conf->xauth_pass_line = p->line;
+	return 0;
+}
+
+static int k_xauth_password_file(struct parser *p, const char *v)
+{
+	size_t n;
+
+	if (!*v)
+		return perr(p, "xauth-password-file is empty");
+	if (read_secret_file(p, "xauth-password-file", v,
+			     (uint8_t *)p->conn->xauth_pass, IKE_XAUTH_MAX,
+			     &n))
+		return -1;
+	p->conn->xauth_pass[n] = 0;
+	if (memchr(p->conn->xauth_pass, 0, n))
+		return perr(p, "xauth-password-file %s: NUL byte in the password",
+			    v);
+	return 0;
+}
+
+static int k_modecfg(struct parser *p, const char *v)
+{
+	if (!strcmp(v, "pull"))
+		p->conn->modecfg = true;
+	else if (!strcmp(v, "no"))
+		p->conn->modecfg = false;
+	else
+		return perr(p, "invalid modecfg '%s' (pull or no)", v);
+	return 0;
+}
+
+/*
+ * xauth = client wants a user and one password; the XAuth keys mean
+ * nothing without it. Mode Config asks for an IPv4 address: without
+ * local-ts the address becomes the local selector.
+ */
+static int xauth_finish(struct parser *p)
+{
+	struct ike_conn *c = p->conn;
+	int l;
+
+	if (!c->xauth) {
+		l = p->seen[K_XAUTH_USER] ? p->seen[K_XAUTH_USER] :
+		    p->seen[K_XAUTH_PASSWORD] ? p->seen[K_XAUTH_PASSWORD] :
+		    p->seen[K_XAUTH_PASSWORD_FILE];
+		if (l) {
+			p->line = l;
+			return perr(p, "conn '%s': xauth-user and xauth-password are for xauth = client",
+				    c->name);
+		}
+	} else {
+		if (p->seen[K_XAUTH_PASSWORD] &&
+		    p->seen[K_XAUTH_PASSWORD_FILE]) {
+			p->line = p->seen[K_XAUTH_PASSWORD] >
+				  p->seen[K_XAUTH_PASSWORD_FILE] ?
+				  p->seen[K_XAUTH_PASSWORD] :
+				  p->seen[K_XAUTH_PASSWORD_FILE];
+			return perr(p, "conn '%s': xauth-password and xauth-password-file are exclusive",
+				    c->name);
+		}
+		if (!p->seen[K_XAUTH_USER])
+			return perr(p, "conn '%s': xauth = client needs xauth-user",
+				    c->name);
+		if (!p->seen[K_XAUTH_PASSWORD] &&
+		    !p->seen[K_XAUTH_PASSWORD_FILE])
+			return perr(p, "conn '%s': xauth = client needs xauth-password or xauth-password-file",
+				    c->name);
+	}
+	if (c->modecfg) {
+		if (c->local.ss_family != AF_INET) {
+			p->line = p->seen[K_MODECFG];
+			return perr(p, "conn '%s': modecfg = pull asks for an IPv4 address: local and remote must be IPv4",
+				    c->name);
+		}
+		c->modecfg_ts = !p->seen[K_LOCAL_TS];
+	}
+	return 0;
+}
+
 /*
  * auth = rsa-sig wants cert, key and ca and no PSK; the files are loaded
  * here once so that a bad one is reported at its line.
@@ -842,6 +968,13 @@ static const struct key keys[K_MAX] = {
 	[K_FRAGMENT_SIZE] = { "fragment-size", 0, k_fragment_size },
 	/* Vendor profiles */
 	[K_PROFILE] = { "profile", 0, k_profile },
+	/* XAuth and Mode Config */
+	[K_XAUTH] = { "xauth", 0, k_xauth },
+	[K_XAUTH_USER] = { "xauth-user", 0, k_xauth_user },
+	[K_XAUTH_PASSWORD] = { "xauth-password", 0, k_xauth_password },
+	[K_XAUTH_PASSWORD_FILE] = { "xauth-password-file", 0,
+				    k_xauth_password_file },
+	[K_MODECFG] = { "modecfg", 0, k_modecfg },
 };
 
 /*
@@ -954,6 +1087,8 @@ static int conn_finish(struct parser *p)
 		return perr(p, "%s", e);
 	}
 	if (aggressive_finish(p))
+		return -1;
+	if (xauth_finish(p))
 		return -1;
 	/* One conn per interface: the device has one pair of endpoints. */
 	for (i = 0; i + 1 < p->conf->n_conns; i++)
@@ -1151,6 +1286,12 @@ int conf_load(const char *path, struct conf *out, char *err, size_t errlen)
 			 path, c.psk_line);
 		conf_free(&c);
 		r = -1;
+	} else if (!r && c.xauth_pass_line && (f.st.st_mode & S_IROTH)) {
+		snprintf(err, errlen,
+			 "%s:%d: xauth-password in a world-readable file (chmod o-r it, or use xauth-password-file)",
+			 path, c.xauth_pass_line);
+		conf_free(&c);
+		r = -1;
 	}
 	secret_file_free(&f);
 	if (!r)
@@ -1162,8 +1303,11 @@ void conf_free(struct conf *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->n_conns; i++)
+	for (i = 0; i < c->n_conns; i++) {
 		crypto_wipe(c->conns[i].psk, sizeof(c->conns[i].psk));
+		crypto_wipe(c->conns[i].xauth_pass,
+			    sizeof(c->conns[i].xauth_pass));
+	}
 	free(c->conns);
 	free(c->lines);
 	c->conns = NULL;

@@ -25,6 +25,7 @@ struct conf {
 	int *lines;			/* line of each [conn NAME] header */
 	size_t n_conns;
 	int psk_line;			/* first inline psk, 0 if none */
+	int xauth_pass_line;		/* first inline xauth-password */
 };
 
 /*

@@ -329,6 +329,9 @@ static void status_text(FILE *f, const struct ike_status *st)
 		fputc('\n', f);
 	}
 	status_dpd_text(f, st);
+	if (st->has_vip)
+		fprintf(f, CTL_STATUS_MODECFG "%s\n",
+			conf_ts_str(&st->vip, lts, sizeof(lts)));
 	if (strcmp(st->state, "NONE")) {
 		fprintf(f, "  rekeys %u", st->rekeys);
 		if (st->next_rekey >= 0)
@@ -389,6 +392,10 @@ static void status_json(FILE *f, const struct ike_status *st)
 	if (st->encap)
 		fprintf(f, ",\"encap_local_port\":%u,\"encap_remote_port\":%u",
 			st->encap_local_port, st->encap_remote_port);
+	if (st->has_vip) {
+		fputs(",\"modecfg_address\":", f);
+		json_string(f, conf_ts_str(&st->vip, buf, sizeof(buf)));
+	}
 	fputs(",\"children\":[", f);
 	for (i = 0; i < st->n_children && i < IKE_STATUS_MAX_CHILDREN; i++) {
 		const struct ike_status_child *ch = &st->children[i];

@@ -170,6 +170,20 @@ static int env_set_carrier(void *ctx, const struct ike_conn *conn, bool on)
 	return err;
 }
 
+static int env_set_addr(void *ctx, const struct ike_conn *conn,
+			const struct ike_ts *addr, bool add)
+{
+	struct daemon *d = ctx;
+	int err;
+
+	err = kernel_dev_addr(d->kern, conn->ifname, addr, add);
+	if (err)
+		log_warn("%s: %s the address of %s: %s", conn->name,
+			 add ? "setting" : "removing", conn->ifname,
+			 d->kern->err);
+	return err;
+}
+
 static int env_update_sa(void *ctx, const struct ike_conn *conn,
 			 const struct ike_kernel_sa *sa)
 {
@@ -608,6 +622,7 @@ int main(int argc, char **argv)
 		.update_sa = env_update_sa,
 		.send_keepalive = env_send_keepalive,
 		.sa_used = env_sa_used,
+		.set_addr = env_set_addr,
 	};
 	struct ctl_ops cops = {
 		.arg = &d,

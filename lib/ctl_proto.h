@@ -68,6 +68,7 @@
 /* Text status line prefixes. */
 #define CTL_STATUS_CONN		"conn "
 #define CTL_STATUS_CHILD	"  child "
+#define CTL_STATUS_MODECFG	"  modecfg address "
 #define CTL_STATUS_MESSAGES	"  messages: "
 #define CTL_STATUS_EXCHANGES	"  exchanges: "
 #define CTL_STATUS_NOTIFY	"  notify "

@@ -251,7 +251,7 @@ static void label_of(struct group *g, const struct isakmp_hdr *h,
 		qm_find(g, h->msgid, h->exch, from_init, t);
 		snprintf(label, len, "INFO");
 		return;
-	case 6:
+	case ISAKMP_XCHG_TRANSACTION:
 		snprintf(label, len, "MODECFG");
 		return;
 	}

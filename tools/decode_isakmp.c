@@ -35,7 +35,7 @@ const char *dec_exch_name(uint8_t exch)
 	case ISAKMP_XCHG_AGGR: return "Aggressive Mode";
 	case ISAKMP_XCHG_INFO: return "Informational";
 	case ISAKMP_XCHG_QUICK: return "Quick Mode";
-	case 6: return "Transaction (Mode Config)";
+	case ISAKMP_XCHG_TRANSACTION: return "Transaction (Mode Config)";
 	}
 	return "unknown exchange";
 }

@@ -31,6 +31,8 @@ PACKAGES=(
 	man-db groff-base
 	# strongSwan's openssl plugin: ECP and Curve25519 for the interop tests
 	libstrongswan-standard-plugins
+	# strongSwan's xauth-generic plugin: the XAuth server of interop-xauth.sh
+	libcharon-extauth-plugins
 	# what the unpacked libreswan's pluto links with beyond the above
 	libldns3 libunbound8 libevent-pthreads-2.1-7 libcurl3-nss
 )

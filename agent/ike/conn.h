@@ -16,6 +16,8 @@
 #define IKE_IFNAME_MAX		16
 #define IKE_ID_MAX		255
 #define IKE_PSK_MAX		256
+/* XAuth user name and password (RADIUS allows 253 bytes for either). */
+#define IKE_XAUTH_MAX		253
 #define IKE_MAX_PROPOSALS	8
 /* Selectors per side, and selector pairs (Quick Modes) per conn. */
 #define IKE_MAX_TS		8
@@ -260,6 +262,18 @@ struct ike_conn {
 	 */
 	uint8_t frag;
 	uint32_t frag_size;
+	/*
+	 * XAuth client (xauth.c): after phase 1 the peer asks for a user
+	 * name and password and says whether it takes them. Mode Config
+	 * pull (modecfg.c): we ask the peer for an inner IPv4 address,
+	 * put it on the device and, unless local-ts was given, use it as
+	 * the local selector (modecfg_ts). Quick Mode waits for both.
+	 */
+	bool xauth;
+	char xauth_user[IKE_XAUTH_MAX + 1];
+	char xauth_pass[IKE_XAUTH_MAX + 1];
+	bool modecfg;
+	bool modecfg_ts;
 };
 
 /*
@@ -269,7 +283,7 @@ struct ike_conn {
  * forever, DPD on with delay 30 s, timeout 150 s, action by start,
  * nat-t auto, keepalive 20 s, rekey yes with a margin of 540 s and
  * 100 % fuzz, no packet limit, fragmentation yes with 1280/1232-byte
- * pieces.
+ * pieces, no XAuth, no Mode Config.
  */
 void ike_conn_init(struct ike_conn *c);
 

@@ -88,6 +88,7 @@ int ike_engine_terminate(struct ike_engine *e, const char *name)
 	/* Taken down by hand: the next start judges the path afresh. */
 	c->esp_blocked = false;
 	conn_clear_sas(e, c);
+	modecfg_release(e, c);
 	link_update(e);
 	return 0;
 }
@@ -158,6 +159,11 @@ static int conn_start(struct ike_engine *e, struct conn_ent *c)
 	if (sa) {
 		if (!missing) {
 			log_info("%s %s is already up", msg_ck(sa), c->c.name);
+			return 0;
+		}
+		/* XAuth or Mode Config first: they start Quick Mode. */
+		if (!cfg_ready(sa)) {
+			sa->start_qm |= missing;
 			return 0;
 		}
 		return qm_initiate_pairs(e, sa, missing);
@@ -281,7 +287,8 @@ static void transition_done(struct ike_dispatch *d,
 		p1_established(d->e, sa);
 		dpd_established(d->e, sa);
 		rekey_p1_established(d->e, sa);
-		if (sa->initiator && sa->start_qm)
+		cfg_established(d->e, sa);
+		if (sa->initiator && sa->start_qm && cfg_ready(sa))
 			qm_initiate_pairs(d->e, sa, sa->start_qm);
 	}
 }
@@ -502,6 +509,16 @@ out:
 	free(plain);
 }
 
+/* XAuth and Mode Config; Quick Mode starts once they are done. */
+static void input_transaction(struct ike_dispatch *d, const uint8_t *digest)
+{
+	struct p1sa *sa = d->p1;
+
+	if (cfg_input(d->e, sa, d->from, d->raw, d->raw_len, d->m,
+		      digest) == 1 && sa->start_qm)
+		qm_initiate_pairs(d->e, sa, sa->start_qm);
+}
+
 /* A piece of a larger message: the whole one is dispatched once complete. */
 static void input_fragment(struct ike_engine *e,
 			   const struct sockaddr_storage *from,
@@ -568,6 +585,9 @@ void ike_engine_input(struct ike_engine *e,
 		/* DPD's R-U-THERE too: info.c hands it to dpd.c. */
 		info_input(e, d.p1, from, buf, len, m, digest);
 		break;
+	case ISAKMP_XCHG_TRANSACTION:
+		input_transaction(&d, digest);
+		break;
 	default:
 		log_warn_rl("exchange type %u from %s not supported",
 			    m->hdr.exch, a);
@@ -582,7 +602,10 @@ int64_t ike_engine_next_timeout_ms(struct ike_engine *e)
 	int64_t t = timer_next_ms(e), d = dpd_next_ms(e);
 	int64_t k = natt_next_ms(e), r = rekey_next_ms(e);
 	int64_t p = probe_next_ms(e), f = autoforce_next_ms(e);
+	int64_t x = cfg_next_ms(e);
 
+	if (x >= 0 && (t < 0 || x < t))
+		t = x;
 	if (p >= 0 && (t < 0 || p < t))
 		t = p;
 	if (f >= 0 && (t < 0 || f < t))
@@ -604,7 +627,7 @@ static void rekey_child_start(struct ike_engine *e, struct p2sa *old)
 	uint32_t mask = pair >= 0 ? 1u << pair : CONN_ALL_PAIRS(c);
 
 	/* With its own selectors, which may be narrower than the pair's. */
-	if (sa && !sa->retire_at) {
+	if (sa && !sa->retire_at && cfg_ready(sa)) {
 		if (pair >= 0)
 			qm_initiate(e, sa, &own);
 		else
@@ -612,7 +635,8 @@ static void rekey_child_start(struct ike_engine *e, struct p2sa *old)
 		return;
 	}
 	for (sa = e->p1s; sa; sa = sa->next)
-		if (sa->conn == c && sa->initiator && sa->state != MM_ACTIVE) {
+		if (sa->conn == c && sa->initiator &&
+		    (sa->state != MM_ACTIVE || !cfg_ready(sa))) {
 			sa->start_qm |= mask;
 			return;
 		}
@@ -656,6 +680,7 @@ void ike_engine_run_timers(struct ike_engine *e)
 	while ((c = timer_run(e, now)))
 		if (c->keep_up)
 			conn_start(e, c);
+	cfg_run(e, now);
 	dpd_run(e, now);
 	natt_run(e, now);
 	probe_run(e, now);
@@ -751,6 +776,8 @@ void ike_engine_status(struct ike_engine *e,
 		st.local = c->c.local;
 		st.peer = c->c.remote;
 		st.natt = "";
+		st.has_vip = c->has_vip;
+		st.vip = c->vip;
 		st.diag = &c->diag;
 		st.fail_age = c->diag.fail[0] && now >= c->diag.fail_ms ?
 			(int64_t)(now - c->diag.fail_ms) / 1000 : -1;

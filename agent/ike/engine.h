@@ -109,6 +109,12 @@ struct ike_env {
 	 */
 	int (*sa_used)(void *ctx, const struct ike_conn *conn,
 		       enum ike_sa_dir dir, uint32_t spi, uint64_t *idle_ms);
+	/*
+	 * Optional, Mode Config: put the address the peer assigned (a host
+	 * prefix) on the conn's device, or take it off. 0 or -errno.
+	 */
+	int (*set_addr)(void *ctx, const struct ike_conn *conn,
+			const struct ike_ts *addr, bool add);
 };
 
 /* Bounds on half-open (not yet authenticated) phase 1 SAs. */
@@ -278,6 +284,10 @@ struct ike_status {
 	int64_t dpd_last_ack;		/* seconds ago, -1 never */
 	uint32_t dpd_ack_seq;
 	uint32_t dpd_probes;		/* unanswered R-U-THEREs */
+
+	/* Mode Config: the address the peer assigned (has_vip). */
+	bool has_vip;
+	struct ike_ts vip;
 
 	/* Rekeying: done so far, and seconds to the next (-1: none due). */
 	uint32_t rekeys, ike_rekeys;

@@ -43,6 +43,21 @@ struct dpd_state {
 	bool said_unsupported;		/* "peer has no DPD" logged */
 };
 
+/*
+ * XAuth and Mode Config of one ISAKMP SA we initiated, client side
+ * (transaction.c): Quick Mode waits until they are done.
+ */
+struct cfg_state {
+	bool active;			/* the conn wants XAuth or Mode Config */
+	bool xauth_type;		/* the peer's request named the type */
+	bool xauth_done;		/* the peer took our credentials */
+	bool modecfg_sent;		/* our REQUEST is out */
+	bool done;			/* both finished: Quick Mode may start */
+	uint32_t msgid;			/* M-ID of our REQUEST */
+	uint16_t id;			/* its identifier */
+	uint64_t deadline;		/* engine ms; failed when not done */
+};
+
 struct conn_ent {
 	struct conn_ent *next;
 	struct ike_conn c;
@@ -90,6 +105,10 @@ struct conn_ent {
 	/* Rekeys done since the conn was added (rekey.c). */
 	uint32_t rekeys;		/* IPsec SA pairs replaced */
 	uint32_t ike_rekeys;		/* ISAKMP SAs replaced */
+
+	/* Mode Config: the address the peer assigned, on the device. */
+	bool has_vip;
+	struct ike_ts vip;
 };
 
 struct p1sa {
@@ -136,7 +155,15 @@ struct p1sa {
 	/* Rekeying (rekey.c). */
 	uint64_t rekey_at;		/* start its successor, 0 = never */
 	uint64_t retire_at;		/* replaced: deleted then, 0 = in use */
+
+	struct cfg_state cfg;		/* XAuth, Mode Config */
 };
+
+/* No XAuth or Mode Config pending: Quick Mode may use this SA. */
+static inline bool cfg_ready(const struct p1sa *sa)
+{
+	return !sa->cfg.active || sa->cfg.done;
+}
 
 struct p2sa {
 	struct p2sa *next;
@@ -190,6 +217,8 @@ struct ike_engine {
  *   engine.c states.c                 dispatch, public API, transitions
  *   main_mode.c aggressive_mode.c      exchanges, run from the dispatcher
  *   quick_mode.c info.c
+ *   transaction.c                     XAuth and Mode Config exchanges,
+ *   xauth.c modecfg.c                 client side, with their payloads
  *   dpd.c recover.c                   Dead Peer Detection (R-U-THERE
  *                                     handed over by info.c, probes
  *                                     from the engine's timers); stale
@@ -270,6 +299,30 @@ int qm_initiate_pairs(struct ike_engine *e, struct p1sa *p1, uint32_t pairs);
 int qm_inI1_outR1(struct ike_dispatch *d);
 int qm_inR1_outI2(struct ike_dispatch *d);
 int qm_inI2(struct ike_dispatch *d);
+
+/* transaction.c: the Transaction exchange (XAuth, Mode Config) */
+#define CFG_TIMEOUT_MS		30000
+void cfg_established(struct ike_engine *e, struct p1sa *sa);
+int cfg_input(struct ike_engine *e, struct p1sa *sa,
+	      const struct sockaddr_storage *from, const uint8_t *buf,
+	      size_t len, const struct isakmp_msg *hm, const uint8_t *digest);
+int cfg_send(struct ike_engine *e, struct p1sa *sa, uint32_t msgid,
+	     uint8_t type, uint16_t id,
+	     void (*attrs)(struct isakmp_gen *g, const struct p1sa *sa),
+	     const char *name, bool expect_reply);
+int64_t cfg_next_ms(struct ike_engine *e);
+void cfg_run(struct ike_engine *e, uint64_t now);
+
+/* xauth.c */
+void xauth_gen_vid(struct isakmp_gen *g, const struct ike_conn *c);
+int xauth_input(struct ike_engine *e, struct p1sa *sa, uint32_t msgid,
+		const struct isakmp_cfg *cfg);
+
+/* modecfg.c */
+int modecfg_request(struct ike_engine *e, struct p1sa *sa);
+int modecfg_input(struct ike_engine *e, struct p1sa *sa,
+		  const struct isakmp_cfg *cfg);
+void modecfg_release(struct ike_engine *e, struct conn_ent *c);
 
 /* info.c */
 void info_input(struct ike_engine *e, struct p1sa *sa,

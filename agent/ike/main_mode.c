@@ -45,6 +45,7 @@ int mm_initiate(struct ike_engine *e, struct conn_ent *c,
 	/* We always answer R-U-THERE, so DPD is announced whatever dpd says. */
 	isakmp_gen_raw(&g, ISAKMP_NP_VID, dpd_vid, DPD_VID_LEN);
 	natt_gen_vids(&g, &c->c);
+	xauth_gen_vid(&g, &c->c);
 	frag_gen_vid(&g, &c->c);
 	len = isakmp_gen_finish(&g);
 	free(prop);

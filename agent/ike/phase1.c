@@ -14,6 +14,19 @@
 #include "ike/vid.h"
 #include "log.h"
 
+/*
+ * The authentication method a conn proposes and accepts: with xauth =
+ * client the XAuth variant of it, which strongSwan needs to pick a
+ * config with XAuth.
+ */
+static uint16_t auth_method(const struct ike_conn *c)
+{
+	if (c->auth == IKE_AUTH_RSA_SIG)
+		return c->xauth ? IKE_AUTH_M_XAUTH_INIT_RSA :
+				  IKE_AUTH_M_RSA_SIG;
+	return c->xauth ? IKE_AUTH_M_XAUTH_INIT_PSK : IKE_AUTH_M_PSK;
+}
+
 void p1_build_sa(const struct ike_conn *c, struct isakmp_sa *sa)
 {
 	struct isakmp_prop *p = &sa->p[0];
@@ -38,8 +51,7 @@ void p1_build_sa(const struct ike_conn *c, struct isakmp_sa *sa)
 		if (ip->enc == IKE_ENC_AES_CBC)
 			TV(IKE_A_KEY_LEN, ip->keylen);
 		TV(IKE_A_HASH, ip->hash);
-		TV(IKE_A_AUTH, c->auth == IKE_AUTH_RSA_SIG ?
-		   IKE_AUTH_M_RSA_SIG : IKE_AUTH_M_PSK);
+		TV(IKE_A_AUTH, auth_method(c));
 		TV(IKE_A_GROUP, ip->group);
 		TV(IKE_A_LIFE_TYPE, IKE_LIFE_SECONDS);
 #undef TV
@@ -77,8 +89,13 @@ static const char *decode_transform(const struct isakmp_transform *t,
 			ip->hash = (uint16_t)a->val;
 			break;
 		case IKE_A_AUTH:
-			if (a->val != (rsa ? IKE_AUTH_M_RSA_SIG :
-				       IKE_AUTH_M_PSK))
+			if (a->val != auth_method(c) && c->xauth)
+				return rsa ? "authentication method is not "
+					     "XAuth with RSA signature "
+					     "(xauth = client)" :
+					     "authentication method is not "
+					     "XAuth with PSK (xauth = client)";
+			if (a->val != auth_method(c))
 				return rsa ? "authentication method is not "
 					     "RSA signature (auth = rsa-sig)" :
 					     "authentication method is not PSK";

@@ -50,7 +50,7 @@ bool retry_conn_busy(struct ike_engine *e, struct conn_ent *c)
 	for (sa = e->p1s; sa; sa = sa->next) {
 		if (sa->conn != c)
 			continue;
-		if (sa->state != MM_ACTIVE)
+		if (sa->state != MM_ACTIVE || !cfg_ready(sa))
 			return true;
 		if (!sa->initiator &&
 		    now < sa->established_ms + RESPONDER_QM_GRACE_MS)

@@ -78,6 +78,9 @@ struct kernel_ops {
 	 * module does not report one, which then is left alone.
 	 */
 	int (*dev_carrier)(struct kernel *k, const char *ifname, bool on);
+	/* Adds or removes an address (Mode Config) on the device. */
+	int (*dev_addr)(struct kernel *k, const char *ifname,
+			const struct ike_ts *addr, bool add);
 	/* Pollable descriptor for events, -1 if none. */
 	int (*event_fd)(struct kernel *k);
 	/* Reads what is pending on event_fd, one callback per event. */
@@ -106,7 +109,8 @@ struct kernel_mock_call {
 	char ifname[16];
 	enum ike_sa_dir dir;
 	uint32_t spi;
-	bool on;			/* dev_carrier only */
+	bool on;			/* dev_carrier and dev_addr only */
+	struct ike_ts addr;		/* dev_addr */
 	struct ike_kernel_sa sa;	/* sa_add and sa_update */
 };
 
@@ -210,6 +214,12 @@ static inline int kernel_dev_carrier(struct kernel *k, const char *ifname,
 				     bool on)
 {
 	return k->ops->dev_carrier(k, ifname, on);
+}
+
+static inline int kernel_dev_addr(struct kernel *k, const char *ifname,
+				  const struct ike_ts *addr, bool add)
+{
+	return k->ops->dev_addr(k, ifname, addr, add);
 }
 
 static inline int kernel_event_fd(struct kernel *k)

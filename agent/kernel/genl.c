@@ -18,6 +18,7 @@
 #include <linux/netlink.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
+#include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 
 #include "esptun.h"
@@ -417,6 +418,46 @@ static int g_sa_last_use(struct kernel *k, const char *ifname,
 	return 0;
 }
 
+/* ---- address (Mode Config) ---- */
+
+static int g_dev_addr(struct kernel *k, const char *ifname,
+		      const struct ike_ts *addr, bool add)
+{
+	struct kgenl *g = (struct kgenl *)k;
+	struct rtnl_addr *ra = NULL;
+	struct nl_addr *local = NULL;
+	int idx, err;
+
+	k->err[0] = '\0';
+	idx = (int)if_nametoindex(ifname);
+	if (!idx) {
+		snprintf(k->err, sizeof(k->err), "%s: %s", ifname,
+			 strerror(errno));
+		return -errno;
+	}
+	ra = rtnl_addr_alloc();
+	local = nl_addr_build(addr->family, addr->addr,
+			      addr->family == AF_INET ? 4 : 16);
+	if (!ra || !local) {
+		err = -NLE_NOMEM;
+		goto out;
+	}
+	nl_addr_set_prefixlen(local, addr->prefixlen);
+	rtnl_addr_set_ifindex(ra, idx);
+	rtnl_addr_set_family(ra, addr->family);
+	err = rtnl_addr_set_local(ra, local);
+	if (!err)
+		err = add ? rtnl_addr_add(g->rt, ra, NLM_F_REPLACE) :
+			    rtnl_addr_delete(g->rt, ra, 0);
+out:
+	if (err < 0)
+		snprintf(k->err, sizeof(k->err), "address %s: %s",
+			 add ? "add" : "delete", nl_geterror(err));
+	nl_addr_put(local);
+	rtnl_addr_put(ra);
+	return err < 0 ? -EIO : 0;
+}
+
 /* ---- carrier ---- */
 
 static int parse_dev(struct nlmsghdr *nlh, void *arg)
@@ -570,6 +611,7 @@ static const struct kernel_ops genl_ops = {
 	.sa_list = g_sa_list,
 	.sa_last_use = g_sa_last_use,
 	.dev_carrier = g_dev_carrier,
+	.dev_addr = g_dev_addr,
 	.event_fd = g_event_fd,
 	.event_read = g_event_read,
 	.free = g_free,

@@ -257,6 +257,18 @@ static void mock_free(struct kernel *k)
 	free(m);
 }
 
+static int mock_dev_addr(struct kernel *k, const char *ifname,
+			 const struct ike_ts *addr, bool add)
+{
+	struct kernel_mock_call *c = record(k, "dev_addr", ifname);
+
+	if (c) {
+		c->on = add;
+		c->addr = *addr;
+	}
+	return failing(k);
+}
+
 static const struct kernel_ops mock_ops = {
 	.dev_ensure = mock_dev_ensure,
 	.dev_set = mock_dev_set,
@@ -268,6 +280,7 @@ static const struct kernel_ops mock_ops = {
 	.sa_list = mock_sa_list,
 	.sa_last_use = mock_sa_last_use,
 	.dev_carrier = mock_dev_carrier,
+	.dev_addr = mock_dev_addr,
 	.event_fd = mock_event_fd,
 	.event_read = mock_event_read,
 	.free = mock_free,

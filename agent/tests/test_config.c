@@ -337,6 +337,28 @@ static const struct {
 	{ CONN "[conn b]\ninterface = esp0\nlocal = 192.0.2.1\n"
 	  "remote = 192.0.2.3\npsk = k\n",
 	  "e.conf:6: conn 'b': interface esp0 is already used by conn 'a'" },
+	/* XAuth and Mode Config */
+	{ CONN "xauth = server\n",
+	  "e.conf:6: invalid xauth 'server' (client or no)" },
+	{ CONN "modecfg = push\n",
+	  "e.conf:6: invalid modecfg 'push' (pull or no)" },
+	{ CONN "xauth-user = \"\"\n", "e.conf:6: missing value for 'xauth-user'" },
+	{ CONN "xauth-password = \"\"\n",
+	  "e.conf:6: missing value for 'xauth-password'" },
+	{ CONN "xauth-user = alice\n",
+	  "e.conf:6: conn 'a': xauth-user and xauth-password are for xauth = client" },
+	{ CONN "xauth = no\nxauth-password = pw\n",
+	  "e.conf:7: conn 'a': xauth-user and xauth-password are for xauth = client" },
+	{ CONN "xauth = client\nxauth-password = pw\n",
+	  "e.conf:1: conn 'a': xauth = client needs xauth-user" },
+	{ CONN "xauth = client\nxauth-user = alice\n",
+	  "e.conf:1: conn 'a': xauth = client needs xauth-password or xauth-password-file" },
+	{ CONN "xauth = client\nxauth-user = alice\nxauth-password = pw\n"
+	  "xauth-password-file = /nonexistent-dir/pw\n",
+	  "e.conf:9: xauth-password-file /nonexistent-dir/pw: No such file or directory" },
+	{ "[conn a]\ninterface = esp0\nlocal = 2001:db8::1\n"
+	  "remote = 2001:db8::2\npsk = k\nmodecfg = pull\n",
+	  "e.conf:6: conn 'a': modecfg = pull asks for an IPv4 address: local and remote must be IPv4" },
 	/* The error of a conn is found when the next section starts. */
 	{ "[conn a]\n[global]\nlog = info\n",
 	  "e.conf:1: conn 'a': missing interface" },
@@ -530,6 +552,110 @@ static void test_psk_file(void)
 	rmdir(dir);
 }
 
+/*
+ * XAuth and Mode Config keys: defaults, values, the password file read
+ * like psk-file, exclusive with xauth-password, and an inline password
+ * refused in a world-readable file.
+ */
+static void test_xauth(void)
+{
+	char dir[] = "/tmp/esptun-conf-XXXXXX", path[256], pw[256];
+	char err[CONF_ERR_MAX], want[600];
+	struct conf c;
+	FILE *f;
+
+	ok(!conf_parse("x.conf", CONN, &c, err, sizeof(err)) &&
+	   c.n_conns == 1, "plain conn parses");
+	if (c.n_conns == 1) {
+		ok(!c.conns[0].xauth && !c.conns[0].modecfg &&
+		   !c.conns[0].modecfg_ts, "default: xauth = no, modecfg = no");
+		conf_free(&c);
+	}
+	ok(!conf_parse("x.conf", CONN "xauth = client\nxauth-user = alice\n"
+		       "xauth-password = \"pw #1\"\nmodecfg = pull\n", &c, err,
+		       sizeof(err)) && c.n_conns == 1, "xauth + modecfg parse");
+	if (c.n_conns == 1) {
+		ok(c.conns[0].xauth && c.conns[0].modecfg, "flags set");
+		is_str(c.conns[0].xauth_user, "alice", "xauth-user");
+		is_str(c.conns[0].xauth_pass, "pw #1", "xauth-password");
+		ok(c.conns[0].modecfg_ts,
+		   "no local-ts: the assigned address is the local selector");
+		conf_free(&c);
+	}
+	ok(!conf_parse("x.conf", CONN "modecfg = pull\nlocal-ts = 10.9.0.0/24\n",
+		       &c, err, sizeof(err)) && c.n_conns == 1,
+	   "modecfg with local-ts parses");
+	if (c.n_conns == 1) {
+		ok(c.conns[0].modecfg && !c.conns[0].modecfg_ts,
+		   "local-ts given: it stays the local selector");
+		conf_free(&c);
+	}
+
+	if (!mkdtemp(dir)) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(pw, sizeof(pw), "%s/pw", dir);
+	snprintf(path, sizeof(path), "%s/esptund.conf", dir);
+	f = fopen(pw, "w");
+	fputs("file-pass \nsecond\n", f);
+	fclose(f);
+	chmod(pw, 0600);
+	f = fopen(path, "w");
+	fputs(CONN "xauth = client\nxauth-user = bob\nxauth-password-file = pw\n",
+	      f);
+	fclose(f);
+	chmod(path, 0600);
+	ok(!conf_load(path, &c, err, sizeof(err)), "xauth-password-file read");
+	if (c.n_conns == 1) {
+		is_str(c.conns[0].xauth_pass, "file-pass",
+		       "xauth-password-file: first line, trimmed");
+		conf_free(&c);
+	}
+	chmod(pw, 0604);
+	ok(conf_load(path, &c, err, sizeof(err)) == -1,
+	   "world-readable xauth-password-file refused");
+	snprintf(want, sizeof(want),
+		 "%s:8: xauth-password-file %s/pw is world-readable (chmod o-r it)",
+		 path, dir);
+	is_str(err, want, "world-readable password file message");
+
+	f = fopen(path, "w");
+	fputs(CONN "xauth = client\nxauth-user = bob\nxauth-password = pw\n",
+	      f);
+	fclose(f);
+	chmod(path, 0600);
+	if (!conf_load(path, &c, err, sizeof(err))) {
+		ok(1, "inline password, 0600");
+		conf_free(&c);
+	} else {
+		ok(0, "inline password, 0600: %s", err);
+	}
+	chmod(path, 0644);
+	ok(conf_load(path, &c, err, sizeof(err)) == -1,
+	   "inline password in a world-readable file refused");
+	snprintf(want, sizeof(want),
+		 "%s:5: psk in a world-readable file (chmod o-r it, or use psk-file)",
+		 path);
+	is_str(err, want, "the inline psk is reported first");
+	f = fopen(path, "w");
+	fputs("[conn a]\ninterface = esp0\nlocal = 192.0.2.1\n"
+	      "remote = 192.0.2.2\npsk-file = pw\nxauth = client\n"
+	      "xauth-user = bob\nxauth-password = pw\n", f);
+	fclose(f);
+	chmod(pw, 0600);
+	chmod(path, 0644);
+	ok(conf_load(path, &c, err, sizeof(err)) == -1,
+	   "inline xauth-password in a world-readable file refused");
+	snprintf(want, sizeof(want),
+		 "%s:8: xauth-password in a world-readable file (chmod o-r it, or use xauth-password-file)",
+		 path);
+	is_str(err, want, "world-readable inline password message");
+	unlink(pw);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* write_file PATH TEXT MODE */
 static void write_file(const char *path, const char *text, mode_t mode)
 {
@@ -636,6 +762,7 @@ int main(void)
 	test_auto_force();
 	test_on_demand();
 	test_psk_file();
+	test_xauth();
 	test_file_trust();
 	return tap_done();
 }

@@ -546,6 +546,63 @@ static void t_id_lengths(void)
 	   "ID type 0");
 }
 
+/* Attribute payloads (Mode Config, XAuth): generated, parsed, refused. */
+static void t_cfg(void)
+{
+	static const uint8_t want[] = {
+		0x00, 0x00, 0x00, 0x1c,	/* generic header: last, 28 bytes */
+		0x02, 0x00, 0x12, 0x34,	/* CFG_REPLY, identifier 0x1234 */
+		0xc0, 0x88, 0x00, 0x00,	/* XAUTH_TYPE (TV) generic */
+		0x40, 0x89, 0x00, 0x02, 'a', 'b',	/* XAUTH_USER_NAME */
+		0x40, 0x8a, 0x00, 0x00,	/* XAUTH_USER_PASSWORD, empty */
+		0x00, 0x01, 0x00, 0x00,	/* INTERNAL_IP4_ADDRESS, empty */
+		0x00, 0x00,
+	};
+	struct isakmp_hdr h = { .exch = ISAKMP_XCHG_TRANSACTION };
+	uint8_t out[256], bad[8];
+	struct isakmp_gen g;
+	struct isakmp_cfg c;
+	struct isakmp_msg pm;
+	size_t off, len;
+
+	isakmp_gen_init(&g, out, sizeof(out), &h);
+	off = isakmp_gen_cfg_begin(&g, ISAKMP_CFG_REPLY, 0x1234);
+	isakmp_gen_attr(&g, CFG_XAUTH_TYPE, 0, true);
+	isakmp_gen_attr_data(&g, CFG_XAUTH_USER_NAME, "ab", 2);
+	isakmp_gen_attr_data(&g, CFG_XAUTH_USER_PASSWORD, "", 0);
+	isakmp_gen_attr_data(&g, CFG_INTERNAL_IP4_ADDRESS, "", 0);
+	isakmp_gen_bytes(&g, "\0\0", 2);
+	isakmp_gen_end(&g, off);
+	len = isakmp_gen_finish(&g);
+	is_int(len, ISAKMP_HDR_LEN + sizeof(want), "attribute payload length");
+	is_mem(out + ISAKMP_HDR_LEN, want, sizeof(want), "attribute payload bytes");
+	is_int(out[16], ISAKMP_NP_ATTR, "first payload ATTR");
+	ok(!isakmp_parse(out, len, &pm) && pm.n == 1 &&
+	   pm.pl[0].type == ISAKMP_NP_ATTR, "the message parses");
+	/* Two trailing bytes: too short for an attribute. */
+	is_int(isakmp_parse_cfg(pm.pl[0].body, pm.pl[0].len, &c),
+	       -ISAKMP_N_PAYLOAD_MALFORMED, "a stray half attribute refused");
+	ok(!isakmp_parse_cfg(pm.pl[0].body, pm.pl[0].len - 2, &c),
+	   "without it, parsed");
+	is_int(c.type, ISAKMP_CFG_REPLY, "type");
+	is_int(c.id, 0x1234, "identifier");
+	is_int(c.nattr, 4, "four attributes");
+	ok(isakmp_cfg_find(&c, CFG_XAUTH_TYPE)->tv &&
+	   isakmp_cfg_find(&c, CFG_XAUTH_TYPE)->val == 0, "XAUTH_TYPE TV 0");
+	ok(isakmp_cfg_find(&c, CFG_XAUTH_USER_NAME)->len == 2 &&
+	   !memcmp(isakmp_cfg_find(&c, CFG_XAUTH_USER_NAME)->data, "ab", 2),
+	   "user name");
+	ok(!isakmp_cfg_find(&c, CFG_XAUTH_STATUS), "no XAUTH_STATUS");
+	is_int(isakmp_parse_cfg(want + 4, 3, &c), -ISAKMP_N_PAYLOAD_MALFORMED,
+	       "shorter than its header refused");
+	memcpy(bad, "\x03\x00\x00\x01\x40\x89\x00\x09", 8);
+	is_int(isakmp_parse_cfg(bad, 8, &c), -ISAKMP_N_PAYLOAD_MALFORMED,
+	       "attribute longer than the payload refused");
+	is_str(isakmp_payload_name(ISAKMP_NP_ATTR), "ATTR", "payload name");
+	is_str(isakmp_cfg_attr_name(CFG_XAUTH_STATUS), "XAUTH_STATUS",
+	       "attribute name");
+}
+
 /* Notify and Delete payload bodies. */
 static void t_notify_delete(void)
 {
@@ -711,6 +768,7 @@ int main(void)
 	t_sa_many_proposals();
 	t_id_lengths();
 	t_notify_delete();
+	t_cfg();
 	t_msg_rules();
 	t_mutations();
 	return tap_done();

@@ -109,6 +109,24 @@ void isakmp_gen_attr(struct isakmp_gen *g, uint16_t type, uint32_t val,
 	}
 }
 
+size_t isakmp_gen_cfg_begin(struct isakmp_gen *g, uint8_t type, uint16_t id)
+{
+	size_t off = isakmp_gen_begin(g, ISAKMP_NP_ATTR);
+
+	isakmp_gen_u8(g, type);
+	isakmp_gen_u8(g, 0);
+	isakmp_gen_u16(g, id);
+	return off;
+}
+
+void isakmp_gen_attr_data(struct isakmp_gen *g, uint16_t type,
+			  const void *data, uint16_t len)
+{
+	isakmp_gen_u16(g, type & 0x7fff);
+	isakmp_gen_u16(g, len);
+	isakmp_gen_bytes(g, data, len);
+}
+
 void isakmp_gen_raw(struct isakmp_gen *g, uint8_t type, const void *data,
 		    size_t len)
 {

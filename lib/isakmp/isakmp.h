@@ -35,6 +35,7 @@ enum isakmp_payload_type {
 	ISAKMP_NP_N	= 11,
 	ISAKMP_NP_D	= 12,
 	ISAKMP_NP_VID	= 13,
+	ISAKMP_NP_ATTR	= 14,	/* Mode Config / XAuth attributes */
 	ISAKMP_NP_NATD	= 20,	/* RFC 3947 */
 	ISAKMP_NP_NATOA	= 21,
 	ISAKMP_NP_NATD_DRAFT = 130,
@@ -46,6 +47,7 @@ enum isakmp_exchange {
 	ISAKMP_XCHG_IDPROT	= 2,	/* Main Mode */
 	ISAKMP_XCHG_AGGR	= 4,
 	ISAKMP_XCHG_INFO	= 5,
+	ISAKMP_XCHG_TRANSACTION	= 6,	/* Mode Config and XAuth */
 	ISAKMP_XCHG_QUICK	= 32,
 };
 
@@ -207,6 +209,46 @@ struct isakmp_notify_pl {
 
 #define ISAKMP_MAX_DEL_SPIS	64
 
+/*
+ * Attribute payload (draft-ietf-ipsec-isakmp-mode-cfg-05 3.2): a type,
+ * an identifier the answer repeats, and data attributes as in phase 1
+ * (XAuth's from draft-beaulieu-ike-xauth-02 share the space).
+ */
+enum isakmp_cfg_type {
+	ISAKMP_CFG_REQUEST	= 1,
+	ISAKMP_CFG_REPLY	= 2,
+	ISAKMP_CFG_SET		= 3,
+	ISAKMP_CFG_ACK		= 4,
+};
+
+enum isakmp_cfg_attr {
+	CFG_INTERNAL_IP4_ADDRESS	= 1,
+	CFG_INTERNAL_IP4_NETMASK	= 2,
+	CFG_INTERNAL_IP4_DNS		= 3,
+	CFG_XAUTH_TYPE			= 16520,
+	CFG_XAUTH_USER_NAME		= 16521,
+	CFG_XAUTH_USER_PASSWORD		= 16522,
+	CFG_XAUTH_PASSCODE		= 16523,
+	CFG_XAUTH_MESSAGE		= 16524,
+	CFG_XAUTH_CHALLENGE		= 16525,
+	CFG_XAUTH_DOMAIN		= 16526,
+	CFG_XAUTH_STATUS		= 16527,
+};
+
+/*
+ * XAuth in the phase 1 authentication method (draft-beaulieu-ike-xauth
+ * 7.2): the initiator is the client, keys as for PSK or RSA signatures.
+ */
+#define IKE_AUTH_M_XAUTH_INIT_PSK	65001
+#define IKE_AUTH_M_XAUTH_INIT_RSA	65005
+
+struct isakmp_cfg {
+	uint8_t type;			/* enum isakmp_cfg_type */
+	uint16_t id;
+	int nattr;
+	struct isakmp_attr attr[ISAKMP_MAX_ATTRS];
+};
+
 struct isakmp_delete {
 	uint32_t doi;
 	uint8_t proto;
@@ -229,6 +271,9 @@ int isakmp_parse_notify(const uint8_t *body, size_t len,
 			struct isakmp_notify_pl *n);
 int isakmp_parse_delete(const uint8_t *body, size_t len,
 			struct isakmp_delete *d);
+int isakmp_parse_cfg(const uint8_t *body, size_t len, struct isakmp_cfg *c);
+const struct isakmp_attr *isakmp_cfg_find(const struct isakmp_cfg *c,
+					  uint16_t type);
 /* KE, NONCE, HASH: range checks per type (NONCE 8..256 bytes). */
 int isakmp_check_simple(uint8_t type, size_t len);
 
@@ -275,11 +320,18 @@ void isakmp_gen_notify(struct isakmp_gen *g, uint8_t proto,
 		       const void *data, size_t len);
 void isakmp_gen_delete(struct isakmp_gen *g, uint8_t proto,
 		       uint8_t spi_size, const uint8_t *spis, uint16_t nspi);
+/* Attribute payload header; attributes follow, then isakmp_gen_end(). */
+size_t isakmp_gen_cfg_begin(struct isakmp_gen *g, uint8_t type, uint16_t id);
+/* A variable-length attribute (TLV), possibly empty. */
+void isakmp_gen_attr_data(struct isakmp_gen *g, uint16_t type,
+			  const void *data, uint16_t len);
 /* Writes the total length; returns it, or 0 if anything overflowed. */
 size_t isakmp_gen_finish(struct isakmp_gen *g);
 
 const char *isakmp_payload_name(uint8_t type);
 const char *isakmp_notify_name(uint16_t type);
+const char *isakmp_cfg_type_name(uint8_t type);
+const char *isakmp_cfg_attr_name(uint16_t type);
 /* "SA,VID,VID" into buf (debug logs). */
 const char *isakmp_payload_list(const struct isakmp_msg *m, char *buf,
 				size_t len);
@@ -289,6 +341,7 @@ enum isakmp_msg_kind {
 	MSG_MM1, MSG_MM2, MSG_MM3, MSG_MM4, MSG_MM5, MSG_MM6,
 	MSG_QM1, MSG_QM2, MSG_QM3, MSG_INFO, MSG_INFO_PLAIN,
 	MSG_AM1, MSG_AM2, MSG_AM3,
+	MSG_CFG,
 	MSG_KIND_MAX,
 };
 

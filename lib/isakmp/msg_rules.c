@@ -78,6 +78,10 @@ static const struct isakmp_msg_rule rules[MSG_KIND_MAX] = {
 	[MSG_AM3] = { "AM3", ISAKMP_XCHG_AGGR, true, 0,
 		      B(ISAKMP_NP_HASH) | B(ISAKMP_NP_N) | B(ISAKMP_NP_VID) |
 		      B(ISAKMP_NP_CERT) | B(ISAKMP_NP_SIG) | NATD, 0 },
+	/* Transaction exchange: HASH, then one attribute payload. */
+	[MSG_CFG] = { "CFG", ISAKMP_XCHG_TRANSACTION, true,
+		      B(ISAKMP_NP_HASH) | B(ISAKMP_NP_ATTR),
+		      B(ISAKMP_NP_HASH) | B(ISAKMP_NP_ATTR), ISAKMP_NP_HASH },
 };
 
 const struct isakmp_msg_rule *isakmp_msg_rule(enum isakmp_msg_kind k)
@@ -121,10 +125,11 @@ int isakmp_check_rule(const struct isakmp_msg *m, enum isakmp_msg_kind k,
 				 isakmp_payload_name(m->pl[i].type));
 			return -ISAKMP_N_INVALID_PAYLOAD_TYPE;
 		}
-		/* SA, KE, NONCE, HASH at most once; ID twice in QM. */
+		/* SA, KE, NONCE, HASH, ATTR at most once; ID twice in QM. */
 		t = m->pl[i].type;
 		if ((b & seen) && (t == ISAKMP_NP_SA || t == ISAKMP_NP_KE ||
 				   t == ISAKMP_NP_NONCE || t == ISAKMP_NP_HASH ||
+				   t == ISAKMP_NP_ATTR ||
 				   (t == ISAKMP_NP_ID && r->exch !=
 				    ISAKMP_XCHG_QUICK))) {
 			snprintf(why, len, "%s: duplicate %s payload", r->name,

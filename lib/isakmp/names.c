@@ -21,6 +21,7 @@ const char *isakmp_payload_name(uint8_t type)
 	case ISAKMP_NP_N: return "N";
 	case ISAKMP_NP_D: return "D";
 	case ISAKMP_NP_VID: return "VID";
+	case ISAKMP_NP_ATTR: return "ATTR";
 	case ISAKMP_NP_NATD: return "NAT-D";
 	case ISAKMP_NP_NATOA: return "NAT-OA";
 	case ISAKMP_NP_NATD_DRAFT: return "NAT-D(draft)";
@@ -77,4 +78,33 @@ const char *isakmp_payload_list(const struct isakmp_msg *m, char *buf,
 		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "," : "",
 				      isakmp_payload_name(m->pl[i].type));
 	return buf;
+}
+
+const char *isakmp_cfg_type_name(uint8_t type)
+{
+	switch (type) {
+	case ISAKMP_CFG_REQUEST: return "CFG_REQUEST";
+	case ISAKMP_CFG_REPLY: return "CFG_REPLY";
+	case ISAKMP_CFG_SET: return "CFG_SET";
+	case ISAKMP_CFG_ACK: return "CFG_ACK";
+	}
+	return "CFG_?";
+}
+
+const char *isakmp_cfg_attr_name(uint16_t type)
+{
+	switch (type) {
+	case CFG_INTERNAL_IP4_ADDRESS: return "INTERNAL_IP4_ADDRESS";
+	case CFG_INTERNAL_IP4_NETMASK: return "INTERNAL_IP4_NETMASK";
+	case CFG_INTERNAL_IP4_DNS: return "INTERNAL_IP4_DNS";
+	case CFG_XAUTH_TYPE: return "XAUTH_TYPE";
+	case CFG_XAUTH_USER_NAME: return "XAUTH_USER_NAME";
+	case CFG_XAUTH_USER_PASSWORD: return "XAUTH_USER_PASSWORD";
+	case CFG_XAUTH_PASSCODE: return "XAUTH_PASSCODE";
+	case CFG_XAUTH_MESSAGE: return "XAUTH_MESSAGE";
+	case CFG_XAUTH_CHALLENGE: return "XAUTH_CHALLENGE";
+	case CFG_XAUTH_DOMAIN: return "XAUTH_DOMAIN";
+	case CFG_XAUTH_STATUS: return "XAUTH_STATUS";
+	}
+	return "?";
 }

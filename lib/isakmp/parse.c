@@ -47,7 +47,8 @@ static bool known_type(uint8_t t)
 	case ISAKMP_NP_SA: case ISAKMP_NP_KE: case ISAKMP_NP_ID:
 	case ISAKMP_NP_CERT: case ISAKMP_NP_CR: case ISAKMP_NP_HASH:
 	case ISAKMP_NP_SIG: case ISAKMP_NP_NONCE: case ISAKMP_NP_N:
-	case ISAKMP_NP_D: case ISAKMP_NP_VID: case ISAKMP_NP_NATD:
+	case ISAKMP_NP_D: case ISAKMP_NP_VID: case ISAKMP_NP_ATTR:
+	case ISAKMP_NP_NATD:
 	case ISAKMP_NP_NATOA: case ISAKMP_NP_NATD_DRAFT:
 	case ISAKMP_NP_NATOA_DRAFT:
 		return true;
@@ -149,20 +150,22 @@ int isakmp_check_simple(uint8_t type, size_t len)
 	return 0;
 }
 
-static int parse_attrs(const uint8_t *p, size_t len, struct isakmp_transform *t)
+/* Data attributes (RFC 2408 3.3), in transforms and attribute payloads. */
+static int parse_attr_list(const uint8_t *p, size_t len,
+			   struct isakmp_attr *attr, int *nattr)
 {
 	size_t off = 0;
 
-	t->nattr = 0;
+	*nattr = 0;
 	while (off < len) {
 		struct isakmp_attr *a;
 		uint16_t ty;
 
 		if (len - off < 4)
 			return -ISAKMP_N_PAYLOAD_MALFORMED;
-		if (t->nattr >= ISAKMP_MAX_ATTRS)
+		if (*nattr >= ISAKMP_MAX_ATTRS)
 			return -ISAKMP_N_ATTRIBUTES_NOT_SUPPORTED;
-		a = &t->attr[t->nattr++];
+		a = &attr[(*nattr)++];
 		memset(a, 0, sizeof(*a));
 		ty = get16(p + off);
 		a->type = ty & 0x7fff;
@@ -187,6 +190,11 @@ static int parse_attrs(const uint8_t *p, size_t len, struct isakmp_transform *t)
 		}
 	}
 	return 0;
+}
+
+static int parse_attrs(const uint8_t *p, size_t len, struct isakmp_transform *t)
+{
+	return parse_attr_list(p, len, t->attr, &t->nattr);
 }
 
 static int parse_prop(const uint8_t *p, size_t len, struct isakmp_prop *pr)
@@ -390,5 +398,26 @@ const struct isakmp_attr *isakmp_attr_find(const struct isakmp_transform *t,
 	for (i = 0; i < t->nattr; i++)
 		if (t->attr[i].type == type)
 			return &t->attr[i];
+	return NULL;
+}
+
+int isakmp_parse_cfg(const uint8_t *b, size_t len, struct isakmp_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (len < 4)
+		return -ISAKMP_N_PAYLOAD_MALFORMED;
+	c->type = b[0];
+	c->id = get16(b + 2);
+	return parse_attr_list(b + 4, len - 4, c->attr, &c->nattr);
+}
+
+const struct isakmp_attr *isakmp_cfg_find(const struct isakmp_cfg *c,
+					  uint16_t type)
+{
+	int i;
+
+	for (i = 0; i < c->nattr; i++)
+		if (c->attr[i].type == type)
+			return &c->attr[i];
 	return NULL;
 }
