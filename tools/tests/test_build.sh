@@ -76,7 +76,7 @@ deps_before_kbuild() {
 }
 
 echo "TAP version 13"
-echo "1..23"
+echo "1..24"
 
 # 1-3: make demo with KDIR empty (as an outer make exports it) and unset.
 s=$(skeleton)
@@ -176,5 +176,23 @@ check "install with DESTDIR: example configuration, mode 0600" \
 	test "$(stat -c %a "$tmp/dest/etc/esptun/esptund.conf.example" 2>/dev/null)" = 600
 check "install with DESTDIR: no esptund.conf created" \
 	test ! -e "$tmp/dest/etc/esptun/esptund.conf"
+
+# lib/parse.c and lib/isakmp/parse.c are both parse.o in the archive: a
+# rebuild after both changed must hold what each has now.
+L=$tmp/src/lib
+mkdir -p "$tmp/src"
+cp -r "$TOP/lib" "$TOP/uapi" "$tmp/src/"
+rm -f "$L"/*.o "$L"/isakmp/*.o "$L"/libesptun.a
+make -s -C "$L" >"$OUT" 2>&1
+echo 'int new_in_isakmp_parse(void); int new_in_isakmp_parse(void) { return 1; }' \
+	>>"$L/isakmp/parse.c"
+touch "$L/parse.c"
+make -s -C "$L" >>"$OUT" 2>&1
+syms() {
+	nm "$L/libesptun.a" 2>/dev/null |
+		grep -cE ' T (new_in_isakmp_parse|isakmp_parse_hdr|parse_addr)$'
+}
+check "libesptun.a rebuilt after both parse.c changed: both members current" \
+	test "$(syms)" = 3
 
 exit "$failed"
