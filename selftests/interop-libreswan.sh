@@ -10,6 +10,8 @@
 #   4 PSK mismatch, pluto initiating
 #   5 profile = libreswan and no ike/esp, pluto with its default proposals
 #     and lifetimes (8h), pfs=yes
+#   6 pluto's subnets are single hosts inside esptund's 0.0.0.0/0: taken
+#     as offered, traffic passes
 # (Debian's libreswan offers no ECP or Curve25519 PFS in IKEv1: those run
 # against strongSwan.) Established cases: SPIs agree with pluto's status,
 # ping and a file with matching SHA-256; failed ones: a clear line in
@@ -19,7 +21,7 @@ source "$(dirname "$0")/ike-lib.sh"
 
 PSK=interop-libreswan-key
 IFID=7
-N_TESTS=21
+N_TESTS=27
 
 ktap_plan $N_TESTS
 
@@ -146,6 +148,24 @@ if ktap_check "5-profile-libreswan-up" eike a up -t 60 peer; then
 	check_traffic 5
 else
 	for t in proposals-lifetimes spis ping transfer; do ktap_skip "5-$t" "no SA"; done
+fi
+teardown
+
+# 6: pluto's policy is one host each way, inside esptund's 0.0.0.0/0:
+# taken as pluto offers it.
+lsw_render $IKE_ADDR2 $IKE_ADDR1 $PSK aes128-sha1-modp2048 aes128-sha1 no \
+	$IFID && sed -i -e "s|leftsubnet=0.0.0.0/0|leftsubnet=$IKE_IN2/32|" \
+	-e "s|rightsubnet=0.0.0.0/0|rightsubnet=$IKE_IN1/32|" \
+	"$LSW_DIR/ipsec.conf" && lsw_load
+ours aes128-sha1-modp2048 aes128-sha1 listen
+esptund_mark a
+ktap_check "6-narrower-up" lsw_up
+if ktap_check "6-narrower-esptund-active" wait_for -t 10 esptund_spis a; then
+	check_traffic 6
+	ktap_check "6-narrower-logged" esptund_log_has a \
+		"the peer's selectors $IKE_IN1/32 === $IKE_IN2/32 lie inside peer's pair 0.0.0.0/0 === 0.0.0.0/0: taken as they are"
+else
+	for t in spis ping transfer logged; do ktap_skip "6-$t" "no SA"; done
 fi
 
 ktap_finished
