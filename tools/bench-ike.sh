@@ -99,11 +99,11 @@ time_setup() {
 	done
 	# One untimed negotiation per group: the first pays for loading and
 	# instantiating what the later ones find ready.
-	for g in "${GROUPS_IKE[@]}"; do
-		eike ta up -t 60 "$g" >/dev/null && eike ta down "$g" >/dev/null ||
-			return 1
+	for ((i = 0; i < ${#GROUPS_IKE[@]}; i++)); do
+		g=${GROUPS_IKE[i]}
+		eike ta up -t 60 "$g" >/dev/null && eike ta down "$g" >/dev/null &&
+			wait_for -t 20 no_sas $IKE_NS2 "esp$i" >/dev/null || return 1
 	done
-	sleep 1
 }
 
 # time_one INDEX GROUP: seconds from "ike up" to the first ping reply.
