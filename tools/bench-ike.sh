@@ -4,12 +4,15 @@
 # The IKE figures of "make bench", run in the test guest by tools/bench.sh
 # (which formats them into bench.md and bench.json):
 #
-#   netns ike1  192.0.2.1, 198.18.1.1 ... ==== veth ==== 192.0.2.2, 198.18.0.1  netns ike2
-#               esp0 10.9.0.1, esp1 10.9.1.1              esp0 10.9.0.2, esp1 10.9.1.2
+#   netns ike1 192.0.2.1, .11        ==== veth ====  192.0.2.2, .12 netns ike2
+#              198.18.1.1, .2 ...                     198.18.0.1
+#              esp0 10.9.0.1, esp1 10.9.1.1           esp0 10.9.0.2, esp1 10.9.1.2
 #
 # - Negotiation time: from "esptun ike up" to the first ping answered
-#   through the tunnel (pings every 20 ms from that moment), esptund
-#   against esptund, Main Mode with MODP-2048 (esp0) or ECP-256 (esp1)
+#   through the tunnel (pings every 10 ms from that moment), esptund
+#   against esptund, Main Mode with MODP-2048 (esp0, 192.0.2.1 and .2)
+#   or ECP-256 (esp1, 192.0.2.11 and .12: a responder picks its conn by
+#   the addresses)
 #   and Quick Mode without PFS; ESPTUN_BENCH_IKE_RUNS runs of each
 #   (default 20), the two interleaved, "esptun ike down" between runs.
 # - Responder capacity: ESPTUN_BENCH_IKE_PEERS initiator conns (default
@@ -37,6 +40,9 @@ OUT=${1:?usage: bench-ike.sh RESULTS-FILE}
 PSK=esptun-bench-psk
 RESP=198.18.0.1
 GROUPS_IKE=(modp2048 ecp256)
+# Outer addresses of each group's conn in ike1 and ike2.
+GROUP_ADDR1=("$IKE_ADDR1" 192.0.2.11)
+GROUP_ADDR2=("$IKE_ADDR2" 192.0.2.12)
 HZ=$(getconf CLK_TCK)
 
 say() {
@@ -80,13 +86,19 @@ cpu_ticks() {
 # ---- negotiation time ----
 
 time_setup() {
-	local g i=0
+	local g i a1 a2
 	conf_begin ta
 	conf_begin tb
-	for g in "${GROUPS_IKE[@]}"; do
-		conf_conn ta "$g" "esp$i" $IKE_ADDR1 $IKE_ADDR2 "aes128-sha256-$g"
-		conf_conn tb "$g" "esp$i" $IKE_ADDR2 $IKE_ADDR1 "aes128-sha256-$g"
-		i=$((i + 1))
+	for ((i = 0; i < ${#GROUPS_IKE[@]}; i++)); do
+		g=${GROUPS_IKE[i]}
+		a1=${GROUP_ADDR1[i]}
+		a2=${GROUP_ADDR2[i]}
+		if [ "$a1" != $IKE_ADDR1 ]; then
+			ip -n $IKE_NS1 addr add "$a1/24" dev veth1 || return 1
+			ip -n $IKE_NS2 addr add "$a2/24" dev veth2 || return 1
+		fi
+		conf_conn ta "$g" "esp$i" "$a1" "$a2" "aes128-sha256-$g"
+		conf_conn tb "$g" "esp$i" "$a2" "$a1" "aes128-sha256-$g"
 	done
 	conf_end ta
 	conf_end tb
@@ -111,7 +123,7 @@ time_one() {
 	local i=$1 g=$2 t0 t1
 	t0=$EPOCHREALTIME
 	eike ta up -t 0 "$g" >/dev/null || return 1
-	ip netns exec $IKE_NS1 ping -n -q -i 0.02 -c 1 -w 60 "10.9.$i.2" \
+	ip netns exec $IKE_NS1 ping -n -q -i 0.01 -c 1 -w 60 "10.9.$i.2" \
 		>/dev/null 2>&1 || return 1
 	t1=$EPOCHREALTIME
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
@@ -134,8 +146,6 @@ time_runs() {
 				say "ike-$g run $r: SAs left after down"
 		done
 	done
-	esptund_stop ta
-	esptund_stop tb
 }
 
 # ---- responder capacity ----
@@ -214,6 +224,8 @@ EOF
 cap_swan_start() {
 	# shellcheck disable=SC2034 # read by ike-lib.sh's swan
 	SWAN_NS=$IKE_NS2
+	# A socket left by the last charon would pass for this one's.
+	rm -f "$SWAN_DIR/charon.vici"
 	ike_render "$IKE_PEERS/strongswan.conf.in" "$SWAN_DIR/strongswan.conf" \
 		DIR="$SWAN_DIR" || return 1
 	sed -i -E 's/^(\t+)(ike|cfg|knl) = 2$/\1\2 = 1/' \
@@ -310,6 +322,9 @@ if time_setup; then
 else
 	say "negotiation time: setup failed"
 fi
+# Port 500 of ike2 is the capacity responders' now.
+esptund_stop ta
+esptund_stop tb
 if cap_setup; then
 	cap_runs
 else
