@@ -4,9 +4,10 @@
 # The IKE figures of "make bench", run in the test guest by tools/bench.sh
 # (which formats them into bench.md and bench.json):
 #
-#   netns ike1 192.0.2.1, .11        ==== veth ====  192.0.2.2, .12 netns ike2
-#              198.18.1.1, .2 ...                     198.18.0.1
-#              esp0 10.9.0.1, esp1 10.9.1.1           esp0 10.9.0.2, esp1 10.9.1.2
+#   netns ike1 192.0.2.1, .11    ==== veth ====   192.0.2.2, .12 netns ike2
+#              198.18.1.1, .2 ...                 198.18.0.1
+#              esp0 10.9.0.1                      esp0 10.9.0.2
+#              esp1 10.9.1.1                      esp1 10.9.1.2
 #
 # - Negotiation time: from "esptun ike up" to the first ping answered
 #   through the tunnel (pings every 10 ms from that moment), esptund
@@ -60,8 +61,12 @@ conf_begin() {
 # conf_conn NAME CONN DEVICE LOCAL REMOTE IKE: one listening conn, ESP
 # AES-GCM-128 without PFS.
 conf_conn() {
-	printf '[conn %s]\ninterface = %s\nlocal = %s\nremote = %s\npsk = "%s"\nike = %s\nesp = aes128gcm16\nstart = listen\ndpd = no\n' \
-		"$2" "$3" "$4" "$5" "$PSK" "$6" >>"$IKE_DIR/$1.conf.new"
+	{
+		printf '[conn %s]\ninterface = %s\n' "$2" "$3"
+		printf 'local = %s\nremote = %s\npsk = "%s"\n' "$4" "$5" "$PSK"
+		printf 'ike = %s\nesp = aes128gcm16\n' "$6"
+		printf 'start = listen\ndpd = no\n'
+	} >>"$IKE_DIR/$1.conf.new"
 }
 
 conf_end() {
