@@ -351,10 +351,10 @@ L.append("")
 L.append("%s, one guest boot with %s CPUs (software-emulated), iperf3, median "
          "and min-max of %s interleaved runs of %s s." %
          (time.strftime("%Y-%m-%d"), ncpu, reps, secs))
-L.append("`ep` esptun (parallel crypto), `ei` esptun with `parallel off`, "
-         "`xf` xfrm interface, same algorithm; `wg` WireGuard; `veth` no tunnel. "
-         "CPUs: guest CPUs kept busy during the run (median).")
 if vals:
+    L.append("`ep` esptun (parallel crypto), `ei` esptun with `parallel off`, "
+             "`xf` xfrm interface, same algorithm; `wg` WireGuard; `veth` no tunnel. "
+             "CPUs: guest CPUs kept busy during the run (median).")
     L.append("")
     L.append("## Goals")
     L.append("")
