@@ -259,13 +259,17 @@ coexist() {
 	local r log=$TEST_OUT/coexist.log
 	{ module_unload && coex_load; } >>"$log" 2>&1 || return 1
 	for ((r = 1; r <= REPS; r++)); do
+		# Each change settles a second first: the first run after
+		# an rmmod once came out at half the rate of the others.
 		if ((r % 2)); then
 			run xf-gcm udp64 coex-loaded "$COEX"
 			module_unload >>"$log" 2>&1 || return 1
+			sleep 1
 			run xf-gcm udp64 coex-unloaded "$COEX"
 		else
 			run xf-gcm udp64 coex-unloaded "$COEX"
 			coex_load >>"$log" 2>&1 || return 1
+			sleep 1
 			run xf-gcm udp64 coex-loaded "$COEX"
 		fi
 	done
