@@ -19,8 +19,15 @@
 # the SA scale: 999 more esptun device pairs with an SA each way (2,000
 # SAs on 1,000 devices per side) and the 64-byte UDP rate of the first
 # GCM device again, interleaved with the same path before they were
-# added. Medians, min-max and ratios go to bench.md and bench.json in
-# $ESPTUN_OUT ("make bench": build/bench/). Numbers under software
+# added. Then what esptun costs the kernel's own IPsec: xfrm's 64-byte
+# UDP rate (xf-gcm) with esptun.ko loaded (and one esptun device pair
+# with SAs between the same addresses, so xfrm's ESP misses esptun's
+# table first) and unloaded, alternating rmmod and insmod, ESPTUN_BENCH_REPS
+# runs each. Last the IKE figures of tools/bench-ike.sh: time from
+# "esptun ike up" to the first packet through, and responder capacity
+# against strongSwan's charon. ESPTUN_BENCH_ONLY=ike runs only these two
+# last parts. Medians, min-max and ratios go to bench.md and bench.json
+# in $ESPTUN_OUT ("make bench": build/bench/). Numbers under software
 # emulation compare the paths with each other, not with real hardware.
 source "$(dirname "$0")/../selftests/lib.sh"
 source "$(dirname "$0")/../selftests/esp-lib.sh"
@@ -28,7 +35,10 @@ source "$(dirname "$0")/../selftests/esp-lib.sh"
 REPS=${ESPTUN_BENCH_REPS:-5}
 SECS=${ESPTUN_BENCH_SECONDS:-4}
 SCALE=${ESPTUN_BENCH_SCALE_DEVICES:-999}
+ONLY=${ESPTUN_BENCH_ONLY:-}
 RES=$TEST_OUT/results.txt
+COEX=$TEST_OUT/coexist.txt
+IKE=$TEST_OUT/ike.txt
 DIR=${ESPTUN_OUT:-$TEST_OUT}
 ALGS=(gcm cbc chacha)
 declare -A NET=([gcm]=1 [cbc]=2 [chacha]=3)
@@ -45,6 +55,11 @@ die() {
 	echo "bench: $*" >&2
 	exit 1
 }
+
+case $ONLY in
+'' | ike) ;;
+*) die "ESPTUN_BENCH_ONLY: '$ONLY' is not 'ike' (the only part that runs alone)" ;;
+esac
 
 # esptun_pair DEV NET SPI PARALLEL SPEC: an esptun device in c and s with
 # 192.168.NET.1/.2, an SA pair with fresh keys (SPI, SPI+1).
@@ -156,10 +171,10 @@ busy() {
 			   print t - $5 - $6, t }' /proc/stat
 }
 
-# run PATH KIND [LABEL]: one measurement, appended to $RES as
-# "LABEL KIND VALUE CPUS".
+# run PATH KIND [LABEL [FILE]]: one measurement, appended to FILE (default
+# $RES) as "LABEL KIND VALUE CPUS".
 run() {
-	local path=$1 kind=$2 label=${3:-$1} js v b0 b1 cpus
+	local path=$1 kind=$2 label=${3:-$1} file=${4:-$RES} js v b0 b1 cpus
 	local -a args=(-c "${TARGET[$path]}" -t "$SECS" -J)
 	case $kind in
 	tcp1) ;;
@@ -181,7 +196,7 @@ else:
 	# Busy share of all CPUs, times their number: CPUs kept busy.
 	cpus=$(awk -v b="$((b1[0] - b0[0]))" -v t="$((b1[1] - b0[1]))" -v n="$(nproc)" \
 		'BEGIN { printf "%.2f", t ? b / t * n : 0 }')
-	echo "$label $kind ${v:-0} $cpus" >>"$RES"
+	echo "$label $kind ${v:-0} $cpus" >>"$file"
 	echo "bench: $label $kind: ${v:-failed} (${cpus} CPUs busy)" >&2
 }
 
@@ -214,35 +229,96 @@ scale_add() {
 	done
 }
 
-setup >"$TEST_OUT/setup.log" 2>&1 || die "setup failed: $(cat "$TEST_OUT/setup.log")"
+# coex_setup: for ESPTUN_BENCH_ONLY=ike, the underlay and xf-gcm alone.
+coex_setup() {
+	module_load || return 1
+	netns_new c && netns_new s || return 1
+	veth_pair c vc s vs || return 1
+	ip -n c link set vc mtu 1600
+	ip -n s link set vs mtu 1600
+	ip -n c addr add 10.0.0.1/24 dev vc
+	ip -n s addr add 10.0.0.2/24 dev vs
+	xfrm_pair gcm 31 31 || return 1
+	TARGET[xf-gcm]=192.168.31.2
+	bg_start ip netns exec s iperf3 -s
+	ip netns exec c ping -q -c 2 -W 10 192.168.31.2 >/dev/null ||
+		{ echo "no ping over xf-gcm"; return 1; }
+}
+
+# coex_load: esptun.ko in, with a device pair whose SAs xfrm's ESP misses.
+coex_load() {
+	module_load &&
+		esptun_pair ep-co 50 $((0xd000)) on "${EWORDS[gcm]}" &&
+		ip netns exec c ping -q -c 1 -W 10 192.168.50.2 >/dev/null
+}
+
+# coexist: xfrm's 64-byte rate with esptun.ko loaded and unloaded, in the
+# order loaded, unloaded, unloaded, loaded... so each state change costs
+# one module load or unload.
+coexist() {
+	local r log=$TEST_OUT/coexist.log
+	{ module_unload && coex_load; } >>"$log" 2>&1 || return 1
+	for ((r = 1; r <= REPS; r++)); do
+		# Each change settles a second first: the first run after
+		# an rmmod once came out at half the rate of the others.
+		if ((r % 2)); then
+			run xf-gcm udp64 coex-loaded "$COEX"
+			module_unload >>"$log" 2>&1 || return 1
+			sleep 1
+			run xf-gcm udp64 coex-unloaded "$COEX"
+		else
+			run xf-gcm udp64 coex-unloaded "$COEX"
+			coex_load >>"$log" 2>&1 || return 1
+			sleep 1
+			run xf-gcm udp64 coex-loaded "$COEX"
+		fi
+	done
+	module_load >>"$log" 2>&1
+}
+
 : >"$RES"
-for ((r = 1; r <= REPS; r++)); do
-	for k in "${KINDS[@]}"; do
-		for p in "${PATHS[@]}"; do
-			run "$p" "$k"
+: >"$COEX"
+: >"$IKE"
+sas=0
+if [ -z "$ONLY" ]; then
+	setup >"$TEST_OUT/setup.log" 2>&1 || die "setup failed: $(cat "$TEST_OUT/setup.log")"
+	for ((r = 1; r <= REPS; r++)); do
+		for k in "${KINDS[@]}"; do
+			for p in "${PATHS[@]}"; do
+				run "$p" "$k"
+			done
 		done
 	done
-done
 
-# SA scale: the same path before and after, interleaved where possible.
-for ((r = 1; r <= REPS; r++)); do
-	run ep-gcm udp64 scale-1
-done
-if scale_add "$SCALE" >"$TEST_OUT/scale.log" 2>&1; then
-	sas=$(ns c "$ESPTUN" -j show | /usr/bin/python3 -c '
+	# SA scale: the same path before and after, interleaved where possible.
+	for ((r = 1; r <= REPS; r++)); do
+		run ep-gcm udp64 scale-1
+	done
+	if scale_add "$SCALE" >"$TEST_OUT/scale.log" 2>&1; then
+		sas=$(ns c "$ESPTUN" -j show | /usr/bin/python3 -c '
 import json, sys
 print(sum(len(d["sas"]) for d in json.load(sys.stdin)))')
-	for ((r = 1; r <= REPS; r++)); do
-		run ep-gcm udp64 "scale-$sas"
-	done
+		for ((r = 1; r <= REPS; r++)); do
+			run ep-gcm udp64 "scale-$sas"
+		done
+	else
+		echo "bench: SA scale setup failed: $(tail -3 "$TEST_OUT/scale.log")" >&2
+	fi
 else
-	echo "bench: SA scale setup failed: $(tail -3 "$TEST_OUT/scale.log")" >&2
-	sas=0
+	coex_setup >"$TEST_OUT/setup.log" 2>&1 || die "setup failed: $(cat "$TEST_OUT/setup.log")"
 fi
 
-/usr/bin/python3 - "$RES" "$REPS" "$SECS" "$(nproc)" "$sas" "$DIR" <<'PY'
+# Coexistence: the rmmod also ends every esptun device of the parts above.
+coexist ||
+	echo "bench: coexistence failed: $(tail -3 "$TEST_OUT/coexist.log")" >&2
+# Its own namespaces, and a process of its own: ike-lib.sh sets a umask
+# for key files.
+"$(dirname "$0")/bench-ike.sh" "$IKE" >"$TEST_OUT/ike.log" 2>&1 ||
+	echo "bench: IKE part failed: $(tail -3 "$TEST_OUT/ike.log")" >&2
+
+/usr/bin/python3 - "$RES" "$REPS" "$SECS" "$(nproc)" "$sas" "$DIR" "$COEX" "$IKE" <<'PY'
 import json, statistics, sys, time
-res, reps, secs, ncpu, sas, out = sys.argv[1:7]
+res, reps, secs, ncpu, sas, out, coexf, ikef = sys.argv[1:9]
 vals, cpus = {}, {}
 for line in open(res):
     p, k, v, c = line.split()
@@ -279,43 +355,128 @@ L.append("")
 L.append("%s, one guest boot with %s CPUs (software-emulated), iperf3, median "
          "and min-max of %s interleaved runs of %s s." %
          (time.strftime("%Y-%m-%d"), ncpu, reps, secs))
-L.append("`ep` esptun (parallel crypto), `ei` esptun with `parallel off`, "
-         "`xf` xfrm interface, same algorithm; `wg` WireGuard; `veth` no tunnel. "
-         "CPUs: guest CPUs kept busy during the run (median).")
-L.append("")
-L.append("## Goals")
-L.append("")
-L.append("| goal | ratio | target | met |")
-L.append("|---|---|---|---|")
-for name, r, t in goals:
-    L.append("| %s | %s | %s | %s |" % (name, fmt(r), t, "yes" if r is not None and r >= t else "no"))
-L.append("")
-L.append("## Ratios per algorithm")
-L.append("")
-L.append("| algorithm | kind | esptun / xfrm | esptun / esptun inline | esptun / veth |")
-L.append("|---|---|---|---|---|")
-for a in algs:
-    for k in kinds:
-        L.append("| %s | %s | %s | %s | %s |" % (algs[a], k,
-                 fmt(ratio(("ep-" + a, k), ("xf-" + a, k))),
-                 fmt(ratio(("ep-" + a, k), ("ei-" + a, k))),
-                 fmt(ratio(("ep-" + a, k), ("veth", k)))))
-L.append("")
-L.append("## All paths")
-L.append("")
-L.append("| path | kind | median | min-max | unit | CPUs |")
-L.append("|---|---|---|---|---|---|")
-for (p, k) in sorted(vals):
-    v = vals[(p, k)]
-    L.append("| %s | %s | %.0f | %.0f-%.0f | %s | %.2f |" % (p, k, med[(p, k)], min(v), max(v),
-             unit[k], statistics.median(cpus[(p, k)])))
+if vals:
+    L.append("`ep` esptun (parallel crypto), `ei` esptun with `parallel off`, "
+             "`xf` xfrm interface, same algorithm; `wg` WireGuard; `veth` no tunnel. "
+             "CPUs: guest CPUs kept busy during the run (median).")
+    L.append("")
+    L.append("## Goals")
+    L.append("")
+    L.append("| goal | ratio | target | met |")
+    L.append("|---|---|---|---|")
+    for name, r, t in goals:
+        L.append("| %s | %s | %s | %s |" % (name, fmt(r), t, "yes" if r is not None and r >= t else "no"))
+    L.append("")
+    L.append("## Ratios per algorithm")
+    L.append("")
+    L.append("| algorithm | kind | esptun / xfrm | esptun / esptun inline | esptun / veth |")
+    L.append("|---|---|---|---|---|")
+    for a in algs:
+        for k in kinds:
+            L.append("| %s | %s | %s | %s | %s |" % (algs[a], k,
+                     fmt(ratio(("ep-" + a, k), ("xf-" + a, k))),
+                     fmt(ratio(("ep-" + a, k), ("ei-" + a, k))),
+                     fmt(ratio(("ep-" + a, k), ("veth", k)))))
+    L.append("")
+    L.append("## All paths")
+    L.append("")
+    L.append("| path | kind | median | min-max | unit | CPUs |")
+    L.append("|---|---|---|---|---|---|")
+    for (p, k) in sorted(vals):
+        v = vals[(p, k)]
+        L.append("| %s | %s | %.0f | %.0f-%.0f | %s | %.2f |" % (p, k, med[(p, k)], min(v), max(v),
+                 unit[k], statistics.median(cpus[(p, k)])))
+
+# Coexistence and IKE: "LABEL KIND VALUE [CPUS]" lines, "meta" for sizes.
+extra, meta = {}, {}
+for f in (coexf, ikef):
+    for line in open(f):
+        w = line.split()
+        if w[0] == "meta":
+            meta[w[1]] = int(w[2])
+        else:
+            extra.setdefault((w[0], w[1]), []).append(float(w[2]))
+xmed = {key: statistics.median(v) for key, v in extra.items()}
+
+def xratio(a, b):
+    x, y = xmed.get(a), xmed.get(b)
+    return round(x / y, 2) if x and y else None
+
+peers = meta.get("peers", 0)
+figures = [
+    ("xfrm 64-byte UDP, esptun.ko loaded", ("coex-loaded", "udp64"), "pkt/s", "%.0f"),
+    ("xfrm 64-byte UDP, esptun.ko unloaded", ("coex-unloaded", "udp64"), "pkt/s", "%.0f"),
+    ("`esptun ike up` to first ping, MODP-2048", ("ike-modp2048", "first-packet"), "s", "%.2f"),
+    ("`esptun ike up` to first ping, ECP-256", ("ike-ecp256", "first-packet"), "s", "%.2f"),
+    ("responder capacity, esptund", ("cap-esptund", "rate"), "negotiations/s", "%.2f"),
+    ("responder capacity, charon", ("cap-charon", "rate"), "negotiations/s", "%.2f"),
+    ("responder CPU per negotiation, esptund", ("cap-esptund", "cpu-ms"), "ms", "%.1f"),
+    ("responder CPU per negotiation, charon", ("cap-charon", "cpu-ms"), "ms", "%.1f"),
+]
+xratios = [
+    ("xfrm 64-byte UDP rate, esptun loaded / unloaded",
+     xratio(("coex-loaded", "udp64"), ("coex-unloaded", "udp64"))),
+    ("responder negotiations/s, esptund / charon",
+     xratio(("cap-esptund", "rate"), ("cap-charon", "rate"))),
+    ("responder CPU per negotiation, esptund / charon",
+     xratio(("cap-esptund", "cpu-ms"), ("cap-charon", "cpu-ms"))),
+]
+
+# The i-th round of each responder ran back to back: their ratio leaves
+# out what changed between rounds (the host's own load).
+def per_round(kind):
+    a, b = extra.get(("cap-esptund", kind), []), extra.get(("cap-charon", kind), [])
+    r = [x / y for x, y in zip(a, b) if y]
+    return round(statistics.median(r), 2) if r else None
+
+xratios.append(("responder negotiations/s, esptund / charon, median of the rounds' ratios",
+                per_round("rate")))
+xratios.append(("responder CPU per negotiation, esptund / charon, median of the rounds' ratios",
+                per_round("cpu-ms")))
+if extra:
+    L.append("")
+    L.append("## Next to xfrm, and IKE")
+    L.append("")
+    L.append("xfrm's 64-byte UDP rate (`xf-gcm`) with esptun.ko loaded (one esptun "
+             "device pair with SAs between the same outer addresses, so xfrm's ESP "
+             "misses esptun's table first) and unloaded, alternating, %s runs of %s s "
+             "each. IKE: esptund against esptund, Main Mode (AES-128, SHA2-256, "
+             "the group named) and Quick Mode (AES-GCM-128, no PFS), time from "
+             "`esptun ike up` to the first ping answered through the tunnel, "
+             "%s runs per group. Responder capacity: %s initiator conns%s in one "
+             "esptund, each on its own device and address, all told up at once "
+             "against esptund, then strongSwan's charon (one conn for all, MODP-2048), "
+             "%s rounds; Main Mode + Quick Mode negotiations per second until "
+             "every conn has its IPsec SA, and the responder's CPU time per "
+             "negotiation (the initiator shares the CPUs, so it bounds the rate too)." %
+             (reps, secs, meta.get("runs", 0), peers,
+              "" if peers == 100 else " (the default is 100)", meta.get("reps", 0)))
+    L.append("")
+    L.append("| figure | median | min-max | runs | unit |")
+    L.append("|---|---|---|---|---|")
+    for name, key, u, f in figures:
+        v = extra.get(key)
+        if v:
+            L.append("| %s | %s | %s-%s | %d | %s |" % (name, f % xmed[key], f % min(v),
+                     f % max(v), len(v), u))
+        else:
+            L.append("| %s | n/a | | 0 | %s |" % (name, u))
+    L.append("")
+    L.append("| ratio | value |")
+    L.append("|---|---|")
+    for name, r in xratios:
+        L.append("| %s | %s |" % (name, fmt(r)))
 md = "\n".join(L) + "\n"
 open(out + "/bench.md", "w").write(md)
 json.dump({"date": time.strftime("%Y-%m-%d"), "guest_cpus": int(ncpu), "reps": int(reps),
            "seconds": int(secs),
            "goals": [{"goal": n, "ratio": r, "target": t} for n, r, t in goals],
            "runs": [{"path": p, "kind": k, "values": vals[(p, k)], "median": med[(p, k)],
-                     "cpus": cpus[(p, k)], "unit": unit[k]} for (p, k) in sorted(vals)]},
+                     "cpus": cpus[(p, k)], "unit": unit[k]} for (p, k) in sorted(vals)],
+           "ike_runs": meta.get("runs", 0), "ike_peers": peers, "ike_reps": meta.get("reps", 0),
+           "coexistence_ike": [{"figure": n, "values": extra.get(key, []),
+                                "median": xmed.get(key), "unit": u} for n, key, u, f in figures],
+           "coexistence_ike_ratios": [{"ratio": n, "value": r} for n, r in xratios]},
           open(out + "/bench.json", "w"), indent=1)
 sys.stdout.write(md)
 PY
