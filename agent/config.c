@@ -36,6 +36,8 @@ struct parser {
 	int global_line;
 	/* Per section: line of each key given (0: not given). */
 	int seen[64];
+	/* Keys a profile set, not the user (a default, not a choice). */
+	bool by_profile[64];
 	/* [conn] values checked only when the whole section is known. */
 	char ike[512], esp[512];
 	/* The conn's profile = (profile.c), and the one being applied. */
@@ -863,7 +865,9 @@ static int xauth_finish(struct parser *p)
 			return perr(p, "conn '%s': modecfg = pull asks for an IPv4 address: local and remote must be IPv4",
 				    c->name);
 		}
-		c->modecfg_ts = !p->seen[K_LOCAL_TS];
+		/* A profile's 0.0.0.0/0 yields to the assigned address. */
+		c->modecfg_ts = !p->seen[K_LOCAL_TS] ||
+				p->by_profile[K_LOCAL_TS];
 	}
 	return 0;
 }
@@ -1014,6 +1018,7 @@ static int profile_apply(struct parser *p)
 		if (p->seen[j])
 			continue;
 		p->seen[j] = at;
+		p->by_profile[j] = true;
 		r = keys[j].parse(p, v);
 		if (r)
 			break;
@@ -1112,6 +1117,7 @@ static int end_section(struct parser *p, int next_line)
 	p->conn = NULL;
 	p->profile = NULL;
 	memset(p->seen, 0, sizeof(p->seen));
+	memset(p->by_profile, 0, sizeof(p->by_profile));
 	return r;
 }
 

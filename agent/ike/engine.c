@@ -190,6 +190,13 @@ static void keep_up(struct ike_engine *e)
 	struct conn_ent *c;
 
 	for (c = e->conns; c; c = c->next) {
+		/*
+		 * DPD's restart or auto-force bring an on-demand conn back
+		 * once; up again, it is on demand again (idle pairs expire).
+		 */
+		if (c->keep_up && c->c.start == IKE_START_ON_DEMAND &&
+		    retry_conn_up(e, c))
+			c->keep_up = false;
 		if (c->start_now) {
 			c->start_now = false;
 			if (!c->held && !retry_conn_up(e, c) &&

@@ -56,6 +56,11 @@ struct cfg_state {
 	uint32_t msgid;			/* M-ID of our REQUEST */
 	uint16_t id;			/* its identifier */
 	uint64_t deadline;		/* engine ms; failed when not done */
+	/*
+	 * Our REQUEST's retransmission, apart from the SA's own: that one
+	 * keeps our XAuth ACK, which a repeated SET must get again.
+	 */
+	struct rexmit rx;
 };
 
 struct conn_ent {
@@ -306,8 +311,8 @@ void cfg_established(struct ike_engine *e, struct p1sa *sa);
 int cfg_input(struct ike_engine *e, struct p1sa *sa,
 	      const struct sockaddr_storage *from, const uint8_t *buf,
 	      size_t len, const struct isakmp_msg *hm, const uint8_t *digest);
-int cfg_send(struct ike_engine *e, struct p1sa *sa, uint32_t msgid,
-	     uint8_t type, uint16_t id,
+int cfg_send(struct ike_engine *e, struct p1sa *sa, struct rexmit *rx,
+	     uint32_t msgid, uint8_t type, uint16_t id,
 	     void (*attrs)(struct isakmp_gen *g, const struct p1sa *sa),
 	     const char *name, bool expect_reply);
 int64_t cfg_next_ms(struct ike_engine *e);
@@ -584,6 +589,17 @@ void msg_resend(struct ike_engine *e, struct p1sa *sa,
 		const struct sockaddr_storage *to, struct rexmit *rx);
 size_t msg_encrypt(struct p1sa *sa, uint8_t *buf, size_t len, size_t cap,
 		   uint32_t msgid);
+/* A Message ID not used yet under sa, now recorded; 0 when none is left. */
+uint32_t msg_new_msgid(struct ike_engine *e, struct p1sa *sa);
+/*
+ * A message of exchange exch under msgid protected by HASH(1) (RFC 2409
+ * 5.7, mode-cfg 3.3): HASH, then what body() generates, HASH =
+ * prf(SKEYID_a, M-ID | the rest), encrypted with msgid's IV, into buf.
+ * Its length, or 0.
+ */
+size_t msg_build_hash1(struct p1sa *sa, uint8_t exch, uint32_t msgid,
+		       void (*body)(struct isakmp_gen *g, const void *arg),
+		       const void *arg, uint8_t *buf, size_t cap);
 int msg_decrypt(struct p1sa *sa, const uint8_t *buf, size_t len,
 		uint8_t *plain, struct isakmp_msg *m);
 

@@ -22,20 +22,17 @@ static void gen_request(struct isakmp_gen *g, const struct p1sa *sa)
 
 int modecfg_request(struct ike_engine *e, struct p1sa *sa)
 {
-	uint32_t msgid;
+	uint32_t msgid = msg_new_msgid(e, sa);
 	uint16_t id;
 
-	do
-		env_random(e, &msgid, sizeof(msgid));
-	while (!msgid || msgid_used(&sa->msgids, msgid));
-	if (msgid_add(&sa->msgids, msgid))
+	if (!msgid)
 		return -1;
 	env_random(e, &id, sizeof(id));
 	sa->cfg.msgid = msgid;
 	sa->cfg.id = id;
 	sa->cfg.modecfg_sent = true;
-	return cfg_send(e, sa, msgid, ISAKMP_CFG_REQUEST, id, gen_request,
-			"MCFG1", true);
+	return cfg_send(e, sa, &sa->cfg.rx, msgid, ISAKMP_CFG_REQUEST, id,
+			gen_request, "MCFG1", true);
 }
 
 static void set_pairs(struct conn_ent *c, const struct ike_ts *vip)
@@ -91,10 +88,13 @@ int modecfg_input(struct ike_engine *e, struct p1sa *sa,
 			 msg_ck(sa), isakmp_cfg_type_name(cfg->type));
 		return 0;
 	}
-	rexmit_stop(&sa->rx);
-	if (cfg->id != sa->cfg.id)
-		log_dbg("%s Mode Config: reply with identifier %u, we sent %u",
-			msg_ck(sa), cfg->id, sa->cfg.id);
+	/* The REPLY repeats the REQUEST's identifier (mode-cfg 3.2). */
+	if (cfg->id != sa->cfg.id) {
+		log_warn("%s Mode Config: reply with identifier %u, we sent "
+			 "%u, ignored", msg_ck(sa), cfg->id, sa->cfg.id);
+		return 0;
+	}
+	rexmit_stop(&sa->cfg.rx);
 	a = isakmp_cfg_find(cfg, CFG_INTERNAL_IP4_ADDRESS);
 	memset(&vip, 0, sizeof(vip));
 	if (!a || a->tv || a->len != 4 ||

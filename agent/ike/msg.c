@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "crypto/prf.h"
 #include "ike/ikev1.h"
 #include "log.h"
 
@@ -135,4 +136,44 @@ int msg_decrypt(struct p1sa *sa, const uint8_t *buf, size_t len,
 	if (!rc && !m->hdr.msgid)
 		rc = phase1_tail(sa, m, plain + len);
 	return rc;
+}
+
+uint32_t msg_new_msgid(struct ike_engine *e, struct p1sa *sa)
+{
+	uint32_t msgid;
+
+	do
+		env_random(e, &msgid, sizeof(msgid));
+	while (!msgid || msgid_used(&sa->msgids, msgid));
+	return msgid_add(&sa->msgids, msgid) ? 0 : msgid;
+}
+
+size_t msg_build_hash1(struct p1sa *sa, uint8_t exch, uint32_t msgid,
+		       void (*body)(struct isakmp_gen *g, const void *arg),
+		       const void *arg, uint8_t *buf, size_t cap)
+{
+	static const uint8_t zero[CRYPTO_MAX_HASH];
+	uint8_t h[CRYPTO_MAX_HASH];
+	struct isakmp_hdr hdr;
+	struct isakmp_gen g;
+	size_t hoff, after, len;
+
+	memset(&hdr, 0, sizeof(hdr));
+	memcpy(hdr.icookie, sa->icookie, 8);
+	memcpy(hdr.rcookie, sa->rcookie, 8);
+	hdr.exch = exch;
+	hdr.msgid = msgid;
+	isakmp_gen_init(&g, buf, cap, &hdr);
+	hoff = isakmp_gen_begin(&g, ISAKMP_NP_HASH);
+	isakmp_gen_bytes(&g, zero, sa->km.prf_len);
+	isakmp_gen_end(&g, hoff);
+	after = g.len;
+	body(&g, arg);
+	len = isakmp_gen_finish(&g);
+	if (!len)
+		return 0;
+	keymat_qm_hash(&sa->km, 0, msgid, NULL, 0, NULL, 0, buf + after,
+		       len - after, h);
+	memcpy(buf + hoff + ISAKMP_GEN_LEN, h, sa->km.prf_len);
+	return msg_encrypt(sa, buf, len, cap, msgid);
 }

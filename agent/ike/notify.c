@@ -23,14 +23,22 @@ struct info_body {
 	size_t len;
 };
 
+static void gen_info(struct isakmp_gen *g, const void *arg)
+{
+	const struct info_body *b = arg;
+
+	if (b->is_delete)
+		isakmp_gen_delete(g, b->proto, b->spi_size, b->spi, b->nspi);
+	else
+		isakmp_gen_notify(g, b->proto, b->spi, b->spi_size, b->type,
+				  b->data, b->len);
+}
+
 static void send_encrypted(struct ike_engine *e, struct p1sa *sa,
 			   const struct info_body *b, const char *what)
 {
-	static const uint8_t zero[CRYPTO_MAX_HASH];
-	uint8_t buf[MSG_BUF], h[CRYPTO_MAX_HASH];
-	struct isakmp_gen g;
-	struct isakmp_hdr hdr;
-	size_t hoff, after, len;
+	uint8_t buf[MSG_BUF];
+	size_t len;
 	uint32_t msgid;
 	char a[64];
 
@@ -38,33 +46,11 @@ static void send_encrypted(struct ike_engine *e, struct p1sa *sa,
 		return;
 	if (sa->state != MM_ACTIVE)
 		iv_phase1_done(&sa->iv);	/* error during MM5/MM6 */
-	do
-		env_random(e, &msgid, sizeof(msgid));
-	while (!msgid || msgid_used(&sa->msgids, msgid));
-	if (msgid_add(&sa->msgids, msgid))
+	msgid = msg_new_msgid(e, sa);
+	if (!msgid)
 		return;
-	memset(&hdr, 0, sizeof(hdr));
-	memcpy(hdr.icookie, sa->icookie, 8);
-	memcpy(hdr.rcookie, sa->rcookie, 8);
-	hdr.exch = ISAKMP_XCHG_INFO;
-	hdr.msgid = msgid;
-	isakmp_gen_init(&g, buf, sizeof(buf), &hdr);
-	hoff = isakmp_gen_begin(&g, ISAKMP_NP_HASH);
-	isakmp_gen_bytes(&g, zero, sa->km.prf_len);
-	isakmp_gen_end(&g, hoff);
-	after = g.len;
-	if (b->is_delete)
-		isakmp_gen_delete(&g, b->proto, b->spi_size, b->spi, b->nspi);
-	else
-		isakmp_gen_notify(&g, b->proto, b->spi, b->spi_size, b->type,
-				  b->data, b->len);
-	len = isakmp_gen_finish(&g);
-	if (!len)
-		return;
-	keymat_qm_hash(&sa->km, 0, msgid, NULL, 0, NULL, 0, buf + after,
-		       len - after, h);
-	memcpy(buf + hoff + 4, h, sa->km.prf_len);
-	len = msg_encrypt(sa, buf, len, sizeof(buf), msgid);
+	len = msg_build_hash1(sa, ISAKMP_XCHG_INFO, msgid, gen_info, b, buf,
+			      sizeof(buf));
 	iv_drop(&sa->iv, msgid);
 	if (!len)
 		return;

@@ -101,6 +101,7 @@ void sa_p1_free(struct ike_engine *e, struct p1sa *sa)
 	dh_free(sa->dh);
 	free(sa->sai_b);
 	rexmit_free(&sa->rx);
+	rexmit_free(&sa->cfg.rx);
 	msgid_free(&sa->msgids);
 	crypto_wipe(sa, sizeof(*sa));
 	free(sa);

@@ -38,44 +38,41 @@ void cfg_established(struct ike_engine *e, struct p1sa *sa)
 	modecfg_request(e, sa);
 }
 
-int cfg_send(struct ike_engine *e, struct p1sa *sa, uint32_t msgid,
-	     uint8_t type, uint16_t id,
+struct cfg_body {
+	const struct p1sa *sa;
+	uint8_t type;
+	uint16_t id;
+	void (*attrs)(struct isakmp_gen *g, const struct p1sa *sa);
+};
+
+/* The attribute payload of a Transaction message. */
+static void gen_cfg(struct isakmp_gen *g, const void *arg)
+{
+	const struct cfg_body *b = arg;
+	size_t off = isakmp_gen_cfg_begin(g, b->type, b->id);
+
+	if (b->attrs)
+		b->attrs(g, b->sa);
+	isakmp_gen_end(g, off);
+}
+
+int cfg_send(struct ike_engine *e, struct p1sa *sa, struct rexmit *rx,
+	     uint32_t msgid, uint8_t type, uint16_t id,
 	     void (*attrs)(struct isakmp_gen *g, const struct p1sa *sa),
 	     const char *name, bool expect_reply)
 {
-	static const uint8_t zero[CRYPTO_MAX_HASH];
 	const struct ike_conn *c = &sa->conn->c;
-	uint8_t buf[MSG_BUF], h[CRYPTO_MAX_HASH];
-	struct isakmp_hdr hdr;
-	struct isakmp_gen g;
-	size_t off, after, len;
+	struct cfg_body body = { sa, type, id, attrs };
+	uint8_t buf[MSG_BUF];
+	size_t len;
 	char a[64];
 	int rc = -1;
 
-	memset(&hdr, 0, sizeof(hdr));
-	memcpy(hdr.icookie, sa->icookie, 8);
-	memcpy(hdr.rcookie, sa->rcookie, 8);
-	hdr.exch = ISAKMP_XCHG_TRANSACTION;
-	hdr.msgid = msgid;
-	isakmp_gen_init(&g, buf, sizeof(buf), &hdr);
-	off = isakmp_gen_begin(&g, ISAKMP_NP_HASH);
-	isakmp_gen_bytes(&g, zero, sa->km.prf_len);
-	isakmp_gen_end(&g, off);
-	after = g.len;
-	off = isakmp_gen_cfg_begin(&g, type, id);
-	if (attrs)
-		attrs(&g, sa);
-	isakmp_gen_end(&g, off);
-	len = isakmp_gen_finish(&g);
+	len = msg_build_hash1(sa, ISAKMP_XCHG_TRANSACTION, msgid, gen_cfg,
+			      &body, buf, sizeof(buf));
 	if (!len)
 		goto out;
-	keymat_qm_hash(&sa->km, 0, msgid, NULL, 0, NULL, 0, buf + after,
-		       len - after, h);
-	memcpy(buf + ISAKMP_HDR_LEN + ISAKMP_GEN_LEN, h, sa->km.prf_len);
-	len = msg_encrypt(sa, buf, len, sizeof(buf), msgid);
-	if (!len)
-		goto out;
-	msg_send(e, sa, &sa->local, &sa->remote, &sa->rx, buf, len, name,
+	msg_send(e, sa, &sa->local, &sa->remote, rx, buf, len, name,
 		 expect_reply, c->rexmit_ms, c->rexmit_tries);
 	diag_sent(sa->conn, name);
 	log_info("%s %s (%s) sent to %s (M-ID %08x)", msg_ck(sa), name,
@@ -214,8 +211,15 @@ int cfg_input(struct ike_engine *e, struct p1sa *sa,
 	p = isakmp_find(m, ISAKMP_NP_ATTR);
 	r = isakmp_parse_cfg(p->body, p->len, &cfg);
 	if (r) {
-		log_warn("%s attribute payload from %s refused: %s",
-			 msg_ck(sa), a, isakmp_notify_name((uint16_t)-r));
+		char why[128];
+
+		/* Authentic, so the peer's own: waiting would not mend it. */
+		log_err("%s attribute payload from %s refused: %s", msg_ck(sa),
+			a, isakmp_notify_name((uint16_t)-r));
+		snprintf(why, sizeof(why), "the peer's attribute payload is "
+			 "malformed (%s)", isakmp_notify_name((uint16_t)-r));
+		cfg_fail(e, sa, ours ? "MCFG2" : "XAUTH1", why);
+		rc = -1;
 		goto out;
 	}
 	if (log_get_level() >= LOG_LVL_DEBUG)
@@ -267,13 +271,41 @@ int64_t cfg_next_ms(struct ike_engine *e)
 	uint64_t now = env_now(e), next = UINT64_MAX;
 	struct p1sa *sa;
 
-	for (sa = e->p1s; sa; sa = sa->next)
-		if (sa->cfg.active && !sa->cfg.done &&
-		    sa->cfg.deadline < next)
+	for (sa = e->p1s; sa; sa = sa->next) {
+		if (!sa->cfg.active || sa->cfg.done)
+			continue;
+		if (sa->cfg.deadline < next)
 			next = sa->cfg.deadline;
+		if (rexmit_deadline(&sa->cfg.rx) < next)
+			next = rexmit_deadline(&sa->cfg.rx);
+	}
 	if (next == UINT64_MAX)
 		return -1;
 	return next <= now ? 0 : (int64_t)(next - now);
+}
+
+/* Our REQUEST's retransmission; true when the SA went for want of an answer. */
+static bool cfg_resend(struct ike_engine *e, struct p1sa *sa, uint64_t now)
+{
+	struct rexmit *rx = &sa->cfg.rx;
+	char a[64], why[128];
+	int r = rexmit_poll(rx, now);
+
+	if (!r)
+		return false;
+	ike_addr_str(&sa->remote, a, sizeof(a));
+	if (r > 0) {
+		log_info("%s retransmitting %s to %s (try %u of %u)",
+			 msg_ck(sa), rx->name, a, rx->sent, rx->tries);
+		msg_resend(e, sa, &sa->local, &sa->remote, rx);
+		return false;
+	}
+	log_err("%s no response to %s from %s after %u tries", msg_ck(sa),
+		rx->name, a, rx->sent);
+	snprintf(why, sizeof(why), "no response to %s from %s after %u tries",
+		 rx->name, a, rx->sent);
+	cfg_fail(e, sa, rx->name, why);
+	return true;
 }
 
 /* An SA whose XAuth or Mode Config did not finish in time goes. */
@@ -284,7 +316,11 @@ void cfg_run(struct ike_engine *e, uint64_t now)
 
 again:
 	for (sa = e->p1s; sa; sa = sa->next) {
-		if (!sa->cfg.active || sa->cfg.done || now < sa->cfg.deadline)
+		if (!sa->cfg.active || sa->cfg.done)
+			continue;
+		if (cfg_resend(e, sa, now))
+			goto again;
+		if (now < sa->cfg.deadline)
 			continue;
 		ike_addr_str(&sa->remote, a, sizeof(a));
 		if (sa->conn->c.xauth && !sa->cfg.xauth_done) {

@@ -95,9 +95,13 @@ static int request(struct ike_engine *e, struct p1sa *sa, uint32_t msgid,
 	}
 	peer_message(sa, cfg);
 	sa->cfg.xauth_type = t != NULL;
-	if (cfg_send(e, sa, msgid, ISAKMP_CFG_REPLY, cfg->id, gen_reply,
-		     "XAUTH2", false))
-		return 0;	/* the peer asks again */
+	/* A copy of the request is not taken again: the attempt ends. */
+	if (cfg_send(e, sa, &sa->rx, msgid, ISAKMP_CFG_REPLY, cfg->id,
+		     gen_reply, "XAUTH2", false)) {
+		snprintf(c->why, sizeof(c->why), "XAuth reply could not be "
+			 "built or sent");
+		return -1;
+	}
 	log_info("%s XAuth: credentials of user '%s' sent", msg_ck(sa),
 		 c->c.xauth_user);
 	return 0;
@@ -119,8 +123,8 @@ static int set(struct ike_engine *e, struct p1sa *sa, uint32_t msgid,
 	}
 	peer_message(sa, cfg);
 	/* Acknowledged either way: the draft's client always ACKs. */
-	cfg_send(e, sa, msgid, ISAKMP_CFG_ACK, cfg->id, gen_ack, "XAUTH4",
-		 false);
+	cfg_send(e, sa, &sa->rx, msgid, ISAKMP_CFG_ACK, cfg->id, gen_ack,
+		 "XAUTH4", false);
 	if (st->val != XAUTH_STATUS_OK) {
 		log_err("%s XAuth failed: the peer refused the XAuth "
 			"credentials of user '%s' (XAUTH_STATUS %llu) — wrong "

@@ -431,9 +431,10 @@ static int g_dev_addr(struct kernel *k, const char *ifname,
 	k->err[0] = '\0';
 	idx = (int)if_nametoindex(ifname);
 	if (!idx) {
+		err = errno;
 		snprintf(k->err, sizeof(k->err), "%s: %s", ifname,
-			 strerror(errno));
-		return -errno;
+			 strerror(err));
+		return -err;
 	}
 	ra = rtnl_addr_alloc();
 	local = nl_addr_build(addr->family, addr->addr,

@@ -590,6 +590,15 @@ static void test_xauth(void)
 		   "local-ts given: it stays the local selector");
 		conf_free(&c);
 	}
+	/* A profile's 0.0.0.0/0 is a default: the assigned address wins. */
+	ok(!conf_parse("x.conf", CONN "modecfg = pull\nprofile = cisco-ios-vti\n",
+		       &c, err, sizeof(err)) && c.n_conns == 1,
+	   "modecfg with a profile's local-ts parses");
+	if (c.n_conns == 1) {
+		ok(c.conns[0].modecfg && c.conns[0].modecfg_ts,
+		   "profile's local-ts: the assigned address is the selector");
+		conf_free(&c);
+	}
 
 	if (!mkdtemp(dir)) {
 		ok(0, "mkdtemp");

@@ -598,6 +598,35 @@ static void t_cfg(void)
 	memcpy(bad, "\x03\x00\x00\x01\x40\x89\x00\x09", 8);
 	is_int(isakmp_parse_cfg(bad, 8, &c), -ISAKMP_N_PAYLOAD_MALFORMED,
 	       "attribute longer than the payload refused");
+	/*
+	 * A gateway's reply with many attributes (DNS, WINS, banner, split
+	 * networks...) before the address: kept up to the table, the rest
+	 * checked and counted, never a refusal.
+	 */
+	{
+		uint8_t many[4 + 80 * 4 + 8];
+		size_t o = 4;
+		int i;
+
+		memcpy(many, "\x02\x00\x00\x07", 4);
+		for (i = 0; i < 80; i++) {
+			/* INTERNAL_IP4_DNS (3), empty */
+			memcpy(many + o, "\x00\x03\x00\x00", 4);
+			o += 4;
+		}
+		ok(!isakmp_parse_cfg(many, o, &c) &&
+		   c.nattr == ISAKMP_MAX_CFG_ATTRS &&
+		   c.skipped == 80 - ISAKMP_MAX_CFG_ATTRS,
+		   "80 attributes: %d kept, %d counted", c.nattr, c.skipped);
+		/* 20 others, then the address: found. */
+		o = 4 + 20 * 4;
+		memcpy(many + o, "\x00\x01\x00\x04\x0a\x63\x00\x07", 8);
+		o += 8;
+		ok(!isakmp_parse_cfg(many, o, &c) && c.nattr == 21 &&
+		   isakmp_cfg_find(&c, CFG_INTERNAL_IP4_ADDRESS) &&
+		   isakmp_cfg_find(&c, CFG_INTERNAL_IP4_ADDRESS)->len == 4,
+		   "the address after 20 other attributes is found");
+	}
 	is_str(isakmp_payload_name(ISAKMP_NP_ATTR), "ATTR", "payload name");
 	is_str(isakmp_cfg_attr_name(CFG_XAUTH_STATUS), "XAUTH_STATUS",
 	       "attribute name");

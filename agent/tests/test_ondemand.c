@@ -105,6 +105,58 @@ static void t_listen_idle(void)
 	   "listen: an idle pair is rekeyed");
 }
 
+static bool b_silent;
+
+static int drop_b(int from, int nth, const uint8_t *buf, size_t len)
+{
+	return from == 1 && b_silent;
+}
+
+/*
+ * DPD's restart brings an on-demand conn back once; up again, it is on
+ * demand again: an idle pair expires and nothing renegotiates it.
+ */
+static void t_after_dpd_restart(void)
+{
+	struct ike_conn a, b;
+
+	busy = false;
+	b_silent = false;
+	harness_sa_used = m_sa_used;
+	setup();
+	filter = drop_b;
+	mkconn(&a, 0, IKE, ESP, "k");
+	mkconn(&b, 1, IKE, ESP, "k");
+	a.start = IKE_START_ON_DEMAND;
+	a.lifetime = 300;
+	b.lifetime = 300;
+	a.rekey_margin = 60;
+	a.rekey_fuzz = 0;
+	a.dpd = true;
+	a.dpd_delay = 10;
+	a.dpd_timeout = 30;
+	a.dpd_action = IKE_DPD_RESTART;
+	b.rekey = false;
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
+	run(5000);
+	b_silent = true;
+	run(60000);
+	ok(logged("DPD: peer"), "dpd: the silent peer declared dead");
+	b_silent = false;
+	run(20000);
+	ok(live_sa(0, IKE_DIR_OUT) != NULL, "dpd: restarted, up again");
+	loglen = 0;
+	logbuf[0] = 0;
+	run(600000);
+	ok(logged("not rekeyed (start = on-demand)"),
+	   "dpd: then an idle pair is let expire");
+	is_int(count_logged("initiating Main Mode") +
+	       count_logged("initiating Quick Mode"), 0,
+	       "dpd: and nothing negotiates it again");
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -113,6 +165,7 @@ int main(void)
 	t_busy();
 	t_idle();
 	t_listen_idle();
+	t_after_dpd_restart();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();

@@ -116,7 +116,7 @@ static int srv_send(int kind, uint8_t type, uint16_t id, uint32_t msgid)
 	if (!sa)
 		return -1;
 	srv_kind = kind;
-	return cfg_send(S[1].eng, sa, msgid, type, id, srv_attrs, "SRV",
+	return cfg_send(S[1].eng, sa, &sa->rx, msgid, type, id, srv_attrs, "SRV",
 			false);
 }
 
@@ -364,6 +364,57 @@ static void test_duplicate(void)
 	   "the copy is recognised");
 }
 
+/*
+ * With Mode Config after XAuth, our ACK stays ready for a copy of the
+ * server's SET (the REQUEST for an address has retransmissions of its
+ * own), a REPLY with another identifier is ignored, and a REQUEST never
+ * answered ends in a Delete.
+ */
+static void test_modecfg_after_ack(void)
+{
+	struct ike_conn a, b;
+	uint8_t plain[4096];
+	struct isakmp_cfg cfg;
+	uint32_t req_mid = 0;
+	int i;
+
+	xsetup();
+	xconns(&a, &b, true, true);
+	start_pair(&a, &b);
+	xauth_until_reply();
+	dup_server = true;
+	ok(!srv_send(SRV_STATUS_OK, ISAKMP_CFG_SET, 0x5678, 0x22222222),
+	   "mcfg: the SET delivered twice");
+	pump();
+	dup_server = false;
+	is_int(ncap, 4, "mcfg: ACK, REQUEST, and the ACK again");
+	ok(logged("retransmitted request, resending XAUTH4"),
+	   "mcfg: the copy of the SET gets our ACK again");
+	ok(ncap >= 4 && cap_len[1] == cap_len[3] &&
+	   !memcmp(cap[1], cap[3], cap_len[1]), "mcfg: the same ACK");
+	ok(!srv_open(2, &cfg, &req_mid, plain) &&
+	   cfg.type == ISAKMP_CFG_REQUEST, "mcfg: the REQUEST");
+
+	memcpy(srv_addr, "\x0a\x63\x00\x08", 4);
+	ok(!srv_send(SRV_ADDR, ISAKMP_CFG_REPLY, (uint16_t)(cfg.id + 1),
+		     req_mid), "mcfg: a REPLY with another identifier");
+	pump();
+	ok(logged("reply with identifier") && naddr_add == 0 &&
+	   qm_from_a == 0, "mcfg: ignored");
+
+	/* Nothing more from the server: the REQUEST is resent, then given up. */
+	for (i = 0; i < 40 && a_sa(); i++) {
+		now_ms += 2000;
+		ike_engine_run_timers(S[0].eng);
+		pump();
+	}
+	ok(logged("retransmitting MCFG1"), "mcfg: the REQUEST is resent");
+	ok(logged("no response to MCFG1") ||
+	   logged("Mode Config with 192.0.2.2:500 not finished"),
+	   "mcfg: then given up");
+	ok(!a_sa() && info_from_a > 0, "mcfg: the SA gone, with a Delete");
+}
+
 static void test_no_request(void)
 {
 	struct ike_conn a, b;
@@ -411,7 +462,7 @@ static void test_modecfg_only(void)
 	pump();
 	ok(!srv_open(0, &cfg, &mid, plain), "request");
 	srv_kind = SRV_STATUS_OK;	/* any attribute but the address */
-	ok(!cfg_send(S[1].eng, b_sa(), mid, ISAKMP_CFG_REPLY, cfg.id,
+	ok(!cfg_send(S[1].eng, b_sa(), &b_sa()->rx, mid, ISAKMP_CFG_REPLY, cfg.id,
 		     srv_attrs, "SRV", false), "reply without an address");
 	pump();
 	ok(logged("the peer assigned no IPv4 address"), "logged");
@@ -427,6 +478,7 @@ int main(void)
 	test_xauth_refused();
 	test_forged();
 	test_duplicate();
+	test_modecfg_after_ack();
 	test_no_request();
 	test_modecfg_only();
 	return tap_done();

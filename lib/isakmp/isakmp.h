@@ -242,11 +242,15 @@ enum isakmp_cfg_attr {
 #define IKE_AUTH_M_XAUTH_INIT_PSK	65001
 #define IKE_AUTH_M_XAUTH_INIT_RSA	65005
 
+/* Attributes of one attribute payload kept; later ones are counted. */
+#define ISAKMP_MAX_CFG_ATTRS	64
+
 struct isakmp_cfg {
 	uint8_t type;			/* enum isakmp_cfg_type */
 	uint16_t id;
 	int nattr;
-	struct isakmp_attr attr[ISAKMP_MAX_ATTRS];
+	int skipped;			/* checked but not kept */
+	struct isakmp_attr attr[ISAKMP_MAX_CFG_ATTRS];
 };
 
 struct isakmp_delete {

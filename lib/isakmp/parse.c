@@ -151,9 +151,16 @@ int isakmp_check_simple(uint8_t type, size_t len)
 }
 
 /* Data attributes (RFC 2408 3.3), in transforms and attribute payloads. */
+/*
+ * Attributes into attr[max]. More than max: refused, or with skipped
+ * given, checked and counted there but not kept (a Mode Config reply
+ * may carry many attributes nobody asked for).
+ */
 static int parse_attr_list(const uint8_t *p, size_t len,
-			   struct isakmp_attr *attr, int *nattr)
+			   struct isakmp_attr *attr, int max, int *nattr,
+			   int *skipped)
 {
+	struct isakmp_attr spare;
 	size_t off = 0;
 
 	*nattr = 0;
@@ -163,9 +170,14 @@ static int parse_attr_list(const uint8_t *p, size_t len,
 
 		if (len - off < 4)
 			return -ISAKMP_N_PAYLOAD_MALFORMED;
-		if (*nattr >= ISAKMP_MAX_ATTRS)
+		if (*nattr < max) {
+			a = &attr[(*nattr)++];
+		} else if (skipped) {
+			a = &spare;
+			(*skipped)++;
+		} else {
 			return -ISAKMP_N_ATTRIBUTES_NOT_SUPPORTED;
-		a = &attr[(*nattr)++];
+		}
 		memset(a, 0, sizeof(*a));
 		ty = get16(p + off);
 		a->type = ty & 0x7fff;
@@ -194,7 +206,8 @@ static int parse_attr_list(const uint8_t *p, size_t len,
 
 static int parse_attrs(const uint8_t *p, size_t len, struct isakmp_transform *t)
 {
-	return parse_attr_list(p, len, t->attr, &t->nattr);
+	return parse_attr_list(p, len, t->attr, ISAKMP_MAX_ATTRS, &t->nattr,
+			       NULL);
 }
 
 static int parse_prop(const uint8_t *p, size_t len, struct isakmp_prop *pr)
@@ -408,7 +421,8 @@ int isakmp_parse_cfg(const uint8_t *b, size_t len, struct isakmp_cfg *c)
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
 	c->type = b[0];
 	c->id = get16(b + 2);
-	return parse_attr_list(b + 4, len - 4, c->attr, &c->nattr);
+	return parse_attr_list(b + 4, len - 4, c->attr, ISAKMP_MAX_CFG_ATTRS,
+			       &c->nattr, &c->skipped);
 }
 
 const struct isakmp_attr *isakmp_cfg_find(const struct isakmp_cfg *c,
