@@ -25,20 +25,25 @@ static int m_sa_used(void *ctx, const struct ike_conn *c,
  * A on-demand (or listen) with 300 s SAs and a 60 s margin; B never
  * rekeys, so what happens is A's doing.
  */
+static void conns(struct ike_conn *a, struct ike_conn *b, uint8_t start)
+{
+	harness_sa_used = m_sa_used;
+	setup();
+	mkconn(a, 0, IKE, ESP, "k");
+	mkconn(b, 1, IKE, ESP, "k");
+	a->start = start;
+	a->lifetime = 300;
+	b->lifetime = 300;
+	a->rekey_margin = 60;
+	a->rekey_fuzz = 0;
+	b->rekey = false;
+}
+
 static void up(uint8_t start)
 {
 	struct ike_conn a, b;
 
-	harness_sa_used = m_sa_used;
-	setup();
-	mkconn(&a, 0, IKE, ESP, "k");
-	mkconn(&b, 1, IKE, ESP, "k");
-	a.start = start;
-	a.lifetime = 300;
-	b.lifetime = 300;
-	a.rekey_margin = 60;
-	a.rekey_fuzz = 0;
-	b.rekey = false;
+	conns(&a, &b, start);
 	ike_engine_add_conn(S[0].eng, &a);
 	ike_engine_add_conn(S[1].eng, &b);
 }
@@ -122,21 +127,12 @@ static void t_after_dpd_restart(void)
 
 	busy = false;
 	b_silent = false;
-	harness_sa_used = m_sa_used;
-	setup();
+	conns(&a, &b, IKE_START_ON_DEMAND);
 	filter = drop_b;
-	mkconn(&a, 0, IKE, ESP, "k");
-	mkconn(&b, 1, IKE, ESP, "k");
-	a.start = IKE_START_ON_DEMAND;
-	a.lifetime = 300;
-	b.lifetime = 300;
-	a.rekey_margin = 60;
-	a.rekey_fuzz = 0;
 	a.dpd = true;
 	a.dpd_delay = 10;
 	a.dpd_timeout = 30;
 	a.dpd_action = IKE_DPD_RESTART;
-	b.rekey = false;
 	ike_engine_add_conn(S[0].eng, &a);
 	ike_engine_add_conn(S[1].eng, &b);
 	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
