@@ -88,8 +88,11 @@ static const char *peer_of(const struct dg_conn *c)
 static void judge_traffic(const struct dg_conn *c, const struct dg_child *ch,
 			  const struct dg_traffic *t, struct dg_result *r)
 {
-	uint64_t d_enc = t->encaps[1] - t->encaps[0];
-	uint64_t d_dec = t->decaps[1] - t->decaps[0];
+	/* A new SA between the samples starts from 0: its count is all new. */
+	uint64_t d_enc = t->encaps[1] >= t->encaps[0] ?
+			 t->encaps[1] - t->encaps[0] : t->encaps[1];
+	uint64_t d_dec = t->decaps[1] >= t->decaps[0] ?
+			 t->decaps[1] - t->decaps[0] : t->decaps[1];
 	int i;
 
 	evidence(r, "IPsec SA in %08x out %08x on %s: %" PRIu64

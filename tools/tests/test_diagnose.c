@@ -102,6 +102,8 @@ static void test_traffic_rules(void)
 	struct dg_traffic t;
 	struct dg_result r;
 	struct dg_conn c;
+	bool found;
+	int i;
 
 	traffic(&t, 10, 20, 10, 20);
 	decide(st_up, &t, &c, &r);
@@ -158,6 +160,14 @@ static void test_traffic_rules(void)
 	decide(st_up, &t, &c, &r);
 	ok(r.cause == DG_ONE_WAY, "encaps rising, decaps stopped: one-way",
 	   r.sentence);
+
+	/* A rekey between the samples: the second SA counts from 0. */
+	traffic(&t, 10, 4, 3, 2);
+	decide(st_up, &t, &c, &r);
+	for (i = 0, found = false; i < r.n_evidence; i++)
+		found = found || has(r.evidence[i], "(+4/+2 in 1000 ms)");
+	ok(r.cause == DG_HEALTHY && found,
+	   "new SA between samples: its counts, no wrap", r.sentence);
 
 	decide(st_up, NULL, &c, &r);
 	ok(r.cause == DG_SA_MISSING && has(r.sentence, "could not be read"),
