@@ -19,7 +19,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ike-lib.sh"
 
 PSK=ike-rekey-key
-SOAK=70					# seconds of traffic
+SOAK=55					# seconds of traffic
 PINGS=$((SOAK * 20))
 IFID=42
 LSW_IF=7

@@ -15,7 +15,7 @@
 # The same words may come in $ESPTUN_CHECK (`ESPTUN_CHECK=smoke make check`).
 # ESPTUN_VM_TIMEOUT (2700 s) bounds the guest run, ESPTUN_TEST_TIMEOUT
 # (600 s) each selftest, ESPTUN_UNIT_TIMEOUT (120 s) each unit test, under
-# valgrind too, ESPTUN_FUZZ_SECONDS (10 s) each fuzz target (longer runs:
+# valgrind too, ESPTUN_FUZZ_SECONDS (7 s) each fuzz target (longer runs:
 # make fuzz). Unit tests named with valgrind are the only ones it runs.
 # Logs and TAP files are kept in build/check/last/.
 set -uo pipefail
@@ -264,7 +264,7 @@ fi
 if want fuzz; then
 	t=$(date +%s)
 	mkdir -p "$RUN/fuzz"
-	tools/fuzz.sh --seconds "${ESPTUN_FUZZ_SECONDS:-10}" >"$RUN/fuzz/fuzz.tap" 2>"$RUN/fuzz.log"
+	tools/fuzz.sh --seconds "${ESPTUN_FUZZ_SECONDS:-7}" >"$RUN/fuzz/fuzz.tap" 2>"$RUN/fuzz.log"
 	count_tap "$RUN/fuzz/fuzz.tap"
 	grep -E '^(not )?ok|^# ' "$RUN/fuzz/fuzz.tap" | sed 's/^/# fuzz: /'
 	say "# fuzz: $(elapsed "$t") s"
