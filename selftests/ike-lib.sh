@@ -219,14 +219,19 @@ lsw() {
 # lsw_render LOCAL REMOTE PSK IKE ESP PFS IFID [AGGRESSIVE]
 # LSW_SALIFETIME, LSW_IKELIFETIME, LSW_REKEY, LSW_REKEYMARGIN and
 # LSW_REKEYFUZZ change its timers (default: no rekeying during a test).
+# LSW_CONF_IN names another template (ipsec-cert.conf.in: certificates,
+# with LSW_CERT the NSS nickname of pluto's own and LSW_RIGHTID the
+# peer's DN).
 lsw_render() {
-	ike_render "$IKE_PEERS/ipsec.conf.in" "$LSW_DIR/ipsec.conf" \
+	ike_render "${LSW_CONF_IN:-$IKE_PEERS/ipsec.conf.in}" \
+		"$LSW_DIR/ipsec.conf" \
 		DIR="$LSW_DIR" LOCAL="$1" REMOTE="$2" IKE="$4" ESP="$5" \
 		PFS="$6" IFID="$7" AGGR="${8:-no}" \
 		UPDOWN="$LSW_BIN/_updown.xfrm" \
 		SALIFE="${LSW_SALIFETIME:-1h}" IKELIFE="${LSW_IKELIFETIME:-1h}" \
 		REKEY="${LSW_REKEY:-no}" MARGIN="${LSW_REKEYMARGIN:-540s}" \
-		FUZZ="${LSW_REKEYFUZZ:-100%}" || return 1
+		FUZZ="${LSW_REKEYFUZZ:-100%}" \
+		CERT="${LSW_CERT:-}" RIGHTID="${LSW_RIGHTID:-}" || return 1
 	# IKE or ESP "default": the line left out, pluto's own proposals.
 	sed -i -e '/^\tike=default$/d' -e '/^\tphase2alg=default$/d' \
 		"$LSW_DIR/ipsec.conf"
@@ -249,7 +254,9 @@ lsw_start() {
 	shift
 	mkdir -p "$LSW_DIR/run" "$LSW_DIR/nss"
 	lsw_render "$@" || return 1
-	certutil -N -d "sql:$LSW_DIR/nss" --empty-password || return 1
+	# An NSS database lsw_nss_pki filled is kept.
+	[ -e "$LSW_DIR/nss/cert9.db" ] ||
+		certutil -N -d "sql:$LSW_DIR/nss" --empty-password || return 1
 	# pluto runs addconn from this fixed path (the guest's / is an overlay).
 	if [ ! -e /usr/libexec/ipsec/addconn ]; then
 		mkdir -p /usr/libexec
@@ -270,6 +277,20 @@ lsw_start() {
 	fi
 	lsw --listen >/dev/null 2>&1
 	lsw_load
+}
+
+# lsw_nss_pki NICK CA CERT KEY (PEM files): pluto's NSS database, made
+# before lsw_start, with the CA trusted to issue peers' certificates and
+# CERT with its KEY under NICK (imported as PKCS#12, NSS's only way in for
+# a key).
+lsw_nss_pki() {
+	local db=sql:$LSW_DIR/nss
+	mkdir -p "$LSW_DIR/nss"
+	certutil -N -d "$db" --empty-password &&
+		certutil -A -d "$db" -n lsw-ca -t "CT,," -a -i "$2" &&
+		openssl pkcs12 -export -in "$3" -inkey "$4" -name "$1" \
+			-passout pass: -out "$LSW_DIR/$1.p12" &&
+		pk12util -i "$LSW_DIR/$1.p12" -d "$db" -W "" >/dev/null
 }
 
 # Reloads the connection from the rendered files.
