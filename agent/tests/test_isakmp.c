@@ -83,6 +83,12 @@ static void put16(uint8_t *p, unsigned v)
 	p[1] = (uint8_t)v;
 }
 
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v & 0xffff);
+}
+
 /* Offsets in the MM1 built above. */
 #define SA_OFF		ISAKMP_HDR_LEN
 #define PROP_OFF	(SA_OFF + 4 + 8)
@@ -257,6 +263,20 @@ static void t_payload_chain(void)
 	is_int(isakmp_parse_payloads(ISAKMP_NP_SA, buf + ISAKMP_HDR_LEN,
 				     len - ISAKMP_HDR_LEN, &m), 0,
 	       "trailing padding accepted in decrypted body");
+	/* libreswan's ikepad: the message aligned to 4 octets with zeros. */
+	len = build_mm1();
+	memset(buf + len, 0, 4);
+	put32(buf + 24, (uint32_t)len + 3);
+	is_int(isakmp_parse(buf, len + 3, &m), 0,
+	       "plaintext: three zero bytes of alignment accepted");
+	is_int(m.n, 2, "plaintext: the payloads before them");
+	put32(buf + 24, (uint32_t)len + 4);
+	is_int(isakmp_parse(buf, len + 4, &m), -ISAKMP_N_UNEQUAL_PAYLOAD_LENGTHS,
+	       "plaintext: four are more than alignment");
+	buf[len + 1] = 7;
+	put32(buf + 24, (uint32_t)len + 3);
+	is_int(isakmp_parse(buf, len + 3, &m), -ISAKMP_N_UNEQUAL_PAYLOAD_LENGTHS,
+	       "plaintext: a non-zero byte after the last payload");
 	len = build_mm1();
 	buf[len - 20] = ISAKMP_NP_VID;		/* VID says another follows */
 	ok(isakmp_parse(buf, len, &m) == -ISAKMP_N_PAYLOAD_MALFORMED,

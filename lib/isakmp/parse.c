@@ -57,8 +57,10 @@ static bool known_type(uint8_t t)
 }
 
 /*
- * Bytes after the last payload are only legal in a decrypted body (CBC
- * padding); the plaintext parser passes strict.
+ * Bytes after the last payload are legal in a decrypted body (CBC
+ * padding); the plaintext parser passes strict and takes only what
+ * libreswan adds to align every message to 4 octets (ikepad): one to
+ * three zeros.
  */
 static int parse_chain(uint8_t np, const uint8_t *buf, size_t len,
 		       struct isakmp_msg *m, bool strict)
@@ -87,8 +89,13 @@ static int parse_chain(uint8_t np, const uint8_t *buf, size_t len,
 		np = buf[off];
 		off += plen;
 	}
-	if (strict && off != len)
-		return -ISAKMP_N_UNEQUAL_PAYLOAD_LENGTHS;
+	if (strict && off != len) {
+		if (len - off >= 4)
+			return -ISAKMP_N_UNEQUAL_PAYLOAD_LENGTHS;
+		for (; off < len; off++)
+			if (buf[off])
+				return -ISAKMP_N_UNEQUAL_PAYLOAD_LENGTHS;
+	}
 	return 0;
 }
 
