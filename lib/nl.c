@@ -207,6 +207,15 @@ static int valid_cb(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/* The rest of an interrupted dump is still read, to its NLMSG_DONE. */
+static int intr_cb(struct nl_msg *msg, void *arg)
+{
+	struct etnl_req *r = arg;
+
+	r->interrupted = 1;
+	return NL_OK;
+}
+
 int etnl_run(struct etnl *nl, struct nl_msg *msg, struct etnl_req *r)
 {
 	struct nl_cb *base, *cb;
@@ -225,6 +234,7 @@ int etnl_run(struct etnl *nl, struct nl_msg *msg, struct etnl_req *r)
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, ack_cb, r);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, finish_cb, r);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, valid_cb, r);
+	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, intr_cb, r);
 
 	err = nl_send_auto(nl->sock, msg);
 	etnl_msg_free(msg);
@@ -247,33 +257,63 @@ int etnl_run(struct etnl *nl, struct nl_msg *msg, struct etnl_req *r)
 	return r->parse_error ? -EPROTO : 0;
 }
 
-/* Runs @msg once its attributes are in (@put < 0: they did not fit). */
-static int run_built(struct etnl *nl, struct nl_msg *msg, int put,
-		     struct etnl_req *r)
+static int put_dev(struct nl_msg *msg, const void *dev)
 {
-	if (!msg || put < 0) {
-		if (msg)
-			etnl_msg_free(msg);
-		r->local = "out of memory";
-		return -EIO;
+	return attr_put_dev(msg, dev);
+}
+
+static int put_sa(struct nl_msg *msg, const void *sa)
+{
+	return attr_put_sa(msg, sa);
+}
+
+/*
+ * Builds and runs the request; a dump the kernel marks interrupted runs
+ * again from the start, since what was read may hold an entry twice or
+ * miss one that was there all along.
+ */
+static int request(struct etnl *nl, uint8_t cmd, int flags, uint32_t ifindex,
+		   const char *ifname,
+		   int (*put)(struct nl_msg *msg, const void *obj), const void *obj,
+		   struct etnl_req *r)
+{
+	int tries = 0, err;
+
+	for (;;) {
+		struct nl_msg *msg = etnl_msg(nl, cmd, flags, ifindex, ifname);
+		int added = msg && obj ? put(msg, obj) : 0;
+
+		if (!msg || added < 0) {
+			if (msg)
+				etnl_msg_free(msg);
+			r->local = "out of memory";
+			return -EIO;
+		}
+		err = etnl_run(nl, msg, r);
+		if (err || !r->interrupted)
+			return err;
+		if (!r->restart || ++tries == ETNL_DUMP_TRIES) {
+			r->local = "the table kept changing while it was read";
+			return -EIO;
+		}
+		r->restart(r->arg);
+		r->done = 0;
+		r->interrupted = 0;
 	}
-	return etnl_run(nl, msg, r);
 }
 
 int etnl_dev_request(struct etnl *nl, uint8_t cmd, int flags,
 		     uint32_t ifindex, const char *ifname,
 		     const struct etdev *dev, struct etnl_req *r)
 {
-	struct nl_msg *msg = etnl_msg(nl, cmd, flags, ifindex, ifname);
-
-	return run_built(nl, msg, msg && dev ? attr_put_dev(msg, dev) : 0, r);
+	return request(nl, cmd, flags, ifindex, ifname,
+		       put_dev, dev, r);
 }
 
 int etnl_sa_request(struct etnl *nl, uint8_t cmd, int flags,
 		    uint32_t ifindex, const char *ifname,
 		    const struct etsa *sa, struct etnl_req *r)
 {
-	struct nl_msg *msg = etnl_msg(nl, cmd, flags, ifindex, ifname);
-
-	return run_built(nl, msg, msg && sa ? attr_put_sa(msg, sa) : 0, r);
+	return request(nl, cmd, flags, ifindex, ifname,
+		       put_sa, sa, r);
 }

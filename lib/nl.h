@@ -25,8 +25,15 @@ struct etnl {
 struct etnl_req {
 	/* Called per data message; < 0 marks the reply unreadable. */
 	int (*parse)(struct nlmsghdr *nlh, void *arg);
+	/*
+	 * A dump the kernel marks interrupted (the table changed while it
+	 * was read) is read again from the start, after this forgets what
+	 * @parse kept of the first try; without it, the dump fails.
+	 */
+	void (*restart)(void *arg);
 	void *arg;
 	int done;
+	int interrupted;	/* NLM_F_DUMP_INTR seen on this try */
 	int error;		/* negative errno from the kernel */
 	int parse_error;	/* a reply parse refused */
 	const char *local;	/* a failure on our side (libnl's words) */
@@ -56,7 +63,11 @@ void etnl_msg_free(struct nl_msg *msg);
  */
 int etnl_run(struct etnl *nl, struct nl_msg *msg, struct etnl_req *r);
 
-/* @cmd with an ESPTUN_A_DEV / ESPTUN_A_SA nest (none when NULL). */
+/*
+ * @cmd with an ESPTUN_A_DEV / ESPTUN_A_SA nest (none when NULL). A dump
+ * the kernel marks interrupted is sent again, up to ETNL_DUMP_TRIES times.
+ */
+#define ETNL_DUMP_TRIES	5
 int etnl_dev_request(struct etnl *nl, uint8_t cmd, int flags,
 		     uint32_t ifindex, const char *ifname,
 		     const struct etdev *dev, struct etnl_req *r);

@@ -51,32 +51,71 @@ static int report(const struct etnl_req *r)
 	return -1;
 }
 
-/* ---- devices ---- */
+/* Appends @item to the array at @items (n used of cap, @size each). */
+static int grow(void **items, size_t *n, size_t *cap, size_t size,
+		const void *item)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 16;
+		void *p = realloc(*items, c * size);
 
-struct dev_ctx {
-	ipc_dev_cb cb;
-	void *arg;
+		if (!p) {
+			fprintf(stderr, "esptun: out of memory\n");
+			return -1;
+		}
+		*items = p;
+		*cap = c;
+	}
+	memcpy((char *)*items + *n * size, item, size);
+	(*n)++;
+	return 0;
+}
+
+/*
+ * A dump's entries, handed to the caller only once the whole table was
+ * read without the kernel marking it interrupted.
+ */
+struct dump_ctx {
+	void *items;
+	size_t n, cap;
 };
 
-static int parse_dev(struct nlmsghdr *nlh, void *arg)
+/* The kernel's table changed while it was read: start over. */
+static void forget(void *arg)
 {
-	struct dev_ctx *ctx = arg;
+	struct dump_ctx *d = arg;
+
+	d->n = 0;
+}
+
+/* ---- devices ---- */
+
+static int keep_dev(struct nlmsghdr *nlh, void *arg)
+{
+	struct dump_ctx *d = arg;
 	struct etdev dev;
 
 	if (attr_get_dev(nlh, &dev) < 0)
 		return -1;
-	return ctx->cb(&dev, ctx->arg);
+	return grow(&d->items, &d->n, &d->cap, sizeof(dev), &dev);
 }
 
 int ipc_dev_get(uint32_t ifindex, ipc_dev_cb cb, void *arg)
 {
-	struct dev_ctx ctx = { cb, arg };
-	struct etnl_req r = { .parse = parse_dev, .arg = &ctx };
+	struct dump_ctx d = { 0 };
+	struct etnl_req r = { .parse = keep_dev, .restart = forget, .arg = &d };
+	const struct etdev *dev = NULL;
+	int err = 0;
+	size_t i;
 
 	if (etnl_dev_request(&nl, ESPTUN_CMD_DEV_GET, ifindex ? 0 : NLM_F_DUMP,
 			     ifindex, NULL, NULL, &r) < 0)
-		return report(&r);
-	return 0;
+		err = report(&r);
+	for (i = 0, dev = d.items; !err && i < d.n; i++)
+		if (cb(&dev[i], arg) < 0)
+			err = -1;
+	free(d.items);
+	return err;
 }
 
 int ipc_dev_set(const struct etdev *dev)
@@ -91,72 +130,88 @@ int ipc_dev_set(const struct etdev *dev)
 
 /* ---- SAs ---- */
 
-struct sa_ctx {
-	ipc_sa_cb cb;
-	void *arg;
-	uint32_t spi;	/* SPI_ALLOC reply */
-	int got_spi;
-};
-
-static int parse_sa(struct nlmsghdr *nlh, void *arg)
+static int keep_sa(struct nlmsghdr *nlh, void *arg)
 {
-	struct sa_ctx *ctx = arg;
+	struct dump_ctx *d = arg;
 	struct etsa sa;
 
 	if (attr_get_sa(nlh, &sa, NULL) <= 0)
 		return -1;
-	if (!ctx->cb) {
-		if (!(sa.has & BIT(ESPTUN_SA_A_SPI)))
-			return -1;
-		ctx->spi = sa.spi;
-		ctx->got_spi = 1;
-		return 0;
-	}
-	return ctx->cb(&sa, ctx->arg);
+	return grow(&d->items, &d->n, &d->cap, sizeof(sa), &sa);
 }
 
-static int sa_request(uint8_t cmd, int flags, uint32_t ifindex,
-		      const struct etsa *sa, struct sa_ctx *ctx)
-{
-	struct etnl_req r = { .parse = ctx ? parse_sa : NULL, .arg = ctx };
+/* The SPI of SPI_ALLOC's reply. */
+struct spi_ctx {
+	uint32_t spi;
+	int got_spi;
+};
 
-	if (etnl_sa_request(&nl, cmd, flags, ifindex, NULL, sa, &r) < 0)
+static int parse_spi(struct nlmsghdr *nlh, void *arg)
+{
+	struct spi_ctx *ctx = arg;
+	struct etsa sa;
+
+	if (attr_get_sa(nlh, &sa, NULL) <= 0 ||
+	    !(sa.has & BIT(ESPTUN_SA_A_SPI)))
+		return -1;
+	ctx->spi = sa.spi;
+	ctx->got_spi = 1;
+	return 0;
+}
+
+static int sa_request(uint8_t cmd, uint32_t ifindex, const struct etsa *sa,
+		      struct spi_ctx *ctx)
+{
+	struct etnl_req r = { .parse = ctx ? parse_spi : NULL, .arg = ctx };
+
+	if (etnl_sa_request(&nl, cmd, 0, ifindex, NULL, sa, &r) < 0)
 		return report(&r);
 	return 0;
 }
 
 int ipc_sa_dump(uint32_t ifindex, ipc_sa_cb cb, void *arg)
 {
-	struct sa_ctx ctx = { .cb = cb, .arg = arg };
+	struct dump_ctx d = { 0 };
+	struct etnl_req r = { .parse = keep_sa, .restart = forget, .arg = &d };
+	const struct etsa *sa = NULL;
+	int err = 0;
+	size_t i;
 
-	return sa_request(ESPTUN_CMD_SA_GET, NLM_F_DUMP, ifindex, NULL, &ctx);
+	if (etnl_sa_request(&nl, ESPTUN_CMD_SA_GET, NLM_F_DUMP, ifindex, NULL,
+			    NULL, &r) < 0)
+		err = report(&r);
+	for (i = 0, sa = d.items; !err && i < d.n; i++)
+		if (cb(&sa[i], arg) < 0)
+			err = -1;
+	free(d.items);
+	return err;
 }
 
 int ipc_sa_new(uint32_t ifindex, const struct etsa *sa)
 {
-	return sa_request(ESPTUN_CMD_SA_NEW, 0, ifindex, sa, NULL);
+	return sa_request(ESPTUN_CMD_SA_NEW, ifindex, sa, NULL);
 }
 
 int ipc_sa_update(uint32_t ifindex, const struct etsa *sa)
 {
-	return sa_request(ESPTUN_CMD_SA_UPDATE, 0, ifindex, sa, NULL);
+	return sa_request(ESPTUN_CMD_SA_UPDATE, ifindex, sa, NULL);
 }
 
 int ipc_sa_del(uint32_t ifindex, const struct etsa *sa)
 {
-	return sa_request(ESPTUN_CMD_SA_DEL, 0, ifindex, sa, NULL);
+	return sa_request(ESPTUN_CMD_SA_DEL, ifindex, sa, NULL);
 }
 
 int ipc_sa_flush(uint32_t ifindex)
 {
-	return sa_request(ESPTUN_CMD_SA_FLUSH, 0, ifindex, NULL, NULL);
+	return sa_request(ESPTUN_CMD_SA_FLUSH, ifindex, NULL, NULL);
 }
 
 int ipc_spi_alloc(uint32_t ifindex, const struct etsa *req, uint32_t *spi)
 {
-	struct sa_ctx ctx = { 0 };
+	struct spi_ctx ctx = { 0 };
 
-	if (sa_request(ESPTUN_CMD_SPI_ALLOC, 0, ifindex,
+	if (sa_request(ESPTUN_CMD_SPI_ALLOC, ifindex,
 		       req->has || req->local.family ? req : NULL, &ctx) < 0)
 		return -1;
 	if (!ctx.got_spi) {
@@ -247,26 +302,6 @@ int ipc_monitor(ipc_event_cb cb, void *arg, volatile sig_atomic_t *stop,
 			return -1;
 		}
 	}
-	return 0;
-}
-
-/* Appends @item to the array at @items (n used of cap, @size each). */
-static int grow(void **items, size_t *n, size_t *cap, size_t size,
-		const void *item)
-{
-	if (*n == *cap) {
-		size_t c = *cap ? 2 * *cap : 16;
-		void *p = realloc(*items, c * size);
-
-		if (!p) {
-			fprintf(stderr, "esptun: out of memory\n");
-			return -1;
-		}
-		*items = p;
-		*cap = c;
-	}
-	memcpy((char *)*items + *n * size, item, size);
-	(*n)++;
 	return 0;
 }
 

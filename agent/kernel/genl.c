@@ -331,20 +331,27 @@ static int count_sa(struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
+/* An interrupted dump is read again from the start. */
+static void recount(void *arg)
+{
+	*(int *)arg = 0;
+}
+
 static int g_sa_count(struct kernel *k, const char *ifname)
 {
 	struct kgenl *g = (struct kgenl *)k;
 	int n = 0, err;
-	struct etnl_req r = { .parse = count_sa, .arg = &n };
+	struct etnl_req r = { .parse = count_sa, .restart = recount, .arg = &n };
 
 	err = result(g, etnl_sa_request(&g->nl, ESPTUN_CMD_SA_GET, NLM_F_DUMP,
 					0, ifname, NULL, &r), &r);
 	return err ? err : n;
 }
 
+/* The SAs of a dump, reported only once it read through uninterrupted. */
 struct list_req {
-	kernel_sa_cb cb;
-	void *arg;
+	struct kernel_sa_ent *ents;
+	size_t n, cap;
 };
 
 static int parse_list(struct nlmsghdr *nlh, void *arg)
@@ -362,19 +369,39 @@ static int parse_list(struct nlmsghdr *nlh, void *arg)
 		addr_to_sockaddr(&sa.remote, 0, &ent.remote);
 	if (sa.has & BIT(ESPTUN_SA_A_ADD_TIME))
 		ent.add_time = sa.add_time;
-	q->cb(q->arg, &ent);
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? 2 * q->cap : 16;
+		struct kernel_sa_ent *p = realloc(q->ents, cap * sizeof(*p));
+
+		if (!p)
+			return -1;
+		q->ents = p;
+		q->cap = cap;
+	}
+	q->ents[q->n++] = ent;
 	return 0;
+}
+
+static void relist(void *arg)
+{
+	((struct list_req *)arg)->n = 0;
 }
 
 static int g_sa_list(struct kernel *k, const char *ifname, kernel_sa_cb cb,
 		     void *arg)
 {
 	struct kgenl *g = (struct kgenl *)k;
-	struct list_req q = { .cb = cb, .arg = arg };
-	struct etnl_req r = { .parse = parse_list, .arg = &q };
+	struct list_req q = { 0 };
+	struct etnl_req r = { .parse = parse_list, .restart = relist, .arg = &q };
+	size_t i;
+	int err;
 
-	return result(g, etnl_sa_request(&g->nl, ESPTUN_CMD_SA_GET, NLM_F_DUMP,
-					 0, ifname, NULL, &r), &r);
+	err = result(g, etnl_sa_request(&g->nl, ESPTUN_CMD_SA_GET, NLM_F_DUMP,
+					0, ifname, NULL, &r), &r);
+	for (i = 0; !err && i < q.n; i++)
+		cb(arg, &q.ents[i]);
+	free(q.ents);
+	return err;
 }
 
 struct last_use_req {

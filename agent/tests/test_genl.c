@@ -123,13 +123,13 @@ static void reset(void (*answer)(uint32_t seq))
 	fk.answer = answer;
 }
 
-static void put_sa_msg(uint32_t seq, uint32_t spi)
+static void put_sa_flags(uint32_t seq, uint32_t spi, int flags)
 {
 	struct nl_msg *m = nlmsg_alloc();
 	struct nlattr *sa;
 
-	genlmsg_put(m, 0, seq, FAMILY, 0, NLM_F_MULTI, ESPTUN_CMD_SA_GET,
-		    ESPTUN_GENL_VERSION);
+	genlmsg_put(m, 0, seq, FAMILY, 0, NLM_F_MULTI | flags,
+		    ESPTUN_CMD_SA_GET, ESPTUN_GENL_VERSION);
 	nla_put_string(m, ESPTUN_A_IFNAME, "esp0");
 	sa = nla_nest_start(m, ESPTUN_A_SA);
 	nla_put_u8(m, ESPTUN_SA_A_DIR, ESPTUN_DIR_IN);
@@ -141,6 +141,11 @@ static void put_sa_msg(uint32_t seq, uint32_t spi)
 	}
 	nla_nest_end(m, sa);
 	append(m);
+}
+
+static void put_sa_msg(uint32_t seq, uint32_t spi)
+{
+	put_sa_flags(seq, spi, 0);
 }
 
 /* NLMSG_DONE with @err and, when given, the extack message after it. */
@@ -179,6 +184,24 @@ static void dump_ok(uint32_t seq)
 {
 	put_sa_msg(seq, 0x1000);
 	put_sa_msg(seq, 0x2000);
+	put_done(seq, 0, NULL);
+}
+
+/*
+ * The table changed under the first @intr_left dumps: the kernel marks
+ * them, here with an SA seen twice, as a walk over a changing hash can.
+ */
+static int intr_left;
+
+static void dump_changing(uint32_t seq)
+{
+	if (intr_left-- <= 0) {
+		dump_ok(seq);
+		return;
+	}
+	put_sa_msg(seq, 0x1000);
+	put_sa_flags(seq, 0x1000, NLM_F_DUMP_INTR);
+	put_sa_flags(seq, 0x2000, NLM_F_DUMP_INTR);
 	put_done(seq, 0, NULL);
 }
 
@@ -231,6 +254,21 @@ static void test_sa_count(struct kernel *k)
 	       "sa_count: the errno in NLMSG_DONE fails the dump");
 	is_str(k->err, "esptun: device went away: No such device",
 	       "sa_count: with the kernel's message");
+
+	reset(dump_changing);
+	intr_left = 1;
+	is_int(kernel_sa_count(k, "esp0"), 2,
+	       "sa_count: an interrupted dump is counted again, not summed");
+	is_int(fk.sent, 2, "sa_count: the dump sent a second time");
+
+	reset(dump_changing);
+	intr_left = 1000;
+	is_int(kernel_sa_count(k, "esp0"), -EIO,
+	       "sa_count: a table that never holds still fails the count");
+	is_int(fk.sent, ETNL_DUMP_TRIES,
+	       "sa_count: after a bounded number of tries");
+	is_str(k->err, "netlink: the table kept changing while it was read",
+	       "sa_count: saying why");
 }
 
 struct listed {
@@ -266,8 +304,18 @@ static void test_sa_list(struct kernel *k)
 	ok(l.sa[1].add_time == 1700000000, "sa_list: the time it was added");
 
 	reset(dump_fails);
+	l.n = 0;
 	is_int(kernel_sa_list(k, "esp0", on_sa, &l), -ENODEV,
 	       "sa_list: the errno in NLMSG_DONE fails the listing");
+	is_int(l.n, 0, "sa_list: nothing of a failed dump reported");
+
+	reset(dump_changing);
+	intr_left = 2;
+	l.n = 0;
+	is_int(kernel_sa_list(k, "esp0", on_sa, &l), 0,
+	       "sa_list: an interrupted dump is read again");
+	ok(l.n == 2 && l.sa[0].spi == 0x1000 && l.sa[1].spi == 0x2000,
+	   "sa_list: each SA once, from the whole read only");
 }
 
 static void set_in4(struct sockaddr_storage *ss, const char *a)
