@@ -201,6 +201,8 @@ struct p2sa {
 	uint64_t rekey_at;		/* start its successor, 0 = never */
 	uint64_t out_at;		/* install the outbound SA, 0 = not due */
 	uint64_t retire_at;		/* replaced: removed then, 0 = in use */
+	bool doubtful;			/* the peer may lack it: superseded
+					 * by whatever comes up next */
 	/* auto-force: raw ESP came in on it or on a pair it replaced. */
 	bool esp_in_seen;
 };
@@ -439,10 +441,15 @@ bool retry_acquire(struct ike_engine *e, struct conn_ent *c, int pair,
 #define REKEY_RETRY_MS		10000
 /* Two ISAKMP SAs of a conn begun this close together were simultaneous. */
 #define REKEY_P1_AT_ONCE_MS	10000
+/*
+ * A Quick Mode that ended this shortly before a new ISAKMP SA began may
+ * have met the peer's old one already being given up (its QM3 ignored).
+ */
+#define REKEY_P1_RACE_MS	1000
 uint64_t rekey_delay_ms(uint32_t life_secs, uint32_t margin_secs,
 			uint32_t fuzz_pct, uint32_t rnd);
 void rekey_qm_started(struct ike_engine *e, struct p2sa *ch);
-bool rekey_out_deferred(struct ike_engine *e, struct p2sa *ch);
+struct p2sa *rekey_out_deferred(struct ike_engine *e, struct p2sa *ch);
 void rekey_established(struct ike_engine *e, struct p2sa *ch);
 void rekey_peer_deletes(struct ike_engine *e, struct p2sa *ch);
 void rekey_p1_established(struct ike_engine *e, struct p1sa *sa);

@@ -824,7 +824,7 @@ static void take_responder_lifetime(struct p2sa *ch, const struct isakmp_msg *m)
 
 int qm_inR1_outI2(struct ike_dispatch *d)
 {
-	struct p2sa *ch = d->p2;
+	struct p2sa *ch = d->p2, *sender;
 	struct p1sa *p1 = d->p1;
 	const struct ike_conn *c = &p1->conn->c;
 	const struct isakmp_payload *sap, *np, *kep;
@@ -895,10 +895,11 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 	 * when QM3 arrives. With an old pair still sending, the switch
 	 * waits a moment longer (rekey.c).
 	 */
-	if (rekey_out_deferred(d->e, ch))
+	sender = rekey_out_deferred(d->e, ch);
+	if (sender)
 		log_info("%s outbound stays on %08x for %u ms, then moves to "
-			 "%08x", msg_ck(p1), ch->replaces->spi_out,
-			 REKEY_SWITCH_MS, ch->spi_out);
+			 "%08x", msg_ck(p1), sender->spi_out, REKEY_SWITCH_MS,
+			 ch->spi_out);
 	else if (child_install(d->e, ch, IKE_DIR_OUT))
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
 	/* The deferred outbound SA still needs the PFS secret. */

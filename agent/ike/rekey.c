@@ -84,14 +84,18 @@ void rekey_qm_started(struct ike_engine *e, struct p2sa *ch)
 	ch->replaces = current(e, ch);
 }
 
-bool rekey_out_deferred(struct ike_engine *e, struct p2sa *ch)
+struct p2sa *rekey_out_deferred(struct ike_engine *e, struct p2sa *ch)
 {
-	struct p2sa *old = ch->replaces;
+	struct p2sa *o;
 
-	if (!old || !in_use(old) || !old->out_installed)
-		return false;
-	ch->out_at = env_now(e) + REKEY_SWITCH_MS;
-	return true;
+	/* Whichever pair of these selectors sends now keeps sending. */
+	for (o = e->p2s; o; o = o->next)
+		if (o != ch && o->state == QM_ACTIVE && o->out_installed &&
+		    same_pair(o, ch)) {
+			ch->out_at = env_now(e) + REKEY_SWITCH_MS;
+			return o;
+		}
+	return NULL;
 }
 
 /* Removes the outbound SAs of replaced pairs once a successor sends. */
@@ -185,7 +189,7 @@ void rekey_established(struct ike_engine *e, struct p2sa *ch)
 	for (o = e->p2s; o && !ch->retire_at; o = o->next) {
 		if (o == ch || !in_use(o) || !same_pair(o, ch))
 			continue;
-		if (o->established_ms < ch->started_ms) {
+		if (o->established_ms < ch->started_ms || o->doubtful) {
 			/* Up before this exchange began: its predecessor. */
 			log_info("[conn %s] IPsec SA in %08x out %08x replaced "
 				 "by in %08x out %08x, removed in %u ms",
@@ -233,6 +237,51 @@ static bool p1_newer(const struct p1sa *a, const struct p1sa *b)
 	return (r ? r : memcmp(a->rcookie, b->rcookie, 8)) > 0;
 }
 
+/*
+ * A peer gives up its old ISAKMP SA as soon as its successor begins:
+ * strongSwan moves its IPsec SAs to the new one when its Main Mode
+ * starts and from then on ignores Quick Mode on the old one, a QM1 as
+ * well as the QM3 that would have installed the pair on its side. Our
+ * Quick Modes under @old that were still running are given up, and a
+ * pair whose QM3 went out too close to the new Main Mode to be sure of
+ * is negotiated again: each under @sa, at once. For a peer that did
+ * install it, that is one rekey more.
+ */
+static void redo_under(struct ike_engine *e, struct p1sa *old,
+		       struct p1sa *sa, uint64_t now)
+{
+	const char *name = old->conn->c.name;
+	struct p2sa *ch, *next, *pred;
+
+	for (ch = e->p2s; ch; ch = next) {
+		next = ch->next;
+		if (ch->p1 != old || !ch->initiator || ch->retire_at)
+			continue;
+		if (ch->state != QM_ACTIVE) {
+			pred = ch->replaces;
+			log_info("[conn %s] Quick Mode (M-ID %08x) under the "
+				 "replaced ISAKMP SA given up: again under %s",
+				 name, ch->msgid, msg_ck(sa));
+			if (pred && in_use(pred))
+				pred->rekey_at = now;
+			sa_p2_free(e, ch);
+			next = e->p2s;	/* the list changed */
+			continue;
+		}
+		if (ch->established_ms + REKEY_P1_RACE_MS < sa->created_ms ||
+		    ch->doubtful)
+			continue;
+		log_info("[conn %s] IPsec SA in %08x out %08x came up as %s "
+			 "began, the peer may not have it: negotiated again",
+			 name, ch->spi_in, ch->spi_out, msg_ck(sa));
+		ch->rekey_at = now;
+		ch->doubtful = true;
+		/* Its successor takes over from the pair that sends now. */
+		if (ch->out_at)
+			ch->out_at = now + REKEY_SWITCH_MS;
+	}
+}
+
 void rekey_p1_established(struct ike_engine *e, struct p1sa *sa)
 {
 	struct conn_ent *c = sa->conn;
@@ -269,6 +318,8 @@ void rekey_p1_established(struct ike_engine *e, struct p1sa *sa)
 		old->retire_at = now + REKEY_GRACE_MS *
 				 (old == o && !sa->initiator ? 3 : 1);
 		old->rekey_at = 0;
+		if (old == o)
+			redo_under(e, o, sa, now);
 		/* Later Quick Modes and Deletes go under the survivor. */
 		for (ch = e->p2s; ch; ch = ch->next)
 			if (ch->p1 == old && ch->state == QM_ACTIVE)

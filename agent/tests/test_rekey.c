@@ -811,6 +811,78 @@ static void t_rekey_retry(void)
 	   "retry: rekeyed once the path is back, before the hard expiry");
 }
 
+/*
+ * The peer renews its ISAKMP SA the way strongSwan reauthenticates: from
+ * the moment its new Main Mode starts it ignores Quick Mode under the old
+ * one. Here B does so just as A's rekey reaches it, at A's QM1 (lost) or
+ * at A's QM3 (the pair comes up on A's side only).
+ */
+static uint8_t reauth_ic[8];
+static int reauth_at, reauth_qm;
+static bool reauth_started;
+
+static int reauth_filter(int from, const uint8_t *buf, size_t len)
+{
+	struct p1sa *sa;
+
+	if (from != 0 || len < 28 || buf[18] != ISAKMP_XCHG_QUICK ||
+	    memcmp(buf, reauth_ic, 8))
+		return 0;
+	if (!reauth_started && ++reauth_qm == reauth_at) {
+		for (sa = S[1].eng->p1s; sa; sa = sa->next)
+			if (sa->state == MM_ACTIVE)
+				sa->rekey_at = now_ms;
+		timers(1);
+		reauth_started = true;
+	}
+	return reauth_started;
+}
+
+static void t_peer_reauth(int at)
+{
+	const char *name = at == 1 ? "QM1" : "QM3";
+	struct ike_conn a, b;
+	char oldck[24];
+	uint32_t in;
+	int k, j;
+
+	setup();
+	mkconn(&a, 0);
+	mkconn(&b, 1);
+	a.lifetime = b.lifetime = 600;
+	a.dpd = b.dpd = false;
+	b.rekey = false;
+	start(&a, &b);
+	/* Long enough that the new ISAKMP SA is a renewal, not a duplicate. */
+	run(15000);
+	in = status(0).in;
+	memcpy(reauth_ic, status(0).ic, 8);
+	snprintf(oldck, sizeof(oldck), "[%02x%02x%02x%02x%02x%02x%02x%02x:",
+		 reauth_ic[0], reauth_ic[1], reauth_ic[2], reauth_ic[3],
+		 reauth_ic[4], reauth_ic[5], reauth_ic[6], reauth_ic[7]);
+	reauth_at = at == 1 ? 1 : 2;
+	reauth_qm = 0;
+	reauth_started = false;
+	filter = reauth_filter;
+	tl_reset();
+	cur_side = 0;
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_SOFT_EXPIRE, "esp0", in);
+	run(3000);
+	ok(reauth_started && find(0, 1, "initiating Main Mode") >= 0,
+	   "peer reauth at %s: B began a new Main Mode as A's %s reached it",
+	   name, name);
+	k = find(0, 0, "MM5: ISAKMP SA established");
+	j = k < 0 ? -1 : find(k, 0, "QM1 sent");
+	ok(j >= 0 && !strstr(tl[j].what, oldck),
+	   "peer reauth at %s: A negotiates the pair again under the new "
+	   "ISAKMP SA at once", name);
+	run(60000);
+	ok(one_pair() && keys_agree() && status(0).in != in,
+	   "peer reauth at %s: one pair, both sides alike", name);
+	ok(never_without_out(0) && never_without_out(1),
+	   "peer reauth at %s: never without an outbound SA", name);
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -826,6 +898,8 @@ int main(void)
 	t_phase1();
 	t_phase1_simultaneous();
 	t_rekey_retry();
+	t_peer_reauth(1);
+	t_peer_reauth(3);
 	for (cur_side = 0; cur_side < 2; cur_side++) {
 		ike_engine_free(S[cur_side].eng);
 		kernel_free(S[cur_side].k);
