@@ -484,10 +484,7 @@ static void frag_piece(struct decoder *d, struct group *g,
 		if (why[0])
 			fprintf(g->out, "        %s\n", why);
 	}
-	/* As esptund, which drops them: pieces do not carry pieces. */
-	if (n > 0 && whole && whole_len > 16 && whole[16] == ISAKMP_NP_FRAG) {
-		note(d, p, "IKE fragments carry a fragment: not decoded");
-	} else if (n > 0 && whole) {
+	if (n > 0 && whole) {
 		d->pieces = n;
 		isakmp_packet(d, p, whole, whole_len);
 		d->pieces = 0;

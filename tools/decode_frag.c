@@ -52,7 +52,7 @@ int dec_frag_add(struct dec_frags *t, bool from_init, const uint8_t *raw,
 		 size_t *whole_len, char *why, size_t whylen)
 {
 	struct dec_frag_msg *m = find(t, from_init, f->id);
-	bool foreign;
+	const char *refused;
 	int rc;
 
 	*whole = NULL;
@@ -82,11 +82,13 @@ int dec_frag_add(struct dec_frags *t, bool from_init, const uint8_t *raw,
 		snprintf(why, whylen, "out of memory");
 		goto give_up;
 	}
-	*whole = isakmp_reasm_join(&m->r, raw, whole_len, &foreign);
+	*whole = isakmp_reasm_join(&m->r, raw, whole_len, &refused);
 	if (!*whole) {
-		snprintf(why, whylen, foreign ?
-			 "the pieces of ID %u carry a message of other cookies" :
-			 "out of memory", f->id);
+		if (refused)
+			snprintf(why, whylen, "the pieces of ID %u carry %s: "
+				 "not decoded", f->id, refused);
+		else
+			snprintf(why, whylen, "out of memory");
 		rc = -1;
 	} else {
 		rc = m->r.last;

@@ -534,15 +534,10 @@ static void input_fragment(struct ike_engine *e,
 {
 	uint8_t *whole;
 	size_t whole_len;
-	char a[64];
 
 	if (frag_input(e, from, buf, len, &whole, &whole_len) != 1)
 		return;
-	if (whole[16] == ISAKMP_NP_FRAG)
-		log_warn_rl("fragments from %s carry a fragment, dropped",
-			    ike_addr_str(from, a, sizeof(a)));
-	else
-		ike_engine_input(e, from, to, whole, whole_len);
+	ike_engine_input(e, from, to, whole, whole_len);
 	free(whole);
 }
 

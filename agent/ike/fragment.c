@@ -259,16 +259,16 @@ static struct frag_reasm *reasm_find(struct ike_engine *e,
 static int reasm_done(struct ike_engine *e, struct frag_reasm *r,
 		      uint8_t **msg, size_t *msg_len)
 {
-	bool foreign;
+	const char *refused;
 	char a[64];
 
+	ike_addr_str(&r->from, a, sizeof(a));
 	log_dbg("fragments from %s: message of %zu bytes in %u pieces (ID %u)",
-		ike_addr_str(&r->from, a, sizeof(a)), r->p.total, r->p.last,
-		r->id);
-	*msg = isakmp_reasm_join(&r->p, r->cookies, msg_len, &foreign);
-	if (foreign)
-		log_warn_rl("fragments of ID %u reassemble into a message of "
-			    "other cookies, dropped", r->id);
+		a, r->p.total, r->p.last, r->id);
+	*msg = isakmp_reasm_join(&r->p, r->cookies, msg_len, &refused);
+	if (refused)
+		log_warn_rl("fragments from %s (ID %u) carry %s, dropped", a,
+			    r->id, refused);
 	reasm_unlink(e, r);
 	return *msg ? 1 : 0;
 }

@@ -264,6 +264,15 @@ static void t_bounds(void)
 	is_int(feed_range(1, &o, 0, o.n), 0,
 	       "carried message with other cookies: dropped");
 	ok(logged("other cookies"), "and logged");
+
+	/* Pieces that carry a fragment: no reassembly inside reassembly. */
+	setup();
+	o.n = 0;
+	make_msg(1500, 5);
+	msg[16] = ISAKMP_NP_FRAG;
+	frag_split(msg, 1500, ROOM576, 10, collect, &o);
+	is_int(feed_range(1, &o, 0, o.n), 0, "carried fragment: dropped");
+	ok(logged("(ID 10) carry a fragment, dropped"), "and logged");
 }
 
 /* The path drops every datagram larger than a 576-byte packet. */

@@ -58,13 +58,13 @@ int isakmp_reasm_add(struct isakmp_reasm *r, const struct isakmp_frag *f)
 
 uint8_t *isakmp_reasm_join(const struct isakmp_reasm *r,
 			   const uint8_t cookies[16], size_t *len,
-			   bool *foreign)
+			   const char **refused)
 {
 	uint8_t *m = malloc(r->total ? r->total : 1);
 	size_t off = 0;
 	int i;
 
-	*foreign = false;
+	*refused = NULL;
 	if (!m)
 		return NULL;
 	for (i = 0; i < r->last; i++) {
@@ -72,8 +72,12 @@ uint8_t *isakmp_reasm_join(const struct isakmp_reasm *r,
 		off += r->piece_len[i];
 	}
 	/* The pieces' header names the message they carry. */
-	if (off < ISAKMP_HDR_LEN || memcmp(m, cookies, 16)) {
-		*foreign = true;
+	if (off < ISAKMP_HDR_LEN || memcmp(m, cookies, 16))
+		*refused = "a message of other cookies";
+	/* Pieces do not nest: that would only recurse. */
+	else if (m[16] == ISAKMP_NP_FRAG)
+		*refused = "a fragment";
+	if (*refused) {
 		free(m);
 		return NULL;
 	}

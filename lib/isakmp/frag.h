@@ -62,12 +62,13 @@ enum isakmp_reasm_rc {
 int isakmp_reasm_add(struct isakmp_reasm *r, const struct isakmp_frag *f);
 /*
  * The whole message of a REASM_DONE reassembly, allocated, or NULL: no
- * memory, or the message it carries does not begin with the pieces'
- * cookies (*foreign set then).
+ * memory (*@refused NULL), or the pieces carry what no one accepts, which
+ * *@refused names: a message that does not begin with the pieces'
+ * cookies, or one that is a fragment itself.
  */
 uint8_t *isakmp_reasm_join(const struct isakmp_reasm *r,
 			   const uint8_t cookies[16], size_t *len,
-			   bool *foreign);
+			   const char **refused);
 void isakmp_reasm_clear(struct isakmp_reasm *r);
 
 #endif /* ESPTUN_ISAKMP_FRAG_H */
