@@ -151,6 +151,10 @@ static void p1_given_up(struct ike_engine *e, struct p2sa *ch, uint64_t now)
 	log_warn("%s peer silent since QM1: ISAKMP SA given up, the next "
 		 "attempt starts with Main Mode", msg_ck(p1));
 	p1->retire_at = now;
+	/* A rekey's next attempt is now, not a retry period later. */
+	if (ch->replaces && ch->replaces->state == QM_ACTIVE &&
+	    !ch->replaces->retire_at && ch->replaces->rekey_at)
+		ch->replaces->rekey_at = now;
 }
 
 /* One IPsec SA's timers. */

@@ -883,6 +883,51 @@ static void t_peer_reauth(int at)
 	   "peer reauth at %s: never without an outbound SA", name);
 }
 
+/*
+ * The peer lost its ISAKMP SA but not the IPsec SAs (its daemon restarted
+ * and left them in the kernel): A's rekey goes unanswered under the old
+ * ISAKMP SA, which A then gives up. The next attempt, with a new Main
+ * Mode, follows at once: the pair is replaced long before it expires.
+ */
+static uint8_t lost_ic[8];
+
+static int lost_p1(int from, const uint8_t *buf, size_t len)
+{
+	return len >= 28 && buf[18] == ISAKMP_XCHG_QUICK &&
+	       !memcmp(buf, lost_ic, 8);
+}
+
+static void t_peer_lost_p1(void)
+{
+	struct ike_conn a, b;
+	uint32_t in;
+	int k, j;
+
+	setup();
+	mkconn(&a, 0);
+	mkconn(&b, 1);
+	a.lifetime = b.lifetime = 120;
+	a.rekey_margin = 40;
+	a.rexmit_ms = 500;	/* QM1 given up after 31.5 s */
+	a.dpd = b.dpd = false;
+	b.rekey = false;
+	start(&a, &b);
+	in = status(0).in;
+	memcpy(lost_ic, status(0).ic, 8);
+	filter = lost_p1;
+	tl_reset();
+	run(100000);
+	k = find(0, 0, "ISAKMP SA given up");
+	j = k < 0 ? -1 : find(k, 0, "initiating Main Mode");
+	ok(j >= 0 && tl[j].t - tl[k].t < 1000,
+	   "lost ISAKMP SA: a new Main Mode right after giving the old one up "
+	   "(%lld ms)", j >= 0 ? (long long)(tl[j].t - tl[k].t) : -1LL);
+	ok(one_pair() && status(0).in != in && keys_agree(),
+	   "lost ISAKMP SA: the pair replaced before it expired");
+	ok(never_without_out(0), "lost ISAKMP SA: A never without an "
+	   "outbound SA");
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -900,6 +945,7 @@ int main(void)
 	t_rekey_retry();
 	t_peer_reauth(1);
 	t_peer_reauth(3);
+	t_peer_lost_p1();
 	for (cur_side = 0; cur_side < 2; cur_side++) {
 		ike_engine_free(S[cur_side].eng);
 		kernel_free(S[cur_side].k);
