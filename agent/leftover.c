@@ -2,8 +2,9 @@
 /*
  * SAs a previous esptund left in the kernel. Removed only once this run
  * sends to the peer on an SA of its own, so traffic never waits for the
- * new negotiation; the peer, told INITIAL-CONTACT, has dropped its half
- * by then.
+ * new negotiation: the outbound ones then, the inbound ones a grace period
+ * later, as a rekey keeps a replaced pair's inbound SA for what the peer
+ * still sends on it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -71,39 +72,114 @@ static bool still_there(const struct leftovers *now, const struct leftover *o)
 	return false;
 }
 
-int leftover_drop(struct leftovers *l, struct kernel *k, const char *ifname,
-		  const struct sockaddr_storage *remote)
+/* Which noted SAs a deletion takes: toward @remote, or those due. */
+struct pick {
+	const char *ifname;
+	const struct sockaddr_storage *remote;	/* NULL: by drop_at */
+	enum ike_sa_dir dir;			/* with @remote only */
+	uint64_t now;
+};
+
+static bool picked(const struct leftover *o, const struct pick *p)
+{
+	if (strcmp(o->ifname, p->ifname))
+		return false;
+	if (!p->remote)
+		return o->drop_at && o->drop_at <= p->now;
+	return o->sa.dir == p->dir &&
+	       conn_addr_equal(&o->sa.remote, p->remote, false);
+}
+
+/* Deletes the picked SAs the kernel still holds, and forgets them all. */
+static int drop_picked(struct leftovers *l, struct kernel *k,
+		       const struct pick *p)
 {
 	struct leftovers now = { 0 };
 	size_t i = 0;
 	int n = 0;
 
 	for (i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i].ifname, ifname) &&
-		    conn_addr_equal(&l->v[i].sa.remote, remote, false))
+		if (picked(&l->v[i], p))
 			break;
 	if (i == l->n)
 		return 0;
 	/* Not knowing what is there now, nothing is deleted; tried again. */
-	if (leftover_scan(&now, k, ifname)) {
+	if (leftover_scan(&now, k, p->ifname)) {
 		leftover_free(&now);
 		return 0;
 	}
 	while (i < l->n) {
 		struct leftover *o = &l->v[i];
 
-		if (strcmp(o->ifname, ifname) ||
-		    !conn_addr_equal(&o->sa.remote, remote, false)) {
+		if (!picked(o, p)) {
 			i++;
 			continue;
 		}
 		if (still_there(&now, o) &&
-		    !kernel_sa_del(k, ifname, o->sa.dir, o->sa.spi))
+		    !kernel_sa_del(k, p->ifname, o->sa.dir, o->sa.spi))
 			n++;
 		l->v[i] = l->v[--l->n];
 	}
 	leftover_free(&now);
 	return n;
+}
+
+int leftover_drop(struct leftovers *l, struct kernel *k, const char *ifname,
+		  const struct sockaddr_storage *remote, uint64_t now_ms)
+{
+	struct pick p = { ifname, remote, IKE_DIR_OUT, now_ms };
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		struct leftover *o = &l->v[i];
+
+		if (!o->drop_at && o->sa.dir == IKE_DIR_IN &&
+		    !strcmp(o->ifname, ifname) &&
+		    conn_addr_equal(&o->sa.remote, remote, false))
+			o->drop_at = now_ms + REKEY_GRACE_MS;
+	}
+	return drop_picked(l, k, &p);
+}
+
+int leftover_due(struct leftovers *l, struct kernel *k, uint64_t now_ms)
+{
+	char ifname[IF_NAMESIZE];
+	struct pick p = { ifname, NULL, IKE_DIR_IN, now_ms };
+	size_t i, before;
+	int n = 0;
+
+	for (;;) {
+		for (i = 0; i < l->n; i++)
+			if (l->v[i].drop_at && l->v[i].drop_at <= now_ms)
+				break;
+		if (i == l->n)
+			return n;
+		/* The entries move as they go: the name is copied. */
+		memcpy(ifname, l->v[i].ifname, sizeof(ifname));
+		before = l->n;
+		n += drop_picked(l, k, &p);
+		/* Nothing forgotten (the kernel could not be read): later. */
+		if (l->n == before)
+			return n;
+	}
+}
+
+int64_t leftover_next_ms(const struct leftovers *l, uint64_t now_ms)
+{
+	int64_t next = -1;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		uint64_t at = l->v[i].drop_at;
+		int64_t d;
+
+		if (!at)
+			continue;
+		d = at > now_ms ? (int64_t)(at - now_ms) : 0;
+		if (next < 0 || d < next)
+			next = d;
+	}
+	return next;
 }
 
 void leftover_free(struct leftovers *l)

@@ -83,12 +83,13 @@ static int env_add_sa(void *ctx, const struct ike_conn *conn,
 	/* Traffic to the peer now leaves on our SA: the old ones are idle. */
 	if (sa->dir == IKE_DIR_OUT && d->left.n) {
 		int n = leftover_drop(&d->left, d->kern, conn->ifname,
-				      &sa->dst);
+				      &sa->dst, loop_now_ms());
 
 		if (n)
-			log_info("%s: removed %d SA(s) on %s that a previous "
-				 "esptund left for this peer", conn->name, n,
-				 conn->ifname);
+			log_info("%s: removed %d outbound SA(s) on %s that a "
+				 "previous esptund left for this peer; the "
+				 "inbound ones after a rekey's grace period",
+				 conn->name, n, conn->ifname);
 	}
 	return 0;
 }
@@ -451,15 +452,22 @@ static void on_signal(void *arg, int fd, uint32_t events)
 static int64_t engine_deadline(void *arg)
 {
 	struct daemon *d = arg;
+	int64_t t = ike_engine_next_timeout_ms(d->eng);
+	int64_t l = leftover_next_ms(&d->left, loop_now_ms());
 
-	return ike_engine_next_timeout_ms(d->eng);
+	return l >= 0 && (t < 0 || l < t) ? l : t;
 }
 
 static void engine_timers(void *arg)
 {
 	struct daemon *d = arg;
+	int n;
 
 	ike_engine_run_timers(d->eng);
+	n = leftover_due(&d->left, d->kern, loop_now_ms());
+	if (n)
+		log_info("removed %d inbound SA(s) that a previous esptund "
+			 "left", n);
 }
 
 /* ---- start-up ---- */

@@ -13,12 +13,16 @@
 #     INVALID-SPI, a replaces the pair.
 #   4 esptund (listen) reboots under strongSwan's traffic: esptund
 #     negotiates afresh, strongSwan follows INITIAL-CONTACT.
+#   5 b (listen) is killed but its SAs stay in the kernel (no flush):
+#     traffic goes on on them; a's next rekey finds no ISAKMP SA at b,
+#     a gives its own up and negotiates anew; b's new pair replaces what
+#     its previous run left without one ping lost.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ike-lib.sh"
 
 PSK=esptund-recover-key
 IFID=42
-N_TESTS=16
+N_TESTS=23
 
 ktap_plan $N_TESTS
 
@@ -114,6 +118,47 @@ ktap_check "3-a-replaces-pair" wait_for -t 20 esptund_log_has a \
 	"INVALID-SPI: peer does not know our outbound SA $b_in"
 ktap_check "3-back" wait_for -t 20 ike_ping $IKE_NS1 $IKE_IN2 2
 bg_stop $PING
+
+# 5: b (listen) killed, its SAs left in the kernel. A short lifetime
+# brings a's rekey soon; its Quick Mode is given up after 3.75 s.
+esptund_stop a
+esptund_stop b
+esptund_conf a $IKE_ADDR1 $IKE_ADDR2 $PSK aes128-sha256-modp2048 \
+	aes128gcm16 initiate dpd=no lifetime=30s rekey-margin=20s \
+	rekey-fuzz=0% retransmit-timeout=250ms retransmit-tries=3
+esptund_conf b $IKE_ADDR2 $IKE_ADDR1 $PSK aes128-sha256-modp2048 \
+	aes128gcm16 listen dpd=no lifetime=30s
+esptund_mark a
+restart b $IKE_NS2
+restart a $IKE_NS1
+ktap_check "5-up" wait_for -t 30 esptund_spis a
+plog=$TEST_OUT/listen-kill.ping
+ip netns exec $IKE_NS1 ping -D -O -i 0.1 $IKE_IN2 >"$plog" 2>&1 &
+PING=$!
+_lib_pids+=("$PING")
+sleep 1
+kill -KILL "${ESPTUND_PID[b]}"
+wait "${ESPTUND_PID[b]}" 2>/dev/null
+unset "ESPTUND_PID[b]"
+restart b $IKE_NS2
+ktap_check "5-b-keeps-left-sas" esptund_log_has b "of a previous run: kept"
+ktap_check "5-a-gives-up-isakmp-sa" wait_for -t 30 esptund_log_has a \
+	"ISAKMP SA given up"
+ktap_check "5-b-replaces-left-outbound" wait_for -t 15 esptund_log_has b \
+	"outbound SA(s) on esp0 that a previous esptund left"
+ktap_check "5-b-left-inbound-after-grace" wait_for -t 15 \
+	esptund_log_has b "inbound SA(s) that a previous esptund left"
+sleep 1
+kill -INT $PING
+wait $PING 2>/dev/null
+lost=$(grep -c "no answer yet" "$plog")
+replies=$(grep -c "bytes from" "$plog")
+echo "# 5: $replies replies, $lost pings unanswered"
+ktap_check "5-none-lost" test "$lost" = 0 -a "$replies" -gt 100
+one_pair_each() {
+	[ "$(esptun_n_sas $IKE_NS1) $(esptun_n_sas $IKE_NS2)" = "2 2" ]
+}
+ktap_check "5-one-pair-each" wait_for -t 10 one_pair_each
 eike a down peer >/dev/null
 esptund_stop a
 esptund_stop b

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "ike/ikev1.h"
 #include "kernel/backend.h"
 #include "leftover.h"
 #include "tap.h"
@@ -61,17 +62,32 @@ static void t_scan_and_drop(void)
 	is_int(n_del(m, 0), 0, "scan: deletes nothing");
 
 	in4(&other, "198.51.100.7");
-	is_int(leftover_drop(&l, k, "esp0", &other), 0,
+	is_int(leftover_drop(&l, k, "esp0", &other, 1000), 0,
 	       "drop: nothing toward a peer without leftovers");
 	in4(&peer, "192.0.2.2");
-	is_int(leftover_drop(&l, k, "esp1", &peer), 0,
+	is_int(leftover_drop(&l, k, "esp1", &peer, 1000), 0,
 	       "drop: nothing on a device never scanned");
-	is_int(leftover_drop(&l, k, "esp0", &peer), 2,
-	       "drop: both SAs toward the peer");
-	ok(n_del(m, 0x1001) == 1 && n_del(m, 0x2001) == 1 &&
-	   n_del(m, 0) == 2, "drop: exactly 1001 in and 2001 out deleted");
+	is_int((int)leftover_next_ms(&l, 1000), -1, "drop: nothing due yet");
+	is_int(leftover_drop(&l, k, "esp0", &peer, 1000), 1,
+	       "drop: the outbound SA toward the peer at once");
+	ok(n_del(m, 0x2001) == 1 && n_del(m, 0) == 1,
+	   "drop: exactly 2001 out deleted, 1001 in kept");
+	is_int((int)leftover_next_ms(&l, 1000), REKEY_GRACE_MS,
+	       "drop: the inbound one due a rekey's grace period later");
+	is_int(leftover_drop(&l, k, "esp0", &peer, 3000), 0,
+	       "drop: a second outbound SA does not delay it");
+	is_int((int)leftover_next_ms(&l, 3000), REKEY_GRACE_MS - 2000,
+	       "drop: still due at the first time");
+	is_int(leftover_due(&l, k, 1000 + REKEY_GRACE_MS - 1), 0,
+	       "due: nothing before its time");
+	is_int(leftover_due(&l, k, 1000 + REKEY_GRACE_MS), 1,
+	       "due: the inbound SA then");
+	ok(n_del(m, 0x1001) == 1 && n_del(m, 0) == 2,
+	   "due: exactly 1001 in deleted");
 	is_int(m->n_sas, 2, "drop: the other peer's and esp1's SAs stay");
-	is_int(leftover_drop(&l, k, "esp0", &peer), 0,
+	is_int((int)leftover_next_ms(&l, 1000 + REKEY_GRACE_MS), -1,
+	       "due: nothing left due");
+	is_int(leftover_drop(&l, k, "esp0", &peer, 9000), 0,
 	       "drop: forgotten once removed");
 	is_int((int)l.n, 1, "drop: the other peer's leftover still noted");
 	leftover_free(&l);
@@ -101,7 +117,8 @@ static void t_spi_reused(void)
 	m->n_calls = 0;
 
 	in4(&peer, "192.0.2.2");
-	is_int(leftover_drop(&l, k, "esp0", &peer), 1,
+	is_int(leftover_drop(&l, k, "esp0", &peer, 0) +
+	       leftover_due(&l, k, REKEY_GRACE_MS), 1,
 	       "reused: only the leftover still there is removed");
 	ok(n_del(m, 0x3001) == 1 && n_del(m, 0) == 1,
 	   "reused: 3001 deleted, not the SAs that took 1001 and 2001");
