@@ -156,7 +156,13 @@ replies=$(grep -c "bytes from" "$plog")
 echo "# 5: $replies replies, $lost pings unanswered"
 ktap_check "5-none-lost" test "$lost" = 0 -a "$replies" -gt 100
 one_pair_each() {
-	[ "$(esptun_n_sas $IKE_NS1) $(esptun_n_sas $IKE_NS2)" = "2 2" ]
+	local n
+	n="$(esptun_n_sas $IKE_NS1) $(esptun_n_sas $IKE_NS2)"
+	[ "$n" = "2 2" ] && return 0
+	echo "SAs on a's and b's esp0: $n"
+	ip netns exec $IKE_NS1 "$ESPTUN" show esp0
+	ip netns exec $IKE_NS2 "$ESPTUN" show esp0
+	return 1
 }
 ktap_check "5-one-pair-each" wait_for -t 10 one_pair_each
 eike a down peer >/dev/null

@@ -160,7 +160,8 @@ void sa_p2_free(struct ike_engine *e, struct p2sa *c)
 			x->esp_in_seen |= c->esp_in_seen;
 			x->replaces = NULL;
 		}
-	if (c->in_installed && e->env.del_sa)
+	/* An SPI only reserved (no SA came of it) is released as well. */
+	if (c->spi_in && e->env.del_sa)
 		e->env.del_sa(e->env.ctx, &c->conn->c, IKE_DIR_IN, c->spi_in);
 	if (c->out_installed && e->env.del_sa)
 		e->env.del_sa(e->env.ctx, &c->conn->c, IKE_DIR_OUT, c->spi_out);

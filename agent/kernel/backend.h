@@ -137,6 +137,9 @@ struct kernel_mock {
 	int fail_errno;		/* when set, every op fails with -fail_errno */
 	int n_sas;
 	struct kernel_mock_sa sas[KERNEL_MOCK_MAX_SAS];
+	/* SPIs reserved and neither added nor released yet (the newest). */
+	uint32_t reserved[KERNEL_MOCK_MAX_SAS];
+	int n_reserved;
 	uint64_t n_added;
 	/* The device's carrier: 1 on (the module's default), 0 off. */
 	int carrier;

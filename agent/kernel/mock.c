@@ -67,7 +67,26 @@ static int mock_spi_alloc(struct kernel *k, const char *ifname,
 	*spi = m->next_spi++;
 	if (c)
 		c->spi = *spi;
+	if (m->n_reserved == KERNEL_MOCK_MAX_SAS)
+		memmove(m->reserved, m->reserved + 1,
+			sizeof(m->reserved) - sizeof(m->reserved[0]));
+	else
+		m->n_reserved++;
+	m->reserved[m->n_reserved - 1] = *spi;
 	return 0;
+}
+
+/* Ends the reservation of @spi; false when it had none. */
+static bool unreserve(struct kernel_mock *m, uint32_t spi)
+{
+	int i;
+
+	for (i = 0; i < m->n_reserved; i++)
+		if (m->reserved[i] == spi) {
+			m->reserved[i] = m->reserved[--m->n_reserved];
+			return true;
+		}
+	return false;
 }
 
 static int mock_sa_add(struct kernel *k, const char *ifname,
@@ -85,6 +104,8 @@ static int mock_sa_add(struct kernel *k, const char *ifname,
 	if (!r) {
 		int i;
 
+		if (sa->dir == IKE_DIR_IN)
+			unreserve(m, sa->spi);
 		m->n_sas++;
 		for (i = 0; i < KERNEL_MOCK_MAX_SAS; i++)
 			if (!m->sas[i].live) {
@@ -126,6 +147,10 @@ static int mock_sa_del(struct kernel *k, const char *ifname,
 		c->dir = dir;
 		c->spi = spi;
 	}
+	/* A reservation is released, no SA removed. */
+	if (!r && dir == IKE_DIR_IN && !find_sa(m, dir, spi) &&
+	    unreserve(m, spi))
+		return 0;
 	if (!r && m->n_sas > 0)
 		m->n_sas--;
 	if (!r && find_sa(m, dir, spi))

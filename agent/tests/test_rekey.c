@@ -926,6 +926,8 @@ static void t_peer_lost_p1(void)
 	   "lost ISAKMP SA: the pair replaced before it expired");
 	ok(never_without_out(0), "lost ISAKMP SA: A never without an "
 	   "outbound SA");
+	is_int(mock(0)->n_reserved, 0,
+	       "lost ISAKMP SA: the failed Quick Mode's SPI released");
 }
 
 int main(void)
