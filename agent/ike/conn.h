@@ -274,6 +274,12 @@ struct ike_conn {
 	char xauth_pass[IKE_XAUTH_MAX + 1];
 	bool modecfg;
 	bool modecfg_ts;
+	/*
+	 * Phase 1 proposes and accepts the XAuth method with the peer as
+	 * the client. No configuration key sets it (esptund has no XAuth
+	 * server): the tests that play the server's side use it.
+	 */
+	bool xauth_server;
 };
 
 /*

@@ -15,16 +15,23 @@
 #include "log.h"
 
 /*
- * The authentication method a conn proposes and accepts: with xauth =
- * client the XAuth variant of it, which strongSwan needs to pick a
- * config with XAuth.
+ * The authentication method a conn proposes (@initiator) or accepts:
+ * with xauth = client the XAuth variant that makes us the client, "Init"
+ * when we begin phase 1, "Resp" when the server does. strongSwan needs
+ * it to pick a config with XAuth.
  */
-static uint16_t auth_method(const struct ike_conn *c)
+static uint16_t auth_method(const struct ike_conn *c, bool initiator)
 {
-	if (c->auth == IKE_AUTH_RSA_SIG)
-		return c->xauth ? IKE_AUTH_M_XAUTH_INIT_RSA :
-				  IKE_AUTH_M_RSA_SIG;
-	return c->xauth ? IKE_AUTH_M_XAUTH_INIT_PSK : IKE_AUTH_M_PSK;
+	bool rsa = c->auth == IKE_AUTH_RSA_SIG;
+
+	if (c->xauth_server)
+		initiator = !initiator;
+	else if (!c->xauth)
+		return rsa ? IKE_AUTH_M_RSA_SIG : IKE_AUTH_M_PSK;
+	if (initiator)
+		return rsa ? IKE_AUTH_M_XAUTH_INIT_RSA :
+			     IKE_AUTH_M_XAUTH_INIT_PSK;
+	return rsa ? IKE_AUTH_M_XAUTH_RESP_RSA : IKE_AUTH_M_XAUTH_RESP_PSK;
 }
 
 void p1_build_sa(const struct ike_conn *c, struct isakmp_sa *sa)
@@ -51,7 +58,7 @@ void p1_build_sa(const struct ike_conn *c, struct isakmp_sa *sa)
 		if (ip->enc == IKE_ENC_AES_CBC)
 			TV(IKE_A_KEY_LEN, ip->keylen);
 		TV(IKE_A_HASH, ip->hash);
-		TV(IKE_A_AUTH, auth_method(c));
+		TV(IKE_A_AUTH, auth_method(c, true));
 		TV(IKE_A_GROUP, ip->group);
 		TV(IKE_A_LIFE_TYPE, IKE_LIFE_SECONDS);
 #undef TV
@@ -64,9 +71,10 @@ void p1_build_sa(const struct ike_conn *c, struct isakmp_sa *sa)
 
 /* A phase 1 transform → proposal; NULL or a reason it is unusable. */
 static const char *decode_transform(const struct isakmp_transform *t,
-				    const struct ike_conn *c,
+				    const struct ike_conn *c, bool initiator,
 				    struct ike_proposal *ip, uint32_t *life)
 {
+	uint16_t want = auth_method(c, initiator);
 	bool rsa = c->auth == IKE_AUTH_RSA_SIG;
 	bool auth_ok = false;
 	uint64_t life_type = 0;
@@ -89,13 +97,20 @@ static const char *decode_transform(const struct isakmp_transform *t,
 			ip->hash = (uint16_t)a->val;
 			break;
 		case IKE_A_AUTH:
-			if (a->val != auth_method(c) && c->xauth)
+			if (a->val != want && c->xauth && initiator)
 				return rsa ? "authentication method is not "
 					     "XAuth with RSA signature "
 					     "(xauth = client)" :
 					     "authentication method is not "
 					     "XAuth with PSK (xauth = client)";
-			if (a->val != auth_method(c))
+			if (a->val != want && c->xauth)
+				return rsa ? "authentication method is not "
+					     "XAUTHRespRSA, the server's as "
+					     "initiator (xauth = client)" :
+					     "authentication method is not "
+					     "XAUTHRespPreShared, the server's "
+					     "as initiator (xauth = client)";
+			if (a->val != want)
 				return rsa ? "authentication method is not "
 					     "RSA signature (auth = rsa-sig)" :
 					     "authentication method is not PSK";
@@ -152,8 +167,8 @@ int p1_select(struct p1sa *sa, const struct isakmp_sa *offer,
 		for (j = 0; j < p->ntrans; j++) {
 			struct ike_proposal ip;
 			uint32_t life;
-			const char *why = decode_transform(&p->t[j], c, &ip,
-							   &life);
+			const char *why = decode_transform(&p->t[j], c, false,
+							   &ip, &life);
 
 			if (!why)
 				why = ike_proposal_refusal(&ip, c->allow_weak);
@@ -192,7 +207,8 @@ int p1_accept_reply(struct p1sa *sa, const struct isakmp_sa *reply)
 			msg_ck(sa), p1_msg_name(sa, 2));
 		return -ISAKMP_N_BAD_PROPOSAL_SYNTAX;
 	}
-	why = decode_transform(&reply->p[0].t[0], &sa->conn->c, &ip, &life);
+	why = decode_transform(&reply->p[0].t[0], &sa->conn->c, true, &ip,
+			       &life);
 	if (!why && !conn_has(&sa->conn->c, &ip))
 		why = "not one we offered";
 	if (why) {

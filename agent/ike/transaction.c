@@ -19,13 +19,14 @@
 
 #define MSG_BUF	2048
 
-/* Phase 1 done (we initiated it): XAuth or Mode Config first, if any. */
+/* Phase 1 done: XAuth or Mode Config first, if any. */
 void cfg_established(struct ike_engine *e, struct p1sa *sa)
 {
 	const struct ike_conn *c = &sa->conn->c;
 
 	memset(&sa->cfg, 0, sizeof(sa->cfg));
-	if (!sa->initiator || (!c->xauth && !c->modecfg))
+	/* Whoever began phase 1: a server may begin it too. */
+	if (!c->xauth && !c->modecfg)
 		return;
 	sa->cfg.active = true;
 	sa->cfg.deadline = env_now(e) + CFG_TIMEOUT_MS;
@@ -185,8 +186,7 @@ int cfg_input(struct ike_engine *e, struct p1sa *sa,
 		log_info_rl("%s Transaction message from %s unexpected (%s), "
 			    "dropped", msg_ck(sa), a, sa->cfg.done ?
 			    "XAuth and Mode Config are done" :
-			    "xauth = no and modecfg = no, or we are the "
-			    "responder");
+			    "xauth = no and modecfg = no");
 		return 0;
 	}
 	ours = sa->cfg.modecfg_sent && hm->hdr.msgid == sa->cfg.msgid;

@@ -25,9 +25,13 @@ static size_t mm1_len;
 static int info_from_a;		/* INFO messages A sent (dropped) */
 
 static bool dup_server;		/* deliver B's Transaction messages twice */
+static bool drop_b_qm;		/* B's Quick Mode never goes out */
 
 static int xfilter(int from, int nth, const uint8_t *buf, size_t len)
 {
+	if (from == 1 && drop_b_qm && len >= ISAKMP_HDR_LEN &&
+	    buf[18] == ISAKMP_XCHG_QUICK)
+		return 1;
 	if (from == 1 && dup_server && len >= ISAKMP_HDR_LEN &&
 	    buf[18] == ISAKMP_XCHG_TRANSACTION)
 		return 2;
@@ -169,7 +173,8 @@ static void xconns(struct ike_conn *a, struct ike_conn *b, bool xauth,
 	mkconn(a, 0, "aes256-sha256-modp2048", "aes256gcm16", "s3cret");
 	mkconn(b, 1, "aes256-sha256-modp2048", "aes256gcm16", "s3cret");
 	a->start = IKE_START_INITIATE;
-	a->xauth = b->xauth = xauth;
+	a->xauth = xauth;
+	b->xauth_server = xauth;
 	strcpy(a->xauth_user, "alice");
 	strcpy(a->xauth_pass, "pa$$word");
 	a->modecfg = modecfg;
@@ -186,6 +191,7 @@ static void xsetup(void)
 	filter = xfilter;
 	ncap = 0;
 	dup_server = false;
+	drop_b_qm = false;
 	qm_from_a = 0;
 	info_from_a = 0;
 	mm1_len = 0;
@@ -470,6 +476,61 @@ static void test_modecfg_only(void)
 	is_int(naddr_add, 0, "nothing on the device");
 }
 
+/*
+ * The server begins phase 1, as strongSwan does when it reauthenticates:
+ * it proposes XAUTHRespPreShared and the client, as responder, answers
+ * its XAuth request. A peer that proposes to be the client itself
+ * (XAUTHInitPreShared) is refused: esptund is no XAuth server.
+ */
+static void test_responder(void)
+{
+	struct ike_conn a, b;
+	uint8_t plain[4096];
+	struct isakmp_cfg cfg;
+	uint32_t mid = 0;
+
+	xsetup();
+	xconns(&a, &b, true, false);
+	a.start = IKE_START_LISTEN;
+	drop_b_qm = true;	/* a server asks first */
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[1].eng, "site");
+	pump();
+	ok(a_sa() && a_sa()->state == MM_ACTIVE && !a_sa()->initiator,
+	   "responder: the server's XAUTHRespPreShared accepted");
+	ok(logged("XAuth: waiting for the peer's request"),
+	   "responder: waits for the server's request");
+	ok(!srv_send(SRV_XAUTH_REQ, ISAKMP_CFG_REQUEST, 0x4321, 0x44444444),
+	   "responder: the server asks");
+	pump();
+	is_int(ncap, 1, "responder: the client answers");
+	ok(!srv_open(0, &cfg, &mid, plain) && cfg.type == ISAKMP_CFG_REPLY &&
+	   cfg.id == 0x4321 && attr_is(&cfg, CFG_XAUTH_USER_NAME, "alice") &&
+	   attr_is(&cfg, CFG_XAUTH_USER_PASSWORD, "pa$$word"),
+	   "responder: with its credentials, HASH ok");
+	ok(!srv_send(SRV_STATUS_OK, ISAKMP_CFG_SET, 0x8765, 0x55555555),
+	   "responder: the server sets XAUTH_STATUS OK");
+	pump();
+	is_int(ncap, 2, "responder: the client ACKs");
+	ok(a_sa() && a_sa()->cfg.done, "responder: XAuth done");
+
+	/* Both want to be the client. */
+	xsetup();
+	xconns(&a, &b, true, false);
+	b.xauth_server = false;
+	b.xauth = true;
+	a.start = IKE_START_LISTEN;
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_initiate(S[1].eng, "site");
+	pump();
+	ok(!a_sa() || a_sa()->state != MM_ACTIVE,
+	   "responder: XAUTHInitPreShared refused");
+	ok(logged("authentication method is not XAUTHRespPreShared"),
+	   "responder: and why");
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -481,5 +542,6 @@ int main(void)
 	test_modecfg_after_ack();
 	test_no_request();
 	test_modecfg_only();
+	test_responder();
 	return tap_done();
 }

@@ -237,10 +237,13 @@ enum isakmp_cfg_attr {
 
 /*
  * XAuth in the phase 1 authentication method (draft-beaulieu-ike-xauth
- * 7.2): the initiator is the client, keys as for PSK or RSA signatures.
+ * 7.2): "Init", the initiator is the client, "Resp", the responder is;
+ * keys as for PSK or RSA signatures.
  */
 #define IKE_AUTH_M_XAUTH_INIT_PSK	65001
+#define IKE_AUTH_M_XAUTH_RESP_PSK	65002
 #define IKE_AUTH_M_XAUTH_INIT_RSA	65005
+#define IKE_AUTH_M_XAUTH_RESP_RSA	65006
 
 /* Attributes of one attribute payload kept; later ones are counted. */
 #define ISAKMP_MAX_CFG_ATTRS	64
