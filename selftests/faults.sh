@@ -245,7 +245,7 @@ flood a 192.168.2.1
 flood b 192.168.1.1
 if command -v iperf3 >/dev/null; then
 	ns b iperf3 -s -1 -D -I "$TEST_OUT/iperf3.pid" >/dev/null 2>&1
-	cleanup_add "kill \$(cat '$TEST_OUT/iperf3.pid' 2>/dev/null) 2>/dev/null"
+	cleanup_add pkill -F "$TEST_OUT/iperf3.pid"
 	sleep 0.3
 	bg_start ip netns exec a iperf3 -u -b 20M -l 1200 -t 60 \
 		-c 192.168.2.1 >/dev/null 2>&1

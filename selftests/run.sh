@@ -110,11 +110,13 @@ for t in "${tests[@]}"; do
 	echo "# running $name"
 	start=$(date +%s.%N)
 	# timeout leads its own process group: whatever the test leaves
-	# running is killed with it afterwards.
+	# running is killed with it afterwards. The test gets the pipe to
+	# tee as its stdout only: a daemon it starts (iperf3 -D) keeps the
+	# descriptors it inherits, and tee would wait for that one too.
 	exec {tapfd}> >(tee "$tap")
 	teepid=$!
 	(cd "$(dirname "$path")" && exec timeout -k 10 "$(test_timeout "$path")" "$path") \
-		2>"$log" >&"$tapfd" </dev/null &
+		2>"$log" >&"$tapfd" {tapfd}>&- </dev/null &
 	pid=$!
 	wait "$pid"
 	rc=$?

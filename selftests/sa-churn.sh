@@ -129,7 +129,7 @@ if command -v iperf3 >/dev/null; then
 	ns a iperf3 -u -b 10M -l 1000 -t $load -c 192.168.2.1 \
 		>"$TEST_OUT/iperf3.a" 2>&1 &
 	_lib_pids+=($!)
-	cleanup_add "kill \$(cat '$TEST_OUT/iperf3.pid' 2>/dev/null) 2>/dev/null"
+	cleanup_add pkill -F "$TEST_OUT/iperf3.pid"
 fi
 
 end=$((SECONDS + CHURN_SECONDS))
