@@ -158,9 +158,16 @@ int leftover_due(struct leftovers *l, struct kernel *k, uint64_t now_ms)
 		memcpy(ifname, l->v[i].ifname, sizeof(ifname));
 		before = l->n;
 		n += drop_picked(l, k, &p);
-		/* Nothing forgotten (the kernel could not be read): later. */
-		if (l->n == before)
-			return n;
+		if (l->n < before)
+			continue;
+		/*
+		 * The device could not be listed (it may be gone): tried
+		 * again a grace period later, not in a loop.
+		 */
+		for (i = 0; i < l->n; i++)
+			if (!strcmp(l->v[i].ifname, ifname) &&
+			    l->v[i].drop_at && l->v[i].drop_at <= now_ms)
+				l->v[i].drop_at = now_ms + REKEY_GRACE_MS;
 	}
 }
 

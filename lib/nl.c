@@ -274,8 +274,8 @@ static int put_sa(struct nl_msg *msg, const void *sa)
  */
 static int request(struct etnl *nl, uint8_t cmd, int flags, uint32_t ifindex,
 		   const char *ifname,
-		   int (*put)(struct nl_msg *msg, const void *obj), const void *obj,
-		   struct etnl_req *r)
+		   int (*put)(struct nl_msg *msg, const void *obj),
+		   const void *obj, struct etnl_req *r)
 {
 	int tries = 0, err;
 

@@ -63,11 +63,14 @@ void etnl_msg_free(struct nl_msg *msg);
  */
 int etnl_run(struct etnl *nl, struct nl_msg *msg, struct etnl_req *r);
 
+/* Reads of one dump at most, while the kernel marks them interrupted. */
+#define ETNL_DUMP_TRIES	5
+
 /*
  * @cmd with an ESPTUN_A_DEV / ESPTUN_A_SA nest (none when NULL). A dump
- * the kernel marks interrupted is sent again, up to ETNL_DUMP_TRIES times.
+ * the kernel marks interrupted is read again, ETNL_DUMP_TRIES reads in
+ * all.
  */
-#define ETNL_DUMP_TRIES	5
 int etnl_dev_request(struct etnl *nl, uint8_t cmd, int flags,
 		     uint32_t ifindex, const char *ifname,
 		     const struct etdev *dev, struct etnl_req *r);

@@ -212,10 +212,12 @@ old_gone() {
 }
 ktap_check "2-old-sas-removed" wait_for -t 15 old_gone
 old_logged() {
-	esptund_log_has a "removed 1 outbound SA(s) on esp0 that a previous esptund left" &&
-		esptund_log_has a "removed 1 inbound SA(s) that a previous esptund left"
+	esptund_log_has a \
+		"removed 1 outbound SA(s) on esp0 that a previous esptund" &&
+		esptund_log_has a \
+			"removed 1 inbound SA(s) that a previous esptund left"
 }
-ktap_check "2-old-sas-logged" old_logged
+ktap_check "2-old-sas-logged" wait_for -t 5 old_logged
 esptund_stop a
 esptund_stop b
 

@@ -132,6 +132,7 @@ esptund_mark a
 restart b $IKE_NS2
 restart a $IKE_NS1
 ktap_check "5-up" wait_for -t 30 esptund_spis a
+wait_for -t 10 esptund_spis b >/dev/null
 plog=$TEST_OUT/listen-kill.ping
 ip netns exec $IKE_NS1 ping -D -O -i 0.1 $IKE_IN2 >"$plog" 2>&1 &
 PING=$!

@@ -201,8 +201,8 @@ struct p2sa {
 	uint64_t rekey_at;		/* start its successor, 0 = never */
 	uint64_t out_at;		/* install the outbound SA, 0 = not due */
 	uint64_t retire_at;		/* replaced: removed then, 0 = in use */
-	bool doubtful;			/* the peer may lack it: superseded
-					 * by whatever comes up next */
+	/* The peer may lack it: whatever comes up next supersedes it. */
+	bool doubtful;
 	/* auto-force: raw ESP came in on it or on a pair it replaced. */
 	bool esp_in_seen;
 };

@@ -260,8 +260,11 @@ static void redo_under(struct ike_engine *e, struct p1sa *old,
 		if (ch->state != QM_ACTIVE) {
 			pred = ch->replaces;
 			log_info("[conn %s] Quick Mode (M-ID %08x) under the "
-				 "replaced ISAKMP SA given up: again under %s",
-				 name, ch->msgid, msg_ck(sa));
+				 "replaced ISAKMP SA given up%s%s", name,
+				 ch->msgid, pred && in_use(pred) ?
+				 ": rekeyed again under " : "",
+				 pred && in_use(pred) ? msg_ck(sa) : "");
+			/* A first pair comes as any missing pair does. */
 			if (pred && in_use(pred))
 				pred->rekey_at = now;
 			sa_p2_free(e, ch);

@@ -341,7 +341,8 @@ static int g_sa_count(struct kernel *k, const char *ifname)
 {
 	struct kgenl *g = (struct kgenl *)k;
 	int n = 0, err;
-	struct etnl_req r = { .parse = count_sa, .restart = recount, .arg = &n };
+	struct etnl_req r = { .parse = count_sa, .restart = recount,
+			      .arg = &n };
 
 	err = result(g, etnl_sa_request(&g->nl, ESPTUN_CMD_SA_GET, NLM_F_DUMP,
 					0, ifname, NULL, &r), &r);
@@ -392,7 +393,8 @@ static int g_sa_list(struct kernel *k, const char *ifname, kernel_sa_cb cb,
 {
 	struct kgenl *g = (struct kgenl *)k;
 	struct list_req q = { 0 };
-	struct etnl_req r = { .parse = parse_list, .restart = relist, .arg = &q };
+	struct etnl_req r = { .parse = parse_list, .restart = relist,
+			      .arg = &q };
 	size_t i;
 	int err;
 

@@ -76,6 +76,16 @@ static int mock_spi_alloc(struct kernel *k, const char *ifname,
 	return 0;
 }
 
+/* SAs the table holds; more were added when it was full. */
+static int live_sas(const struct kernel_mock *m)
+{
+	int i, n = 0;
+
+	for (i = 0; i < KERNEL_MOCK_MAX_SAS; i++)
+		n += m->sas[i].live;
+	return n;
+}
+
 /* Ends the reservation of @spi; false when it had none. */
 static bool unreserve(struct kernel_mock *m, uint32_t spi)
 {
@@ -151,6 +161,9 @@ static int mock_sa_del(struct kernel *k, const char *ifname,
 	if (!r && dir == IKE_DIR_IN && !find_sa(m, dir, spi) &&
 	    unreserve(m, spi))
 		return 0;
+	/* Neither an SA nor a reservation, as the module answers. */
+	if (!r && !find_sa(m, dir, spi) && m->n_sas <= live_sas(m))
+		return -ENOENT;
 	if (!r && m->n_sas > 0)
 		m->n_sas--;
 	if (!r && find_sa(m, dir, spi))

@@ -128,6 +128,29 @@ static void t_spi_reused(void)
 	kernel_free(k);
 }
 
+/* A due inbound SA on a device that cannot be listed: later, no loop. */
+static void t_due_scan_fails(void)
+{
+	struct kernel *k = kernel_mock_new();
+	struct leftovers l = { 0 };
+	struct sockaddr_storage peer;
+
+	add(k, "esp0", IKE_DIR_IN, 0x1001, "192.0.2.2");
+	is_int(leftover_scan(&l, k, "esp0"), 0, "due/fail: esp0 listed");
+	in4(&peer, "192.0.2.2");
+	leftover_drop(&l, k, "esp0", &peer, 0);
+	((struct kernel_mock *)k)->fail_errno = ENODEV;
+	is_int(leftover_due(&l, k, REKEY_GRACE_MS), 0,
+	       "due/fail: nothing deleted");
+	is_int((int)leftover_next_ms(&l, REKEY_GRACE_MS), REKEY_GRACE_MS,
+	       "due/fail: tried again a grace period later");
+	((struct kernel_mock *)k)->fail_errno = 0;
+	is_int(leftover_due(&l, k, 2 * REKEY_GRACE_MS), 1,
+	       "due/fail: deleted once the device answers");
+	leftover_free(&l);
+	kernel_free(k);
+}
+
 static void t_scan_fails(void)
 {
 	struct kernel *k = kernel_mock_new();
@@ -145,6 +168,7 @@ int main(void)
 {
 	t_scan_and_drop();
 	t_spi_reused();
+	t_due_scan_fails();
 	t_scan_fails();
 	return tap_done();
 }

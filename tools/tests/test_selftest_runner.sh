@@ -7,7 +7,7 @@ set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
-trap 'pkill -f "$tmp/" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill "$(cat "$tmp/daemon.pid" 2>/dev/null)" 2>/dev/null; rm -rf "$tmp"' EXIT
 
 source "$(dirname "$0")/tap.sh"
 
@@ -21,6 +21,7 @@ cat >"$tmp/leaves-daemon.sh" <<EOF
 echo "TAP version 13"
 echo "1..1"
 setsid sleep 5 >/dev/null 2>&1 </dev/null &
+echo \$! >"$tmp/daemon.pid"
 echo "ok 1 started"
 EOF
 cat >"$tmp/fails.sh" <<'EOF'
