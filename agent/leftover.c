@@ -41,6 +41,7 @@ static void note(void *arg, const struct kernel_sa_ent *sa)
 	snprintf(l->v[l->n].ifname, sizeof(l->v[l->n].ifname), "%s",
 		 s->ifname);
 	l->v[l->n].sa = *sa;
+	l->v[l->n].drop_at = 0;
 	l->n++;
 }
 
