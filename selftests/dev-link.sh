@@ -295,12 +295,14 @@ wait_for -t 20 sh -c "ip netns exec b ss -Hlun | grep -q ':4500 '" >/dev/null
 # takes over, two in UDP: captured on b's link, dropped before b's stack.
 # Those two carry 200 bytes, so b's capture tells them from anything else
 # the tunnel carries meanwhile (IPv6 reports, late TCP segments).
+# The drops go first: a packet captured before them (an IPv6 report on
+# the tunnel) would also reach b's SA, and its replay count as a replay.
 pcap=$T/moved.pcap
-tcpdump_start b vb "$pcap" esp or udp port 4500
 tc -n b filter add dev vb ingress pref 1 protocol ip u32 \
 	match ip protocol 50 0xff action drop
 tc -n b filter add dev vb ingress pref 2 protocol ip u32 \
 	match ip protocol 17 0xff action drop
+tcpdump_start b vb "$pcap" esp or udp port 4500
 ip netns exec a ping -q -c 4 -i 0.1 -W 1 192.168.2.1 >/dev/null 2>&1
 ns a "$ESPTUN" sa add esp0 dir out spi 0x2001 $GCM "$K3" 128 encap espinudp 4500 4500
 ns b "$ESPTUN" sa add esp0 dir in spi 0x2001 $GCM "$K3" 128 encap espinudp 4500 4500
