@@ -127,13 +127,14 @@ if [ $rc = 0 ] && [[ $out == *"peer: healthy: tunnel up"* ]]; then
 else
 	ktap_fail "healthy-exit-0" "exit $rc: $out"
 fi
-# With traffic on the SA in use: a pair replaced since the ping (both
-# daemons negotiating at start) has carried nothing yet.
+# With traffic on the SA in use, not idle: a pair replaced since the ping
+# (both daemons negotiating at start) has carried nothing yet.
 healthy_json() {
 	ike_ping $IKE_NS1 $IKE_IN2 2 >/dev/null
 	out=$(ip netns exec $IKE_NS1 "$ESPTUN" -j diagnose -s "$IKE_DIR/a.sock" \
 		-i 100 2>&1)
-	[[ $out == *'"cause":"healthy"'* ]] && [[ $out == *'"healthy":true'* ]]
+	[[ $out == *'"cause":"healthy"'* ]] && [[ $out == *'"healthy":true'* ]] &&
+		[[ $out == *' packets out, '* ]]
 }
 if wait_for -t 15 healthy_json; then
 	ktap_ok "healthy-json"

@@ -7,7 +7,6 @@
  * diagnose_rules.c. Exit status 0 when every conn is healthy, 1 when a
  * problem is named.
  */
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,64 +37,6 @@ static int add_sa(const struct etsa *sa, void *arg)
 	if (s->n < MAX_SAS)
 		s->sa[s->n++] = *sa;
 	return 0;
-}
-
-static const struct etsa *find_sa(const struct sa_set *s, uint8_t dir,
-				  uint32_t spi)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		if (s->sa[i].dir == dir && s->sa[i].spi == spi)
-			return &s->sa[i];
-	return NULL;
-}
-
-static uint64_t stat_of(const struct etsa *sa, int stat)
-{
-	return sa && (sa->stats_has & BIT(stat)) ? sa->stats[stat] : 0;
-}
-
-/*
- * The module's SA of direction dir for the active child, else for
- * another child of the conn: while a rekey switches over, the peer may
- * already send on the new pair while we still send on the old one.
- */
-static const struct etsa *conn_sa(const struct sa_set *s,
-				  const struct dg_conn *c,
-				  const struct dg_child *ch, uint8_t dir)
-{
-	const struct etsa *sa;
-	int i;
-
-	sa = find_sa(s, dir, dir == ESPTUN_DIR_IN ? ch->spi_in : ch->spi_out);
-	for (i = 0; !sa && i < c->n_children; i++)
-		sa = find_sa(s, dir, dir == ESPTUN_DIR_IN ?
-			     c->children[i].spi_in : c->children[i].spi_out);
-	return sa;
-}
-
-/* One sample of the conn's SAs into index i of t. */
-static void sample(const struct sa_set *s, const struct dg_conn *c,
-		   const struct dg_child *ch, struct dg_traffic *t, int i)
-{
-	const struct etsa *in = conn_sa(s, c, ch, ESPTUN_DIR_IN);
-	const struct etsa *out = conn_sa(s, c, ch, ESPTUN_DIR_OUT);
-
-	if (!i) {
-		t->found = in && out;
-		t->spi_in = in ? in->spi : ch->spi_in;
-		t->spi_out = out ? out->spi : ch->spi_out;
-		if (out && out->ifname[0])
-			snprintf(t->ifname, sizeof(t->ifname), "%s",
-				 out->ifname);
-		else if (!out || !if_indextoname(out->ifindex, t->ifname))
-			snprintf(t->ifname, sizeof(t->ifname), "?");
-	}
-	t->encaps[i] = stat_of(out, ESPTUN_STAT_PACKETS);
-	t->decaps[i] = stat_of(in, ESPTUN_STAT_PACKETS);
-	t->replay[i] = stat_of(in, ESPTUN_STAT_REPLAY);
-	t->icv[i] = stat_of(in, ESPTUN_STAT_ICV_FAIL);
 }
 
 static void sleep_ms(unsigned int ms)
@@ -219,8 +160,8 @@ int cmd_diagnose(int argc, char **argv, int json)
 		memset(t, 0, sizeof(*t));
 		t->interval_ms = interval;
 		if (ch && have_sas) {
-			sample(&s1, &conns[i], ch, t, 0);
-			sample(&s2, &conns[i], ch, t, 1);
+			dg_traffic_sample(s1.sa, s1.n, s2.sa, s2.n,
+					  &conns[i], ch, t);
 			if (t->found && !t->encaps[1] && ch->remote_ts[0])
 				t->n_routes = dg_routes_for(ch->remote_ts,
 							    t->routes,

@@ -51,13 +51,18 @@ struct dg_conn {
 	char ours[DG_TEXT], theirs[DG_TEXT];
 };
 
-/* Counters of a conn's kernel SAs, sampled twice (index 0, then 1). */
+/*
+ * Counters of a conn's kernel SAs, summed over all its pairs, sampled
+ * twice (index 0, then 1; [1] - [0] is what the interval carried).
+ */
 struct dg_traffic {
 	bool found;			/* its SAs are in the module */
 	char ifname[16];
-	uint32_t spi_in, spi_out;
+	uint32_t spi_in, spi_out;	/* the pair esptund sends on */
+	int n_in, n_out;		/* SAs summed */
 	uint64_t encaps[2], decaps[2];	/* packets out, packets in */
 	uint64_t replay[2], icv[2];	/* inbound drops */
+	uint32_t replay_spi, icv_spi;	/* the SA where they rose most */
 	unsigned int interval_ms;
 	/* Routes that would carry traffic to the remote selector. */
 	int n_routes;
@@ -99,6 +104,17 @@ const char *dg_cause_name(enum dg_cause c);
 
 /* The active child of a conn, or NULL. */
 const struct dg_child *dg_active_child(const struct dg_conn *c);
+
+struct etsa;
+
+/*
+ * The traffic of conn c (ch its active child) from two dumps of the
+ * module's SAs, s1 then s2: the counters of every pair c holds. Pure.
+ */
+void dg_traffic_sample(const struct etsa *s1, size_t n1,
+		       const struct etsa *s2, size_t n2,
+		       const struct dg_conn *c, const struct dg_child *ch,
+		       struct dg_traffic *t);
 
 /* The rules: one cause, its sentence and evidence. Pure. */
 void dg_decide(const struct dg_conn *c, const struct dg_traffic *t,

@@ -84,36 +84,65 @@ static const char *peer_of(const struct dg_conn *c)
 	return c->peer[0] ? c->peer : "the peer";
 }
 
+/* The route the kernel picks for the remote selector goes into the device. */
+static bool routed_into(const struct dg_traffic *t)
+{
+	char tail[32];
+	size_t lt, lr;
+
+	if (!t->n_routes)
+		return false;
+	snprintf(tail, sizeof(tail), " dev %s", t->ifname);
+	lt = strlen(tail);
+	lr = strlen(t->routes[0]);
+	return lr >= lt && !strcmp(t->routes[0] + lr - lt, tail);
+}
+
 /* The tunnel is up in esptund: the counters decide. */
 static void judge_traffic(const struct dg_conn *c, const struct dg_child *ch,
 			  const struct dg_traffic *t, struct dg_result *r)
 {
-	/* A new SA between the samples starts from 0: its count is all new. */
-	uint64_t d_enc = t->encaps[1] >= t->encaps[0] ?
-			 t->encaps[1] - t->encaps[0] : t->encaps[1];
-	uint64_t d_dec = t->decaps[1] >= t->decaps[0] ?
-			 t->decaps[1] - t->decaps[0] : t->decaps[1];
-	int i;
+	uint64_t d_enc = t->encaps[1] - t->encaps[0];
+	uint64_t d_dec = t->decaps[1] - t->decaps[0];
+	char more[48] = "";
+	int i, others = (t->n_in > t->n_out ? t->n_in : t->n_out) - 1;
 
-	evidence(r, "IPsec SA in %08x out %08x on %s: %" PRIu64
+	if (others > 0)
+		snprintf(more, sizeof(more), " (with %d other pair%s)",
+			 others, others > 1 ? "s" : "");
+	evidence(r, "IPsec SA in %08x out %08x on %s%s: %" PRIu64
 		 " packets encrypted, %" PRIu64 " decrypted (+%" PRIu64
 		 "/+%" PRIu64 " in %u ms)", ch->spi_in, ch->spi_out,
-		 t->ifname, t->encaps[1], t->decaps[1], d_enc, d_dec,
+		 t->ifname, more, t->encaps[1], t->decaps[1], d_enc, d_dec,
 		 t->interval_ms);
 	if (t->icv[1] > t->icv[0]) {
 		say(r, DG_ICV_RISING, "ICV failures rising on SA %08x: +%"
 		    PRIu64 " in %u ms (%" PRIu64 " in all): the peer's keys "
 		    "differ or packets are corrupted on the way",
-		    ch->spi_in, t->icv[1] - t->icv[0], t->interval_ms,
-		    t->icv[1]);
+		    t->icv_spi ? t->icv_spi : ch->spi_in,
+		    t->icv[1] - t->icv[0], t->interval_ms, t->icv[1]);
 		return;
 	}
 	if (t->replay[1] > t->replay[0]) {
 		say(r, DG_REPLAY_RISING, "replay drops rising on SA %08x: +%"
 		    PRIu64 " in %u ms (%" PRIu64 " in all): packets are "
 		    "duplicated or reordered beyond the replay window",
-		    ch->spi_in, t->replay[1] - t->replay[0], t->interval_ms,
+		    t->replay_spi ? t->replay_spi : ch->spi_in,
+		    t->replay[1] - t->replay[0], t->interval_ms,
 		    t->replay[1]);
+		return;
+	}
+	if (!t->encaps[1] && routed_into(t)) {
+		/*
+		 * Nothing to send yet, or the pair that carried it was
+		 * replaced: the SAs in use have not been tried.
+		 */
+		say(r, DG_HEALTHY, "healthy: tunnel up with %s, idle: nothing "
+		    "sent on its SAs yet; traffic to %s goes into %s",
+		    peer_of(c), ch->remote_ts[0] ? ch->remote_ts :
+		    "the remote selector", t->ifname);
+		evidence(r, "route matching %s: %s", ch->remote_ts,
+			 t->routes[0]);
 		return;
 	}
 	if (!t->encaps[1]) {

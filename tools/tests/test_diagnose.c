@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "attr.h"
 #include "diagnose.h"
 
 static int n, failed;
@@ -102,8 +103,6 @@ static void test_traffic_rules(void)
 	struct dg_traffic t;
 	struct dg_result r;
 	struct dg_conn c;
-	bool found;
-	int i;
 
 	traffic(&t, 10, 20, 10, 20);
 	decide(st_up, &t, &c, &r);
@@ -136,6 +135,25 @@ static void test_traffic_rules(void)
 	ok(r.cause == DG_NOTHING_ROUTED && has(r.sentence, "no route at all"),
 	   "encaps zero, no route at all", r.sentence);
 
+	/* The route goes into the tunnel: idle, not a fault. */
+	traffic(&t, 0, 0, 0, 3);
+	t.n_routes = 2;
+	strcpy(t.routes[0], "10.2.0.0/24 dev esp0");
+	strcpy(t.routes[1], "default via 192.0.2.1 dev eth0");
+	decide(st_up, &t, &c, &r);
+	ok(r.cause == DG_HEALTHY && has(r.sentence, "idle: nothing sent") &&
+	   has(r.sentence, "10.2.0.0/24 goes into esp0"),
+	   "encaps zero, routed into the device: healthy and idle",
+	   r.sentence);
+
+	/* Another device whose name starts with ours is not ours. */
+	strcpy(t.routes[0], "10.2.0.0/24 dev esp01");
+	decide(st_up, &t, &c, &r);
+	ok(r.cause == DG_NOTHING_ROUTED &&
+	   has(r.sentence, "goes via 10.2.0.0/24 dev esp01"),
+	   "encaps zero, routed into esp01: nothing routed into esp0",
+	   r.sentence);
+
 	traffic(&t, 10, 20, 10, 20);
 	t.replay[0] = 3;
 	t.replay[1] = 7;
@@ -161,13 +179,6 @@ static void test_traffic_rules(void)
 	ok(r.cause == DG_ONE_WAY, "encaps rising, decaps stopped: one-way",
 	   r.sentence);
 
-	/* A rekey between the samples: the second SA counts from 0. */
-	traffic(&t, 10, 4, 3, 2);
-	decide(st_up, &t, &c, &r);
-	for (i = 0, found = false; i < r.n_evidence; i++)
-		found = found || has(r.evidence[i], "(+4/+2 in 1000 ms)");
-	ok(r.cause == DG_HEALTHY && found,
-	   "new SA between samples: its counts, no wrap", r.sentence);
 
 	decide(st_up, NULL, &c, &r);
 	ok(r.cause == DG_SA_MISSING && has(r.sentence, "could not be read"),
@@ -281,11 +292,129 @@ static void test_failure_rules(void)
 	   "stable cause names", NULL);
 }
 
+static const char st_two_pairs[] =
+	"ok\n"
+	"conn site: MM_ACTIVE initiator 10.0.0.1:500 <-> 10.0.0.2:500\n"
+	"  child QM_ACTIVE: spi in a0000001 out a0000002 aes128-sha256 "
+	"10.1.0.0/24 === 10.2.0.0/24 lifetime 3500s\n"
+	"  child QM_ACTIVE: spi in b0000001 out b0000002 aes128-sha256 "
+	"10.1.0.0/24 === 10.2.0.0/24 lifetime 3500s\n"
+	"  messages: sent QM3, received QM3\n";
+
+static struct etsa sa_of(uint8_t dir, uint32_t spi, uint64_t packets,
+			 uint64_t icv)
+{
+	struct etsa sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.dir = dir;
+	sa.spi = spi;
+	strcpy(sa.ifname, "esp0");
+	sa.stats_has = BIT(ESPTUN_STAT_PACKETS) | BIT(ESPTUN_STAT_ICV_FAIL);
+	sa.stats[ESPTUN_STAT_PACKETS] = packets;
+	sa.stats[ESPTUN_STAT_ICV_FAIL] = icv;
+	return sa;
+}
+
+/* Samples s1 then s2 for the first conn of status, then decides. */
+static void sample(const char *status, const struct etsa *s1, size_t n1,
+		   const struct etsa *s2, size_t n2, struct dg_traffic *t,
+		   struct dg_result *r)
+{
+	struct dg_conn c;
+
+	if (dg_parse_status(status, &c, 1) != 1) {
+		memset(r, 0, sizeof(*r));
+		strcpy(r->sentence, "unparsed");
+		return;
+	}
+	memset(t, 0, sizeof(*t));
+	t->interval_ms = 1000;
+	dg_traffic_sample(s1, n1, s2, n2, &c, dg_active_child(&c), t);
+	dg_decide(&c, t, r);
+}
+
+static bool in_evidence(const struct dg_result *r, const char *s)
+{
+	int i;
+
+	for (i = 0; i < r->n_evidence; i++)
+		if (has(r->evidence[i], s))
+			return true;
+	printf("#   no evidence line has: %s\n", s);
+	for (i = 0; i < r->n_evidence; i++)
+		printf("#   evidence: %s\n", r->evidence[i]);
+	return false;
+}
+
+static void test_traffic_sample(void)
+{
+	struct etsa s1[4], s2[4];
+	struct dg_traffic t;
+	struct dg_result r;
+
+	/*
+	 * Both ends started at once: we send on pair a, the peer on pair b.
+	 * Its answers arrive on b's inbound SA, not on a's.
+	 */
+	s1[0] = sa_of(ESPTUN_DIR_OUT, 0xa0000002, 3, 0);
+	s1[1] = sa_of(ESPTUN_DIR_IN, 0xa0000001, 0, 0);
+	s1[2] = sa_of(ESPTUN_DIR_OUT, 0xb0000002, 0, 0);
+	s1[3] = sa_of(ESPTUN_DIR_IN, 0xb0000001, 3, 0);
+	memcpy(s2, s1, sizeof(s2));
+	sample(st_two_pairs, s1, 4, s2, 4, &t, &r);
+	ok(r.cause == DG_HEALTHY && t.decaps[1] == 3 && t.encaps[1] == 3 &&
+	   in_evidence(&r, "in a0000001 out a0000002 on esp0 (with 1 other "
+		       "pair): 3 packets encrypted, 3 decrypted"),
+	   "answers on the other pair of a simultaneous start: healthy",
+	   r.sentence);
+
+	/* Nothing arrives on either pair: blocked, as before. */
+	s2[3] = s1[3] = sa_of(ESPTUN_DIR_IN, 0xb0000001, 0, 0);
+	sample(st_two_pairs, s1, 4, s2, 4, &t, &r);
+	ok(r.cause == DG_ESP_BLOCKED, "no packet in on any pair: ESP blocked",
+	   r.sentence);
+
+	/* ICV failures on the other pair's SA are named by its SPI. */
+	s2[3] = sa_of(ESPTUN_DIR_IN, 0xb0000001, 3, 5);
+	s1[3] = sa_of(ESPTUN_DIR_IN, 0xb0000001, 3, 1);
+	sample(st_two_pairs, s1, 4, s2, 4, &t, &r);
+	ok(r.cause == DG_ICV_RISING && has(r.sentence, "on SA b0000001: +4"),
+	   "ICV failures rising on the other pair: that SA named",
+	   r.sentence);
+
+	/*
+	 * A rekey between the samples: the old pair (10 out) is gone, the new
+	 * one counts from 0: +4 and +2, not a wrap of 10 to 4.
+	 */
+	s1[0] = sa_of(ESPTUN_DIR_OUT, 0xc0000009, 10, 0);
+	s1[1] = sa_of(ESPTUN_DIR_IN, 0xc0000008, 3, 0);
+	s2[0] = sa_of(ESPTUN_DIR_OUT, 0xc0000002, 4, 0);
+	s2[1] = sa_of(ESPTUN_DIR_IN, 0xc0000001, 2, 0);
+	sample(st_up, s1, 2, s2, 2, &t, &r);
+	ok(r.cause == DG_HEALTHY && in_evidence(&r, "(+4/+2 in 1000 ms)"),
+	   "new SA between samples: its counts, no wrap", r.sentence);
+
+	/* The same SPI deleted and added again: counted from 0 too. */
+	s1[0] = sa_of(ESPTUN_DIR_OUT, 0xc0000002, 10, 0);
+	s1[1] = sa_of(ESPTUN_DIR_IN, 0xc0000001, 9, 0);
+	sample(st_up, s1, 2, s2, 2, &t, &r);
+	ok(r.cause == DG_HEALTHY && in_evidence(&r, "(+4/+2 in 1000 ms)"),
+	   "SPI added again between samples: counted from 0", r.sentence);
+
+	/* esptund's pair is gone from the module: missing, not blocked. */
+	sample(st_up, s1, 0, s2, 0, &t, &r);
+	ok(r.cause == DG_SA_MISSING && !t.found,
+	   "SAs not in the module: deleted behind esptund's back",
+	   r.sentence);
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
 	test_parse();
 	test_traffic_rules();
+	test_traffic_sample();
 	test_failure_rules();
 	printf("1..%d\n", n);
 	return failed;
