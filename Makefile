@@ -33,7 +33,7 @@ SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
 
 .PHONY: all kdir module userspace lib agent tools selftests install clean \
-	lint check unit demo bench deps uapi-check fuzz soak
+	lint check check-debug unit demo bench deps uapi-check fuzz soak
 
 all: module userspace
 
@@ -113,6 +113,19 @@ soak:
 	ESPTUN_TEST_TIMEOUT=$$(($(SOAK_SECONDS) + 1800)) \
 	ESPTUN_VM_TIMEOUT=$$(($(SOAK_SECONDS) + 3600)) \
 		tools/check.sh faults.sh sa-churn.sh
+
+# The selftests in a kernel built with KASAN, KFENCE, lockdep, kmemleak and
+# debug objects (tools/vm/debug-kernel, cached in .cache/debug-kernel/): the
+# module built against it, the whole guest suite, a leak scan at the end.
+# Slow under emulation, so not part of check; CHECK_DEBUG picks tests.
+CHECK_DEBUG ?= guest
+check-debug:
+	tools/deps.sh --debug-kernel
+	root=$$(tools/vm/debug-kernel) && \
+	KDIR=$$root/build ESPTUN_VM_ROOT=$$root \
+	ESPTUN_TEST_TIMEOUT=$${ESPTUN_TEST_TIMEOUT:-1800} \
+	ESPTUN_VM_TIMEOUT=$${ESPTUN_VM_TIMEOUT:-10800} \
+		tools/check.sh $(CHECK_DEBUG)
 
 demo:
 	tools/deps.sh

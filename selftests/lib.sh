@@ -14,7 +14,7 @@ ESPTUND=$TOP/agent/esptund
 KMOD=$TOP/kmod/esptun.ko
 TEST_NAME=$(basename "$0" .sh)
 # Patterns that make a kernel log dirty (kept equal to tools/vm/run's).
-KLOG_BAD='BUG:|WARNING:|Oops|Call Trace|KASAN|UBSAN|kmemleak|to become free'
+KLOG_BAD='BUG:|WARNING:|Oops|Call Trace|KASAN|UBSAN|kmemleak: ([0-9]+ new suspected|.*(disabled|empty))|to become free'
 
 # The tests change namespaces, links and modules of the kernel they run
 # on: by default only the test guest (tools/vm/run) is such a kernel.

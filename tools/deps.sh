@@ -37,6 +37,10 @@ PACKAGES=(
 	libldns3 libunbound8 libevent-pthreads-2.1-7 libcurl3-nss
 )
 
+# What building the debug kernel of `make check-debug` needs besides
+# (--debug-kernel only).
+DEBUG_KERNEL_PACKAGES=(flex bison libelf-dev libssl-dev bc)
+
 # Conflicts with strongSwan in Debian, so it is only unpacked, never installed.
 UNPACKED=(libreswan)
 
@@ -124,16 +128,21 @@ extract_linux_source() {
 
 SIMULATE=
 usage() {
-	echo "usage: $0 [--dry-run]   (--dry-run: apt-get -s, no unpacking)" >&2
+	echo "usage: $0 [--dry-run] [--debug-kernel]" >&2
+	echo "  --dry-run: apt-get -s, no unpacking" >&2
+	echo "  --debug-kernel: also what building the debug kernel needs" >&2
 	exit 2
 }
 
 main() {
-	case ${1:-} in
-	"") ;;
-	--dry-run) SIMULATE=-s ;;
-	*) usage ;;
-	esac
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--dry-run) SIMULATE=-s ;;
+		--debug-kernel) PACKAGES+=("${DEBUG_KERNEL_PACKAGES[@]}") ;;
+		*) usage ;;
+		esac
+		shift
+	done
 	mkdir -p "$CACHE"
 	# Several builds may start at once: one of them does the work.
 	exec 9>"$CACHE/.deps.lock"
