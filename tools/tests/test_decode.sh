@@ -243,6 +243,25 @@ else
 	skip "capture starting at MM2: roles still known" "editcap (Wireshark) not installed"
 fi
 
+# Lost and repeated ESP: frames 24 and 26 (sequence 2 and 3 of cec577e0)
+# cut out, then the whole capture twice in a row.
+if command -v editcap >/dev/null && command -v mergecap >/dev/null; then
+	editcap "$CAP/$S" "$tmp/gap.pcap" 24 26 2>/dev/null
+	"$ESPTUN" -j decode "$tmp/gap.pcap" >"$tmp/gap.json" 2>&1
+	jcheck "ESP summary: two lost packets are one gap of 2, the other SA whole" "$tmp/gap.json" "
+e1, e2 = esp('cec577e0')[0], esp('eff04d9e')[0]
+want((e1['packets'], e1['gaps'], e1['missing'], e1['last_seq']) == (2, 1, 2, 4), e1)
+want((e2['packets'], e2['gaps'], e2['missing']) == (4, 0, 0), e2)"
+	mergecap -a -w "$tmp/twice.pcap" "$CAP/$S" "$CAP/$S" 2>/dev/null
+	"$ESPTUN" -j decode "$tmp/twice.pcap" >"$tmp/twice.json" 2>&1
+	jcheck "ESP summary: a capture repeated counts each packet again as a duplicate" "$tmp/twice.json" "
+for e in d['esp']:
+    want((e['packets'], e['duplicates'], e['missing']) == (8, 4, 0), e)"
+else
+	skip "ESP summary: two lost packets are one gap of 2, the other SA whole" "editcap (Wireshark) not installed"
+	skip "ESP summary: a capture repeated counts each packet again as a duplicate" "mergecap (Wireshark) not installed"
+fi
+
 # Aggressive Mode between charon and pluto.
 dec aggressive.pcap
 jcheck "aggressive: AM1-AM3 then Quick Mode, each from the right side" "$tmp/aggressive.pcap.json" "
