@@ -121,6 +121,7 @@ struct p1sa {
 	struct conn_ent *conn;
 	bool initiator;
 	bool aggressive;		/* AM1-AM3 rather than MM1-MM6 */
+	bool sent_ic;			/* our MM5/AM3 carried INITIAL-CONTACT */
 	enum ike_state state;
 	uint8_t icookie[8], rcookie[8];
 	struct sockaddr_storage local, remote;
@@ -500,7 +501,7 @@ void p1_gen_ke_nonce(const struct p1sa *sa, struct isakmp_gen *g);
 void p1_gen_id(const struct p1sa *sa, struct isakmp_gen *g);
 int p1_gen_hash(const struct p1sa *sa, struct isakmp_gen *g);
 int p1_gen_id_hash(const struct p1sa *sa, struct isakmp_gen *g);
-void p1_gen_initial_contact(struct ike_engine *e, const struct p1sa *sa,
+void p1_gen_initial_contact(struct ike_engine *e, struct p1sa *sa,
 			    struct isakmp_gen *g);
 size_t p1_build_auth(struct ike_engine *e, struct p1sa *sa, bool with_id,
 		     uint8_t *buf, size_t cap);

@@ -539,22 +539,34 @@ bool p1_not_first(struct ike_engine *e, const struct isakmp_msg *m,
 /*
  * Anything else with this conn (say, the peer's own simultaneous
  * negotiation) means this is no fresh start: no INITIAL-CONTACT then.
+ * INITIAL-CONTACT speaks for the whole peer, not for one conn: another
+ * conn's ISAKMP SA with it that is up or has announced it already, or
+ * IPsec SAs under one, count too. Otherwise the second of two conns
+ * coming up together would make the peer remove the first one's state.
  */
 static bool holds_other(struct ike_engine *e, const struct p1sa *sa)
 {
 	struct p1sa *o;
 	struct p2sa *ch;
 
-	for (o = e->p1s; o; o = o->next)
-		if (o != sa && o->conn == sa->conn)
+	for (o = e->p1s; o; o = o->next) {
+		if (o == sa)
+			continue;
+		if (o->conn == sa->conn)
 			return true;
+		if ((o->state == MM_ACTIVE || o->sent_ic) &&
+		    conn_addr_equal(&o->remote, &sa->remote, false))
+			return true;
+	}
 	for (ch = e->p2s; ch; ch = ch->next)
-		if (ch->conn == sa->conn)
+		if (ch->conn == sa->conn ||
+		    (ch->p1 && ch->p1 != sa &&
+		     conn_addr_equal(&ch->p1->remote, &sa->remote, false)))
 			return true;
 	return false;
 }
 
-void p1_gen_initial_contact(struct ike_engine *e, const struct p1sa *sa,
+void p1_gen_initial_contact(struct ike_engine *e, struct p1sa *sa,
 			    struct isakmp_gen *g)
 {
 	uint8_t spi[16];
@@ -566,6 +578,7 @@ void p1_gen_initial_contact(struct ike_engine *e, const struct p1sa *sa,
 	memcpy(spi + 8, sa->rcookie, 8);
 	isakmp_gen_notify(g, ISAKMP_PROTO_ISAKMP, spi, 16,
 			  ISAKMP_N_INITIAL_CONTACT, NULL, 0);
+	sa->sent_ic = true;
 }
 
 void p1_note_notifies(struct ike_engine *e, struct p1sa *sa,

@@ -784,6 +784,67 @@ static void t_two_conns(void)
 	   "two conns: responder SA carries site2's selectors");
 }
 
+/* Side 0's live inbound SA whose local selector is 10.N.0.0/16. */
+static const struct ike_kernel_sa *in_sa_of(uint8_t n)
+{
+	int k;
+
+	for (k = 0; k < S[0].nsa; k++)
+		if (S[0].live[k] && S[0].sa[k].dir == IKE_DIR_IN &&
+		    S[0].sa[k].local_ts.addr[1] == n)
+			return &S[0].sa[k];
+	return NULL;
+}
+
+/*
+ * A reload of a file with two conns, one of them changed: the other one
+ * and its SAs are left alone, the changed one is negotiated again.
+ */
+static void t_reload_two(void)
+{
+	struct ike_conn c[2], b, b2;
+	const struct ike_kernel_sa *sa;
+	uint32_t spi1, spi3;
+	char err[64];
+
+	setup();
+	mkconn(&c[0], 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	c[1] = c[0];
+	b2 = b;
+	strcpy(c[1].name, "site2");
+	strcpy(b2.name, "site2");
+	ike_ts_parse("10.3.0.0/16", &c[1].local_ts[0], err, sizeof(err));
+	ike_ts_parse("10.4.0.0/16", &c[1].remote_ts[0], err, sizeof(err));
+	ike_ts_parse("10.4.0.0/16", &b2.local_ts[0], err, sizeof(err));
+	ike_ts_parse("10.3.0.0/16", &b2.remote_ts[0], err, sizeof(err));
+	c[0].start = c[1].start = IKE_START_INITIATE;
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_add_conn(S[1].eng, &b2);
+	is_int(ike_engine_replace_conns(S[0].eng, c, 2), 0,
+	       "reload two: both conns added");
+	run(60000);
+	ok(in_sa_of(1) && in_sa_of(3) && live_count(0, IKE_DIR_IN) == 2,
+	   "reload two: both conns up, one inbound SA each");
+	ok(count_logged("peer sent INITIAL-CONTACT") == 1 &&
+	   !logged("peer restarted"),
+	   "reload two: INITIAL-CONTACT once for the peer, nothing removed");
+	spi1 = in_sa_of(1) ? in_sa_of(1)->spi : 0;
+	spi3 = in_sa_of(3) ? in_sa_of(3)->spi : 0;
+	c[1].lifetime = 1200;
+	is_int(ike_engine_replace_conns(S[0].eng, c, 2), 0,
+	       "reload two: site2 changed");
+	run(60000);
+	sa = in_sa_of(1);
+	ok(sa && sa->spi == spi1 && sa->hard_secs != 1200,
+	   "reload two: the unchanged conn keeps its SA (%08x)", spi1);
+	sa = in_sa_of(3);
+	ok(sa && sa->spi != spi3 && sa->hard_secs == 1200,
+	   "reload two: the changed conn has a new SA with its new lifetime");
+	ok(live_count(0, IKE_DIR_IN) == 2 && live_count(0, IKE_DIR_OUT) == 2,
+	   "reload two: still one pair per conn");
+}
+
 static int drop_qm1(int from, int nth, const uint8_t *b, size_t l)
 {
 	return from == 0 && nth == 4;	/* MM1, MM3, MM5, QM1 */
@@ -1679,6 +1740,7 @@ int main(void)
 	t_restart();
 	t_mutate();
 	t_two_conns();
+	t_reload_two();
 	t_qm_loss();
 	t_expiry_restart();
 	t_dup_qm3();
