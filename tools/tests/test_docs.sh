@@ -19,7 +19,7 @@ mapfile -t KEYS < <(awk '/^static const struct key keys\[/ { in_t = 1; next }
 	in_t' "$TOP/agent/config.c" | grep -o '{ "[^"]*"' | cut -d'"' -f2)
 
 echo "TAP version 13"
-echo "1..$((${#PAGES[@]} + 4))"
+echo "1..$((${#PAGES[@]} + 5))"
 
 # Formatted as man(1) shows them, with groff's warnings on.
 for p in "${PAGES[@]}"; do
@@ -85,6 +85,24 @@ if [ "${#missing[@]}" = 0 ]; then
 else
 	not_ok "every esptund.conf key appears in README.md" \
 		"missing: ${missing[*]}"
+fi
+
+# The JSON keys of esptun -j show (show.c, and format.c's shared writers
+# and counter names), each in bold in esptun(8).
+mapfile -t JKEYS < <( (grep -ho 'json_[a-z0-9_]*(j, "[a-z_]*"' \
+	"$TOP/tools/show.c" "$TOP/tools/format.c"
+	grep -ho '{ "[a-z-]*", "[a-z_]*" }' "$TOP/tools/format.c") |
+	grep -o '"[a-z_]*"[^"]*$' | cut -d'"' -f2 | sort -u)
+missing=()
+for k in "${JKEYS[@]}"; do
+	grep -qwF "$k" <(grep -E '^\.(B|BR|RB) ' "$TOP/tools/esptun.8" | sed 's/\\-/-/g') ||
+		missing+=("$k")
+done
+if [ "${#JKEYS[@]}" -ge 40 ] && [ "${#missing[@]}" = 0 ]; then
+	ok "every esptun -j show key is named in esptun(8) (${#JKEYS[@]})"
+else
+	not_ok "every esptun -j show key is named in esptun(8)" \
+		"${#JKEYS[@]} keys; missing: ${missing[*]}"
 fi
 
 exit "$failed"
