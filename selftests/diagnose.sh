@@ -3,11 +3,14 @@
 # selftest-timeout: 300
 # esptun diagnose between two esptund, each cause produced for real and its
 # sentence asserted: a healthy tunnel (exit 0), UDP 500 dropped by
-# nftables (no answer to MM1), a wrong PSK (stuck after MM5), mismatched
-# esp proposals (NO-PROPOSAL-CHOSEN, ours and theirs on the responder),
-# mismatched selectors (INVALID-ID-INFORMATION in Quick Mode), ESP dropped
-# inbound with the tunnel up (ESP blocked, nat-t = force) and no route
-# into the device (nothing routed, the route that would match shown).
+# nftables (no answer to MM1), MM4 dropped (stuck after MM3), a wrong PSK
+# (stuck after MM5), a remote-id the peer does not have (INVALID-ID in
+# Main Mode), mismatched esp proposals (NO-PROPOSAL-CHOSEN, ours and
+# theirs on the responder), mismatched selectors (INVALID-ID-INFORMATION
+# in Quick Mode), ESP dropped inbound with the tunnel up (ESP blocked,
+# nat-t = force), the same after traffic flowed (one-way), forged ESP for
+# our inbound SAs (ICV failures rising) and no route into the device
+# (nothing routed, the route that would match shown).
 # Then esptun metrics against esptun -j show on the same counters.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ike-lib.sh"
@@ -15,7 +18,7 @@ source "$(dirname "$0")/ike-lib.sh"
 PSK=diagnose-both-ends
 IKE=aes128-sha256-ecp256
 ESP=aes128gcm16
-N_TESTS=19
+N_TESTS=26
 
 ktap_plan $N_TESTS
 
@@ -29,11 +32,12 @@ fi
 ike_topo || exit 1
 
 # a (ns1) initiates, b (ns2) listens; each has its own /32 selectors.
-# A_PSK, A_ESP, B_ESP, B_LTS change one side; FAST=1 makes a give up on
+# A_PSK, A_RID, A_ESP, B_ESP, B_LTS change one side; FAST=1 makes a give up on
 # an unanswered message within two seconds.
 conf() {
 	local a_esp=${A_ESP:-$ESP} b_esp=${B_ESP:-$ESP} rt=()
 	[ -n "${FAST:-}" ] && rt=(retransmit-timeout=300ms retransmit-tries=2)
+	[ -n "${A_RID:-}" ] && rt+=(remote-id="$A_RID")
 	esptund_conf a $IKE_ADDR1 $IKE_ADDR2 "${A_PSK:-$PSK}" $IKE "$a_esp" \
 		listen local-ts=$IKE_IN1/32 remote-ts=$IKE_IN2/32 \
 		keyingtries=1 "${rt[@]}"
@@ -208,6 +212,61 @@ expect a "nothing-routed" \
 	"nothing is routed into esp0: 0 packets encrypted; traffic to $IKE_IN2/32 goes via 10.9.0.0/24 via $IKE_ADDR2 dev veth1"
 ip -n $IKE_NS1 route del 10.9.0.0/24
 ip -n $IKE_NS1 route add $IKE_IN2 dev esp0
+
+# Traffic flowed, then ESP is dropped inbound on a while a keeps sending.
+ktap_check "one-way-up" fresh_up
+ike_ping $IKE_NS1 $IKE_IN2 2 >/dev/null
+nft_drop $IKE_NS1 "meta l4proto esp"
+ip netns exec $IKE_NS1 ping -q -i 0.1 -c 600 -W 1 $IKE_IN2 >/dev/null 2>&1 &
+pinger=$!
+expect a "one-way" "one-way traffic: +"
+kill $pinger 2>/dev/null
+wait $pinger 2>/dev/null
+nft_clear $IKE_NS1
+
+# Forged ESP from b's address for a's inbound SAs: random bytes where the
+# ICV should be, a few a second, from one injector.
+ktap_check "icv-up" fresh_up
+ike_ping $IKE_NS1 $IKE_IN2 2 >/dev/null
+in_spis=$(ip netns exec $IKE_NS1 "$ESPTUN" -j show | python3 -c '
+import json, sys
+print(" ".join(sa["spi_hex"] for d in json.load(sys.stdin)
+               for sa in d["sas"] if sa["dir"] == "in"))')
+{
+	seq=1000
+	while :; do
+		for spi in $in_spis; do
+			echo "craft $IKE_ADDR2 $IKE_ADDR1 $spi $seq 64"
+		done
+		seq=$((seq + 1))
+		sleep 0.1
+	done
+} | ip netns exec $IKE_NS2 python3 "$(dirname "$0")/esp_inject.py" - &
+forger=$!
+expect a "icv-rising" "ICV failures rising on SA "
+kill $forger 2>/dev/null
+wait $forger 2>/dev/null
+diag a >"$IKE_DIR/after-forger.txt" 2>&1
+if wait_for -t 30 sh -c "ip netns exec $IKE_NS1 ping -c 1 -W 2 $IKE_IN2 >/dev/null"; then
+	ktap_ok "icv-tunnel-kept"
+else
+	ktap_fail "icv-tunnel-kept" "$(cat "$IKE_DIR/after-forger.txt")"
+fi
+
+# MM4 dropped on a (its first payload is KE): a waits after MM3.
+eike a down peer >/dev/null 2>&1
+FAST=1 conf
+nft_drop $IKE_NS1 "udp sport 500 @th,192,8 4"
+eike a up -t 0 peer >/dev/null
+expect a "stuck-mm3" \
+	"stuck after MM3: the peer answered MM1 but never sent MM4"
+nft_clear $IKE_NS1
+
+# a expects another ID than b's address: a refuses b's MM6.
+FAST=1 A_RID=fqdn:other.example conf
+eike a up -t 0 peer >/dev/null
+expect a "id-mismatch" \
+	"Main Mode: we refused MM6 with INVALID-ID-INFORMATION: the peer's ID is not the remote-id configured (expected: fqdn:other.example; got: $IKE_ADDR2)"
 
 # UDP 500 dropped on b: MM1 goes unanswered.
 eike a down peer >/dev/null 2>&1
