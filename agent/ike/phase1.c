@@ -558,10 +558,11 @@ static bool holds_other(struct ike_engine *e, const struct p1sa *sa)
 		    conn_addr_equal(&o->remote, &sa->remote, false))
 			return true;
 	}
+	/* IPsec SAs outlive their ISAKMP SA: their own peer address counts. */
 	for (ch = e->p2s; ch; ch = ch->next)
 		if (ch->conn == sa->conn ||
-		    (ch->p1 && ch->p1 != sa &&
-		     conn_addr_equal(&ch->p1->remote, &sa->remote, false)))
+		    (ch->p1 != sa && ch->state == QM_ACTIVE &&
+		     conn_addr_equal(&ch->remote, &sa->remote, false)))
 			return true;
 	return false;
 }

@@ -12,6 +12,7 @@
 
 #include "tap.h"
 #include "ike/engine.h"
+#include "ike/ikev1.h"
 #include "ike/iv.h"
 #include "ike/proposal.h"
 #include "isakmp/isakmp.h"
@@ -843,6 +844,48 @@ static void t_reload_two(void)
 	   "reload two: the changed conn has a new SA with its new lifetime");
 	ok(live_count(0, IKE_DIR_IN) == 2 && live_count(0, IKE_DIR_OUT) == 2,
 	   "reload two: still one pair per conn");
+}
+
+/*
+ * One conn's IPsec SAs are up but its ISAKMP SA is gone on both sides
+ * (deleted at the end of its lifetime): a second conn to the same peer
+ * must not announce INITIAL-CONTACT, or the peer drops the first one's.
+ */
+static void t_ic_without_p1(void)
+{
+	struct ike_conn a, a2, b, b2;
+	uint32_t spi1;
+	char err[64];
+	int i;
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	a2 = a;
+	b2 = b;
+	strcpy(a2.name, "site2");
+	strcpy(b2.name, "site2");
+	ike_ts_parse("10.3.0.0/16", &a2.local_ts[0], err, sizeof(err));
+	ike_ts_parse("10.4.0.0/16", &a2.remote_ts[0], err, sizeof(err));
+	ike_ts_parse("10.4.0.0/16", &b2.local_ts[0], err, sizeof(err));
+	ike_ts_parse("10.3.0.0/16", &b2.remote_ts[0], err, sizeof(err));
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[0].eng, &a2);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_engine_add_conn(S[1].eng, &b2);
+	ike_engine_initiate(S[0].eng, "site");
+	run(60000);
+	spi1 = in_sa_of(1) ? in_sa_of(1)->spi : 0;
+	for (i = 0; i < 2; i++)
+		while (S[i].eng->p1s)
+			sa_p1_free(S[i].eng, S[i].eng->p1s);
+	ike_engine_initiate(S[0].eng, "site2");
+	run(60000);
+	ok(spi1 && in_sa_of(1) && in_sa_of(1)->spi == spi1 && in_sa_of(3) &&
+	   live_count(1, IKE_DIR_IN) == 2 && live_count(1, IKE_DIR_OUT) == 2,
+	   "IPsec SAs without ISAKMP SA: the second conn leaves them alone");
+	ok(!logged("peer restarted"),
+	   "IPsec SAs without ISAKMP SA: no INITIAL-CONTACT for the peer");
 }
 
 static int drop_qm1(int from, int nth, const uint8_t *b, size_t l)
@@ -1741,6 +1784,7 @@ int main(void)
 	t_mutate();
 	t_two_conns();
 	t_reload_two();
+	t_ic_without_p1();
 	t_qm_loss();
 	t_expiry_restart();
 	t_dup_qm3();
