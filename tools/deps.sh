@@ -39,7 +39,7 @@ PACKAGES=(
 
 # What building the debug kernel of `make check-debug` needs besides
 # (--debug-kernel only).
-DEBUG_KERNEL_PACKAGES=(flex bison libelf-dev libssl-dev bc)
+DEBUG_KERNEL_PACKAGES=(flex bison libelf-dev libssl-dev bc patch)
 
 # Conflicts with strongSwan in Debian, so it is only unpacked, never installed.
 UNPACKED=(libreswan)
