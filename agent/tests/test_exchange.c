@@ -756,22 +756,33 @@ static void t_mutate(void)
 }
 
 /* Two conns with one peer: Quick Mode finds the one owning the selectors. */
+/*
+ * Two conns between the same two hosts: "site" (10.1/16 === 10.2/16) and
+ * "site2" (10.3/16 === 10.4/16), side 0's in a and a2, side 1's in b, b2.
+ */
+static void mk_two_conns(struct ike_conn *a, struct ike_conn *a2,
+			 struct ike_conn *b, struct ike_conn *b2)
+{
+	char err[64];
+
+	mkconn(a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	*a2 = *a;
+	*b2 = *b;
+	strcpy(a2->name, "site2");
+	strcpy(b2->name, "site2");
+	ike_ts_parse("10.3.0.0/16", &a2->local_ts[0], err, sizeof(err));
+	ike_ts_parse("10.4.0.0/16", &a2->remote_ts[0], err, sizeof(err));
+	ike_ts_parse("10.4.0.0/16", &b2->local_ts[0], err, sizeof(err));
+	ike_ts_parse("10.3.0.0/16", &b2->remote_ts[0], err, sizeof(err));
+}
+
 static void t_two_conns(void)
 {
 	struct ike_conn a, b, a2, b2;
-	char err[64];
 
 	setup();
-	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
-	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
-	a2 = a;
-	b2 = b;
-	strcpy(a2.name, "site2");
-	strcpy(b2.name, "site2");
-	ike_ts_parse("10.3.0.0/16", &a2.local_ts[0], err, sizeof(err));
-	ike_ts_parse("10.4.0.0/16", &a2.remote_ts[0], err, sizeof(err));
-	ike_ts_parse("10.4.0.0/16", &b2.local_ts[0], err, sizeof(err));
-	ike_ts_parse("10.3.0.0/16", &b2.remote_ts[0], err, sizeof(err));
+	mk_two_conns(&a, &a2, &b, &b2);
 	ike_engine_add_conn(S[0].eng, &a);
 	ike_engine_add_conn(S[0].eng, &a2);
 	ike_engine_add_conn(S[1].eng, &b);
@@ -806,19 +817,9 @@ static void t_reload_two(void)
 	struct ike_conn c[2], b, b2;
 	const struct ike_kernel_sa *sa;
 	uint32_t spi1, spi3;
-	char err[64];
 
 	setup();
-	mkconn(&c[0], 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
-	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
-	c[1] = c[0];
-	b2 = b;
-	strcpy(c[1].name, "site2");
-	strcpy(b2.name, "site2");
-	ike_ts_parse("10.3.0.0/16", &c[1].local_ts[0], err, sizeof(err));
-	ike_ts_parse("10.4.0.0/16", &c[1].remote_ts[0], err, sizeof(err));
-	ike_ts_parse("10.4.0.0/16", &b2.local_ts[0], err, sizeof(err));
-	ike_ts_parse("10.3.0.0/16", &b2.remote_ts[0], err, sizeof(err));
+	mk_two_conns(&c[0], &c[1], &b, &b2);
 	c[0].start = c[1].start = IKE_START_INITIATE;
 	ike_engine_add_conn(S[1].eng, &b);
 	ike_engine_add_conn(S[1].eng, &b2);
@@ -855,20 +856,10 @@ static void t_ic_without_p1(void)
 {
 	struct ike_conn a, a2, b, b2;
 	uint32_t spi1;
-	char err[64];
 	int i;
 
 	setup();
-	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
-	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
-	a2 = a;
-	b2 = b;
-	strcpy(a2.name, "site2");
-	strcpy(b2.name, "site2");
-	ike_ts_parse("10.3.0.0/16", &a2.local_ts[0], err, sizeof(err));
-	ike_ts_parse("10.4.0.0/16", &a2.remote_ts[0], err, sizeof(err));
-	ike_ts_parse("10.4.0.0/16", &b2.local_ts[0], err, sizeof(err));
-	ike_ts_parse("10.3.0.0/16", &b2.remote_ts[0], err, sizeof(err));
+	mk_two_conns(&a, &a2, &b, &b2);
 	ike_engine_add_conn(S[0].eng, &a);
 	ike_engine_add_conn(S[0].eng, &a2);
 	ike_engine_add_conn(S[1].eng, &b);
