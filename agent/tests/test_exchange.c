@@ -758,7 +758,8 @@ static void t_mutate(void)
 /* Two conns with one peer: Quick Mode finds the one owning the selectors. */
 /*
  * Two conns between the same two hosts: "site" (10.1/16 === 10.2/16) and
- * "site2" (10.3/16 === 10.4/16), side 0's in a and a2, side 1's in b, b2.
+ * "site2" (10.3/16 === 10.4/16), side 0's in a and a2 (for the test to
+ * add), side 1's in b and b2, added to side 1.
  */
 static void mk_two_conns(struct ike_conn *a, struct ike_conn *a2,
 			 struct ike_conn *b, struct ike_conn *b2)
@@ -775,6 +776,8 @@ static void mk_two_conns(struct ike_conn *a, struct ike_conn *a2,
 	ike_ts_parse("10.4.0.0/16", &a2->remote_ts[0], err, sizeof(err));
 	ike_ts_parse("10.4.0.0/16", &b2->local_ts[0], err, sizeof(err));
 	ike_ts_parse("10.3.0.0/16", &b2->remote_ts[0], err, sizeof(err));
+	ike_engine_add_conn(S[1].eng, b);
+	ike_engine_add_conn(S[1].eng, b2);
 }
 
 static void t_two_conns(void)
@@ -785,8 +788,6 @@ static void t_two_conns(void)
 	mk_two_conns(&a, &a2, &b, &b2);
 	ike_engine_add_conn(S[0].eng, &a);
 	ike_engine_add_conn(S[0].eng, &a2);
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_add_conn(S[1].eng, &b2);
 	ike_engine_initiate(S[0].eng, "site2");
 	run(60000);
 	ok(logged("QM1: selectors belong to site2"),
@@ -821,8 +822,6 @@ static void t_reload_two(void)
 	setup();
 	mk_two_conns(&c[0], &c[1], &b, &b2);
 	c[0].start = c[1].start = IKE_START_INITIATE;
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_add_conn(S[1].eng, &b2);
 	is_int(ike_engine_replace_conns(S[0].eng, c, 2), 0,
 	       "reload two: both conns added");
 	run(60000);
@@ -862,8 +861,6 @@ static void t_ic_without_p1(void)
 	mk_two_conns(&a, &a2, &b, &b2);
 	ike_engine_add_conn(S[0].eng, &a);
 	ike_engine_add_conn(S[0].eng, &a2);
-	ike_engine_add_conn(S[1].eng, &b);
-	ike_engine_add_conn(S[1].eng, &b2);
 	ike_engine_initiate(S[0].eng, "site");
 	run(60000);
 	spi1 = in_sa_of(1) ? in_sa_of(1)->spi : 0;
