@@ -16,6 +16,24 @@ them, for the replay and path MTU tests.
       Sends an ESP packet with LEN random bytes after SPI and SEQ (LEN -1:
       an empty IP payload), raw or in UDP 4500 -> 4500; the kernel
       fragments what exceeds the MTU.
+  esp_inject.py seal SRC DST SPI SEQ KEY HOW [udp]
+      Sends an ESP packet that passes the ICV check, sealed with KEY (the
+      SA's rfc4106(gcm(aes)) key, 0x and hex, salt last) around an echo
+      request 192.168.1.1 -> 192.168.2.1 made wrong as HOW says:
+        ok               nothing wrong
+        size:N           an echo request of N bytes in all, nothing wrong
+        tfc              16 bytes of TFC padding after the packet
+        pad-long         pad length larger than the payload
+        pad-bytes        pad bytes not 1, 2, 3, ...
+        nh:N             next header N instead of 4
+        len-over         IPv4 total length 100 bytes more than carried
+        len-under        IPv4 total length shorter than its header
+        ihl              IPv4 header length 4 words
+        v6-in-4          an IPv6 header behind next header 4
+        v6-short         next header 41 and 20 bytes
+        empty            no packet, next header 4
+  esp_inject.py flood SRC DST N [udp]
+      Sends N ESP packets of N different SPIs nobody holds.
   esp_inject.py marker SRC DST
       Sends a UDP 4500 packet with the non-ESP marker (IKE) and a keepalive.
   esp_inject.py icmp-err TO QSRC QDST SPI MTU
@@ -166,6 +184,67 @@ def icmp_err(to, qsrc, qdst, spi, mtu):
         s.close()
 
 
+def echo4(size):
+    """An IPv4 echo request 192.168.1.1 -> 192.168.2.1, SIZE bytes."""
+    icmp = struct.pack("!BBHHH", 8, 0, 0, 0x4242, 1) + \
+        os.urandom(size - 28)
+    icmp = icmp[:2] + struct.pack("!H", inet_sum(icmp)) + icmp[4:]
+    iph = struct.pack("!BBHHHBBH4s4s", 0x45, 0, size, 1, 0, 64, 1, 0,
+                      socket.inet_aton("192.168.1.1"),
+                      socket.inet_aton("192.168.2.1"))
+    iph = iph[:10] + struct.pack("!H", inet_sum(iph)) + iph[12:]
+    return iph + icmp
+
+
+def set_tot_len(pkt, tot):
+    return pkt[:2] + struct.pack("!H", tot) + pkt[4:]
+
+
+def plaintext(how):
+    """The ESP payload, padding, pad length and next header HOW asks for."""
+    nh, tfc, inner = 4, b"", echo4(84)
+    if how.startswith("size:"):
+        inner = echo4(int(how[5:]))
+    elif how == "tfc":
+        tfc = bytes(16)
+    elif how.startswith("nh:"):
+        nh = int(how[3:])
+    elif how == "len-over":
+        inner = set_tot_len(inner, len(inner) + 100)
+    elif how == "len-under":
+        inner = set_tot_len(inner, 12)
+    elif how == "ihl":
+        inner = bytes([0x44]) + inner[1:]
+    elif how == "v6-in-4":
+        inner = bytes([0x60]) + inner[1:]
+    elif how == "v6-short":
+        nh = 41
+        inner = bytes([0x60]) + inner[1:20]
+    elif how == "empty":
+        inner = b""
+    elif how not in ("ok", "pad-long", "pad-bytes"):
+        raise SystemExit("unknown seal " + how)
+    body = inner + tfc
+    padlen = -(len(body) + 2) % 4 or 4
+    pad = bytes(range(1, padlen + 1))
+    if how == "pad-bytes":
+        pad = bytes(padlen)
+    if how == "pad-long":
+        padlen = 255
+    return body + pad + bytes([padlen, nh])
+
+
+def seal(spi, seq, key, how):
+    # Imported here: the other commands start faster without it.
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    key = bytes.fromhex(key[2:] if key.startswith("0x") else key)
+    iv = os.urandom(IV)
+    hdr = struct.pack("!II", spi, seq)
+    return hdr + iv + AESGCM(key[:-4]).encrypt(key[-4:] + iv,
+                                               plaintext(how), hdr)
+
+
 def listen(port, path):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -199,6 +278,14 @@ def run(argv):
         esp = b"" if length < 0 else \
             struct.pack("!II", spi, seq) + os.urandom(length)
         send(src, dst, udp, esp)
+    elif cmd == "seal":
+        send(argv[1], argv[2], argv[7:8] == ["udp"],
+             seal(int(argv[3], 0), int(argv[4], 0), argv[5], argv[6]))
+    elif cmd == "flood":
+        udp = argv[4:5] == ["udp"]
+        for i in range(int(argv[3])):
+            send(argv[1], argv[2], udp,
+                 struct.pack("!II", 0x5e000000 + i, 1) + os.urandom(40))
     elif cmd == "marker":
         send(argv[1], argv[2], True, b"\x00\x00\x00\x00" + os.urandom(40))
         send(argv[1], argv[2], True, b"\xff")

@@ -21,6 +21,8 @@ PACKAGES=(
 	linux-image-amd64 qemu-system-x86 busybox-static kmod cpio
 	# tests
 	iproute2 iperf3 iputils-ping socat tcpdump tshark python3-scapy
+	# esp_inject.py seals ESP with chosen plaintext
+	python3-cryptography
 	wireguard-tools strongswan-charon strongswan-swanctl libnss3-tools
 	nftables conntrack
 	# memcheck on the agent's host unit tests
