@@ -120,7 +120,7 @@ sa_block() {
 }
 
 
-ktap_plan 95
+ktap_plan 96
 
 # The usage errors run without the module: anything they sent would fail
 # with exit 1 ("family not found") instead of 2.
@@ -400,6 +400,13 @@ text_check "sa-show-in-text" "$T/blk" "sa: in spi 0x00001001
   lifetime soft: bytes 1000000
   lifetime hard: packets 5000, add-seconds 3600
   counters: packets 0, bytes 0, replay 0, icv-fail 0, selector 0, format 0"
+# What is left of each limit: the add-seconds one runs from the add time.
+if sa_block in 0x00001001 | grep -Eqx '  lifetime left: soft bytes 1000000; hard packets 5000, add-seconds 3[0-9]{3}' &&
+   sa_block out 0x00002002 | grep -qx '  lifetime left: unlimited'; then
+	ktap_ok "sa-show-lifetime-left"
+else
+	ktap_fail "sa-show-lifetime-left" "$(grep 'lifetime left' "$T/out")"
+fi
 sa_block out 0x00002002 | grep -v '^  crypto: ' >"$T/blk"
 text_check "sa-show-out-text" "$T/blk" "sa: out spi 0x00002002
   state: valid
@@ -428,6 +435,10 @@ for k in ('packets', 'bytes', 'replay', 'icv_fail', 'selector', 'format'):
     assert i['stats'][k] == 0, (k, i['stats'])
 assert isinstance(i['add_time'], int) and i['add_time'] > 1600000000, i
 assert i['first_use'] == 0 and i['last_use'] == 0, i
+assert i['lifetime_left'] == {'soft': {'bytes': 1000000, 'packets': None, 'add_seconds': None, 'use_seconds': None},
+                              'hard': {'bytes': None, 'packets': 5000, 'add_seconds': i['lifetime_left']['hard']['add_seconds'], 'use_seconds': None}}, i
+assert 3000 < i['lifetime_left']['hard']['add_seconds'] <= 3600, i
+assert all(v is None for h in o['lifetime_left'].values() for v in h.values()), o
 assert o['aead'] is False and o['enc'] == 'cbc(aes)' and o['auth'] == 'hmac(sha256)', o
 assert o['icv_bits'] == 128 and o['oseq'] == 7 and o['esn'] is False, o
 assert o['remote'] == '192.0.2.3' and o['encap'] == 'none', o

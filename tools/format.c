@@ -158,6 +158,75 @@ void print_lifetime(FILE *f, const struct etsa *sa, int hard)
 		fputs("none", f);
 }
 
+static uint64_t sa_stat(const struct etsa *sa, int i)
+{
+	return sa->stats_has & BIT(i) ? sa->stats[i] : 0;
+}
+
+static int64_t below(uint64_t limit, uint64_t used)
+{
+	return used >= limit ? 0 : (int64_t)(limit - used);
+}
+
+void lifetime_left(const struct etsa *sa, time_t now, int64_t *left)
+{
+	int i, soft;
+
+	for (i = ESPTUN_LT_A_SOFT_BYTES; i <= ESPTUN_LT_A_HARD_USE_SECONDS;
+	     i++) {
+		uint64_t lim = sa->lt_has & BIT(i) ? sa->lifetime[i] : 0;
+
+		left[i] = -1;
+		if (!lim)
+			continue;
+		/* Soft and hard limits come in the same order of kinds. */
+		soft = i - (i >= ESPTUN_LT_A_HARD_BYTES ?
+			    ESPTUN_LT_A_HARD_BYTES : ESPTUN_LT_A_SOFT_BYTES);
+		switch (soft) {
+		case 0:
+			left[i] = below(lim, sa_stat(sa, ESPTUN_STAT_BYTES));
+			break;
+		case 1:
+			left[i] = below(lim, sa_stat(sa, ESPTUN_STAT_PACKETS));
+			break;
+		case 2:
+			left[i] = below(sa->add_time + lim, (uint64_t)now);
+			break;
+		default:
+			left[i] = sa->first_use ?
+				  below(sa->first_use + lim, (uint64_t)now) :
+				  (int64_t)lim;
+		}
+	}
+}
+
+int print_lifetime_left(FILE *f, const struct etsa *sa, time_t now)
+{
+	int64_t left[ESPTUN_LT_A_MAX + 1];
+	const char *group = "";
+	int hard, i, first;
+
+	lifetime_left(sa, now, left);
+	for (hard = 0; hard < 2; hard++) {
+		const char *sep = "";
+
+		first = hard ? ESPTUN_LT_A_HARD_BYTES : ESPTUN_LT_A_SOFT_BYTES;
+		for (i = first; i < first + 4; i++) {
+			if (left[i] < 0)
+				continue;
+			fprintf(f, "%s%s%s %lld", *sep ? sep : group,
+				*sep ? "" : hard ? "hard " : "soft ",
+				lt_names[i][0], (long long)left[i]);
+			if (i == first + 3 && !sa->first_use)
+				fputs(" (unused)", f);
+			sep = ", ";
+		}
+		if (*sep)
+			group = "; ";
+	}
+	return *group != 0;
+}
+
 void json_addr(struct json *j, const char *key, const struct ipaddr *a)
 {
 	char buf[IPADDR_STRLEN];
@@ -219,6 +288,27 @@ void json_lifetime(struct json *j, const char *key,
 		json_u64(j, lt_names[i][1],
 			 sa->lt_has & BIT(i) ? sa->lifetime[i] : 0);
 	json_obj_close(j);
+	json_obj_close(j);
+}
+
+void json_lifetime_left(struct json *j, const char *key,
+			const struct etsa *sa, time_t now)
+{
+	int64_t left[ESPTUN_LT_A_MAX + 1];
+	int hard, i, first;
+
+	lifetime_left(sa, now, left);
+	json_obj_open(j, key);
+	for (hard = 0; hard < 2; hard++) {
+		first = hard ? ESPTUN_LT_A_HARD_BYTES : ESPTUN_LT_A_SOFT_BYTES;
+		json_obj_open(j, hard ? "hard" : "soft");
+		for (i = first; i < first + 4; i++)
+			if (left[i] < 0)
+				json_null(j, lt_names[i][1]);
+			else
+				json_u64(j, lt_names[i][1], left[i]);
+		json_obj_close(j);
+	}
 	json_obj_close(j);
 }
 

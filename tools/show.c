@@ -104,6 +104,11 @@ static void print_sa(const struct etsa *sa, time_t now)
 		print_time("first use", sa->first_use, now);
 	if (H(LAST_USE))
 		print_time("last use", sa->last_use, now);
+	/* Cisco's "remaining key lifetime": what each limit has left. */
+	printf("  lifetime left: ");
+	if (!print_lifetime_left(stdout, sa, now))
+		printf("unlimited");
+	printf("\n");
 #undef H
 }
 
@@ -151,7 +156,7 @@ static void print_dev(const struct etdev *dev, const struct ipc_table *t,
 			print_sa(&sa[i], now);
 }
 
-static void json_sa(struct json *j, const struct etsa *sa)
+static void json_sa(struct json *j, const struct etsa *sa, time_t now)
 {
 #define H(a)	(sa->has & BIT(ESPTUN_SA_A_##a))
 	json_obj_open(j, NULL);
@@ -193,6 +198,7 @@ static void json_sa(struct json *j, const struct etsa *sa)
 	else
 		json_null(j, "selector");
 	json_lifetime(j, "lifetime", sa);
+	json_lifetime_left(j, "lifetime_left", sa, now);
 	json_stats(j, "stats", sa->stats_has, sa->stats);
 	if (H(ADD_TIME))
 		json_u64(j, "add_time", sa->add_time);
@@ -205,7 +211,7 @@ static void json_sa(struct json *j, const struct etsa *sa)
 }
 
 static void json_dev(struct json *j, const struct etdev *dev,
-		     const struct ipc_table *t)
+		     const struct ipc_table *t, time_t now)
 {
 	const struct etsa *sa = t->sas;
 	size_t i;
@@ -243,7 +249,7 @@ static void json_dev(struct json *j, const struct etdev *dev,
 	json_arr_open(j, "sas");
 	for (i = 0; i < t->n_sas; i++)
 		if (sa[i].ifindex == dev->ifindex)
-			json_sa(j, &sa[i]);
+			json_sa(j, &sa[i], now);
 	json_arr_close(j);
 	json_obj_close(j);
 }
@@ -283,7 +289,7 @@ int cmd_show(int argc, char **argv, int json)
 		json_init(&j, stdout);
 		json_arr_open(&j, NULL);
 		for (i = 0; i < t.n_devs; i++)
-			json_dev(&j, &t.devs[i], &t);
+			json_dev(&j, &t.devs[i], &t, now);
 		json_arr_close(&j);
 		json_end(&j);
 	} else {
