@@ -2,10 +2,10 @@
 /*
  * esptun [-j] diagnose [-s SOCKET] [-i MS] [NAME]: per conn, the likely
  * cause of trouble in one sentence with its evidence. esptund's status
- * says how the negotiations went; the module's counters, read twice an
- * interval apart, say what the traffic does. The rules are in
- * diagnose_rules.c. Exit status 0 when every conn is healthy, 1 when a
- * problem is named.
+ * says how the negotiations went; the module's counters, of the conn's
+ * SAs and of their device, read twice an interval apart, say what the
+ * traffic does. The rules are in diagnose_rules.c. Exit status 0 when
+ * every conn is healthy, 1 when a problem is named.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,24 +20,9 @@
 #include "util.h"
 
 #define MAX_CONNS	64
-#define MAX_SAS		256
 
 static const char usage[] =
 	"esptun [-j] diagnose [-s SOCKET] [-i MILLISECONDS] [NAME]";
-
-struct sa_set {
-	struct etsa sa[MAX_SAS];
-	size_t n;
-};
-
-static int add_sa(const struct etsa *sa, void *arg)
-{
-	struct sa_set *s = arg;
-
-	if (s->n < MAX_SAS)
-		s->sa[s->n++] = *sa;
-	return 0;
-}
 
 static void sleep_ms(unsigned int ms)
 {
@@ -74,18 +59,12 @@ static void print_json(struct json *j, const struct dg_conn *c,
 	json_obj_close(j);
 }
 
-/* Reads the module's SAs; false (message printed) when it cannot. */
-static bool read_sas(struct sa_set *s)
-{
-	s->n = 0;
-	return ipc_sa_dump(0, add_sa, s) == 0;
-}
-
 int cmd_diagnose(int argc, char **argv, int json)
 {
 	static struct dg_conn conns[MAX_CONNS];
 	static struct dg_traffic traffic[MAX_CONNS];
-	static struct sa_set s1, s2;
+	/* The module's devices and SAs, read twice. */
+	struct ipc_table s1 = { 0 }, s2 = { 0 };
 	const char *sock = NULL, *name = NULL, *w;
 	uint32_t interval = 1000;
 	bool any_active = false, have_sas = false, healthy = true;
@@ -136,10 +115,10 @@ int cmd_diagnose(int argc, char **argv, int json)
 			any_active = true;
 	/* Counters matter only for tunnels that are up. */
 	if (any_active && ipc_open("diagnose") == 0) {
-		have_sas = read_sas(&s1);
+		have_sas = ipc_table_read(0, &s1) == 0;
 		if (have_sas) {
 			sleep_ms(interval);
-			have_sas = read_sas(&s2);
+			have_sas = ipc_table_read(0, &s2) == 0;
 		}
 		ipc_close();
 	}
@@ -160,8 +139,10 @@ int cmd_diagnose(int argc, char **argv, int json)
 		memset(t, 0, sizeof(*t));
 		t->interval_ms = interval;
 		if (ch && have_sas) {
-			dg_traffic_sample(s1.sa, s1.n, s2.sa, s2.n,
+			dg_traffic_sample(s1.sas, s1.n_sas, s2.sas, s2.n_sas,
 					  &conns[i], ch, t);
+			dg_device_sample(s1.devs, s1.n_devs, s2.devs,
+					 s2.n_devs, t);
 			if (t->found && !t->encaps[1] && ch->remote_ts[0])
 				t->n_routes = dg_routes_for(ch->remote_ts,
 							    t->routes,
@@ -177,6 +158,8 @@ int cmd_diagnose(int argc, char **argv, int json)
 		else
 			print_text(&conns[i], &r);
 	}
+	ipc_table_free(&s1);
+	ipc_table_free(&s2);
 	if (json) {
 		json_arr_close(&j);
 		json_bool(&j, "healthy", healthy && shown);

@@ -58,12 +58,20 @@ struct dg_conn {
 struct dg_traffic {
 	bool found;			/* its SAs are in the module */
 	char ifname[16];
+	uint32_t ifindex;		/* of the SA esptund sends on */
+	char outer[48];			/* its outer destination, "" unknown */
 	uint32_t spi_in, spi_out;	/* the pair esptund sends on */
 	int n_in, n_out;		/* SAs summed */
 	uint64_t encaps[2], decaps[2];	/* packets out, packets in */
 	uint64_t replay[2], icv[2];	/* inbound drops */
 	uint32_t replay_spi, icv_spi;	/* the SA where they rose most */
 	unsigned int interval_ms;
+	/*
+	 * The device's own drops, sampled with the SAs: traffic routed into
+	 * it that never reached an SA, so no SA counter shows it.
+	 */
+	bool dev_found;
+	uint64_t no_sa[2], no_route[2], mtu[2];
 	/* Routes that would carry traffic to the remote selector. */
 	int n_routes;
 	char routes[DG_ROUTES][96];
@@ -89,6 +97,9 @@ enum dg_cause {
 	DG_ONE_WAY,
 	DG_REPLAY_RISING,
 	DG_ICV_RISING,
+	DG_NO_SA_MATCH,		/* device drops: no outbound SA selector */
+	DG_NO_OUTER_ROUTE,	/* device drops: no route to the peer */
+	DG_TOO_BIG,		/* device drops: too big, ICMP sent */
 	DG_N_CAUSES
 };
 
@@ -106,6 +117,7 @@ const char *dg_cause_name(enum dg_cause c);
 const struct dg_child *dg_active_child(const struct dg_conn *c);
 
 struct etsa;
+struct etdev;
 
 /*
  * The traffic of conn c (ch its active child) from two dumps of the
@@ -115,6 +127,14 @@ void dg_traffic_sample(const struct etsa *s1, size_t n1,
 		       const struct etsa *s2, size_t n2,
 		       const struct dg_conn *c, const struct dg_child *ch,
 		       struct dg_traffic *t);
+
+/*
+ * The drop counters of t's device (found by t->ifindex, which
+ * dg_traffic_sample sets) from two dumps of the module's devices. Pure.
+ */
+void dg_device_sample(const struct etdev *d1, size_t n1,
+		      const struct etdev *d2, size_t n2,
+		      struct dg_traffic *t);
 
 /* The rules: one cause, its sentence and evidence. Pure. */
 void dg_decide(const struct dg_conn *c, const struct dg_traffic *t,

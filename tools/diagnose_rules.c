@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The cause rules of `esptun diagnose`: from esptund's view of a conn and
- * two samples of its SAs' counters, one likely cause in one sentence, and
- * the facts it rests on. A tunnel that is up is judged by its counters
- * only: a failure recorded before it came up is history.
+ * two samples of the counters of its SAs and its device, one likely cause
+ * in one sentence, and the facts it rests on. A tunnel that is up is
+ * judged by its counters only: a failure recorded before it came up is
+ * history.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -32,6 +33,9 @@ static const char *const cause_names[DG_N_CAUSES] = {
 	[DG_ONE_WAY] = "one-way",
 	[DG_REPLAY_RISING] = "replay-drops-rising",
 	[DG_ICV_RISING] = "icv-drops-rising",
+	[DG_NO_SA_MATCH] = "no-outbound-sa",
+	[DG_NO_OUTER_ROUTE] = "no-route-to-peer",
+	[DG_TOO_BIG] = "too-big",
 };
 
 const char *dg_cause_name(enum dg_cause c)
@@ -98,6 +102,56 @@ static bool routed_into(const struct dg_traffic *t)
 	return lr >= lt && !strcmp(t->routes[0] + lr - lt, tail);
 }
 
+static uint64_t rise(const uint64_t v[2])
+{
+	return v[1] > v[0] ? v[1] - v[0] : 0;
+}
+
+/*
+ * Packets routed into the device and dropped there before any SA counted
+ * them: the SA counters alone would call the tunnel idle. The drop that
+ * rose most names the cause. False when none rose.
+ */
+static bool judge_device(const struct dg_conn *c, const struct dg_child *ch,
+			 const struct dg_traffic *t, struct dg_result *r)
+{
+	uint64_t d_sa = rise(t->no_sa), d_route = rise(t->no_route);
+	uint64_t d_mtu = rise(t->mtu);
+	const char *outer = t->outer[0] ? t->outer : peer_of(c);
+
+	if (!t->dev_found || !(d_sa || d_route || d_mtu))
+		return false;
+	evidence(r, "device %s drops in %u ms: no outbound SA +%" PRIu64
+		 " (%" PRIu64 " in all), no route to the peer +%" PRIu64 " (%"
+		 PRIu64 " in all), too big +%" PRIu64 " (%" PRIu64 " in all)",
+		 t->ifname, t->interval_ms, d_sa, t->no_sa[1], d_route,
+		 t->no_route[1], d_mtu, t->mtu[1]);
+	if (d_route >= d_sa && d_route >= d_mtu) {
+		say(r, DG_NO_OUTER_ROUTE, "no route to the peer's outer "
+		    "address %s: +%" PRIu64 " packets routed into %s dropped "
+		    "in %u ms before encryption; check `ip route get %s`",
+		    outer, d_route, t->ifname, t->interval_ms, outer);
+	} else if (d_sa >= d_mtu) {
+		say(r, DG_NO_SA_MATCH, "packets routed into %s match no "
+		    "outbound SA: +%" PRIu64 " dropped in %u ms; the traffic "
+		    "selectors of the SAs (%s === %s) don't cover them: route "
+		    "only traffic to %s into %s, or widen the selectors on "
+		    "both sides", t->ifname, d_sa, t->interval_ms,
+		    ch->local_ts[0] ? ch->local_ts : "?",
+		    ch->remote_ts[0] ? ch->remote_ts : "?",
+		    ch->remote_ts[0] ? ch->remote_ts : "the remote selector",
+		    t->ifname);
+	} else {
+		say(r, DG_TOO_BIG, "packets too big for the tunnel: +%" PRIu64
+		    " dropped at %s in %u ms, each answered with an ICMP too "
+		    "big, and none got through: the senders do not lower "
+		    "their size (ICMP filtered on the way back?); clamp the "
+		    "TCP MSS (esptun set %s mss-clamp auto) or lower their MTU",
+		    d_mtu, t->ifname, t->interval_ms, t->ifname);
+	}
+	return true;
+}
+
 /* The tunnel is up in esptund: the counters decide. */
 static void judge_traffic(const struct dg_conn *c, const struct dg_child *ch,
 			  const struct dg_traffic *t, struct dg_result *r)
@@ -132,6 +186,12 @@ static void judge_traffic(const struct dg_conn *c, const struct dg_child *ch,
 		    t->replay[1]);
 		return;
 	}
+	/*
+	 * Drops in the device while encryption stands still: the traffic
+	 * meant for the tunnel never reaches its SAs.
+	 */
+	if (!d_enc && judge_device(c, ch, t, r))
+		return;
 	if (!t->encaps[1] && routed_into(t)) {
 		/*
 		 * Nothing to send yet, or the pair that carried it was

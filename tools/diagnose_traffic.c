@@ -12,6 +12,7 @@
 
 #include "attr.h"
 #include "diagnose.h"
+#include "parse.h"
 
 static const struct etsa *find_sa(const struct etsa *sas, size_t n,
 				  uint8_t dir, uint32_t spi)
@@ -24,9 +25,19 @@ static const struct etsa *find_sa(const struct etsa *sas, size_t n,
 	return NULL;
 }
 
+static uint64_t counter(uint64_t has, const uint64_t *stats, int stat)
+{
+	return has & BIT(stat) ? stats[stat] : 0;
+}
+
 static uint64_t stat_of(const struct etsa *sa, int stat)
 {
-	return sa && (sa->stats_has & BIT(stat)) ? sa->stats[stat] : 0;
+	return sa ? counter(sa->stats_has, sa->stats, stat) : 0;
+}
+
+static uint64_t dev_stat(const struct etdev *d, int stat)
+{
+	return d ? counter(d->stats_has, d->stats, stat) : 0;
 }
 
 static bool seen_before(const struct dg_conn *c, int k, uint8_t dir)
@@ -46,14 +57,20 @@ static bool seen_before(const struct dg_conn *c, int k, uint8_t dir)
  * first dump is new and counted from 0, so after - before is what the
  * conn carried in the interval even when SAs come and go.
  */
+static void add_counts(uint64_t v[2], uint64_t b, uint64_t a)
+{
+	/*
+	 * A counter that went down (an SPI or a device deleted and added
+	 * again between the dumps) starts over.
+	 */
+	v[0] += b <= a ? b : 0;
+	v[1] += a;
+}
+
 static void add(uint64_t v[2], const struct etsa *before,
 		const struct etsa *after, int stat)
 {
-	uint64_t b = stat_of(before, stat), a = stat_of(after, stat);
-
-	/* An SPI deleted and added again between the dumps starts over. */
-	v[0] += b <= a ? b : 0;
-	v[1] += a;
+	add_counts(v, stat_of(before, stat), stat_of(after, stat));
 }
 
 /* The in SA whose drop counter rose most; 0 when none rose. */
@@ -112,8 +129,49 @@ void dg_traffic_sample(const struct etsa *s1, size_t n1,
 		}
 	}
 	t->found = in && out;
+	if (out)
+		t->ifindex = out->ifindex;
+	if (out && out->remote.family)
+		addr_str(&out->remote, t->outer, sizeof(t->outer));
 	if (out && out->ifname[0])
 		snprintf(t->ifname, sizeof(t->ifname), "%s", out->ifname);
 	else if (!out || !if_indextoname(out->ifindex, t->ifname))
 		snprintf(t->ifname, sizeof(t->ifname), "?");
+}
+
+static const struct etdev *find_dev(const struct etdev *devs, size_t n,
+				    uint32_t ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (devs[i].ifindex == ifindex)
+			return &devs[i];
+	return NULL;
+}
+
+static void add_dev(uint64_t v[2], const struct etdev *before,
+		    const struct etdev *after, int stat)
+{
+	add_counts(v, dev_stat(before, stat), dev_stat(after, stat));
+}
+
+void dg_device_sample(const struct etdev *d1, size_t n1,
+		      const struct etdev *d2, size_t n2,
+		      struct dg_traffic *t)
+{
+	const struct etdev *a = t->ifindex ? find_dev(d2, n2, t->ifindex) :
+			       NULL;
+	const struct etdev *b = a ? find_dev(d1, n1, t->ifindex) : NULL;
+
+	t->dev_found = a;
+	if (!a)
+		return;
+	/* A device new since the first dump counts from 0, as SAs do. */
+	add_dev(t->no_sa, b, a, ESPTUN_STAT_NO_SA);
+	add_dev(t->no_route, b, a, ESPTUN_STAT_NO_ROUTE);
+	add_dev(t->mtu, b, a, ESPTUN_STAT_MTU);
+	/* SAs that leave the outer address to their device. */
+	if (!t->outer[0] && a->remote.family)
+		addr_str(&a->remote, t->outer, sizeof(t->outer));
 }

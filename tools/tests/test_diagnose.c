@@ -5,6 +5,7 @@
  * must (which message stopped, ours and theirs side by side, the routes),
  * and the status text of esptund parses into the fields they read.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,19 @@ static void ok(int cond, const char *name, const char *detail)
 static int has(const char *s, const char *sub)
 {
 	return strstr(s, sub) != NULL;
+}
+
+static bool in_evidence(const struct dg_result *r, const char *s)
+{
+	int i;
+
+	for (i = 0; i < r->n_evidence; i++)
+		if (has(r->evidence[i], s))
+			return true;
+	printf("#   no evidence line has: %s\n", s);
+	for (i = 0; i < r->n_evidence; i++)
+		printf("#   evidence: %s\n", r->evidence[i]);
+	return false;
 }
 
 /* Parses one recorded status and decides its first conn. */
@@ -189,6 +203,131 @@ static void test_traffic_rules(void)
 	   "SAs absent from the module", r.sentence);
 }
 
+/* The device's drop counters, [0] then [1]. */
+struct drops {
+	uint64_t no_sa[2], no_route[2], mtu[2];
+};
+
+/*
+ * Decides an up tunnel whose SAs stand at e packets out, its remote
+ * selector routed into esp0, with the device drops d.
+ */
+static void decide_idle(uint64_t e, struct drops d, struct dg_traffic *t,
+			struct dg_conn *c, struct dg_result *r)
+{
+	traffic(t, e, e, 0, 3);
+	t->n_routes = 1;
+	strcpy(t->routes[0], "10.2.0.0/24 dev esp0");
+	t->dev_found = true;
+	strcpy(t->outer, "10.0.0.2");
+	memcpy(t->no_sa, d.no_sa, sizeof(d.no_sa));
+	memcpy(t->no_route, d.no_route, sizeof(d.no_route));
+	memcpy(t->mtu, d.mtu, sizeof(d.mtu));
+	decide(st_up, t, c, r);
+}
+
+static void test_device_rules(void)
+{
+	struct dg_traffic t;
+	struct dg_result r;
+	struct dg_conn c;
+
+	decide_idle(0, (struct drops){ 0 }, &t, &c, &r);
+	ok(r.cause == DG_HEALTHY && has(r.sentence, "idle: nothing sent"),
+	   "device drops flat at 0: still healthy and idle", r.sentence);
+
+	decide_idle(0, (struct drops){ .no_sa = { 50, 50 },
+				       .no_route = { 4, 4 }, .mtu = { 9, 9 } },
+		    &t, &c, &r);
+	ok(r.cause == DG_HEALTHY && has(r.sentence, "idle: nothing sent"),
+	   "device drops high but not rising: still healthy and idle",
+	   r.sentence);
+
+	traffic(&t, 10, 20, 10, 20);
+	t.dev_found = true;
+	t.no_sa[0] = t.no_sa[1] = 50;
+	decide(st_up, &t, &c, &r);
+	ok(r.cause == DG_HEALTHY &&
+	   has(r.evidence[r.n_evidence - 1], "IPsec SA in "),
+	   "device drops high but not rising, traffic both ways: healthy, "
+	   "no device evidence", r.sentence);
+
+	decide_idle(0, (struct drops){ .no_sa = { 7, 12 } }, &t, &c, &r);
+	ok(r.cause == DG_NO_SA_MATCH &&
+	   !strcmp(dg_cause_name(r.cause), "no-outbound-sa") &&
+	   has(r.sentence, "packets routed into esp0 match no outbound SA: "
+	       "+5 dropped in 1000 ms") &&
+	   has(r.sentence, "(10.1.0.0/24 === 10.2.0.0/24) don't cover them") &&
+	   has(r.sentence, "route only traffic to 10.2.0.0/24 into esp0") &&
+	   in_evidence(&r, "device esp0 drops in 1000 ms: no outbound SA +5 "
+		       "(12 in all), no route to the peer +0 (0 in all), too "
+		       "big +0 (0 in all)"),
+	   "no_sa rising, nothing encrypted: no outbound SA, selectors named",
+	   r.sentence);
+
+	/* The tunnel carried traffic before; now nothing gets out. */
+	decide_idle(40, (struct drops){ .no_route = { 2, 8 } }, &t, &c, &r);
+	ok(r.cause == DG_NO_OUTER_ROUTE &&
+	   !strcmp(dg_cause_name(r.cause), "no-route-to-peer") &&
+	   has(r.sentence, "no route to the peer's outer address 10.0.0.2: "
+	       "+6 packets routed into esp0 dropped in 1000 ms"),
+	   "no_route rising, encaps standing at 40: no route to the peer",
+	   r.sentence);
+
+	t.outer[0] = 0;
+	decide(st_up, &t, &c, &r);
+	ok(r.cause == DG_NO_OUTER_ROUTE &&
+	   has(r.sentence, "outer address 10.0.0.2:500: +6"),
+	   "outer address unknown: the peer of esptund's status", r.sentence);
+
+	decide_idle(0, (struct drops){ .mtu = { 1, 4 } }, &t, &c, &r);
+	ok(r.cause == DG_TOO_BIG &&
+	   !strcmp(dg_cause_name(r.cause), "too-big") &&
+	   has(r.sentence, "packets too big for the tunnel: +3 dropped at "
+	       "esp0 in 1000 ms") && has(r.sentence, "mss-clamp"),
+	   "mtu rising, nothing encrypted: too big", r.sentence);
+
+	decide_idle(0, (struct drops){ .no_sa = { 0, 2 }, .mtu = { 0, 7 } },
+		    &t, &c, &r);
+	ok(r.cause == DG_TOO_BIG && in_evidence(&r, "no outbound SA +2"),
+	   "several drops rising: the one that rose most names the cause",
+	   r.sentence);
+
+	/* Inbound failures of the SAs outrank the device's drops. */
+	t.icv[1] = 2;
+	decide(st_up, &t, &c, &r);
+	ok(r.cause == DG_ICV_RISING, "ICV and device drops rising: ICV",
+	   r.sentence);
+
+	/* The counters of a device the dumps did not have are not judged. */
+	decide_idle(0, (struct drops){ .no_sa = { 0, 4 } }, &t, &c, &r);
+	t.dev_found = false;
+	decide(st_up, &t, &c, &r);
+	ok(r.cause == DG_HEALTHY, "device not found: idle", r.sentence);
+
+	/* Not routed into esp0 at all, yet something else is dropped there. */
+	traffic(&t, 0, 0, 0, 0);
+	t.dev_found = true;
+	t.no_sa[1] = 4;
+	decide(st_up, &t, &c, &r);
+	ok(r.cause == DG_NO_SA_MATCH, "no_sa rising, no route matching the "
+	   "selector: no outbound SA", r.sentence);
+
+	/* Encryption goes on: some traffic gets through, verdicts as before. */
+	t.encaps[1] = 20;
+	t.decaps[1] = 20;
+	t.encaps[0] = t.decaps[0] = 10;
+	t.mtu[1] = 2;
+	decide(st_up, &t, &c, &r);
+	ok(r.cause == DG_HEALTHY, "drops rising while encaps rise: healthy "
+	   "as before", r.sentence);
+
+	t.decaps[0] = t.decaps[1] = 0;
+	decide(st_up, &t, &c, &r);
+	ok(r.cause == DG_ESP_BLOCKED, "drops rising while encaps rise: ESP "
+	   "blocked as before", r.sentence);
+}
+
 static void test_failure_rules(void)
 {
 	struct dg_result r;
@@ -316,10 +455,15 @@ static struct etsa sa_of(uint8_t dir, uint32_t spi, uint64_t packets,
 	return sa;
 }
 
-/* Samples s1 then s2 for the first conn of status, then decides. */
-static void sample(const char *status, const struct etsa *s1, size_t n1,
-		   const struct etsa *s2, size_t n2, struct dg_traffic *t,
-		   struct dg_result *r)
+/*
+ * Samples SAs s1 then s2, and devices d1 then d2, for the first conn of
+ * status, then decides.
+ */
+static void sample_devs(const char *status, const struct etsa *s1,
+			size_t n1, const struct etsa *s2, size_t n2,
+			const struct etdev *d1, size_t nd1,
+			const struct etdev *d2, size_t nd2,
+			struct dg_traffic *t, struct dg_result *r)
 {
 	struct dg_conn c;
 
@@ -331,20 +475,15 @@ static void sample(const char *status, const struct etsa *s1, size_t n1,
 	memset(t, 0, sizeof(*t));
 	t->interval_ms = 1000;
 	dg_traffic_sample(s1, n1, s2, n2, &c, dg_active_child(&c), t);
+	dg_device_sample(d1, nd1, d2, nd2, t);
 	dg_decide(&c, t, r);
 }
 
-static bool in_evidence(const struct dg_result *r, const char *s)
+static void sample(const char *status, const struct etsa *s1, size_t n1,
+		   const struct etsa *s2, size_t n2, struct dg_traffic *t,
+		   struct dg_result *r)
 {
-	int i;
-
-	for (i = 0; i < r->n_evidence; i++)
-		if (has(r->evidence[i], s))
-			return true;
-	printf("#   no evidence line has: %s\n", s);
-	for (i = 0; i < r->n_evidence; i++)
-		printf("#   evidence: %s\n", r->evidence[i]);
-	return false;
+	sample_devs(status, s1, n1, s2, n2, NULL, 0, NULL, 0, t, r);
 }
 
 static void test_traffic_sample(void)
@@ -409,12 +548,77 @@ static void test_traffic_sample(void)
 	   r.sentence);
 }
 
+static struct etdev dev_of(uint32_t ifindex, uint64_t no_sa,
+			   uint64_t no_route, uint64_t mtu)
+{
+	struct etdev d;
+
+	memset(&d, 0, sizeof(d));
+	d.ifindex = ifindex;
+	snprintf(d.ifname, sizeof(d.ifname), "esp%u", ifindex);
+	d.stats_has = BIT(ESPTUN_STAT_NO_SA) | BIT(ESPTUN_STAT_NO_ROUTE) |
+		      BIT(ESPTUN_STAT_MTU);
+	d.stats[ESPTUN_STAT_NO_SA] = no_sa;
+	d.stats[ESPTUN_STAT_NO_ROUTE] = no_route;
+	d.stats[ESPTUN_STAT_MTU] = mtu;
+	return d;
+}
+
+static void test_device_sample(void)
+{
+	struct etsa s[2];
+	struct etdev d1[2], d2[2];
+	struct dg_traffic t;
+	struct dg_result r;
+
+	s[0] = sa_of(ESPTUN_DIR_OUT, 0xc0000002, 0, 0);
+	s[1] = sa_of(ESPTUN_DIR_IN, 0xc0000001, 0, 0);
+	s[0].ifindex = s[1].ifindex = 7;
+	s[0].remote.family = AF_INET;
+	s[0].remote.v4.s_addr = htonl(0x0a000002);
+
+	/* Another device's drops are not this conn's. */
+	d1[0] = dev_of(6, 0, 0, 0);
+	d1[1] = dev_of(7, 30, 1, 2);
+	d2[0] = dev_of(6, 99, 0, 0);
+	d2[1] = dev_of(7, 30, 1, 2);
+	sample_devs(st_up, s, 2, s, 2, d1, 2, d2, 2, &t, &r);
+	ok(t.dev_found && t.no_sa[0] == 30 && t.no_sa[1] == 30 &&
+	   t.no_route[1] == 1 && t.mtu[1] == 2 && r.cause != DG_NO_SA_MATCH,
+	   "the SA's device sampled by ifindex; another's drops ignored",
+	   r.sentence);
+
+	d2[1] = dev_of(7, 36, 1, 2);
+	sample_devs(st_up, s, 2, s, 2, d1, 2, d2, 2, &t, &r);
+	ok(r.cause == DG_NO_SA_MATCH && has(r.sentence, "+6 dropped"),
+	   "no_sa of the SA's device rising: no outbound SA", r.sentence);
+
+	d2[1] = dev_of(7, 30, 5, 2);
+	sample_devs(st_up, s, 2, s, 2, d1, 2, d2, 2, &t, &r);
+	ok(r.cause == DG_NO_OUTER_ROUTE &&
+	   has(r.sentence, "outer address 10.0.0.2: +4"),
+	   "no_route rising: the out SA's remote address named", r.sentence);
+
+	/* A device new since the first dump counts from 0. */
+	sample_devs(st_up, s, 2, s, 2, d1, 1, d2, 2, &t, &r);
+	ok(t.no_route[0] == 0 && t.no_route[1] == 5 && t.no_sa[1] == 30 &&
+	   t.mtu[1] == 2, "device absent from the first dump: from 0",
+	   r.sentence);
+
+	/* The device gone by the second dump: nothing to judge. */
+	sample_devs(st_up, s, 2, s, 2, d1, 2, d2, 1, &t, &r);
+	ok(!t.dev_found && !t.no_sa[1] && r.cause != DG_NO_SA_MATCH,
+	   "device absent from the second dump: not judged", r.sentence);
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
 	test_parse();
 	test_traffic_rules();
 	test_traffic_sample();
+	test_device_rules();
+	test_device_sample();
 	test_failure_rules();
 	printf("1..%d\n", n);
 	return failed;
