@@ -9,8 +9,10 @@
 # theirs on the responder), mismatched selectors (INVALID-ID-INFORMATION
 # in Quick Mode), ESP dropped inbound with the tunnel up (ESP blocked,
 # nat-t = force), the same after traffic flowed (one-way), forged ESP for
-# our inbound SAs (ICV failures rising) and no route into the device
-# (nothing routed, the route that would match shown).
+# our inbound SAs (ICV failures rising), no route into the device
+# (nothing routed, the route that would match shown) and traffic routed
+# into the device outside the SAs' selectors (no outbound SA: the device
+# drops it while the SAs stay idle).
 # Then esptun metrics against esptun -j show on the same counters.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ike-lib.sh"
@@ -18,7 +20,7 @@ source "$(dirname "$0")/ike-lib.sh"
 PSK=diagnose-both-ends
 IKE=aes128-sha256-ecp256
 ESP=aes128gcm16
-N_TESTS=26
+N_TESTS=28
 
 ktap_plan $N_TESTS
 
@@ -212,6 +214,31 @@ expect a "nothing-routed" \
 	"nothing is routed into esp0: 0 packets encrypted; traffic to $IKE_IN2/32 goes via 10.9.0.0/24 via $IKE_ADDR2 dev veth1"
 ip -n $IKE_NS1 route del 10.9.0.0/24
 ip -n $IKE_NS1 route add $IKE_IN2 dev esp0
+
+# The tunnel still up, a host beside the peer's selector routed into esp0:
+# no SA covers it, the device drops it, the SAs carry nothing.
+ip -n $IKE_NS1 route add 10.9.0.7 dev esp0
+ip netns exec $IKE_NS1 ping -q -i 0.1 -c 600 -W 1 10.9.0.7 >/dev/null 2>&1 &
+pinger=$!
+expect a "no-outbound-sa" \
+	"packets routed into esp0 match no outbound SA: +"
+no_sa_json() {
+	out=$(ip netns exec $IKE_NS1 "$ESPTUN" -j diagnose -s "$IKE_DIR/a.sock" \
+		-i 300 peer 2>&1)
+	rc=$?
+	[ $rc = 1 ] && [[ $out == *'"cause":"no-outbound-sa"'* ]] &&
+		[[ $out == *'"healthy":false'* ]] &&
+		[[ $out == *"($IKE_IN1/32 === $IKE_IN2/32) don't cover them"* ]] &&
+		[[ $out == *'"device esp0 drops in 300 ms: no outbound SA +'* ]]
+}
+if wait_for -t 30 no_sa_json; then
+	ktap_ok "no-outbound-sa-json"
+else
+	ktap_fail "no-outbound-sa-json" "exit $rc: $out"
+fi
+kill $pinger 2>/dev/null
+wait $pinger 2>/dev/null
+ip -n $IKE_NS1 route del 10.9.0.7 dev esp0
 
 # Traffic flowed, then ESP is dropped inbound on a while a keeps sending.
 ktap_check "one-way-up" fresh_up
