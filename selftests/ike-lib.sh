@@ -142,12 +142,18 @@ swan() {
 		swanctl "$@"
 }
 
-# swan_start NS: charon in NS, once per boot.
+# swan_start NS: charon in NS, once per boot. SWAN_CHARON_OPTS, lines
+# of "name = value", go into its charon section.
 swan_start() {
+	local opt
 	SWAN_NS=$1
 	mkdir -p "$SWAN_DIR"
 	ike_render "$IKE_PEERS/strongswan.conf.in" "$SWAN_DIR/strongswan.conf" \
 		DIR="$SWAN_DIR" || return 1
+	while read -r opt; do
+		[ -n "$opt" ] && sed -i "/^charon {\$/a\\\t$opt" \
+			"$SWAN_DIR/strongswan.conf"
+	done <<<"${SWAN_CHARON_OPTS:-}"
 	ip netns exec "$SWAN_NS" env STRONGSWAN_CONF="$SWAN_DIR/strongswan.conf" \
 		/usr/lib/ipsec/charon >"$SWAN_DIR/charon.out" 2>&1 &
 	SWAN_PID=$!

@@ -18,7 +18,8 @@
 #   libreswan.pcap    Linux cooked capture (-i any) on ns1: pluto
 #                     initiates, esptund responds; ESP GCM; pluto deletes.
 #   natt.pcap         charon and pluto with UDP encapsulation forced:
-#                     ISAKMP on 4500 behind the non-ESP marker, ESP in UDP.
+#                     ISAKMP on 4500 behind the non-ESP marker, ESP in UDP;
+#                     charon sends its strongSwan and Cisco Unity VIDs.
 #   aggressive.pcap   charon initiates Aggressive Mode with pluto.
 #   ipv6.pcap         esptund initiates with charon over IPv6.
 #   *.keys            the Wireshark IKEv1 key table of the esptund side.
@@ -164,7 +165,9 @@ esptund_stop a
 # esptund's device would take the inner route from charon's interface.
 ip -n $IKE_NS1 link del esp0
 ike_xfrmi $IKE_NS1 xfrm$IFID $IFID veth1 $IKE_IN1 $IKE_IN2
-swan_start $IKE_NS1 || fail "charon did not start in ns1"
+# charon announces itself and Cisco Unity here: the decoder names them.
+SWAN_CHARON_OPTS=$'send_vendor_id = yes\ncisco_unity = yes' \
+	swan_start $IKE_NS1 || fail "charon did not start in ns1"
 swan_conf $IKE_ADDR1 $IKE_ADDR2 $PSK aes128-sha1-modp2048 aes128-sha1 \
 	$IFID || fail "swan_conf natt"
 sed -i 's/encap = no/encap = yes/' "$SWAN_DIR/swanctl.conf"
@@ -183,16 +186,10 @@ lsw_down >/dev/null 2>&1
 
 # --- Aggressive Mode, charon initiating to pluto -------------------------------
 
-# Neither template asks for it: the rendered files are edited.
 swan_conf $IKE_ADDR1 $IKE_ADDR2 $PSK aes128-sha1-modp2048 aes128-sha1 \
-	$IFID || fail "swan_conf aggressive"
-sed -i 's/aggressive = no/aggressive = yes/' "$SWAN_DIR/swanctl.conf"
-swan --load-all --clear --noprompt --file "$SWAN_DIR/swanctl.conf" \
-	>/dev/null || fail "swanctl reload"
-lsw_render $IKE_ADDR2 $IKE_ADDR1 $PSK aes128-sha1-modp2048 aes128-sha1 no \
-	$IFID_LSW || fail "lsw_render aggressive"
-sed -i 's/^\tikev2=no$/\tikev2=no\n\taggressive=yes/' "$LSW_DIR/ipsec.conf"
-lsw_load || fail "lsw_load aggressive"
+	$IFID yes || fail "swan_conf aggressive"
+lsw_conf $IKE_ADDR2 $IKE_ADDR1 $PSK aes128-sha1-modp2048 aes128-sha1 no \
+	$IFID_LSW yes || fail "lsw_conf aggressive"
 tcpdump_start $IKE_NS1 veth1 "$CAP/aggressive.pcap" $FILTER || fail "tcpdump"
 swan_up || fail "aggressive: not established"
 # ESP of the new SA into the capture; pluto's interface has no address

@@ -325,6 +325,15 @@ want('RFC 3947 NAT-T' in v, v)
 want(d['esp'] and all(e['encapsulation'] == 'udp' for e in d['esp']), d['esp'])
 want(first('MM5')['sport'] == 4500 or first('MM5')['dport'] == 4500, 'MM5 not on 4500')"
 
+# charon announced itself there (send_vendor_id, cisco_unity): the VIDs
+# vendors send about themselves, by name, in its MM1 only.
+jcheck "vendor VIDs: strongSwan and Cisco Unity named in charon's MM1" "$tmp/natt.pcap.json" "
+v1 = [x['name'] for x in details(first('MM1'), 'VID')]
+want('strongSwan' in v1 and 'Cisco Unity' in v1, v1)
+v2 = [x['name'] for x in details(first('MM2'), 'VID')]
+want('strongSwan' not in v2 and 'Cisco Unity' not in v2, v2)
+want(all(not x['name'].startswith('unknown') for x in details(first('MM1'), 'VID')), v1)"
+
 dec ipv6.pcap --keys "$CAP/ipv6.keys"
 jcheck "IPv6: addresses, labels, decrypted Quick Mode" "$tmp/ipv6.pcap.json" "
 g = d['groups'][0]
