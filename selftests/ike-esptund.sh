@@ -27,7 +27,7 @@ CASES=(
 	"modp1536 aes128-sha1-modp1536"
 	"modp1024 aes128-sha1"
 )
-N_TESTS=$((${#CASES[@]} * 3 + 29))
+N_TESTS=$((${#CASES[@]} * 3 + 31))
 
 ktap_plan $N_TESTS
 
@@ -176,9 +176,23 @@ ktap_check "sigterm-no-sa-b" wait_for -t 10 esptun_no_sas $IKE_NS2
 
 # Without -f esptund detaches: the command returns 0 with the daemon
 # running on in its own session, answering on its control socket; SIGTERM
-# ends it and takes the socket away.
+# ends it and takes the socket away. Its log goes to syslog: a datagram
+# socket at /dev/log, as syslogd holds one, records it.
 esptund_stop b
 rm -f "$IKE_DIR/b.sock"
+SYSLOG=$IKE_DIR/syslog.txt
+bg_start python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+with open(sys.argv[1], "a") as f:
+    while True:
+        f.write(s.recv(8192).decode(errors="replace").rstrip("\0\n") + "\n")
+        f.flush()' "$SYSLOG"
+SYSLOG_PID=$BG_PID
+# python starts slowly under emulation and load: a daemon started before
+# the socket is bound would lose its first lines.
+wait_for -t 60 test -S /dev/log
 ktap_check "daemon-detaches" \
 	timeout 20 ip netns exec $IKE_NS2 "$ESPTUND" -c "$IKE_DIR/b.conf"
 ktap_check "daemon-answers" wait_for -t 10 eike b status
@@ -188,5 +202,18 @@ ktap_check "daemon-own-session" \
 [ -n "$dpid" ] && kill -TERM "$dpid" 2>/dev/null
 ktap_check "daemon-sigterm-ends" wait_for -t 10 \
 	sh -c "! kill -0 ${dpid:-0} 2>/dev/null && ! test -e '$IKE_DIR/b.sock'"
+# Facility daemon, level info: <30>; the ident with the daemon's pid.
+syslog_has() {
+	if grep -Eq "^<30>.* esptund\\[${dpid:-0}\\]: $2" "$SYSLOG"; then
+		ktap_ok "$1"
+	else
+		ktap_fail "$1" "$(cat "$SYSLOG")"
+	fi
+}
+syslog_has "daemon-syslog-started" \
+	"esptund started: $IKE_DIR/b.conf, [0-9]+ conn"
+syslog_has "daemon-syslog-stopped" "esptund stopped$"
+bg_stop "$SYSLOG_PID"
+rm -f /dev/log
 
 ktap_finished
