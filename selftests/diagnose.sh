@@ -148,7 +148,8 @@ else
 	ktap_fail "healthy-json" "$out"
 fi
 
-# Metrics: every SA counter as esptun -j show has it (no traffic between).
+# Metrics: every SA counter and lifetime left as esptun -j show has it (no
+# traffic between).
 metrics_match() {
 	local m show again i
 	# SAs may change between the reads (a rekey's deferred outbound SA):
@@ -180,11 +181,28 @@ for dev in show:
             if seen.get(key) != v:
                 sys.exit("%s: metrics %s, show %s" % (key, seen.get(key), v))
             n += 1
+        # What is left of the lifetimes, the seconds a moment apart.
+        for lim, left in sa["lifetime_left"].items():
+            for k, v in left.items():
+                if v is None:
+                    continue
+                unit, since = (("seconds", ',since="%s"' % k[:3])
+                               if k.endswith("seconds") else (k, ""))
+                key = ('esptun_sa_lifetime_left_%s{device="%s",spi="%s",'
+                       'dir="%s",conn="peer",limit="%s"%s}'
+                       % (unit, dev["ifname"], sa["spi_hex"], sa["dir"],
+                          lim, since))
+                got = seen.get(key)
+                if got is None or abs(got - v) > (2 if since else 0):
+                    sys.exit("%s: metrics %s, show %s" % (key, got, v))
+                n += 1
     for k, v in dev["stats"].items():
         key = 'esptun_device_%s_total{device="%s"}' % (k, dev["ifname"])
         if seen.get(key) != v:
             sys.exit("%s: metrics %s, show %s" % (key, seen.get(key), v))
         n += 1
+if not any(k.startswith("esptun_sa_lifetime_left_seconds") for k in seen):
+    sys.exit("no lifetime left in seconds: the SAs have lifetimes")
 if n < 4 or seen.get('esptun_ike_conn_up{conn="peer"}') != 1:
     sys.exit("too few counters (%d) or conn not up" % n)
 if not any(k.startswith("esptun_sa_packets_total") and v > 0

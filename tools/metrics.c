@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl_proto.h"
 #include "diagnose.h"
@@ -104,6 +105,61 @@ static void sa_labels(FILE *f, const struct metrics_input *in,
 	label(f, "dir", dir_name(sa->dir), false);
 	if (conn)
 		label(f, "conn", conn, false);
+}
+
+/*
+ * What is left of each lifetime limit, one gauge per unit (bytes,
+ * packets, seconds), labelled soft or hard; seconds also by what they
+ * count from (add, use). SAs without the limit have no series.
+ */
+static void write_lifetime_left(FILE *f, const struct metrics_input *in)
+{
+	static const struct {
+		const char *unit, *since;
+		int kind;	/* offset from the first limit of soft or hard */
+	} m[] = {
+		{ "bytes", NULL, 0 },
+		{ "packets", NULL, 1 },
+		{ "seconds", "add", 2 },
+		{ "seconds", "use", 3 },
+	};
+	int64_t left[ESPTUN_LT_A_MAX + 1];
+	const char *done = "";
+	size_t i, k;
+	int hard;
+
+	for (k = 0; k < ARRAY_SIZE(m); k++) {
+		bool any = !strcmp(done, m[k].unit);
+
+		for (i = 0; i < in->n_sas; i++) {
+			lifetime_left(&in->sas[i], in->now, left);
+			for (hard = 0; hard < 2; hard++) {
+				int64_t v = left[m[k].kind + (hard ?
+					ESPTUN_LT_A_HARD_BYTES :
+					ESPTUN_LT_A_SOFT_BYTES)];
+
+				if (v < 0)
+					continue;
+				if (!any) {
+					fprintf(f, "# HELP esptun_sa_lifetime_left_%s "
+						"What is left of the SA's %s limit\n"
+						"# TYPE esptun_sa_lifetime_left_%s gauge\n",
+						m[k].unit, m[k].unit, m[k].unit);
+					any = true;
+				}
+				fprintf(f, "esptun_sa_lifetime_left_%s{",
+					m[k].unit);
+				sa_labels(f, in, &in->sas[i]);
+				label(f, "limit", hard ? "hard" : "soft",
+				      false);
+				if (m[k].since)
+					label(f, "since", m[k].since, false);
+				fprintf(f, "} %lld\n", (long long)v);
+			}
+		}
+		if (any)
+			done = m[k].unit;
+	}
 }
 
 static void write_module(FILE *f, const struct metrics_input *in)
@@ -274,6 +330,7 @@ static void write_ike(FILE *f, const struct metrics_input *in)
 void metrics_write(FILE *f, const struct metrics_input *in)
 {
 	write_module(f, in);
+	write_lifetime_left(f, in);
 	write_ike(f, in);
 }
 
@@ -310,6 +367,7 @@ int cmd_metrics(int argc, char **argv, int json)
 	in.n_devs = t.n_devs;
 	in.sas = t.sas;
 	in.n_sas = t.n_sas;
+	in.now = time(NULL);
 	/* Without esptund the module's counters are still worth a scrape. */
 	if (!dg_ctl_request(sock, CTL_CMD_STATUS, &ans, err, sizeof(err))) {
 		n = dg_parse_status(ans, conns, ARRAY_SIZE(conns));

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "attr.h"
 #include "diagnose.h"
@@ -18,6 +19,7 @@ struct metrics_input {
 	size_t n_devs;
 	const struct etsa *sas;
 	size_t n_sas;
+	time_t now;		/* what lifetimes left are counted from */
 	bool ike_reachable;
 	const struct dg_conn *conns;
 	int n_conns;

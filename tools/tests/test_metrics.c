@@ -165,6 +165,39 @@ int main(void)
 		"notify=\"NO-PROPOSAL-CHOSEN\",dir=\"sent\"} 0"),
 	   "notify counters both ways");
 	ok(grouped(out), "grouped with the IKE part too");
+	ok(!strstr(out, "lifetime_left"), "no lifetime series without limits");
+	free(out);
+
+	/* Lifetime left: soft bytes, hard packets and add-seconds on the in
+	 * SA, a hard use-seconds on the out SA, which was never used.
+	 */
+	in.now = 1800000000;
+	sa[0].add_time = in.now - 100;
+	sa[0].lt_has = BIT(ESPTUN_LT_A_SOFT_BYTES) |
+		       BIT(ESPTUN_LT_A_HARD_PACKETS) |
+		       BIT(ESPTUN_LT_A_HARD_ADD_SECONDS);
+	sa[0].lifetime[ESPTUN_LT_A_SOFT_BYTES] = 5000;
+	sa[0].lifetime[ESPTUN_LT_A_HARD_PACKETS] = 10;
+	sa[0].lifetime[ESPTUN_LT_A_HARD_ADD_SECONDS] = 3600;
+	sa[1].lt_has = BIT(ESPTUN_LT_A_HARD_USE_SECONDS);
+	sa[1].lifetime[ESPTUN_LT_A_HARD_USE_SECONDS] = 600;
+	out = render(&in);
+	ok(line(out, "# TYPE esptun_sa_lifetime_left_bytes gauge") &&
+	   line(out, "esptun_sa_lifetime_left_bytes{device=\"esp0\",spi=\"0xc0000001\","
+		"dir=\"in\",conn=\"site\\\"a\",limit=\"soft\"} 3992"),
+	   "lifetime left: bytes below the soft limit");
+	ok(line(out, "esptun_sa_lifetime_left_packets{device=\"esp0\",spi=\"0xc0000001\","
+		"dir=\"in\",conn=\"site\\\"a\",limit=\"hard\"} 0"),
+	   "lifetime left: a passed limit is 0");
+	ok(line(out, "esptun_sa_lifetime_left_seconds{device=\"esp0\",spi=\"0xc0000001\","
+		"dir=\"in\",conn=\"site\\\"a\",limit=\"hard\",since=\"add\"} 3500") &&
+	   line(out, "esptun_sa_lifetime_left_seconds{device=\"esp0\",spi=\"0xc0000002\","
+		"dir=\"out\",conn=\"site\\\"a\",limit=\"hard\",since=\"use\"} 600"),
+	   "lifetime left: seconds from the add time and, unused, all of use");
+	ok(!strstr(out, "limit=\"soft\",since") &&
+	   !strstr(out, "dir=\"out\",conn=\"site\\\"a\",limit=\"soft\""),
+	   "no series for limits not set");
+	ok(grouped(out), "lifetime gauges grouped, one TYPE line per unit");
 	free(out);
 	printf("1..%d\n", n);
 	return failed;
