@@ -732,6 +732,15 @@ void ike_engine_acquire(struct ike_engine *e, const char *ifname,
 		if (ts_contains(&c->pairs[i].local, src) &&
 		    ts_contains(&c->pairs[i].remote, dst))
 			pair = i;
+	/* No SA of the conn could carry it (an IPv6 router solicitation on
+	 * a conn of IPv4 pairs): negotiating would bring nothing for it.
+	 */
+	if (c && src && dst && c->n_pairs && pair < 0) {
+		log_info("[conn %s] acquire %s -> %s matches none of its "
+			 "selector pairs: nothing to negotiate", c->c.name,
+			 a, b);
+		c = NULL;
+	}
 	if (c && retry_acquire(e, c, pair, env_now(e)))
 		conn_start(e, c);
 	link_update(e);

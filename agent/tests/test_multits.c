@@ -260,6 +260,43 @@ static void t_acquire_family(void)
 	   "acquire: the IPv4 pair was left alone");
 }
 
+/*
+ * A packet that no selector pair of the conn carries (a router
+ * solicitation of IPv6 on a conn of IPv4 pairs) starts nothing: no SA
+ * could take it. One inside a pair starts the conn.
+ */
+static void t_acquire_outside(void)
+{
+	struct ike_ts src, dst;
+	struct ike_conn a, b;
+	char err[64];
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", ESP, "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", ESP, "k");
+	set_ts(&a, 0, false);
+	set_ts(&b, 1, false);
+	ike_engine_add_conn(S[0].eng, &a);
+	ike_engine_add_conn(S[1].eng, &b);
+	ike_ts_parse("fe80::1", &src, err, sizeof(err));
+	ike_ts_parse("ff02::2", &dst, err, sizeof(err));
+	ike_engine_acquire(S[0].eng, "esp0", &src, &dst);
+	ike_ts_parse("10.1.0.5", &src, err, sizeof(err));
+	ike_ts_parse("10.9.0.7", &dst, err, sizeof(err));
+	ike_engine_acquire(S[0].eng, "esp0", &src, &dst);
+	run(3000);
+	is_int(count_logged("initiating Main Mode"), 0,
+	       "acquire outside every pair: nothing negotiated");
+	ok(logged("matches none of its selector pairs"),
+	   "acquire outside every pair: logged as such");
+	ike_ts_parse("10.2.0.7", &dst, err, sizeof(err));
+	ike_engine_acquire(S[0].eng, "esp0", &src, &dst);
+	run(5000);
+	is_int(count_logged("initiating Main Mode"), 1,
+	       "acquire inside the pair: the conn negotiates");
+	ok(pair_ok(AF_INET), "acquire inside the pair: its SAs are up");
+}
+
 static void t_delete_all(void)
 {
 	two_pairs_up();
@@ -432,6 +469,7 @@ int main(void)
 	t_negotiated();
 	t_rekey_one();
 	t_acquire_family();
+	t_acquire_outside();
 	t_delete_all();
 	t_responder_subset();
 	t_refusal_names_spi();
