@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# selftest-timeout: 300
+# selftest-timeout: 600
 # esptund (ns1, esptun device, one subnet 10.9.1.0/24) against strongSwan's
 # charon (ns2, xfrm interface, subnets 10.9.2.0/24 and 10.9.3.0/24), IKEv1
 # Main Mode PSK. esptund has one conn with remote-ts listing both subnets,
