@@ -3,17 +3,17 @@
 # selftest-timeout: 300
 # esptun probe between two esptund, nftables on b's side of the path
 # dropping one thing at a time: UDP 500, then UDP 4500, then (tunnel up)
-# ESP, each probe's sentence and exit status asserted; a probe of a
-# healthy tunnel leaves its SAs as they were. Then nat-t = auto-force:
-# with ESP dropped, a tunnel that came up raw moves to ESP in UDP by
-# itself and traffic passes again.
+# ESP, then all three, each probe's sentence and exit status asserted; a
+# probe of a healthy tunnel leaves its SAs as they were. Then
+# nat-t = auto-force: with ESP dropped, a tunnel that came up raw moves to
+# ESP in UDP by itself and traffic passes again.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ike-lib.sh"
 
 PSK=probe-both-ends
 IKE=aes128-sha256-ecp256
 ESP=aes128gcm16
-N_TESTS=17
+N_TESTS=18
 
 ktap_plan $N_TESTS
 
@@ -165,6 +165,15 @@ if ike_ping $IKE_NS1 $IKE_IN2 2 >/dev/null; then
 else
 	ktap_ok "esp-dropped-no-ping"
 fi
+
+# UDP 500 and 4500 dropped on b's side as well: nothing answers.
+nft_drop $IKE_NS2 "udp dport { 500, 4500 }"
+probe -a $IKE_IN2
+expect "all-dropped" 1 "UDP 500:  no answer (MM1 sent 2 times)" \
+	"UDP 4500: no answer (MM1 sent 2 times)" "ESP:      no answer (" \
+	"Neither UDP 500 nor UDP 4500 is answered and raw ESP does not come back either: $IKE_ADDR2 is down or the path drops both IKE and ESP to it."
+nft_clear $IKE_NS2
+nft_drop $IKE_NS2 "meta l4proto esp"
 
 # nat-t = auto-force: with ESP still dropped, the raw tunnel moves to ESP
 # in UDP by itself once a's traffic gets no answer.

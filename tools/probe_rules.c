@@ -197,6 +197,11 @@ static void conclude(const struct pr_reply *r, struct pr_result *res)
 	} else if (esp == PR_OK) {
 		snprintf(s, n,
 			 "Neither UDP 500 nor UDP 4500 is answered, yet ESP comes back: the path drops UDP or the peer's IKE daemon is down");
+	} else if (esp == PR_NO_ANSWER) {
+		/* ESP lost too: blaming UDP alone would point at nat-t. */
+		snprintf(s, n,
+			 "Neither UDP 500 nor UDP 4500 is answered and raw ESP does not come back either: %s is down or the path drops both IKE and ESP to it",
+			 p);
 	} else {
 		snprintf(s, n,
 			 "Neither UDP 500 nor UDP 4500 is answered: %s is down or the path drops UDP to it",

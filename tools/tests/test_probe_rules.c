@@ -158,6 +158,13 @@ static void t_rules(void)
 		   "192.0.2.2 is down or the path drops UDP to it"),
 	   "nothing answered: sentence", res.sentence);
 
+	decide(NO500, NO4500, UP_RAW, 4, 0, &r, &res);
+	ok(res.blocked && res.esp == PR_NO_ANSWER &&
+	   !strcmp(res.sentence, "Neither UDP 500 nor UDP 4500 is answered "
+		   "and raw ESP does not come back either: 192.0.2.2 is down "
+		   "or the path drops both IKE and ESP to it"),
+	   "nothing answered, ESP tested: sentence", res.sentence);
+
 	decide(NO500, NO4500, UP_RAW, 4, 4, &r, &res);
 	ok(has(res.sentence, "yet ESP comes back"),
 	   "only ESP answered: sentence", res.sentence);
