@@ -9,7 +9,8 @@
 # theirs on the responder), mismatched selectors (INVALID-ID-INFORMATION
 # in Quick Mode), ESP dropped inbound with the tunnel up (ESP blocked,
 # nat-t = force), the same after traffic flowed (one-way), forged ESP for
-# our inbound SAs (ICV failures rising), no route into the device
+# our inbound SAs (ICV failures rising), ESP the peer sent, captured and
+# sent again (replay drops rising), no route into the device
 # (nothing routed, the route that would match shown) and traffic routed
 # into the device outside the SAs' selectors (no outbound SA: the device
 # drops it while the SAs stay idle).
@@ -20,7 +21,7 @@ source "$(dirname "$0")/ike-lib.sh"
 PSK=diagnose-both-ends
 IKE=aes128-sha256-ecp256
 ESP=aes128gcm16
-N_TESTS=28
+N_TESTS=31
 
 ktap_plan $N_TESTS
 
@@ -296,6 +297,60 @@ if wait_for -t 30 sh -c "ip netns exec $IKE_NS1 ping -c 1 -W 2 $IKE_IN2 >/dev/nu
 	ktap_ok "icv-tunnel-kept"
 else
 	ktap_fail "icv-tunnel-kept" "$(cat "$IKE_DIR/after-forger.txt")"
+fi
+
+# Genuine ESP from b, captured as a received it and sent again from b's
+# address a few times a second: each copy is a replay for a's inbound SA.
+replay_pcap=$IKE_DIR/replay.pcap
+tcpdump_start $IKE_NS1 veth1 "$replay_pcap" esp and src $IKE_ADDR2
+ike_ping $IKE_NS1 $IKE_IN2 2 >/dev/null
+tcpdump_stop "$replay_pcap"
+replay_spi=
+for spi in $(ip netns exec $IKE_NS1 "$ESPTUN" -j show | python3 -c '
+import json, sys
+print(" ".join(sa["spi_hex"] for d in json.load(sys.stdin)
+               for sa in d["sas"] if sa["dir"] == "in"))'); do
+	n=$(python3 "$(dirname "$0")/esp_inject.py" count "$replay_pcap" "$spi")
+	[ "${n:-0}" -ge 2 ] && replay_spi=$spi && break
+done
+{
+	while :; do
+		echo "replay $replay_pcap $replay_spi 0,1"
+		sleep 0.1
+	done
+} | ip netns exec $IKE_NS2 python3 "$(dirname "$0")/esp_inject.py" - &
+replayer=$!
+# The injector's interpreter can take seconds to start under emulation:
+# diagnose is asked once replays are being counted.
+replays_counted() {
+	ip netns exec $IKE_NS1 "$ESPTUN" -j show | python3 -c '
+import json, sys
+sys.exit(not any(sa["spi_hex"] == sys.argv[1] and sa["stats"].get("replay", 0) > 0
+                 for d in json.load(sys.stdin) for sa in d["sas"]))' \
+		"$replay_spi"
+}
+wait_for -t 60 replays_counted
+expect a "replay-rising" "replay drops rising on SA ${replay_spi#0x}: +"
+replay_json() {
+	out=$(ip netns exec $IKE_NS1 "$ESPTUN" -j diagnose -s "$IKE_DIR/a.sock" \
+		-i 300 peer 2>&1)
+	rc=$?
+	[ $rc = 1 ] && [[ $out == *'"cause":"replay-drops-rising"'* ]] &&
+		[[ $out == *'"healthy":false'* ]] &&
+		[[ $out == *"replay drops rising on SA ${replay_spi#0x}: +"* ]]
+}
+if [ -n "$replay_spi" ] && wait_for -t 30 replay_json; then
+	ktap_ok "replay-rising-json"
+else
+	ktap_fail "replay-rising-json" "SA '$replay_spi'; exit $rc: $out"
+fi
+kill $replayer 2>/dev/null
+wait $replayer 2>/dev/null
+diag a >"$IKE_DIR/after-replay.txt" 2>&1
+if ike_ping $IKE_NS1 $IKE_IN2 2 >/dev/null; then
+	ktap_ok "replay-tunnel-kept"
+else
+	ktap_fail "replay-tunnel-kept" "$(cat "$IKE_DIR/after-replay.txt")"
 fi
 
 # MM4 dropped on a (its first payload is KE): a waits after MM3.
