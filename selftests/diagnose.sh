@@ -237,8 +237,9 @@ ip -n $IKE_NS1 route add $IKE_IN2 dev esp0
 # The tunnel still up, a host beside the peer's selector routed into esp0:
 # no SA covers it, the device drops it, the SAs carry nothing.
 ip -n $IKE_NS1 route add 10.9.0.7 dev esp0
-ip netns exec $IKE_NS1 ping -q -i 0.1 -c 600 -W 1 10.9.0.7 >/dev/null 2>&1 &
-pinger=$!
+# Until stopped: a slow guest may take longer than any count lasts.
+bg_start ip netns exec $IKE_NS1 ping -q -i 0.1 -W 1 10.9.0.7 >/dev/null 2>&1
+pinger=$BG_PID
 expect a "no-outbound-sa" \
 	"packets routed into esp0 match no outbound SA: +"
 no_sa_json() {
@@ -255,19 +256,18 @@ if wait_for -t 30 no_sa_json; then
 else
 	ktap_fail "no-outbound-sa-json" "exit $rc: $out"
 fi
-kill $pinger 2>/dev/null
-wait $pinger 2>/dev/null
+bg_stop $pinger
 ip -n $IKE_NS1 route del 10.9.0.7 dev esp0
 
 # Traffic flowed, then ESP is dropped inbound on a while a keeps sending.
 ktap_check "one-way-up" fresh_up
 ike_ping $IKE_NS1 $IKE_IN2 2 >/dev/null
 nft_drop $IKE_NS1 "meta l4proto esp"
-ip netns exec $IKE_NS1 ping -q -i 0.1 -c 600 -W 1 $IKE_IN2 >/dev/null 2>&1 &
-pinger=$!
+# Until stopped: a slow guest may take longer than any count lasts.
+bg_start ip netns exec $IKE_NS1 ping -q -i 0.1 -W 1 $IKE_IN2 >/dev/null 2>&1
+pinger=$BG_PID
 expect a "one-way" "one-way traffic: +"
-kill $pinger 2>/dev/null
-wait $pinger 2>/dev/null
+bg_stop $pinger
 nft_clear $IKE_NS1
 
 # Forged ESP from b's address for a's inbound SAs: random bytes where the

@@ -27,7 +27,7 @@ CASES=(
 	"modp1536 aes128-sha1-modp1536"
 	"modp1024 aes128-sha1"
 )
-N_TESTS=$((${#CASES[@]} * 3 + 31))
+N_TESTS=$((${#CASES[@]} * 3 + 32))
 
 ktap_plan $N_TESTS
 
@@ -181,6 +181,7 @@ ktap_check "sigterm-no-sa-b" wait_for -t 10 esptun_no_sas $IKE_NS2
 esptund_stop b
 rm -f "$IKE_DIR/b.sock"
 SYSLOG=$IKE_DIR/syslog.txt
+rm -f /dev/log
 bg_start python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -192,7 +193,7 @@ with open(sys.argv[1], "a") as f:
 SYSLOG_PID=$BG_PID
 # python starts slowly under emulation and load: a daemon started before
 # the socket is bound would lose its first lines.
-wait_for -t 60 test -S /dev/log
+ktap_check "syslog-socket" wait_for -t 60 test -S /dev/log
 ktap_check "daemon-detaches" \
 	timeout 20 ip netns exec $IKE_NS2 "$ESPTUND" -c "$IKE_DIR/b.conf"
 ktap_check "daemon-answers" wait_for -t 10 eike b status
@@ -204,7 +205,8 @@ ktap_check "daemon-sigterm-ends" wait_for -t 10 \
 	sh -c "! kill -0 ${dpid:-0} 2>/dev/null && ! test -e '$IKE_DIR/b.sock'"
 # Facility daemon, level info: <30>; the ident with the daemon's pid.
 syslog_has() {
-	if grep -Eq "^<30>.* esptund\\[${dpid:-0}\\]: $2" "$SYSLOG"; then
+	if wait_for -t 10 grep -Eq "^<30>.* esptund\\[${dpid:-0}\\]: $2" \
+		"$SYSLOG"; then
 		ktap_ok "$1"
 	else
 		ktap_fail "$1" "$(cat "$SYSLOG")"

@@ -112,12 +112,32 @@ static uint64_t rise(const uint64_t v[2])
  * them: the SA counters alone would call the tunnel idle. The drop that
  * rose most names the cause. False when none rose.
  */
+/* "10.0.0.2:500" or "[2001:db8::2]:500" without the port, for ip route. */
+static const char *addr_only(const char *peer, char *buf, size_t len)
+{
+	const char *end;
+
+	if (peer[0] == '[') {
+		end = strchr(peer, ']');
+		snprintf(buf, len, "%.*s", end ? (int)(end - peer - 1) : 0,
+			 peer + 1);
+	} else {
+		end = strchr(peer, ':');
+		snprintf(buf, len, "%.*s", end && !strchr(end + 1, ':') ?
+			 (int)(end - peer) : (int)strlen(peer), peer);
+	}
+	return buf;
+}
+
 static bool judge_device(const struct dg_conn *c, const struct dg_child *ch,
 			 const struct dg_traffic *t, struct dg_result *r)
 {
 	uint64_t d_sa = rise(t->no_sa), d_route = rise(t->no_route);
 	uint64_t d_mtu = rise(t->mtu);
-	const char *outer = t->outer[0] ? t->outer : peer_of(c);
+	char peer[64];
+	const char *outer = t->outer[0] ? t->outer :
+			    c->peer[0] ? addr_only(c->peer, peer, sizeof(peer)) :
+			    "the peer";
 
 	if (!t->dev_found || !(d_sa || d_route || d_mtu))
 		return false;

@@ -4,6 +4,7 @@
  * does ("icv-fail"), JSON keys underscores ("icv_fail") so they can be
  * used as identifiers; both come from one table.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -163,9 +164,26 @@ static uint64_t sa_stat(const struct etsa *sa, int i)
 	return sa->stats_has & BIT(i) ? sa->stats[i] : 0;
 }
 
+/* What is left below limit: never more than the limit (a clock behind
+ * the SA's start), and at most INT64_MAX, which -1 leaves free as "none".
+ */
 static int64_t below(uint64_t limit, uint64_t used)
 {
-	return used >= limit ? 0 : (int64_t)(limit - used);
+	uint64_t v = used >= limit ? 0 : limit - used;
+
+	return v > INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+/* Seconds left of lim counted from start; a deadline past 2^64 is never. */
+static int64_t secs_left(uint64_t start, uint64_t lim, time_t now)
+{
+	uint64_t n = now < 0 ? 0 : (uint64_t)now;
+
+	if (lim > UINT64_MAX - start)
+		return below(lim, 0);
+	if (n < start)
+		n = start;
+	return below(start + lim, n);
 }
 
 void lifetime_left(const struct etsa *sa, time_t now, int64_t *left)
@@ -190,12 +208,12 @@ void lifetime_left(const struct etsa *sa, time_t now, int64_t *left)
 			left[i] = below(lim, sa_stat(sa, ESPTUN_STAT_PACKETS));
 			break;
 		case 2:
-			left[i] = below(sa->add_time + lim, (uint64_t)now);
+			left[i] = secs_left(sa->add_time, lim, now);
 			break;
 		default:
 			left[i] = sa->first_use ?
-				  below(sa->first_use + lim, (uint64_t)now) :
-				  (int64_t)lim;
+				  secs_left(sa->first_use, lim, now) :
+				  below(lim, 0);
 		}
 	}
 }

@@ -107,58 +107,62 @@ static void sa_labels(FILE *f, const struct metrics_input *in,
 		label(f, "conn", conn, false);
 }
 
+/* The lifetime gauges: one metric per unit, seconds by what they count from. */
+static const struct {
+	const char *unit, *since;
+	int kind;	/* offset from the first limit of soft or hard */
+} lt_metrics[] = {
+	{ "bytes", NULL, 0 },
+	{ "packets", NULL, 1 },
+	{ "seconds", "add", 2 },
+	{ "seconds", "use", 3 },
+};
+
+/* One SA's samples of lt_metrics[k]; *head once the HELP/TYPE is out. */
+static void write_sa_left(FILE *f, const struct metrics_input *in,
+			  const struct etsa *sa, size_t k, bool *head_done)
+{
+	int64_t left[ESPTUN_LT_A_MAX + 1];
+	const char *unit = lt_metrics[k].unit;
+	int hard;
+
+	lifetime_left(sa, in->now, left);
+	for (hard = 0; hard < 2; hard++) {
+		int64_t v = left[lt_metrics[k].kind + (hard ?
+				 ESPTUN_LT_A_HARD_BYTES : ESPTUN_LT_A_SOFT_BYTES)];
+
+		if (v < 0)
+			continue;
+		if (!*head_done) {
+			fprintf(f, "# HELP esptun_sa_lifetime_left_%s What is left of the SA's %s limit\n"
+				"# TYPE esptun_sa_lifetime_left_%s gauge\n",
+				unit, unit, unit);
+			*head_done = true;
+		}
+		fprintf(f, "esptun_sa_lifetime_left_%s{", unit);
+		sa_labels(f, in, sa);
+		label(f, "limit", hard ? "hard" : "soft", false);
+		if (lt_metrics[k].since)
+			label(f, "since", lt_metrics[k].since, false);
+		fprintf(f, "} %lld\n", (long long)v);
+	}
+}
+
 /*
- * What is left of each lifetime limit, one gauge per unit (bytes,
- * packets, seconds), labelled soft or hard; seconds also by what they
- * count from (add, use). SAs without the limit have no series.
+ * What is left of each lifetime limit, labelled soft or hard. SAs without
+ * the limit have no series. The two seconds kinds are one metric: their
+ * samples follow each other under one HELP and TYPE.
  */
 static void write_lifetime_left(FILE *f, const struct metrics_input *in)
 {
-	static const struct {
-		const char *unit, *since;
-		int kind;	/* offset from the first limit of soft or hard */
-	} m[] = {
-		{ "bytes", NULL, 0 },
-		{ "packets", NULL, 1 },
-		{ "seconds", "add", 2 },
-		{ "seconds", "use", 3 },
-	};
-	int64_t left[ESPTUN_LT_A_MAX + 1];
-	const char *done = "";
+	bool head_done = false;
 	size_t i, k;
-	int hard;
 
-	for (k = 0; k < ARRAY_SIZE(m); k++) {
-		bool any = !strcmp(done, m[k].unit);
-
-		for (i = 0; i < in->n_sas; i++) {
-			lifetime_left(&in->sas[i], in->now, left);
-			for (hard = 0; hard < 2; hard++) {
-				int64_t v = left[m[k].kind + (hard ?
-					ESPTUN_LT_A_HARD_BYTES :
-					ESPTUN_LT_A_SOFT_BYTES)];
-
-				if (v < 0)
-					continue;
-				if (!any) {
-					fprintf(f, "# HELP esptun_sa_lifetime_left_%s "
-						"What is left of the SA's %s limit\n"
-						"# TYPE esptun_sa_lifetime_left_%s gauge\n",
-						m[k].unit, m[k].unit, m[k].unit);
-					any = true;
-				}
-				fprintf(f, "esptun_sa_lifetime_left_%s{",
-					m[k].unit);
-				sa_labels(f, in, &in->sas[i]);
-				label(f, "limit", hard ? "hard" : "soft",
-				      false);
-				if (m[k].since)
-					label(f, "since", m[k].since, false);
-				fprintf(f, "} %lld\n", (long long)v);
-			}
-		}
-		if (any)
-			done = m[k].unit;
+	for (k = 0; k < ARRAY_SIZE(lt_metrics); k++) {
+		if (k && strcmp(lt_metrics[k].unit, lt_metrics[k - 1].unit))
+			head_done = false;
+		for (i = 0; i < in->n_sas; i++)
+			write_sa_left(f, in, &in->sas[i], k, &head_done);
 	}
 }
 

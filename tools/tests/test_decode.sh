@@ -333,6 +333,9 @@ want('strongSwan' in v1 and 'Cisco Unity' in v1, v1)
 v2 = [x['name'] for x in details(first('MM2'), 'VID')]
 want('strongSwan' not in v2 and 'Cisco Unity' not in v2, v2)
 want(all(not x['name'].startswith('unknown') for x in details(first('MM1'), 'VID')), v1)"
+jcheck "vendor VIDs: the same in charon's AM1" "$tmp/aggressive.pcap.json" "
+v = [x['name'] for x in details(first('AM1'), 'VID')]
+want('strongSwan' in v and 'Cisco Unity' in v, v)"
 
 dec ipv6.pcap --keys "$CAP/ipv6.keys"
 jcheck "IPv6: addresses, labels, decrypted Quick Mode" "$tmp/ipv6.pcap.json" "

@@ -277,7 +277,8 @@ static void test_device_rules(void)
 	t.outer[0] = 0;
 	decide(st_up, &t, &c, &r);
 	ok(r.cause == DG_NO_OUTER_ROUTE &&
-	   has(r.sentence, "outer address 10.0.0.2:500: +6"),
+	   has(r.sentence, "outer address 10.0.0.2: +6") &&
+	   has(r.sentence, "`ip route get 10.0.0.2`"),
 	   "outer address unknown: the peer of esptund's status", r.sentence);
 
 	decide_idle(0, (struct drops){ .mtu = { 1, 4 } }, &t, &c, &r);

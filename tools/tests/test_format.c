@@ -4,6 +4,7 @@
  * each limit against the SA's counters and clock, limits passed at 0, a
  * use-seconds limit whole until first use, no line parts without limits.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,21 @@ int main(void)
 	limit(&sa, ESPTUN_LT_A_SOFT_ADD_SECONDS, 30);
 	text_is(&sa, now, "soft add-seconds 20; hard use-seconds 500",
 		"soft add-seconds counts from the add time");
+
+	/* Limits the CLI takes up to 2^64-1: no wrap, no "unlimited". */
+	memset(&sa, 0, sizeof(sa));
+	sa.add_time = now - 10;
+	limit(&sa, ESPTUN_LT_A_HARD_ADD_SECONDS, UINT64_MAX);
+	limit(&sa, ESPTUN_LT_A_HARD_BYTES, UINT64_MAX);
+	used(&sa, 1, 100);
+	text_is(&sa, now, "hard bytes 9223372036854775807, add-seconds "
+		"9223372036854775807", "limits near 2^64: capped, not wrapped");
+	/* A wall clock behind the SA's add time: never more than the limit. */
+	memset(&sa, 0, sizeof(sa));
+	sa.add_time = now + 50;
+	limit(&sa, ESPTUN_LT_A_HARD_ADD_SECONDS, 60);
+	text_is(&sa, now, "hard add-seconds 60",
+		"clock behind the add time: the whole limit, no more");
 
 	printf("1..%d\n", n);
 	return failed;

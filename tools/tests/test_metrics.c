@@ -199,6 +199,13 @@ int main(void)
 	   "no series for limits not set");
 	ok(grouped(out), "lifetime gauges grouped, one TYPE line per unit");
 	free(out);
+	/* Only the use-seconds kind: its metric still gets its TYPE line. */
+	sa[0].lt_has = 0;
+	out = render(&in);
+	ok(line(out, "# TYPE esptun_sa_lifetime_left_seconds gauge") &&
+	   !strstr(out, "lifetime_left_bytes") && grouped(out),
+	   "lifetime left: use-seconds alone, with its TYPE line");
+	free(out);
 	printf("1..%d\n", n);
 	return failed;
 }
