@@ -79,7 +79,10 @@ void dpd_established(struct ike_engine *e, struct p1sa *sa)
 		log_info("[conn %s] DPD: peer is back (ISAKMP SA established)",
 			 c->c.name);
 	d->dead = false;
+	d->p1_wanted_ms = 0;
 	c->on_hold = false;
+	if (sa->peer_dpd)
+		d->peer_dpd = true;
 	if (!sa->peer_dpd)
 		log_info("%s peer did not announce DPD: %s", msg_ck(sa),
 			 c->c.dpd ? "not probing it" : "fine, dpd = no");
@@ -215,13 +218,29 @@ static struct p1sa *dpd_sa(struct ike_engine *e, struct conn_ent *c)
 	return sa;
 }
 
+/*
+ * No ISAKMP SA to probe over, though the peer did DPD and the tunnel is
+ * there: a new one is the probe (RFC 3706 needs one for R-U-THERE).
+ */
+static bool needs_p1(struct ike_engine *e, struct conn_ent *c)
+{
+	return c->c.dpd && c->dpd.peer_dpd && !c->held &&
+	       !sa_p1_established(e, c) && has_tunnel(e, c);
+}
+
 static uint64_t due_ms(struct ike_engine *e, struct conn_ent *c)
 {
 	struct dpd_state *d = &c->dpd;
 	uint64_t end;
 
-	if (!dpd_sa(e, c))
-		return UINT64_MAX;
+	if (!dpd_sa(e, c)) {
+		if (!needs_p1(e, c))
+			return UINT64_MAX;
+		if (d->p1_wanted_ms)
+			return d->p1_wanted_ms +
+			       (uint64_t)c->c.dpd_timeout * 1000;
+		return last_sign(e, c) + (uint64_t)c->c.dpd_delay * 1000;
+	}
 	if (!d->probing)
 		return last_sign(e, c) + (uint64_t)c->c.dpd_delay * 1000;
 	end = d->probe_start_ms + (uint64_t)c->c.dpd_timeout * 1000;
@@ -252,15 +271,27 @@ static void declare_dead(struct ike_engine *e, struct conn_ent *c,
 	struct p1sa *o, *onext;
 	char a[64];
 
-	log_err("[conn %s] DPD: peer %s is dead: no answer to %u R-U-THERE "
-		"in %u s and nothing received for %u s; dpd-action %s: "
-		"removing its SAs%s", c->c.name,
-		ike_addr_str(&sa->remote, a, sizeof(a)), d->probes,
-		(unsigned int)((now - d->probe_start_ms) / 1000),
-		(unsigned int)((now - last_sign(e, c)) / 1000),
-		dpd_action_name(act),
-		act == IKE_DPD_RESTART ? ", negotiating again" :
-		act == IKE_DPD_HOLD ? ", negotiating again on traffic" : "");
+	const char *then = act == IKE_DPD_RESTART ? ", negotiating again" :
+			   act == IKE_DPD_HOLD ?
+			   ", negotiating again on traffic" : "";
+
+	if (sa)
+		log_err("[conn %s] DPD: peer %s is dead: no answer to %u "
+			"R-U-THERE in %u s and nothing received for %u s; "
+			"dpd-action %s: removing its SAs%s", c->c.name,
+			ike_addr_str(&sa->remote, a, sizeof(a)), d->probes,
+			(unsigned int)((now - d->probe_start_ms) / 1000),
+			(unsigned int)((now - last_sign(e, c)) / 1000),
+			dpd_action_name(act), then);
+	else
+		log_err("[conn %s] DPD: peer %s is dead: no ISAKMP SA to ask "
+			"over could be negotiated in %u s and nothing "
+			"received for %u s; dpd-action %s: removing its "
+			"SAs%s", c->c.name,
+			ike_addr_str(&c->c.remote, a, sizeof(a)),
+			(unsigned int)((now - d->p1_wanted_ms) / 1000),
+			(unsigned int)((now - last_sign(e, c)) / 1000),
+			dpd_action_name(act), then);
 	for (ch = e->p2s; ch; ch = cnext) {
 		cnext = ch->next;
 		if (ch->conn != c)
@@ -278,6 +309,7 @@ static void declare_dead(struct ike_engine *e, struct conn_ent *c,
 		sa_p1_free(e, o);
 	}
 	stop_probing(d);
+	d->p1_wanted_ms = 0;
 	d->dead = true;
 	d->dead_ms = now;
 	snprintf(c->why, sizeof(c->why), "peer dead (DPD)");
@@ -331,6 +363,20 @@ static void run_conn(struct ike_engine *e, struct conn_ent *c, uint64_t now)
 	if (!sa) {
 		if (d->probing)
 			stop_probing(d);
+		if (d->p1_wanted_ms && !needs_p1(e, c))
+			d->p1_wanted_ms = 0;
+		if (d->p1_wanted_ms && now >= d->p1_wanted_ms +
+		    (uint64_t)c->c.dpd_timeout * 1000) {
+			ask_kernel(e, c, now);
+			if (d->esp_ms > d->p1_wanted_ms) {
+				log_info("[conn %s] DPD: peer alive (ESP "
+					 "received)", c->c.name);
+				d->p1_wanted_ms = 0;
+			} else {
+				declare_dead(e, c, NULL, now);
+			}
+			return;
+		}
 		if (c->c.dpd && any && !any->peer_dpd &&
 		    !d->said_unsupported && has_tunnel(e, c)) {
 			d->said_unsupported = true;
@@ -359,6 +405,34 @@ static void run_conn(struct ike_engine *e, struct conn_ent *c, uint64_t now)
 		return;
 	}
 	probe(e, c, sa, now);
+}
+
+struct conn_ent *dpd_p1_due(struct ike_engine *e, uint64_t now)
+{
+	struct dpd_state *d;
+	struct conn_ent *c;
+	struct p1sa *o;
+
+	for (c = e->conns; c; c = c->next) {
+		d = &c->dpd;
+		if (d->p1_wanted_ms || !needs_p1(e, c))
+			continue;
+		for (o = e->p1s; o && o->conn != c; o = o->next)
+			;
+		if (o)
+			continue;	/* a phase 1 is under way */
+		if (now < last_sign(e, c) + (uint64_t)c->c.dpd_delay * 1000)
+			continue;
+		ask_kernel(e, c, now);
+		if (now < last_sign(e, c) + (uint64_t)c->c.dpd_delay * 1000)
+			continue;	/* ESP came in meanwhile */
+		d->p1_wanted_ms = now;
+		log_info("[conn %s] DPD: nothing received for %u s and no "
+			 "ISAKMP SA to ask over: negotiating one", c->c.name,
+			 (unsigned int)((now - last_sign(e, c)) / 1000));
+		return c;
+	}
+	return NULL;
 }
 
 void dpd_run(struct ike_engine *e, uint64_t now)

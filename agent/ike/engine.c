@@ -657,6 +657,13 @@ static void rekey_p1_start(struct ike_engine *e, struct p1sa *old)
 		e->p1s->start_qm = 0;
 }
 
+/* Phase 1 alone for DPD's probe: the IPsec SAs stay as they are. */
+static void dpd_p1_start(struct ike_engine *e, struct conn_ent *c)
+{
+	if (!p1_initiate(e, c, NULL) && e->p1s && e->p1s->conn == c)
+		e->p1s->start_qm = 0;
+}
+
 /* Rekeys that are due, the outbound switches and replaced SAs. */
 static void rekey_timers(struct ike_engine *e, uint64_t now)
 {
@@ -684,6 +691,8 @@ void ike_engine_run_timers(struct ike_engine *e)
 			conn_start(e, c);
 	cfg_run(e, now);
 	dpd_run(e, now);
+	while ((c = dpd_p1_due(e, now)))
+		dpd_p1_start(e, c);
 	natt_run(e, now);
 	probe_run(e, now);
 	autoforce_run(e, now);

@@ -41,6 +41,8 @@ struct dpd_state {
 	uint32_t ack_seq;
 	uint64_t ack_ms;
 	bool said_unsupported;		/* "peer has no DPD" logged */
+	bool peer_dpd;			/* an ISAKMP SA of it announced DPD */
+	uint64_t p1_wanted_ms;		/* asked for an ISAKMP SA to probe */
 };
 
 /*
@@ -361,6 +363,12 @@ void dpd_notify(struct ike_engine *e, struct p1sa *sa,
 		const struct isakmp_notify_pl *n);
 int64_t dpd_next_ms(struct ike_engine *e);
 void dpd_run(struct ike_engine *e, uint64_t now);
+/*
+ * A conn whose peer is to be probed but has no ISAKMP SA to probe over
+ * (the peer deleted it): engine.c negotiates phase 1 for it, IPsec SAs
+ * untouched. NULL when none.
+ */
+struct conn_ent *dpd_p1_due(struct ike_engine *e, uint64_t now);
 enum ike_dpd_action dpd_action(const struct ike_conn *c);
 const char *dpd_action_name(enum ike_dpd_action a);
 void dpd_status(struct ike_engine *e, struct conn_ent *c,

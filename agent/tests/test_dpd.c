@@ -367,6 +367,76 @@ static void t_carrier(void)
 	pair_free();
 }
 
+/* B deletes its ISAKMP SA, as a peer with a shorter lifetime does. */
+static void peer_deletes_p1(void)
+{
+	struct p1sa *sa = P[1].eng->p1s;
+
+	while (sa && sa->state != MM_ACTIVE)
+		sa = sa->next;
+	if (!sa)
+		return;
+	notify_delete_p1(P[1].eng, sa);
+	sa_p1_free(P[1].eng, sa);
+	pair_run(100);
+}
+
+/*
+ * Without an ISAKMP SA there is nothing to send R-U-THERE over: after
+ * dpd-delay of silence a new one is negotiated, phase 1 alone, and is
+ * itself the peer's answer; the IPsec SAs stay. When it cannot be
+ * negotiated, the peer is dead after dpd-timeout.
+ */
+static void t_no_p1(void)
+{
+	uint32_t out;
+	int qm, mm;
+
+	up_default(IKE_DPD_RESTART);
+	out = pair_spi(0, IKE_DIR_OUT);
+	peer_deletes_p1();
+	is_str(pair_status(0).state, "NONE",
+	       "no ISAKMP SA: A took the peer's Delete");
+	is_int(pair_n_sas(0, IKE_DIR_OUT), 1, "no ISAKMP SA: IPsec SAs kept");
+	pair_log_clear();
+	pair_run(29000);
+	ok(!pair_logged(0, "no ISAKMP SA to ask over"),
+	   "no ISAKMP SA: nothing asked before dpd-delay");
+	pair_run(10000);
+	ok(pair_logged(0, "DPD: nothing received for 30 s and no ISAKMP SA to "
+			  "ask over: negotiating one"),
+	   "no ISAKMP SA: a new one asked for after dpd-delay");
+	is_str(pair_status(0).state, "MM_ACTIVE",
+	       "no ISAKMP SA: phase 1 up again");
+	is_int(pair_logged_n(0, "initiating Quick Mode"), 0,
+	       "no ISAKMP SA: no Quick Mode with it");
+	ok(!pair_logged(0, "INITIAL-CONTACT") && !pair_logged(1, "INITIAL-CONTACT"),
+	   "no ISAKMP SA: no INITIAL-CONTACT (the IPsec SAs live on)");
+	ok(pair_spi(0, IKE_DIR_OUT) == out && pair_n_sas(1, IKE_DIR_OUT) == 1,
+	   "no ISAKMP SA: the IPsec SAs untouched on both sides");
+	ok(!pair_logged(0, "is dead"), "no ISAKMP SA: the peer is alive");
+
+	/* Again, and now the peer is gone. */
+	peer_deletes_p1();
+	pair_cut = true;
+	pair_log_clear();
+	mm = 0;
+	pair_run(30000 + 150000 - 2000);
+	mm = pair_logged_n(0, "initiating Main Mode");
+	ok(mm >= 1 && !pair_logged(0, "is dead"),
+	   "peer gone: Main Mode tried (%d), not dead before delay + timeout",
+	   mm);
+	qm = pair_logged_n(0, "initiating Quick Mode");
+	pair_run(4000);
+	ok(pair_logged(0, "DPD: peer 192.0.2.2:500 is dead: no ISAKMP SA to "
+			  "ask over could be negotiated in 150 s"),
+	   "peer gone: dead at delay + timeout");
+	is_int(qm, 0, "peer gone: no Quick Mode tried meanwhile");
+	is_int(pair_n_sas(0, IKE_DIR_IN) + pair_n_sas(0, IKE_DIR_OUT), 0,
+	       "peer gone: A's kernel SAs removed");
+	pair_free();
+}
+
 int main(void)
 {
 	log_set_sink(pair_sink, NULL);
@@ -381,5 +451,6 @@ int main(void)
 	t_answer_always();
 	t_unsupported();
 	t_carrier();
+	t_no_p1();
 	return tap_done();
 }
