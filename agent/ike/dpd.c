@@ -220,12 +220,15 @@ static struct p1sa *dpd_sa(struct ike_engine *e, struct conn_ent *c)
 
 /*
  * No ISAKMP SA to probe over, though the peer did DPD and the tunnel is
- * there: a new one is the probe (RFC 3706 needs one for R-U-THERE).
+ * there: a new one is the probe (RFC 3706 needs one for R-U-THERE). Not
+ * for a conn that cannot initiate (any peer): DPD rests until the peer
+ * negotiates again.
  */
 static bool needs_p1(struct ike_engine *e, struct conn_ent *c)
 {
 	return c->c.dpd && c->dpd.peer_dpd && !c->held &&
-	       !sa_p1_established(e, c) && has_tunnel(e, c);
+	       retry_remote_known(c) && !sa_p1_established(e, c) &&
+	       has_tunnel(e, c);
 }
 
 static uint64_t due_ms(struct ike_engine *e, struct conn_ent *c)

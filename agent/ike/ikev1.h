@@ -430,6 +430,8 @@ bool retry_pair_up(struct ike_engine *e, struct conn_ent *c, int pair);
 bool retry_conn_up(struct ike_engine *e, struct conn_ent *c);
 bool retry_conn_busy(struct ike_engine *e, struct conn_ent *c);
 bool retry_due(struct ike_engine *e, struct conn_ent *c, uint64_t now);
+/* The conn names its peer: something we can negotiate towards. */
+bool retry_remote_known(const struct conn_ent *c);
 bool retry_acquire(struct ike_engine *e, struct conn_ent *c, int pair,
 		   uint64_t now);
 

@@ -131,10 +131,15 @@ static bool any_addr(const struct sockaddr_storage *ss)
  * An acquire for c, for the packet of selector pair `pair` (-1 when the
  * event does not say): true when a negotiation is to start now.
  */
+bool retry_remote_known(const struct conn_ent *c)
+{
+	return !any_addr(&c->c.remote);
+}
+
 bool retry_acquire(struct ike_engine *e, struct conn_ent *c, int pair,
 		   uint64_t now)
 {
-	if (c->held || any_addr(&c->c.remote))
+	if (c->held || !retry_remote_known(c))
 		return false;
 	if (pair >= 0 ? retry_pair_up(e, c, pair) : retry_conn_up(e, c))
 		return false;
