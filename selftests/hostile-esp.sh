@@ -23,12 +23,11 @@ GCM="aead rfc4106(gcm(aes))"
 # Authentic but malformed, each to an inbound SA of its own.
 BAD=(pad-long pad-bytes nh:17 nh:0 len-over len-under ihl v6-in-4 v6-short
 	empty)
-FLOOD_RAW=1500
-FLOOD_UDP=500
+FLOOD_RAW=500
+FLOOD_UDP=200
 PINGS=20
-ROUNDS=2
 
-ktap_plan $((20 + ${#BAD[@]}))
+ktap_plan $((19 + ${#BAD[@]}))
 
 K1=$(hexkey 20)
 K2=$(hexkey 20)
@@ -228,24 +227,24 @@ tun0=${C[$((0x6001))]}
 want
 u0=$(dev_stat b esp0 unknown_spi)
 t0=$SECONDS
-{
-	echo "flood 10.0.0.1 10.0.0.2 $FLOOD_RAW"
-	echo "flood 10.0.0.1 10.0.0.2 $FLOOD_UDP udp"
-	all_seals
-} >"$TEST_OUT/load.cmds"
-for _ in $(seq 2 $ROUNDS); do
-	all_seals >>"$TEST_OUT/load.cmds"
+# Rounds of flood and sealed packets until the pings are done: the load
+# lasts as long as they do on a fast machine and a slow one alike.
+ns a ping -q -c $PINGS -i 0.1 -W 3 192.168.2.1 >"$TEST_OUT/ping.txt" 2>&1 &
+ping_pid=$!
+ROUNDS=0
+while :; do
+	# Through a file: a pipeline's subshell would forget the numbers.
+	{
+		echo "flood 10.0.0.1 10.0.0.2 $FLOOD_RAW"
+		echo "flood 10.0.0.1 10.0.0.2 $FLOOD_UDP udp"
+		all_seals
+	} >"$TEST_OUT/load.cmds"
+	ip netns exec a "$INJ" - <"$TEST_OUT/load.cmds"
+	ROUNDS=$((ROUNDS + 1))
+	kill -0 "$ping_pid" 2>/dev/null || break
 done
-# The pings start once the injector runs (its start takes a second under
-# emulation) and end before it does.
-ip netns exec a "$INJ" - <"$TEST_OUT/load.cmds" &
-inj_pid=$!
-sleep 1
-ns a ping -q -c $PINGS -i 0.1 -W 3 192.168.2.1 >"$TEST_OUT/ping.txt" 2>&1
+wait "$ping_pid"
 ping_rc=$?
-running=0
-kill -0 "$inj_pid" 2>/dev/null && running=1
-wait "$inj_pid"
 took=$((SECONDS - t0))
 # want was taken for one round: scale it.
 for k in "${!W[@]}"; do
@@ -262,8 +261,8 @@ done
 ktap_check "under load: $ROUNDS rounds, each packet delivered or dropped as before${bad:+:$bad}" \
 	test -z "$bad"
 u1=$(dev_stat b esp0 unknown_spi)
-ktap_check "unknown SPIs: all $((FLOOD_RAW + FLOOD_UDP)) counted ($u0 -> $u1)" \
-	test $((u1 - u0)) = $((FLOOD_RAW + FLOOD_UDP))
+ktap_check "unknown SPIs: all $(((FLOOD_RAW + FLOOD_UDP) * ROUNDS)) counted ($u0 -> $u1)" \
+	test $((u1 - u0)) = $(((FLOOD_RAW + FLOOD_UDP) * ROUNDS))
 nev=$(grep -c '^unknown-spi ' "$mon")
 if [ "$nev" -ge 1 ] && [ "$nev" -le $((took + 2)) ]; then
 	ktap_ok "unknown SPIs: $nev events in ${took}s, at most one a second"
@@ -284,8 +283,6 @@ fi
 tun1=${C[$((0x6001))]}
 read -r p0 _ f0 i0 r0 <<<"$tun0"
 read -r p1 _ f1 i1 r1 <<<"$tun1"
-ktap_check "tunnel under load: the injector still ran when the pings ended" \
-	test "$running" = 1
 ktap_check "tunnel under load: its SA carried them ($p0 -> $p1)" \
 	test $((p1 - p0)) -ge $PINGS
 ktap_check "tunnel under load: no format, ICV or replay drop on its SA" \
