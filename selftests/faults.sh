@@ -190,16 +190,8 @@ wait_for -t 10 sh -c "tail -n 20 '$plog' | grep -q 'bytes from'"
 sleep 2
 kill -INT $PING
 wait $PING 2>/dev/null
-# Requests sent while esptund was dead that never got a reply: ping -O
-# says "no answer yet" for any reply slower than the interval, so a late
-# one that came after all is not lost.
-lost_dead=$(awk -v a="$t_kill" -v b="$t_restart" '
-	/no answer yet/ { t = substr($1, 2, length($1) - 2) + 0
-		if (t >= a && t < b && match($0, /icmp_seq=[0-9]+/))
-			late[substr($0, RSTART + 9, RLENGTH - 9)] = 1 }
-	/bytes from/ && match($0, /icmp_seq=[0-9]+/) {
-		got[substr($0, RSTART + 9, RLENGTH - 9)] = 1 }
-	END { for (q in late) if (!(q in got)) n++; print n + 0 }' "$plog")
+# Requests sent while esptund was dead that never got a reply.
+lost_dead=$(ping_lost "$plog" "$t_kill" "$t_restart")
 outage=$(awk -v a="$t_restart" '/bytes from/ {
 	t = substr($1, 2, length($1) - 2) + 0
 	if (last && t > a && t - last > gap) gap = t - last; last = t }

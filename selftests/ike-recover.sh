@@ -152,7 +152,7 @@ ktap_check "5-b-left-inbound-after-grace" wait_for -t 15 \
 sleep 1
 kill -INT $PING
 wait $PING 2>/dev/null
-lost=$(grep -c "no answer yet" "$plog")
+lost=$(ping_lost "$plog")
 replies=$(grep -c "bytes from" "$plog")
 echo "# 5: $replies replies, $lost pings unanswered"
 ktap_check "5-none-lost" test "$lost" = 0 -a "$replies" -gt 100

@@ -208,6 +208,20 @@ monitor_start() {
 	wait_for -t 20 grep -q "listening for events" "$f.err"
 }
 
+# ping_lost FILE [FROM TO]: requests of a "ping -D -O" log that never got
+# a reply (sent between the -D stamps FROM and TO, when given). -O says
+# "no answer yet" for any reply slower than the interval: a late reply
+# that came after all is not a lost ping.
+ping_lost() {
+	awk -v a="${2:-0}" -v b="${3:-1e12}" '
+	/no answer yet/ { t = substr($1, 2, length($1) - 2) + 0
+		if (t >= a && t < b && match($0, /icmp_seq=[0-9]+/))
+			late[substr($0, RSTART + 9, RLENGTH - 9)] = 1 }
+	/bytes from/ && match($0, /icmp_seq=[0-9]+/) {
+		got[substr($0, RSTART + 9, RLENGTH - 9)] = 1 }
+	END { for (q in late) if (!(q in got)) n++; print n + 0 }' "$1"
+}
+
 # rand_file PATH KIB: PATH filled with KIB KiB of random bytes.
 rand_file() {
 	head -c $(($2 * 1024)) /dev/urandom >"$1"
