@@ -188,6 +188,12 @@ static enum p2_due_result p2_due(struct ike_engine *e, struct p2sa *ch,
 	    now >= ch->established_ms + (uint64_t)ch->life_secs * 1000) {
 		log_info("IPsec SA %08x/%08x of %s expired", ch->spi_in,
 			 ch->spi_out, ch->conn->c.name);
+		/*
+		 * The peer may keep the pair longer (its own lifetime, or
+		 * none it honours from us): without the Delete it would go
+		 * on sending into an SA that is gone here.
+		 */
+		notify_delete_child(e, ch);
 		sa_p2_free(e, ch);
 		return P2_EXPIRED;
 	}

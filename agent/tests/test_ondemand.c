@@ -76,11 +76,15 @@ static void t_busy(void)
 
 static void t_idle(void)
 {
+	char del[64];
+
 	busy = false;
 	up(IKE_START_ON_DEMAND);
 	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
 	run(5000);
 	ok(live_sa(0, IKE_DIR_OUT), "idle: up on traffic");
+	snprintf(del, sizeof(del), "Delete ESP SPI %08x",
+		 live_sa(0, IKE_DIR_IN) ? live_sa(0, IKE_DIR_IN)->spi : 0);
 	run(250000);
 	ok(logged("carried nothing for 60 s: not rekeyed (start = "
 		  "on-demand), traffic will negotiate anew"),
@@ -90,6 +94,8 @@ static void t_idle(void)
 	run(60000);
 	is_int(live_count(0, IKE_DIR_OUT) + live_count(0, IKE_DIR_IN), 0,
 	       "idle: the pair expired on A");
+	/* A peer that keeps its SAs longer must not go on sending into it. */
+	ok(logged(del), "idle: A tells B of the expired pair (%s)", del);
 	is_int(live_count(1, IKE_DIR_OUT) + live_count(1, IKE_DIR_IN), 0,
 	       "idle: and on B");
 	ike_engine_kernel_event(S[0].eng, IKE_KEV_ACQUIRE, "esp0", 0);
