@@ -216,7 +216,17 @@ esptund_one() {
 		ike_spis_agree "$(esptund_spis c)" "$(esptund_spis d)" ||
 		{ echo "c: $(esptun_n_sas re1) SAs, d: $(esptun_n_sas re2)"; return 1; }
 }
-ktap_check "strongswan-one-sa-per-direction" wait_for -t 45 swan_one
+# What each side did last, for a pair that is not where it should be.
+swan_one_diag() {
+	eike a status
+	echo "--- esptund a, last lines:"
+	tail -n 40 "$IKE_DIR/a.log"
+	echo "--- strongSwan:"
+	swan --list-sas 2>&1
+	tail -n 40 "$SWAN_DIR/charon.log"
+}
+ktap_check "strongswan-one-sa-per-direction" wait_for -t 45 swan_one ||
+	ktap_diag "$(swan_one_diag 2>&1)"
 ktap_check "libreswan-one-sa-per-direction" wait_for -t 45 lsw_one
 ktap_check "esptund-one-sa-per-direction" wait_for -t 45 esptund_one
 

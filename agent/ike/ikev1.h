@@ -109,6 +109,17 @@ struct conn_ent {
 	uint64_t autoforce_at;
 	uint32_t autoforce_hits;
 
+	/*
+	 * Deletes of IPsec SAs sent lately (notify.c), kept to be sent
+	 * again under a new ISAKMP SA: a peer that begins one moves its
+	 * IPsec SAs to it and ignores Deletes still under the old one.
+	 */
+	struct {
+		uint32_t spi;
+		uint64_t at;
+	} dels[4];
+	unsigned int n_dels;
+
 	/* Rekeys done since the conn was added (rekey.c). */
 	uint32_t rekeys;		/* IPsec SA pairs replaced */
 	uint32_t ike_rekeys;		/* ISAKMP SAs replaced */
@@ -452,6 +463,8 @@ bool retry_acquire(struct ike_engine *e, struct conn_ent *c, int pair,
 #define REKEY_RETRY_MS		10000
 /* Two ISAKMP SAs of a conn begun this close together were simultaneous. */
 #define REKEY_P1_AT_ONCE_MS	10000
+/* A Delete sent this long before a new Main Mode reached us may cross it. */
+#define REKEY_DELETE_SLACK_MS	2000
 /*
  * A Quick Mode that ended this shortly before a new ISAKMP SA began may
  * have met the peer's old one already being given up (its QM3 ignored).
@@ -539,6 +552,8 @@ void notify_send_plain(struct ike_engine *e,
 		       const uint8_t icookie[8], const uint8_t rcookie[8],
 		       uint16_t type);
 void notify_delete_child(struct ike_engine *e, struct p2sa *c);
+void notify_deletes_again(struct ike_engine *e, struct p1sa *sa,
+			  uint64_t since);
 void notify_delete_p1(struct ike_engine *e, struct p1sa *sa);
 
 /* ts.c */

@@ -12,6 +12,8 @@
 #include "log.h"
 
 #define MSG_BUF	2048
+#define N_DELS	(sizeof(((struct conn_ent *)0)->dels) / \
+		 sizeof(((struct conn_ent *)0)->dels[0]))
 
 struct info_body {
 	bool is_delete;
@@ -105,19 +107,45 @@ void notify_send_plain(struct ike_engine *e,
 		 ike_addr_str(remote, a, sizeof(a)), isakmp_notify_name(type));
 }
 
-void notify_delete_child(struct ike_engine *e, struct p2sa *c)
+static void delete_esp(struct ike_engine *e, struct p1sa *sa, uint32_t id)
 {
-	struct p1sa *sa = c->p1 && c->p1->state == MM_ACTIVE ? c->p1 :
-			  sa_p1_established(e, c->conn);
 	uint8_t spi[4];
 	char what[48];
 	struct info_body b = { .is_delete = true, .proto = ISAKMP_PROTO_ESP,
 			       .spi_size = 4, .spi = spi, .nspi = 1 };
 
-	/* Our inbound SPI names the pair for the peer (RFC 2408 3.15). */
-	isakmp_put32(spi, c->spi_in);
-	snprintf(what, sizeof(what), "Delete ESP SPI %08x", c->spi_in);
+	isakmp_put32(spi, id);
+	snprintf(what, sizeof(what), "Delete ESP SPI %08x", id);
 	send_encrypted(e, sa, &b, what);
+}
+
+void notify_delete_child(struct ike_engine *e, struct p2sa *c)
+{
+	struct p1sa *sa = c->p1 && c->p1->state == MM_ACTIVE ? c->p1 :
+			  sa_p1_established(e, c->conn);
+	struct conn_ent *conn = c->conn;
+	unsigned int i = conn->n_dels++ % N_DELS;
+
+	/* Our inbound SPI names the pair for the peer (RFC 2408 3.15). */
+	delete_esp(e, sa, c->spi_in);
+	conn->dels[i].spi = c->spi_in;
+	conn->dels[i].at = env_now(e);
+}
+
+void notify_deletes_again(struct ike_engine *e, struct p1sa *sa,
+			  uint64_t since)
+{
+	struct conn_ent *c = sa->conn;
+	size_t i;
+
+	for (i = 0; i < N_DELS; i++) {
+		if (!c->dels[i].at || c->dels[i].at < since)
+			continue;
+		log_info("%s Delete of ESP SPI %08x again: it crossed the new "
+			 "ISAKMP SA", msg_ck(sa), c->dels[i].spi);
+		delete_esp(e, sa, c->dels[i].spi);
+		c->dels[i].at = 0;
+	}
 }
 
 void notify_delete_p1(struct ike_engine *e, struct p1sa *sa)

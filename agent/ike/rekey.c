@@ -321,8 +321,14 @@ void rekey_p1_established(struct ike_engine *e, struct p1sa *sa)
 		old->retire_at = now + REKEY_GRACE_MS *
 				 (old == o && !sa->initiator ? 3 : 1);
 		old->rekey_at = 0;
-		if (old == o)
+		if (old == o) {
 			redo_under(e, o, sa, now);
+			/* From just before its MM1 reached us, as it left. */
+			notify_deletes_again(e, sa, sa->created_ms >
+					     REKEY_DELETE_SLACK_MS ?
+					     sa->created_ms -
+					     REKEY_DELETE_SLACK_MS : 0);
+		}
 		/* Later Quick Modes and Deletes go under the survivor. */
 		for (ch = e->p2s; ch; ch = ch->next)
 			if (ch->p1 == old && ch->state == QM_ACTIVE)

@@ -884,6 +884,69 @@ static void t_peer_reauth(int at)
 }
 
 /*
+ * A Delete that crosses the peer's new Main Mode: strongSwan moves its
+ * IPsec SAs to a new ISAKMP SA as soon as it begins one and ignores a
+ * Delete that still arrives under the old one, so the replaced pair
+ * stayed on its side until its own lifetime ended. A sends the Delete
+ * again under the new ISAKMP SA. B here drops the first one (as charon
+ * ignores it) and begins its Main Mode right then.
+ */
+static uint8_t cross_ic[8];
+static bool cross_dropped;
+
+static int cross_filter(int from, const uint8_t *buf, size_t len)
+{
+	struct p1sa *sa;
+
+	if (cross_dropped || from != 0 || len < 28 ||
+	    buf[18] != ISAKMP_XCHG_INFO || memcmp(buf, cross_ic, 8))
+		return 0;
+	for (sa = S[1].eng->p1s; sa; sa = sa->next)
+		if (sa->state == MM_ACTIVE)
+			sa->rekey_at = now_ms;
+	timers(1);
+	cross_dropped = true;
+	return 1;
+}
+
+static void t_delete_crosses_reauth(void)
+{
+	struct ike_conn a, b;
+	char del[48];
+	uint32_t in;
+	int k;
+
+	setup();
+	mkconn(&a, 0);
+	mkconn(&b, 1);
+	a.lifetime = b.lifetime = 600;
+	a.dpd = b.dpd = false;
+	b.rekey = false;
+	start(&a, &b);
+	run(15000);
+	in = status(0).in;
+	memcpy(cross_ic, status(0).ic, 8);
+	snprintf(del, sizeof(del), "Delete ESP SPI %08x", in);
+	cross_dropped = false;
+	filter = cross_filter;
+	tl_reset();
+	cur_side = 0;
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_SOFT_EXPIRE, "esp0", in);
+	run(30000);
+	ok(cross_dropped && find(0, 1, "initiating Main Mode") >= 0,
+	   "Delete crossing a reauth: B began a new Main Mode as it came");
+	k = find(0, 0, del);
+	ok(k >= 0 && find(k + 1, 0, del) >= 0,
+	   "Delete crossing a reauth: A sent it again under the new ISAKMP "
+	   "SA");
+	snprintf(del, sizeof(del), "unknown ESP SPI %08x", in);
+	ok(find(0, 1, "peer deleted IPsec SA") >= 0 || find(0, 1, del) >= 0,
+	   "Delete crossing a reauth: B got it under the new ISAKMP SA");
+	ok(one_pair() && keys_agree() && status(0).in != in,
+	   "Delete crossing a reauth: one pair, both sides alike");
+}
+
+/*
  * The peer lost its ISAKMP SA but not the IPsec SAs (its daemon restarted
  * and left them in the kernel): A's rekey goes unanswered under the old
  * ISAKMP SA, which A then gives up. The next attempt, with a new Main
@@ -947,6 +1010,7 @@ int main(void)
 	t_rekey_retry();
 	t_peer_reauth(1);
 	t_peer_reauth(3);
+	t_delete_crosses_reauth();
 	t_peer_lost_p1();
 	for (cur_side = 0; cur_side < 2; cur_side++) {
 		ike_engine_free(S[cur_side].eng);
