@@ -3,7 +3,9 @@
 # Runs test programs one after another, each under a timeout, and keeps
 # each one's TAP output in DIR/<name>.tap; a test that crashes, times out
 # or breaks its plan gets one extra "not ok" line there. Prints
-# "# <name>: <secs> s" per test and writes DIR/times.
+# "# <name>: <secs> s" per test and writes DIR/times; DIR/<name>.when
+# has each TAP line again after the seconds since the test began, to find
+# where a slow test spends its time.
 #
 #   selftests/run.sh [--out DIR] [--timeout S] [TEST...]
 #
@@ -94,6 +96,20 @@ else
 	mapfile -t tests < <(make -s --no-print-directory -C "$SELFTESTS" list)
 fi
 
+# stamp_tee TAP WHEN: stdin to stdout and TAP, and to WHEN with the
+# seconds since the start before each line.
+stamp_tee() {
+	local t0=${EPOCHREALTIME/./} line us
+	exec 3>"$1" 4>"$2"
+	while IFS= read -r line || [ -n "$line" ]; do
+		printf '%s\n' "$line"
+		printf '%s\n' "$line" >&3
+		us=$((${EPOCHREALTIME/./} - t0))
+		printf '%d.%d %s\n' $((us / 1000000)) $((us / 100000 % 10)) \
+			"$line" >&4
+	done
+}
+
 failed=0
 for t in "${tests[@]}"; do
 	path=$(resolve "$t")
@@ -113,7 +129,7 @@ for t in "${tests[@]}"; do
 	# running is killed with it afterwards. The test gets the pipe to
 	# tee as its stdout only: a daemon it starts (iperf3 -D) keeps the
 	# descriptors it inherits, and tee would wait for that one too.
-	exec {tapfd}> >(tee "$tap")
+	exec {tapfd}> >(stamp_tee "$tap" "$out/$name.when")
 	teepid=$!
 	(cd "$(dirname "$path")" && exec timeout -k 10 "$(test_timeout "$path")" "$path") \
 		2>"$log" >&"$tapfd" {tapfd}>&- </dev/null &

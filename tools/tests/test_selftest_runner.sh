@@ -2,7 +2,8 @@
 # Host test of selftests/run.sh with stand-in tests: a test that leaves a
 # detached process behind is over when the test itself is (its time is
 # not that process's), a test that fails or plans more results than it
-# reports is a failure, and each one's time is printed.
+# reports is a failure, and each one's time is printed; each TAP line is
+# kept again with the seconds at which it came.
 set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,7 +13,7 @@ trap 'kill "$(cat "$tmp/daemon.pid" 2>/dev/null)" 2>/dev/null; rm -rf "$tmp"' EX
 source "$(dirname "$0")/tap.sh"
 
 echo "TAP version 13"
-echo "1..4"
+echo "1..5"
 
 # A daemon of the test: its own session, standard streams closed, the
 # other descriptors it inherited kept (as iperf3 -D does).
@@ -53,6 +54,17 @@ if grep -q '^leaves-daemon.sh [0-9.]* ok$' "$tmp/out/times"; then
 	ok "and kept in times"
 else
 	not_ok "and kept in times" "$(cat "$tmp/out/times" 2>&1)"
+fi
+
+# The TAP lines in order, each after a time that never goes back.
+if [ "$(cut -d' ' -f2- "$tmp/out/leaves-daemon.sh.when")" = \
+     "$(cat "$tmp/out/leaves-daemon.sh.tap")" ] &&
+   awk '$1 !~ /^[0-9]+\.[0-9]$/ || $1 + 0 < last { exit 1 } { last = $1 }' \
+	"$tmp/out/leaves-daemon.sh.when"; then
+	ok "each TAP line kept with its time"
+else
+	not_ok "each TAP line kept with its time" \
+		"$(cat "$tmp/out/leaves-daemon.sh.when" 2>&1)"
 fi
 
 "$TOP/selftests/run.sh" --out "$tmp/out2" "$tmp/fails.sh" \
