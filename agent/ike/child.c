@@ -95,12 +95,35 @@ static void kernel_algs(const struct esp_proposal *p, struct ike_kernel_sa *k)
 		}
 }
 
+/* KEYMAT of both directions (RFC 2409 5.5), each named by its SPI. */
+static int child_keymat(struct p2sa *ch, size_t len)
+{
+	uint8_t gxy[IKE_MAX_KE], spi[4];
+	size_t gl = 0;
+	int d, rc = 0;
+
+	if (ch->dh) {
+		gl = dh_secret_len(ch->prop.group);
+		if (dh_derive(ch->dh, ch->ke_peer, ch->ke_peer_len, gxy))
+			rc = -1;
+	}
+	for (d = 0; !rc && d < 2; d++) {
+		isakmp_put32(spi, d == IKE_DIR_IN ? ch->spi_in : ch->spi_out);
+		rc = keymat_child(&ch->p1->km, gl ? gxy : NULL, gl,
+				  ISAKMP_PROTO_ESP, spi, ch->ni, ch->ni_len,
+				  ch->nr, ch->nr_len, ch->km[d], len);
+	}
+	crypto_wipe(gxy, sizeof(gxy));
+	ch->km_ready = !rc;
+	return rc;
+}
+
 int child_install(struct ike_engine *e, struct p2sa *ch, enum ike_sa_dir dir)
 {
 	const struct ike_conn *c = &ch->conn->c;
 	struct ike_kernel_sa *k = calloc(1, sizeof(*k));
-	uint8_t km[128], gxy[IKE_MAX_KE], spi[4];
-	size_t el, al, gl = 0;
+	const uint8_t *km = ch->km[dir];
+	size_t el, al;
 	struct p1sa *p1 = ch->p1;
 	int rc = -1;
 
@@ -109,14 +132,8 @@ int child_install(struct ike_engine *e, struct p2sa *ch, enum ike_sa_dir dir)
 	esp_key_sizes(&ch->prop, &el, &al);
 	k->dir = dir;
 	k->spi = dir == IKE_DIR_IN ? ch->spi_in : ch->spi_out;
-	isakmp_put32(spi, k->spi);
-	if (ch->dh) {
-		gl = dh_secret_len(ch->prop.group);
-		if (dh_derive(ch->dh, ch->ke_peer, ch->ke_peer_len, gxy))
-			goto out;
-	}
-	if (keymat_child(&p1->km, gl ? gxy : NULL, gl, ISAKMP_PROTO_ESP, spi,
-			 ch->ni, ch->ni_len, ch->nr, ch->nr_len, km, el + al))
+	if (el + al > sizeof(ch->km[0]) ||
+	    (!ch->km_ready && child_keymat(ch, el + al)))
 		goto out;
 	/* Both directions from the ISAKMP SA's endpoints as they are now. */
 	if (!ch->in_installed && !ch->out_installed) {
@@ -155,9 +172,9 @@ int child_install(struct ike_engine *e, struct p2sa *ch, enum ike_sa_dir dir)
 		ch->in_installed = true;
 	else
 		ch->out_installed = true;
+	if (!rc)
+		crypto_wipe(ch->km[dir], sizeof(ch->km[dir]));
 out:
-	crypto_wipe(km, sizeof(km));
-	crypto_wipe(gxy, sizeof(gxy));
 	crypto_wipe(k, sizeof(*k));
 	free(k);
 	return rc;

@@ -202,6 +202,14 @@ struct p2sa {
 	size_t ke_peer_len;
 	struct ike_ts local_ts, remote_ts;
 	bool in_installed, out_installed;
+	/*
+	 * KEYMAT of both directions (child.c), derived at the first
+	 * install: the pair may move to a new ISAKMP SA before its other
+	 * direction is installed, but its keys stay those of the one it
+	 * was negotiated under. Wiped once the direction is installed.
+	 */
+	uint8_t km[2][128];
+	bool km_ready;
 	struct rexmit rx;
 	uint64_t established_ms;
 	/* Outer endpoints of its kernel SAs, ports included. */

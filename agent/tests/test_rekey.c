@@ -884,6 +884,49 @@ static void t_peer_reauth(int at)
 }
 
 /*
+ * The peer's new Main Mode ends between our Quick Mode and the moment
+ * our outbound traffic moves to the new pair (REKEY_SWITCH_MS later),
+ * begun late enough after the Quick Mode that the pair is not redone.
+ * The pair now belongs to the new ISAKMP SA, but its keys come from the
+ * one it was negotiated under: an outbound key derived from the new
+ * SKEYID_d at the switch is one the peer cannot decrypt with.
+ */
+static void t_reauth_before_switch(void)
+{
+	struct ike_conn a, b;
+	struct p1sa *sa;
+	uint32_t in;
+	int k;
+
+	setup();
+	mkconn(&a, 0);
+	mkconn(&b, 1);
+	a.lifetime = b.lifetime = 600;
+	a.dpd = b.dpd = false;
+	b.rekey = false;
+	start(&a, &b);
+	run(15000);
+	in = status(0).in;
+	tl_reset();
+	cur_side = 0;
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_SOFT_EXPIRE, "esp0", in);
+	run(1);
+	now_ms += 1500;
+	for (sa = S[1].eng->p1s; sa; sa = sa->next)
+		if (sa->state == MM_ACTIVE)
+			sa->rekey_at = now_ms;
+	timers(1);
+	run(10000);
+	k = find(0, 0, "ISAKMP SA of site replaced");
+	ok(k >= 0 && k < find(0, 0, "outbound traffic on") &&
+	   find(0, 0, "negotiated again") < 0,
+	   "reauth before the switch: the new ISAKMP SA came first");
+	ok(one_pair() && keys_agree() && status(0).in != in,
+	   "reauth before the switch: the outbound key is the one the peer "
+	   "has");
+}
+
+/*
  * A Delete that crosses the peer's new Main Mode: strongSwan moves its
  * IPsec SAs to a new ISAKMP SA as soon as it begins one and ignores a
  * Delete that still arrives under the old one, so the replaced pair
@@ -1011,6 +1054,7 @@ int main(void)
 	t_peer_reauth(1);
 	t_peer_reauth(3);
 	t_delete_crosses_reauth();
+	t_reauth_before_switch();
 	t_peer_lost_p1();
 	for (cur_side = 0; cur_side < 2; cur_side++) {
 		ike_engine_free(S[cur_side].eng);
