@@ -148,9 +148,10 @@ if ! tools/deps.sh >"$RUN/deps.log" 2>&1; then
 	result fail "dependencies" "tools/deps.sh failed, see $RUN/deps.log"
 fi
 
+JOBS=$(nproc)
 t=$(date +%s)
 # -k: build what can be built, so the tests of the other parts still run.
-if make -k all >"$RUN/build.log" 2>&1; then
+if make -k -j"$JOBS" all >"$RUN/build.log" 2>&1; then
 	say "# build: $(elapsed "$t") s"
 else
 	grep -E 'error|Error|warning' "$RUN/build.log" | head -n 40
@@ -159,16 +160,28 @@ fi
 
 # --- lint -----------------------------------------------------------------
 
+# Lint runs beside the unit tests, the fuzz targets beside valgrind: each
+# pair keeps both CPUs of a small machine busy. Their results are counted
+# when they end, in the order they are printed.
+lint_pid=
 if want lint; then
-	t=$(date +%s)
-	if make -s lint >"$RUN/lint.log" 2>&1; then
+	lint_t=$(date +%s)
+	(make -s lint >"$RUN/lint.log" 2>&1; echo $? >"$RUN/lint.rc") &
+	lint_pid=$!
+fi
+
+lint_report() {
+	[ -n "$lint_pid" ] || return 0
+	wait "$lint_pid"
+	lint_pid=
+	if [ "$(cat "$RUN/lint.rc" 2>/dev/null)" = 0 ]; then
 		result ok "lint"
 	else
 		head -n 60 "$RUN/lint.log"
 		result fail "lint" "make lint failed, see $RUN/lint.log"
 	fi
-	say "# lint: $(elapsed "$t") s"
-fi
+	say "# lint: $(elapsed "$lint_t") s"
+}
 
 # --- host unit tests ------------------------------------------------------
 
@@ -189,6 +202,7 @@ if want unit; then
 		say "# no unit tests built"
 	fi
 fi
+lint_report
 
 # --- host unit tests under valgrind -------------------------------------------
 
@@ -226,6 +240,14 @@ valgrind_diag() {
 	say "#   log: $log"
 }
 
+fuzz_pid=
+if want fuzz; then
+	fuzz_t=$(date +%s)
+	mkdir -p "$RUN/fuzz"
+	tools/fuzz.sh --seconds "${ESPTUN_FUZZ_SECONDS:-7}" >"$RUN/fuzz/fuzz.tap" 2>"$RUN/fuzz.log" &
+	fuzz_pid=$!
+fi
+
 if want valgrind; then
 	t=$(date +%s)
 	vg_tests=()
@@ -261,13 +283,11 @@ fi
 
 # --- short fuzz run ---------------------------------------------------------
 
-if want fuzz; then
-	t=$(date +%s)
-	mkdir -p "$RUN/fuzz"
-	tools/fuzz.sh --seconds "${ESPTUN_FUZZ_SECONDS:-7}" >"$RUN/fuzz/fuzz.tap" 2>"$RUN/fuzz.log"
+if [ -n "$fuzz_pid" ]; then
+	wait "$fuzz_pid"
 	count_tap "$RUN/fuzz/fuzz.tap"
 	grep -E '^(not )?ok|^# ' "$RUN/fuzz/fuzz.tap" | sed 's/^/# fuzz: /'
-	say "# fuzz: $(elapsed "$t") s"
+	say "# fuzz: $(elapsed "$fuzz_t") s"
 fi
 
 # --- guest selftests ------------------------------------------------------
