@@ -471,6 +471,9 @@ bool retry_acquire(struct ike_engine *e, struct conn_ent *c, int pair,
 #define REKEY_RETRY_MS		10000
 /* Two ISAKMP SAs of a conn begun this close together were simultaneous. */
 #define REKEY_P1_AT_ONCE_MS	10000
+/* How long a rekey waits for the peer's Main Mode, and how often it looks. */
+#define REKEY_HOLD_MS		3000
+#define REKEY_HOLD_POLL_MS	250
 /* A Delete sent this long before a new Main Mode reached us may cross it. */
 #define REKEY_DELETE_SLACK_MS	2000
 /*

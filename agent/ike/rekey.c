@@ -379,6 +379,28 @@ static bool idle_on_demand(struct ike_engine *e, const struct p2sa *ch)
 	return true;
 }
 
+/*
+ * The peer is beginning a new ISAKMP SA with us. strongSwan moves its
+ * IPsec SAs to it at once, ignores a Quick Mode still under the old one
+ * and may destroy the old one for it, then answer with INITIAL-CONTACT
+ * (which takes our pairs away while it keeps its own). A rekey waits
+ * for that Main Mode, REKEY_HOLD_MS at most since its MM1 (an MM1 costs
+ * nothing to forge) and never into the pair's last seconds.
+ */
+static bool peer_p1_starting(struct ike_engine *e, const struct p2sa *ch,
+			     uint64_t now)
+{
+	struct p1sa *sa;
+
+	if (child_expiry(ch) < now + 2 * REKEY_HOLD_MS)
+		return false;
+	for (sa = e->p1s; sa; sa = sa->next)
+		if (sa->conn == ch->conn && sa->state != MM_ACTIVE &&
+		    !sa->initiator && now < sa->created_ms + REKEY_HOLD_MS)
+			return true;
+	return false;
+}
+
 struct p2sa *rekey_child_due(struct ike_engine *e, uint64_t now)
 {
 	struct p2sa *ch;
@@ -394,6 +416,10 @@ struct p2sa *rekey_child_due(struct ike_engine *e, uint64_t now)
 		ch->rekey_at = now + REKEY_RETRY_MS;
 		if (ch->conn->held || pair_negotiating(e, ch))
 			continue;
+		if (peer_p1_starting(e, ch, now)) {
+			ch->rekey_at = now + REKEY_HOLD_POLL_MS;
+			continue;
+		}
 		if (idle_on_demand(e, ch)) {
 			ch->rekey_at = 0;
 			continue;

@@ -884,6 +884,66 @@ static void t_peer_reauth(int at)
 }
 
 /*
+ * A rekey comes due while the peer's new Main Mode is half-way: charon
+ * has moved its IPsec SAs to the new ISAKMP SA already, ignores a Quick
+ * Mode under the old one and may destroy the old one for it, answering
+ * with INITIAL-CONTACT. A waits for the Main Mode and rekeys under the
+ * new ISAKMP SA. B's MM3 is lost once, so the Main Mode stays half-open
+ * on A until B sends it again a second later.
+ */
+static uint8_t hold_ic[8];
+static int hold_mm;
+
+static int hold_filter(int from, const uint8_t *buf, size_t len)
+{
+	if (from != 1 || len < 28 || buf[18] != ISAKMP_XCHG_IDPROT ||
+	    !memcmp(buf, hold_ic, 8))
+		return 0;
+	return ++hold_mm == 2;		/* B's first MM3 */
+}
+
+static void t_rekey_waits_for_peer_mm(void)
+{
+	struct ike_conn a, b;
+	struct p1sa *sa;
+	char oldck[24];
+	uint32_t in;
+	int k, j;
+
+	setup();
+	mkconn(&a, 0);
+	mkconn(&b, 1);
+	a.lifetime = b.lifetime = 600;
+	a.dpd = b.dpd = false;
+	b.rekey = false;
+	start(&a, &b);
+	run(15000);
+	in = status(0).in;
+	memcpy(hold_ic, status(0).ic, 8);
+	snprintf(oldck, sizeof(oldck), "[%02x%02x%02x%02x%02x%02x%02x%02x:",
+		 hold_ic[0], hold_ic[1], hold_ic[2], hold_ic[3], hold_ic[4],
+		 hold_ic[5], hold_ic[6], hold_ic[7]);
+	hold_mm = 0;
+	filter = hold_filter;
+	tl_reset();
+	for (sa = S[1].eng->p1s; sa; sa = sa->next)
+		if (sa->state == MM_ACTIVE)
+			sa->rekey_at = now_ms;
+	timers(1);
+	run(1);
+	cur_side = 0;
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_SOFT_EXPIRE, "esp0", in);
+	run(10000);
+	k = find(0, 0, "ISAKMP SA of site replaced");
+	j = find(0, 0, "QM1 sent");
+	ok(hold_mm >= 3 && k >= 0 && j > k && !strstr(tl[j].what, oldck),
+	   "rekey during the peer's Main Mode: waits, then runs under the "
+	   "new ISAKMP SA");
+	ok(one_pair() && keys_agree() && status(0).in != in,
+	   "rekey during the peer's Main Mode: one pair, both sides alike");
+}
+
+/*
  * The peer's new Main Mode ends between our Quick Mode and the moment
  * our outbound traffic moves to the new pair (REKEY_SWITCH_MS later),
  * begun late enough after the Quick Mode that the pair is not redone.
@@ -1055,6 +1115,7 @@ int main(void)
 	t_peer_reauth(3);
 	t_delete_crosses_reauth();
 	t_reauth_before_switch();
+	t_rekey_waits_for_peer_mm();
 	t_peer_lost_p1();
 	for (cur_side = 0; cur_side < 2; cur_side++) {
 		ike_engine_free(S[cur_side].eng);
