@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything `make check` runs: dependencies, the build, lint, the host
-# unit tests, the compiled ones again under valgrind's memcheck, then all
-# selftests in one boot of the test guest. Counts the top-level TAP results
+# unit tests, the compiled ones again under valgrind's memcheck, the fuzz
+# targets briefly, and all selftests in one boot of the test guest (the
+# host tests at the lowest priority beside it). Counts the top-level TAP results
 # of every test program (indented subtests are not counted) and ends with
 # one line "N passed, M failed[, K skipped]"; exits non-zero when anything
 # failed.
@@ -14,8 +15,8 @@
 #
 # The same words may come in $ESPTUN_CHECK (`ESPTUN_CHECK=smoke make check`).
 # ESPTUN_VM_TIMEOUT (2700 s) bounds the guest run, ESPTUN_TEST_TIMEOUT
-# (600 s) each selftest, ESPTUN_UNIT_TIMEOUT (120 s) each unit test, under
-# valgrind too, ESPTUN_FUZZ_SECONDS (7 s) each fuzz target (longer runs:
+# (600 s) each selftest, ESPTUN_UNIT_TIMEOUT (120 s, the guest's bound when
+# beside it) each unit test, under valgrind too, ESPTUN_FUZZ_SECONDS (7 s) each fuzz target (longer runs:
 # make fuzz). Unit tests named with valgrind are the only ones it runs.
 # Logs and TAP files are kept in build/check/last/.
 set -uo pipefail
@@ -158,32 +159,7 @@ else
 	result fail "build" "make all failed, see $RUN/build.log"
 fi
 
-# --- lint -----------------------------------------------------------------
-
-# Lint runs beside the unit tests, the fuzz targets beside valgrind: each
-# pair keeps both CPUs of a small machine busy. Their results are counted
-# when they end, in the order they are printed.
-lint_pid=
-if want lint; then
-	lint_t=$(date +%s)
-	(make -s lint >"$RUN/lint.log" 2>&1; echo $? >"$RUN/lint.rc") &
-	lint_pid=$!
-fi
-
-lint_report() {
-	[ -n "$lint_pid" ] || return 0
-	wait "$lint_pid"
-	lint_pid=
-	if [ "$(cat "$RUN/lint.rc" 2>/dev/null)" = 0 ]; then
-		result ok "lint"
-	else
-		head -n 60 "$RUN/lint.log"
-		result fail "lint" "make lint failed, see $RUN/lint.log"
-	fi
-	say "# lint: $(elapsed "$lint_t") s"
-}
-
-# --- host unit tests ------------------------------------------------------
+# --- host tests: lint, unit tests, valgrind, fuzz ---------------------------
 
 # The named unit tests, else every built one.
 if [ ${#unit_tests[@]} -eq 0 ]; then
@@ -191,20 +167,6 @@ if [ ${#unit_tests[@]} -eq 0 ]; then
 		[ -f "$f" ] && [ -x "$f" ] && unit_tests+=("$f")
 	done
 fi
-
-if want unit; then
-	if [ ${#unit_tests[@]} -gt 0 ]; then
-		selftests/run.sh --timeout "${ESPTUN_UNIT_TIMEOUT:-120}" --out "$RUN/unit" "${unit_tests[@]}" >"$RUN/unit.log" 2>&1
-		count_dir "$RUN/unit"
-		grep -E '^not ok' "$RUN/unit.log" | sed 's/^/# unit: /'
-		print_times "$RUN/unit"
-	else
-		say "# no unit tests built"
-	fi
-fi
-lint_report
-
-# --- host unit tests under valgrind -------------------------------------------
 
 # Memcheck on the compiled unit tests (ELF programs; the shell ones are
 # left out): any definite or indirect leak or memory error fails the
@@ -216,6 +178,92 @@ VALGRIND_OPTS=(--tool=memcheck --leak-check=full
 	--track-fds=no)
 
 is_elf() { [[ $(head -c 4 "$1" 2>/dev/null) == $'\x7f'ELF ]]; }
+
+vg_tests=()
+for f in "${unit_tests[@]}"; do
+	is_elf "$f" && vg_tests+=("$f")
+done
+
+# The host tests write only files; the *_report functions below count
+# and print them. So they can run while the guest does: most of a guest
+# run is waiting on timers, and at the lowest priority they take only
+# the CPU time it leaves (their time limits are longer then).
+unit_secs=${ESPTUN_UNIT_TIMEOUT:-120}
+
+run_lint() {
+	local t
+	t=$(date +%s)
+	make -s lint >"$RUN/lint.log" 2>&1
+	echo "$? $(elapsed "$t")" >"$RUN/lint.rc"
+}
+
+run_unit() {
+	[ ${#unit_tests[@]} -gt 0 ] || return 0
+	selftests/run.sh --timeout "$unit_secs" --out "$RUN/unit" \
+		"${unit_tests[@]}" >"$RUN/unit.log" 2>&1
+}
+
+run_valgrind() {
+	local f name t
+	t=$(date +%s)
+	mkdir -p "$RUN/valgrind"
+	command -v valgrind >/dev/null || return 0
+	for f in "${vg_tests[@]}"; do
+		name=$(basename "$f")
+		# From the test's own directory, as run.sh runs it.
+		(cd "$(dirname "$f")" && exec timeout -k 10 "$unit_secs" \
+			valgrind "${VALGRIND_OPTS[@]}" \
+			--log-file="$RUN/valgrind/$name.log" "./$name") \
+			>"$RUN/valgrind/$name.out" 2>&1 </dev/null
+		echo $? >"$RUN/valgrind/$name.rc"
+	done
+	elapsed "$t" >"$RUN/valgrind/secs"
+}
+
+run_fuzz() {
+	local t
+	t=$(date +%s)
+	mkdir -p "$RUN/fuzz"
+	tools/fuzz.sh --seconds "${ESPTUN_FUZZ_SECONDS:-7}" \
+		>"$RUN/fuzz/fuzz.tap" 2>"$RUN/fuzz.log"
+	elapsed "$t" >"$RUN/fuzz/secs"
+}
+
+# Lint beside the unit tests, the fuzz targets beside valgrind: each pair
+# keeps both CPUs of a small machine busy.
+run_host() {
+	local p1='' p2=''
+	if want lint; then run_lint & p1=$!; fi
+	if want unit; then run_unit; fi
+	[ -z "$p1" ] || wait "$p1"
+	if want fuzz; then run_fuzz & p2=$!; fi
+	if want valgrind; then run_valgrind; fi
+	[ -z "$p2" ] || wait "$p2"
+}
+
+lint_report() {
+	local rc secs
+	want lint || return 0
+	read -r rc secs <"$RUN/lint.rc"
+	if [ "$rc" = 0 ]; then
+		result ok "lint"
+	else
+		head -n 60 "$RUN/lint.log"
+		result fail "lint" "make lint failed, see $RUN/lint.log"
+	fi
+	say "# lint: ${secs:-?} s"
+}
+
+unit_report() {
+	want unit || return 0
+	if [ ${#unit_tests[@]} -eq 0 ]; then
+		say "# no unit tests built"
+		return 0
+	fi
+	count_dir "$RUN/unit"
+	grep -E '^not ok' "$RUN/unit.log" | sed 's/^/# unit: /'
+	print_times "$RUN/unit"
+}
 
 # Prints why the valgrind run of one program failed: its exit, valgrind's
 # summary lines, the first error's report, where the logs are.
@@ -240,54 +288,54 @@ valgrind_diag() {
 	say "#   log: $log"
 }
 
-fuzz_pid=
-if want fuzz; then
-	fuzz_t=$(date +%s)
-	mkdir -p "$RUN/fuzz"
-	tools/fuzz.sh --seconds "${ESPTUN_FUZZ_SECONDS:-7}" >"$RUN/fuzz/fuzz.tap" 2>"$RUN/fuzz.log" &
-	fuzz_pid=$!
-fi
-
-if want valgrind; then
-	t=$(date +%s)
-	vg_tests=()
-	for f in "${unit_tests[@]}"; do
-		is_elf "$f" && vg_tests+=("$f")
-	done
+valgrind_report() {
+	local f name rc dir=$RUN/valgrind
+	want valgrind || return 0
 	if ! command -v valgrind >/dev/null; then
 		result skip "valgrind" "valgrind is not installed (tools/deps.sh installs it)"
-		vg_tests=()
-	elif [ ${#vg_tests[@]} -eq 0 ]; then
-		say "# no compiled unit tests built"
+		return 0
 	fi
-	mkdir -p "$RUN/valgrind"
-	vg_secs=${ESPTUN_UNIT_TIMEOUT:-120}
+	[ ${#vg_tests[@]} -gt 0 ] || say "# no compiled unit tests built"
 	for f in "${vg_tests[@]}"; do
 		name=$(basename "$f")
-		log=$RUN/valgrind/$name.log
-		out=$RUN/valgrind/$name.out
-		# From the test's own directory, as run.sh runs it.
-		(cd "$(dirname "$f")" && exec timeout -k 10 "$vg_secs" \
-			valgrind "${VALGRIND_OPTS[@]}" --log-file="$log" "./$name") \
-			>"$out" 2>&1 </dev/null
-		rc=$?
-		if [ "$rc" -eq 0 ]; then
+		rc=$(cat "$dir/$name.rc" 2>/dev/null || echo "not run")
+		if [ "$rc" = 0 ]; then
 			result ok "valgrind: $name: no leak, no memory error"
 		else
-			result fail "valgrind: $name: no leak, no memory error" "see $log"
-			valgrind_diag "$log" "$out" "$rc" "$vg_secs"
+			result fail "valgrind: $name: no leak, no memory error" \
+				"see $dir/$name.log"
+			valgrind_diag "$dir/$name.log" "$dir/$name.out" "$rc" \
+				"$unit_secs"
 		fi
 	done
-	say "# valgrind: $(elapsed "$t") s"
-fi
+	say "# valgrind: $(cat "$dir/secs" 2>/dev/null || echo ?) s"
+}
 
-# --- short fuzz run ---------------------------------------------------------
-
-if [ -n "$fuzz_pid" ]; then
-	wait "$fuzz_pid"
+fuzz_report() {
+	want fuzz || return 0
 	count_tap "$RUN/fuzz/fuzz.tap"
 	grep -E '^(not )?ok|^# ' "$RUN/fuzz/fuzz.tap" | sed 's/^/# fuzz: /'
-	say "# fuzz: $(elapsed "$fuzz_t") s"
+	say "# fuzz: $(cat "$RUN/fuzz/secs" 2>/dev/null || echo ?) s"
+}
+
+host_report() {
+	unit_report
+	lint_report
+	valgrind_report
+	fuzz_report
+}
+
+host_pid=
+if want lint || want unit || want valgrind || want fuzz; then
+	if want guest; then
+		unit_secs=${ESPTUN_UNIT_TIMEOUT:-${ESPTUN_VM_TIMEOUT:-2700}}
+		say "# host tests run beside the guest, at the lowest priority"
+		(renice -n 19 -p "$BASHPID" >/dev/null; run_host) &
+		host_pid=$!
+	else
+		run_host
+		host_report
+	fi
 fi
 
 # --- guest selftests ------------------------------------------------------
@@ -323,6 +371,13 @@ if want guest; then
 		result ok "kernel log clean"
 	fi
 	print_times "$RUN/vm/tap"
+fi
+
+if [ -n "$host_pid" ]; then
+	t=$(date +%s)
+	wait "$host_pid"
+	say "# host tests: done $(elapsed "$t") s after the guest"
+	host_report
 fi
 
 # --- summary --------------------------------------------------------------
