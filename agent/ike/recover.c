@@ -5,7 +5,11 @@
  *
  *  - INITIAL-CONTACT (RFC 2407 4.6.3.3), sent by main_mode.c in MM5
  *    when we hold nothing with the peer, means the peer holds nothing
- *    with us: whatever we still have for the conn is removed.
+ *    with us: the old ISAKMP SAs of the conn are removed, and its IPsec
+ *    SA pairs negotiated again under the new one at once, each removed
+ *    (with a Delete) when its successor is up. Not removed right away:
+ *    strongSwan sends INITIAL-CONTACT after destroying an ISAKMP SA it
+ *    was reauthenticating, and keeps the IPsec SAs it moved over.
  *  - ESP on an SPI the kernel does not know, from a peer we have an
  *    ISAKMP SA with: the peer is told INVALID-SPI, so it drops that SA.
  *    With no ISAKMP SA (we restarted and the peer did not notice), the
@@ -25,17 +29,20 @@
 
 void recover_initial_contact(struct ike_engine *e, struct p1sa *sa)
 {
+	uint64_t now = env_now(e);
 	struct p1sa *o, *onext;
-	struct p2sa *c, *cnext;
-	int n = 0;
+	struct p2sa *c;
+	int n = 0, pairs = 0;
 
-	for (c = e->p2s; c; c = cnext) {
-		cnext = c->next;
-		if (c->conn == sa->conn && c->p1 != sa &&
-		    c->state == QM_ACTIVE) {
-			sa_p2_free(e, c);
-			n++;
-		}
+	for (c = e->p2s; c; c = c->next) {
+		if (c->conn != sa->conn || c->p1 == sa ||
+		    c->state != QM_ACTIVE || c->retire_at)
+			continue;
+		/* Whatever comes up next supersedes it (rekey.c). */
+		c->p1 = sa;
+		c->doubtful = true;
+		c->rekey_at = now;
+		pairs++;
 	}
 	for (o = e->p1s; o; o = onext) {
 		onext = o->next;
@@ -45,9 +52,10 @@ void recover_initial_contact(struct ike_engine *e, struct p1sa *sa)
 			n++;
 		}
 	}
-	if (n)
-		log_info("%s INITIAL-CONTACT: peer restarted, %d old SA(s) of "
-			 "%s removed", msg_ck(sa), n, sa->conn->c.name);
+	if (n || pairs)
+		log_info("%s INITIAL-CONTACT: peer restarted, %d old ISAKMP "
+			 "SA(s) of %s removed, %d IPsec SA pair(s) negotiated "
+			 "again", msg_ck(sa), n, sa->conn->c.name, pairs);
 }
 
 void recover_invalid_spi(struct ike_engine *e, struct p1sa *sa,

@@ -679,8 +679,9 @@ static void t_restart(void)
 	ike_engine_add_conn(S[0].eng, &a);
 	ike_engine_initiate(S[0].eng, "site");
 	run(60000);
-	ok(logged("INITIAL-CONTACT: peer restarted, 2 old SA(s) of site "
-		  "removed"), "restart: responder dropped the stale SAs");
+	ok(logged("INITIAL-CONTACT: peer restarted, 1 old ISAKMP SA(s) of "
+		  "site removed, 1 IPsec SA pair(s) negotiated again"),
+	   "restart: responder dropped the stale SAs");
 	check_mirror("restart");
 	ok(live_sa(1, IKE_DIR_IN) && live_sa(1, IKE_DIR_IN)->spi != old_b_in,
 	   "restart: responder uses the new pair");
