@@ -89,6 +89,60 @@ static void t_initial_contact(void)
 	pair_free();
 }
 
+/* Side i's live SA in direction dir with this SPI. */
+static bool has_sa(int i, enum ike_sa_dir dir, uint32_t spi)
+{
+	struct kernel_mock *m = pair_mock(i);
+	int k;
+
+	for (k = 0; k < KERNEL_MOCK_MAX_SAS; k++)
+		if (m->sas[k].live && m->sas[k].dir == dir &&
+		    m->sas[k].spi == spi)
+			return true;
+	return false;
+}
+
+/*
+ * INITIAL-CONTACT from a peer that kept its IPsec SAs: strongSwan, after
+ * destroying an IKE_SA it was reauthenticating, sends it in the new Main
+ * Mode and keeps the IPsec SAs it had moved over. B plays that: its old
+ * ISAKMP SA gone, its pair hidden while it negotiates (so it sends
+ * INITIAL-CONTACT), then back. A must not drop the pair B may still send
+ * on; it replaces it, and both end with one pair.
+ */
+static void t_initial_contact_peer_keeps(void)
+{
+	struct p2sa *kept, **tail;
+	struct p1sa *sa;
+	uint32_t b_out;
+
+	up();
+	b_out = pair_spi(1, IKE_DIR_OUT);
+	for (sa = P[1].eng->p1s; sa && sa->state != MM_ACTIVE; sa = sa->next)
+		;
+	pair_cur = 1;
+	if (sa)
+		sa_p1_free(P[1].eng, sa);
+	kept = P[1].eng->p2s;
+	P[1].eng->p2s = NULL;
+	pair_cur = -1;
+	pair_log_clear();
+	pair_initiate(1);
+	pair_pump();
+	for (tail = &P[1].eng->p2s; *tail; tail = &(*tail)->next)
+		;
+	*tail = kept;
+	ok(pair_logged(0, "INITIAL-CONTACT: peer restarted"),
+	   "ic, peer keeps its SAs: A takes it");
+	ok(has_sa(0, IKE_DIR_IN, b_out),
+	   "ic, peer keeps its SAs: what B sent on still arrives");
+	pair_run(10000);
+	ok(one_pair(0) && one_pair(1) && pairs_agree() &&
+	   !has_sa(1, IKE_DIR_OUT, b_out),
+	   "ic, peer keeps its SAs: replaced, one pair on each side");
+	pair_free();
+}
+
 static void unknown_spi(int i, uint32_t spi)
 {
 	pair_cur = i;
@@ -245,6 +299,7 @@ int main(void)
 	log_set_sink(pair_sink, NULL);
 	log_set_level(LOG_LVL_DEBUG);
 	t_initial_contact();
+	t_initial_contact_peer_keeps();
 	t_invalid_spi_sent();
 	t_invalid_spi_ours();
 	t_unknown_spi_after_restart();
