@@ -11,9 +11,11 @@
 # nat-t = force), the same after traffic flowed (one-way), forged ESP for
 # our inbound SAs (ICV failures rising), ESP the peer sent, captured and
 # sent again (replay drops rising), no route into the device
-# (nothing routed, the route that would match shown) and traffic routed
+# (nothing routed, the route that would match shown), traffic routed
 # into the device outside the SAs' selectors (no outbound SA: the device
-# drops it while the SAs stay idle).
+# drops it while the SAs stay idle), the outer route to the peer deleted
+# (no route to the peer) and DF packets too big for the outer path MTU
+# (too big, the same size passing once the path is restored).
 # Then esptun metrics against esptun -j show on the same counters.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ike-lib.sh"
@@ -21,7 +23,7 @@ source "$(dirname "$0")/ike-lib.sh"
 PSK=diagnose-both-ends
 IKE=aes128-sha256-ecp256
 ESP=aes128gcm16
-N_TESTS=31
+N_TESTS=37
 
 ktap_plan $N_TESTS
 
@@ -270,6 +272,70 @@ expect_json "no-outbound-sa-json" no-outbound-sa \
 	'"device esp0 drops in 300 ms: no outbound SA +'
 bg_stop $pinger
 ip -n $IKE_NS1 route del 10.9.0.7 dev esp0
+
+# The SAs kept, the outer route to b gone on a: traffic into esp0 finds an
+# SA but the ESP packet has nowhere to go.
+ktap_check "no-route-to-peer-up" fresh_up
+outer_net=${IKE_ADDR2%.*}.0/24
+ip -n $IKE_NS1 route del $outer_net dev veth1
+bg_start ip netns exec $IKE_NS1 ping -q -i 0.1 -W 1 $IKE_IN2 >/dev/null 2>&1
+pinger=$BG_PID
+expect a "no-route-to-peer" \
+	"no route to the peer's outer address $IKE_ADDR2: +"
+expect_json "no-route-to-peer-json" no-route-to-peer \
+	"packets routed into esp0 dropped in 300 ms before encryption; check \`ip route get $IKE_ADDR2\`" \
+	'"device esp0 drops in 300 ms: no outbound SA +0 (' ', no route to the peer +'
+bg_stop $pinger
+ip -n $IKE_NS1 route add $outer_net dev veth1 proto kernel scope link \
+	src $IKE_ADDR1
+
+# big_pings SIZE: ICMP echo requests of SIZE bytes to b's inner address,
+# ten a second until stopped, with DF but the path MTU an ICMP taught left
+# unused (IP_PMTUDISC_PROBE, which ping -M does not offer here): each one
+# reaches esp0, as from a sender whose ICMP too big is filtered on the way
+# back.
+big_pings() {
+	ip netns exec $IKE_NS1 python3 -c '
+import socket, struct, sys, time
+size = int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.setsockopt(socket.IPPROTO_IP, 10, 3)  # IP_MTU_DISCOVER: PMTUDISC_PROBE
+seq = 0
+while True:
+    seq = seq % 0xffff + 1
+    msg = struct.pack("!BBHHH", 8, 0, 0, 0x4454, seq) + bytes(size)
+    c = sum(struct.unpack("!%dH" % (len(msg) // 2), msg))
+    c = (c >> 16) + (c & 0xffff)
+    c = ~(c + (c >> 16)) & 0xffff
+    try:
+        s.sendto(msg[:2] + struct.pack("!H", c) + msg[4:], (sys.argv[1], 0))
+    except OSError:
+        pass
+    time.sleep(0.1)
+' "$IKE_IN2" "$1"
+}
+
+# The outer path to b carries 1280 bytes: DF packets that fit esp0 but not
+# the path with ESP around them are refused with an ICMP each.
+ip -n $IKE_NS1 route add $IKE_ADDR2/32 dev veth1 mtu 1280
+bg_start big_pings 1300 >/dev/null 2>&1
+pinger=$BG_PID
+expect a "too-big" "packets too big for the tunnel: +"
+expect_json "too-big-json" too-big \
+	"dropped at esp0 in 300 ms, each answered with an ICMP too big, and none got through" \
+	"(esptun set esp0 mss-clamp auto)" ', no route to the peer +0 ('
+# The same packets pass once the path is whole again: the path was the cause.
+ip -n $IKE_NS1 route del $IKE_ADDR2/32 dev veth1
+big_healthy() {
+	out=$(diag a 2>&1) && [[ $out == *"peer: healthy: tunnel up with "* ]] &&
+		[[ $out == *" packets out, "* ]]
+}
+if wait_for -t 30 big_healthy; then
+	ktap_ok "too-big-path-restored"
+else
+	ktap_fail "too-big-path-restored" "$out"
+fi
+bg_stop $pinger
 
 # Traffic flowed, then ESP is dropped inbound on a while a keeps sending.
 ktap_check "one-way-up" fresh_up
