@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * One direction of a negotiated IPsec SA into the kernel: KEYMAT for its
- * SPI (with the PFS secret when there is one), Linux crypto API names for
- * the ESP proposal, lifetimes with a soft limit at 90%.
+ * One direction of a negotiated IPsec SA into the kernel: KEYMAT of both
+ * directions at the first install (with the PFS secret when there is
+ * one), Linux crypto API names for the ESP proposal, lifetimes with a
+ * soft limit at 90%.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,8 @@ static int child_keymat(struct p2sa *ch, size_t len)
 	size_t gl = 0;
 	int d, rc = 0;
 
+	if (!ch->p1)
+		return -1;
 	if (ch->dh) {
 		gl = dh_secret_len(ch->prop.group);
 		if (dh_derive(ch->dh, ch->ke_peer, ch->ke_peer_len, gxy))
@@ -129,6 +132,11 @@ int child_install(struct ike_engine *e, struct p2sa *ch, enum ike_sa_dir dir)
 
 	if (!k)
 		return -1;
+	/* Its keys are wiped once installed: never a second time. */
+	if (dir == IKE_DIR_IN ? ch->in_installed : ch->out_installed) {
+		free(k);
+		return 0;
+	}
 	esp_key_sizes(&ch->prop, &el, &al);
 	k->dir = dir;
 	k->spi = dir == IKE_DIR_IN ? ch->spi_in : ch->spi_out;
@@ -166,7 +174,8 @@ int child_install(struct ike_engine *e, struct p2sa *ch, enum ike_sa_dir dir)
 	k->prop = ch->prop;
 	rc = e->env.add_sa ? e->env.add_sa(e->env.ctx, c, k) : 0;
 	if (rc)
-		log_err("%s kernel refused %s SA %08x: %d", msg_ck(p1),
+		log_err("%s kernel refused %s SA %08x: %d",
+			p1 ? msg_ck(p1) : c->name,
 			dir == IKE_DIR_IN ? "inbound" : "outbound", k->spi, rc);
 	else if (dir == IKE_DIR_IN)
 		ch->in_installed = true;

@@ -117,7 +117,7 @@ struct conn_ent {
 	struct {
 		uint32_t spi;
 		uint64_t at;
-	} dels[4];
+	} dels[2 * IKE_MAX_TS_PAIRS];
 	unsigned int n_dels;
 
 	/* Rekeys done since the conn was added (rekey.c). */
@@ -135,6 +135,8 @@ struct p1sa {
 	bool initiator;
 	bool aggressive;		/* AM1-AM3 rather than MM1-MM6 */
 	bool sent_ic;			/* our MM5/AM3 carried INITIAL-CONTACT */
+	/* Its INITIAL-CONTACT took old ISAKMP SAs away (recover.c). */
+	bool resend_dels;
 	enum ike_state state;
 	uint8_t icookie[8], rcookie[8];
 	struct sockaddr_storage local, remote;
@@ -225,6 +227,8 @@ struct p2sa {
 	uint64_t retire_at;		/* replaced: removed then, 0 = in use */
 	/* The peer may lack it: whatever comes up next supersedes it. */
 	bool doubtful;
+	/* Its rekey first waited for the peer's Main Mode then, 0 = never. */
+	uint64_t hold_since;
 	/* auto-force: raw ESP came in on it or on a pair it replaced. */
 	bool esp_in_seen;
 };

@@ -129,7 +129,7 @@ void notify_delete_child(struct ike_engine *e, struct p2sa *c)
 	/* Our inbound SPI names the pair for the peer (RFC 2408 3.15). */
 	delete_esp(e, sa, c->spi_in);
 	conn->dels[i].spi = c->spi_in;
-	conn->dels[i].at = env_now(e);
+	conn->dels[i].at = env_now(e) ? env_now(e) : 1;
 }
 
 void notify_deletes_again(struct ike_engine *e, struct p1sa *sa,

@@ -902,11 +902,9 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 			 ch->spi_out);
 	else if (child_install(d->e, ch, IKE_DIR_OUT))
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
-	/* The deferred outbound SA still needs the PFS secret. */
-	if (!ch->out_at) {
-		dh_free(ch->dh);
-		ch->dh = NULL;
-	}
+	/* Both directions' KEYMAT is derived: the PFS secret goes. */
+	dh_free(ch->dh);
+	ch->dh = NULL;
 	ch->state = QM_ACTIVE;
 	qm_established(d->e, ch);
 	return 0;

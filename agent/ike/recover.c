@@ -34,9 +34,14 @@ void recover_initial_contact(struct ike_engine *e, struct p1sa *sa)
 	struct p2sa *c;
 	int n = 0, pairs = 0;
 
+	/*
+	 * Pairs from before this ISAKMP SA: still under an old one (MM5),
+	 * or moved to it already (a later Informational).
+	 */
 	for (c = e->p2s; c; c = c->next) {
-		if (c->conn != sa->conn || c->p1 == sa ||
-		    c->state != QM_ACTIVE || c->retire_at)
+		if (c->conn != sa->conn || c->state != QM_ACTIVE ||
+		    c->retire_at ||
+		    (c->p1 == sa && c->established_ms >= sa->created_ms))
 			continue;
 		/* Whatever comes up next supersedes it (rekey.c). */
 		c->p1 = sa;
@@ -52,6 +57,7 @@ void recover_initial_contact(struct ike_engine *e, struct p1sa *sa)
 			n++;
 		}
 	}
+	sa->resend_dels = n > 0;
 	if (n || pairs)
 		log_info("%s INITIAL-CONTACT: peer restarted, %d old ISAKMP "
 			 "SA(s) of %s removed, %d IPsec SA pair(s) negotiated "

@@ -128,9 +128,6 @@ static void install_out(struct ike_engine *e, struct p2sa *ch)
 	ch->out_at = 0;
 	if (!ch->out_installed)
 		rc = child_install(e, ch, IKE_DIR_OUT);
-	/* Kept for this key derivation (PFS); not needed any more. */
-	dh_free(ch->dh);
-	ch->dh = NULL;
 	if (!rc)
 		drop_replaced_out(e, ch);
 }
@@ -285,6 +282,16 @@ static void redo_under(struct ike_engine *e, struct p1sa *old,
 	}
 }
 
+/*
+ * The peer began @sa: Deletes we sent from just before its MM1 reached
+ * us may have crossed it and been ignored under the old ISAKMP SA.
+ */
+static void deletes_again(struct ike_engine *e, struct p1sa *sa)
+{
+	notify_deletes_again(e, sa, sa->created_ms > REKEY_DELETE_SLACK_MS ?
+			     sa->created_ms - REKEY_DELETE_SLACK_MS : 0);
+}
+
 void rekey_p1_established(struct ike_engine *e, struct p1sa *sa)
 {
 	struct conn_ent *c = sa->conn;
@@ -293,6 +300,9 @@ void rekey_p1_established(struct ike_engine *e, struct p1sa *sa)
 	struct p2sa *ch;
 	bool rekeyed;
 
+	/* Its INITIAL-CONTACT removed the old ISAKMP SA already. */
+	if (sa->resend_dels && !sa->initiator)
+		deletes_again(e, sa);
 	for (o = e->p1s; o; o = o->next) {
 		if (o == sa || o->conn != c || o->state != MM_ACTIVE ||
 		    o->retire_at)
@@ -323,11 +333,8 @@ void rekey_p1_established(struct ike_engine *e, struct p1sa *sa)
 		old->rekey_at = 0;
 		if (old == o) {
 			redo_under(e, o, sa, now);
-			/* From just before its MM1 reached us, as it left. */
-			notify_deletes_again(e, sa, sa->created_ms >
-					     REKEY_DELETE_SLACK_MS ?
-					     sa->created_ms -
-					     REKEY_DELETE_SLACK_MS : 0);
+			if (!sa->initiator)
+				deletes_again(e, sa);
 		}
 		/* Later Quick Modes and Deletes go under the survivor. */
 		for (ch = e->p2s; ch; ch = ch->next)
@@ -363,7 +370,8 @@ static bool idle_on_demand(struct ike_engine *e, const struct p2sa *ch)
 	const struct ike_conn *c = &ch->conn->c;
 	uint64_t window = (uint64_t)c->rekey_margin * 1000, in, out;
 
-	if (c->start != IKE_START_ON_DEMAND || !e->env.sa_used)
+	/* A pair the peer may not have is replaced, idle or not. */
+	if (c->start != IKE_START_ON_DEMAND || !e->env.sa_used || ch->doubtful)
 		return false;
 	/* As rekey_delay_ms() shortens the margin for short lifetimes. */
 	if (window > (uint64_t)ch->life_secs * 1000 / 3)
@@ -382,22 +390,26 @@ static bool idle_on_demand(struct ike_engine *e, const struct p2sa *ch)
 /*
  * The peer is beginning a new ISAKMP SA with us. strongSwan moves its
  * IPsec SAs to it at once, ignores a Quick Mode still under the old one
- * and may destroy the old one for it, then answer with INITIAL-CONTACT
- * (which takes our pairs away while it keeps its own). A rekey waits
- * for that Main Mode, REKEY_HOLD_MS at most since its MM1 (an MM1 costs
- * nothing to forge) and never into the pair's last seconds.
+ * and may destroy the old one for it, then answer with INITIAL-CONTACT.
+ * A rekey waits for that Main Mode, REKEY_HOLD_MS at most and once per
+ * pair (an MM1 costs nothing to forge), and never into the pair's last
+ * seconds.
  */
-static bool peer_p1_starting(struct ike_engine *e, const struct p2sa *ch,
+static bool peer_p1_starting(struct ike_engine *e, struct p2sa *ch,
 			     uint64_t now)
 {
 	struct p1sa *sa;
 
-	if (child_expiry(ch) < now + 2 * REKEY_HOLD_MS)
+	if (child_expiry(ch) < now + 2 * REKEY_HOLD_MS ||
+	    (ch->hold_since && now >= ch->hold_since + REKEY_HOLD_MS))
 		return false;
 	for (sa = e->p1s; sa; sa = sa->next)
 		if (sa->conn == ch->conn && sa->state != MM_ACTIVE &&
-		    !sa->initiator && now < sa->created_ms + REKEY_HOLD_MS)
+		    !sa->initiator && now < sa->created_ms + REKEY_HOLD_MS) {
+			if (!ch->hold_since)
+				ch->hold_since = now;
 			return true;
+		}
 	return false;
 }
 

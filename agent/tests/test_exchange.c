@@ -681,7 +681,7 @@ static void t_restart(void)
 	run(60000);
 	ok(logged("INITIAL-CONTACT: peer restarted, 1 old ISAKMP SA(s) of "
 		  "site removed, 1 IPsec SA pair(s) negotiated again"),
-	   "restart: responder dropped the stale SAs");
+	   "restart: responder dropped the stale ISAKMP SA, renews the pair");
 	check_mirror("restart");
 	ok(live_sa(1, IKE_DIR_IN) && live_sa(1, IKE_DIR_IN)->spi != old_b_in,
 	   "restart: responder uses the new pair");

@@ -2,10 +2,10 @@
 /*
  * Recovery of stale state, two engines on the mock kernel: a side that
  * restarts (fresh engine, empty kernel) sends INITIAL-CONTACT and the
- * other drops its old ISAKMP SA and replaces its IPsec SAs at once; ESP on unknown SPIs is answered with
- * INVALID-SPI (rate-limited) while an ISAKMP SA exists, and makes a side
- * without one negotiate afresh; an INVALID-SPI naming our outbound SA
- * replaces the pair.
+ * other drops its old ISAKMP SA and replaces its IPsec SAs at once; ESP
+ * on unknown SPIs is answered with INVALID-SPI (rate-limited) while an
+ * ISAKMP SA exists, and makes a side without one negotiate afresh; an
+ * INVALID-SPI naming our outbound SA replaces the pair.
  */
 #include <stdio.h>
 
@@ -126,9 +126,14 @@ static void t_initial_contact_peer_keeps(void)
 	kept = P[1].eng->p2s;
 	P[1].eng->p2s = NULL;
 	pair_cur = -1;
+	/* A Delete of A's that went out as B's Main Mode began. */
+	P[0].eng->conns->dels[0].spi = 0x0badf00d;
+	P[0].eng->conns->dels[0].at = pair_now;
 	pair_log_clear();
 	pair_initiate(1);
 	pair_pump();
+	ok(pair_logged(0, "Delete of ESP SPI 0badf00d again"),
+	   "ic, peer keeps its SAs: A's crossing Delete sent again");
 	for (tail = &P[1].eng->p2s; *tail; tail = &(*tail)->next)
 		;
 	*tail = kept;

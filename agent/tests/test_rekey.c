@@ -944,6 +944,58 @@ static void t_rekey_waits_for_peer_mm(void)
 }
 
 /*
+ * The hold ends: a Main Mode from the peer that never completes (its MM3
+ * lost every time, or a forged MM1) delays the rekey by REKEY_HOLD_MS,
+ * not more; then it runs under the ISAKMP SA there is.
+ */
+static int hold_forever(int from, const uint8_t *buf, size_t len)
+{
+	if (from != 1 || len < 28 || buf[18] != ISAKMP_XCHG_IDPROT ||
+	    !memcmp(buf, hold_ic, 8))
+		return 0;
+	return ++hold_mm >= 2;		/* every MM3 of B's */
+}
+
+static void t_rekey_hold_ends(void)
+{
+	struct ike_conn a, b;
+	struct p1sa *sa;
+	uint64_t t0;
+	uint32_t in;
+	int j;
+
+	setup();
+	mkconn(&a, 0);
+	mkconn(&b, 1);
+	a.lifetime = b.lifetime = 600;
+	a.dpd = b.dpd = false;
+	b.rekey = false;
+	start(&a, &b);
+	run(15000);
+	in = status(0).in;
+	memcpy(hold_ic, status(0).ic, 8);
+	hold_mm = 0;
+	filter = hold_forever;
+	tl_reset();
+	for (sa = S[1].eng->p1s; sa; sa = sa->next)
+		if (sa->state == MM_ACTIVE)
+			sa->rekey_at = now_ms;
+	timers(1);
+	run(1);
+	t0 = now_ms;
+	cur_side = 0;
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_SOFT_EXPIRE, "esp0", in);
+	run(10000);
+	j = find(0, 0, "QM1 sent");
+	ok(j >= 0 && tl[j].t >= t0 + REKEY_HOLD_MS &&
+	   tl[j].t < t0 + REKEY_HOLD_MS + 1000,
+	   "a Main Mode that never ends holds the rekey %d ms only (%lld)",
+	   REKEY_HOLD_MS, j >= 0 ? (long long)(tl[j].t - t0) : -1LL);
+	ok(one_pair() && keys_agree() && status(0).in != in,
+	   "then the rekey runs under the old ISAKMP SA");
+}
+
+/*
  * The peer's new Main Mode ends between our Quick Mode and the moment
  * our outbound traffic moves to the new pair (REKEY_SWITCH_MS later),
  * begun late enough after the Quick Mode that the pair is not redone.
@@ -1116,6 +1168,7 @@ int main(void)
 	t_delete_crosses_reauth();
 	t_reauth_before_switch();
 	t_rekey_waits_for_peer_mm();
+	t_rekey_hold_ends();
 	t_peer_lost_p1();
 	for (cur_side = 0; cur_side < 2; cur_side++) {
 		ike_engine_free(S[cur_side].eng);
