@@ -6,7 +6,8 @@
 # a ping is routed into a's device; an SA pair that carried nothing during
 # the margin is not rekeyed but expires, on both sides (a sends b a
 # Delete for it), and the next ping brings the tunnel back with new SPIs;
-# under a steady ping the pair is rekeyed as usual. What is idle comes from the module's per-SA last use.
+# under a steady ping the pair is rekeyed as usual. What is idle comes
+# from the module's per-SA last use.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ike-lib.sh"
 
@@ -55,8 +56,10 @@ ktap_check "idle-not-rekeyed" wait_for -t 150 esptund_log_has a \
 	"not rekeyed (start = on-demand)"
 ktap_check "idle-expired-on-a" wait_for -t 100 esptun_no_sas $IKE_NS1
 # b would keep a pair of a longer lifetime; a's Delete ends it there too.
-ktap_check "idle-expiry-delete-sent" wait_for -t 10 esptund_log_has a \
-	"Delete ESP SPI ${first%% *}"
+delete_sent() {
+	[ -n "$first" ] && esptund_log_has a "Delete ESP SPI ${first%% *}"
+}
+ktap_check "idle-expiry-delete-sent" wait_for -t 10 delete_sent
 ktap_check "idle-expired-on-b" wait_for -t 50 esptun_no_sas $IKE_NS2
 
 ktap_check "next-ping-brings-it-back" \

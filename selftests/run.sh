@@ -99,12 +99,12 @@ fi
 # stamp_tee TAP WHEN: stdin to stdout and TAP, and to WHEN with the
 # seconds since the start before each line.
 stamp_tee() {
-	local t0=${EPOCHREALTIME/./} line us
+	local t0=${EPOCHREALTIME//[!0-9]/} line us
 	exec 3>"$1" 4>"$2"
 	while IFS= read -r line || [ -n "$line" ]; do
 		printf '%s\n' "$line"
 		printf '%s\n' "$line" >&3
-		us=$((${EPOCHREALTIME/./} - t0))
+		us=$((${EPOCHREALTIME//[!0-9]/} - t0))
 		printf '%d.%d %s\n' $((us / 1000000)) $((us / 100000 % 10)) \
 			"$line" >&4
 	done

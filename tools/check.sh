@@ -8,16 +8,17 @@
 # failed.
 #
 #   tools/check.sh                  everything
-#   tools/check.sh --unit-only      no guest: build, lint, unit tests, valgrind
+#   tools/check.sh --unit-only      no guest: build, lint, unit, valgrind
 #   tools/check.sh GROUP|TEST...    groups unit, lint, valgrind, fuzz, guest;
 #                                   only these, or tests as paths or names,
 #                                   e.g. selftests/smoke.sh, smoke, test_config
 #
 # The same words may come in $ESPTUN_CHECK (`ESPTUN_CHECK=smoke make check`).
 # ESPTUN_VM_TIMEOUT (2700 s) bounds the guest run, ESPTUN_TEST_TIMEOUT
-# (600 s) each selftest, ESPTUN_UNIT_TIMEOUT (120 s, the guest's bound when
-# beside it) each unit test, under valgrind too, ESPTUN_FUZZ_SECONDS (7 s) each fuzz target (longer runs:
-# make fuzz). Unit tests named with valgrind are the only ones it runs.
+# (600 s) each selftest, ESPTUN_UNIT_TIMEOUT (120 s, 600 s beside the
+# guest) each unit test, under valgrind too, ESPTUN_FUZZ_SECONDS (7 s)
+# each fuzz target (longer runs: make fuzz). Unit tests named with
+# valgrind are the only ones it runs.
 # Logs and TAP files are kept in build/check/last/.
 set -uo pipefail
 
@@ -141,6 +142,15 @@ print_times() {
 
 elapsed() { echo $(($(date +%s) - $1)); }
 
+# kill_tree PID: PID and everything it started.
+kill_tree() {
+	local c
+	for c in $(pgrep -P "$1" 2>/dev/null); do
+		kill_tree "$c"
+	done
+	kill "$1" 2>/dev/null
+}
+
 # --- dependencies and build -----------------------------------------------
 
 t0=$(date +%s)
@@ -242,9 +252,9 @@ run_host() {
 }
 
 lint_report() {
-	local rc secs
+	local rc=missing secs=
 	want lint || return 0
-	read -r rc secs <"$RUN/lint.rc"
+	[ -f "$RUN/lint.rc" ] && read -r rc secs <"$RUN/lint.rc"
 	if [ "$rc" = 0 ]; then
 		result ok "lint"
 	else
@@ -261,7 +271,12 @@ unit_report() {
 		return 0
 	fi
 	count_dir "$RUN/unit"
-	grep -E '^not ok' "$RUN/unit.log" | sed 's/^/# unit: /'
+	# A test the run never got to has no TAP file.
+	for f in "${unit_tests[@]}"; do
+		[ -f "$RUN/unit/$(basename "$f").tap" ] ||
+			result fail "$(basename "$f")" "no result"
+	done
+	grep -E '^not ok' "$RUN/unit.log" 2>/dev/null | sed 's/^/# unit: /'
 	print_times "$RUN/unit"
 }
 
@@ -312,7 +327,14 @@ valgrind_report() {
 }
 
 fuzz_report() {
+	local plan n
 	want fuzz || return 0
+	plan=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' "$RUN/fuzz/fuzz.tap" 2>/dev/null)
+	n=$(grep -cE '^(not )?ok ' "$RUN/fuzz/fuzz.tap" 2>/dev/null)
+	if [ -z "$plan" ] || [ "${n:-0}" -lt "$plan" ]; then
+		result fail "fuzz" \
+			"${n:-0} of ${plan:-?} targets reported, see $RUN/fuzz.log"
+	fi
 	count_tap "$RUN/fuzz/fuzz.tap"
 	grep -E '^(not )?ok|^# ' "$RUN/fuzz/fuzz.tap" | sed 's/^/# fuzz: /'
 	say "# fuzz: $(cat "$RUN/fuzz/secs" 2>/dev/null || echo ?) s"
@@ -328,10 +350,12 @@ host_report() {
 host_pid=
 if want lint || want unit || want valgrind || want fuzz; then
 	if want guest; then
-		unit_secs=${ESPTUN_UNIT_TIMEOUT:-${ESPTUN_VM_TIMEOUT:-2700}}
+		unit_secs=${ESPTUN_UNIT_TIMEOUT:-600}
 		say "# host tests run beside the guest, at the lowest priority"
 		(renice -n 19 -p "$BASHPID" >/dev/null; run_host) &
 		host_pid=$!
+		# Interrupted, the host tests go too, with whatever they run.
+		trap 'kill_tree "$host_pid"; exit 130' INT TERM
 	else
 		run_host
 		host_report
