@@ -183,24 +183,27 @@ static int esptun_cb(struct sk_buff *skb, int err)
 }
 
 /*
- * ICMP about an ESP packet: the quoted header carries the destination and
- * the peer's SPI. Only if one of our outbound SAs sent there with that SPI
- * (and xfrm does not claim it) did our outer path MTU or next hop change;
- * anything else goes on to the next handler (returning non-zero). Updating
- * the route exception makes the SAs' cached routes obsolete, so the next
- * packet picks up the new MTU and inner senders get told.
+ * ICMP about an ESP packet: the quoted header carries the addresses and
+ * the peer's SPI (the ICMP layer has pulled 8 bytes past the quoted IP
+ * header). Only if one of our outbound SAs could have sent it, from there
+ * to there with that SPI (and xfrm does not claim it), did our outer path
+ * MTU or next hop change; anything else goes on to the next handler
+ * (returning non-zero). Updating the route exception makes the SAs'
+ * cached routes obsolete, so the next packet picks up the new MTU and
+ * inner senders get told.
  */
 static int esptun_err4(struct sk_buff *skb, u32 info)
 {
 	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	union esptun_inaddr saddr = {}, daddr = {};
 	const struct ip_esp_hdr *esph;
 	struct net *net = dev_net(skb->dev);
-	union esptun_inaddr daddr = {};
 
 	esph = (const struct ip_esp_hdr *)(skb->data + (iph->ihl << 2));
+	saddr.v4 = iph->saddr;
 	daddr.v4 = iph->daddr;
 	if (esptun_xfrm_knows(net, skb->mark, AF_INET, &daddr, esph->spi) ||
-	    !esptun_sa_out_known(net, AF_INET, &daddr, esph->spi))
+	    !esptun_sa_out_known(net, AF_INET, &saddr, &daddr, esph->spi))
 		return 1;
 
 	switch (icmp_hdr(skb)->type) {
@@ -240,14 +243,15 @@ static int esptun_err6(struct sk_buff *skb, struct inet6_skb_parm *opt,
 		       u8 type, u8 code, int offset, __be32 info)
 {
 	const struct ipv6hdr *ip6h = (const struct ipv6hdr *)skb->data;
+	union esptun_inaddr saddr = {}, daddr = {};
 	const struct ip_esp_hdr *esph;
 	struct net *net = dev_net(skb->dev);
-	union esptun_inaddr daddr = {};
 
 	esph = (const struct ip_esp_hdr *)(skb->data + offset);
+	saddr.v6 = ip6h->saddr;
 	daddr.v6 = ip6h->daddr;
 	if (esptun_xfrm_knows(net, skb->mark, AF_INET6, &daddr, esph->spi) ||
-	    !esptun_sa_out_known(net, AF_INET6, &daddr, esph->spi))
+	    !esptun_sa_out_known(net, AF_INET6, &saddr, &daddr, esph->spi))
 		return 1;
 
 	if (type == ICMPV6_PKT_TOOBIG)

@@ -101,17 +101,25 @@ struct esptun_sa *esptun_sa_select_out(struct esptun_dev *ed,
 }
 
 /**
- * esptun_sa_out_known - did one of our outbound SAs send to (daddr, SPI)?
+ * esptun_sa_out_known - could one of our outbound SAs have sent this?
  * @net: namespace
  * @family: AF_INET or AF_INET6
- * @daddr: outer destination quoted in an ICMP error
+ * @saddr: outer source quoted in an ICMP error
+ * @daddr: outer destination quoted in it
  * @spi: SPI quoted in it, network order
+ *
+ * The quoted packet is raw ESP (errors about ESP in UDP go to UDP). It is
+ * ours only if an outbound SA without UDP encapsulation sends with that
+ * SPI to @daddr, and from @saddr unless the SA leaves the source to the
+ * route: anyone can forge an ICMP error, and one about a packet we never
+ * sent must not lower the path MTU to the peer.
  *
  * For ICMP errors only, which are rare and rate-limited by their senders:
  * a walk over every device's outbound SAs rather than another index.
  * Context: any, takes rcu_read_lock itself.
  */
 bool esptun_sa_out_known(struct net *net, u16 family,
+			 const union esptun_inaddr *saddr,
 			 const union esptun_inaddr *daddr, __be32 spi)
 {
 	struct esptun_net *en = esptun_pernet(net);
@@ -127,7 +135,10 @@ bool esptun_sa_out_known(struct net *net, u16 family,
 				continue;
 			esptun_sa_endpoint(sa, &ep);
 			if (ep.family == family &&
-			    esptun_addr_equal(family, &ep.remote, daddr)) {
+			    ep.encap == ESPTUN_ENCAP_NONE &&
+			    esptun_addr_equal(family, &ep.remote, daddr) &&
+			    (esptun_addr_any(family, &ep.local) ||
+			     esptun_addr_equal(family, &ep.local, saddr))) {
 				found = true;
 				goto out;
 			}

@@ -30,6 +30,7 @@ int esptun_spi_alloc(struct esptun_dev *ed, u16 family,
 		     const union esptun_inaddr *local, u32 min, u32 max,
 		     u32 seconds, __be32 *spi, struct netlink_ext_ack *extack);
 bool esptun_sa_out_known(struct net *net, u16 family,
+			 const union esptun_inaddr *saddr,
 			 const union esptun_inaddr *daddr, __be32 spi);
 bool esptun_xfrm_holds(struct net *net, u16 family,
 		       const union esptun_inaddr *daddr, __be32 spi);
