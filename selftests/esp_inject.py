@@ -36,18 +36,24 @@ them, for the replay and path MTU tests.
       Sends N ESP packets of N different SPIs nobody holds.
   esp_inject.py marker SRC DST
       Sends a UDP 4500 packet with the non-ESP marker (IKE) and a keepalive.
-  esp_inject.py icmp-err TO QSRC QDST SPI MTU
+  esp_inject.py icmp-err TO QSRC QDST SPI MTU [udp] [unreach] [quote:N]
       Sends TO an ICMP "fragmentation needed" (ICMPv6 "packet too big")
       with next-hop MTU, quoting an ESP packet QSRC -> QDST of SPI, as a
-      router on the path would.
+      router on the path would. udp quotes ESP in UDP 4500 -> 4500;
+      unreach makes it "host unreachable" (ICMPv6 "address unreachable"),
+      MTU in the otherwise unused field; quote:N keeps only N bytes after
+      the quoted IP header.
   esp_inject.py listen PORT FILE
       Holds a UDP_ENCAP_ESPINUDP socket on PORT (IPv4) and writes each
       datagram that reaches it (not ESP: IKE behind the non-ESP marker)
       as a hex line to FILE.
   esp_inject.py count PCAP SPI
       Prints how many ESP packets of SPI the capture holds.
+  esp_inject.py echo WORD...
+      Prints WORD... on stdout: after the commands before it have run.
   esp_inject.py -
-      Reads one of the commands above per line from stdin.
+      Reads one of the commands above per line from stdin, each run as
+      soon as it comes.
 
 Plain sockets, no packet library: an interpreter that starts fast under
 emulation. Packets leave through the namespace's routing, so the test runs
@@ -160,21 +166,34 @@ def inet_sum(data):
     return ~total & 0xffff
 
 
-def icmp_err(to, qsrc, qdst, spi, mtu):
-    esp = struct.pack("!II", spi, 1)
+def icmp_err(to, qsrc, qdst, spi, mtu, opts=()):
+    udp = "udp" in opts
+    unreach = "unreach" in opts
+    quote = struct.pack("!II", spi, 1)
+    if udp:
+        quote = struct.pack("!HHHH", 4500, 4500, 1380, 0) + quote
+    for o in opts:
+        if o.startswith("quote:"):
+            quote = quote[:int(o[6:])]
+        elif o not in ("udp", "unreach"):
+            raise SystemExit("unknown icmp-err option " + o)
+    proto = 17 if udp else 50
     if ":" in to:
-        quoted = struct.pack("!IHBB", 6 << 28, 1400, 50, 64) + \
+        quoted = struct.pack("!IHBB", 6 << 28, 1400, proto, 64) + \
             socket.inet_pton(socket.AF_INET6, qsrc) + \
-            socket.inet_pton(socket.AF_INET6, qdst) + esp
+            socket.inet_pton(socket.AF_INET6, qdst) + quote
         # The kernel fills in the checksum of ICMPv6 raw sockets.
-        msg = struct.pack("!BBHI", 2, 0, 0, mtu) + quoted
+        msg = struct.pack("!BBHI", 1 if unreach else 2, 3 if unreach else 0,
+                          0, mtu) + quoted
         s = socket.socket(socket.AF_INET6, socket.SOCK_RAW,
                           socket.IPPROTO_ICMPV6)
     else:
-        iph = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 1400, 1, 0x4000, 64, 50,
-                          0, socket.inet_aton(qsrc), socket.inet_aton(qdst))
+        iph = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 1400, 1, 0x4000, 64,
+                          proto, 0, socket.inet_aton(qsrc),
+                          socket.inet_aton(qdst))
         iph = iph[:10] + struct.pack("!H", inet_sum(iph)) + iph[12:]
-        msg = struct.pack("!BBHHH", 3, 4, 0, 0, mtu) + iph + esp
+        msg = struct.pack("!BBHHH", 3, 1 if unreach else 4, 0, 0, mtu) + \
+            iph + quote
         msg = msg[:2] + struct.pack("!H", inet_sum(msg)) + msg[4:]
         s = socket.socket(socket.AF_INET, socket.SOCK_RAW,
                           socket.IPPROTO_ICMP)
@@ -290,7 +309,10 @@ def run(argv):
         send(argv[1], argv[2], True, b"\x00\x00\x00\x00" + os.urandom(40))
         send(argv[1], argv[2], True, b"\xff")
     elif cmd == "icmp-err":
-        icmp_err(argv[1], argv[2], argv[3], int(argv[4], 0), int(argv[5]))
+        icmp_err(argv[1], argv[2], argv[3], int(argv[4], 0), int(argv[5]),
+                 argv[6:])
+    elif cmd == "echo":
+        print(*argv[1:], flush=True)
     elif cmd == "listen":
         listen(int(argv[1]), argv[2])
     else:
@@ -299,7 +321,7 @@ def run(argv):
 
 def main():
     if sys.argv[1:] == ["-"]:
-        for line in sys.stdin:
+        for line in iter(sys.stdin.readline, ""):
             if line.strip():
                 run(shlex.split(line))
     else:
