@@ -59,6 +59,30 @@ for x in json.load(sys.stdin):
 print("none")' "$2" "$3" "$4"
 }
 
+# sa_values NS DEV DIR:SPI:KEY...: several fields of esptun SAs from one
+# read, one line each: a top-level KEY as json, stats.NAME as a number
+# (0 when absent), "none" for an SA that is not there. Every process
+# start costs under emulation; a check reading many fields uses this.
+sa_values() {
+	local ns=$1 dev=$2
+	shift 2
+	ip netns exec "$ns" "$ESPTUN" -j show "$dev" | /usr/bin/python3 -c '
+import json, sys
+dev = sys.argv[1]
+sas = [sa for x in json.load(sys.stdin) if x["ifname"] == dev
+       for sa in x["sas"]]
+for spec in sys.argv[2:]:
+    d, spi, key = spec.split(":", 2)
+    sa = next((sa for sa in sas
+               if sa["dir"] == d and sa["spi"] == int(spi, 0)), None)
+    if sa is None:
+        print("none")
+    elif key.startswith("stats."):
+        print(sa["stats"].get(key[6:], 0))
+    else:
+        print(json.dumps(sa.get(key)))' "$dev" "$@"
+}
+
 # sa_field NS DEV DIR SPI KEY: a top-level field of an esptun SA (json).
 sa_field() {
 	ip netns exec "$1" "$ESPTUN" -j show "$2" | /usr/bin/python3 -c '

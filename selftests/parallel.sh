@@ -42,29 +42,42 @@ print(json.dumps(json.load(sys.stdin)[0].get(sys.argv[1])))' "$2"
 # all_parallel WANT [DRIVER-PART]: the four SAs report parallel = WANT and
 # a driver (whose name holds DRIVER-PART).
 all_parallel() {
-	local want=$1 part=${2:-} n d s p v
+	local want=$1 part=${2:-} i p v ok=0
+	local -a va vb val
+	local -a who=("a/out/0x100" "b/in/0x100" "b/out/0x200" "a/in/0x200")
+	mapfile -t va < <(sa_values a esp0 out:0x100:parallel out:0x100:driver \
+		in:0x200:parallel in:0x200:driver)
+	mapfile -t vb < <(sa_values b esp0 in:0x100:parallel in:0x100:driver \
+		out:0x200:parallel out:0x200:driver)
+	val=("${va[0]:-}" "${va[1]:-}" "${vb[0]:-}" "${vb[1]:-}"
+	     "${vb[2]:-}" "${vb[3]:-}" "${va[2]:-}" "${va[3]:-}")
 	SEEN=
-	for v in "a out 0x100" "b in 0x100" "b out 0x200" "a in 0x200"; do
-		read -r n d s <<<"$v"
-		p=$(sa_field "$n" esp0 "$d" "$s" parallel)
-		v=$(sa_field "$n" esp0 "$d" "$s" driver)
-		SEEN="$SEEN $n/$d/$s=$p,$v"
-		[ "$p" = "$want" ] && [ "$v" != null ] && [ "$v" != '""' ] &&
-			[[ $v == *"$part"* ]] || return 1
+	for i in 0 1 2 3; do
+		p=${val[2 * i]} v=${val[2 * i + 1]}
+		SEEN="$SEEN ${who[i]}=$p,$v"
+		[ "$p" = "$want" ] && [ -n "$v" ] && [ "$v" != null ] &&
+			[ "$v" != '""' ] && [[ $v == *"$part"* ]] || ok=1
 	done
+	return $ok
 }
 
 # no_drops: no replay, ICV or format drop on either inbound SA.
 no_drops() {
-	local f n s v
+	local f n s v i ok=0
+	local -a got
 	DROPS=
 	for v in "b 0x100" "a 0x200"; do
 		read -r n s <<<"$v"
+		mapfile -t got < <(sa_values "$n" esp0 "in:$s:stats.replay" \
+			"in:$s:stats.icv_fail" "in:$s:stats.format")
+		i=0
 		for f in replay icv_fail format; do
-			DROPS="$DROPS $n/$s/$f=$(sa_stat "$n" esp0 in "$s" "$f")"
-			[ "$(sa_stat "$n" esp0 in "$s" "$f")" = 0 ] || return 1
+			DROPS="$DROPS $n/$s/$f=${got[i]:-}"
+			[ "${got[i]:-}" = 0 ] || ok=1
+			i=$((i + 1))
 		done
 	done
+	return $ok
 }
 
 # numbered COUNT: a sends COUNT datagrams numbered 0.., b records their
