@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # selftest-timeout: 600
 # Dead Peer Detection, esptund (ns1, start = initiate, dpd-delay 3 s,
-# dpd-timeout 10 s, dpd-action restart) against esptund, strongSwan and
+# dpd-timeout 6 s, dpd-action restart) against esptund, strongSwan and
 # libreswan in ns2, one after the other. Each: the tunnel comes up and
 # carries a ping; while idle, R-U-THERE is answered; then ns2 drops
 # everything from ns1 (nftables), esptund declares the peer dead within
@@ -17,7 +17,7 @@ source "$(dirname "$0")/ike-lib.sh"
 PSK=esptund-dpd-key
 IFID=42
 DELAY=3
-TIMEOUT=10
+TIMEOUT=6
 # Dead within DELAY + TIMEOUT; the rest is the guest's slowness.
 DEAD_WITHIN=$((DELAY + TIMEOUT + 12))
 N_TESTS=34

@@ -19,7 +19,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/esp-lib.sh"
 GCM="aead rfc4106(gcm(aes))"
-CHURN_SECONDS=${ESPTUN_CHURN_SECONDS:-25}
+CHURN_SECONDS=${ESPTUN_CHURN_SECONDS:-15}
 
 ktap_plan 5
 
