@@ -812,6 +812,44 @@ static void t_rekey_retry(void)
 }
 
 /*
+ * A and B up with 600 s SAs, no DPD, B never rekeying, 15 s on: long
+ * enough that a new ISAKMP SA is a renewal, not a duplicate. Returns
+ * A's inbound SPI.
+ */
+static uint32_t up_long(void)
+{
+	struct ike_conn a, b;
+
+	setup();
+	mkconn(&a, 0);
+	mkconn(&b, 1);
+	a.lifetime = b.lifetime = 600;
+	a.dpd = b.dpd = false;
+	b.rekey = false;
+	start(&a, &b);
+	run(15000);
+	return status(0).in;
+}
+
+/* B begins a new Main Mode now: its ISAKMP SA is due for renewal. */
+static void b_begins_mm(void)
+{
+	struct p1sa *sa;
+
+	for (sa = S[1].eng->p1s; sa; sa = sa->next)
+		if (sa->state == MM_ACTIVE)
+			sa->rekey_at = now_ms;
+	timers(1);
+}
+
+/* "[xxxxxxxxxxxxxxxx:", how the log names an ISAKMP SA's cookies. */
+static void cookie_prefix(char *buf, size_t len, const uint8_t *ic)
+{
+	snprintf(buf, len, "[%02x%02x%02x%02x%02x%02x%02x%02x:", ic[0], ic[1],
+		 ic[2], ic[3], ic[4], ic[5], ic[6], ic[7]);
+}
+
+/*
  * The peer renews its ISAKMP SA the way strongSwan reauthenticates: from
  * the moment its new Main Mode starts it ignores Quick Mode under the old
  * one. Here B does so just as A's rekey reaches it, at A's QM1 (lost) or
@@ -823,16 +861,11 @@ static bool reauth_started;
 
 static int reauth_filter(int from, const uint8_t *buf, size_t len)
 {
-	struct p1sa *sa;
-
 	if (from != 0 || len < 28 || buf[18] != ISAKMP_XCHG_QUICK ||
 	    memcmp(buf, reauth_ic, 8))
 		return 0;
 	if (!reauth_started && ++reauth_qm == reauth_at) {
-		for (sa = S[1].eng->p1s; sa; sa = sa->next)
-			if (sa->state == MM_ACTIVE)
-				sa->rekey_at = now_ms;
-		timers(1);
+		b_begins_mm();
 		reauth_started = true;
 	}
 	return reauth_started;
@@ -841,25 +874,13 @@ static int reauth_filter(int from, const uint8_t *buf, size_t len)
 static void t_peer_reauth(int at)
 {
 	const char *name = at == 1 ? "QM1" : "QM3";
-	struct ike_conn a, b;
 	char oldck[24];
 	uint32_t in;
 	int k, j;
 
-	setup();
-	mkconn(&a, 0);
-	mkconn(&b, 1);
-	a.lifetime = b.lifetime = 600;
-	a.dpd = b.dpd = false;
-	b.rekey = false;
-	start(&a, &b);
-	/* Long enough that the new ISAKMP SA is a renewal, not a duplicate. */
-	run(15000);
-	in = status(0).in;
+	in = up_long();
 	memcpy(reauth_ic, status(0).ic, 8);
-	snprintf(oldck, sizeof(oldck), "[%02x%02x%02x%02x%02x%02x%02x%02x:",
-		 reauth_ic[0], reauth_ic[1], reauth_ic[2], reauth_ic[3],
-		 reauth_ic[4], reauth_ic[5], reauth_ic[6], reauth_ic[7]);
+	cookie_prefix(oldck, sizeof(oldck), reauth_ic);
 	reauth_at = at == 1 ? 1 : 2;
 	reauth_qm = 0;
 	reauth_started = false;
@@ -904,32 +925,17 @@ static int hold_filter(int from, const uint8_t *buf, size_t len)
 
 static void t_rekey_waits_for_peer_mm(void)
 {
-	struct ike_conn a, b;
-	struct p1sa *sa;
 	char oldck[24];
 	uint32_t in;
 	int k, j;
 
-	setup();
-	mkconn(&a, 0);
-	mkconn(&b, 1);
-	a.lifetime = b.lifetime = 600;
-	a.dpd = b.dpd = false;
-	b.rekey = false;
-	start(&a, &b);
-	run(15000);
-	in = status(0).in;
+	in = up_long();
 	memcpy(hold_ic, status(0).ic, 8);
-	snprintf(oldck, sizeof(oldck), "[%02x%02x%02x%02x%02x%02x%02x%02x:",
-		 hold_ic[0], hold_ic[1], hold_ic[2], hold_ic[3], hold_ic[4],
-		 hold_ic[5], hold_ic[6], hold_ic[7]);
+	cookie_prefix(oldck, sizeof(oldck), hold_ic);
 	hold_mm = 0;
 	filter = hold_filter;
 	tl_reset();
-	for (sa = S[1].eng->p1s; sa; sa = sa->next)
-		if (sa->state == MM_ACTIVE)
-			sa->rekey_at = now_ms;
-	timers(1);
+	b_begins_mm();
 	run(1);
 	cur_side = 0;
 	ike_engine_kernel_event(S[0].eng, IKE_KEV_SOFT_EXPIRE, "esp0", in);
@@ -958,29 +964,16 @@ static int hold_forever(int from, const uint8_t *buf, size_t len)
 
 static void t_rekey_hold_ends(void)
 {
-	struct ike_conn a, b;
-	struct p1sa *sa;
 	uint64_t t0;
 	uint32_t in;
 	int j;
 
-	setup();
-	mkconn(&a, 0);
-	mkconn(&b, 1);
-	a.lifetime = b.lifetime = 600;
-	a.dpd = b.dpd = false;
-	b.rekey = false;
-	start(&a, &b);
-	run(15000);
-	in = status(0).in;
+	in = up_long();
 	memcpy(hold_ic, status(0).ic, 8);
 	hold_mm = 0;
 	filter = hold_forever;
 	tl_reset();
-	for (sa = S[1].eng->p1s; sa; sa = sa->next)
-		if (sa->state == MM_ACTIVE)
-			sa->rekey_at = now_ms;
-	timers(1);
+	b_begins_mm();
 	run(1);
 	t0 = now_ms;
 	cur_side = 0;
@@ -1005,29 +998,16 @@ static void t_rekey_hold_ends(void)
  */
 static void t_reauth_before_switch(void)
 {
-	struct ike_conn a, b;
-	struct p1sa *sa;
 	uint32_t in;
 	int k;
 
-	setup();
-	mkconn(&a, 0);
-	mkconn(&b, 1);
-	a.lifetime = b.lifetime = 600;
-	a.dpd = b.dpd = false;
-	b.rekey = false;
-	start(&a, &b);
-	run(15000);
-	in = status(0).in;
+	in = up_long();
 	tl_reset();
 	cur_side = 0;
 	ike_engine_kernel_event(S[0].eng, IKE_KEV_SOFT_EXPIRE, "esp0", in);
 	run(1);
 	now_ms += 1500;
-	for (sa = S[1].eng->p1s; sa; sa = sa->next)
-		if (sa->state == MM_ACTIVE)
-			sa->rekey_at = now_ms;
-	timers(1);
+	b_begins_mm();
 	run(10000);
 	k = find(0, 0, "ISAKMP SA of site replaced");
 	ok(k >= 0 && k < find(0, 0, "outbound traffic on") &&
@@ -1051,35 +1031,21 @@ static bool cross_dropped;
 
 static int cross_filter(int from, const uint8_t *buf, size_t len)
 {
-	struct p1sa *sa;
-
 	if (cross_dropped || from != 0 || len < 28 ||
 	    buf[18] != ISAKMP_XCHG_INFO || memcmp(buf, cross_ic, 8))
 		return 0;
-	for (sa = S[1].eng->p1s; sa; sa = sa->next)
-		if (sa->state == MM_ACTIVE)
-			sa->rekey_at = now_ms;
-	timers(1);
+	b_begins_mm();
 	cross_dropped = true;
 	return 1;
 }
 
 static void t_delete_crosses_reauth(void)
 {
-	struct ike_conn a, b;
 	char del[48];
 	uint32_t in;
 	int k;
 
-	setup();
-	mkconn(&a, 0);
-	mkconn(&b, 1);
-	a.lifetime = b.lifetime = 600;
-	a.dpd = b.dpd = false;
-	b.rekey = false;
-	start(&a, &b);
-	run(15000);
-	in = status(0).in;
+	in = up_long();
 	memcpy(cross_ic, status(0).ic, 8);
 	snprintf(del, sizeof(del), "Delete ESP SPI %08x", in);
 	cross_dropped = false;
