@@ -135,8 +135,6 @@ struct p1sa {
 	bool initiator;
 	bool aggressive;		/* AM1-AM3 rather than MM1-MM6 */
 	bool sent_ic;			/* our MM5/AM3 carried INITIAL-CONTACT */
-	/* Its INITIAL-CONTACT took old ISAKMP SAs away (recover.c). */
-	bool resend_dels;
 	enum ike_state state;
 	uint8_t icookie[8], rcookie[8];
 	struct sockaddr_storage local, remote;

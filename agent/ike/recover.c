@@ -57,7 +57,6 @@ void recover_initial_contact(struct ike_engine *e, struct p1sa *sa)
 			n++;
 		}
 	}
-	sa->resend_dels = n > 0;
 	if (n || pairs)
 		log_info("%s INITIAL-CONTACT: peer restarted, %d old ISAKMP "
 			 "SA(s) of %s removed, %d IPsec SA pair(s) negotiated "

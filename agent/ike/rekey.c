@@ -300,8 +300,11 @@ void rekey_p1_established(struct ike_engine *e, struct p1sa *sa)
 	struct p2sa *ch;
 	bool rekeyed;
 
-	/* Its INITIAL-CONTACT removed the old ISAKMP SA already. */
-	if (sa->resend_dels && !sa->initiator)
+	/*
+	 * Whether it replaces an old ISAKMP SA here or its INITIAL-CONTACT
+	 * removed that one already.
+	 */
+	if (!sa->initiator)
 		deletes_again(e, sa);
 	for (o = e->p1s; o; o = o->next) {
 		if (o == sa || o->conn != c || o->state != MM_ACTIVE ||
@@ -331,11 +334,8 @@ void rekey_p1_established(struct ike_engine *e, struct p1sa *sa)
 		old->retire_at = now + REKEY_GRACE_MS *
 				 (old == o && !sa->initiator ? 3 : 1);
 		old->rekey_at = 0;
-		if (old == o) {
+		if (old == o)
 			redo_under(e, o, sa, now);
-			if (!sa->initiator)
-				deletes_again(e, sa);
-		}
 		/* Later Quick Modes and Deletes go under the survivor. */
 		for (ch = e->p2s; ch; ch = ch->next)
 			if (ch->p1 == old && ch->state == QM_ACTIVE)
