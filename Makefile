@@ -105,14 +105,17 @@ fuzz:
 	tools/fuzz.sh --seconds $(FUZZ_SECONDS)
 
 # Long runs of what make check runs briefly: 100,000 SA add/delete cycles
-# under traffic and half an hour of SA churn, in the test guest.
+# under traffic, half an hour of SA churn and 100,000 random netlink
+# requests, in the test guest.
 SOAK_CYCLES ?= 100000
 SOAK_SECONDS ?= 1800
+SOAK_NL_ROUNDS ?= 100000
 soak:
 	ESPTUN_SA_CYCLES=$(SOAK_CYCLES) ESPTUN_CHURN_SECONDS=$(SOAK_SECONDS) \
+	ESPTUN_NL_ROUNDS=$(SOAK_NL_ROUNDS) \
 	ESPTUN_TEST_TIMEOUT=$$(($(SOAK_SECONDS) + 1800)) \
 	ESPTUN_VM_TIMEOUT=$$(($(SOAK_SECONDS) + 3600)) \
-		tools/check.sh faults.sh sa-churn.sh
+		tools/check.sh faults.sh sa-churn.sh nl_policy
 
 # The selftests in a kernel built with KASAN, KFENCE, lockdep, kmemleak and
 # debug objects (tools/vm/debug-kernel, cached in .cache/debug-kernel/): the

@@ -6,8 +6,10 @@
  * as they were (a dump of both, byte for byte, before == after). Also:
  * dumps that need many parts (3000 SPI reservations on two devices), SPI
  * reservations consumed, released and timed out, expiry events, keys never
- * read back, the device's link settings, no access without CAP_NET_ADMIN,
- * and root of a user namespace confined to the network namespace it owns.
+ * read back, the device's link settings, no command at all without
+ * CAP_NET_ADMIN, root of a user namespace confined to the network
+ * namespace it owns, and random and boundary attribute sets for every
+ * command (ESPTUN_NL_ROUNDS of them, ESPTUN_NL_SEED to replay a run).
  *
  * Each test runs in its own network namespace with two esptun devices,
  * kept down so no packet changes a counter behind the test's back.
@@ -1224,20 +1226,96 @@ TEST_F(nl, expiry_events)
 
 /* ---- permissions ---- */
 
+/* ---- every request command, from where it must not reach ---- */
+
+/* Each request command in a form an admin's request would take; the GETs
+ * twice, as one object and as a dump.
+ */
+static const char *const req_names[] = {
+	"DEV_GET", "DEV_GET dump", "DEV_SET", "SA_NEW", "SA_UPDATE",
+	"SA_DEL", "SA_GET", "SA_GET dump", "SA_FLUSH", "SPI_ALLOC",
+};
+
+#define N_REQ ((int)ARRAY_SIZE(req_names))
+
+static struct nl_msg *any_request(struct conn *c, int i, int ifindex)
+{
+	struct sa_opts o = SA_GCM(ESPTUN_DIR_IN, 0x8000);
+	struct nl_msg *m = NULL;
+	struct nlattr *n;
+
+	switch (i) {
+	case 0:
+	case 1:
+		m = msg_new(c, ESPTUN_CMD_DEV_GET, i ? NLM_F_DUMP : 0);
+		nla_put_u32(m, ESPTUN_A_IFINDEX, ifindex);
+		break;
+	case 2:
+		m = dev_set(c, ifindex);
+		n = nla_nest_start(m, ESPTUN_A_DEV);
+		nla_put_u8(m, ESPTUN_DEV_A_CARRIER, 0);
+		nla_nest_end(m, n);
+		break;
+	case 3:
+		m = sa_new(c, ifindex, &o);
+		break;
+	case 4:
+		m = msg_new(c, ESPTUN_CMD_SA_UPDATE, 0);
+		nla_put_u32(m, ESPTUN_A_IFINDEX, ifindex);
+		n = nla_nest_start(m, ESPTUN_A_SA);
+		nla_put_u8(m, ESPTUN_SA_A_DIR, ESPTUN_DIR_OUT);
+		nla_put_u32(m, ESPTUN_SA_A_SPI, 0x7000);
+		nla_put_u16(m, ESPTUN_SA_A_ENCAP_DPORT, 31337);
+		nla_nest_end(m, n);
+		break;
+	case 5:
+		m = sa_id(c, ESPTUN_CMD_SA_DEL, ifindex, ESPTUN_DIR_OUT, 0x7000);
+		break;
+	case 6:
+		m = sa_id(c, ESPTUN_CMD_SA_GET, ifindex, ESPTUN_DIR_OUT, 0x7000);
+		break;
+	case 7:
+		m = msg_new(c, ESPTUN_CMD_SA_GET, NLM_F_DUMP);
+		nla_put_u32(m, ESPTUN_A_IFINDEX, ifindex);
+		break;
+	case 8:
+		m = msg_new(c, ESPTUN_CMD_SA_FLUSH, 0);
+		nla_put_u32(m, ESPTUN_A_IFINDEX, ifindex);
+		break;
+	case 9:
+		m = spi_alloc(c, ifindex, 0x9000, 0x9fff, 30);
+		break;
+	}
+	return m;
+}
+
+/* The fixture's esp0 with an outbound SA, SPI 0x7000, for the requests
+ * above to find.
+ */
+static int add_target_sa(struct conn *c, int ifindex)
+{
+	struct sa_opts o = SA_GCM(ESPTUN_DIR_OUT, 0x7000);
+
+	return xfer(c, sa_new(c, ifindex, &o), NULL, 0, NULL);
+}
+
+/*
+ * Without CAP_NET_ADMIN every request command is refused, reads included,
+ * the events group cannot be joined, and nothing changes.
+ */
 TEST_F(nl, unprivileged)
 {
 	struct reply before, after;
 	pid_t pid;
 	int st;
 
+	ASSERT_EQ(0, add_target_sa(&self->c, self->if0));
 	ASSERT_EQ(0, snapshot(&self->c, &before));
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		struct sa_opts o = SA_GCM(ESPTUN_DIR_IN, 0x8000);
 		struct conn c = {};
-		struct nl_msg *m;
-		int grp, bad = 0;
+		int grp, i, err, bad = 0;
 
 		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
 		    setresuid(65534, 65534, 65534))
@@ -1247,25 +1325,28 @@ TEST_F(nl, unprivileged)
 		/* through libnl before the raw exchanges below */
 		grp = genl_ctrl_resolve_grp(c.nl.sock, ESPTUN_GENL_NAME,
 					    ESPTUN_MCGRP_EVENTS);
-		m = msg_new(&c, ESPTUN_CMD_DEV_GET, NLM_F_DUMP);
-		bad |= xfer(&c, m, NULL, 0, NULL) != -EPERM;
-		m = msg_new(&c, ESPTUN_CMD_SA_GET, NLM_F_DUMP);
-		bad |= (xfer(&c, m, NULL, 0, NULL) != -EPERM) << 1;
-		m = dev_set(&c, self->if0);
-		bad |= (xfer(&c, m, NULL, 0, NULL) != -EPERM) << 2;
-		bad |= (xfer(&c, sa_new(&c, self->if0, &o), NULL, 0, NULL) !=
-			-EPERM) << 3;
-		m = msg_new(&c, ESPTUN_CMD_SA_FLUSH, 0);
-		bad |= (xfer(&c, m, NULL, 0, NULL) != -EPERM) << 4;
-		bad |= (grp < 0 || nl_socket_add_membership(c.nl.sock, grp) == 0)
-			<< 5;
-		_exit(bad ? 20 + bad : 0);
+		for (i = 0; i < N_REQ; i++) {
+			err = xfer(&c, any_request(&c, i, self->if0), NULL, 0,
+				   NULL);
+			if (err != -EPERM) {
+				fprintf(stderr, "# %s: %d, not -EPERM\n",
+					req_names[i], err);
+				bad = 1;
+			}
+		}
+		if (grp < 0 || nl_socket_add_membership(c.nl.sock, grp) == 0) {
+			fprintf(stderr, "# events group joined\n");
+			bad = 1;
+		}
+		_exit(bad ? 20 : 0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_TRUE(WIFEXITED(st));
 	EXPECT_EQ(0, WEXITSTATUS(st));
 	ASSERT_EQ(0, snapshot(&self->c, &after));
 	EXPECT_EQ(before.len, after.len);
+	if (before.len == after.len)
+		EXPECT_EQ(0, memcmp(before.buf, after.buf, before.len));
 	reply_free(&before);
 	reply_free(&after);
 }
@@ -1301,8 +1382,18 @@ TEST_F(nl, user_namespace)
 {
 	struct reply before, after;
 	pid_t pid;
+	struct nl_msg *pm;
+	struct nlattr *pd;
 	int st;
 
+	/* esp1 gets endpoints and an SA, for the requests below to miss */
+	pm = dev_set(&self->c, self->if1);
+	pd = nla_nest_start(pm, ESPTUN_A_DEV);
+	put_addr(pm, ESPTUN_DEV_A_LOCAL_IPV4, LOCAL4);
+	put_addr(pm, ESPTUN_DEV_A_REMOTE_IPV4, "192.0.2.3");
+	nla_nest_end(pm, pd);
+	ASSERT_EQ(0, xfer(&self->c, pm, NULL, 0, NULL));
+	ASSERT_EQ(0, add_target_sa(&self->c, self->if1));
 	ASSERT_EQ(0, snapshot(&self->c, &before));
 	pid = fork();
 	ASSERT_GE(pid, 0);
@@ -1313,7 +1404,7 @@ TEST_F(nl, user_namespace)
 		struct nl_msg *m;
 		struct nlattr *d;
 		char ext[512];
-		int own, grp, bad = 0;
+		int own, grp, i, err, bad = 0;
 
 		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) || userns_root())
 			_exit(10);
@@ -1344,6 +1435,24 @@ TEST_F(nl, user_namespace)
 		bad |= (xfer(&c, m, NULL, 0, &r) != 0 || r.nmsg != 1) << 3;
 		bad |= (grp < 0 || nl_socket_add_membership(c.nl.sock, grp))
 			<< 4;
+		/* every command naming the outer namespace's esp1; a dump
+		 * of devices takes no device and lists only its own
+		 */
+		reply_free(&r);
+		for (i = 0; i < N_REQ; i++) {
+			err = xfer(&c, any_request(&c, i, self->if1), ext,
+				   sizeof(ext), &r);
+			if (i == 1 ? err || r.nmsg != 1 :
+			    err != -ENODEV || strcmp(ext, "esptun: no such device")) {
+				fprintf(stderr, "# %s: %d \"%s\"\n",
+					req_names[i], err, ext);
+				bad |= 1 << 5;
+			}
+			reply_free(&r);
+		}
+		/* a flush of everything is a flush of its own namespace */
+		m = msg_new(&c, ESPTUN_CMD_SA_FLUSH, 0);
+		bad |= (xfer(&c, m, ext, sizeof(ext), NULL) != 0) << 6;
 		_exit(bad ? 20 + bad : 0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
@@ -1355,6 +1464,258 @@ TEST_F(nl, user_namespace)
 		EXPECT_EQ(0, memcmp(before.buf, after.buf, before.len));
 	reply_free(&before);
 	reply_free(&after);
+}
+
+/* ---- random requests ---- */
+
+/* xorshift64*; the seed is logged and ESPTUN_NL_SEED replays a run */
+static uint64_t rnd_state;
+
+static uint32_t rnd(void)
+{
+	rnd_state ^= rnd_state >> 12;
+	rnd_state ^= rnd_state << 25;
+	rnd_state ^= rnd_state >> 27;
+	return (rnd_state * 0x2545f4914f6cdd1dULL) >> 32;
+}
+
+static uint32_t rnd_below(uint32_t n)
+{
+	return rnd() % n;
+}
+
+#define PICK(a) ((a)[rnd_below(ARRAY_SIZE(a))])
+
+static const char *const rnd_strings[] = {
+	"rfc4106(gcm(aes))", "cbc(aes)", "hmac(sha256)", "hmac(sha1)",
+	"rfc7539esp(chacha20,poly1305)", "ecb(cipher_null)", "cbc(des3_ede)",
+	"esp0", "esp1", "lo", "", "gcm(aes)",
+};
+
+/* One attribute of @type: sizes and values at the boundaries of what the
+ * family takes (integers of every width, strings with and without their
+ * NUL, keys, addresses), or noise.
+ */
+static void put_random(struct nl_msg *m, int type, const int *ifs)
+{
+	static const int lens[] = {
+		0, 1, 2, 3, 4, 5, 8, 12, 15, 16, 17, 20, 32, 36, 64, 65, 255,
+	};
+	static const uint64_t vals[] = {
+		0, 1, 2, 3, 8, 32, 33, 64, 96, 128, 129, 255, 256, 535, 536,
+		4096, 4097, 0x7000, 0xffff, 0x10000, 0x7fffffff, 0xffffffff,
+		~0ULL,
+	};
+	unsigned char buf[512] = { 0 };
+	const char *str;
+	uint64_t v;
+	int len, i;
+
+	switch (rnd_below(6)) {
+	case 0:
+		len = 1 << rnd_below(4);
+		v = rnd_below(4) ? PICK(vals) : (uint64_t)ifs[rnd_below(2)];
+		memcpy(buf, &v, len);
+		break;
+	case 1:
+		str = PICK(rnd_strings);
+		len = strlen(str) + rnd_below(2);
+		memcpy(buf, str, strlen(str));
+		break;
+	case 2:
+		len = PICK(lens);
+		break;
+	case 3:
+		len = PICK(lens);
+		memset(buf, 0xff, len);
+		break;
+	default:
+		len = rnd_below(3) ? PICK(lens) : (int)rnd_below(sizeof(buf));
+		for (i = 0; i < len; i++)
+			buf[i] = rnd();
+		break;
+	}
+	nla_put(m, type, len, buf);
+}
+
+/* Levels of the family's attribute tree, and which types nest which. */
+enum { LV_TOP, LV_DEV, LV_SA, LV_LT, LV_SEL, LV_STATS };
+
+static const int lv_max[] = {
+	[LV_TOP] = ESPTUN_A_MAX, [LV_DEV] = ESPTUN_DEV_A_MAX,
+	[LV_SA] = ESPTUN_SA_A_MAX, [LV_LT] = ESPTUN_LT_A_MAX,
+	[LV_SEL] = ESPTUN_SEL_A_MAX, [LV_STATS] = ESPTUN_STAT_MAX,
+};
+
+static int lv_child(int level, int type)
+{
+	if (level == LV_TOP && type == ESPTUN_A_DEV)
+		return LV_DEV;
+	if (level == LV_TOP && type == ESPTUN_A_SA)
+		return LV_SA;
+	if (level == LV_SA && type == ESPTUN_SA_A_LIFETIME)
+		return LV_LT;
+	if (level == LV_SA && type == ESPTUN_SA_A_SELECTOR)
+		return LV_SEL;
+	if ((level == LV_SA && type == ESPTUN_SA_A_STATS) ||
+	    (level == LV_DEV && type == ESPTUN_DEV_A_STATS))
+		return LV_STATS;
+	return -1;
+}
+
+static void put_random_level(struct nl_msg *m, int level, const int *ifs)
+{
+	int n = rnd_below(8), k, type, child;
+	struct nlattr *nest;
+
+	for (k = 0; k < n; k++) {
+		type = rnd_below(lv_max[level] + 3);
+		child = lv_child(level, type);
+		if (child >= 0 && rnd_below(5)) {
+			nest = nla_nest_start(m, type);
+			put_random_level(m, child, ifs);
+			nla_nest_end(m, nest);
+		} else {
+			put_random(m, type, ifs);
+		}
+	}
+}
+
+/* A few changes to the attribute bytes of a valid request: bytes set or
+ * flipped, a 32-bit word set to a boundary value, the message cut short.
+ */
+static void mutate(struct nl_msg *m)
+{
+	static const uint32_t words[] = {
+		0, 1, 4, 0xffff, 0x10000, 0x7fffffff, 0xffffffff,
+	};
+	struct nlmsghdr *nlh = nlmsg_hdr(m);
+	unsigned char *p = (unsigned char *)nlmsg_data(nlh) + GENL_HDRLEN;
+	int len = nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+	int k, n = 1 + rnd_below(3), at;
+	uint32_t w;
+
+	for (k = 0; k < n && len > 0; k++) {
+		at = rnd_below(len);
+		switch (rnd_below(4)) {
+		case 0:
+			p[at] = rnd();
+			break;
+		case 1:
+			p[at] ^= 1 << rnd_below(8);
+			break;
+		case 2:
+			w = PICK(words);
+			at &= ~3;
+			memcpy(p + at, &w, len - at < 4 ? len - at : 4);
+			break;
+		default:
+			len = at;
+			nlh->nlmsg_len = NLMSG_HDRLEN + GENL_HDRLEN + len;
+			break;
+		}
+	}
+}
+
+static int is_read(int cmd)
+{
+	return cmd == ESPTUN_CMD_DEV_GET || cmd == ESPTUN_CMD_SA_GET;
+}
+
+/* The fixture's state again after a request that changed something: no
+ * SAs or reservations, esp0's endpoints, the target SA.
+ */
+static int restore(struct conn *c, int if0)
+{
+	struct nl_msg *m = msg_new(c, ESPTUN_CMD_SA_FLUSH, 0);
+	struct nlattr *d;
+	int err = xfer(c, m, NULL, 0, NULL);
+
+	if (err)
+		return err;
+	m = dev_set(c, if0);
+	d = nla_nest_start(m, ESPTUN_A_DEV);
+	put_addr(m, ESPTUN_DEV_A_LOCAL_IPV4, LOCAL4);
+	put_addr(m, ESPTUN_DEV_A_REMOTE_IPV4, REMOTE4);
+	nla_put_u8(m, ESPTUN_DEV_A_ENCAP, ESPTUN_ENCAP_NONE);
+	nla_nest_end(m, d);
+	err = xfer(c, m, NULL, 0, NULL);
+	return err ? err : add_target_sa(c, if0);
+}
+
+/*
+ * Random and boundary attribute sets for every command (and for numbers
+ * that are no command), half built from nothing, half valid requests
+ * with bytes changed. Whatever comes, the kernel answers; a refusal says
+ * why in the extack (the core's "operation not supported" for a command
+ * without a handler aside) and changes nothing; a read never changes
+ * anything.
+ */
+TEST_F_TIMEOUT(nl, random_requests, 3000)
+{
+	const char *env_seed = getenv("ESPTUN_NL_SEED");
+	const char *env_rounds = getenv("ESPTUN_NL_ROUNDS");
+	int rounds = env_rounds ? atoi(env_rounds) : 1000;
+	int errs[4096] = { 0 }, ifs[2], accepted = 0, silent = 0;
+	struct reply base, now;
+	struct nl_msg *m;
+	int i, cmd, err, e;
+
+	rnd_state = env_seed ? strtoull(env_seed, NULL, 0) :
+		(uint64_t)time(NULL) * 2654435761ULL | 1;
+	TH_LOG("seed 0x%llx, %d requests", (unsigned long long)rnd_state,
+	       rounds);
+	ifs[0] = self->if0;
+	ifs[1] = self->if1;
+	ASSERT_EQ(0, restore(&self->c, self->if0));
+	ASSERT_EQ(0, snapshot(&self->c, &base));
+	for (i = 0; i < rounds; i++) {
+		if (rnd_below(2)) {
+			/* mostly the request commands, sometimes any number */
+			cmd = rnd_below(4) ? 1 + rnd_below(ESPTUN_CMD_SPI_ALLOC) :
+				rnd_below(ESPTUN_CMD_MAX + 3);
+			m = msg_new(&self->c, cmd,
+				    rnd_below(4) ? 0 : NLM_F_DUMP);
+			put_random_level(m, LV_TOP, ifs);
+		} else {
+			e = rnd_below(N_REQ);
+			m = any_request(&self->c, e, ifs[rnd_below(4) == 0]);
+			cmd = ((struct genlmsghdr *)
+			       nlmsg_data(nlmsg_hdr(m)))->cmd;
+			mutate(m);
+		}
+		err = xfer(&self->c, m, self->ext, sizeof(self->ext), NULL);
+		ASSERT_LE(err, 0);
+		ASSERT_GT(err, -4096);
+		errs[-err]++;
+		if (err && err != -EOPNOTSUPP && !self->ext[0]) {
+			silent++;
+			TH_LOG("request %d (command %d): errno %d without a reason",
+			       i, cmd, -err);
+		}
+		if (!err && !is_read(cmd)) {
+			accepted++;
+			reply_free(&base);
+			ASSERT_EQ(0, restore(&self->c, self->if0));
+			ASSERT_EQ(0, snapshot(&self->c, &base));
+			continue;
+		}
+		accepted += !err;
+		ASSERT_EQ(0, snapshot(&self->c, &now));
+		ASSERT_EQ(base.len, now.len)
+			TH_LOG("request %d (command %d, errno %d) changed the state",
+			       i, cmd, -err);
+		ASSERT_EQ(0, memcmp(base.buf, now.buf, base.len))
+			TH_LOG("request %d (command %d, errno %d) changed the state",
+			       i, cmd, -err);
+		reply_free(&now);
+	}
+	reply_free(&base);
+	EXPECT_EQ(0, silent);
+	for (e = 1; e < 4096; e++)
+		if (errs[e])
+			TH_LOG("refused with errno %d: %d", e, errs[e]);
+	TH_LOG("accepted: %d", accepted);
 }
 
 /* ---- set-up of the whole program ---- */
