@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * X.509 credentials and checks for RSA signature authentication. Every
- * parse, chain check and RSA operation is GnuTLS's; this file only
+ * X.509 credentials and checks for signature authentication. Every
+ * parse, chain check, RSA and ECDSA operation is GnuTLS's; this file only
  * decides which of them IKEv1 needs and words the reasons.
  */
 #include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 struct x509_creds {
 	gnutls_x509_crt_t crt;
 	gnutls_privkey_t key;
+	enum x509_key type;
 	gnutls_x509_trust_list_t trust;
 	gnutls_datum_t der;
 	uint8_t dn[X509_DN_MAX];
@@ -32,7 +34,56 @@ struct x509_creds {
 struct x509_peer {
 	gnutls_x509_crt_t crt;
 	gnutls_pubkey_t pub;
+	enum x509_key type;
 };
+
+const char *x509_key_name(enum x509_key k)
+{
+	switch (k) {
+	case X509_KEY_RSA:
+		return "RSA";
+	case X509_KEY_EC256:
+		return "ECDSA P-256";
+	case X509_KEY_EC384:
+		return "ECDSA P-384";
+	case X509_KEY_EC521:
+		return "ECDSA P-521";
+	default:
+		return "unsupported (not RSA, nor ECDSA on P-256, P-384 or P-521)";
+	}
+}
+
+static enum x509_key pubkey_type(gnutls_pubkey_t pub)
+{
+	gnutls_ecc_curve_t curve;
+	gnutls_datum_t x = { NULL, 0 }, y = { NULL, 0 };
+	int pk = gnutls_pubkey_get_pk_algorithm(pub, NULL);
+
+	if (pk == GNUTLS_PK_RSA)
+		return X509_KEY_RSA;
+	if (pk != GNUTLS_PK_ECDSA ||
+	    gnutls_pubkey_export_ecc_raw2(pub, &curve, &x, &y, 0))
+		return X509_KEY_NONE;
+	gnutls_free(x.data);
+	gnutls_free(y.data);
+	switch (curve) {
+	case GNUTLS_ECC_CURVE_SECP256R1:
+		return X509_KEY_EC256;
+	case GNUTLS_ECC_CURVE_SECP384R1:
+		return X509_KEY_EC384;
+	case GNUTLS_ECC_CURVE_SECP521R1:
+		return X509_KEY_EC521;
+	default:
+		return X509_KEY_NONE;
+	}
+}
+
+/* Bytes of r and of s on the wire: the size of the curve's field. */
+static unsigned int ec_half(enum x509_key k)
+{
+	return k == X509_KEY_EC256 ? 32 : k == X509_KEY_EC384 ? 48 :
+	       k == X509_KEY_EC521 ? 66 : 0;
+}
 
 static int subject_der(gnutls_x509_crt_t crt, uint8_t *out, size_t *len)
 {
@@ -48,6 +99,19 @@ static int subject_der(gnutls_x509_crt_t crt, uint8_t *out, size_t *len)
 	*len = d.size;
 	gnutls_free(d.data);
 	return 0;
+}
+
+static enum x509_key cert_type(struct x509_creds *cr)
+{
+	gnutls_pubkey_t pub;
+
+	cr->type = X509_KEY_NONE;
+	if (gnutls_pubkey_init(&pub))
+		return X509_KEY_NONE;
+	if (!gnutls_pubkey_import_x509(pub, cr->crt, 0))
+		cr->type = pubkey_type(pub);
+	gnutls_pubkey_deinit(pub);
+	return cr->type;
 }
 
 static int load_cert(struct x509_creds *cr, const char *path, char *err,
@@ -73,8 +137,9 @@ static int load_cert(struct x509_creds *cr, const char *path, char *err,
 			 path, gnutls_strerror(r));
 		return -1;
 	}
-	if (gnutls_x509_crt_get_pk_algorithm(cr->crt, NULL) != GNUTLS_PK_RSA) {
-		snprintf(err, errlen, "cert %s: not an RSA certificate", path);
+	if (cert_type(cr) == X509_KEY_NONE) {
+		snprintf(err, errlen, "cert %s: its key is %s", path,
+			 x509_key_name(X509_KEY_NONE));
 		return -1;
 	}
 	if (subject_der(cr->crt, cr->dn, &cr->dn_len)) {
@@ -116,8 +181,10 @@ static int load_key(struct x509_creds *cr, const char *path, char *err,
 			 "key (%s)", path, gnutls_strerror(r));
 		return -1;
 	}
-	if (gnutls_privkey_get_pk_algorithm(cr->key, NULL) != GNUTLS_PK_RSA) {
-		snprintf(err, errlen, "key %s: not an RSA key", path);
+	r = gnutls_privkey_get_pk_algorithm(cr->key, NULL);
+	if (r != GNUTLS_PK_RSA && r != GNUTLS_PK_ECDSA) {
+		snprintf(err, errlen, "key %s: neither an RSA nor an ECDSA key",
+			 path);
 		return -1;
 	}
 	return 0;
@@ -228,6 +295,11 @@ void x509_creds_free(struct x509_creds *cr)
 	free(cr);
 }
 
+enum x509_key x509_own_key(const struct x509_creds *cr)
+{
+	return cr->type;
+}
+
 const uint8_t *x509_own_cert(const struct x509_creds *cr, size_t *len)
 {
 	*len = cr->der.size;
@@ -251,6 +323,38 @@ const uint8_t *x509_ca_dn(const struct x509_creds *cr, int i, size_t *len)
 	return cr->ca_dn[i];
 }
 
+/* r || s, each left-padded to the field size, from GnuTLS's DER. */
+static int ec_rs(enum x509_key k, const gnutls_datum_t *der, uint8_t *sig,
+		 size_t *sig_len)
+{
+	unsigned int half = ec_half(k), i;
+	gnutls_datum_t rs[2] = { { NULL, 0 }, { NULL, 0 } };
+	int rc = -1;
+
+	if (gnutls_decode_rs_value(der, &rs[0], &rs[1]))
+		return -1;
+	for (i = 0; i < 2; i++) {
+		const unsigned char *v = rs[i].data;
+		unsigned int n = rs[i].size;
+
+		/* DER INTEGERs carry a 0 byte before a high bit. */
+		while (n > half && !*v) {
+			v++;
+			n--;
+		}
+		if (n > half)
+			goto out;
+		memset(sig + i * half, 0, half - n);
+		memcpy(sig + i * half + half - n, v, n);
+	}
+	*sig_len = 2 * half;
+	rc = 0;
+out:
+	gnutls_free(rs[0].data);
+	gnutls_free(rs[1].data);
+	return rc;
+}
+
 int x509_sign_raw(const struct x509_creds *cr, const uint8_t *data,
 		  size_t len, uint8_t *sig, size_t *sig_len)
 {
@@ -258,18 +362,32 @@ int x509_sign_raw(const struct x509_creds *cr, const uint8_t *data,
 	gnutls_datum_t out = { NULL, 0 };
 	int r;
 
-	/* The TLS 1.0 flag: PKCS#1 v1.5 padding of the data, no DigestInfo. */
-	r = gnutls_privkey_sign_hash(cr->key, GNUTLS_DIG_UNKNOWN,
-				     GNUTLS_PRIVKEY_SIGN_FLAG_TLS1_RSA, &in,
-				     &out);
+	if (cr->type == X509_KEY_RSA)
+		/* The TLS 1.0 flag: PKCS#1 v1.5 padding, no DigestInfo. */
+		r = gnutls_privkey_sign_hash(cr->key, GNUTLS_DIG_UNKNOWN,
+					     GNUTLS_PRIVKEY_SIGN_FLAG_TLS1_RSA,
+					     &in, &out);
+	else
+		/*
+		 * ECDSA signs the data as the digest whatever the digest
+		 * algorithm named (it only picks the signature entry),
+		 * cut to the curve's order as FIPS 186 cuts a longer hash.
+		 */
+		r = gnutls_privkey_sign_hash(cr->key, GNUTLS_DIG_SHA256, 0, &in,
+					     &out);
 	if (r < 0 || out.size > X509_SIG_MAX) {
 		gnutls_free(out.data);
 		return -1;
 	}
-	memcpy(sig, out.data, out.size);
-	*sig_len = out.size;
+	if (cr->type == X509_KEY_RSA) {
+		memcpy(sig, out.data, out.size);
+		*sig_len = out.size;
+		r = 0;
+	} else {
+		r = ec_rs(cr->type, &out, sig, sig_len);
+	}
 	gnutls_free(out.data);
-	return 0;
+	return r;
 }
 
 static const char *status_why(unsigned int st)
@@ -335,13 +453,14 @@ struct x509_peer *x509_peer_verify(const struct x509_creds *cr,
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p || gnutls_pubkey_init(&p->pub) ||
-	    gnutls_pubkey_import_x509(p->pub, chain[0], 0) ||
-	    gnutls_pubkey_get_pk_algorithm(p->pub, NULL) != GNUTLS_PK_RSA) {
-		snprintf(why, whylen, "certificate key is not RSA");
+	    gnutls_pubkey_import_x509(p->pub, chain[0], 0)) {
+		snprintf(why, whylen, "certificate key does not load");
 		x509_peer_free(p);
 		p = NULL;
 		goto out;
 	}
+	/* Whether the key suits the method is the caller's to word. */
+	p->type = pubkey_type(p->pub);
 	p->crt = chain[0];
 	chain[0] = NULL;
 out:
@@ -362,12 +481,41 @@ void x509_peer_free(struct x509_peer *p)
 	free(p);
 }
 
+enum x509_key x509_peer_key(const struct x509_peer *p)
+{
+	return p->type;
+}
+
+/* r || s back into the DER GnuTLS verifies. */
+static bool ec_verify(const struct x509_peer *p, gnutls_datum_t *h,
+		      const uint8_t *sig, size_t sig_len)
+{
+	unsigned int half = ec_half(p->type);
+	gnutls_datum_t r = { (unsigned char *)sig, half };
+	gnutls_datum_t s = { (unsigned char *)sig + half, half };
+	gnutls_datum_t der = { NULL, 0 };
+	bool ok;
+
+	if (!half || sig_len != 2 * half || gnutls_encode_rs_value(&der, &r, &s))
+		return false;
+	/*
+	 * The SHA-256 entry takes any data of 20 bytes or more as the
+	 * digest, cut to the order as signing does: every PRF but MD5.
+	 */
+	ok = gnutls_pubkey_verify_hash2(p->pub, GNUTLS_SIGN_ECDSA_SHA256, 0, h,
+					&der) >= 0;
+	gnutls_free(der.data);
+	return ok;
+}
+
 bool x509_peer_verify_raw(const struct x509_peer *p, const uint8_t *data,
 			  size_t len, const uint8_t *sig, size_t sig_len)
 {
 	gnutls_datum_t h = { (unsigned char *)data, (unsigned int)len };
 	gnutls_datum_t s = { (unsigned char *)sig, (unsigned int)sig_len };
 
+	if (p->type != X509_KEY_RSA)
+		return ec_verify(p, &h, sig, sig_len);
 	return gnutls_pubkey_verify_hash2(p->pub, GNUTLS_SIGN_RSA_RAW,
 					  GNUTLS_VERIFY_USE_TLS1_RSA, &h,
 					  &s) >= 0;

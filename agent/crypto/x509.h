@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * X.509 credentials for RSA signature authentication, all through
- * GnuTLS: our certificate and private key, the trust anchors, checking a
- * peer's certificate against them and against an identity, and the raw
- * PKCS#1 v1.5 signatures IKEv1 uses (RFC 2409 5.1: the PRF output is
- * signed as it is, without a DigestInfo).
+ * X.509 credentials for signature authentication, all through GnuTLS:
+ * our certificate and private key, the trust anchors, checking a peer's
+ * certificate against them and against an identity, and the raw
+ * signatures IKEv1 uses: PKCS#1 v1.5 without a DigestInfo (RFC 2409
+ * 5.1), and ECDSA as r and s, each a big-endian integer of the curve's
+ * size (RFC 4754 7); both over the PRF output as it is.
  */
 #ifndef ESPTUND_CRYPTO_X509_H
 #define ESPTUND_CRYPTO_X509_H
@@ -19,8 +20,21 @@
 struct x509_creds;
 struct x509_peer;
 
+/* The keys IKEv1 signs with (RFC 2409, RFC 4754); NONE for any other. */
+enum x509_key {
+	X509_KEY_NONE = 0,
+	X509_KEY_RSA,
+	X509_KEY_EC256,		/* ECDSA on P-256 */
+	X509_KEY_EC384,		/* P-384 */
+	X509_KEY_EC521,		/* P-521 */
+};
+
+/* "RSA", "ECDSA P-256", ... for logs. */
+const char *x509_key_name(enum x509_key k);
+
 /*
- * Loads our certificate (PEM), its RSA private key (PEM, read as a
+ * Loads our certificate (PEM), its RSA or ECDSA (P-256, P-384, P-521)
+ * private key (PEM, read as a
  * secret file: refused unless only its owner, root or esptund's user,
  * can change it and others cannot read it) and the trust anchors (PEM,
  * one or more). Checks that key and certificate belong together. NULL
@@ -30,6 +44,8 @@ struct x509_creds *x509_creds_load(const char *cert, const char *key,
 				   const char *ca, char *err, size_t errlen);
 void x509_creds_free(struct x509_creds *cr);
 
+/* The type of our key. */
+enum x509_key x509_own_key(const struct x509_creds *cr);
 /* Our certificate, DER. */
 const uint8_t *x509_own_cert(const struct x509_creds *cr, size_t *len);
 /* Our certificate's subject DN, DER (the default local ID). */
@@ -38,7 +54,10 @@ const uint8_t *x509_own_dn(const struct x509_creds *cr, size_t *len);
 int x509_n_ca(const struct x509_creds *cr);
 const uint8_t *x509_ca_dn(const struct x509_creds *cr, int i, size_t *len);
 
-/* Raw PKCS#1 v1.5 signature over data (a PRF output). 0 or -1. */
+/*
+ * Signature over data (a PRF output) as IKEv1 carries it: raw PKCS#1
+ * v1.5 for RSA, r || s for ECDSA. 0 or -1.
+ */
 int x509_sign_raw(const struct x509_creds *cr, const uint8_t *data,
 		  size_t len, uint8_t *sig, size_t *sig_len);
 
@@ -53,6 +72,8 @@ struct x509_peer *x509_peer_verify(const struct x509_creds *cr,
 				   const size_t *der_len, int n, char *why,
 				   size_t whylen);
 void x509_peer_free(struct x509_peer *p);
+/* The type of the peer certificate's key. */
+enum x509_key x509_peer_key(const struct x509_peer *p);
 /* The check of x509_sign_raw's output with the peer's public key. */
 bool x509_peer_verify_raw(const struct x509_peer *p, const uint8_t *data,
 			  size_t len, const uint8_t *sig, size_t sig_len);
