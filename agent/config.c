@@ -319,8 +319,12 @@ static int k_auth(struct parser *p, const char *v)
 		p->conn->auth = IKE_AUTH_PSK;
 	else if (!strcmp(v, "rsa-sig") || !strcmp(v, "rsa"))
 		p->conn->auth = IKE_AUTH_RSA_SIG;
+	/* The key's curve picks 9, 10 or 11 when the files are loaded. */
+	else if (!strcmp(v, "ecdsa-sig") || !strcmp(v, "ecdsa"))
+		p->conn->auth = IKE_AUTH_ECDSA_256;
 	else
-		return perr(p, "unsupported auth '%s' (psk or rsa-sig)", v);
+		return perr(p, "unsupported auth '%s' (psk, rsa-sig or "
+			    "ecdsa-sig)", v);
 	return 0;
 }
 
@@ -872,25 +876,60 @@ static int xauth_finish(struct parser *p)
 	return 0;
 }
 
+/* ecdsa-sig with a P-384 key is method 10: the key picks it. */
+static int key_method(struct parser *p, const struct x509_creds *cr)
+{
+	struct ike_conn *c = p->conn;
+	enum x509_key k = x509_own_key(cr);
+	bool ecdsa = ike_auth_ecdsa(c->auth);
+	int i;
+
+	if (ecdsa != (k != X509_KEY_RSA)) {
+		p->line = p->seen[K_KEY];
+		return perr(p, "conn '%s': key %s is an %s key; auth = %s "
+			    "wants %s", c->name, c->key, x509_key_name(k),
+			    ecdsa ? "ecdsa-sig" : "rsa-sig",
+			    ecdsa ? "ECDSA on P-256, P-384 or P-521" :
+			    "RSA (auth = ecdsa-sig for ECDSA)");
+	}
+	c->auth = ike_auth_of_key(k);
+	if (ecdsa && (c->xauth || c->xauth_server)) {
+		p->line = p->seen[K_XAUTH] ? p->seen[K_XAUTH] : p->line;
+		return perr(p, "conn '%s': xauth works with auth = psk or "
+			    "rsa-sig (IKEv1 has no XAuth method for ECDSA)",
+			    c->name);
+	}
+	for (i = 0; ecdsa && i < c->n_ike; i++)
+		if (c->ike[i].hash == IKE_HASH_MD5) {
+			p->line = p->seen[K_IKE] ? p->seen[K_IKE] : p->line;
+			return perr(p, "conn '%s': auth = ecdsa-sig needs a "
+				    "hash of 160 bits or more in ike = (not "
+				    "md5)", c->name);
+		}
+	return 0;
+}
+
 /*
- * auth = rsa-sig wants cert, key and ca and no PSK; the files are loaded
- * here once so that a bad one is reported at its line.
+ * auth = rsa-sig and ecdsa-sig want cert, key and ca and no PSK; the
+ * files are loaded here once so that a bad one is reported at its line.
  */
 static int cert_finish(struct parser *p)
 {
 	struct ike_conn *c = p->conn;
+	const char *name = ike_auth_ecdsa(c->auth) ? "ecdsa-sig" : "rsa-sig";
 	struct x509_creds *cr;
 	char e[CONF_ERR_MAX];
+	int rc;
 
-	if (c->auth != IKE_AUTH_RSA_SIG) {
+	if (!ike_auth_sig(c->auth)) {
 		int l = p->seen[K_CERT] ? p->seen[K_CERT] :
 			p->seen[K_KEY] ? p->seen[K_KEY] : p->seen[K_CA];
 
 		if (!l)
 			return 0;
 		p->line = l;
-		return perr(p, "conn '%s': cert, key and ca are for auth = rsa-sig",
-			    c->name);
+		return perr(p, "conn '%s': cert, key and ca are for auth = "
+			    "rsa-sig or ecdsa-sig", c->name);
 	}
 	if (p->seen[K_PSK] || p->seen[K_PSK_FILE]) {
 		p->line = p->seen[K_PSK] ? p->seen[K_PSK] : p->seen[K_PSK_FILE];
@@ -898,8 +937,8 @@ static int cert_finish(struct parser *p)
 			    c->name);
 	}
 	if (!p->seen[K_CERT] || !p->seen[K_KEY] || !p->seen[K_CA])
-		return perr(p, "conn '%s': auth = rsa-sig needs cert, key and ca",
-			    c->name);
+		return perr(p, "conn '%s': auth = %s needs cert, key and ca",
+			    c->name, name);
 	cr = x509_creds_load(c->cert, c->key, c->ca, e, sizeof(e));
 	if (!cr) {
 		p->line = !strncmp(e, "cert ", 5) ? p->seen[K_CERT] :
@@ -907,8 +946,9 @@ static int cert_finish(struct parser *p)
 			  p->seen[K_KEY];
 		return perr(p, "conn '%s': %s", c->name, e);
 	}
+	rc = key_method(p, cr);
 	x509_creds_free(cr);
-	return 0;
+	return rc;
 }
 
 /* ---- vendor profiles (lib/profile.c), applied by profile_apply() ---- */

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Phase 1 authentication with RSA signatures (RFC 2409 5.1, auth method
- * 3): CERTREQ for our trust anchors, our ID, CERT and SIG, and the
- * peer's certificate chained to ca =, its SIG over HASH_I/HASH_R, and
- * its identity matched against its ID payload and the conn's remote-id.
- * The credentials themselves are crypto/x509.c's.
+ * Phase 1 authentication with signatures: RSA (RFC 2409 5.1, auth method
+ * 3) and ECDSA (RFC 4754, methods 9, 10 and 11 for P-256, P-384 and
+ * P-521): CERTREQ for our trust anchors, our ID, CERT and SIG, and the
+ * peer's certificate chained to ca =, its key of the method's type, its
+ * SIG over HASH_I/HASH_R, and its identity matched against its ID
+ * payload and the conn's remote-id. The credentials themselves are
+ * crypto/x509.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,13 +21,24 @@ int cert_conn_load(struct conn_ent *c)
 {
 	char err[512];
 
-	if (c->c.auth != IKE_AUTH_RSA_SIG)
+	enum x509_key k;
+
+	if (!ike_auth_sig(c->c.auth))
 		return 0;
 	c->creds = x509_creds_load(c->c.cert, c->c.key, c->c.ca, err,
 				   sizeof(err));
 	if (!c->creds) {
 		log_err("conn %s: %s", c->c.name, err);
 		return -22;	/* EINVAL */
+	}
+	/* The method was the key's when the config was read: still so? */
+	k = x509_own_key(c->creds);
+	if (ike_auth_of_key(k) != c->c.auth) {
+		log_err("conn %s: key %s is an %s key, not one for %s",
+			c->c.name, c->c.key, x509_key_name(k),
+			ike_auth_name(c->c.auth));
+		cert_conn_free(c);
+		return -22;
 	}
 	return 0;
 }
@@ -174,6 +187,14 @@ int cert_check_auth(struct ike_dispatch *d, const uint8_t *id_b,
 		return refuse(d, name, msg);
 	}
 	x509_peer_subject(peer, subj, sizeof(subj));
+	if (ike_auth_of_key(x509_peer_key(peer)) != sa->conn->c.auth) {
+		snprintf(msg, sizeof(msg), "peer certificate \"%s\" has an %s "
+			 "key, which cannot sign for the negotiated method %s",
+			 subj, x509_key_name(x509_peer_key(peer)),
+			 ike_auth_name(sa->conn->c.auth));
+		x509_peer_free(peer);
+		return refuse(d, name, msg);
+	}
 	if (p1_auth_hash(sa, false, id.body, id.body_len, want) ||
 	    !x509_peer_verify_raw(peer, want, sa->km.prf_len, sigp->body,
 				  sigp->len)) {
@@ -202,7 +223,8 @@ int cert_check_auth(struct ike_dispatch *d, const uint8_t *id_b,
 		rc = id_mismatch(d, name, msg, x, subj);
 	} else {
 		log_info("%s %s: peer authenticated as %s by certificate "
-			 "\"%s\"", msg_ck(sa), name, idb, subj);
+			 "\"%s\", %s", msg_ck(sa), name, idb, subj,
+			 ike_auth_name(sa->conn->c.auth));
 	}
 	x509_peer_free(peer);
 	return rc;

@@ -14,6 +14,40 @@
 #include "crypto/x509.h"
 #include "ike/ikev1.h"
 
+const char *ike_auth_name(unsigned int method)
+{
+	switch (method) {
+	case IKE_AUTH_PSK:
+		return "PSK (1)";
+	case IKE_AUTH_RSA_SIG:
+		return "RSA signature (3)";
+	case IKE_AUTH_ECDSA_256:
+		return "ECDSA-256 (9)";
+	case IKE_AUTH_ECDSA_384:
+		return "ECDSA-384 (10)";
+	case IKE_AUTH_ECDSA_521:
+		return "ECDSA-521 (11)";
+	default:
+		return "another method";
+	}
+}
+
+enum ike_auth ike_auth_of_key(enum x509_key k)
+{
+	switch (k) {
+	case X509_KEY_RSA:
+		return IKE_AUTH_RSA_SIG;
+	case X509_KEY_EC256:
+		return IKE_AUTH_ECDSA_256;
+	case X509_KEY_EC384:
+		return IKE_AUTH_ECDSA_384;
+	case X509_KEY_EC521:
+		return IKE_AUTH_ECDSA_521;
+	default:
+		return IKE_AUTH_PSK;
+	}
+}
+
 void ike_conn_init(struct ike_conn *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -389,7 +423,7 @@ struct conn_ent *conn_by_id(struct ike_engine *e,
 	for (c = e->conns; c; c = c->next)
 		if (conn_addr_equal(&c->c.local, local, false) &&
 		    conn_addr_equal(&c->c.remote, remote, false) &&
-		    (c->c.auth == IKE_AUTH_RSA_SIG || remote_id_is(&c->c, id)))
+		    (ike_auth_sig(c->c.auth) || remote_id_is(&c->c, id)))
 			return c;
 	for (c = e->conns; c; c = c->next)
 		if (conn_addr_equal(&c->c.local, local, false) &&

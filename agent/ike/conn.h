@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "crypto/x509.h"
+
 #define IKE_CONN_NAME_MAX	64
 #define IKE_IFNAME_MAX		16
 #define IKE_ID_MAX		255
@@ -59,11 +61,34 @@ struct ike_ts_pair {
 	struct ike_ts remote;
 };
 
-/* Phase 1 authentication method, RFC 2409 appendix A values. */
+/*
+ * Phase 1 authentication method, RFC 2409 appendix A and RFC 4754
+ * values. auth = ecdsa-sig is the ECDSA method of our key's curve.
+ */
 enum ike_auth {
 	IKE_AUTH_PSK = 1,
 	IKE_AUTH_RSA_SIG = 3,
+	IKE_AUTH_ECDSA_256 = 9,		/* P-256 */
+	IKE_AUTH_ECDSA_384 = 10,	/* P-384 */
+	IKE_AUTH_ECDSA_521 = 11,	/* P-521 */
 };
+
+/* Authenticated by certificate and signature (cert, key, ca). */
+static inline bool ike_auth_sig(enum ike_auth a)
+{
+	return a != IKE_AUTH_PSK;
+}
+
+static inline bool ike_auth_ecdsa(enum ike_auth a)
+{
+	return a == IKE_AUTH_ECDSA_256 || a == IKE_AUTH_ECDSA_384 ||
+	       a == IKE_AUTH_ECDSA_521;
+}
+
+/* "RSA signature (3)", "ECDSA-256 (9)", ...: a method for logs. */
+const char *ike_auth_name(unsigned int method);
+/* The signature method a key signs with; IKE_AUTH_PSK for none. */
+enum ike_auth ike_auth_of_key(enum x509_key k);
 
 #define IKE_PATH_MAX		256
 
@@ -186,7 +211,7 @@ struct ike_conn {
 	uint8_t psk[IKE_PSK_MAX];
 	size_t psk_len;
 	/*
-	 * auth = rsa-sig: our certificate, its private key and the trust
+	 * auth = rsa-sig, ecdsa-sig: our certificate, its private key and the trust
 	 * anchors, PEM files (absolute paths), loaded when the conn is
 	 * added to the engine.
 	 */

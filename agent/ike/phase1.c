@@ -5,6 +5,7 @@
  * HASH_I/HASH_R, sending, INITIAL-CONTACT and the end of phase 1.
  */
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,9 @@ static uint16_t auth_method(const struct ike_conn *c, bool initiator)
 {
 	bool rsa = c->auth == IKE_AUTH_RSA_SIG;
 
+	/* The key's curve's method; no XAuth variant (config.c refuses). */
+	if (ike_auth_ecdsa(c->auth))
+		return c->auth;
 	if (c->xauth_server)
 		initiator = !initiator;
 	else if (!c->xauth)
@@ -69,6 +73,21 @@ void p1_build_sa(const struct ike_conn *c, struct isakmp_sa *sa)
 	}
 }
 
+/*
+ * Why an ECDSA conn refuses another method: both sides sign with keys on
+ * the curve the method names (RFC 4754), so ours decides.
+ */
+static const char *ecdsa_refusal(uint64_t got, const struct ike_conn *c)
+{
+	static char why[160];
+
+	snprintf(why, sizeof(why), "authentication method is %s, not %s, "
+		 "the method of our key (auth = ecdsa-sig)",
+		 ike_auth_name(got > 0xffff ? 0 : (unsigned int)got),
+		 ike_auth_name(c->auth));
+	return why;
+}
+
 /* A phase 1 transform → proposal; NULL or a reason it is unusable. */
 static const char *decode_transform(const struct isakmp_transform *t,
 				    const struct ike_conn *c, bool initiator,
@@ -110,6 +129,8 @@ static const char *decode_transform(const struct isakmp_transform *t,
 					     "authentication method is not "
 					     "XAUTHRespPreShared, the server's "
 					     "as initiator (xauth = client)";
+			if (a->val != want && ike_auth_ecdsa(c->auth))
+				return ecdsa_refusal(a->val, c);
 			if (a->val != want)
 				return rsa ? "authentication method is not "
 					     "RSA signature (auth = rsa-sig)" :
@@ -136,6 +157,9 @@ static const char *decode_transform(const struct isakmp_transform *t,
 	}
 	if (!auth_ok)
 		return "no authentication method attribute";
+	/* GnuTLS verifies ECDSA over 20 bytes or more. */
+	if (ike_auth_ecdsa(c->auth) && ip->hash == IKE_HASH_MD5)
+		return "MD5 is too short a hash for an ECDSA signature";
 	if (ip->enc == IKE_ENC_AES_CBC && !ip->keylen)
 		ip->keylen = 128;
 	return NULL;
@@ -253,7 +277,7 @@ int p1_derive(struct p1sa *sa, const uint8_t *peer_ke, size_t len)
 	memcpy(sa->initiator ? sa->ke_r : sa->ke_i, peer_ke, len);
 	if (dh_derive(sa->dh, peer_ke, len, gxy))
 		return -ISAKMP_N_INVALID_KEY_INFORMATION;
-	if (sa->conn->c.auth == IKE_AUTH_RSA_SIG)
+	if (ike_auth_sig(sa->conn->c.auth))
 		rc = keymat_phase1_sig(&sa->km, sa->prop.hash, sa->prop.enc,
 				       sa->prop.keylen, sa->ni, sa->ni_len,
 				       sa->nr, sa->nr_len, gxy, sl,
@@ -727,7 +751,7 @@ int p1_gen_hash(const struct p1sa *sa, struct isakmp_gen *g)
 int p1_gen_id_hash(const struct p1sa *sa, struct isakmp_gen *g)
 {
 	p1_gen_id(sa, g);
-	if (sa->conn->c.auth == IKE_AUTH_RSA_SIG)
+	if (ike_auth_sig(sa->conn->c.auth))
 		return cert_gen_auth(sa, g);
 	return p1_gen_hash(sa, g);
 }
@@ -746,7 +770,7 @@ size_t p1_build_auth(struct ike_engine *e, struct p1sa *sa, bool with_id,
 	isakmp_gen_init(&g, buf, cap, &h);
 	if (with_id)
 		p1_gen_id(sa, &g);
-	if (sa->conn->c.auth == IKE_AUTH_RSA_SIG ? cert_gen_auth(sa, &g) :
+	if (ike_auth_sig(sa->conn->c.auth) ? cert_gen_auth(sa, &g) :
 	    p1_gen_hash(sa, &g))
 		return 0;
 	p1_gen_initial_contact(e, sa, &g);
@@ -799,11 +823,12 @@ int p1_authenticate(struct ike_dispatch *d, const uint8_t *id_b,
 
 	if (!notifies_intact(d, name))
 		return -ISAKMP_N_PAYLOAD_MALFORMED;
-	if (sa->conn->c.auth == IKE_AUTH_RSA_SIG) {
+	if (ike_auth_sig(sa->conn->c.auth)) {
 		rc = cert_check_auth(d, id_b, id_len, name);
 	} else if (!hp) {
 		log_err("%s %s: no HASH payload: the peer does not "
-			"authenticate with a pre-shared key (auth = rsa-sig?)",
+			"authenticate with a pre-shared key (auth = rsa-sig or "
+			"ecdsa-sig?)",
 			msg_ck(sa), name);
 		diag_fail(d->e, sa->conn, name, "no HASH payload: the peer "
 			  "does not use a pre-shared key");

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A small PKI made at test time with GnuTLS: RSA keys, a self-signed CA
+ * A small PKI made at test time with GnuTLS: RSA and ECDSA keys, a self-signed CA
  * and certificates it (or another CA) signs, with validity given in days
  * from now and an optional subjectAltName DNS name, written as PEM into
  * pki_dir. Shared by the host tests and the guest tests' helper.
@@ -18,14 +18,26 @@
 /* Where pki_save_* write; the includer defines it. */
 extern const char *pki_dir;
 
-static inline gnutls_x509_privkey_t pki_key(void)
+static inline gnutls_x509_privkey_t pki_key_of(gnutls_pk_algorithm_t pk,
+					       unsigned int bits)
 {
 	gnutls_x509_privkey_t k;
 
 	gnutls_x509_privkey_init(&k);
-	if (gnutls_x509_privkey_generate(k, GNUTLS_PK_RSA, 2048, 0))
+	if (gnutls_x509_privkey_generate(k, pk, bits, 0))
 		printf("# key generation failed\n");
 	return k;
+}
+
+static inline gnutls_x509_privkey_t pki_key(void)
+{
+	return pki_key_of(GNUTLS_PK_RSA, 2048);
+}
+
+/* An ECDSA key on curve (GNUTLS_ECC_CURVE_SECP256R1, ...). */
+static inline gnutls_x509_privkey_t pki_key_ec(gnutls_ecc_curve_t curve)
+{
+	return pki_key_of(GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(curve));
 }
 
 /* A certificate for key, signed by issuer (NULL: self-signed CA). */
