@@ -54,7 +54,8 @@ static const struct name p1_hash[] = {
 
 static const struct name p1_auth[] = {
 	{ 1, "PSK" }, { 2, "DSS-SIG" }, { 3, "RSA-SIG" }, { 4, "RSA-ENC" },
-	{ 5, "RSA-ENC-REV" }, { 9, "ECDSA-SIG" },
+	{ 5, "RSA-ENC-REV" }, { 9, "ECDSA-256" }, { 10, "ECDSA-384" },
+	{ 11, "ECDSA-521" },
 	{ 64221, "HybridInitRSA" }, { 64222, "HybridRespRSA" },
 	{ 65001, "XAUTHInitPreShared" }, { 65002, "XAUTHRespPreShared" },
 	{ 65005, "XAUTHInitRSA" }, { 65006, "XAUTHRespRSA" },
