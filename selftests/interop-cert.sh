@@ -8,7 +8,10 @@
 #   2 charon initiates: SPIs agree, ping
 #   3 remote-id names another host: refused with its log line
 #   4 esptund initiates Aggressive Mode: SPIs agree, ping
-#   5 a path of 1000-byte datagrams that drops IP fragments (nft, both
+#   5 ECDSA on P-256 (RFC 4754 method 9, auth = ecdsa-sig) in Main Mode,
+#     esptund initiating, then charon: both logs name the method, SPIs
+#     agree, ping
+#   6 a path of 1000-byte datagrams that drops IP fragments (nft, both
 #     ways), where MM5 and MM6 with their certificates do not fit: with
 #     fragmentation = no nothing comes up (and fragments were dropped);
 #     with fragmentation = yes both sides cut their messages into IKE
@@ -18,7 +21,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ike-lib.sh"
 
 IFID=43
-N_TESTS=21
+N_TESTS=30
 CERTGEN=$TOP/build/selftests/certgen_helper
 
 ktap_plan $N_TESTS
@@ -43,6 +46,10 @@ mkdir -p "$PKI"
 
 IKE=aes128-sha256-modp2048
 ESP=aes128gcm16-modp2048
+# Method and file stems of the credentials: RSA's, ECDSA's in case 5.
+AUTH=rsa-sig
+A=a
+B=b
 
 ours() {	# REMOTE_ID [MODE [EXTRA-LINES]]
 	cat >"$IKE_DIR/a.conf" <<-CONF
@@ -53,9 +60,9 @@ ours() {	# REMOTE_ID [MODE [EXTRA-LINES]]
 	interface = esp0
 	local = $IKE_ADDR1
 	remote = $IKE_ADDR2
-	auth = rsa-sig
-	cert = $PKI/a.pem
-	key = $PKI/a.key
+	auth = $AUTH
+	cert = $PKI/$A.pem
+	key = $PKI/$A.key
 	ca = $PKI/ca.pem
 	remote-id = $1
 	mode = ${2:-main}
@@ -70,11 +77,12 @@ ours() {	# REMOTE_ID [MODE [EXTRA-LINES]]
 
 theirs() {	# [AGGRESSIVE]
 	# swanctl loads keys only from private/ next to its --file.
-	mkdir -p "$SWAN_DIR/private" && cp "$PKI/b.key" "$SWAN_DIR/private/" ||
+	rm -rf "$SWAN_DIR/private"
+	mkdir -p "$SWAN_DIR/private" && cp "$PKI/$B.key" "$SWAN_DIR/private/" ||
 		return 1
 	ike_render "$IKE_PEERS/swanctl-cert.conf.in" "$SWAN_DIR/swanctl.conf" \
 		LOCAL=$IKE_ADDR2 REMOTE=$IKE_ADDR1 IKE=$IKE ESP=$ESP \
-		IFID=$IFID PKI="$PKI" AGGR="${1:-no}" || return 1
+		IFID=$IFID PKI="$PKI" AGGR="${1:-no}" CERT=$B || return 1
 	swan --load-all --clear --noprompt --file "$SWAN_DIR/swanctl.conf" \
 		>"$SWAN_DIR/load.out" 2>&1 || { cat "$SWAN_DIR/load.out"; return 1; }
 }
@@ -141,7 +149,43 @@ else
 fi
 teardown
 
-# 5: the path takes 1000-byte datagrams and drops IP fragments, before
+# 5: ECDSA on P-256: charon's key picks method 9 as initiator, and it
+# signs with it as responder; the same CA signs the ECDSA certificates.
+AUTH=ecdsa-sig A=a-ec B=b-ec
+ours "dn:CN=b,O=esptun"
+eike a reload >/dev/null
+theirs
+esptund_mark a
+if ktap_check "5-ecdsa-esptund-init-up" eike a up -t 60 peer; then
+	ktap_check "5-ecdsa-esptund-verified-method-9" esptund_log_has a \
+		'by certificate "CN=b,O=esptun", ECDSA-256 (9)'
+	ktap_check "5-ecdsa-spis" ike_spis_agree "$(esptund_spis a)" \
+		"$(swan_spis)"
+	ktap_check "5-ecdsa-ping" ike_ping $IKE_NS1 $IKE_IN2 3
+else
+	for t in esptund-verified-method-9 spis ping; do
+		ktap_skip "5-ecdsa-$t" "no SA"
+	done
+fi
+ktap_check "5-ecdsa-charon-verified-ecdsa" grep -q \
+	"authentication of 'O=esptun, CN=a' with ECDSA_WITH_NULL successful" \
+	"$SWAN_DIR/charon.log"
+teardown
+esptund_mark a
+ktap_check "5-ecdsa-strongswan-init-up" swan_up
+if ktap_check "5-ecdsa-esptund-active" wait_for -t 10 esptund_spis a; then
+	ktap_check "5-ecdsa-responder-verified-method-9" esptund_log_has a \
+		'by certificate "CN=b,O=esptun", ECDSA-256 (9)'
+	ktap_check "5-ecdsa-strongswan-init-ping" ike_ping $IKE_NS1 $IKE_IN2 3
+else
+	for t in responder-verified-method-9 strongswan-init-ping; do
+		ktap_skip "5-ecdsa-$t" "no SA"
+	done
+fi
+teardown
+AUTH=rsa-sig A=a B=b
+
+# 6: the path takes 1000-byte datagrams and drops IP fragments, before
 # reassembly (prerouting ahead of defragmentation), in both directions.
 small_path() {
 	local ns dev
@@ -163,16 +207,16 @@ frags_dropped() {
 	ip netns exec "$1" nft list chain ip frags pre |
 		sed -n 's/.*counter packets \([0-9]*\).*/\1/p'
 }
-ktap_check "5-frag-small-path" small_path
+ktap_check "6-frag-small-path" small_path
 theirs
 ours "dn:CN=b,O=esptun" main "fragmentation = no"
 eike a reload >/dev/null
-ktap_expect_fail "5-frag-off-fails" "" eike a up -t 20 peer
+ktap_expect_fail "6-frag-off-fails" "" eike a up -t 20 peer
 d=$(( $(frags_dropped $IKE_NS1) + $(frags_dropped $IKE_NS2) ))
 if [ "$d" -gt 0 ]; then
-	ktap_ok "5-frag-off-ip-fragments-dropped ($d)"
+	ktap_ok "6-frag-off-ip-fragments-dropped ($d)"
 else
-	ktap_fail "5-frag-off-ip-fragments-dropped" "no IP fragment was dropped"
+	ktap_fail "6-frag-off-ip-fragments-dropped" "no IP fragment was dropped"
 fi
 teardown
 ours "dn:CN=b,O=esptun" main "fragmentation = yes
@@ -181,17 +225,17 @@ eike a reload >/dev/null
 esptund_mark a
 PCAP=$TEST_OUT/frag.pcap
 tcpdump_start $IKE_NS1 veth1 "$PCAP" udp port 500 or udp port 4500
-if ktap_check "5-frag-up" eike a up -t 60 peer; then
-	ktap_check "5-frag-spis" ike_spis_agree "$(esptund_spis a)" \
+if ktap_check "6-frag-up" eike a up -t 60 peer; then
+	ktap_check "6-frag-spis" ike_spis_agree "$(esptund_spis a)" \
 		"$(swan_spis)"
-	ktap_check "5-frag-ping" ike_ping $IKE_NS1 $IKE_IN2 3
+	ktap_check "6-frag-ping" ike_ping $IKE_NS1 $IKE_IN2 3
 else
-	for t in spis ping; do ktap_skip "5-frag-$t" "no SA"; done
+	for t in spis ping; do ktap_skip "6-frag-$t" "no SA"; done
 fi
 eike a keys peer >"$TEST_OUT/frag.keys"
 tcpdump_stop "$PCAP"
-ktap_check "5-frag-esptund-cut" esptund_log_has a "fragments (ID"
-ktap_check "5-frag-charon-cut-esptund-reassembled" esptund_log_has a \
+ktap_check "6-frag-esptund-cut" esptund_log_has a "fragments (ID"
+ktap_check "6-frag-charon-cut-esptund-reassembled" esptund_log_has a \
 	"fragments from $IKE_ADDR2"
 
 # The capture of both sides' pieces, decoded: MM5 and charon's MM6 come
@@ -211,6 +255,6 @@ if len(got) != 2 or bad or got["MM6"]["direction"] != "responder":
     print("decoded:", [(m["label"], m["fragments"]) for m in ms], bad)
     sys.exit(1)'
 }
-ktap_check "5-frag-decode-reassembles-both" frag_decoded
+ktap_check "6-frag-decode-reassembles-both" frag_decoded
 
 ktap_finished
