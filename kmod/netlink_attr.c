@@ -92,6 +92,19 @@ int esptun_nl_get_sa_addrs(struct nlattr **tb, union esptun_inaddr *local,
 	return *rfam < 0 ? *rfam : 0;
 }
 
+/* One side of a selector in the form it was set: prefix or range. */
+static int esptun_fill_sel_side(struct sk_buff *skb, u16 family, int a4,
+				int a6, int e4, int e6, int plen_attr,
+				const union esptun_inaddr *first,
+				const union esptun_inaddr *last, u8 plen)
+{
+	if (esptun_nl_put_addr(skb, family, a4, a6, first))
+		return -EMSGSIZE;
+	if (plen == ESPTUN_SEL_RANGE)
+		return esptun_nl_put_addr(skb, family, e4, e6, last);
+	return nla_put_u8(skb, plen_attr, plen);
+}
+
 static int esptun_fill_sel(struct sk_buff *skb, const struct esptun_sel *sel)
 {
 	struct nlattr *nest = nla_nest_start(skb, ESPTUN_SA_A_SELECTOR);
@@ -99,12 +112,18 @@ static int esptun_fill_sel(struct sk_buff *skb, const struct esptun_sel *sel)
 	if (!nest)
 		return -EMSGSIZE;
 	if (sel->family &&
-	    (esptun_nl_put_addr(skb, sel->family, ESPTUN_SEL_A_SRC_IPV4,
-				ESPTUN_SEL_A_SRC_IPV6, &sel->src) ||
-	     nla_put_u8(skb, ESPTUN_SEL_A_SRC_PREFIXLEN, sel->src_plen) ||
-	     esptun_nl_put_addr(skb, sel->family, ESPTUN_SEL_A_DST_IPV4,
-				ESPTUN_SEL_A_DST_IPV6, &sel->dst) ||
-	     nla_put_u8(skb, ESPTUN_SEL_A_DST_PREFIXLEN, sel->dst_plen)))
+	    (esptun_fill_sel_side(skb, sel->family, ESPTUN_SEL_A_SRC_IPV4,
+				  ESPTUN_SEL_A_SRC_IPV6,
+				  ESPTUN_SEL_A_SRC_END_IPV4,
+				  ESPTUN_SEL_A_SRC_END_IPV6,
+				  ESPTUN_SEL_A_SRC_PREFIXLEN, &sel->src,
+				  &sel->src_end, sel->src_plen) ||
+	     esptun_fill_sel_side(skb, sel->family, ESPTUN_SEL_A_DST_IPV4,
+				  ESPTUN_SEL_A_DST_IPV6,
+				  ESPTUN_SEL_A_DST_END_IPV4,
+				  ESPTUN_SEL_A_DST_END_IPV6,
+				  ESPTUN_SEL_A_DST_PREFIXLEN, &sel->dst,
+				  &sel->dst_end, sel->dst_plen)))
 		return -EMSGSIZE;
 	if ((sel->proto && nla_put_u8(skb, ESPTUN_SEL_A_PROTO, sel->proto)) ||
 	    (sel->sport &&
@@ -276,15 +295,80 @@ static bool esptun_alg_is_aead(const char *name)
 	return false;
 }
 
-/* The selector nest: prefixes of one family, host bits cleared, ports
- * only with a protocol that has them.
+/*
+ * One side of a selector: a prefix (address, optional length) or a range
+ * (first and last address), kept as first and last either way. The family
+ * is the selector's, already checked; 0 leaves the side empty.
+ */
+static int esptun_parse_sel_side(struct nlattr **tb, int e4, int e6,
+				 int plen_attr, u16 family,
+				 union esptun_inaddr *first,
+				 union esptun_inaddr *last, u8 *plen,
+				 struct nlattr *attr,
+				 struct netlink_ext_ack *extack)
+{
+	u8 max = family == AF_INET ? 32 : 128;
+	int efam;
+
+	efam = esptun_nl_get_addr(tb, e4, e6, last, extack);
+	if (efam < 0)
+		return efam;
+	if (tb[plen_attr] && !family)
+		return ESPTUN_BAD(extack, attr,
+				  "selector prefix length without an address");
+	if (efam && !family)
+		return ESPTUN_BAD(extack, attr,
+				  "selector range end without a start address");
+	if (!family)
+		return 0;
+	if (efam && tb[plen_attr])
+		return ESPTUN_BAD(extack, attr,
+				  "selector side takes a prefix length or a range end, not both");
+	if (efam && efam != family)
+		return ESPTUN_BAD(extack, attr,
+				  "selector range end must be of the selector's family");
+	if (efam) {
+		if ((family == AF_INET && ntohl(last->v4) < ntohl(first->v4)) ||
+		    (family == AF_INET6 && ipv6_addr_cmp(&last->v6, &first->v6) < 0))
+			return ESPTUN_BAD(extack, attr,
+					  "selector range end below its start");
+		*plen = ESPTUN_SEL_RANGE;
+		return 0;
+	}
+	*plen = tb[plen_attr] ? nla_get_u8(tb[plen_attr]) : max;
+	if (*plen > max) {
+		if (family == AF_INET)
+			return ESPTUN_BAD(extack, attr,
+					  "selector prefix length too long for IPv4");
+		return ESPTUN_BAD(extack, attr,
+				  "selector prefix length too long for IPv6");
+	}
+	/* The prefix as the range it spans: host bits off, then on. */
+	if (family == AF_INET) {
+		first->v4 &= inet_make_mask(*plen);
+		last->v4 = first->v4 | ~inet_make_mask(*plen);
+	} else {
+		int i;
+
+		ipv6_addr_prefix(&first->v6, &first->v6, *plen);
+		for (i = 0; i < 4; i++) {
+			int bits = clamp_t(int, *plen - 32 * i, 0, 32);
+
+			last->v6.s6_addr32[i] = first->v6.s6_addr32[i] |
+						~inet_make_mask(bits);
+		}
+	}
+	return 0;
+}
+
+/* The selector nest: addresses of one family, as prefixes or ranges;
+ * ports only with a protocol that has them.
  */
 static int esptun_parse_sel(struct nlattr *attr, struct esptun_sel *sel,
 			    struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[ESPTUN_SEL_A_MAX + 1];
 	int sfam, dfam, err;
-	u8 max;
 
 	memset(sel, 0, sizeof(*sel));
 	if (!attr)
@@ -305,34 +389,24 @@ static int esptun_parse_sel(struct nlattr *attr, struct esptun_sel *sel,
 		return ESPTUN_BAD(extack, attr,
 				  "selector source and destination must be of one family");
 	sel->family = sfam ?: dfam;
-	max = sel->family == AF_INET ? 32 : 128;
 
-	if ((tb[ESPTUN_SEL_A_SRC_PREFIXLEN] && !sfam) ||
-	    (tb[ESPTUN_SEL_A_DST_PREFIXLEN] && !dfam))
-		return ESPTUN_BAD(extack, attr,
-				  "selector prefix length without an address");
-	sel->src_plen = sfam ? max : 0;
-	sel->dst_plen = dfam ? max : 0;
-	if (tb[ESPTUN_SEL_A_SRC_PREFIXLEN])
-		sel->src_plen = nla_get_u8(tb[ESPTUN_SEL_A_SRC_PREFIXLEN]);
-	if (tb[ESPTUN_SEL_A_DST_PREFIXLEN])
-		sel->dst_plen = nla_get_u8(tb[ESPTUN_SEL_A_DST_PREFIXLEN]);
-	if (sel->src_plen > max || sel->dst_plen > max) {
-		if (sel->family == AF_INET)
-			return ESPTUN_BAD(extack, attr,
-					  "selector prefix length too long for IPv4");
-		return ESPTUN_BAD(extack, attr,
-				  "selector prefix length too long for IPv6");
-	}
-
-	/* Keep host bits out, so the match is a plain masked compare. */
-	if (sel->family == AF_INET) {
-		sel->src.v4 &= inet_make_mask(sel->src_plen);
-		sel->dst.v4 &= inet_make_mask(sel->dst_plen);
-	} else if (sel->family == AF_INET6) {
-		ipv6_addr_prefix(&sel->src.v6, &sel->src.v6, sel->src_plen);
-		ipv6_addr_prefix(&sel->dst.v6, &sel->dst.v6, sel->dst_plen);
-	}
+	err = esptun_parse_sel_side(tb, ESPTUN_SEL_A_SRC_END_IPV4,
+				    ESPTUN_SEL_A_SRC_END_IPV6,
+				    ESPTUN_SEL_A_SRC_PREFIXLEN, sfam, &sel->src,
+				    &sel->src_end, &sel->src_plen, attr, extack);
+	if (err)
+		return err;
+	err = esptun_parse_sel_side(tb, ESPTUN_SEL_A_DST_END_IPV4,
+				    ESPTUN_SEL_A_DST_END_IPV6,
+				    ESPTUN_SEL_A_DST_PREFIXLEN, dfam, &sel->dst,
+				    &sel->dst_end, &sel->dst_plen, attr, extack);
+	if (err)
+		return err;
+	/* A side left out of a selector with a family spans it all (/0). */
+	if (sel->family && !sfam)
+		memset(&sel->src_end, 0xff, sizeof(sel->src_end));
+	if (sel->family && !dfam)
+		memset(&sel->dst_end, 0xff, sizeof(sel->dst_end));
 
 	if (tb[ESPTUN_SEL_A_PROTO])
 		sel->proto = nla_get_u8(tb[ESPTUN_SEL_A_PROTO]);

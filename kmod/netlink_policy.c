@@ -35,6 +35,10 @@ const struct nla_policy esptun_sel_policy[ESPTUN_SEL_A_MAX + 1] = {
 	[ESPTUN_SEL_A_PROTO]		= { .type = NLA_U8 },
 	[ESPTUN_SEL_A_SPORT]		= { .type = NLA_U16 },
 	[ESPTUN_SEL_A_DPORT]		= { .type = NLA_U16 },
+	[ESPTUN_SEL_A_SRC_END_IPV4]	= ESPTUN_ADDR4_POLICY,
+	[ESPTUN_SEL_A_SRC_END_IPV6]	= ESPTUN_ADDR6_POLICY,
+	[ESPTUN_SEL_A_DST_END_IPV4]	= ESPTUN_ADDR4_POLICY,
+	[ESPTUN_SEL_A_DST_END_IPV6]	= ESPTUN_ADDR6_POLICY,
 };
 
 const struct nla_policy esptun_lt_policy[ESPTUN_LT_A_MAX + 1] = {

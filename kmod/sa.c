@@ -23,6 +23,7 @@
 #include <linux/inetdevice.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
+#include <asm/unaligned.h>
 
 #include "sa.h"
 #include "sa_table.h"
@@ -470,6 +471,33 @@ static bool esptun_port_proto(u8 proto)
 	       proto == IPPROTO_UDPLITE || proto == IPPROTO_SCTP;
 }
 
+/* One unsigned compare: below first wraps around to above last - first. */
+static bool esptun_in_range4(__be32 a, __be32 first, __be32 last)
+{
+	u32 base = ntohl(first);
+
+	return ntohl(a) - base <= ntohl(last) - base;
+}
+
+/* a <= b as 128-bit numbers in network order, in two 64-bit halves. */
+static bool esptun_addr6_le(const struct in6_addr *a, const struct in6_addr *b)
+{
+	u64 ah = get_unaligned_be64(&a->s6_addr[0]);
+	u64 bh = get_unaligned_be64(&b->s6_addr[0]);
+
+	if (ah != bh)
+		return ah < bh;
+	return get_unaligned_be64(&a->s6_addr[8]) <=
+	       get_unaligned_be64(&b->s6_addr[8]);
+}
+
+static bool esptun_in_range6(const struct in6_addr *a,
+			     const struct in6_addr *first,
+			     const struct in6_addr *last)
+{
+	return esptun_addr6_le(first, a) && esptun_addr6_le(a, last);
+}
+
 static bool esptun_sel_match4(const struct esptun_sel *sel,
 			      const struct sk_buff *skb, u8 *proto, int *thoff)
 {
@@ -478,8 +506,8 @@ static bool esptun_sel_match4(const struct esptun_sel *sel,
 	if (sel->family == AF_INET6)
 		return false;
 	if (sel->family == AF_INET &&
-	    (((iph->saddr ^ sel->src.v4) & inet_make_mask(sel->src_plen)) ||
-	     ((iph->daddr ^ sel->dst.v4) & inet_make_mask(sel->dst_plen))))
+	    (!esptun_in_range4(iph->saddr, sel->src.v4, sel->src_end.v4) ||
+	     !esptun_in_range4(iph->daddr, sel->dst.v4, sel->dst_end.v4)))
 		return false;
 	*proto = iph->protocol;
 	/* A later fragment carries no ports. */
@@ -501,8 +529,8 @@ static bool esptun_sel_match6(const struct esptun_sel *sel,
 	if (sel->family == AF_INET)
 		return false;
 	if (sel->family == AF_INET6 &&
-	    (!ipv6_prefix_equal(&ip6h->saddr, &sel->src.v6, sel->src_plen) ||
-	     !ipv6_prefix_equal(&ip6h->daddr, &sel->dst.v6, sel->dst_plen)))
+	    (!esptun_in_range6(&ip6h->saddr, &sel->src.v6, &sel->src_end.v6) ||
+	     !esptun_in_range6(&ip6h->daddr, &sel->dst.v6, &sel->dst_end.v6)))
 		return false;
 	nexthdr = ip6h->nexthdr;
 	off = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(*ip6h),

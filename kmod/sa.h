@@ -17,21 +17,32 @@
 #include "device.h"
 #include "datapath.h"
 
+/* esptun_sel's prefix length of a side set as a range. */
+#define ESPTUN_SEL_RANGE	0xff
+
 /**
  * struct esptun_sel - traffic selector
- * @family: AF_INET, AF_INET6, or 0 for any family (then no prefixes)
- * @src: inner source prefix
- * @dst: inner destination prefix
- * @src_plen: source prefix length
- * @dst_plen: destination prefix length
+ * @family: AF_INET, AF_INET6, or 0 for any family (then no addresses)
+ * @src: first inner source address
+ * @src_end: last inner source address
+ * @dst: first inner destination address
+ * @dst_end: last inner destination address
+ * @src_plen: source prefix length, or ESPTUN_SEL_RANGE when set as a range
+ * @dst_plen: destination prefix length, or ESPTUN_SEL_RANGE
  * @proto: IP protocol, 0 = any
  * @sport: source port, network order, 0 = any
  * @dport: destination port, network order, 0 = any
+ *
+ * A prefix is kept as the range it spans, so the match is one range
+ * compare per side whichever form was set; the prefix length only tells
+ * a dump which form to give back.
  */
 struct esptun_sel {
 	u16 family;
 	union esptun_inaddr src;
+	union esptun_inaddr src_end;
 	union esptun_inaddr dst;
+	union esptun_inaddr dst_end;
 	u8 src_plen;
 	u8 dst_plen;
 	u8 proto;

@@ -80,6 +80,10 @@ static struct nla_policy sel_policy[ESPTUN_SEL_A_MAX + 1] = {
 	[ESPTUN_SEL_A_PROTO] = { .type = NLA_U8 },
 	[ESPTUN_SEL_A_SPORT] = { .type = NLA_U16 },
 	[ESPTUN_SEL_A_DPORT] = { .type = NLA_U16 },
+	[ESPTUN_SEL_A_SRC_END_IPV4] = ADDR4,
+	[ESPTUN_SEL_A_SRC_END_IPV6] = ADDR6,
+	[ESPTUN_SEL_A_DST_END_IPV4] = ADDR4,
+	[ESPTUN_SEL_A_DST_END_IPV6] = ADDR6,
 };
 
 int attr_put_addr(struct nl_msg *msg, int attr4, int attr6,
@@ -220,6 +224,10 @@ static int parse_sel(struct nlattr *nest, struct etsel *sel)
 			sel->has |= BIT(i);
 	get_addr(s[ESPTUN_SEL_A_SRC_IPV4], s[ESPTUN_SEL_A_SRC_IPV6], &sel->src);
 	get_addr(s[ESPTUN_SEL_A_DST_IPV4], s[ESPTUN_SEL_A_DST_IPV6], &sel->dst);
+	get_addr(s[ESPTUN_SEL_A_SRC_END_IPV4], s[ESPTUN_SEL_A_SRC_END_IPV6],
+		 &sel->src_end);
+	get_addr(s[ESPTUN_SEL_A_DST_END_IPV4], s[ESPTUN_SEL_A_DST_END_IPV6],
+		 &sel->dst_end);
 	if (s[ESPTUN_SEL_A_SRC_PREFIXLEN])
 		sel->src_plen = nla_get_u8(s[ESPTUN_SEL_A_SRC_PREFIXLEN]);
 	if (s[ESPTUN_SEL_A_DST_PREFIXLEN])
@@ -314,12 +322,16 @@ static int put_sel(struct nl_msg *msg, const struct etsel *sel)
 	if (!nest ||
 	    attr_put_addr(msg, ESPTUN_SEL_A_SRC_IPV4, ESPTUN_SEL_A_SRC_IPV6,
 		  &sel->src) < 0 ||
-	    (sel->src.family &&
+	    (sel->src.family && !sel->src_end.family &&
 	     nla_put_u8(msg, ESPTUN_SEL_A_SRC_PREFIXLEN, sel->src_plen) < 0) ||
+	    attr_put_addr(msg, ESPTUN_SEL_A_SRC_END_IPV4,
+			  ESPTUN_SEL_A_SRC_END_IPV6, &sel->src_end) < 0 ||
 	    attr_put_addr(msg, ESPTUN_SEL_A_DST_IPV4, ESPTUN_SEL_A_DST_IPV6,
 		  &sel->dst) < 0 ||
-	    (sel->dst.family &&
+	    (sel->dst.family && !sel->dst_end.family &&
 	     nla_put_u8(msg, ESPTUN_SEL_A_DST_PREFIXLEN, sel->dst_plen) < 0) ||
+	    attr_put_addr(msg, ESPTUN_SEL_A_DST_END_IPV4,
+			  ESPTUN_SEL_A_DST_END_IPV6, &sel->dst_end) < 0 ||
 	    (sel->has & BIT(ESPTUN_SEL_A_PROTO) &&
 	     nla_put_u8(msg, ESPTUN_SEL_A_PROTO, sel->proto) < 0) ||
 	    (sel->has & BIT(ESPTUN_SEL_A_SPORT) &&

@@ -36,6 +36,8 @@ struct etdev {
 struct etsel {
 	uint64_t has;		/* BIT(ESPTUN_SEL_A_PROTO/SPORT/DPORT) */
 	struct ipaddr src, dst;	/* family 0: any, both families */
+	/* family set: a range from src (dst) to here, not a prefix */
+	struct ipaddr src_end, dst_end;
 	uint8_t src_plen, dst_plen, proto;
 	uint16_t sport, dport;
 };

@@ -103,6 +103,35 @@ const char *parse_prefix(const char *s, struct ipaddr *a, uint8_t *plen)
 	return NULL;
 }
 
+const char *parse_prefix_or_range(const char *s, struct ipaddr *a,
+				  uint8_t *plen, struct ipaddr *end)
+{
+	char buf[2 * INET6_ADDRSTRLEN + 2];
+	const char *why;
+	char *dash;
+
+	memset(end, 0, sizeof(*end));
+	dash = strchr(s, '-');
+	if (!dash)
+		return parse_prefix(s, a, plen);
+	if (strlen(s) >= sizeof(buf))
+		return "not an address range";
+	strcpy(buf, s);
+	buf[dash - s] = '\0';
+	why = parse_addr(buf, a);
+	if (!why)
+		why = parse_addr(buf + (dash - s) + 1, end);
+	if (why)
+		return why;
+	if (a->family != end->family)
+		return "a range's first and last address must be of one family";
+	/* Network order compares as numbers do. */
+	if (memcmp(&end->v6, &a->v6, addr_len(a)) < 0)
+		return "a range's last address must not be below its first";
+	*plen = 0;
+	return NULL;
+}
+
 size_t addr_len(const struct ipaddr *a)
 {
 	return a->family == AF_INET ? 4 : a->family == AF_INET6 ? 16 : 0;

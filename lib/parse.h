@@ -25,6 +25,9 @@ struct ipaddr {
 /* Each parser returns NULL on success, or why the text was refused. */
 const char *parse_addr(const char *s, struct ipaddr *a);
 const char *parse_prefix(const char *s, struct ipaddr *a, uint8_t *plen);
+/* "FIRST-LAST" into a and end (family 0 for a prefix), or a prefix. */
+const char *parse_prefix_or_range(const char *s, struct ipaddr *a,
+				  uint8_t *plen, struct ipaddr *end);
 /* Decimal, or hexadecimal after "0x". */
 const char *parse_u64(const char *s, uint64_t max, uint64_t *out);
 const char *parse_u32(const char *s, uint32_t max, uint32_t *out);

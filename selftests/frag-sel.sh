@@ -9,10 +9,13 @@
 # before it enters the device; the later fragments carry no ports. The
 # datagram and its echo arrive whole, both ways, no packet is dropped for
 # want of an SA or for its selector, and no acquire event goes out.
+# Then selectors that are address ranges: ICMP between 192.168.1.1-.5 and
+# 192.168.2.1-.3 takes the range SAs, up to the range's last address, and
+# a destination one past it finds no SA.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/esp-lib.sh"
 
-ktap_plan 7
+ktap_plan 11
 
 SPEC="aead rfc4106(gcm(aes)) KEY20 128"
 
@@ -90,5 +93,41 @@ if grep -qs "^acquire" "$mon.a" "$mon.b"; then
 else
 	ktap_ok "no acquire event"
 fi
+range_setup() {
+	local k fwd rev
+	mapfile -t k < <(alg_words "$SPEC")
+	fwd=(sel src 192.168.1.1-192.168.1.5 dst 192.168.2.1-192.168.2.3 proto icmp)
+	rev=(sel src 192.168.2.1-192.168.2.3 dst 192.168.1.1-192.168.1.5 proto icmp)
+	ns a "$ESPTUN" sa add esp0 dir out spi 0x300 "${k[@]}" "${fwd[@]}" &&
+	ns b "$ESPTUN" sa add esp0 dir in spi 0x300 "${k[@]}" "${fwd[@]}" &&
+	ns b "$ESPTUN" sa add esp0 dir out spi 0x400 "${k[@]}" "${rev[@]}" &&
+	ns a "$ESPTUN" sa add esp0 dir in spi 0x400 "${k[@]}" "${rev[@]}"
+}
+if range_setup >"$TEST_OUT/range.log" 2>&1 &&
+   ip netns exec a "$ESPTUN" show esp0 >>"$TEST_OUT/range.log" &&
+   grep -q "selector: src 192.168.1.1-192.168.1.5 dst 192.168.2.1-192.168.2.3 proto icmp" \
+	"$TEST_OUT/range.log"; then
+	ktap_ok "range SAs added, shown as ranges"
+else
+	ktap_fail "range SAs added, shown as ranges" "$(cat "$TEST_OUT/range.log")"
+fi
+pings "ping inside the ranges" a 192.168.2.1
+counters_match "range SA a -> b" 0x300 a b 3
+# 192.168.2.3, the range's last address, leaves by the SA (b has no such
+# address, so no answer); 192.168.2.4 is outside and finds none.
+p0=$(sa_stat a esp0 out 0x300 packets)
+n0=$(dev_stat a esp0 no_sa)
+ip netns exec a ping -q -c 1 -W 1 192.168.2.3 >/dev/null 2>&1
+p1=$(sa_stat a esp0 out 0x300 packets)
+ip netns exec a ping -q -c 1 -W 1 192.168.2.4 >/dev/null 2>&1
+p2=$(sa_stat a esp0 out 0x300 packets)
+n2=$(dev_stat a esp0 no_sa)
+if [ "$((p1 - p0))" = 1 ] && [ "$p2" = "$p1" ] && [ "$((n2 - n0))" = 1 ]; then
+	ktap_ok "last address of the range takes the SA, the next does not"
+else
+	ktap_fail "last address of the range takes the SA, the next does not" \
+		"SA packets $p0 -> $p1 -> $p2, no_sa $n0 -> $n2"
+fi
+
 ktap_check "kernel log clean" dmesg_clean_since_mark
 ktap_finished

@@ -887,6 +887,100 @@ TEST_F(nl, sa_selector_rules)
 		  22));
 }
 
+/* SA_NEW with a selector side as a range: @se / @de NULL leave it out. */
+static struct nl_msg *sa_sel_range(struct conn *c, int ifindex,
+				   const char *src, int splen, const char *se,
+				   const char *dst, const char *de)
+{
+	struct nl_msg *m = msg_new(c, ESPTUN_CMD_SA_NEW, 0);
+	struct nlattr *sa, *sel;
+
+	nla_put_u32(m, ESPTUN_A_IFINDEX, ifindex);
+	sa = nla_nest_start(m, ESPTUN_A_SA);
+	nla_put_u8(m, ESPTUN_SA_A_DIR, ESPTUN_DIR_OUT);
+	nla_put_u32(m, ESPTUN_SA_A_SPI, 0x1000);
+	nla_put_string(m, ESPTUN_SA_A_ENC_ALG, "rfc4106(gcm(aes))");
+	nla_put(m, ESPTUN_SA_A_ENC_KEY, sizeof(gcm_key), gcm_key);
+	nla_put_u32(m, ESPTUN_SA_A_ICV_BITS, 128);
+	sel = nla_nest_start(m, ESPTUN_SA_A_SELECTOR);
+	if (src)
+		put_addr(m, strchr(src, ':') ? ESPTUN_SEL_A_SRC_IPV6 :
+					       ESPTUN_SEL_A_SRC_IPV4, src);
+	if (splen >= 0)
+		nla_put_u8(m, ESPTUN_SEL_A_SRC_PREFIXLEN, splen);
+	if (se)
+		put_addr(m, strchr(se, ':') ? ESPTUN_SEL_A_SRC_END_IPV6 :
+					      ESPTUN_SEL_A_SRC_END_IPV4, se);
+	if (dst)
+		put_addr(m, strchr(dst, ':') ? ESPTUN_SEL_A_DST_IPV6 :
+					       ESPTUN_SEL_A_DST_IPV4, dst);
+	if (de)
+		put_addr(m, strchr(de, ':') ? ESPTUN_SEL_A_DST_END_IPV6 :
+					      ESPTUN_SEL_A_DST_END_IPV4, de);
+	nla_nest_end(m, sel);
+	nla_nest_end(m, sa);
+	return m;
+}
+
+TEST_F(nl, sa_selector_range_rules)
+{
+	REJECT(sa_sel_range(&self->c, self->if0, "10.1.0.5", 24, "10.1.0.20",
+			    "10.2.0.0", NULL), EINVAL,
+	       "esptun: selector side takes a prefix length or a range end, not both");
+	REJECT(sa_sel_range(&self->c, self->if0, "10.1.0.5", -1, "2001:db8::5",
+			    "10.2.0.0", NULL), EINVAL,
+	       "esptun: selector range end must be of the selector's family");
+	REJECT(sa_sel_range(&self->c, self->if0, "10.1.0.20", -1, "10.1.0.5",
+			    "10.2.0.0", NULL), EINVAL,
+	       "esptun: selector range end below its start");
+	/* Below in the first byte only: compared as a number, not a byte. */
+	REJECT(sa_sel_range(&self->c, self->if0, "10.2.0.0", -1, NULL,
+			    "10.1.0.1", "9.255.255.255"), EINVAL,
+	       "esptun: selector range end below its start");
+	REJECT(sa_sel_range(&self->c, self->if0, "2001:db8::1:0", -1,
+			    "2001:db8::ffff", "2001:db8:1::", NULL), EINVAL,
+	       "esptun: selector range end below its start");
+	REJECT(sa_sel_range(&self->c, self->if0, NULL, -1, "10.1.0.20",
+			    "10.2.0.0", NULL), EINVAL,
+	       "esptun: selector range end without a start address");
+	OK(sa_sel_range(&self->c, self->if0, "10.1.0.5", -1, "10.1.0.5",
+			"10.2.0.0", "10.2.0.0"));
+}
+
+/* A range and a prefix come back from a dump as they were set. */
+static void sel_collect(struct nlmsghdr *nlh, void *arg)
+{
+	struct etsa *sa = arg;
+
+	attr_get_sa(nlh, sa, NULL);
+}
+
+TEST_F(nl, sa_selector_range_dump)
+{
+	struct etsa sa = {};
+	struct reply r = { .each = sel_collect, .arg = &sa };
+	struct in6_addr a;
+
+	OK(sa_sel_range(&self->c, self->if0, "2001:db8::5", -1,
+			"2001:db8::1:14", "2001:db8:2::7", NULL));
+	ASSERT_EQ(0, xfer(&self->c, sa_id(&self->c, ESPTUN_CMD_SA_GET,
+					  self->if0, ESPTUN_DIR_OUT, 0x1000),
+			  self->ext, sizeof(self->ext), &r));
+	ASSERT_EQ(AF_INET6, sa.sel.src.family);
+	ASSERT_EQ(AF_INET6, sa.sel.src_end.family);
+	inet_pton(AF_INET6, "2001:db8::5", &a);
+	EXPECT_EQ(0, memcmp(&a, &sa.sel.src.v6, 16));
+	inet_pton(AF_INET6, "2001:db8::1:14", &a);
+	EXPECT_EQ(0, memcmp(&a, &sa.sel.src_end.v6, 16));
+	EXPECT_NE(0, !!(sa.sel.has & BIT(ESPTUN_SEL_A_SRC_END_IPV6)));
+	EXPECT_EQ(0, !!(sa.sel.has & BIT(ESPTUN_SEL_A_SRC_PREFIXLEN)));
+	/* The prefix side: no end, its full length. */
+	EXPECT_EQ(0, sa.sel.dst_end.family);
+	EXPECT_NE(0, !!(sa.sel.has & BIT(ESPTUN_SEL_A_DST_PREFIXLEN)));
+	EXPECT_EQ(128, sa.sel.dst_plen);
+	reply_free(&r);
+}
+
 TEST_F(nl, sa_duplicates)
 {
 	struct sa_opts o = SA_GCM(ESPTUN_DIR_IN, 0x1000);

@@ -93,13 +93,20 @@ const char *event_name(uint8_t cmd)
 	return "unknown";
 }
 
-static void prefix_str(const struct ipaddr *a, uint8_t plen, char *buf,
-		       size_t size)
+/* Room for "FIRST-LAST" of IPv6. */
+#define SEL_SIDE_STRLEN	(2 * IPADDR_STRLEN)
+
+/* "10.1.0.0/16", or "10.1.0.5-10.1.0.20" when end is set. */
+static void prefix_str(const struct ipaddr *a, uint8_t plen,
+		       const struct ipaddr *end, char *buf, size_t size)
 {
-	char ab[IPADDR_STRLEN];
+	char ab[IPADDR_STRLEN], eb[IPADDR_STRLEN];
 
 	if (!a->family)
 		snprintf(buf, size, "any");
+	else if (end->family)
+		snprintf(buf, size, "%s-%s", addr_str(a, ab, sizeof(ab)),
+			 addr_str(end, eb, sizeof(eb)));
 	else
 		snprintf(buf, size, "%s/%u", addr_str(a, ab, sizeof(ab)),
 			 plen);
@@ -107,12 +114,12 @@ static void prefix_str(const struct ipaddr *a, uint8_t plen, char *buf,
 
 const char *sel_str(const struct etsel *sel, char *buf, size_t size)
 {
-	char src[IPADDR_STRLEN], dst[IPADDR_STRLEN];
+	char src[SEL_SIDE_STRLEN], dst[SEL_SIDE_STRLEN];
 	const char *pname = proto_name(sel->proto);
 	size_t n;
 
-	prefix_str(&sel->src, sel->src_plen, src, sizeof(src));
-	prefix_str(&sel->dst, sel->dst_plen, dst, sizeof(dst));
+	prefix_str(&sel->src, sel->src_plen, &sel->src_end, src, sizeof(src));
+	prefix_str(&sel->dst, sel->dst_plen, &sel->dst_end, dst, sizeof(dst));
 	if (pname)
 		n = snprintf(buf, size, "src %s dst %s proto %s", src, dst,
 			     pname);
@@ -256,11 +263,12 @@ void json_addr(struct json *j, const char *key, const struct ipaddr *a)
 }
 
 static void json_prefix(struct json *j, const char *key,
-			const struct ipaddr *a, uint8_t plen)
+			const struct ipaddr *a, uint8_t plen,
+			const struct ipaddr *end)
 {
-	char buf[IPADDR_STRLEN];
+	char buf[SEL_SIDE_STRLEN];
 
-	prefix_str(a, plen, buf, sizeof(buf));
+	prefix_str(a, plen, end, buf, sizeof(buf));
 	if (a->family)
 		json_str(j, key, buf);
 	else
@@ -270,8 +278,8 @@ static void json_prefix(struct json *j, const char *key,
 void json_sel(struct json *j, const char *key, const struct etsel *sel)
 {
 	json_obj_open(j, key);
-	json_prefix(j, "src", &sel->src, sel->src_plen);
-	json_prefix(j, "dst", &sel->dst, sel->dst_plen);
+	json_prefix(j, "src", &sel->src, sel->src_plen, &sel->src_end);
+	json_prefix(j, "dst", &sel->dst, sel->dst_plen, &sel->dst_end);
 	json_u64(j, "proto", sel->proto);
 	json_u64(j, "sport", sel->sport);
 	json_u64(j, "dport", sel->dport);

@@ -21,6 +21,7 @@
 	"                  [encap espinudp SPORT DPORT | encap none] [local ADDR] [remote ADDR]\n" \
 	"                  [lifetime soft|hard bytes|packets|add-seconds|use-seconds N]...\n" \
 	"                  [sel src PREFIX dst PREFIX [proto P] [sport N] [dport N]]\n" \
+	"  PREFIX := ADDR[/LEN] | FIRST-LAST (an address range)\n" \
 	"  ALGO := aead NAME KEY ICVBITS | enc NAME KEY auth-trunc NAME KEY TRUNCBITS |\n" \
 	"          enc NAME KEY auth NAME KEY\n" \
 	"  KEY := 0xHEX | \"\"    NAME e.g. 'rfc4106(gcm(aes))', 'cbc(aes)', 'hmac(sha256)', cipher_null"
@@ -199,6 +200,7 @@ static int parse_sel(struct args *a, struct etsa *sa)
 		if (!strcmp(kw, "src") || !strcmp(kw, "dst")) {
 			int src = kw[0] == 's';
 			struct ipaddr *p = src ? &sel->src : &sel->dst;
+			struct ipaddr *e = src ? &sel->src_end : &sel->dst_end;
 
 			args_next(a);
 			if (p->family)
@@ -206,8 +208,9 @@ static int parse_sel(struct args *a, struct etsa *sa)
 			v = args_value(a, kw);
 			if (!v)
 				return EXIT_USAGE;
-			why = parse_prefix(v, p, src ? &sel->src_plen :
-						      &sel->dst_plen);
+			why = parse_prefix_or_range(v, p, src ? &sel->src_plen :
+								&sel->dst_plen,
+						    e);
 			if (why)
 				return usage_error(a, "bad sel %s \"%s\": %s",
 						   kw, v, why);

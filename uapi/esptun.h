@@ -340,11 +340,20 @@ enum esptun_lifetime_attr {
  * @ESPTUN_SEL_A_PROTO: u8, IP protocol, 0 = any
  * @ESPTUN_SEL_A_SPORT: u16, inner source port, 0 = any (TCP/UDP/SCTP)
  * @ESPTUN_SEL_A_DPORT: u16, inner destination port, 0 = any
+ * @ESPTUN_SEL_A_SRC_END_IPV4: 4 bytes, last address of an inner source
+ *	range that starts at ESPTUN_SEL_A_SRC_IPV4 (instead of a prefix length)
+ * @ESPTUN_SEL_A_SRC_END_IPV6: 16 bytes, the same for IPv6
+ * @ESPTUN_SEL_A_DST_END_IPV4: 4 bytes, last address of an inner
+ *	destination range
+ * @ESPTUN_SEL_A_DST_END_IPV6: 16 bytes
  *
  * Outbound, the selector is matched against (source, destination) of the
  * packet routed into the device; inbound, against the decrypted packet with
  * the same orientation as the peer's outbound SA, i.e. source = remote side.
- * Without addresses a selector matches both families.
+ * Without addresses a selector matches both families. Each side is a prefix
+ * (address and prefix length, default the full length) or a range (first
+ * and last address, both inclusive, of the selector's family); dumps give
+ * each side back in the form it was set.
  */
 enum esptun_sel_attr {
 	ESPTUN_SEL_A_UNSPEC,
@@ -357,6 +366,10 @@ enum esptun_sel_attr {
 	ESPTUN_SEL_A_PROTO,
 	ESPTUN_SEL_A_SPORT,
 	ESPTUN_SEL_A_DPORT,
+	ESPTUN_SEL_A_SRC_END_IPV4,
+	ESPTUN_SEL_A_SRC_END_IPV6,
+	ESPTUN_SEL_A_DST_END_IPV4,
+	ESPTUN_SEL_A_DST_END_IPV6,
 
 	__ESPTUN_SEL_A_MAX
 };
