@@ -308,7 +308,7 @@ static void status_dpd_json(FILE *f, const struct ike_status *st)
 
 static void status_text(FILE *f, const struct ike_status *st)
 {
-	char ic[17], rc[17], local[64], peer[64], lts[64], rts[64];
+	char ic[17], rc[17], local[64], peer[64], lts[IKE_TS_STRLEN], rts[IKE_TS_STRLEN];
 	int i;
 
 	hex8(st->icookie, ic);
@@ -360,7 +360,7 @@ static void status_text(FILE *f, const struct ike_status *st)
 
 static void status_json(FILE *f, const struct ike_status *st)
 {
-	char ic[17], rc[17], buf[64], spi[16];
+	char ic[17], rc[17], buf[IKE_TS_STRLEN], spi[16];
 	int i;
 
 	hex8(st->icookie, ic);

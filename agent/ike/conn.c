@@ -123,9 +123,38 @@ int ike_id_parse(const char *s, struct ike_id *id, char *err, size_t errlen)
 	return 0;
 }
 
+/* "FIRST-LAST" in buf, a copy of s: kept as a prefix if it is one. */
+static int ts_parse_range(const char *s, char *buf, struct ike_ts *ts,
+			  char *err, size_t errlen)
+{
+	uint8_t first[16], last[16];
+	char *dash = strchr(buf, '-');
+	int family = AF_INET;
+
+	*dash++ = 0;
+	if (inet_pton(AF_INET, buf, first) != 1) {
+		family = AF_INET6;
+		if (inet_pton(AF_INET6, buf, first) != 1) {
+			snprintf(err, errlen, "bad selector address '%s'", buf);
+			return -1;
+		}
+	}
+	if (inet_pton(family, dash, last) != 1) {
+		snprintf(err, errlen, "bad selector address '%s' in '%s' (a "
+			 "range's ends are of one family)", dash, s);
+		return -1;
+	}
+	if (ts_from_range(family, first, last, ts)) {
+		snprintf(err, errlen, "selector range '%s' ends below its "
+			 "start", s);
+		return -1;
+	}
+	return 0;
+}
+
 int ike_ts_parse(const char *s, struct ike_ts *ts, char *err, size_t errlen)
 {
-	char buf[INET6_ADDRSTRLEN + 8];
+	char buf[2 * INET6_ADDRSTRLEN + 8];
 	char *slash, *end;
 	long pl;
 	int max;
@@ -136,6 +165,8 @@ int ike_ts_parse(const char *s, struct ike_ts *ts, char *err, size_t errlen)
 		return -1;
 	}
 	strcpy(buf, s);
+	if (strchr(buf, '-'))
+		return ts_parse_range(s, buf, ts, err, errlen);
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash++ = 0;
@@ -180,7 +211,7 @@ int ike_ts_parse(const char *s, struct ike_ts *ts, char *err, size_t errlen)
 int ike_ts_list_parse(const char *s, struct ike_ts *ts, int max, int *n,
 		      char *err, size_t errlen)
 {
-	char item[INET6_ADDRSTRLEN + 8];
+	char item[2 * INET6_ADDRSTRLEN + 8];
 	struct ike_ts t;
 	const char *end;
 	size_t len;
@@ -204,9 +235,7 @@ int ike_ts_list_parse(const char *s, struct ike_ts *ts, int max, int *n,
 		if (ike_ts_parse(item, &t, err, errlen))
 			return -1;
 		for (i = 0; i < *n; i++)
-			if (ts[i].family == t.family &&
-			    ts[i].prefixlen == t.prefixlen &&
-			    !memcmp(ts[i].addr, t.addr, sizeof(t.addr))) {
+			if (ts_equal(&ts[i], &t)) {
 				snprintf(err, errlen,
 					 "selector '%s' listed twice", item);
 				return -1;
@@ -235,7 +264,7 @@ static bool has_family(const struct ike_ts *ts, int n, int family)
 int ike_conn_ts_pairs(const struct ike_conn *c, struct ike_ts_pair *pairs,
 		      char *err, size_t errlen)
 {
-	char b[64];
+	char b[IKE_TS_STRLEN];
 	int i, j, n = 0;
 
 	for (i = 0; i < c->n_local_ts; i++)
@@ -495,6 +524,18 @@ int conn_pair_within(const struct conn_ent *c, const struct ike_ts *local,
 	for (i = 0; i < c->n_pairs; i++)
 		if (ts_contains(&c->pairs[i].local, local) &&
 		    ts_contains(&c->pairs[i].remote, remote))
+			return i;
+	return -1;
+}
+
+int conn_pair_inside(const struct conn_ent *c, const struct ike_ts *local,
+		     const struct ike_ts *remote)
+{
+	int i;
+
+	for (i = 0; i < c->n_pairs; i++)
+		if (ts_contains(local, &c->pairs[i].local) &&
+		    ts_contains(remote, &c->pairs[i].remote))
 			return i;
 	return -1;
 }

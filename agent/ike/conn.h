@@ -48,12 +48,22 @@ struct ike_id {
 	uint8_t data[IKE_ID_MAX];
 };
 
-/* Traffic selector: one prefix (a conn's local-ts or remote-ts). */
+/*
+ * Traffic selector (a conn's local-ts or remote-ts): one prefix, or an
+ * address range that is not one prefix (a range that is one is kept as
+ * that prefix, so a selector has one form).
+ */
 struct ike_ts {
 	int family;			/* AF_INET or AF_INET6 */
-	uint8_t addr[16];		/* network order, first 4 bytes for v4 */
-	uint8_t prefixlen;
+	uint8_t addr[16];		/* network order, first 4 bytes for v4;
+					 * a range's first address */
+	uint8_t prefixlen;		/* a prefix's length */
+	bool range;			/* addr to last, both included */
+	uint8_t last[16];
 };
+
+/* Room for ts_str() of an IPv6 range. */
+#define IKE_TS_STRLEN	(2 * 46 + 2)
 
 /* One Quick Mode's selectors, from our point of view; one family. */
 struct ike_ts_pair {

@@ -728,7 +728,7 @@ void ike_engine_acquire(struct ike_engine *e, const char *ifname,
 			const struct ike_ts *src, const struct ike_ts *dst)
 {
 	struct conn_ent *c;
-	char a[64], b[64];
+	char a[IKE_TS_STRLEN], b[IKE_TS_STRLEN];
 	int pair = -1, i;
 
 	if (src && dst)

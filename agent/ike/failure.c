@@ -120,7 +120,7 @@ void diag_esp_list(const struct ike_conn *c, char *buf, size_t len)
 void diag_ts_pair(const struct ike_ts *local, const struct ike_ts *remote,
 		  char *buf, size_t len)
 {
-	char l[64], r[64];
+	char l[IKE_TS_STRLEN], r[IKE_TS_STRLEN];
 
 	snprintf(buf, len, "%s === %s", ts_str(local, l, sizeof(l)),
 		 ts_str(remote, r, sizeof(r)));

@@ -573,6 +573,9 @@ void notify_delete_p1(struct ike_engine *e, struct p1sa *sa);
 void ts_to_id(const struct ike_ts *ts, uint8_t *type, uint8_t *data,
 	      size_t *len);
 int ts_from_id(const struct isakmp_id *id, struct ike_ts *ts);
+/* A range as a selector (a prefix when it is one); -1 if last < first. */
+int ts_from_range(int family, const uint8_t *first, const uint8_t *last,
+		  struct ike_ts *ts);
 bool ts_equal(const struct ike_ts *a, const struct ike_ts *b);
 bool ts_contains(const struct ike_ts *net, const struct ike_ts *sub);
 const char *ts_str(const struct ike_ts *ts, char *buf, size_t len);
@@ -614,6 +617,9 @@ int conn_pair_of(const struct conn_ent *c, const struct ike_ts *local,
 		 const struct ike_ts *remote);
 /* The first pair whose selectors hold local and remote, or -1. */
 int conn_pair_within(const struct conn_ent *c, const struct ike_ts *local,
+		     const struct ike_ts *remote);
+/* The first pair that lies inside local and remote, or -1. */
+int conn_pair_inside(const struct conn_ent *c, const struct ike_ts *local,
 		     const struct ike_ts *remote);
 /* Whether an IPsec SA pair of these selectors serves the conn's pair. */
 bool conn_pair_carried(const struct conn_ent *c, int pair,

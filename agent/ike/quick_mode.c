@@ -239,7 +239,7 @@ int qm_initiate(struct ike_engine *e, struct p1sa *p1,
 	struct isakmp_gen g;
 	struct p2sa *ch;
 	uint8_t buf[MSG_BUF];
-	char l[64], r[64];
+	char l[IKE_TS_STRLEN], r[IKE_TS_STRLEN];
 	uint32_t msgid;
 	size_t hoff;
 	int i, rc;
@@ -357,7 +357,7 @@ static int verify_hash(struct ike_dispatch *d, int form, const char *name)
 static void qm_established(struct ike_engine *e, struct p2sa *ch)
 {
 	struct p1sa *p1 = ch->p1;
-	char b[64], l[64], r[64];
+	char b[64], l[IKE_TS_STRLEN], r[IKE_TS_STRLEN];
 
 	ch->established_ms = env_now(e);
 	rexmit_stop(&ch->rx);
@@ -385,13 +385,17 @@ static const char *range_str(const struct isakmp_id *id, char *buf,
 	return buf;
 }
 
-/* Both IDs of a QM1 as selectors; false when either maps to none. */
+/*
+ * Both IDs of a QM1 or QM2 (what names it in log lines) as selectors;
+ * false when either maps to none.
+ */
 static bool qm_peer_selectors(const struct p1sa *p1,
-			      const struct isakmp_msg *m, struct ike_ts *tci,
-			      struct ike_ts *tcr)
+			      const struct isakmp_msg *m, const char *what,
+			      struct ike_ts *tci, struct ike_ts *tcr)
 {
 	const struct isakmp_payload *id1 = NULL, *id2 = NULL;
 	struct isakmp_id ci, cr;
+	const struct isakmp_id *bad;
 	char r[100];
 	int i, a, b;
 
@@ -407,11 +411,17 @@ static bool qm_peer_selectors(const struct p1sa *p1,
 		return false;
 	a = ts_from_id(&ci, tci);
 	b = ts_from_id(&cr, tcr);
-	if (a == -2 || b == -2)
-		log_err("%s QM1: %s is the address range %s, which is not one "
-			"prefix (esptun's selectors are prefixes)", msg_ck(p1),
-			a == -2 ? "IDci" : "IDcr",
-			range_str(a == -2 ? &ci : &cr, r, sizeof(r)));
+	bad = a ? &ci : b ? &cr : NULL;
+	if (bad && (bad->type == IKE_ID_IPV4_ADDR_RANGE ||
+		    bad->type == IKE_ID_IPV6_ADDR_RANGE) &&
+	    bad->len == (bad->type == IKE_ID_IPV4_ADDR_RANGE ? 8u : 32u))
+		log_err("%s %s: %s is the address range %s, which ends below "
+			"its start", msg_ck(p1), what, a ? "IDci" : "IDcr",
+			range_str(bad, r, sizeof(r)));
+	else if (bad)
+		log_err("%s %s: %s (ID type %u) is not an address, subnet or "
+			"range", msg_ck(p1), what, a ? "IDci" : "IDcr",
+			bad->type);
 	return !a && !b;
 }
 
@@ -462,7 +472,7 @@ static void qm_refuse(struct ike_dispatch *d, uint16_t type)
 static const char *ts_list_str(const struct ike_ts *ts, int n, char *buf,
 			       size_t len)
 {
-	char t[64];
+	char t[IKE_TS_STRLEN];
 	size_t off = 0;
 	int i;
 
@@ -484,8 +494,9 @@ static int qm_match_selectors(struct ike_dispatch *d)
 	struct conn_ent *ce = ch->conn, *alt;
 	const struct ike_conn *c = &ce->c;
 	struct ike_ts tci, tcr;
-	char x[160], y[160], ours[IKE_DIAG_TEXT], theirs[IKE_DIAG_TEXT];
-	bool parsed, within = false;
+	char x[2 * IKE_TS_STRLEN + 8], y[2 * IKE_TS_STRLEN + 8];
+	char ours[IKE_DIAG_TEXT], theirs[IKE_DIAG_TEXT];
+	bool parsed, within = false, narrowed = false;
 	int pair = -1;
 
 	/* Without IDs (RFC 2409 5.5) the peers' addresses: the first pair. */
@@ -493,7 +504,7 @@ static int qm_match_selectors(struct ike_dispatch *d)
 	ch->remote_ts = ce->pairs[0].remote;
 	if (isakmp_count(d->m, ISAKMP_NP_ID) != 2)
 		return 0;
-	parsed = qm_peer_selectors(p1, d->m, &tci, &tcr);
+	parsed = qm_peer_selectors(p1, d->m, "QM1", &tci, &tcr);
 	/*
 	 * A pair of the conn, or of another conn with this peer; else, in
 	 * the same order, selectors inside a pair (a peer whose policy is
@@ -518,7 +529,23 @@ static int qm_match_selectors(struct ike_dispatch *d)
 		if (within)
 			break;
 	}
-	if (pair >= 0 && within) {
+	/*
+	 * Last, a peer whose selectors hold a pair of ours (its policy is
+	 * wider): answered with the pair, which the peer may take as
+	 * narrower than its offer.
+	 */
+	if (parsed && pair < 0) {
+		pair = conn_pair_inside(ce, &tcr, &tci);
+		narrowed = pair >= 0;
+	}
+	if (pair >= 0 && narrowed) {
+		ch->local_ts = ce->pairs[pair].local;
+		ch->remote_ts = ce->pairs[pair].remote;
+		diag_ts_pair(&tcr, &tci, x, sizeof(x));
+		diag_ts_pair(&ch->local_ts, &ch->remote_ts, y, sizeof(y));
+		log_info("%s QM1: the peer's selectors %s hold %s's pair %s: "
+			 "answered with the pair", msg_ck(p1), x, c->name, y);
+	} else if (pair >= 0 && within) {
 		ch->local_ts = tcr;
 		ch->remote_ts = tci;
 		diag_ts_pair(&tcr, &tci, x, sizeof(x));
@@ -822,6 +849,43 @@ static void take_responder_lifetime(struct p2sa *ch, const struct isakmp_msg *m)
 	}
 }
 
+/*
+ * QM2's IDs: the ones we offered, or narrower ones inside them (the
+ * responder's policy covers part of ours), which the SA pair then
+ * carries. Anything else is refused; a QM2 without IDs keeps ours.
+ */
+static int qm_take_responder_ids(struct ike_dispatch *d)
+{
+	struct p2sa *ch = d->p2;
+	struct p1sa *p1 = d->p1;
+	struct ike_ts tci, tcr;
+	char x[2 * IKE_TS_STRLEN + 8], y[2 * IKE_TS_STRLEN + 8];
+
+	if (isakmp_count(d->m, ISAKMP_NP_ID) != 2)
+		return 0;
+	diag_ts_pair(&ch->local_ts, &ch->remote_ts, y, sizeof(y));
+	if (!qm_peer_selectors(p1, d->m, "QM2", &tci, &tcr)) {
+		log_err("%s QM2: the responder's IDs are no selectors; we "
+			"offered %s", msg_ck(p1), y);
+		return -ISAKMP_N_INVALID_ID_INFORMATION;
+	}
+	/* IDci is still the initiator's side: ours. */
+	if (ts_equal(&tci, &ch->local_ts) && ts_equal(&tcr, &ch->remote_ts))
+		return 0;
+	diag_ts_pair(&tci, &tcr, x, sizeof(x));
+	if (!ts_contains(&ch->local_ts, &tci) ||
+	    !ts_contains(&ch->remote_ts, &tcr)) {
+		log_err("%s QM2: the responder's selectors %s are not inside "
+			"the %s we offered", msg_ck(p1), x, y);
+		return -ISAKMP_N_INVALID_ID_INFORMATION;
+	}
+	log_info("%s QM2: the responder's selectors %s lie inside the %s we "
+		 "offered: taken as they are", msg_ck(p1), x, y);
+	ch->local_ts = tci;
+	ch->remote_ts = tcr;
+	return 0;
+}
+
 int qm_inR1_outI2(struct ike_dispatch *d)
 {
 	struct p2sa *ch = d->p2, *sender;
@@ -867,6 +931,11 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 		log_err("%s QM2: responder's choice refused: %s", msg_ck(p1),
 			why);
 		return -ISAKMP_N_NO_PROPOSAL_CHOSEN;
+	}
+	rc = qm_take_responder_ids(d);
+	if (rc) {
+		free(reply);
+		return rc;
 	}
 	ch->prop = o.p;
 	ch->spi_out = isakmp_get32(reply->p[0].spi);

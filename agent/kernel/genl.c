@@ -177,18 +177,23 @@ static uint8_t kdir(enum ike_sa_dir dir)
 	return dir == IKE_DIR_IN ? ESPTUN_DIR_IN : ESPTUN_DIR_OUT;
 }
 
-static void ts_to_prefix(const struct ike_ts *ts, struct ipaddr *a,
-			 uint8_t *plen)
+/* One side of an SA's selector: a prefix, or a range with its end. */
+static void ts_to_sel(const struct ike_ts *ts, struct ipaddr *a,
+		      uint8_t *plen, struct ipaddr *end)
 {
 	memset(a, 0, sizeof(*a));
-	if (ts->family == AF_INET)
-		memcpy(&a->v4, ts->addr, 4);
-	else if (ts->family == AF_INET6)
-		memcpy(&a->v6, ts->addr, 16);
-	else
+	memset(end, 0, sizeof(*end));
+	if (ts->family != AF_INET && ts->family != AF_INET6)
 		return;
+	memcpy(ts->family == AF_INET ? (void *)&a->v4 : (void *)&a->v6,
+	       ts->addr, ts->family == AF_INET ? 4 : 16);
 	a->family = ts->family;
 	*plen = ts->prefixlen;
+	if (!ts->range)
+		return;
+	memcpy(ts->family == AF_INET ? (void *)&end->v4 : (void *)&end->v6,
+	       ts->last, ts->family == AF_INET ? 4 : 16);
+	end->family = ts->family;
 }
 
 static void prefix_to_ts(const struct ipaddr *a, uint8_t plen,
@@ -263,8 +268,8 @@ static void to_etsa(const struct ike_kernel_sa *sa, struct etsa *e)
 	lifetime(e, ESPTUN_LT_A_HARD_BYTES, sa->hard_bytes);
 	lifetime(e, ESPTUN_LT_A_SOFT_PACKETS, sa->soft_packets);
 	lifetime(e, ESPTUN_LT_A_HARD_PACKETS, sa->hard_packets);
-	ts_to_prefix(src, &e->sel.src, &e->sel.src_plen);
-	ts_to_prefix(dst, &e->sel.dst, &e->sel.dst_plen);
+	ts_to_sel(src, &e->sel.src, &e->sel.src_plen, &e->sel.src_end);
+	ts_to_sel(dst, &e->sel.dst, &e->sel.dst_plen, &e->sel.dst_end);
 }
 
 static int g_sa_add(struct kernel *k, const char *ifname,

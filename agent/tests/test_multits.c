@@ -436,11 +436,17 @@ static int id_ts(uint8_t type, const char *a, const char *b,
 	return ts_from_id(&id, ts);
 }
 
-/* ID_IPV4_ADDR_RANGE and ID_IPV6_ADDR_RANGE: one prefix maps, else not. */
+/*
+ * ID_IPV4_ADDR_RANGE and ID_IPV6_ADDR_RANGE: one prefix is kept as the
+ * prefix, any other range as a range, sent back as a range ID; one that
+ * ends below its start is none.
+ */
 static void t_ranges(void)
 {
-	struct ike_ts ts;
-	char t[64];
+	struct ike_ts ts, net;
+	uint8_t type, data[32], want[8];
+	char t[IKE_TS_STRLEN], err[256];
+	size_t len;
 
 	ok(!id_ts(IKE_ID_IPV4_ADDR_RANGE, "10.1.0.0", "10.1.255.255", &ts) &&
 	   !strcmp(ts_str(&ts, t, sizeof(t)), "10.1.0.0/16"),
@@ -454,12 +460,146 @@ static void t_ranges(void)
 	ok(!id_ts(IKE_ID_IPV6_ADDR_RANGE, "2001:db8::", "2001:db8::ffff", &ts) &&
 	   !strcmp(ts_str(&ts, t, sizeof(t)), "2001:db8::/112"),
 	   "IPv6 range 2001:db8::-2001:db8::ffff is a /112");
-	is_int(id_ts(IKE_ID_IPV4_ADDR_RANGE, "10.1.0.1", "10.1.0.100", &ts),
-	       -2, "10.1.0.1-10.1.0.100 is not one prefix");
-	is_int(id_ts(IKE_ID_IPV4_ADDR_RANGE, "10.1.0.0", "10.1.2.255", &ts),
-	       -2, "10.1.0.0-10.1.2.255 is not one prefix");
+	ok(!id_ts(IKE_ID_IPV4_ADDR_RANGE, "10.1.0.1", "10.1.0.100", &ts) &&
+	   ts.range && !strcmp(ts_str(&ts, t, sizeof(t)), "10.1.0.1-10.1.0.100"),
+	   "10.1.0.1-10.1.0.100 is kept as a range (%s)", t);
+	ts_to_id(&ts, &type, data, &len);
+	inet_pton(AF_INET, "10.1.0.1", want);
+	inet_pton(AF_INET, "10.1.0.100", want + 4);
+	ok(type == IKE_ID_IPV4_ADDR_RANGE && len == 8 && !memcmp(data, want, 8),
+	   "a range goes back out as ID_IPV4_ADDR_RANGE, the same 8 bytes");
+	ok(!id_ts(IKE_ID_IPV6_ADDR_RANGE, "2001:db8::5", "2001:db8::1:14", &ts) &&
+	   !strcmp(ts_str(&ts, t, sizeof(t)), "2001:db8::5-2001:db8::1:14"),
+	   "IPv6 range kept as a range (%s)", t);
 	is_int(id_ts(IKE_ID_IPV4_ADDR_RANGE, "10.1.0.255", "10.1.0.0", &ts),
-	       -2, "a range ending before it starts is none");
+	       -1, "a range ending before it starts is none");
+	is_int(id_ts(IKE_ID_IPV4_ADDR_RANGE, "10.2.0.0", "9.255.255.255", &ts),
+	       -1, "one ending below its start in the first byte is none");
+
+	/* Containment and equality compare first and last addresses. */
+	id_ts(IKE_ID_IPV4_ADDR_RANGE, "10.1.0.5", "10.1.0.20", &ts);
+	ike_ts_parse("10.1.0.0/24", &net, err, sizeof(err));
+	ok(ts_contains(&net, &ts) && !ts_contains(&ts, &net),
+	   "10.1.0.5-10.1.0.20 lies inside 10.1.0.0/24, not the reverse");
+	ike_ts_parse("10.1.0.16/28", &net, err, sizeof(err));
+	ok(!ts_contains(&net, &ts), "nor inside 10.1.0.16/28 (it starts below)");
+	ike_ts_parse("10.1.0.8/29", &net, err, sizeof(err));
+	ok(ts_contains(&ts, &net), "10.1.0.8/29 lies inside 10.1.0.5-10.1.0.20");
+	ike_ts_parse("10.1.0.16/28", &net, err, sizeof(err));
+	ok(!ts_contains(&ts, &net), "10.1.0.16/28 does not (it ends at .31)");
+	ike_ts_parse("10.1.0.0-10.1.0.255", &net, err, sizeof(err));
+	ok(!net.range && !strcmp(ts_str(&net, t, sizeof(t)), "10.1.0.0/24"),
+	   "local-ts 10.1.0.0-10.1.0.255 is read as 10.1.0.0/24");
+
+	/* The config's form: FIRST-LAST, checked. */
+	ok(!ike_ts_parse("10.1.0.5-10.1.0.20", &ts, err, sizeof(err)) &&
+	   ts.range && !strcmp(ts_str(&ts, t, sizeof(t)), "10.1.0.5-10.1.0.20"),
+	   "local-ts 10.1.0.5-10.1.0.20 is a range");
+	ok(ike_ts_parse("10.1.0.20-10.1.0.5", &ts, err, sizeof(err)) &&
+	   !strcmp(err, "selector range '10.1.0.20-10.1.0.5' ends below its "
+		   "start"), "a range ending below its start: %s", err);
+	ok(ike_ts_parse("10.1.0.5-2001:db8::1", &ts, err, sizeof(err)) &&
+	   strstr(err, "bad selector address '2001:db8::1'"),
+	   "a range of two families: %s", err);
+}
+
+/*
+ * A conn whose local-ts is a range: the initiator sends it as a range
+ * ID, the responder (a /16 pair) takes it as lying inside, and both
+ * install the range.
+ */
+static void t_range_conn(void)
+{
+	const struct ike_kernel_sa *ai, *bi;
+	struct ike_conn a, b;
+	char t[IKE_TS_STRLEN], u[IKE_TS_STRLEN];
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", ESP, "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", ESP, "k");
+	set_ts4(&a, "10.1.0.5-10.1.0.20", "10.2.0.0/24");
+	set_ts4(&b, "10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	run(5000);
+	ok(pair_ok(AF_INET), "range conn: one pair, the peers' mirror");
+	ai = sa_of(0, IKE_DIR_IN, AF_INET);
+	bi = sa_of(1, IKE_DIR_IN, AF_INET);
+	ok(ai && !strcmp(ts_str(&ai->local_ts, t, sizeof(t)),
+			 "10.1.0.5-10.1.0.20") &&
+	   !strcmp(ts_str(&ai->remote_ts, u, sizeof(u)), "10.2.0.0/24"),
+	   "range conn: the initiator installed the range");
+	ok(bi && !strcmp(ts_str(&bi->remote_ts, t, sizeof(t)),
+			 "10.1.0.5-10.1.0.20") &&
+	   !strcmp(ts_str(&bi->local_ts, u, sizeof(u)), "10.2.0.0/24"),
+	   "range conn: the responder installed the range");
+	ok(logged("the peer's selectors 10.2.0.0/24 === 10.1.0.5-10.1.0.20 "
+		  "lie inside site's pair 10.2.0.0/16 === 10.1.0.0/16"),
+	   "range conn: the responder says so");
+
+	/* A range the responder's pair does not hold is refused. */
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", ESP, "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", ESP, "k");
+	set_ts4(&a, "10.0.255.250-10.1.0.20", "10.2.0.0/24");
+	set_ts4(&b, "10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	run(5000);
+	ok(!sa_of(1, IKE_DIR_IN, AF_INET) &&
+	   logged("traffic selectors do not match site"),
+	   "range conn: a range reaching outside the pair is refused");
+}
+
+/*
+ * The responder's policy is narrower than the initiator's: it answers
+ * with its own pair, and the initiator takes the QM2's narrower IDs,
+ * installs them, and keeps them when it rekeys.
+ */
+static void t_initiator_narrower(void)
+{
+	const struct ike_kernel_sa *ai, *ao;
+	struct ike_conn a, b;
+	char t[IKE_TS_STRLEN], u[IKE_TS_STRLEN];
+	uint32_t out;
+	int qms;
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", ESP, "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", ESP, "k");
+	set_ts4(&a, "10.1.0.0/16", "10.2.0.0/16");
+	set_ts4(&b, "10.2.7.0/24", "10.1.0.5-10.1.0.20");
+	start_pair(&a, &b);
+	run(5000);
+	ok(pair_ok(AF_INET), "initiator narrower: one pair, the mirror");
+	ai = sa_of(0, IKE_DIR_IN, AF_INET);
+	ok(ai && !strcmp(ts_str(&ai->local_ts, t, sizeof(t)),
+			 "10.1.0.5-10.1.0.20") &&
+	   !strcmp(ts_str(&ai->remote_ts, u, sizeof(u)), "10.2.7.0/24"),
+	   "initiator narrower: the initiator installed the QM2's IDs");
+	ok(logged("the peer's selectors 10.2.0.0/16 === 10.1.0.0/16 hold "
+		  "site's pair 10.2.7.0/24 === 10.1.0.5-10.1.0.20: answered "
+		  "with the pair"), "initiator narrower: the responder says so");
+	ok(logged("QM2: the responder's selectors 10.1.0.5-10.1.0.20 === "
+		  "10.2.7.0/24 lie inside the 10.1.0.0/16 === 10.2.0.0/16 we "
+		  "offered: taken as they are"),
+	   "initiator narrower: the initiator says so");
+	ao = sa_of(0, IKE_DIR_OUT, AF_INET);
+	if (!ao)
+		return;
+	out = ao->spi;
+	now_ms += 60000;
+	ike_engine_kernel_event(S[0].eng, IKE_KEV_SOFT_EXPIRE, "esp0", out);
+	run(15000);
+	ao = sa_of(0, IKE_DIR_OUT, AF_INET);
+	ok(pair_ok(AF_INET) && ao && ao->spi != out &&
+	   !strcmp(ts_str(&ao->remote_ts, t, sizeof(t)), "10.2.7.0/24"),
+	   "initiator narrower: its rekey keeps the narrow selectors");
+	is_int(count_logged("INVALID-ID-INFORMATION"), 0,
+	       "initiator narrower: nothing refused");
+	/* Up as far as retries go: no Quick Mode for the wide pair. */
+	qms = count_logged("initiating Quick Mode for site");
+	run(120000);
+	is_int(count_logged("initiating Quick Mode for site"), qms,
+	       "initiator narrower: the wide pair counts as carried");
 }
 
 int main(void)
@@ -475,6 +615,8 @@ int main(void)
 	t_refusal_names_spi();
 	t_narrower();
 	t_ranges();
+	t_range_conn();
+	t_initiator_narrower();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
