@@ -11,8 +11,10 @@
 #   5 PSK mismatch, esptund initiating with short retransmissions
 #   6 charon's selectors are single hosts inside esptund's 0.0.0.0/0:
 #     taken as offered, traffic passes
-#   7 charon's selector is an address range that is not one prefix:
-#     refused, the range named in esptund's log
+#   7 charon's local_ts is an address range that is not one prefix
+#     (10.9.0.2-10.9.0.20, sent as ID_IPV4_ADDR_RANGE): as responder
+#     esptund takes it inside its 0.0.0.0/0; as initiator it takes
+#     charon's QM2, narrowed to the range; installed as a range selector
 #   8 profile = strongswan and no ike/esp, charon with its default proposals
 # Each established case: both sides agree on the SPIs, ping and a file
 # with matching SHA-256 through the tunnel. Failed cases: a clear line in
@@ -22,7 +24,7 @@ source "$(dirname "$0")/ike-lib.sh"
 
 PSK=interop-strongswan-key
 IFID=42
-N_TESTS=35
+N_TESTS=44
 
 ktap_plan $N_TESTS
 
@@ -168,12 +170,46 @@ else
 fi
 teardown
 
-# 7: a range that is not one prefix cannot be an esptun selector.
-theirs_ts 10.99.0.1-10.99.0.5 0.0.0.0/0
+# 7: charon's side is the range 10.9.0.2-10.9.0.20, no prefix, so its
+# IDs carry ID_IPV4_ADDR_RANGE. esptun's SAs select the range: the out
+# SA's destination, the in SA's source.
+RANGE=10.9.0.2-10.9.0.20
+range_sels() {
+	local out
+	out=$(ip netns exec $IKE_NS1 "$ESPTUN" show esp0)
+	grep -qF "selector: src 0.0.0.0/0 dst $RANGE proto any" <<<"$out" &&
+		grep -qF "selector: src $RANGE dst 0.0.0.0/0 proto any" <<<"$out" ||
+		{ echo "$out"; return 1; }
+}
+range_case() {	# N: SPIs, the selectors, a ping into the range
+	ktap_check "$1-spis" ike_spis_agree "$(esptund_spis a)" "$(swan_spis)"
+	ktap_check "$1-range-selectors" range_sels
+	ktap_check "$1-ping" ike_ping $IKE_NS1 $IKE_IN2 3
+}
+
+# 7a: charon initiates; esptund takes the range inside its pair.
+theirs_ts $RANGE 0.0.0.0/0
 esptund_mark a
-ktap_expect_fail "7-range-refused" "" swan_up
-ktap_check "7-range-named" esptund_log_has a \
-	"IDci is the address range 10.99.0.1-10.99.0.5, which is not one prefix"
+ktap_check "7a-range-up" swan_up
+if ktap_check "7a-esptund-active" wait_for -t 10 esptund_spis a; then
+	range_case 7a
+	ktap_check "7a-range-logged" esptund_log_has a \
+		"the peer's selectors 0.0.0.0/0 === $RANGE lie inside peer's pair 0.0.0.0/0 === 0.0.0.0/0: taken as they are"
+else
+	for t in spis range-selectors ping logged; do ktap_skip "7a-$t" "no SA"; done
+fi
+teardown
+
+# 7b: esptund initiates with 0.0.0.0/0; charon narrows its side to the
+# range in QM2, and esptund takes the narrower IDs.
+esptund_mark a
+if ktap_check "7b-range-esptund-init-up" eike a up -t 60 peer; then
+	range_case 7b
+	ktap_check "7b-narrower-logged" esptund_log_has a \
+		"QM2: the responder's selectors 0.0.0.0/0 === $RANGE lie inside the 0.0.0.0/0 === 0.0.0.0/0 we offered: taken as they are"
+else
+	for t in spis range-selectors ping logged; do ktap_skip "7b-$t" "no SA"; done
+fi
 teardown
 
 # The profile's choice, not esptund's own defaults (aes256-sha256-modp2048,
