@@ -124,9 +124,9 @@ sa = [s for s in x["sas"] if s["dir"] == "out" and s["spi"] == 0x300][0]
 print(sa["stats"].get("packets", 0), x["stats"].get("no_sa", 0))'
 }
 read -r p0 n0 < <(snap)
-ip netns exec a ping -q -c 1 -W 1 192.168.2.3 >/dev/null 2>&1
+ip netns exec a ping -q -c 1 -W 0.2 192.168.2.3 >/dev/null 2>&1
 read -r p1 n1 < <(snap)
-ip netns exec a ping -q -c 1 -W 1 192.168.2.4 >/dev/null 2>&1
+ip netns exec a ping -q -c 1 -W 0.2 192.168.2.4 >/dev/null 2>&1
 read -r p2 n2 < <(snap)
 if [ "$((p1 - p0))" = 1 ] && [ "$n1" = "$n0" ] && [ "$p2" = "$p1" ] &&
    [ "$((n2 - n1))" = 1 ]; then
