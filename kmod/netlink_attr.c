@@ -297,8 +297,9 @@ static bool esptun_alg_is_aead(const char *name)
 
 /*
  * One side of a selector: a prefix (address, optional length) or a range
- * (first and last address), kept as first and last either way. The family
- * is the selector's, already checked; 0 leaves the side empty.
+ * (first and last address), kept as first and last either way. @family
+ * is that of the side's address, 0 when it has none (then it stays
+ * empty).
  */
 static int esptun_parse_sel_side(struct nlattr **tb, int e4, int e6,
 				 int plen_attr, u16 family,
@@ -313,9 +314,6 @@ static int esptun_parse_sel_side(struct nlattr **tb, int e4, int e6,
 	efam = esptun_nl_get_addr(tb, e4, e6, last, extack);
 	if (efam < 0)
 		return efam;
-	if (tb[plen_attr] && !family)
-		return ESPTUN_BAD(extack, attr,
-				  "selector prefix length without an address");
 	if (efam && !family)
 		return ESPTUN_BAD(extack, attr,
 				  "selector range end without a start address");
@@ -389,6 +387,10 @@ static int esptun_parse_sel(struct nlattr *attr, struct esptun_sel *sel,
 		return ESPTUN_BAD(extack, attr,
 				  "selector source and destination must be of one family");
 	sel->family = sfam ?: dfam;
+	if ((tb[ESPTUN_SEL_A_SRC_PREFIXLEN] && !sfam) ||
+	    (tb[ESPTUN_SEL_A_DST_PREFIXLEN] && !dfam))
+		return ESPTUN_BAD(extack, attr,
+				  "selector prefix length without an address");
 
 	err = esptun_parse_sel_side(tb, ESPTUN_SEL_A_SRC_END_IPV4,
 				    ESPTUN_SEL_A_SRC_END_IPV6,
