@@ -23,7 +23,7 @@
 struct dg_child {
 	char state[24];			/* "QM_ACTIVE", "QM_WAIT_MSG2" */
 	uint32_t spi_in, spi_out;
-	char local_ts[64], remote_ts[64];
+	char local_ts[96], remote_ts[96];	/* a prefix or FIRST-LAST */
 };
 
 struct dg_notify {

@@ -92,9 +92,13 @@ int dg_routes_for(const char *prefix, char routes[][96], int max)
 	struct match_ctx m = { .found = found, .max = 64 };
 	struct nl_sock *sk = NULL;
 	struct nl_cache *cache = NULL;
+	char first[64];
 	int i, n = -1;
 
-	if (nl_addr_parse(prefix, AF_UNSPEC, &m.want) < 0)
+	/* A range FIRST-LAST: the routes that hold its first address. */
+	snprintf(first, sizeof(first), "%.*s", (int)strcspn(prefix, "-"),
+		 prefix);
+	if (nl_addr_parse(first, AF_UNSPEC, &m.want) < 0)
 		return -1;
 	sk = nl_socket_alloc();
 	if (!sk || nl_connect(sk, NETLINK_ROUTE) < 0 ||

@@ -125,7 +125,7 @@ static void parse_child(struct dg_conn *c, const char *s)
 	ch = &c->children[c->n_children];
 	memset(ch, 0, sizeof(*ch));
 	if (sscanf(s, CTL_STATUS_CHILD "%23[^:]: spi in %" SCNx32 " out %"
-		   SCNx32 " %63s %63s === %63s", ch->state, &ch->spi_in,
+		   SCNx32 " %63s %95s === %95s", ch->state, &ch->spi_in,
 		   &ch->spi_out, algs, ch->local_ts, ch->remote_ts) >= 3)
 		c->n_children++;
 }

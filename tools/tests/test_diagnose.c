@@ -90,6 +90,18 @@ static void test_parse(void)
 	   c[0].notify[0].name);
 	ok(!strcmp(c[0].fail_msg, "MM1") && c[0].fail_age == 40 &&
 	   has(c[0].fail, "no response to MM1"), "failure line", c[0].fail);
+	/* An IPv6 range, the longest selector a child line carries. */
+	ok(dg_parse_status("ok\nconn r: MM_ACTIVE initiator 10.0.0.1:500 <-> "
+			   "10.0.0.2:500\n  child QM_ACTIVE: spi in c0000001 "
+			   "out c0000002 aes128gcm16 ::/0 === "
+			   "2001:db8:ffff:ffff:ffff:ffff:ffff:5-"
+			   "2001:db8:ffff:ffff:ffff:ffff:ffff:ff14 lifetime "
+			   "3500s\n", c, 2) == 1 && c[0].n_children == 1 &&
+	   !strcmp(c[0].children[0].remote_ts,
+		   "2001:db8:ffff:ffff:ffff:ffff:ffff:5-"
+		   "2001:db8:ffff:ffff:ffff:ffff:ffff:ff14"),
+	   "child line: an IPv6 range selector whole",
+	   c[0].children[0].remote_ts);
 	ok(dg_parse_status("ok\nno connections configured\n", c, 2) == 0,
 	   "no conns", NULL);
 	ok(dg_parse_status("ok\ngarbage\n", c, 2) < 0, "not a status: -1",
