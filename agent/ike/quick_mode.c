@@ -419,9 +419,10 @@ static bool qm_peer_selectors(const struct p1sa *p1,
 			"its start", msg_ck(p1), what, a ? "IDci" : "IDcr",
 			range_str(bad, r, sizeof(r)));
 	else if (bad)
-		log_err("%s %s: %s (ID type %u) is not an address, subnet or "
-			"range", msg_ck(p1), what, a ? "IDci" : "IDcr",
-			bad->type);
+		log_err("%s %s: %s (ID type %u, %zu bytes) is not an "
+			"address, a subnet with a contiguous mask or a range",
+			msg_ck(p1), what, a ? "IDci" : "IDcr", bad->type,
+			bad->len);
 	return !a && !b;
 }
 
