@@ -120,7 +120,7 @@ sa_block() {
 }
 
 
-ktap_plan 96
+ktap_plan 97
 
 # The usage errors run without the module: anything they sent would fail
 # with exit 1 ("family not found") instead of 2.
@@ -190,6 +190,8 @@ expect_usage "usage-sa-sel-mixed" "esptun: sa add: sel src and dst must both be 
 	sa add lo dir in spi 0x1000 aead 'rfc4106(gcm(aes))' 0x$K_GCM 128 sel src 10.0.0.0/8 dst ::/0
 expect_usage "usage-sa-sel-plen" 'esptun: sa add: bad sel src "10.0.0.0/33": prefix length must be 0 to 32' \
 	sa add lo dir in spi 0x1000 aead 'rfc4106(gcm(aes))' 0x$K_GCM 128 sel src 10.0.0.0/33 dst 0.0.0.0/0
+expect_usage "usage-sa-sel-range" "esptun: sa add: bad sel dst \"10.1.0.20-10.1.0.5\": a range's last address must not be below its first" \
+	sa add lo dir in spi 0x1000 aead 'rfc4106(gcm(aes))' 0x$K_GCM 128 sel src 10.0.0.0/8 dst 10.1.0.20-10.1.0.5
 expect_usage "usage-sa-encap-port" 'esptun: sa add: bad encap destination port "0": port 0 is not a port' \
 	sa add lo dir in spi 0x1000 aead 'rfc4106(gcm(aes))' 0x$K_GCM 128 encap espinudp 4500 0
 expect_usage "usage-sa-twice" 'esptun: sa add: "spi" given twice' \
