@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# selftest-timeout: 300
+# selftest-timeout: 360
 # esptund (ns1) against strongSwan's charon (ns2, xfrm interface), IKEv1
-# Main Mode with RSA signatures and X.509 certificates from a CA made at
-# test time (certgen_helper):
+# Main and Aggressive Mode with RSA signatures and X.509 certificates
+# from a CA made at test time (certgen_helper):
 #   1 esptund initiates, remote-id the peer's DN: SPIs agree, ping
 #   2 charon initiates: SPIs agree, ping
 #   3 remote-id names another host: refused with its log line
-#   4 esptund initiates Aggressive Mode: SPIs agree, ping
+#   4 Aggressive Mode (AM2 and AM3 with CERT and SIG), esptund
+#     initiating, then charon (swanctl aggressive = yes): esptund's ISAKMP
+#     SA is Aggressive Mode's, SPIs agree, ping; with charon initiating,
+#     esptund's AM2 and charon's AM3 go as IKE fragments (over 1280 bytes)
 #   5 ECDSA on P-256 (RFC 4754 method 9, auth = ecdsa-sig) in Main Mode,
 #     esptund initiating, then charon: both logs name the method, SPIs
 #     agree, ping
@@ -21,7 +24,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ike-lib.sh"
 
 IFID=43
-N_TESTS=30
+N_TESTS=38
 CERTGEN=$TOP/build/selftests/certgen_helper
 
 ktap_plan $N_TESTS
@@ -87,6 +90,12 @@ theirs() {	# [AGGRESSIVE]
 		>"$SWAN_DIR/load.out" 2>&1 || { cat "$SWAN_DIR/load.out"; return 1; }
 }
 
+# esptund's ISAKMP SA is Aggressive Mode's.
+am_active() {
+	eike a status | grep -q '^conn peer: AM_ACTIVE ' ||
+		{ eike a status; return 1; }
+}
+
 no_sa_anywhere() {
 	[ -z "$(ike_xfrm_spis $IKE_NS2)" ] && esptun_no_sas $IKE_NS1
 }
@@ -141,12 +150,36 @@ ours "dn:CN=b,O=esptun" aggressive
 eike a reload >/dev/null
 theirs yes
 if ktap_check "4-cert-aggressive-up" eike a up -t 60 peer; then
+	ktap_check "4-cert-aggressive-am-active" am_active
 	ktap_check "4-cert-aggressive-spis" ike_spis_agree \
 		"$(esptund_spis a)" "$(swan_spis)"
 	ktap_check "4-cert-aggressive-ping" ike_ping $IKE_NS1 $IKE_IN2 3
 else
-	for t in spis ping; do ktap_skip "4-cert-aggressive-$t" "no SA"; done
+	for t in am-active spis ping; do
+		ktap_skip "4-cert-aggressive-$t" "no SA"
+	done
 fi
+teardown
+# charon initiates: esptund answers AM1 with CERT and SIG in AM2, too
+# large for the default fragment-size: cut, and charon's AM3 too.
+esptund_mark a
+ktap_check "4-cert-aggressive-strongswan-init-up" swan_up
+if ktap_check "4-cert-aggressive-strongswan-init-esptund-active" \
+	wait_for -t 10 esptund_spis a; then
+	ktap_check "4-cert-aggressive-strongswan-init-am-active" am_active
+	ktap_check "4-cert-aggressive-strongswan-init-spis" ike_spis_agree \
+		"$(esptund_spis a)" "$(swan_spis)"
+	ktap_check "4-cert-aggressive-strongswan-init-ping" ike_ping \
+		$IKE_NS1 $IKE_IN2 3
+else
+	for t in am-active spis ping; do
+		ktap_skip "4-cert-aggressive-strongswan-init-$t" "no SA"
+	done
+fi
+ktap_check "4-cert-aggressive-strongswan-init-esptund-cut" \
+	esptund_log_has a "fragments (ID"
+ktap_check "4-cert-aggressive-strongswan-init-charon-cut" \
+	esptund_log_has a "fragments from $IKE_ADDR2"
 teardown
 
 # 5: ECDSA on P-256: charon's key picks method 9 as initiator, and it
