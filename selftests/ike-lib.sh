@@ -227,7 +227,7 @@ lsw() {
 # LSW_REKEYFUZZ change its timers (default: no rekeying during a test).
 # LSW_CONF_IN names another template (ipsec-cert.conf.in: certificates,
 # with LSW_CERT the NSS nickname of pluto's own and LSW_RIGHTID the
-# peer's DN).
+# peer's DN, and LSW_RTO its retransmit-timeout, default 10s).
 lsw_render() {
 	ike_render "${LSW_CONF_IN:-$IKE_PEERS/ipsec.conf.in}" \
 		"$LSW_DIR/ipsec.conf" \
@@ -237,7 +237,8 @@ lsw_render() {
 		SALIFE="${LSW_SALIFETIME:-1h}" IKELIFE="${LSW_IKELIFETIME:-1h}" \
 		REKEY="${LSW_REKEY:-no}" MARGIN="${LSW_REKEYMARGIN:-540s}" \
 		FUZZ="${LSW_REKEYFUZZ:-100%}" \
-		CERT="${LSW_CERT:-}" RIGHTID="${LSW_RIGHTID:-}" || return 1
+		CERT="${LSW_CERT:-}" RIGHTID="${LSW_RIGHTID:-}" \
+		RTO="${LSW_RTO:-10s}" || return 1
 	# IKE or ESP "default": the line left out, pluto's own proposals.
 	sed -i -e '/^\tike=default$/d' -e '/^\tphase2alg=default$/d' \
 		"$LSW_DIR/ipsec.conf"
