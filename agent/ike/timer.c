@@ -51,8 +51,19 @@ int64_t timer_next_ms(struct ike_engine *e)
 	return next <= now ? 0 : (int64_t)(next - now);
 }
 
-static const char *plain_hint(const char *name)
+static const char *plain_hint(const struct p1sa *sa, const char *name)
 {
+	/* No pre-shared key to blame: MM5 and AM2 carry our certificate. */
+	if (sa && sa->conn->c.auth == IKE_AUTH_RSA_SIG) {
+		if (!strcmp(name, "MM5"))
+			return "our certificate, signature or ID refused by "
+			       "the peer?";
+		if (!strcmp(name, "AM1"))
+			return "is UDP 500 blocked?";
+		if (!strcmp(name, "AM2"))
+			return "the initiator refused our SIG_R or "
+			       "certificate?";
+	}
 	if (!strcmp(name, "MM1"))
 		return "is UDP 500 blocked?";
 	if (!strcmp(name, "MM5"))
@@ -82,10 +93,11 @@ static const char *no_answer_hint(const struct p1sa *sa, const char *name)
 		snprintf(big, sizeof(big), "%s Or %s (%zu bytes, sent whole) "
 			 "left as IP fragments the path drops: try "
 			 "fragmentation = force if the peer takes IKE "
-			 "fragments", plain_hint(name), name, sa->rx.len);
+			 "fragments", plain_hint(sa, name), name,
+			 sa->rx.len);
 		return big;
 	}
-	return plain_hint(name);
+	return plain_hint(sa, name);
 }
 
 /* One ISAKMP SA's timers; true when it is gone. */

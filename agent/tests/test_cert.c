@@ -159,6 +159,63 @@ static void t_aggressive(void)
 	is_int(nwarn, 0, "rsa-sig AM: no warnings or errors logged");
 }
 
+/* A's messages from its lose_from-th (3: MM5; 2: AM3; 1: all) on are lost. */
+static int lose_from;
+
+static int lose_a_late(int from, int nth, const uint8_t *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	return from == 0 && nth >= lose_from;
+}
+
+/*
+ * The line that gives an unanswered message up guesses the reason: with
+ * certificates it must not name a pre-shared key.
+ */
+static void t_unanswered(void)
+{
+	struct ike_conn a, b;
+
+	setup();
+	cert_conns(&a, &b, "a.pem", "fqdn:a.example");
+	filter = lose_a_late;
+	lose_from = 3;
+	start_pair(&a, &b);
+	run(120000);
+	ok(logged("no response to MM5 from 192.0.2.2:500 after 5 tries — "
+		  "our certificate, signature or ID refused by the peer?"),
+	   "rsa-sig, MM5 lost: the failure line names the certificate");
+	ok(!logged("pre-shared key"), "rsa-sig, MM5 lost: no pre-shared key "
+	   "named");
+
+	setup();
+	cert_conns(&a, &b, "a.pem", "fqdn:a.example");
+	a.mode = IKE_MODE_AGGRESSIVE;
+	a.aggressive = b.aggressive = true;
+	filter = lose_a_late;
+	lose_from = 2;
+	start_pair(&a, &b);
+	run(120000);
+	ok(logged("no response to AM2 from 192.0.2.1:500 after 5 tries — "
+		  "the initiator refused our SIG_R or certificate?"),
+	   "rsa-sig, AM3 lost: the responder's line names the certificate");
+	ok(!logged("pre-shared key"), "rsa-sig, AM3 lost: no pre-shared key "
+	   "named");
+
+	setup();
+	cert_conns(&a, &b, "a.pem", "fqdn:a.example");
+	a.mode = IKE_MODE_AGGRESSIVE;
+	a.aggressive = b.aggressive = true;
+	filter = lose_a_late;
+	lose_from = 1;
+	start_pair(&a, &b);
+	run(120000);
+	ok(logged("no response to AM1 from 192.0.2.2:500 after 5 tries — "
+		  "is UDP 500 blocked?") && !logged("pre-shared key"),
+	   "rsa-sig, AM1 lost: UDP 500 named, no pre-shared key");
+}
+
 static void refused(const char *acert, const char *bwant, const char *log,
 		    const char *diag, const char *what)
 {
@@ -456,6 +513,7 @@ int main(void)
 		"fqdn:other.example of site — sending INVALID-ID-INFORMATION",
 		"INVALID-ID-INFORMATION", "ID mismatch");
 	t_tampered();
+	t_unanswered();
 	t_psk_peer();
 	t_raw_sig();
 	t_chain();
