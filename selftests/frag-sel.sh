@@ -46,15 +46,18 @@ monitor_start b "$mon.b"
 mon_b=$BG_PID
 
 # b echoes one datagram from port 5002; a sends 3000 random bytes and
-# compares what comes back.
-bg_start ip netns exec b timeout 20 /usr/bin/python3 -c '
+# compares what comes back, once b listens (python starts slowly in a
+# loaded emulated guest).
+bg_start ip netns exec b timeout 60 /usr/bin/python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("192.168.2.1", 5002))
 data, peer = s.recvfrom(65535)
 s.sendto(data, peer)'
-wait_for -t 5 sh -c "ip netns exec b ss -Hlun | grep -q ':5002 '"
-out=$(ip netns exec a timeout 20 /usr/bin/python3 -c '
+if ! wait_for -t 40 sh -c "ip netns exec b ss -Hlun | grep -q ':5002 '"; then
+	out="b never listened on port 5002"
+else
+	out=$(ip netns exec a timeout 20 /usr/bin/python3 -c '
 import os, socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(5)
@@ -66,6 +69,7 @@ except socket.timeout:
     print("no echo")
 else:
     print("same" if back == data else "differs: %d bytes" % len(back))' 2>&1)
+fi
 if [ "$out" = same ]; then
 	ktap_ok "3000-byte datagram and its echo arrive whole"
 else
