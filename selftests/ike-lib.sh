@@ -80,14 +80,10 @@ ike_warmup() {
 	ip netns del $ns
 }
 
-# Waits up to $2 tenths of a second for a path to exist.
+# ike_wait_path PATH [SECONDS]: waits up to SECONDS (default 30) of wall
+# time for PATH to exist.
 ike_wait_path() {
-	local i
-	for ((i = 0; i < ${2:-100}; i++)); do
-		[ -e "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_for -t "${2:-30}" test -e "$1"
 }
 
 # An xfrm interface for a peer that does not create its own (strongSwan):
@@ -157,7 +153,7 @@ swan_start() {
 	ip netns exec "$SWAN_NS" env STRONGSWAN_CONF="$SWAN_DIR/strongswan.conf" \
 		/usr/lib/ipsec/charon >"$SWAN_DIR/charon.out" 2>&1 &
 	SWAN_PID=$!
-	if ! ike_wait_path "$SWAN_DIR/charon.vici" 150; then
+	if ! ike_wait_path "$SWAN_DIR/charon.vici" 60; then
 		echo "charon did not start:"
 		tail -5 "$SWAN_DIR/charon.out"
 		return 1
@@ -277,7 +273,7 @@ lsw_start() {
 		--logfile "$LSW_DIR/pluto.log" \
 		>"$LSW_DIR/pluto.out" 2>&1 &
 	LSW_PID=$!
-	if ! ike_wait_path "$LSW_DIR/run/pluto.ctl" 150; then
+	if ! ike_wait_path "$LSW_DIR/run/pluto.ctl" 60; then
 		echo "pluto did not start:"
 		tail -5 "$LSW_DIR/pluto.out" "$LSW_DIR/pluto.log" 2>/dev/null
 		return 1
@@ -417,7 +413,7 @@ esptund_start() {
 		>>"$IKE_DIR/$name.log" 2>&1 &
 	ESPTUND_PID[$name]=$!
 	ESPTUND_NS[$name]=$n
-	if ! ike_wait_path "$IKE_DIR/$name.sock" 100; then
+	if ! ike_wait_path "$IKE_DIR/$name.sock" 30; then
 		echo "esptund $name did not start:"
 		tail -5 "$IKE_DIR/$name.log"
 		return 1

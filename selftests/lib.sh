@@ -167,6 +167,16 @@ trap 'exit 130' INT
 
 # --- helpers --------------------------------------------------------------
 
+# nap SECONDS: sleeps without starting a process. In the emulated guest
+# starting sleep(1) costs more than the tenth of a second the polling
+# loops wait, so each try took several times its interval. A read on a
+# pipe nobody writes to times out instead.
+exec {_lib_nap_fd}<> <(:)
+nap() {
+	read -r -t "$1" -u "$_lib_nap_fd"
+	return 0
+}
+
 # wait_for [-t SECONDS] CMD...: polls CMD until it succeeds (default 10 s
 # of wall time, however long CMD itself takes).
 wait_for() {
@@ -178,7 +188,7 @@ wait_for() {
 	end=$((SECONDS + t))
 	while [ "$SECONDS" -lt "$end" ]; do
 		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
+		nap 0.1
 	done
 	"$@"
 }

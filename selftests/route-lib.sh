@@ -288,7 +288,7 @@ rt_bird_start() {
 	rm -f "$RT_DIR/bird-$s.ctl"
 	ip netns exec "$n" bird -c "$RT_DIR/bird-$s.conf" \
 		-s "$RT_DIR/bird-$s.ctl" -P "$RT_DIR/bird-$s.pid" || return 1
-	ike_wait_path "$RT_DIR/bird-$s.ctl" 50
+	ike_wait_path "$RT_DIR/bird-$s.ctl" 30
 }
 
 rt_birdc() {
@@ -344,7 +344,7 @@ rt_frr_start() {
 	ip netns exec "$n" /usr/lib/frr/zebra -d -N "rt-$s" -u frr -g frr \
 		-f "$RT_DIR/frr-$s.conf" -i "$d/zebra.pid" \
 		>>"$RT_DIR/frr-$s.log" 2>&1 || return 1
-	ike_wait_path "$d/zserv.api" 50 || return 1
+	ike_wait_path "$d/zserv.api" 30 || return 1
 	ip netns exec "$n" /usr/lib/frr/ospfd -d -N "rt-$s" -u frr -g frr \
 		-f "$RT_DIR/frr-$s.conf" -i "$d/ospfd.pid" \
 		>>"$RT_DIR/frr-$s.log" 2>&1 || return 1
