@@ -39,7 +39,7 @@ refs_known() {
 }
 
 pcrypt_newalg() {
-	/usr/bin/python3 - "pcrypt($1)" <<'EOF'
+	"${PY3[@]}" - "pcrypt($1)" <<'EOF'
 import os, socket, struct, sys
 NETLINK_CRYPTO, CRYPTO_MSG_NEWALG = 21, 0x10
 CRYPTO_ALG_TYPE_AEAD, CRYPTO_ALG_TYPE_MASK = 0x3, 0xf
@@ -78,7 +78,7 @@ all_received() {
 
 # busy_counted NS SPI DIR: the SA and the device report crypto_busy.
 busy_counted() {
-	ip netns exec "$1" "$ESPTUN" -j show esp0 | /usr/bin/python3 -c '
+	ip netns exec "$1" "$ESPTUN" -j show esp0 | "${PY3[@]}" -c '
 import json, sys
 spi, d = int(sys.argv[1], 0), sys.argv[2]
 for x in json.load(sys.stdin):
@@ -98,7 +98,7 @@ skbs_back() {
 
 # flood SECONDS: a sends 1000-byte UDP datagrams to b as fast as it can.
 flood() {
-	ip netns exec a timeout $(($1 + 10)) /usr/bin/python3 - "$1" <<'PY'
+	ip netns exec a timeout $(($1 + 10)) "${PY3[@]}" - "$1" <<'PY'
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 22)

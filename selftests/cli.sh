@@ -93,7 +93,7 @@ expect_kernel_error() {
 json_check() {
 	local name=$1 code=$2 why load='d = json.load(open(sys.argv[1]))'
 	[ -n "${JSONL:-}" ] && load='ev = [json.loads(l) for l in open(sys.argv[1])]'
-	if why=$(python3 -c "
+	if why=$("${PY3[@]}" -c "
 import json, sys
 $load
 $code" "$T/out" 2>&1); then
@@ -546,13 +546,13 @@ bg_start ip netns exec "$NS" "$ESPTUN" encap-listen --bind 192.0.2.1 >"$T/el2" 2
 EL2_PID=$BG_PID
 wait_for -t 10 grep -q ESP-in-UDP "$T/el2"
 sleep 1.1
-ip netns exec "$NS" python3 -c '
+ip netns exec "$NS" "${PY3[@]}" -c '
 import socket, struct
 esp = struct.pack("!II", 0x0badc0de, 1) + bytes(24)
 socket.socket(socket.AF_INET, socket.SOCK_RAW, 50).sendto(esp, ("192.0.2.1", 0))'
 wait_for -t 10 grep -q 0x0badc0de "$T/mon.txt"
 sleep 1.1
-ip netns exec "$NS" python3 -c '
+ip netns exec "$NS" "${PY3[@]}" -c '
 import socket, struct
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.bind(("192.0.2.1", 4600))

@@ -80,7 +80,7 @@ ktap_check "decode-exit-0" test $? = 0
 # check NAME PYTHON: PYTHON over the decoded JSON (d) prints nothing.
 check() {
 	local name=$1 out
-	out=$(python3 - "$TEST_OUT/decode.json" "$2" 2>&1 <<'PY'
+	out=$("${PY3[@]}" - "$TEST_OUT/decode.json" "$2" 2>&1 <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 ms = [m for g in d["groups"] for m in g["messages"] if m["retransmission_of"] is None]

@@ -165,7 +165,7 @@ ip -n a link del esp1
 # SYN-ACK into OUT: "syn|synack PORT MSS ok|bad", PORT the client's, ok
 # if the TCP checksum verifies.
 syn_mss() {
-	python3 - "$@" <<'EOF'
+	"${PY3[@]}" - "$@" <<'EOF'
 import struct, sys
 
 

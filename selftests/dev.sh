@@ -22,7 +22,7 @@ MTU=$((1500 - (40 + 8 + 8 + 16 + 17 + 32)))
 # FILE, is true.
 json_check() {
 	local name=$1 file=$2 expr=$3 out
-	if out=$(python3 -c "
+	if out=$("${PY3[@]}" -c "
 import json, sys
 d = json.load(open(sys.argv[1]))
 sys.exit(0 if ($expr) else 1)

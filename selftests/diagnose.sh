@@ -188,7 +188,7 @@ metrics_match() {
 		[ "$show" = "$again" ] && break
 		sleep 1
 	done
-	python3 - "$show" "$m" <<'EOF'
+	"${PY3[@]}" - "$show" "$m" <<'EOF'
 import json, re, sys
 show, metrics = json.loads(sys.argv[1]), sys.argv[2]
 seen = {}
@@ -295,7 +295,7 @@ ip -n $IKE_NS1 route add $outer_net dev veth1 proto kernel scope link \
 # reaches esp0, as from a sender whose ICMP too big is filtered on the way
 # back.
 big_pings() {
-	ip netns exec $IKE_NS1 python3 -c '
+	ip netns exec $IKE_NS1 "${PY3[@]}" -c '
 import socket, struct, sys, time
 size = int(sys.argv[2])
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
@@ -352,7 +352,7 @@ nft_clear $IKE_NS1
 # ICV should be, a few a second, from one injector.
 ktap_check "icv-up" fresh_up
 ike_ping $IKE_NS1 $IKE_IN2 2 >/dev/null
-in_spis=$(ip netns exec $IKE_NS1 "$ESPTUN" -j show | python3 -c '
+in_spis=$(ip netns exec $IKE_NS1 "$ESPTUN" -j show | "${PY3[@]}" -c '
 import json, sys
 print(" ".join(sa["spi_hex"] for d in json.load(sys.stdin)
                for sa in d["sas"] if sa["dir"] == "in"))')
@@ -384,7 +384,7 @@ tcpdump_start $IKE_NS1 veth1 "$replay_pcap" esp and src $IKE_ADDR2
 ike_ping $IKE_NS1 $IKE_IN2 2 >/dev/null
 tcpdump_stop "$replay_pcap"
 replay_spi=
-for spi in $(ip netns exec $IKE_NS1 "$ESPTUN" -j show | python3 -c '
+for spi in $(ip netns exec $IKE_NS1 "$ESPTUN" -j show | "${PY3[@]}" -c '
 import json, sys
 print(" ".join(sa["spi_hex"] for d in json.load(sys.stdin)
                for sa in d["sas"] if sa["dir"] == "in"))'); do
@@ -401,7 +401,7 @@ replayer=$!
 # The injector's interpreter can take seconds to start under emulation:
 # diagnose is asked once replays are being counted.
 replays_counted() {
-	ip netns exec $IKE_NS1 "$ESPTUN" -j show | python3 -c '
+	ip netns exec $IKE_NS1 "$ESPTUN" -j show | "${PY3[@]}" -c '
 import json, sys
 sys.exit(not any(sa["spi_hex"] == sys.argv[1] and sa["stats"].get("replay", 0) > 0
                  for d in json.load(sys.stdin) for sa in d["sas"]))' \

@@ -22,7 +22,7 @@ ip -n $N addr add 192.0.2.1/32 dev dummy0
 ip -n $N link set dummy0 up
 monitor_start $N "$T/mon.txt"
 
-bg_start ip netns exec $N python3 -c '
+bg_start ip netns exec $N "${PY3[@]}" -c '
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("192.0.2.1", 4500))
@@ -33,7 +33,7 @@ ktap_check "NON_IKE socket held" wait_for -t 10 grep -q listening "$T/listen"
 
 # send ADDR SPI: marker + ESP (SPI, sequence 1, 24 bytes) from port 4600.
 send() {
-	ip netns exec $N python3 -c '
+	ip netns exec $N "${PY3[@]}" -c '
 import socket, struct, sys
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.bind((sys.argv[1], 4600))

@@ -29,7 +29,7 @@ alg_words() {
 # ("packets", "bytes", "replay", "icv_fail", ...), or "none" without such
 # an SA; LOCAL picks one of several inbound SAs sharing the SPI.
 sa_stat() {
-	ip netns exec "$1" "$ESPTUN" -j show "$2" | /usr/bin/python3 -c '
+	ip netns exec "$1" "$ESPTUN" -j show "$2" | "${PY3[@]}" -c '
 import json, sys
 dev, d, spi, field = sys.argv[1], sys.argv[2], int(sys.argv[3], 0), sys.argv[4]
 local = sys.argv[5] if len(sys.argv) > 5 else None
@@ -46,7 +46,7 @@ print("none")' "$2" "$3" "$4" "$5" ${6:+"$6"}
 
 # sa_pb NS DEV DIR SPI: "BYTES PACKETS" of an esptun SA, one snapshot.
 sa_pb() {
-	ip netns exec "$1" "$ESPTUN" -j show "$2" | /usr/bin/python3 -c '
+	ip netns exec "$1" "$ESPTUN" -j show "$2" | "${PY3[@]}" -c '
 import json, sys
 dev, d, spi = sys.argv[1], sys.argv[2], int(sys.argv[3], 0)
 for x in json.load(sys.stdin):
@@ -66,7 +66,7 @@ print("none")' "$2" "$3" "$4"
 sa_values() {
 	local ns=$1 dev=$2
 	shift 2
-	ip netns exec "$ns" "$ESPTUN" -j show "$dev" | /usr/bin/python3 -c '
+	ip netns exec "$ns" "$ESPTUN" -j show "$dev" | "${PY3[@]}" -c '
 import json, sys
 dev = sys.argv[1]
 sas = [sa for x in json.load(sys.stdin) if x["ifname"] == dev
@@ -85,7 +85,7 @@ for spec in sys.argv[2:]:
 
 # sa_field NS DEV DIR SPI KEY: a top-level field of an esptun SA (json).
 sa_field() {
-	ip netns exec "$1" "$ESPTUN" -j show "$2" | /usr/bin/python3 -c '
+	ip netns exec "$1" "$ESPTUN" -j show "$2" | "${PY3[@]}" -c '
 import json, sys
 dev, d, spi, key = sys.argv[1], sys.argv[2], int(sys.argv[3], 0), sys.argv[4]
 for x in json.load(sys.stdin):
@@ -100,7 +100,7 @@ print("none")' "$2" "$3" "$4" "$5"
 
 # dev_stat NS DEV FIELD: a device-level esptun counter.
 dev_stat() {
-	ip netns exec "$1" "$ESPTUN" -j show "$2" | /usr/bin/python3 -c '
+	ip netns exec "$1" "$ESPTUN" -j show "$2" | "${PY3[@]}" -c '
 import json, sys
 for x in json.load(sys.stdin):
     if x["ifname"] == sys.argv[1]:

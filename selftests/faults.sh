@@ -55,7 +55,7 @@ netem_both() {
 # esptun SA SPI (hex), one snapshot (a python start is slow under
 # emulation).
 in_stats() {
-	ip netns exec "$1" "$ESPTUN" -j show esp0 | /usr/bin/python3 -c '
+	ip netns exec "$1" "$ESPTUN" -j show esp0 | "${PY3[@]}" -c '
 import json, sys
 spi = int(sys.argv[1], 16)
 for x in json.load(sys.stdin):

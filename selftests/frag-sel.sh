@@ -48,7 +48,7 @@ mon_b=$BG_PID
 # b echoes one datagram from port 5002; a sends 3000 random bytes and
 # compares what comes back, once b listens (python starts slowly in a
 # loaded emulated guest).
-bg_start ip netns exec b timeout 60 /usr/bin/python3 -c '
+bg_start ip netns exec b timeout 60 "${PY3[@]}" -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("192.168.2.1", 5002))
@@ -57,7 +57,7 @@ s.sendto(data, peer)'
 if ! wait_for -t 40 sh -c "ip netns exec b ss -Hlun | grep -q ':5002 '"; then
 	out="b never listened on port 5002"
 else
-	out=$(ip netns exec a timeout 20 /usr/bin/python3 -c '
+	out=$(ip netns exec a timeout 20 "${PY3[@]}" -c '
 import os, socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(5)

@@ -76,7 +76,7 @@ fi
 
 ns $N "$ESPTUN" -j show >"$T/show.json"
 ns $N ip -o link show type esptun >"$T/links"
-if python3 -c '
+if "${PY3[@]}" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 sys.exit(0 if [x["ifname"] for x in d] == ["esp0"] else 1)' "$T/show.json" &&

@@ -67,7 +67,7 @@ read_counts() {
 	C=()
 	while read -r spi rest; do
 		C[$spi]=$rest
-	done < <(ns "$1" "$ESPTUN" -j show esp0 | /usr/bin/python3 -c '
+	done < <(ns "$1" "$ESPTUN" -j show esp0 | "${PY3[@]}" -c '
 import json, sys
 for x in json.load(sys.stdin):
     for sa in x["sas"]:
@@ -79,7 +79,7 @@ for x in json.load(sys.stdin):
 
 # rx NS FIELD: the esp0 link counter FIELD (bytes, packets, dropped).
 rx() {
-	ip -n "$1" -j -s link show esp0 | /usr/bin/python3 -c '
+	ip -n "$1" -j -s link show esp0 | "${PY3[@]}" -c '
 import json, sys
 print(json.load(sys.stdin)[0]["stats64"]["rx"][sys.argv[1]])' "$2"
 }

@@ -182,7 +182,7 @@ esptund_stop b
 rm -f "$IKE_DIR/b.sock"
 SYSLOG=$IKE_DIR/syslog.txt
 rm -f /dev/log
-bg_start python3 -c '
+bg_start "${PY3[@]}" -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind("/dev/log")

@@ -275,7 +275,7 @@ ktap_check "6-frag-charon-cut-esptund-reassembled" esptund_log_has a \
 # out whole from their pieces, decrypted, with the certificates.
 frag_decoded() {
 	"$ESPTUN" -j decode "$PCAP" --keys "$TEST_OUT/frag.keys" |
-		python3 -c '
+		"${PY3[@]}" -c '
 import json, sys
 d = json.load(sys.stdin)
 ms = [m for g in d["groups"] for m in g["messages"]

@@ -172,7 +172,7 @@ else
 fi
 
 # Nor did we see anything bad from xfrm.
-bad=$(ip netns exec es "$ESPTUN" -j show | /usr/bin/python3 -c '
+bad=$(ip netns exec es "$ESPTUN" -j show | "${PY3[@]}" -c '
 import json, sys
 n = 0
 for d in json.load(sys.stdin):

@@ -177,6 +177,11 @@ nap() {
 	return 0
 }
 
+# python3 for the snippets that need the standard library only: without
+# the site module (-S), which imports every .pth hook of the installed
+# packages and costs more than the snippet itself in the emulated guest.
+PY3=(/usr/bin/python3 -I -S)
+
 # wait_for [-t SECONDS] CMD...: polls CMD until it succeeds (default 10 s
 # of wall time, however long CMD itself takes).
 wait_for() {

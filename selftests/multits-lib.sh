@@ -108,7 +108,7 @@ pair_table() {
 	st=$(eike a status -j) || return 1
 	show=$(ip netns exec $IKE_NS1 "$ESPTUN" -j show esp0) || return 1
 	their_tables || return 1
-	python3 -c "$MT_OURS_PY"$'\n'"$THEIRS_PY"$'\n'"$MT_ROWS_PY" \
+	"${PY3[@]}" -c "$MT_OURS_PY"$'\n'"$THEIRS_PY"$'\n'"$MT_ROWS_PY" \
 		"$MT_PEER" "$st" "$show" "$NET1" "$NET2" "$NET3" \
 		"${THEIR_TABLES[@]}"
 }
@@ -117,7 +117,7 @@ pair_table() {
 # the counters of pair 2 moved by N2 packets each way, those of pair 3 by
 # N3 (ours and the peer's alike).
 moved() {
-	python3 - "$1" "$2" "$3" "$4" "$MT_PEER" <<'EOF'
+	"${PY3[@]}" - "$1" "$2" "$3" "$4" "$MT_PEER" <<'EOF'
 import sys
 before = [l.split() for l in sys.argv[1].splitlines()]
 after = [l.split() for l in sys.argv[2].splitlines()]

@@ -34,7 +34,7 @@ sas_flush() {
 
 # dev_field NS KEY: a top-level field of esp0 in "esptun -j show".
 dev_field() {
-	ip netns exec "$1" "$ESPTUN" -j show esp0 | /usr/bin/python3 -c '
+	ip netns exec "$1" "$ESPTUN" -j show esp0 | "${PY3[@]}" -c '
 import json, sys
 print(json.dumps(json.load(sys.stdin)[0].get(sys.argv[1])))' "$2"
 }
@@ -83,7 +83,7 @@ no_drops() {
 # numbered COUNT: a sends COUNT datagrams numbered 0.., b records their
 # numbers; prints "received inversions".
 numbered() {
-	ip netns exec b timeout 60 /usr/bin/python3 - >"$TEST_OUT/recv.txt" <<'PY' &
+	ip netns exec b timeout 60 "${PY3[@]}" - >"$TEST_OUT/recv.txt" <<'PY' &
 import socket, struct
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 24)
@@ -104,7 +104,7 @@ print(got, inv)
 PY
 	local pid=$!
 	wait_for -t 5 sh -c "ip netns exec b ss -Hlun | grep -q ':7000 '"
-	ip netns exec a /usr/bin/python3 - "$1" <<'PY'
+	ip netns exec a "${PY3[@]}" - "$1" <<'PY'
 import socket, struct, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 22)
@@ -127,7 +127,7 @@ PY
 # seq_in_order PCAP SPI: the ESP sequence numbers of SPI in the capture
 # only grow; prints "packets drops-in-order".
 seq_in_order() {
-	/usr/bin/python3 - "$1" "$2" <<'PY'
+	"${PY3[@]}" - "$1" "$2" <<'PY'
 import struct, sys
 data = open(sys.argv[1], "rb").read()
 spi = int(sys.argv[2], 0)
@@ -241,7 +241,7 @@ sas_flush
 sas_add "aead rfc4106(gcm(aes)) KEY20 128" >/dev/null 2>&1
 ktap_check "parallel again for the link deletions" all_parallel true
 udp_flood() {	# SECONDS
-	ip netns exec a timeout $(($1 + 5)) /usr/bin/python3 - "$1" <<'PY'
+	ip netns exec a timeout $(($1 + 5)) "${PY3[@]}" - "$1" <<'PY'
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 end, data = time.monotonic() + float(sys.argv[1]), b"x" * 1000

@@ -147,7 +147,7 @@ expect "esp-dropped" 1 "ESP:      no answer (" \
 	"UDP 500 and 4500 pass, raw ESP does not come back: the path drops ESP; set nat-t = force (or auto-force)."
 OUT=$(ip netns exec $IKE_NS1 "$ESPTUN" -j probe -s "$IKE_DIR/a.sock" \
 	-a $IKE_IN2 -w 1500 peer 2>&1)
-if python3 -c '
+if "${PY3[@]}" -c '
 import json, sys
 j = json.loads(sys.argv[1])
 assert j["blocked"] is True, "blocked"

@@ -151,7 +151,7 @@ ktap_check "fresh SAs added" setup_sas
 pings "traffic flows afterwards" a 192.168.2.1
 # Exactly the SAs just added are listed: nothing of the churn is left.
 n_sas() {
-	ns "$1" "$ESPTUN" -j show esp0 | /usr/bin/python3 -c '
+	ns "$1" "$ESPTUN" -j show esp0 | "${PY3[@]}" -c '
 import json, sys
 print(sum(len(x["sas"]) for x in json.load(sys.stdin)))'
 }

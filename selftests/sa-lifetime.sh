@@ -52,7 +52,7 @@ check_events() {
 		else
 			ktap_fail "$name" "$detail"
 		fi
-	done < <(python3 -c '
+	done < <("${PY3[@]}" -c '
 import json, sys
 for line in open(sys.argv[1]):
     name, data, code = line.rstrip("\n").split("\t")

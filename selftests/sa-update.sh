@@ -117,7 +117,7 @@ else
 fi
 # drops NS: every drop counter of the device and its SAs, summed.
 drops() {
-	ip netns exec "$1" "$ESPTUN" -j show esp0 | /usr/bin/python3 -c '
+	ip netns exec "$1" "$ESPTUN" -j show esp0 | "${PY3[@]}" -c '
 import json, sys
 n = 0
 for x in json.load(sys.stdin):

@@ -54,7 +54,7 @@ else
 	ktap_fail "62 SPIs handed out, each once" \
 		"$total handed out, $distinct distinct: $(uniq -d "$T/got" | tr '\n' ' ')"
 fi
-if python3 -c '
+if "${PY3[@]}" -c '
 import sys
 got = {int(l, 16) for l in open(sys.argv[1])}
 want = set(range(int(sys.argv[2], 16), int(sys.argv[3], 16) + 1)) - \
