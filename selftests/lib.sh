@@ -250,7 +250,8 @@ rand_file() {
 
 # netns_new NAME: a namespace with lo up, deleted at exit.
 netns_new() {
-	ip netns del "$1" 2>/dev/null
+	# Tested first: deleting starts ip, and the runner leaves none.
+	[ -e "/run/netns/$1" ] && ip netns del "$1" 2>/dev/null
 	ip netns add "$1" || return 1
 	_lib_netns+=("$1")
 	ip -n "$1" link set lo up
