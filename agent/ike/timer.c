@@ -54,7 +54,7 @@ int64_t timer_next_ms(struct ike_engine *e)
 static const char *plain_hint(const struct p1sa *sa, const char *name)
 {
 	/* No pre-shared key to blame: MM5 and AM2 carry our certificate. */
-	if (sa && sa->conn->c.auth == IKE_AUTH_RSA_SIG) {
+	if (sa && ike_auth_sig(sa->conn->c.auth)) {
 		if (!strcmp(name, "MM5"))
 			return "our certificate, signature or ID refused by "
 			       "the peer?";

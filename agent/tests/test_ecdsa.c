@@ -254,6 +254,31 @@ static void t_tampered(void)
 		"tampered SA payload");
 }
 
+/* A's messages from its third (MM5) on are lost. */
+static int lose_mm5(int from, int nth, const uint8_t *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	return from == 0 && nth >= 3;
+}
+
+/* An unanswered MM5 of an ECDSA conn names no pre-shared key. */
+static void t_unanswered(void)
+{
+	struct ike_conn a, b;
+
+	setup();
+	conns(&a, &b, IKE_AUTH_ECDSA_256, "a", IKE_AUTH_ECDSA_256, "b");
+	filter = lose_mm5;
+	start_pair(&a, &b);
+	run(120000);
+	ok(logged("no response to MM5 from 192.0.2.2:500 after 5 tries — "
+		  "our certificate, signature or ID refused by the peer?"),
+	   "ecdsa-sig, MM5 lost: the failure line names the certificate");
+	ok(!logged("pre-shared key"), "ecdsa-sig, MM5 lost: no pre-shared "
+	   "key named");
+}
+
 /* r || s checked by nettle alone against the certificate's point. */
 static bool nettle_verifies(const uint8_t *der, size_t dl,
 			    const struct ecc_curve *curve, const uint8_t *h,
@@ -429,6 +454,7 @@ int main(void)
 	t_rsa_offer();
 	t_rsa_cert();
 	t_tampered();
+	t_unanswered();
 	/* PRF outputs of SHA-1, SHA-256, SHA-512 (longer than P-256's). */
 	raw_sig("a", nettle_get_secp_256r1(), 32, 20);
 	raw_sig("a", nettle_get_secp_256r1(), 32, 64);
