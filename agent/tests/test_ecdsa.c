@@ -327,6 +327,7 @@ static void raw_sig(const char *name, const struct ecc_curve *curve,
 	struct x509_peer *p;
 	const uint8_t *der;
 	size_t sl = 0, dl;
+	int i, bad, padded;
 
 	snprintf(f, sizeof(f), "%s.pem", name);
 	path(c, f);
@@ -354,6 +355,30 @@ static void raw_sig(const char *name, const struct ecc_curve *curve,
 		sig[half + 3] ^= 0x04;
 		ok(!x509_peer_verify_raw(p, h, hl, sig, sl),
 		   "%s: flipped bit in s: refused", name);
+		/*
+		 * r or s below 2^(8 * (half - 1)) is left-padded with zeros
+		 * to its half: about 1 signature in 128 on P-256, 1 in 2 on
+		 * P-521 (its top byte is 0 or 1). Every one of many
+		 * signatures must verify, and on P-256 and P-521 some must
+		 * have been padded (all 2000 unpadded: once in 10^6 runs).
+		 * A new digest each time, should signing be deterministic.
+		 */
+		for (i = 0, bad = 0, padded = 0; i < (half == 32 ? 2000 : 100);
+		     i++) {
+			h[0] = (uint8_t)i;
+			h[1] = (uint8_t)(i >> 8);
+			if (x509_sign_raw(cr, h, hl, sig, &sl) ||
+			    sl != 2 * half ||
+			    !nettle_verifies(der, dl, curve, h, hl, sig, half) ||
+			    !x509_peer_verify_raw(p, h, hl, sig, sl))
+				bad++;
+			else if (!sig[0] || !sig[half])
+				padded++;
+		}
+		is_int(bad, 0, "%s: %d signatures, each r || s of %zu bytes "
+		       "that verifies", name, i, 2 * half);
+		ok(half == 48 || padded > 0, "%s: %d of them with r or s "
+		   "padded by a zero byte", name, padded);
 		x509_peer_free(p);
 	}
 	x509_creds_free(cr);
