@@ -602,6 +602,48 @@ static void t_initiator_narrower(void)
 	       "initiator narrower: the wide pair counts as carried");
 }
 
+/*
+ * Once A's QM1 (its 4th message) is out, A's record of its offer is cut
+ * to 10.1.0.0/24: B's QM2, which answers the 10.1.0.0/16 it received,
+ * is then wider than what A holds as offered.
+ */
+static int shrink_offer(int from, int nth, const uint8_t *buf, size_t len)
+{
+	struct p2sa *ch;
+	char e[128];
+
+	(void)buf;
+	(void)len;
+	if (from != 0 || nth != 4)
+		return 0;
+	for (ch = S[0].eng->p2s; ch; ch = ch->next)
+		if (ike_ts_parse("10.1.0.0/24", &ch->local_ts, e, sizeof(e)))
+			printf("# bad test selector: %s\n", e);
+	return 0;
+}
+
+/* A QM2 whose IDs are wider than the offer is refused, nothing installed. */
+static void t_qm2_wider(void)
+{
+	struct ike_conn a, b;
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", ESP, "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", ESP, "k");
+	set_ts4(&a, "10.1.0.0/16", "10.2.0.0/16");
+	set_ts4(&b, "10.2.0.0/16", "10.1.0.0/16");
+	filter = shrink_offer;
+	start_pair(&a, &b);
+	run(5000);
+	ok(logged("QM2: the responder's selectors 10.1.0.0/16 === "
+		  "10.2.0.0/16 are not inside the 10.1.0.0/24 === "
+		  "10.2.0.0/16 we offered"),
+	   "QM2 wider than the offer: the initiator says so");
+	ok(!sa_of(0, IKE_DIR_IN, AF_INET) && !sa_of(0, IKE_DIR_OUT, AF_INET),
+	   "QM2 wider than the offer: the initiator installed nothing");
+	filter = NULL;
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -617,6 +659,7 @@ int main(void)
 	t_ranges();
 	t_range_conn();
 	t_initiator_narrower();
+	t_qm2_wider();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
