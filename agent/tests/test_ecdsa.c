@@ -2,11 +2,12 @@
 /*
  * Phase 1 with ECDSA signatures (RFC 4754) between two engines (the
  * exchange harness), with certificates of a small CA made here with
- * GnuTLS: Main Mode on P-256 (method 9) and P-384 (10), Aggressive Mode
- * on P-256; then refusals, each with its log line: keys on different
- * curves, an RSA offer to an ECDSA responder, an RSA certificate under a
- * negotiated ECDSA method, a tampered exchange; the r || s signature
- * itself checked with nettle; and the configuration of auth = ecdsa-sig.
+ * GnuTLS: Main Mode on P-256 (method 9), P-384 (10) and P-521 (11),
+ * Aggressive Mode on P-256; then refusals, each with its log line: keys
+ * on different curves, an RSA offer to an ECDSA responder, an RSA
+ * certificate under a negotiated ECDSA method, a tampered exchange; the
+ * r || s signature itself checked with nettle; and the configuration of
+ * auth = ecdsa-sig.
  */
 #include <gmp.h>
 #include <gnutls/abstract.h>
@@ -29,8 +30,8 @@ const char *pki_dir = dir;
 
 static const char *const files[] = {
 	"ca.pem", "a.pem", "a.key", "b.pem", "b.key", "a384.pem", "a384.key",
-	"b384.pem", "b384.key", "c521.pem", "c521.key", "a-rsa.pem",
-	"a-rsa.key",
+	"b384.pem", "b384.key", "c521.pem", "c521.key", "a521.pem",
+	"a521.key", "b521.pem", "b521.key", "a-rsa.pem", "a-rsa.key",
 };
 
 static void make_pki(void)
@@ -61,6 +62,10 @@ static void make_pki(void)
 	     "b.example");
 	PAIR("c521", pki_key_ec(GNUTLS_ECC_CURVE_SECP521R1), "CN=c,O=esptun",
 	     "c.example");
+	PAIR("a521", pki_key_ec(GNUTLS_ECC_CURVE_SECP521R1), "CN=a,O=esptun",
+	     "a.example");
+	PAIR("b521", pki_key_ec(GNUTLS_ECC_CURVE_SECP521R1), "CN=b,O=esptun",
+	     "b.example");
 	PAIR("a-rsa", pki_key(), "CN=a,O=esptun", "a.example");
 #undef PAIR
 	gnutls_x509_crt_deinit(ca);
@@ -474,6 +479,7 @@ int main(void)
 	make_pki();
 	good(IKE_AUTH_ECDSA_256, "a", "b", false, "P-256 Main Mode");
 	good(IKE_AUTH_ECDSA_384, "a384", "b384", false, "P-384 Main Mode");
+	good(IKE_AUTH_ECDSA_521, "a521", "b521", false, "P-521 Main Mode");
 	good(IKE_AUTH_ECDSA_256, "a", "b", true, "P-256 Aggressive Mode");
 	t_curves_differ();
 	t_rsa_offer();
