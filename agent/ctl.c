@@ -329,6 +329,8 @@ static void status_text(FILE *f, const struct ike_status *st)
 		fputc('\n', f);
 	}
 	status_dpd_text(f, st);
+	if (st->auth && strcmp(st->auth, "psk"))
+		fprintf(f, CTL_STATUS_AUTH "%s\n", st->auth);
 	if (st->has_vip)
 		fprintf(f, CTL_STATUS_MODECFG "%s\n",
 			conf_ts_str(&st->vip, lts, sizeof(lts)));
@@ -370,6 +372,8 @@ static void status_json(FILE *f, const struct ike_status *st)
 	fputs(",\"state\":", f);
 	json_string(f, st->state);
 	fprintf(f, ",\"mode\":\"%s\"", st->aggressive ? "aggressive" : "main");
+	fputs(",\"auth\":", f);
+	json_string(f, st->auth ? st->auth : "psk");
 	fprintf(f, ",\"initiator\":%s", st->initiator ? "true" : "false");
 	fprintf(f, ",\"icookie\":\"%s\",\"rcookie\":\"%s\"", ic, rc);
 	fputs(",\"local\":", f);

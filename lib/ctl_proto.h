@@ -69,6 +69,8 @@
 #define CTL_STATUS_CONN		"conn "
 #define CTL_STATUS_CHILD	"  child "
 #define CTL_STATUS_MODECFG	"  modecfg address "
+/* Only for a conn authenticated by signatures: "  auth rsa-sig". */
+#define CTL_STATUS_AUTH		"  auth "
 #define CTL_STATUS_MESSAGES	"  messages: "
 #define CTL_STATUS_EXCHANGES	"  exchanges: "
 #define CTL_STATUS_NOTIFY	"  notify "

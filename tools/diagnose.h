@@ -35,6 +35,7 @@ struct dg_notify {
 struct dg_conn {
 	char name[DG_NAME];
 	char state[24];			/* phase 1: "MM_ACTIVE", "NONE" */
+	bool sig_auth;			/* certificates, not a pre-shared key */
 	char peer[64];			/* "192.0.2.1:500", "" if unknown */
 	int n_children;
 	struct dg_child children[DG_CHILDREN];

@@ -261,6 +261,22 @@ static bool is_msg(const char *m, const char *name)
 	return !strcmp(m, name);
 }
 
+/*
+ * What a failed authentication points at: the pre-shared key, or for a
+ * conn with certificates the certificate or signature one side refused.
+ */
+static const char *bad_creds(const struct dg_conn *c)
+{
+	return c->sig_auth ? "certificate or signature refused" :
+	       "pre-shared key mismatch";
+}
+
+static const char *bad_creds_or_id(const struct dg_conn *c)
+{
+	return c->sig_auth ? "certificate, signature or ID refused" :
+	       "pre-shared key or ID mismatch";
+}
+
 static void judge_notify(const struct dg_conn *c, struct dg_result *r)
 {
 	bool qm = c->fail_msg[0] == 'Q';
@@ -284,8 +300,8 @@ static void judge_notify(const struct dg_conn *c, struct dg_result *r)
 		    c->fail_msg, or_unknown(c->ours), or_unknown(c->theirs));
 	} else if (!strcmp(c->fail_notify, "AUTHENTICATION-FAILED") ||
 		   !strcmp(c->fail_notify, "INVALID-HASH-INFORMATION")) {
-		say(r, DG_AUTH_FAILED, "%s %s with %s: pre-shared key "
-		    "mismatch", who, c->fail_msg, c->fail_notify);
+		say(r, DG_AUTH_FAILED, "%s %s with %s: %s", who, c->fail_msg,
+		    c->fail_notify, bad_creds(c));
 	} else {
 		say(r, DG_REFUSED, "%s %s with %s", who, c->fail_msg,
 		    c->fail_notify);
@@ -307,20 +323,19 @@ static void judge_failure(const struct dg_conn *c, struct dg_result *r)
 		say(r, DG_STUCK_MM3, "stuck after MM3: the peer answered MM1 "
 		    "but never sent MM4 (its last message was MM2): it "
 		    "refused our key exchange, or large UDP packets are "
-		    "dropped; some peers stop here on a pre-shared key or ID "
-		    "mismatch");
+		    "dropped; some peers stop here on a %s",
+		    bad_creds_or_id(c));
 	} else if (is_msg(m, "MM5") && (strstr(c->fail, "HASH_I") ||
 					 strstr(c->fail, "the peer's MM5"))) {
 		say(r, DG_AUTH_FAILED, "the peer's MM5 failed authentication "
-		    "here, so we stopped after our MM4: pre-shared key "
-		    "mismatch");
+		    "here, so we stopped after our MM4: %s", bad_creds(c));
 	} else if (is_msg(m, "MM5")) {
 		say(r, DG_STUCK_MM5, "stuck after MM5: the peer never "
 		    "answered our MM5 with MM6 (its last message was MM4): "
-		    "pre-shared key or ID mismatch");
+		    "%s", bad_creds_or_id(c));
 	} else if (is_msg(m, "MM6")) {
 		say(r, DG_AUTH_FAILED, "the peer's MM6 failed authentication "
-		    "here: pre-shared key mismatch");
+		    "here: %s", bad_creds(c));
 	} else if (m[0] == 'Q' && strstr(c->fail, "no response")) {
 		say(r, DG_NO_ANSWER_QM, "Main Mode up but no answer to %s: "
 		    "the peer silently refused our esp proposal or traffic "

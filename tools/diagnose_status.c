@@ -179,6 +179,8 @@ static void parse_line(struct dg_conn *c, const char *s)
 			if (!strcmp(c->received, "-"))
 				c->received[0] = '\0';
 		}
+	} else if (starts(s, CTL_STATUS_AUTH)) {
+		c->sig_auth = !starts(s + strlen(CTL_STATUS_AUTH), "psk");
 	} else if (starts(s, CTL_STATUS_EXCHANGES)) {
 		sscanf(s, CTL_STATUS_EXCHANGES "main %" SCNu32 " started %"
 		       SCNu32 " done, quick %" SCNu32 " started %" SCNu32

@@ -784,6 +784,8 @@ void ike_engine_status(struct ike_engine *e,
 		st.conn = c->c.name;
 		st.state = "NONE";
 		st.aggressive = c->c.mode == IKE_MODE_AGGRESSIVE;
+		st.auth = !ike_auth_sig(c->c.auth) ? "psk" :
+			ike_auth_ecdsa(c->c.auth) ? "ecdsa-sig" : "rsa-sig";
 		st.lifetime_left = -1;
 		st.rekeys = c->rekeys;
 		st.ike_rekeys = c->ike_rekeys;

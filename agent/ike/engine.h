@@ -256,6 +256,7 @@ struct ike_diag {
 struct ike_status {
 	const char *conn;
 	const char *state;		/* "MM_ACTIVE", "AM_ACTIVE", "NONE"... */
+	const char *auth;		/* "psk", "rsa-sig", "ecdsa-sig" */
 	bool aggressive;		/* Aggressive Mode (else Main Mode) */
 	bool initiator;
 	uint8_t icookie[8], rcookie[8];

@@ -86,6 +86,7 @@ static void f_status(void *arg,
 			st.conn = "idle";
 			st.state = "NONE";
 			st.aggressive = true;
+			st.auth = "rsa-sig";
 			st.lifetime_left = -1;
 			st.next_rekey = -1;
 			st.ike_next_rekey = -1;
@@ -229,11 +230,13 @@ static void test_status(void)
 	       "  nat-t RFC 3947: nat local, esp in udp 4500 <-> 31744\n"
 	       "  rekeys 3 next-rekey 1234s ike-rekeys 1\n"
 	       "  child QM_ACTIVE: spi in c1a2b3c4 out 0000abcd aes256gcm16-modp2048 0.0.0.0/0 === 10.0.0.0/8 lifetime 3590s\n"
-	       "conn idle: NONE\n",
+	       "conn idle: NONE\n"
+	       "  auth rsa-sig\n",
 	       "text status");
 	is_str(run("status -j\n"),
 	       "ok\n{\"conns\":[{\"name\":\"site-b\",\"state\":\"MM_ACTIVE\","
-	       "\"mode\":\"main\",\"initiator\":true,\"icookie\":\"6f80c0380ef6bdfd\","
+	       "\"mode\":\"main\",\"auth\":\"psk\",\"initiator\":true,"
+	       "\"icookie\":\"6f80c0380ef6bdfd\","
 	       "\"rcookie\":\"2bc06438c94e88dc\",\"local\":\"192.0.2.1:500\","
 	       "\"peer\":\"192.0.2.2:500\",\"algs\":\"aes256-sha256-modp2048\","
 	       "\"lifetime_left\":86390,\"rekeys\":3,\"ike_rekeys\":1,"
@@ -246,6 +249,7 @@ static void test_status(void)
 	       "\"algs\":\"aes256gcm16-modp2048\",\"local_ts\":\"0.0.0.0/0\","
 	       "\"remote_ts\":\"10.0.0.0/8\",\"lifetime_left\":3590}]},"
 	       "{\"name\":\"idle\",\"state\":\"NONE\",\"mode\":\"aggressive\","
+	       "\"auth\":\"rsa-sig\","
 	       "\"initiator\":false,"
 	       "\"icookie\":\"0000000000000000\",\"rcookie\":\"0000000000000000\","
 	       "\"local\":\"(none)\",\"peer\":\"(none)\",\"algs\":\"\","

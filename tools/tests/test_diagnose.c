@@ -365,6 +365,38 @@ static void test_failure_rules(void)
 	   has(r.sentence, "pre-shared key"), "MM5 unanswered: PSK or ID",
 	   r.sentence);
 
+	/* a conn with certificates: no pre-shared key to blame */
+	decide("ok\nconn site: MM_WAIT_MSG6 initiator 10.0.0.1:500 <-> "
+	       "10.0.0.2:500\n  auth rsa-sig\n"
+	       "  messages: sent MM5, received MM4\n"
+	       "  failure: MM5, 1 s ago: no response to MM5 from 10.0.0.2:500 "
+	       "after 5 tries\n", NULL, &c, &r);
+	ok(r.cause == DG_STUCK_MM5 &&
+	   has(r.sentence, "certificate, signature or ID refused") &&
+	   !has(r.sentence, "pre-shared"), "MM5 unanswered, certificates",
+	   r.sentence);
+	decide("ok\nconn site: NONE\n  auth ecdsa-sig\n  failure: MM6, 1 s "
+	       "ago: SIG_R does not verify\n", NULL, &c, &r);
+	ok(r.cause == DG_AUTH_FAILED &&
+	   has(r.sentence, "certificate or signature refused") &&
+	   !has(r.sentence, "pre-shared"), "MM6 failed, certificates",
+	   r.sentence);
+	decide("ok\nconn site: NONE\n  auth rsa-sig\n  failure: MM5, 0 s "
+	       "ago: MM5 refused by the peer with AUTHENTICATION-FAILED\n"
+	       "  failure-notify: AUTHENTICATION-FAILED from the peer\n",
+	       NULL, &c, &r);
+	ok(r.cause == DG_AUTH_FAILED &&
+	   has(r.sentence, "certificate or signature refused") &&
+	   !has(r.sentence, "pre-shared"),
+	   "AUTHENTICATION-FAILED, certificates", r.sentence);
+	decide("ok\nconn site: NONE\n  auth rsa-sig\n  failure: MM3, 1 s "
+	       "ago: no response to MM3 from 10.0.0.2:500 after 5 tries\n",
+	       NULL, &c, &r);
+	ok(r.cause == DG_STUCK_MM3 &&
+	   has(r.sentence, "certificate, signature or ID refused") &&
+	   !has(r.sentence, "pre-shared"), "MM3 unanswered, certificates",
+	   r.sentence);
+
 	decide("ok\nconn site: NONE\n  failure: MM5, 1 s ago: the peer's "
 	       "answer to MM5 does not decrypt: pre-shared key mismatch?\n",
 	       NULL, &c, &r);
