@@ -15,7 +15,7 @@
 
 #define DG_NAME		64
 #define DG_MSG		8
-#define DG_TEXT		160
+#define DG_TEXT		256	/* two IPv6 range selectors, "A === B" */
 #define DG_CHILDREN	8
 #define DG_NOTIFIES	8
 #define DG_ROUTES	8

@@ -229,7 +229,8 @@ struct ike_status_child {
  * failing still tells why while its next attempt runs.
  */
 #define IKE_DIAG_MSG		8
-#define IKE_DIAG_TEXT		128
+/* room for two IPv6 range selectors side by side, "A === B" */
+#define IKE_DIAG_TEXT		(2 * IKE_TS_STRLEN + 8)
 #define IKE_DIAG_NOTIFIES	8
 
 struct ike_diag_notify {

@@ -331,6 +331,14 @@ static void t_no_proposal(void)
 	is_int(status(0).diag.qm_done, 0, "esp mismatch: no Quick Mode done");
 }
 
+/* Non-prefix IPv6 ranges of the longest written form. */
+#define V6_A "fd12:3456:789a:bcde:f012:3456:789a:1001-" \
+	"fd12:3456:789a:bcde:f012:3456:789a:bcde"
+#define V6_B "fd12:3456:789a:bcdf:f012:3456:789a:1001-" \
+	"fd12:3456:789a:bcdf:f012:3456:789a:bcde"
+#define V6_C "fd12:3456:789a:bcd0:f012:3456:789a:1001-" \
+	"fd12:3456:789a:bcd0:f012:3456:789a:bcde"
+
 static void t_ids(void)
 {
 	struct ike_conn a, b;
@@ -382,6 +390,21 @@ static void t_ids(void)
 	   "selector mismatch: both sides' selectors (%s / %s)",
 	   status(1).diag.ours, status(1).diag.theirs);
 	ok(S[0].nsa == 0 && S[1].nsa == 0, "selector mismatch: no SA");
+
+	/* Two IPv6 ranges side by side are kept whole. */
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", "aes128gcm16", "k");
+	ike_ts_parse(V6_A, &a.local_ts[0], err, sizeof(err));
+	ike_ts_parse(V6_B, &a.remote_ts[0], err, sizeof(err));
+	ike_ts_parse(V6_B, &b.local_ts[0], err, sizeof(err));
+	ike_ts_parse(V6_C, &b.remote_ts[0], err, sizeof(err));
+	start_pair(&a, &b);
+	run(60000);
+	ok(!strcmp(status(1).diag.theirs, V6_A " === " V6_B) &&
+	   !strcmp(status(1).diag.ours, V6_B " === " V6_C),
+	   "IPv6 range mismatch: both sides' selectors whole (%s / %s)",
+	   status(1).diag.ours, status(1).diag.theirs);
 }
 
 static void t_lifetime(void)

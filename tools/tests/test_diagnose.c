@@ -42,6 +42,12 @@ static bool in_evidence(const struct dg_result *r, const char *s)
 	return false;
 }
 
+/* Two non-prefix IPv6 ranges, "A === B", 163 characters. */
+#define V6_LONG "fd12:3456:789a:bcde:f012:3456:789a:1001-" \
+	"fd12:3456:789a:bcde:f012:3456:789a:bcde === " \
+	"fd12:3456:789a:bcdf:f012:3456:789a:1001-" \
+	"fd12:3456:789a:bcdf:f012:3456:789a:bcde"
+
 /* Parses one recorded status and decides its first conn. */
 static void decide(const char *status, const struct dg_traffic *t,
 		   struct dg_conn *c, struct dg_result *r)
@@ -449,6 +455,17 @@ static void test_failure_rules(void)
 	   has(r.sentence, "ours: 10.2.0.0/24 === 10.1.0.0/24; theirs: "
 	       "10.1.0.0/24 === 10.9.0.0/24"),
 	   "INVALID-ID-INFORMATION in Quick Mode: selectors side by side",
+	   r.sentence);
+
+	/* IPv6 ranges of the longest written form, read whole */
+	decide("ok\nconn site: MM_ACTIVE responder 10.0.0.2:500 <-> "
+	       "10.0.0.1:500\n  failure: QM1, 0 s ago: x\n"
+	       "  failure-notify: INVALID-ID-INFORMATION by us\n"
+	       "  failure-ours: " V6_LONG "\n"
+	       "  failure-theirs: 10.1.0.0/24 === 10.9.0.0/24\n", NULL, &c, &r);
+	ok(r.cause == DG_INVALID_ID_QM &&
+	   has(r.sentence, "ours: " V6_LONG "; theirs: 10.1.0.0/24"),
+	   "INVALID-ID-INFORMATION in Quick Mode: IPv6 ranges whole",
 	   r.sentence);
 
 	decide("ok\nconn site: NONE\n  failure: MM5, 0 s ago: x\n"
