@@ -11,11 +11,11 @@
 # want of an SA or for its selector, and no acquire event goes out.
 # Then selectors that are address ranges: ICMP between 192.168.1.1-.5 and
 # 192.168.2.1-.3 takes the range SAs, up to the range's last address, and
-# a destination one past it finds no SA.
+# a destination or source one past it finds no SA.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/esp-lib.sh"
 
-ktap_plan 11
+ktap_plan 12
 
 SPEC="aead rfc4106(gcm(aes)) KEY20 128"
 
@@ -118,7 +118,9 @@ fi
 pings "ping inside the ranges" a 192.168.2.1
 counters_match "range SA a -> b" 0x300 a b 3
 # 192.168.2.3, the range's last address, leaves by the SA (b has no such
-# address, so no answer); 192.168.2.4 is outside and finds none.
+# address, so no answer); 192.168.2.4 is outside and finds none. On the
+# source side the same: from 192.168.1.5 by the SA and answered, from
+# 192.168.1.6 no SA.
 # One read of a's device: "SA-PACKETS NO-SA".
 snap() {
 	ip netns exec a "$ESPTUN" -j show esp0 | /usr/bin/python3 -c '
@@ -138,6 +140,21 @@ if [ "$((p1 - p0))" = 1 ] && [ "$n1" = "$n0" ] && [ "$p2" = "$p1" ] &&
 else
 	ktap_fail "last address of the range takes the SA, the next does not" \
 		"SA packets $p0 -> $p1 -> $p2, no_sa $n0 -> $n2"
+fi
+ip -n a addr add 192.168.1.5/32 dev esp0
+ip -n a addr add 192.168.1.6/32 dev esp0
+ok5=no
+ip netns exec a ping -q -c 1 -W 5 -I 192.168.1.5 192.168.2.1 >/dev/null 2>&1 &&
+	ok5=yes
+read -r p3 n3 < <(snap)
+ip netns exec a ping -q -c 1 -W 0.2 -I 192.168.1.6 192.168.2.1 >/dev/null 2>&1
+read -r p4 n4 < <(snap)
+if [ "$ok5" = yes ] && [ "$((p3 - p2))" = 1 ] && [ "$n3" = "$n2" ] &&
+   [ "$p4" = "$p3" ] && [ "$((n4 - n3))" = 1 ]; then
+	ktap_ok "last source address of the range takes the SA, the next does not"
+else
+	ktap_fail "last source address of the range takes the SA, the next does not" \
+		"answered from .5: $ok5, SA packets $p2 -> $p3 -> $p4, no_sa $n2 -> $n4"
 fi
 
 ktap_check "kernel log clean" dmesg_clean_since_mark
