@@ -4,8 +4,8 @@
 # start = on-demand between two esptund (a on-demand, b listen and never
 # rekeying, lifetime = 12s, rekey margin 4 s): nothing is negotiated until
 # a ping is routed into a's device; an SA pair that carried nothing during
-# the margin is not rekeyed but expires, on both sides (a sends b a
-# Delete for it), and the next ping brings the tunnel back with new SPIs;
+# the margin is not rekeyed but expires, on both sides (one sends the
+# other a Delete for it), and the next ping brings the tunnel back with new SPIs;
 # under a steady ping the pair is rekeyed as usual. What is idle comes
 # from the module's per-SA last use.
 source "$(dirname "$0")/lib.sh"
@@ -55,9 +55,14 @@ esptund_mark a
 ktap_check "idle-not-rekeyed" wait_for -t 150 esptund_log_has a \
 	"not rekeyed (start = on-demand)"
 ktap_check "idle-expired-on-a" wait_for -t 100 esptun_no_sas $IKE_NS1
-# b would keep a pair of a longer lifetime; a's Delete ends it there too.
+# Both sides expire the pair at the same moment (b took a's lifetime):
+# whichever gets there first tells the other with a Delete, which the
+# other takes (that an expiry sends one is test_ondemand's).
 delete_sent() {
-	[ -n "$first" ] && esptund_log_has a "Delete ESP SPI ${first%% *}"
+	[ -n "$first" ] && {
+		esptund_log_has a "Delete ESP SPI ${first%% *}" ||
+			esptund_log_has a "peer deleted IPsec SA of peer: in ${first%% *}"
+	}
 }
 ktap_check "idle-expiry-delete-sent" wait_for -t 10 delete_sent
 ktap_check "idle-expired-on-b" wait_for -t 50 esptun_no_sas $IKE_NS2
