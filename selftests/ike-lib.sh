@@ -506,3 +506,36 @@ ike_spis_agree() {
 	echo "SPIs differ: ours '$1', peer's '$2'"
 	return 1
 }
+
+# ike_small_path MTU [delete]: the path between ns1 and ns2 takes datagrams
+# of MTU bytes and drops IP fragments before reassembly (prerouting ahead
+# of defragmentation), both ways; with delete, fragments pass again.
+ike_small_path() {
+	local ns dev
+	for ns in $IKE_NS1 $IKE_NS2; do
+		dev=veth1
+		[ $ns = $IKE_NS2 ] && dev=veth2
+		ip -n $ns link set $dev mtu "$1" || return 1
+		if [ "${2:-add}" = delete ]; then
+			ip netns exec $ns nft delete table ip frags || return 1
+			continue
+		fi
+		ip netns exec $ns nft -f - <<-NFT || return 1
+		table ip frags {
+			chain pre {
+				type filter hook prerouting priority -500;
+				ip frag-off & 0x3fff != 0 counter drop
+			}
+		}
+		NFT
+	done
+}
+ike_frags_dropped() {
+	local n=0 ns c
+	for ns in $IKE_NS1 $IKE_NS2; do
+		c=$(ip netns exec $ns nft list chain ip frags pre |
+			sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+		n=$((n + ${c:-0}))
+	done
+	echo $n
+}

@@ -158,50 +158,21 @@ ktap_check "3-cert-wrong-id-libreswan-init-no-sa" no_sa_anywhere
 teardown
 
 # 4: the path takes 1000-byte datagrams and drops IP fragments, before
-# reassembly (prerouting ahead of defragmentation), in both directions.
-small_path() {	# MTU [ADD|delete]
-	local ns dev
-	for ns in $IKE_NS1 $IKE_NS2; do
-		dev=veth1
-		[ $ns = $IKE_NS2 ] && dev=veth2
-		ip -n $ns link set $dev mtu "$1" || return 1
-		if [ "${2:-add}" = delete ]; then
-			ip netns exec $ns nft delete table ip frags || return 1
-			continue
-		fi
-		ip netns exec $ns nft -f - <<-NFT || return 1
-		table ip frags {
-			chain pre {
-				type filter hook prerouting priority -500;
-				ip frag-off & 0x3fff != 0 counter drop
-			}
-		}
-		NFT
-	done
-}
-frags_dropped() {
-	local n=0 ns c
-	for ns in $IKE_NS1 $IKE_NS2; do
-		c=$(ip netns exec $ns nft list chain ip frags pre |
-			sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
-		n=$((n + ${c:-0}))
-	done
-	echo $n
-}
+# reassembly (ike_small_path), in both directions.
 # pluto gave its MM5 up since line $lsw_log0 of its log, in its words.
 lsw_gave_up() {
 	tail -n +$((lsw_log0 + 1)) "$LSW_DIR/pluto.log" |
 		grep "MAIN_I3: .*no acceptable response to our first encrypted message"
 }
 
-ktap_check "4-frag-small-path" small_path 1000
+ktap_check "4-frag-small-path" ike_small_path 1000
 # fragmentation = no: esptund neither announces nor cuts, so pluto's
 # default (yes) cuts nothing either. Once resent, MM5 has failed.
 TRIES=1 ours "dn:CN=b,O=esptun" main "fragmentation = no"
 eike a reload >/dev/null
-d0=$(frags_dropped)
+d0=$(ike_frags_dropped)
 ktap_expect_fail "4-frag-off-esptund-init-fails" "" eike a up -t 20 peer
-d=$(( $(frags_dropped) - d0 ))
+d=$(( $(ike_frags_dropped) - d0 ))
 if [ "$d" -gt 0 ]; then
 	ktap_ok "4-frag-off-esptund-init-ip-fragments-dropped ($d)"
 else
@@ -210,14 +181,14 @@ else
 fi
 teardown
 lsw_log0=$(wc -l <"$LSW_DIR/pluto.log")
-d0=$(frags_dropped)
+d0=$(ike_frags_dropped)
 timeout 20 "$LSW_BIN/whack" --rundir "$LSW_DIR/run" --name esptun \
 	--initiate --asynchronous >/dev/null 2>&1
 if ktap_check "4-frag-off-libreswan-init-gives-up" wait_for -t 20 \
 	lsw_gave_up; then
 	ktap_diag "pluto: $(lsw_gave_up | head -1 | sed 's/.*"esptun" //')"
 fi
-d=$(( $(frags_dropped) - d0 ))
+d=$(( $(ike_frags_dropped) - d0 ))
 if [ "$d" -gt 0 ]; then
 	ktap_ok "4-frag-off-libreswan-init-ip-fragments-dropped ($d)"
 else
@@ -258,7 +229,7 @@ ktap_check "4-frag-libreswan-init-libreswan-cut" esptund_log_has a \
 ktap_check "4-frag-libreswan-init-esptund-cut" esptund_log_has a \
 	"fragments (ID"
 teardown
-ktap_check "4-frag-whole-path" small_path 1500 delete
+ktap_check "4-frag-whole-path" ike_small_path 1500 delete
 
 # pluto's ISAKMP SA for the conn is in STATE (STATE_AGGR_I2 ...).
 lsw_state_is() {

@@ -219,33 +219,13 @@ teardown
 AUTH=rsa-sig A=a B=b
 
 # 6: the path takes 1000-byte datagrams and drops IP fragments, before
-# reassembly (prerouting ahead of defragmentation), in both directions.
-small_path() {
-	local ns dev
-	for ns in $IKE_NS1 $IKE_NS2; do
-		dev=veth1
-		[ $ns = $IKE_NS2 ] && dev=veth2
-		ip -n $ns link set $dev mtu 1000 || return 1
-		ip netns exec $ns nft -f - <<-NFT || return 1
-		table ip frags {
-			chain pre {
-				type filter hook prerouting priority -500;
-				ip frag-off & 0x3fff != 0 counter drop
-			}
-		}
-		NFT
-	done
-}
-frags_dropped() {
-	ip netns exec "$1" nft list chain ip frags pre |
-		sed -n 's/.*counter packets \([0-9]*\).*/\1/p'
-}
-ktap_check "6-frag-small-path" small_path
+# reassembly (ike_small_path), in both directions.
+ktap_check "6-frag-small-path" ike_small_path 1000
 theirs
 ours "dn:CN=b,O=esptun" main "fragmentation = no"
 eike a reload >/dev/null
 ktap_expect_fail "6-frag-off-fails" "" eike a up -t 20 peer
-d=$(( $(frags_dropped $IKE_NS1) + $(frags_dropped $IKE_NS2) ))
+d=$(ike_frags_dropped)
 if [ "$d" -gt 0 ]; then
 	ktap_ok "6-frag-off-ip-fragments-dropped ($d)"
 else
