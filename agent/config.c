@@ -1370,17 +1370,3 @@ const struct ike_conn *conf_find(const struct conf *c, const char *name)
 			return &c->conns[i];
 	return NULL;
 }
-
-const char *conf_ts_str(const struct ike_ts *ts, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-
-	inet_ntop(ts->family, ts->addr, a, sizeof(a));
-	if (ts->range) {
-		inet_ntop(ts->family, ts->last, b, sizeof(b));
-		snprintf(buf, len, "%s-%s", a, b);
-	} else {
-		snprintf(buf, len, "%s/%u", a, ts->prefixlen);
-	}
-	return buf;
-}

@@ -45,7 +45,5 @@ const struct ike_conn *conf_find(const struct conf *c, const char *name);
 
 /* Helpers shared with the control socket and tests. */
 int conf_parse_duration(const char *s, uint32_t *out_s);
-/* "10.0.0.0/8" */
-const char *conf_ts_str(const struct ike_ts *ts, char *buf, size_t len);
 
 #endif

@@ -333,7 +333,7 @@ static void status_text(FILE *f, const struct ike_status *st)
 		fprintf(f, CTL_STATUS_AUTH "%s\n", st->auth);
 	if (st->has_vip)
 		fprintf(f, CTL_STATUS_MODECFG "%s\n",
-			conf_ts_str(&st->vip, lts, sizeof(lts)));
+			ts_str(&st->vip, lts, sizeof(lts)));
 	if (strcmp(st->state, "NONE")) {
 		fprintf(f, "  rekeys %u", st->rekeys);
 		if (st->next_rekey >= 0)
@@ -351,8 +351,8 @@ static void status_text(FILE *f, const struct ike_status *st)
 			CTL_STATUS_CHILD "%s: spi in %08x out %08x %s %s === %s",
 			ch->state ? ch->state : "-", ch->spi_in, ch->spi_out,
 			ch->algs[0] ? ch->algs : "-",
-			conf_ts_str(&ch->local_ts, lts, sizeof(lts)),
-			conf_ts_str(&ch->remote_ts, rts, sizeof(rts)));
+			ts_str(&ch->local_ts, lts, sizeof(lts)),
+			ts_str(&ch->remote_ts, rts, sizeof(rts)));
 		if (ch->lifetime_left >= 0)
 			fprintf(f, " lifetime %" PRId64 "s", ch->lifetime_left);
 		fputc('\n', f);
@@ -398,7 +398,7 @@ static void status_json(FILE *f, const struct ike_status *st)
 			st->encap_local_port, st->encap_remote_port);
 	if (st->has_vip) {
 		fputs(",\"modecfg_address\":", f);
-		json_string(f, conf_ts_str(&st->vip, buf, sizeof(buf)));
+		json_string(f, ts_str(&st->vip, buf, sizeof(buf)));
 	}
 	fputs(",\"children\":[", f);
 	for (i = 0; i < st->n_children && i < IKE_STATUS_MAX_CHILDREN; i++) {
@@ -413,9 +413,9 @@ static void status_json(FILE *f, const struct ike_status *st)
 		fputs(",\"algs\":", f);
 		json_string(f, ch->algs);
 		fputs(",\"local_ts\":", f);
-		json_string(f, conf_ts_str(&ch->local_ts, buf, sizeof(buf)));
+		json_string(f, ts_str(&ch->local_ts, buf, sizeof(buf)));
 		fputs(",\"remote_ts\":", f);
-		json_string(f, conf_ts_str(&ch->remote_ts, buf, sizeof(buf)));
+		json_string(f, ts_str(&ch->remote_ts, buf, sizeof(buf)));
 		fprintf(f, ",\"lifetime_left\":%" PRId64 "}",
 			ch->lifetime_left);
 	}

@@ -65,6 +65,9 @@ struct ike_ts {
 /* Room for ts_str() of an IPv6 range. */
 #define IKE_TS_STRLEN	(2 * 46 + 2)
 
+/* "10.1.0.0/16", or "10.1.0.5-10.1.0.20" for a range, into buf. */
+const char *ts_str(const struct ike_ts *ts, char *buf, size_t len);
+
 /* One Quick Mode's selectors, from our point of view; one family. */
 struct ike_ts_pair {
 	struct ike_ts local;

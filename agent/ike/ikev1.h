@@ -578,7 +578,6 @@ int ts_from_range(int family, const uint8_t *first, const uint8_t *last,
 		  struct ike_ts *ts);
 bool ts_equal(const struct ike_ts *a, const struct ike_ts *b);
 bool ts_contains(const struct ike_ts *net, const struct ike_ts *sub);
-const char *ts_str(const struct ike_ts *ts, char *buf, size_t len);
 
 /* child.c */
 int child_install(struct ike_engine *e, struct p2sa *ch, enum ike_sa_dir dir);

@@ -118,9 +118,9 @@ static void test_full(void)
 	is_int(a->lifetime, 1800, "lifetime 30m");
 	is_int(a->life_kbytes, 4608000, "life-kbytes");
 	is_int(a->start, IKE_START_INITIATE, "start initiate");
-	is_str(conf_ts_str(&a->local_ts[0], buf, sizeof(buf)), "10.1.0.0/16",
+	is_str(ts_str(&a->local_ts[0], buf, sizeof(buf)), "10.1.0.0/16",
 	       "local-ts");
-	is_str(conf_ts_str(&a->remote_ts[0], buf, sizeof(buf)), "10.2.0.0/16",
+	is_str(ts_str(&a->remote_ts[0], buf, sizeof(buf)), "10.2.0.0/16",
 	       "remote-ts");
 	is_int(a->replay_window, 128, "replay-window");
 	is_int(a->allow_weak, 1, "allow-weak yes");
@@ -171,7 +171,7 @@ static void test_full(void)
 	ok(b->life_packets == 0, "default life-packets unlimited");
 	is_int(b->frag, IKE_FRAG_YES, "default fragmentation yes");
 	is_int(b->frag_size, 0, "default fragment-size: by family");
-	is_str(conf_ts_str(&b->local_ts[0], buf, sizeof(buf)), "0.0.0.0/0",
+	is_str(ts_str(&b->local_ts[0], buf, sizeof(buf)), "0.0.0.0/0",
 	       "default local-ts");
 out:
 	conf_free(&c);
@@ -403,15 +403,15 @@ static void test_ts_pairs(void)
 	n = ike_conn_ts_pairs(&c.conns[0], pairs, err, sizeof(err));
 	is_int(n, 3, "three pairs, one family each");
 	if (n == 3) {
-		is_str(conf_ts_str(&pairs[0].local, b, sizeof(b)), "0.0.0.0/0",
+		is_str(ts_str(&pairs[0].local, b, sizeof(b)), "0.0.0.0/0",
 		       "pair 1 local");
-		is_str(conf_ts_str(&pairs[0].remote, b, sizeof(b)),
+		is_str(ts_str(&pairs[0].remote, b, sizeof(b)),
 		       "10.2.0.0/16", "pair 1 remote");
-		is_str(conf_ts_str(&pairs[1].remote, b, sizeof(b)),
+		is_str(ts_str(&pairs[1].remote, b, sizeof(b)),
 		       "10.3.0.0/16", "pair 2 remote");
-		is_str(conf_ts_str(&pairs[2].local, b, sizeof(b)), "::/0",
+		is_str(ts_str(&pairs[2].local, b, sizeof(b)), "::/0",
 		       "pair 3 local");
-		is_str(conf_ts_str(&pairs[2].remote, b, sizeof(b)),
+		is_str(ts_str(&pairs[2].remote, b, sizeof(b)),
 		       "2001:db8:b::/48", "pair 3 remote");
 	}
 	/* A reload keeps a conn's SAs only when its bytes did not change. */

@@ -143,10 +143,10 @@ static void t_cisco_ios_vti_values(void)
 	is_int(k->natt, IKE_NATT_AUTO, "nat-t auto");
 	is_int(k->frag, IKE_FRAG_YES, "fragmentation yes");
 	is_int(k->n_local_ts, 1, "one local selector");
-	is_str(conf_ts_str(&k->local_ts[0], b, sizeof(b)), "0.0.0.0/0",
+	is_str(ts_str(&k->local_ts[0], b, sizeof(b)), "0.0.0.0/0",
 	       "local-ts 0.0.0.0/0");
 	is_int(k->n_remote_ts, 1, "one remote selector");
-	is_str(conf_ts_str(&k->remote_ts[0], b, sizeof(b)), "0.0.0.0/0",
+	is_str(ts_str(&k->remote_ts[0], b, sizeof(b)), "0.0.0.0/0",
 	       "remote-ts 0.0.0.0/0");
 	is_int(k->rekey_margin, 540, "keys it does not set keep their default");
 	conf_free(&c);
@@ -184,9 +184,9 @@ static void t_user_key_wins_either_order(void)
 	is_int(k->ike_lifetime, 86400, "the profile still sets the rest");
 	k = &c.conns[1];
 	is_int(k->lifetime, 7200, "lifetime after profile = wins");
-	is_str(conf_ts_str(&k->local_ts[0], b, sizeof(b)), "10.1.0.0/16",
+	is_str(ts_str(&k->local_ts[0], b, sizeof(b)), "10.1.0.0/16",
 	       "local-ts after profile = wins");
-	is_str(conf_ts_str(&k->remote_ts[0], b, sizeof(b)), "0.0.0.0/0",
+	is_str(ts_str(&k->remote_ts[0], b, sizeof(b)), "0.0.0.0/0",
 	       "remote-ts from the profile");
 	is_int(k->life_kbytes, 4608000, "life-kbytes from the profile");
 	conf_free(&c);
