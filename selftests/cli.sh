@@ -608,11 +608,12 @@ assert d[0]['sas'] == [] and d[0]['sa_count'] == 0, d[0]
 assert len(d[1]['sas']) == 1, d[1]"
 # 60 SAs, ~22 KB: more than the 16 KB a dump message holds here (libnl's
 # receive buffer), so the dump continues; none may be lost or doubled.
-ip netns exec "$NS" bash -c '
-	for i in $(seq 60); do
-		"$1" sa add esp1 dir out spi $((0x7000 + i)) enc cipher_null "" \
-			auth hmac\(sha256\) 0x$2 || exit 1
-	done' - "$ESPTUN" "$K_SHA256"
+# One -batch: 60 processes would cost a quarter of a second each here.
+for i in $(seq 60); do
+	echo "sa add esp1 dir out spi $((0x7000 + i)) enc cipher_null \"\"" \
+		"auth 'hmac(sha256)' 0x$K_SHA256 # SA $i"
+done >"$T/batch"
+ip netns exec "$NS" "$ESPTUN" -batch "$T/batch"
 parts=
 if command -v strace >/dev/null; then
 	ip netns exec "$NS" strace -o "$T/strace" -e trace=recvmsg \

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "batch.h"
 #include "ike.h"
 #include "subcommands.h"
 #include "util.h"
@@ -32,7 +33,8 @@ static const struct {
 
 #define N_SUBCOMMANDS	ARRAY_SIZE(subcommands)
 
-static const char usage[] = "esptun [-j] COMMAND [ARGS...]";
+static const char usage[] =
+	"esptun [-j] COMMAND [ARGS...]\n       esptun [-j] [-force] -batch FILE";
 
 static void list_commands(FILE *f)
 {
@@ -43,6 +45,10 @@ static void list_commands(FILE *f)
 		fprintf(f, "  %-14s%s\n", subcommands[i].name,
 			subcommands[i].description);
 	fprintf(f, "\nOptions:\n  -j, --json    JSON output (show, monitor, sa alloc-spi, ike status, decode)\n"
+		"  -b, -batch FILE\n"
+		"                one COMMAND [ARGS...] per line of FILE (- for stdin),\n"
+		"                '#' starts a comment; stops at the first failure\n"
+		"  -force        with -batch: go on after a failed line\n"
 		"\n\"esptun help COMMAND\" or \"esptun COMMAND help\" shows a command's usage.\n"
 		"Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
@@ -83,15 +89,43 @@ static int cmd_help(int argc, char **argv, int json)
 	return subcommands[i].fn(2, help_argv, json);
 }
 
+/* A line of a batch: an unknown command is named, without the list. */
+static int run_line(int argc, char **argv, int json)
+{
+	int i = find(argv[0]);
+
+	if (i < 0) {
+		fprintf(stderr, "esptun: unknown command \"%s\"\n", argv[0]);
+		return EXIT_USAGE;
+	}
+	return subcommands[i].fn(argc, argv, json);
+}
+
 int main(int argc, char **argv)
 {
-	int json = 0, i;
+	const char *batch = NULL;
+	int json = 0, force = 0;
 
 	argc--;
 	argv++;
 	while (argc && argv[0][0] == '-') {
 		if (!strcmp(argv[0], "-j") || !strcmp(argv[0], "--json")) {
 			json = 1;
+		} else if (!strcmp(argv[0], "-force") ||
+			   !strcmp(argv[0], "--force")) {
+			force = 1;
+		} else if (!strcmp(argv[0], "-b") ||
+			   !strcmp(argv[0], "-batch") ||
+			   !strcmp(argv[0], "--batch")) {
+			if (argc < 2) {
+				fprintf(stderr, "esptun: %s needs a file\n",
+					argv[0]);
+				list_commands(stderr);
+				return EXIT_USAGE;
+			}
+			batch = argv[1];
+			argc--;
+			argv++;
 		} else if (is_help(argv[0])) {
 			list_commands(stdout);
 			return 0;
@@ -104,16 +138,28 @@ int main(int argc, char **argv)
 		argc--;
 		argv++;
 	}
+	if (batch && argc) {
+		fprintf(stderr, "esptun: -batch takes its commands from the file, not \"%s\"\n",
+			argv[0]);
+		list_commands(stderr);
+		return EXIT_USAGE;
+	}
+	if (force && !batch) {
+		fprintf(stderr, "esptun: -force goes with -batch\n");
+		list_commands(stderr);
+		return EXIT_USAGE;
+	}
+	if (batch)
+		return run_batch(batch, force, json, run_line);
 	if (!argc) {
 		fprintf(stderr, "esptun: no command given\n");
 		list_commands(stderr);
 		return EXIT_USAGE;
 	}
-	i = find(argv[0]);
-	if (i < 0) {
+	if (find(argv[0]) < 0) {
 		fprintf(stderr, "esptun: unknown command \"%s\"\n", argv[0]);
 		list_commands(stderr);
 		return EXIT_USAGE;
 	}
-	return subcommands[i].fn(argc, argv, json);
+	return run_line(argc, argv, json);
 }

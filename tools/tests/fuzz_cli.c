@@ -11,8 +11,8 @@
  *
  * Left out, as they do more than parse: monitor waits for events,
  * encap-listen binds sockets, decode reads files (it has its own target),
- * diagnose and metrics read the system; ike talks to a socket path that
- * does not exist, never to one the input names.
+ * diagnose and metrics read the system, -batch reads a file; ike talks
+ * to a socket path that does not exist, never to one the input names.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -44,8 +44,11 @@ static bool allowed(int n, char **w)
 {
 	int i = 1;
 
-	while (i < n && w[i][0] == '-')
-		i++;
+	/* -batch reads a file or standard input: not a parser's input. */
+	for (; i < n && w[i][0] == '-'; i++)
+		if (!strcmp(w[i], "-b") || !strcmp(w[i], "-batch") ||
+		    !strcmp(w[i], "--batch"))
+			return false;
 	if (i < n && !parser(w[i]))
 		return false;
 	if (i + 1 < n && !strcmp(w[i], "help") && !parser(w[i + 1]))
