@@ -228,7 +228,8 @@ lsw() {
 # Renders ipsec.conf and ipsec.secrets:
 # lsw_render LOCAL REMOTE PSK IKE ESP PFS IFID [AGGRESSIVE]
 # LSW_SALIFETIME, LSW_IKELIFETIME, LSW_REKEY, LSW_REKEYMARGIN and
-# LSW_REKEYFUZZ change its timers (default: no rekeying during a test).
+# LSW_REKEYFUZZ change its timers (default: no rekeying during a test);
+# LSW_SENDVID=yes makes pluto send its own vendor ID.
 # LSW_CONF_IN names another template (ipsec-cert.conf.in: certificates,
 # with LSW_CERT the NSS nickname of pluto's own and LSW_RIGHTID the
 # peer's DN, and LSW_RTO its retransmit-timeout, default 10s).
@@ -242,7 +243,7 @@ lsw_render() {
 		REKEY="${LSW_REKEY:-no}" MARGIN="${LSW_REKEYMARGIN:-540s}" \
 		FUZZ="${LSW_REKEYFUZZ:-100%}" \
 		CERT="${LSW_CERT:-}" RIGHTID="${LSW_RIGHTID:-}" \
-		RTO="${LSW_RTO:-10s}" || return 1
+		RTO="${LSW_RTO:-10s}" SENDVID="${LSW_SENDVID:-no}" || return 1
 	# IKE or ESP "default": the line left out, pluto's own proposals.
 	sed -i -e '/^\tike=default$/d' -e '/^\tphase2alg=default$/d' \
 		"$LSW_DIR/ipsec.conf"

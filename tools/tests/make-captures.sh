@@ -16,7 +16,8 @@
 #   concurrent.pcap   esptund and charon initiate at the same moment: two
 #                     Main Modes between the same hosts.
 #   libreswan.pcap    Linux cooked capture (-i any) on ns1: pluto
-#                     initiates, esptund responds; ESP GCM; pluto deletes.
+#                     initiates, esptund responds; ESP GCM; pluto deletes;
+#                     pluto sends its own vendor ID (OE-Libreswan-VERSION).
 #   natt.pcap         charon and pluto with UDP encapsulation forced:
 #                     ISAKMP on 4500 behind the non-ESP marker, ESP in UDP;
 #                     charon sends its strongSwan and Cisco Unity VIDs.
@@ -27,6 +28,9 @@
 # libreswan-rawip.pcap (the Linux cooked headers cut off: raw IP), and
 # fragment-capture.py strongswan-fragments.pcap (every message cut into
 # IKE fragments of 200 bytes, a seed for the decoder's fuzzing).
+# Every run makes all captures anew (new cookies, SPIs, frame numbers),
+# and test_decode.sh names some of them: commit only the ones whose
+# exchange changed, with what derives from them.
 set -u
 
 if [ "${1:-}" != --guest ]; then
@@ -148,8 +152,10 @@ esptund_conf a $IKE_ADDR1 $IKE_ADDR2 $PSK aes128-sha1-modp2048 aes256gcm16 \
 	listen
 eike a reload >/dev/null
 why=$(lsw_available) || fail "$why"
-lsw_start $IKE_NS2 $IKE_ADDR2 $IKE_ADDR1 $PSK aes128-sha1-modp2048 \
-	aes_gcm256-null no $IFID_LSW || fail "pluto did not start"
+# pluto announces itself here only (send-vendorid): the decoder names it.
+LSW_SENDVID=yes lsw_start $IKE_NS2 $IKE_ADDR2 $IKE_ADDR1 $PSK \
+	aes128-sha1-modp2048 aes_gcm256-null no $IFID_LSW ||
+	fail "pluto did not start"
 tcpdump_start $IKE_NS1 any "$CAP/libreswan.pcap" $FILTER || fail "tcpdump"
 lsw_up || fail "libreswan: not established"
 lsw_inner $IFID_LSW $IKE_IN2 $IKE_IN1
