@@ -50,8 +50,14 @@ const char *dec_exch_name(uint8_t exch);
  */
 void dec_payloads(struct dout *o, const struct isakmp_msg *m,
 		  struct dec_facts *fx);
-/* Known vendor ID name or NULL. */
-const char *dec_vid_name(const uint8_t *d, size_t len);
+/*
+ * Known vendor ID name or NULL; a name with the sender's version in it
+ * (Libreswan 4.10) is written into buf.
+ */
+#define DEC_VID_VERSION_MAX	32
+#define DEC_VID_NAME_MAX	48
+const char *dec_vid_name(const uint8_t *d, size_t len,
+			 char buf[DEC_VID_NAME_MAX]);
 void dec_hex(const uint8_t *d, size_t len, char *out, size_t outlen);
 
 /* decode_keys.c: Wireshark's IKEv1 decryption table. */

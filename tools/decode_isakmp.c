@@ -149,15 +149,55 @@ static const struct {
 	{ "Libreswan", "4f45" },
 };
 
+/* Vendor IDs that are a text prefix and the sender's version. */
+static const struct {
+	const char *name;
+	const char *prefix;
+} versioned_vids[] = {
+	/* pluto with send-vendorid */
+	{ "Libreswan", "OE-Libreswan-" },
+};
+
 static int hexval(char c)
 {
 	return c <= '9' ? c - '0' : c - 'a' + 10;
 }
 
-const char *dec_vid_name(const uint8_t *d, size_t len)
+/*
+ * A version is the peer's text: only what version strings are made of,
+ * so a name printed or put into JSON never carries control characters.
+ */
+static bool vid_version(const uint8_t *d, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > DEC_VID_VERSION_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!((d[i] >= '0' && d[i] <= '9') ||
+		      (d[i] >= 'a' && d[i] <= 'z') ||
+		      (d[i] >= 'A' && d[i] <= 'Z') ||
+		      (d[i] && strchr(".-_+~", d[i]))))
+			return false;
+	return true;
+}
+
+const char *dec_vid_name(const uint8_t *d, size_t len,
+			 char buf[DEC_VID_NAME_MAX])
 {
 	size_t i, j, n;
 
+	for (i = 0; i < sizeof(versioned_vids) / sizeof(versioned_vids[0]);
+	     i++) {
+		n = strlen(versioned_vids[i].prefix);
+		if (len < n || memcmp(d, versioned_vids[i].prefix, n) ||
+		    !vid_version(d + n, len - n))
+			continue;
+		snprintf(buf, DEC_VID_NAME_MAX, "%s %.*s",
+			 versioned_vids[i].name, (int)(len - n),
+			 (const char *)d + n);
+		return buf;
+	}
 	for (i = 0; i < sizeof(vids) / sizeof(vids[0]); i++) {
 		n = strlen(vids[i].hex) / 2;
 		if (len < n)
@@ -517,11 +557,11 @@ static void delete_payload(struct dout *o, const struct isakmp_payload *pl)
 static void blob_payload(struct dout *o, const struct isakmp_payload *pl)
 {
 	const char *name = isakmp_payload_name(pl->type), *vid = NULL;
-	char hex[72];
+	char hex[72], vidbuf[DEC_VID_NAME_MAX];
 
 	dec_hex(pl->body, pl->len, hex, sizeof(hex));
 	if (pl->type == ISAKMP_NP_VID)
-		vid = dec_vid_name(pl->body, pl->len);
+		vid = dec_vid_name(pl->body, pl->len, vidbuf);
 	if (o->j) {
 		if (pl->type == ISAKMP_NP_VID)
 			json_str(o->j, "name", vid ? vid : "unknown");

@@ -302,6 +302,67 @@ for s in spis(first('QM1')) + spis(first('QM2')):
     want(esp(s), 'no ESP with SPI ' + s)
 want(all(e['missing'] == 0 and e['packets'] >= 3 for e in d['esp']), d['esp'])"
 
+# pluto announced itself there (send-vendorid): "OE-Libreswan-4.10", the
+# version text after a fixed prefix, named with that version.
+jcheck "vendor VIDs: pluto's own named Libreswan 4.10, in its MM1 only" "$tmp/$L.json" "
+v1 = details(first('MM1'), 'VID')
+want([x['name'] for x in v1 if x['name'].startswith('Libreswan')] == ['Libreswan 4.10'], [x['name'] for x in v1])
+want(all(not x['name'].startswith('unknown') for x in v1), [(x['name'], x['hex']) for x in v1])
+v2 = [x['name'] for x in details(first('MM2'), 'VID')]
+want(not any(n.startswith('Libreswan') for n in v2), v2)"
+"$ESPTUN" decode "$CAP/$L" >"$tmp/l.txt" 2>&1
+if grep -q "^        VID: Libreswan 4\.10$" "$tmp/l.txt"; then
+	ok "text: pluto's vendor ID as Libreswan 4.10"
+else
+	not_ok "text: pluto's vendor ID as Libreswan 4.10" "$(grep "VID:" "$tmp/l.txt")"
+fi
+# The version is the peer's text: a control character in it, nothing
+# after the prefix, or more than 32 characters leave the VID unknown
+# (hex), never printed raw.
+python3 - "$CAP/$L" "$tmp/vid" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+vid = b"OE-Libreswan-4.10"
+l2 = {113: 16, 276: 20}[struct.unpack("<I", d[20:24])[0]]
+def with_vid(new, name):
+    out, off = [d[:24]], 24
+    while off + 16 <= len(d):
+        ts, tu, cl, ol = struct.unpack("<IIII", d[off:off + 16])
+        pkt = bytearray(d[off + 16:off + 16 + cl])
+        off += 16 + cl
+        at = pkt.find(vid)
+        if at >= 0:
+            # pluto's VID payload is the whole body: rewrite its length,
+            # then the ISAKMP, UDP and IPv4 lengths around it.
+            grow = len(new) - len(vid)
+            assert struct.unpack(">H", pkt[at - 2:at])[0] == 4 + len(vid)
+            pkt[at:at + len(vid)] = new
+            struct.pack_into(">H", pkt, at - 2, 4 + len(new))
+            ip = l2
+            udp = ip + (pkt[ip] & 15) * 4
+            for o, f in ((udp + 8 + 24, ">I"), (udp + 4, ">H"), (ip + 2, ">H")):
+                struct.pack_into(f, pkt, o, struct.unpack_from(f, pkt, o)[0] + grow)
+            cl, ol = len(pkt), ol + grow
+        out.append(struct.pack("<IIII", ts, tu, cl, ol) + bytes(pkt))
+    open(sys.argv[2] + "-" + name + ".pcap", "wb").write(b"".join(out))
+with_vid(b"OE-Libreswan-4\n10", "ctl")
+with_vid(b"OE-Libreswan-", "empty")
+with_vid(b"OE-Libreswan-" + b"4" * 33, "long")
+with_vid(b"OE-Libreswan-" + b"4" * 32, "longest")
+PY
+for f in ctl empty long longest; do
+	"$ESPTUN" -j decode "$tmp/vid-$f.pcap" >"$tmp/vid-$f.json" 2>&1
+done
+for f in ctl empty long; do
+	jcheck "vendor VIDs: Libreswan's prefix with a bad version ($f) is unknown" "$tmp/vid-$f.json" "
+v = details(first('MM1'), 'VID')
+want(len(v) == 7 and v[0]['hex'].startswith('4f452d4c696272657377616e2d'), [x['hex'] for x in v])
+want(v[0]['name'] == 'unknown', v[0]['name'])"
+done
+jcheck "vendor VIDs: a version of 32 characters is still named" "$tmp/vid-longest.json" "
+v = details(first('MM1'), 'VID')
+want(v[0]['name'] == 'Libreswan ' + '4' * 32, v[0]['name'])"
+
 jcheck "libreswan: pluto's Delete decrypted" "$tmp/$L.json" "
 dl = [x['protocol'] for m in fresh() if m['label'] == 'INFO' for x in details(m, 'D')]
 want('ESP' in dl and 'ISAKMP' in dl, dl)"
