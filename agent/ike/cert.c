@@ -90,7 +90,7 @@ int cert_gen_auth(const struct p1sa *sa, struct isakmp_gen *g)
 
 	p1_own_id(sa, id, &id_len);
 	if (p1_auth_hash(sa, true, id, id_len, hash) ||
-	    x509_sign_raw(sa->conn->creds, hash, sa->km.prf_len, sig,
+	    x509_sign_raw(sa->conn->creds, hash, p1_auth_hash_len(sa), sig,
 			  &sig_len)) {
 		log_err("%s signing our %s failed", msg_ck(sa),
 			sa->initiator ? "HASH_I" : "HASH_R");
@@ -196,8 +196,8 @@ int cert_check_auth(struct ike_dispatch *d, const uint8_t *id_b,
 		return refuse(d, name, msg);
 	}
 	if (p1_auth_hash(sa, false, id.body, id.body_len, want) ||
-	    !x509_peer_verify_raw(peer, want, sa->km.prf_len, sigp->body,
-				  sigp->len)) {
+	    !x509_peer_verify_raw(peer, want, p1_auth_hash_len(sa),
+				  sigp->body, sigp->len)) {
 		x509_peer_free(peer);
 		snprintf(msg, sizeof(msg), "SIG does not verify with the "
 			 "certificate of \"%s\"", subj);

@@ -48,6 +48,20 @@ enum ike_auth ike_auth_of_key(enum x509_key k)
 	}
 }
 
+unsigned int ike_auth_prf(unsigned int method, unsigned int prf)
+{
+	switch (method) {
+	case IKE_AUTH_ECDSA_256:
+		return IKE_HASH_SHA256;
+	case IKE_AUTH_ECDSA_384:
+		return IKE_HASH_SHA384;
+	case IKE_AUTH_ECDSA_521:
+		return IKE_HASH_SHA512;
+	default:
+		return prf;
+	}
+}
+
 void ike_conn_init(struct ike_conn *c)
 {
 	memset(c, 0, sizeof(*c));

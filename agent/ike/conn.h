@@ -102,6 +102,13 @@ static inline bool ike_auth_ecdsa(enum ike_auth a)
 const char *ike_auth_name(unsigned int method);
 /* The signature method a key signs with; IKE_AUTH_PSK for none. */
 enum ike_auth ike_auth_of_key(enum x509_key k);
+/*
+ * The PRF (enum ike_hash) of HASH_I/HASH_R under a method: the
+ * negotiated prf, but for ECDSA the HMAC of the hash RFC 4754 pairs with
+ * the curve (SHA-256, SHA-384, SHA-512), whatever the proposal's hash,
+ * as strongSwan computes them.
+ */
+unsigned int ike_auth_prf(unsigned int method, unsigned int prf);
 
 #define IKE_PATH_MAX		256
 

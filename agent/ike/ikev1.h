@@ -531,6 +531,7 @@ int p1_take_ke_nonce(struct p1sa *sa, const struct isakmp_msg *m,
 		     const char *name);
 int p1_auth_hash(const struct p1sa *sa, bool own, const uint8_t *id,
 		 size_t id_len, uint8_t *out);
+size_t p1_auth_hash_len(const struct p1sa *sa);
 int p1_authenticate(struct ike_dispatch *d, const uint8_t *id_b,
 		    size_t id_len, const char *name);
 void p1_gen_ke_nonce(const struct p1sa *sa, struct isakmp_gen *g);

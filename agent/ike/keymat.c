@@ -122,7 +122,7 @@ void keymat_wipe(struct ike_keymat *k)
 	crypto_wipe(k, sizeof(*k));
 }
 
-int keymat_auth_hash(const struct ike_keymat *k,
+int keymat_auth_hash(const struct ike_keymat *k, unsigned int prf,
 		     const uint8_t *g1, size_t g1_len,
 		     const uint8_t *g2, size_t g2_len,
 		     const uint8_t ck1[8], const uint8_t ck2[8],
@@ -134,7 +134,7 @@ int keymat_auth_hash(const struct ike_keymat *k,
 		{ sai_b, sai_len }, { id_b, id_len },
 	};
 
-	return crypto_prf(k->prf, k->skeyid, k->prf_len, c, 6, out);
+	return crypto_prf(prf, k->skeyid, k->prf_len, c, 6, out);
 }
 
 int keymat_qm_hash(const struct ike_keymat *k, int zero_byte, uint32_t msgid,

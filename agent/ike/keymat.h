@@ -48,9 +48,10 @@ void keymat_wipe(struct ike_keymat *k);
 /*
  * HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b);
  * HASH_R swaps the DH values and cookies. Callers pass them in the order
- * of the hash they want: (mine, theirs) for initiator = HASH_I.
+ * of the hash they want: (mine, theirs) for initiator = HASH_I. prf is
+ * the PRF to compute it with (ike_auth_prf: k->prf but for ECDSA).
  */
-int keymat_auth_hash(const struct ike_keymat *k,
+int keymat_auth_hash(const struct ike_keymat *k, unsigned int prf,
 		     const uint8_t *g1, size_t g1_len,
 		     const uint8_t *g2, size_t g2_len,
 		     const uint8_t ck1[8], const uint8_t ck2[8],

@@ -451,7 +451,8 @@ int p1_take_ke_nonce(struct p1sa *sa, const struct isakmp_msg *m,
 
 /*
  * HASH_I or HASH_R over an ID payload body: ours (own) or the one the
- * peer must have sent.
+ * peer must have sent; p1_auth_hash_len bytes, under ECDSA those of the
+ * curve's hash rather than the PRF's.
  */
 int p1_auth_hash(const struct p1sa *sa, bool own, const uint8_t *id,
 		 size_t id_len, uint8_t *out)
@@ -460,15 +461,21 @@ int p1_auth_hash(const struct p1sa *sa, bool own, const uint8_t *id,
 	const uint8_t *theirs = sa->initiator ? sa->ke_r : sa->ke_i;
 	const uint8_t *ck_mine = sa->initiator ? sa->icookie : sa->rcookie;
 	const uint8_t *ck_theirs = sa->initiator ? sa->rcookie : sa->icookie;
+	unsigned int prf = ike_auth_prf(sa->conn->c.auth, sa->km.prf);
 
 	if (own)
-		return keymat_auth_hash(&sa->km, mine, sa->ke_len, theirs,
+		return keymat_auth_hash(&sa->km, prf, mine, sa->ke_len, theirs,
 					sa->ke_len, ck_mine, ck_theirs,
 					sa->sai_b, sa->sai_len, id, id_len,
 					out);
-	return keymat_auth_hash(&sa->km, theirs, sa->ke_len, mine, sa->ke_len,
-				ck_theirs, ck_mine, sa->sai_b, sa->sai_len, id,
-				id_len, out);
+	return keymat_auth_hash(&sa->km, prf, theirs, sa->ke_len, mine,
+				sa->ke_len, ck_theirs, ck_mine, sa->sai_b,
+				sa->sai_len, id, id_len, out);
+}
+
+size_t p1_auth_hash_len(const struct p1sa *sa)
+{
+	return crypto_hash_len(ike_auth_prf(sa->conn->c.auth, sa->km.prf));
 }
 
 /*

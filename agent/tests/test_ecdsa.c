@@ -486,7 +486,7 @@ int main(void)
 	t_rsa_cert();
 	t_tampered();
 	t_unanswered();
-	/* PRF outputs of SHA-1, SHA-256, SHA-512 (longer than P-256's). */
+	/* Digests of 20, 32 and 64 bytes (the last longer than P-256's). */
 	raw_sig("a", nettle_get_secp_256r1(), 32, 20);
 	raw_sig("a", nettle_get_secp_256r1(), 32, 64);
 	raw_sig("b384", nettle_get_secp_384r1(), 48, 48);

@@ -55,7 +55,11 @@ static const char script[] =
 "    iv1 = hsh(h, gxi, gxr)[:bl]\n"
 "    out.append(iv1)\n"
 "    out.append(hsh(h, iv1, mid)[:bl])\n"
-"    print(' '.join(x.hex() for x in out))\n";
+"    print(' '.join(x.hex() for x in out))\n"
+"for h, ah in ((4, 5), (4, 6), (2, 4), (6, 4)):\n"
+"    s = prf(h, ni + nr, gxy)\n"
+"    print(prf(ah, s, gxi, gxr, ci, cr, sai, idi).hex(),\n"
+"          prf(ah, s, gxr, gxi, cr, ci, sai, idi).hex())\n";
 
 static size_t unhex(const char *h, uint8_t *out, size_t max)
 {
@@ -78,6 +82,12 @@ int main(void)
 		{ IKE_HASH_MD5, IKE_ENC_3DES_CBC, 0 },		/* expands */
 		{ IKE_HASH_SHA384, IKE_ENC_AES_CBC, 256 },
 		{ IKE_HASH_SHA512, IKE_ENC_AES_CBC, 256 },
+	};
+	static const struct { unsigned int prf, method; size_t len; } ec[] = {
+		{ IKE_HASH_SHA256, IKE_AUTH_ECDSA_384, 48 },
+		{ IKE_HASH_SHA256, IKE_AUTH_ECDSA_521, 64 },
+		{ IKE_HASH_SHA1, IKE_AUTH_ECDSA_256, 32 },
+		{ IKE_HASH_SHA512, IKE_AUTH_ECDSA_256, 32 },
 	};
 	uint8_t ni[16], nr[32], gxy[256], gxi[256], gxr[256], qgxy[32];
 	const uint8_t ci[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
@@ -146,10 +156,10 @@ int main(void)
 		is_int(k.enc_key_len, wl[4], "%s: cipher key length", name);
 		is_mem(k.enc_key, want[4], wl[4], "%s: cipher key (appendix B)",
 		       name);
-		keymat_auth_hash(&k, gxi, 256, gxr, 256, ci, cr,
+		keymat_auth_hash(&k, h, gxi, 256, gxr, 256, ci, cr,
 				 (const uint8_t *)"SAi_b body", 10, idi, 8, got);
 		is_mem(got, want[5], pl, "%s: HASH_I", name);
-		keymat_auth_hash(&k, gxr, 256, gxi, 256, cr, ci,
+		keymat_auth_hash(&k, h, gxr, 256, gxi, 256, cr, ci,
 				 (const uint8_t *)"SAi_b body", 10, idi, 8, got);
 		is_mem(got, want[6], pl, "%s: HASH_R", name);
 		keymat_qm_hash(&k, 0, 0xdeadbeef, NULL, 0, NULL, 0,
@@ -174,6 +184,44 @@ int main(void)
 		keymat_wipe(&k);
 	}
 	is_int(c, 6, "all cases compared");
+	/*
+	 * ECDSA: HASH_I/HASH_R under SKEYID for signatures, with the HMAC
+	 * of the curve's hash whatever the PRF (strongSwan's reading of
+	 * RFC 4754): P-384 and P-521 with a SHA-256 PRF, P-256 with SHA-1
+	 * and SHA-512.
+	 */
+	for (c = 0; f && c < sizeof(ec) / sizeof(ec[0]); c++) {
+		struct ike_keymat k;
+		uint8_t want[2][64], got[64];
+		size_t wl[2], hl;
+		char name[48], *tok, *save;
+
+		snprintf(name, sizeof(name), "prf %u, %s", ec[c].prf,
+			 ike_auth_name(ec[c].method));
+		if (!fgets(line, sizeof(line), f))
+			break;
+		tok = strtok_r(line, " \n", &save);
+		wl[0] = tok ? unhex(tok, want[0], 64) : 0;
+		tok = strtok_r(NULL, " \n", &save);
+		wl[1] = tok ? unhex(tok, want[1], 64) : 0;
+		ok(keymat_phase1_sig(&k, ec[c].prf, IKE_ENC_AES_CBC, 128, ni,
+				     16, nr, 32, gxy, 256, ci, cr) == 0,
+		   "%s: derive", name);
+		hl = crypto_hash_len(ike_auth_prf(ec[c].method, k.prf));
+		is_int(hl, ec[c].len, "%s: HASH_I of the curve's hash", name);
+		is_int(wl[0], hl, "%s: python's HASH_I as long", name);
+		keymat_auth_hash(&k, ike_auth_prf(ec[c].method, k.prf), gxi,
+				 256, gxr, 256, ci, cr,
+				 (const uint8_t *)"SAi_b body", 10, idi, 8, got);
+		is_mem(got, want[0], wl[0], "%s: HASH_I", name);
+		keymat_auth_hash(&k, ike_auth_prf(ec[c].method, k.prf), gxr,
+				 256, gxi, 256, cr, ci,
+				 (const uint8_t *)"SAi_b body", 10, idi, 8, got);
+		is_int(wl[1], hl, "%s: python's HASH_R as long", name);
+		is_mem(got, want[1], wl[1], "%s: HASH_R", name);
+		keymat_wipe(&k);
+	}
+	is_int(c, 4, "all ECDSA cases compared");
 	if (f)
 		is_int(pclose(f), 0, "python3 exit status");
 	unlink(path);
