@@ -4,7 +4,8 @@
  * a.pem/a.key (CN=a,O=esptun, DNS a.example) and b.pem/b.key (CN=b,
  * O=esptun, DNS b.example) signed by it, valid from yesterday for 30
  * days, keys mode 0600; a-ec.pem/a-ec.key and b-ec.pem/b-ec.key the same
- * names with ECDSA keys on P-256.
+ * names with ECDSA keys on P-256, a-ec384/b-ec384 on P-384 and
+ * a-ec521/b-ec521 on P-521.
  */
 #include <stdlib.h>
 
@@ -12,10 +13,35 @@
 
 const char *pki_dir;
 
+static gnutls_x509_crt_t ca;
+static gnutls_x509_privkey_t ca_key;
+
+/* STEM.pem and STEM.key: a certificate for key from ca, as host a or b. */
+static void pki_pair(const char *stem, char host, gnutls_x509_privkey_t key)
+{
+	char dn[32], dns[16], name[32];
+	gnutls_x509_crt_t c;
+
+	snprintf(dn, sizeof(dn), "CN=%c,O=esptun", host);
+	snprintf(dns, sizeof(dns), "%c.example", host);
+	c = pki_crt(dn, key, ca, ca_key, -1, 30, dns);
+	snprintf(name, sizeof(name), "%s.pem", stem);
+	pki_save_crt(name, c);
+	snprintf(name, sizeof(name), "%s.key", stem);
+	pki_save_key(name, key, 0600);
+}
+
 int main(int argc, char **argv)
 {
-	gnutls_x509_privkey_t ca_key, a_key, b_key, aec_key, bec_key;
-	gnutls_x509_crt_t ca, a, b, aec, bec;
+	static const struct {
+		const char *a, *b;
+		gnutls_ecc_curve_t curve;
+	} ec[] = {
+		{ "a-ec", "b-ec", GNUTLS_ECC_CURVE_SECP256R1 },
+		{ "a-ec384", "b-ec384", GNUTLS_ECC_CURVE_SECP384R1 },
+		{ "a-ec521", "b-ec521", GNUTLS_ECC_CURVE_SECP521R1 },
+	};
+	size_t i;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: certgen_helper DIR\n");
@@ -23,25 +49,13 @@ int main(int argc, char **argv)
 	}
 	pki_dir = argv[1];
 	ca_key = pki_key();
-	a_key = pki_key();
-	b_key = pki_key();
-	aec_key = pki_key_ec(GNUTLS_ECC_CURVE_SECP256R1);
-	bec_key = pki_key_ec(GNUTLS_ECC_CURVE_SECP256R1);
 	ca = pki_crt("CN=Test CA,O=esptun", ca_key, NULL, NULL, -1, 30, NULL);
-	a = pki_crt("CN=a,O=esptun", a_key, ca, ca_key, -1, 30, "a.example");
-	b = pki_crt("CN=b,O=esptun", b_key, ca, ca_key, -1, 30, "b.example");
-	aec = pki_crt("CN=a,O=esptun", aec_key, ca, ca_key, -1, 30,
-		      "a.example");
-	bec = pki_crt("CN=b,O=esptun", bec_key, ca, ca_key, -1, 30,
-		      "b.example");
 	pki_save_crt("ca.pem", ca);
-	pki_save_crt("a.pem", a);
-	pki_save_crt("b.pem", b);
-	pki_save_key("a.key", a_key, 0600);
-	pki_save_key("b.key", b_key, 0600);
-	pki_save_crt("a-ec.pem", aec);
-	pki_save_crt("b-ec.pem", bec);
-	pki_save_key("a-ec.key", aec_key, 0600);
-	pki_save_key("b-ec.key", bec_key, 0600);
+	pki_pair("a", 'a', pki_key());
+	pki_pair("b", 'b', pki_key());
+	for (i = 0; i < sizeof(ec) / sizeof(ec[0]); i++) {
+		pki_pair(ec[i].a, 'a', pki_key_ec(ec[i].curve));
+		pki_pair(ec[i].b, 'b', pki_key_ec(ec[i].curve));
+	}
 	return 0;
 }

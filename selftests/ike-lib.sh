@@ -203,6 +203,16 @@ swan_spis() {
 	printf '%08x %08x\n' $((16#$in)) $((16#$out))
 }
 
+# charon's log since the last swan_mark: swan_log_has TEXT.
+SWAN_MARK=0
+swan_mark() {
+	SWAN_MARK=$(wc -l <"$SWAN_DIR/charon.log")
+}
+
+swan_log_has() {
+	tail -n +$((SWAN_MARK + 1)) "$SWAN_DIR/charon.log" | grep -qF -- "$1"
+}
+
 # Number of IKE_SAs charon holds for the conn (established or not).
 swan_n_ike() {
 	swan --list-sas --raw 2>/dev/null | grep -o 'esptun {uniqueid' | wc -l

@@ -11,9 +11,13 @@
 #     initiating, then charon (swanctl aggressive = yes): esptund's ISAKMP
 #     SA is Aggressive Mode's, SPIs agree, ping; with charon initiating,
 #     esptund's AM2 and charon's AM3 go as IKE fragments (over 1280 bytes)
-#   5 ECDSA on P-256 (RFC 4754 method 9, auth = ecdsa-sig) in Main Mode,
-#     esptund initiating, then charon: both logs name the method, SPIs
-#     agree, ping
+#   5 ECDSA (RFC 4754, auth = ecdsa-sig): P-256 (method 9) in Main Mode,
+#     esptund initiating, then charon; P-384 (10) in Main Mode and P-521
+#     (11) in Aggressive Mode, esptund initiating (charon's key picks the
+#     method as responder too, as P-256 shows): both logs name the
+#     method, SPIs agree, ping, and in Aggressive Mode esptund's ISAKMP
+#     SA is Aggressive Mode's. Under the SHA-256 proposal P-384 and P-521
+#     hold only as both sides make HASH_I/HASH_R with the curve's hash
 #   6 a path of 1000-byte datagrams that drops IP fragments (nft, both
 #     ways), where MM5 and MM6 with their certificates do not fit: with
 #     fragmentation = no nothing comes up (and fragments were dropped);
@@ -24,7 +28,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ike-lib.sh"
 
 IFID=43
-N_TESTS=38
+N_TESTS=49
 CERTGEN=$TOP/build/selftests/certgen_helper
 
 ktap_plan $N_TESTS
@@ -182,28 +186,46 @@ ktap_check "4-cert-aggressive-strongswan-init-charon-cut" \
 	esptund_log_has a "fragments from $IKE_ADDR2"
 teardown
 
-# 5: ECDSA on P-256: charon's key picks method 9 as initiator, and it
-# signs with it as responder; the same CA signs the ECDSA certificates.
-AUTH=ecdsa-sig A=a-ec B=b-ec
-ours "dn:CN=b,O=esptun"
-eike a reload >/dev/null
-theirs
-esptund_mark a
-if ktap_check "5-ecdsa-esptund-init-up" eike a up -t 60 peer; then
-	ktap_check "5-ecdsa-esptund-verified-method-9" esptund_log_has a \
-		'by certificate "CN=b,O=esptun", ECDSA-256 (9)'
-	ktap_check "5-ecdsa-spis" ike_spis_agree "$(esptund_spis a)" \
-		"$(swan_spis)"
-	ktap_check "5-ecdsa-ping" ike_ping $IKE_NS1 $IKE_IN2 3
-else
-	for t in esptund-verified-method-9 spis ping; do
-		ktap_skip "5-ecdsa-$t" "no SA"
-	done
-fi
-ktap_check "5-ecdsa-charon-verified-ecdsa" grep -q \
-	"authentication of 'O=esptun, CN=a' with ECDSA_WITH_NULL successful" \
-	"$SWAN_DIR/charon.log"
-teardown
+# 5: ECDSA, the same CA signing the ECDSA certificates. esptund_ecdsa T
+# STEM BITS METHOD [MODE]: both sides take the credentials a-STEM, b-STEM
+# on a curve of BITS (left set for what follows) and esptund initiates in
+# MODE (main): charon's key picks METHOD as responder, both logs name it,
+# SPIs agree, ping.
+esptund_ecdsa() {
+	local t=$1 bits=$3 m=$4 mode=${5:-main} aggr=no
+	[ "$mode" = aggressive ] && aggr=yes
+	AUTH=ecdsa-sig A=a-$2 B=b-$2
+	ours "dn:CN=b,O=esptun" "$mode"
+	eike a reload >/dev/null
+	theirs $aggr
+	esptund_mark a
+	swan_mark
+	if ktap_check "$t-esptund-init-up" eike a up -t 60 peer; then
+		[ $aggr = yes ] && ktap_check "$t-am-active" am_active
+		ktap_check "$t-esptund-verified-method-$m" esptund_log_has a \
+			"by certificate \"CN=b,O=esptun\", ECDSA-$bits ($m)"
+		ktap_check "$t-spis" ike_spis_agree "$(esptund_spis a)" \
+			"$(swan_spis)"
+		ktap_check "$t-ping" ike_ping $IKE_NS1 $IKE_IN2 3
+	else
+		[ $aggr = yes ] && ktap_skip "$t-am-active" "no SA"
+		for c in "esptund-verified-method-$m" spis ping; do
+			ktap_skip "$t-$c" "no SA"
+		done
+	fi
+	ktap_check "$t-charon-verified-ecdsa-$bits" charon_verified "$bits"
+	teardown
+}
+
+# charon, responding, looked for the method of BITS and checked the SIG.
+charon_verified() {
+	swan_log_has "looking for ECDSA-$1 signature peer configs" &&
+		swan_log_has "certificate \"O=esptun, CN=a\" key: $1 bit ECDSA" &&
+		swan_log_has "authentication of 'O=esptun, CN=a' with ECDSA_WITH_NULL successful"
+}
+
+esptund_ecdsa 5-ecdsa ec 256 9
+# charon initiates on P-256: its key picks method 9, and it signs with it.
 esptund_mark a
 ktap_check "5-ecdsa-strongswan-init-up" swan_up
 if ktap_check "5-ecdsa-esptund-active" wait_for -t 10 esptund_spis a; then
@@ -216,6 +238,8 @@ else
 	done
 fi
 teardown
+esptund_ecdsa 5-ecdsa-p384 ec384 384 10
+esptund_ecdsa 5-ecdsa-p521-aggressive ec521 521 11 aggressive
 AUTH=rsa-sig A=a B=b
 
 # 6: the path takes 1000-byte datagrams and drops IP fragments, before
