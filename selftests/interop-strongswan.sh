@@ -5,6 +5,8 @@
 # interface, swanctl), IKEv1 Main Mode PSK with 0.0.0.0/0 selectors. The
 # roles and proposals rotate rather than multiply:
 #   1 esptund initiates  aes128-sha1-modp2048    ESP aes128-sha1 + PFS modp2048
+#     (start = initiate, esptund started before charon: it retries until
+#     charon answers and comes up by itself)
 #   2 charon initiates   aes256-sha256-ecp256    ESP aes256gcm16, no PFS
 #   3 esptund initiates  aes256-sha256-curve25519 ESP aes256gcm16 + PFS curve25519
 #   4 charon offers only aes128-sha1-modp1536: refused (allow-weak = no)
@@ -24,7 +26,7 @@ source "$(dirname "$0")/ike-lib.sh"
 
 PSK=interop-strongswan-key
 IFID=42
-N_TESTS=44
+N_TESTS=45
 
 ktap_plan $N_TESTS
 
@@ -80,20 +82,29 @@ teardown() {
 	wait_for -t 10 no_sa_anywhere >/dev/null
 }
 
+# 1: esptund initiates, PFS modp2048, and starts first: its negotiation
+# fails while charon is not there yet, and it comes up by itself once
+# charon is.
 esptund_conf a $IKE_ADDR1 $IKE_ADDR2 $PSK aes128-sha1-modp2048 \
-	aes128-sha1-modp2048 listen
-if swan_start $IKE_NS2 >"$IKE_DIR/start.out" 2>&1 &&
-   esptund_start a $IKE_NS1 >>"$IKE_DIR/start.out" 2>&1; then
+	aes128-sha1-modp2048 initiate retransmit-timeout=250ms \
+	retransmit-tries=2
+# Not under ktap_check: its subshell would lose the daemons' pids.
+started=no
+if esptund_start a $IKE_NS1 >"$IKE_DIR/start.out" 2>&1; then
+	esptund_inner $IKE_NS1 $IKE_IN1 $IKE_IN2
+	wait_for -t 20 esptund_log_has a "no response to MM1" >/dev/null
+	swan_start $IKE_NS2 >>"$IKE_DIR/start.out" 2>&1 && started=yes
+fi
+if [ $started = yes ]; then
 	ktap_ok "daemons-start"
 else
 	ktap_fail "daemons-start" "$(cat "$IKE_DIR/start.out")"
 fi
-esptund_inner $IKE_NS1 $IKE_IN1 $IKE_IN2
-
-# 1: esptund initiates, PFS modp2048.
+ktap_check "1-esptund-retried-before-charon" esptund_log_has a \
+	"[conn peer] negotiation failed: no response to MM1 from $IKE_ADDR2:500 after 2 tries; retrying in 1 s (attempt 2)"
 theirs aes128-sha1-modp2048 aes128-sha1-modp2048
-ours aes128-sha1-modp2048 aes128-sha1-modp2048 listen
-if ktap_check "1-esptund-init-modp2048-up" eike a up -t 60 peer; then
+if ktap_check "1-esptund-init-modp2048-up-by-itself" wait_for -t 60 \
+	esptund_spis a; then
 	check_traffic 1
 	ktap_check "1-peer-status" grep -q 'state=ESTABLISHED' \
 		<(swan --list-sas --raw)
