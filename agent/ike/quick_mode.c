@@ -896,7 +896,7 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 	struct isakmp_sa *reply;
 	struct esp_offer o;
 	struct isakmp_gen g;
-	uint8_t buf[MSG_BUF];
+	uint8_t buf[MSG_BUF], spi[4];
 	const char *why;
 	size_t hoff;
 	int rc;
@@ -935,6 +935,13 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 	}
 	rc = qm_take_responder_ids(d);
 	if (rc) {
+		/*
+		 * HASH(2) verified: the responder hears why, naming our SPI,
+		 * and drops its half of the pair instead of resending QM2.
+		 */
+		isakmp_put32(spi, ch->spi_in);
+		notify_send(d->e, p1, ISAKMP_PROTO_ESP, spi, 4, (uint16_t)-rc,
+			    NULL, 0);
 		free(reply);
 		return rc;
 	}

@@ -644,6 +644,88 @@ static void t_qm2_wider(void)
 	filter = NULL;
 }
 
+/* The offer A holds once its QM1 is out (NULL: as sent). */
+static const char *moved_local, *moved_remote;
+
+/*
+ * Once A's QM1 (its 4th message) is out, A's record of its offer moves
+ * to a range beside the one it sent: B's QM2, which answers the offer
+ * it received, then lies outside what A holds as offered.
+ */
+static int move_offer(int from, int nth, const uint8_t *buf, size_t len)
+{
+	struct p2sa *ch;
+	char e[128];
+
+	(void)buf;
+	(void)len;
+	if (from != 0 || nth != 4)
+		return 0;
+	for (ch = S[0].eng->p2s; ch; ch = ch->next)
+		if (ike_ts_parse(moved_local, &ch->local_ts, e, sizeof(e)) ||
+		    ike_ts_parse(moved_remote, &ch->remote_ts, e, sizeof(e)))
+			printf("# bad test selector: %s\n", e);
+	return 0;
+}
+
+/*
+ * B's policy is a range inside A's offer, so its QM2 answers with range
+ * IDs; A, holding a range beside them as its offer, refuses the QM2 with
+ * INVALID-ID-INFORMATION and installs nothing, and B, told so, drops the
+ * inbound SA it installed for QM2 rather than waiting for QM3.
+ */
+static void qm2_outside(const char *what, const char *a_l, const char *a_r,
+			const char *b_l, const char *b_r, const char *moved_l,
+			const char *moved_r, const char *line)
+{
+	struct ike_conn a, b;
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", ESP, "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", ESP, "k");
+	set_ts4(&a, a_l, a_r);
+	set_ts4(&b, b_l, b_r);
+	moved_local = moved_l;
+	moved_remote = moved_r;
+	filter = move_offer;
+	start_pair(&a, &b);
+	run(5000);
+	ok(logged(line), "%s QM2 outside the offer: the initiator says why",
+	   what);
+	is_int(S[0].nsa, 0, "%s QM2 outside the offer: the initiator "
+	       "installed no SA", what);
+	ok(logged("INFO sent to 192.0.2.2:500: INVALID-ID-INFORMATION"),
+	   "%s QM2 outside the offer: INVALID-ID-INFORMATION sent", what);
+	ok(logged("QM2 for site refused by peer: INVALID-ID-INFORMATION"),
+	   "%s QM2 outside the offer: the responder heard it", what);
+	ok(S[1].nsa == 1 && S[1].sa[0].dir == IKE_DIR_IN && !S[1].live[0],
+	   "%s QM2 outside the offer: the responder's inbound SA is gone",
+	   what);
+	/* Up as far as QM2's retransmissions went: none was sent. */
+	run(60000);
+	is_int(count_logged("retransmitting QM2"), 0,
+	       "%s QM2 outside the offer: the responder did not resend QM2",
+	       what);
+	filter = NULL;
+}
+
+static void t_qm2_outside(void)
+{
+	qm2_outside("IPv4", "10.1.0.0/16", "10.2.0.0/16",
+		    "10.2.7.0/24", "10.1.0.5-10.1.0.20",
+		    "10.1.0.30-10.1.0.60", "10.2.0.0/16",
+		    "QM2: the responder's selectors 10.1.0.5-10.1.0.20 === "
+		    "10.2.7.0/24 are not inside the 10.1.0.30-10.1.0.60 === "
+		    "10.2.0.0/16 we offered");
+	qm2_outside("IPv6", "2001:db8:a::/48", "2001:db8:b::/48",
+		    "2001:db8:b::10-2001:db8:b::20", "2001:db8:a::/64",
+		    "2001:db8:a::/64", "2001:db8:b::30-2001:db8:b::40",
+		    "QM2: the responder's selectors 2001:db8:a::/64 === "
+		    "2001:db8:b::10-2001:db8:b::20 are not inside the "
+		    "2001:db8:a::/64 === 2001:db8:b::30-2001:db8:b::40 we "
+		    "offered");
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -660,6 +742,7 @@ int main(void)
 	t_range_conn();
 	t_initiator_narrower();
 	t_qm2_wider();
+	t_qm2_outside();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
