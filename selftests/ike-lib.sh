@@ -242,7 +242,9 @@ lsw() {
 # LSW_SENDVID=yes makes pluto send its own vendor ID.
 # LSW_CONF_IN names another template (ipsec-cert.conf.in: certificates,
 # with LSW_CERT the NSS nickname of pluto's own and LSW_RIGHTID the
-# peer's DN, and LSW_RTO its retransmit-timeout, default 10s).
+# peer's DN, and LSW_RTO its retransmit-timeout, default 10s;
+# ipsec-xauth.conf.in: XAuth and Mode Config server, LSW_POOL its address
+# range).
 lsw_render() {
 	ike_render "${LSW_CONF_IN:-$IKE_PEERS/ipsec.conf.in}" \
 		"$LSW_DIR/ipsec.conf" \
@@ -253,7 +255,8 @@ lsw_render() {
 		REKEY="${LSW_REKEY:-no}" MARGIN="${LSW_REKEYMARGIN:-540s}" \
 		FUZZ="${LSW_REKEYFUZZ:-100%}" \
 		CERT="${LSW_CERT:-}" RIGHTID="${LSW_RIGHTID:-}" \
-		RTO="${LSW_RTO:-10s}" SENDVID="${LSW_SENDVID:-no}" || return 1
+		RTO="${LSW_RTO:-10s}" SENDVID="${LSW_SENDVID:-no}" \
+		POOL="${LSW_POOL:-}" || return 1
 	# IKE or ESP "default": the line left out, pluto's own proposals.
 	sed -i -e '/^\tike=default$/d' -e '/^\tphase2alg=default$/d' \
 		"$LSW_DIR/ipsec.conf"
