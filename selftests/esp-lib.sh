@@ -25,38 +25,50 @@ alg_words() {
 	done
 }
 
+# The counters of one SA in "esptun show" text: "sa: DIR spi 0x%08x",
+# its "  local: ADDR" and "  counters: NAME N, NAME N" (the JSON names
+# with '-' for '_'; a counter not shown is 0). awk, not python: each
+# python start costs a second under emulation, and these are read often.
+SA_COUNTERS_AWK='
+/^device: / { indev = ($2 == dev); insa = 0; next }
+/^sa: / { insa = indev && $2 == dir && $4 == spi; at = ""; next }
+insa && /^  local: / { at = $2 }
+insa && /^  counters: / && (local == "" || at == local) {
+	n = split(substr($0, 13), kv, ", ")
+	for (i = 1; i <= n; i++) {
+		split(kv[i], w, " ")
+		c[w[1]] = w[2]
+	}
+	found = 1
+	exit
+}
+END {
+	if (!found) { print "none"; exit }
+	n = split(fields, f, " ")
+	out = ""
+	for (i = 1; i <= n; i++)
+		out = out (i > 1 ? " " : "") (f[i] in c ? c[f[i]] : 0)
+	print out
+}'
+
+# sa_counters NS DEV DIR SPI "FIELD..." [LOCAL]: the SA's counters named,
+# space-separated on one line, or "none" without such an SA.
+sa_counters() {
+	ip netns exec "$1" "$ESPTUN" show "$2" 2>/dev/null |
+		awk -v dev="$2" -v dir="$3" -v spi="$(printf '0x%08x' "$4")" \
+			-v fields="${5//_/-}" -v local="${6:-}" "$SA_COUNTERS_AWK"
+}
+
 # sa_stat NS DEV DIR SPI FIELD [LOCAL]: one counter of an esptun SA
 # ("packets", "bytes", "replay", "icv_fail", ...), or "none" without such
 # an SA; LOCAL picks one of several inbound SAs sharing the SPI.
 sa_stat() {
-	ip netns exec "$1" "$ESPTUN" -j show "$2" | "${PY3[@]}" -c '
-import json, sys
-dev, d, spi, field = sys.argv[1], sys.argv[2], int(sys.argv[3], 0), sys.argv[4]
-local = sys.argv[5] if len(sys.argv) > 5 else None
-for x in json.load(sys.stdin):
-    if x["ifname"] != dev:
-        continue
-    for sa in x["sas"]:
-        if sa["dir"] == d and sa["spi"] == spi and \
-           local in (None, sa.get("local")):
-            print(sa["stats"].get(field, 0))
-            sys.exit(0)
-print("none")' "$2" "$3" "$4" "$5" ${6:+"$6"}
+	sa_counters "$1" "$2" "$3" "$4" "$5" "${6:-}"
 }
 
 # sa_pb NS DEV DIR SPI: "BYTES PACKETS" of an esptun SA, one snapshot.
 sa_pb() {
-	ip netns exec "$1" "$ESPTUN" -j show "$2" | "${PY3[@]}" -c '
-import json, sys
-dev, d, spi = sys.argv[1], sys.argv[2], int(sys.argv[3], 0)
-for x in json.load(sys.stdin):
-    if x["ifname"] != dev:
-        continue
-    for sa in x["sas"]:
-        if sa["dir"] == d and sa["spi"] == spi:
-            print(sa["stats"].get("bytes", 0), sa["stats"].get("packets", 0))
-            sys.exit(0)
-print("none")' "$2" "$3" "$4"
+	sa_counters "$1" "$2" "$3" "$4" "bytes packets"
 }
 
 # sa_values NS DEV DIR:SPI:KEY...: several fields of esptun SAs from one
@@ -98,15 +110,22 @@ for x in json.load(sys.stdin):
 print("none")' "$2" "$3" "$4" "$5"
 }
 
-# dev_stat NS DEV FIELD: a device-level esptun counter.
+# dev_stat NS DEV FIELD: a device-level esptun counter, from the
+# "  drops: NAME N, ..." line of "esptun show" ("none" without DEV).
 dev_stat() {
-	ip netns exec "$1" "$ESPTUN" -j show "$2" | "${PY3[@]}" -c '
-import json, sys
-for x in json.load(sys.stdin):
-    if x["ifname"] == sys.argv[1]:
-        print(x["stats"].get(sys.argv[2], 0))
-        sys.exit(0)
-print("none")' "$2" "$3"
+	ip netns exec "$1" "$ESPTUN" show "$2" 2>/dev/null | awk -v dev="$2" \
+		-v field="${3//_/-}" '
+	/^device: / { indev = ($2 == dev) }
+	indev && /^  drops: / {
+		n = split(substr($0, 10), kv, ", ")
+		for (i = 1; i <= n; i++) {
+			split(kv[i], w, " ")
+			c[w[1]] = w[2]
+		}
+		found = 1
+		exit
+	}
+	END { print found ? (field in c ? c[field] : 0) : "none" }'
 }
 
 # xfrm_cur NS SPI: "BYTES PACKETS" of the xfrm state with that SPI.
