@@ -18,6 +18,10 @@
 #     esptund takes it inside its 0.0.0.0/0; as initiator it takes
 #     charon's QM2, narrowed to the range; installed as a range selector
 #   8 profile = strongswan and no ike/esp, charon with its default proposals
+#   9 profile = cisco-ios-vti, cisco-asa, fortigate, pan-os, esptund
+#     initiating to charon set as that vendor's defaults (its proposals
+#     and lifetimes): esptund's proposal, lifetimes and the Cisco byte
+#     limit in the module, SPIs, ping
 # Each established case: both sides agree on the SPIs, ping and a file
 # with matching SHA-256 through the tunnel. Failed cases: a clear line in
 # esptund's log and no SA in either kernel.
@@ -26,7 +30,7 @@ source "$(dirname "$0")/ike-lib.sh"
 
 PSK=interop-strongswan-key
 IFID=42
-N_TESTS=45
+N_TESTS=61
 
 ktap_plan $N_TESTS
 
@@ -242,5 +246,51 @@ if ktap_check "8-profile-strongswan-up" eike a up -t 60 peer; then
 else
 	for t in proposals-lifetimes spis ping transfer; do ktap_skip "8-$t" "no SA"; done
 fi
+teardown
+
+# vendor_sas IKE IKE_LIFE CHILD_LIFE [HARD_BYTES]: esptund's ISAKMP SA has
+# the proposal IKE, both SAs the lifetimes in seconds (less what has run
+# since), and the module's SAs the hard byte limit if given.
+vendor_sas() {
+	local st
+	st=$(eike a status)
+	awk -v ike="$1" -v il="$2" -v cl="$3" '
+	function near(v, want) { sub(/s$/, "", v); return v <= want && v > want - 120 }
+	/^  cookies / && $3 == ike && near($5, il) { i = 1 }
+	/^  child QM_ACTIVE: / && near($NF, cl) { c = 1 }
+	END { exit !(i && c) }' <<<"$st" || { echo "$st"; return 1; }
+	[ -z "${4:-}" ] && return 0
+	[ "$(ip netns exec $IKE_NS1 "$ESPTUN" show esp0 |
+		grep -c "^  lifetime hard: bytes $4\b")" = 2 ] ||
+		{ ip netns exec $IKE_NS1 "$ESPTUN" show esp0; return 1; }
+}
+
+# 9: each vendor profile against charon set as that vendor's defaults
+# (the peer's side in the README's table): PROFILE, charon's IKE and ESP
+# proposals and its IKE and CHILD lifetimes, the proposal esptund's
+# ISAKMP SA shows, the lifetimes it has, the hard byte limit (KB * 1024).
+while read -r prof sike sesp sreauth slife ike il cl bytes; do
+	SWAN_REAUTH=$sreauth SWAN_CHILD_REKEY=$slife SWAN_CHILD_LIFE=$slife \
+		theirs "$sike" "$sesp"
+	ours "" "" listen profile=$prof
+	if ktap_check "9-$prof-up" eike a up -t 60 peer; then
+		# shellcheck disable=SC2086 # bytes: empty for none
+		ktap_check "9-$prof-proposal-lifetimes" vendor_sas "$ike" "$il" \
+			"$cl" $bytes
+		ktap_check "9-$prof-spis" ike_spis_agree "$(esptund_spis a)" \
+			"$(swan_spis)"
+		ktap_check "9-$prof-ping" ike_ping $IKE_NS1 $IKE_IN2 2
+	else
+		for t in proposal-lifetimes spis ping; do
+			ktap_skip "9-$prof-$t" "no SA"
+		done
+	fi
+	teardown
+done <<'EOF2'
+cisco-ios-vti aes256-sha256-modp2048 aes256-sha256 24h 1h aes256-sha256-modp2048 86400 3600 4718592000
+cisco-asa aes256-sha1-modp2048 aes256-sha1 24h 8h aes256-sha1-modp2048 86400 28800 4718592000
+fortigate aes256-sha256-modp2048 aes256-sha256-modp2048 24h 12h aes256-sha256-modp2048 86400 43200
+pan-os aes256-sha256-modp2048 aes256-sha256-modp2048 8h 1h aes256-sha256-modp2048 28800 3600
+EOF2
 
 ktap_finished
