@@ -887,6 +887,21 @@ static int qm_take_responder_ids(struct ike_dispatch *d)
 	return 0;
 }
 
+/*
+ * A QM2 whose HASH(2) verified but which we refuse (rc, a negated
+ * notify): the responder hears why, naming our SPI, and drops the inbound
+ * SA it installed for QM2 instead of resending QM2 until it gives up.
+ */
+static int qm2_refused(struct ike_dispatch *d, int rc)
+{
+	uint8_t spi[4];
+
+	isakmp_put32(spi, d->p2->spi_in);
+	notify_send(d->e, d->p1, ISAKMP_PROTO_ESP, spi, 4, (uint16_t)-rc,
+		    NULL, 0);
+	return rc;
+}
+
 int qm_inR1_outI2(struct ike_dispatch *d)
 {
 	struct p2sa *ch = d->p2, *sender;
@@ -896,7 +911,7 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 	struct isakmp_sa *reply;
 	struct esp_offer o;
 	struct isakmp_gen g;
-	uint8_t buf[MSG_BUF], spi[4];
+	uint8_t buf[MSG_BUF];
 	const char *why;
 	size_t hoff;
 	int rc;
@@ -918,7 +933,7 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 		free(reply);
 		log_err("%s QM2: bad SA payload: %s", msg_ck(p1),
 			isakmp_notify_name((uint16_t)-rc));
-		return rc;
+		return qm2_refused(d, rc);
 	}
 	why = decode_esp(&reply->p[0], &reply->p[0].t[0], &o);
 	if (!why && (!conn_has_esp(c, &o.p) || o.p.group != ch->prop.group))
@@ -931,19 +946,12 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 		free(reply);
 		log_err("%s QM2: responder's choice refused: %s", msg_ck(p1),
 			why);
-		return -ISAKMP_N_NO_PROPOSAL_CHOSEN;
+		return qm2_refused(d, -ISAKMP_N_NO_PROPOSAL_CHOSEN);
 	}
 	rc = qm_take_responder_ids(d);
 	if (rc) {
-		/*
-		 * HASH(2) verified: the responder hears why, naming our SPI,
-		 * and drops its half of the pair instead of resending QM2.
-		 */
-		isakmp_put32(spi, ch->spi_in);
-		notify_send(d->e, p1, ISAKMP_PROTO_ESP, spi, 4, (uint16_t)-rc,
-			    NULL, 0);
 		free(reply);
-		return rc;
+		return qm2_refused(d, rc);
 	}
 	ch->prop = o.p;
 	ch->spi_out = isakmp_get32(reply->p[0].spi);
@@ -958,7 +966,7 @@ int qm_inR1_outI2(struct ike_dispatch *d)
 	ch->nr_len = np->len;
 	if (ch->dh) {
 		if (kep->len != dh_pub_len(ch->prop.group))
-			return -ISAKMP_N_INVALID_KEY_INFORMATION;
+			return qm2_refused(d, -ISAKMP_N_INVALID_KEY_INFORMATION);
 		memcpy(ch->ke_peer, kep->body, kep->len);
 		ch->ke_peer_len = kep->len;
 	}

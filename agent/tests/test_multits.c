@@ -726,6 +726,50 @@ static void t_qm2_outside(void)
 		    "offered");
 }
 
+/* After QM1 went out, A's record of its offer asks for PFS it did not ask for. */
+static int move_group(int from, int nth, const uint8_t *buf, size_t len)
+{
+	struct p2sa *ch;
+
+	(void)buf;
+	(void)len;
+	if (from != 0 || nth != 4)
+		return 0;
+	for (ch = S[0].eng->p2s; ch; ch = ch->next)
+		ch->prop.group = IKE_GROUP_MODP2048;
+	return 0;
+}
+
+/*
+ * Any QM2 refused after its HASH(2) verified is answered, not only one
+ * refused for its IDs: here the responder's choice is not what A now
+ * holds as its offer (NO-PROPOSAL-CHOSEN), and B drops its inbound SA.
+ */
+static void t_qm2_not_offered(void)
+{
+	struct ike_conn a, b;
+
+	setup();
+	mkconn(&a, 0, "aes128-sha256-modp2048", ESP, "k");
+	mkconn(&b, 1, "aes128-sha256-modp2048", ESP, "k");
+	filter = move_group;
+	start_pair(&a, &b);
+	run(5000);
+	ok(logged("QM2: responder's choice refused: not one we offered"),
+	   "QM2 not offered: the initiator says why");
+	is_int(S[0].nsa, 0, "QM2 not offered: the initiator installed no SA");
+	ok(logged("INFO sent to 192.0.2.2:500: NO-PROPOSAL-CHOSEN"),
+	   "QM2 not offered: NO-PROPOSAL-CHOSEN sent");
+	ok(logged("QM2 for site refused by peer: NO-PROPOSAL-CHOSEN"),
+	   "QM2 not offered: the responder heard it");
+	ok(S[1].nsa == 1 && S[1].sa[0].dir == IKE_DIR_IN && !S[1].live[0],
+	   "QM2 not offered: the responder's inbound SA is gone");
+	run(60000);
+	is_int(count_logged("retransmitting QM2"), 0,
+	       "QM2 not offered: the responder did not resend QM2");
+	filter = NULL;
+}
+
 int main(void)
 {
 	log_set_sink(sink, NULL);
@@ -743,6 +787,7 @@ int main(void)
 	t_initiator_narrower();
 	t_qm2_wider();
 	t_qm2_outside();
+	t_qm2_not_offered();
 	ike_engine_free(S[0].eng);
 	ike_engine_free(S[1].eng);
 	return tap_done();
