@@ -902,9 +902,8 @@ static int key_method(struct parser *p, const struct x509_creds *cr)
 	for (i = 0; ecdsa && i < c->n_ike; i++)
 		if (c->ike[i].hash == IKE_HASH_MD5) {
 			p->line = p->seen[K_IKE] ? p->seen[K_IKE] : p->line;
-			return perr(p, "conn '%s': auth = ecdsa-sig needs a "
-				    "hash of 160 bits or more in ike = (not "
-				    "md5)", c->name);
+			return perr(p, "conn '%s': auth = ecdsa-sig takes "
+				    "no md5 in ike =", c->name);
 		}
 	return 0;
 }

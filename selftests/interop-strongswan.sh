@@ -269,7 +269,7 @@ vendor_sas() {
 # (the peer's side in the README's table): PROFILE, charon's IKE and ESP
 # proposals and its IKE and CHILD lifetimes, the proposal esptund's
 # ISAKMP SA shows, the lifetimes it has, the hard byte limit (KB * 1024).
-while read -r prof sike sesp sreauth slife ike il cl bytes; do
+while read -r -u 3 prof sike sesp sreauth slife ike il cl bytes; do
 	SWAN_REAUTH=$sreauth SWAN_CHILD_REKEY=$slife SWAN_CHILD_LIFE=$slife \
 		theirs "$sike" "$sesp"
 	ours "" "" listen profile=$prof
@@ -286,7 +286,7 @@ while read -r prof sike sesp sreauth slife ike il cl bytes; do
 		done
 	fi
 	teardown
-done <<'EOF2'
+done 3<<'EOF2'
 cisco-ios-vti aes256-sha256-modp2048 aes256-sha256 24h 1h aes256-sha256-modp2048 86400 3600 4718592000
 cisco-asa aes256-sha1-modp2048 aes256-sha1 24h 8h aes256-sha1-modp2048 86400 28800 4718592000
 fortigate aes256-sha256-modp2048 aes256-sha256-modp2048 24h 12h aes256-sha256-modp2048 86400 43200

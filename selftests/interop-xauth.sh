@@ -14,11 +14,11 @@
 # Config pull (pluto's modecfgpull=yes: it waits for the client's
 # REQUEST, as esptund asks; esptund takes no pushed SET):
 #   3 right password: tunnel up, the address pluto leased on esp0 and in
-#     esptun ike status, ping from it; pluto logs the user's success. Its
-#     ISAKMP SA stays in STATE_MODE_CFG_R1 ("sent ModeCfg reply,
+#     esptun ike status, ping from it; pluto logs the user's success.
+#     Seen, not checked: its ISAKMP SA stays in STATE_MODE_CFG_R1 ("sent ModeCfg reply,
 #     expecting Ack", its words for a REPLY sent) and takes Quick Mode.
 #   4 wrong password: no SA anywhere, the refusal in esptund's log and
-#     pluto's. pluto offers another try: it reads esptund's ACK of
+#     pluto's. Seen, not checked: pluto offers another try; it reads esptund's ACK of
 #     XAUTH_STATUS 0 as the next reply ("Expected MODE_CFG_REPLY is
 #     missing username and password attribute") and asks again ("XAUTH:
 #     User <unknown>: Authentication Failed (retry 1)"), when esptund's

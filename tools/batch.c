@@ -93,7 +93,8 @@ int run_batch(const char *file, int force, int json, batch_cmd_fn run)
 		if (n < 0) {
 			fprintf(stderr, "esptun: %s:%u: %s\n", name, lineno,
 				why);
-			rc = EXIT_USAGE;
+			/* A quote left open is the file's fault, memory not. */
+			rc = strcmp(why, "out of memory") ? EXIT_USAGE : 1;
 		} else if (!n) {
 			continue;
 		} else {
@@ -109,6 +110,7 @@ int run_batch(const char *file, int force, int json, batch_cmd_fn run)
 		if (rc && !force)
 			break;
 	}
+	/* The loop ends right after getline failed: errno is its own. */
 	if (ferror(f)) {
 		fprintf(stderr, "esptun: -batch: %s: %s\n", file,
 			strerror(errno));

@@ -104,7 +104,7 @@ static int run_line(int argc, char **argv, int json)
 int main(int argc, char **argv)
 {
 	const char *batch = NULL;
-	int json = 0, force = 0;
+	int json = 0, force = 0, rc;
 
 	argc--;
 	argv++;
@@ -156,10 +156,9 @@ int main(int argc, char **argv)
 		list_commands(stderr);
 		return EXIT_USAGE;
 	}
-	if (find(argv[0]) < 0) {
-		fprintf(stderr, "esptun: unknown command \"%s\"\n", argv[0]);
+	/* Outside a batch an unknown command shows the list too. */
+	rc = run_line(argc, argv, json);
+	if (rc == EXIT_USAGE && find(argv[0]) < 0)
 		list_commands(stderr);
-		return EXIT_USAGE;
-	}
-	return run_line(argc, argv, json);
+	return rc;
 }

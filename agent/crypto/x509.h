@@ -5,7 +5,8 @@
  * certificate against them and against an identity, and the raw
  * signatures IKEv1 uses: PKCS#1 v1.5 without a DigestInfo (RFC 2409
  * 5.1), and ECDSA as r and s, each a big-endian integer of the curve's
- * size (RFC 4754 7); both over the PRF output as it is.
+ * size (RFC 4754 7); both over HASH_I/HASH_R as they are (for ECDSA an
+ * HMAC of the curve's hash, see phase1.c).
  */
 #ifndef ESPTUND_CRYPTO_X509_H
 #define ESPTUND_CRYPTO_X509_H

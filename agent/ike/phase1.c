@@ -157,9 +157,12 @@ static const char *decode_transform(const struct isakmp_transform *t,
 	}
 	if (!auth_ok)
 		return "no authentication method attribute";
-	/* GnuTLS verifies ECDSA over 20 bytes or more. */
+	/*
+	 * Policy, as in the configuration: an ECDSA conn keeps MD5 out of
+	 * its ISAKMP SA (the signed hashes are SHA-2 whatever it is).
+	 */
 	if (ike_auth_ecdsa(c->auth) && ip->hash == IKE_HASH_MD5)
-		return "MD5 is too short a hash for an ECDSA signature";
+		return "MD5 is not taken with an ECDSA signature";
 	if (ip->enc == IKE_ENC_AES_CBC && !ip->keylen)
 		ip->keylen = 128;
 	return NULL;

@@ -406,7 +406,7 @@ static void t_config(void)
 		  "is an ECDSA P-256 key; auth = rsa-sig wants RSA" },
 		{ "auth = ecdsa-sig\ncert = a.pem\nkey = a.key\nca = ca.pem\n"
 		  "ike = aes128-md5-modp2048\n",
-		  ":10: conn 'x': auth = ecdsa-sig needs a hash of 160 bits" },
+		  ":10: conn 'x': auth = ecdsa-sig takes no md5 in ike =" },
 		{ "auth = ecdsa-sig\ncert = a.pem\nkey = a.key\nca = ca.pem\n"
 		  "xauth = client\nxauth-user = u\nxauth-password = p\n",
 		  ":10: conn 'x': xauth works with auth = psk or rsa-sig" },

@@ -29,8 +29,8 @@
 # fragment-capture.py strongswan-fragments.pcap (every message cut into
 # IKE fragments of 200 bytes, a seed for the decoder's fuzzing).
 # Every run makes all captures anew (new cookies, SPIs, frame numbers),
-# and test_decode.sh names some of them: commit only the ones whose
-# exchange changed, with what derives from them.
+# which test_decode.sh names: a capture made again needs its checks
+# there made again too.
 set -u
 
 if [ "${1:-}" != --guest ]; then
