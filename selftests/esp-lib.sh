@@ -25,21 +25,26 @@ alg_words() {
 	done
 }
 
-# The counters of one SA in "esptun show" text: "sa: DIR spi 0x%08x",
-# its "  local: ADDR" and "  counters: NAME N, NAME N" (the JSON names
-# with '-' for '_'; a counter not shown is 0). awk, not python: each
-# python start costs a second under emulation, and these are read often.
-SA_COUNTERS_AWK='
-/^device: / { indev = ($2 == dev); insa = 0; next }
-/^sa: / { insa = indev && $2 == dir && $4 == spi; at = ""; next }
-insa && /^  local: / { at = $2 }
-insa && /^  counters: / && (local == "" || at == local) {
-	n = split(substr($0, 13), kv, ", ")
+# Counters from "esptun show" text: an SA's ("sa: DIR spi 0x%08x", its
+# "  local: ADDR" and "  counters: NAME N, NAME N") or, with dir empty,
+# the device's "  drops: NAME N, ..." line; the JSON names with '-' for
+# '_', a counter not shown is 0. awk, not python: each python start costs
+# a second under emulation, and these are read often.
+SHOW_COUNTERS_AWK='
+function take(line,   n, i, kv, w) {
+	n = split(line, kv, ", ")
 	for (i = 1; i <= n; i++) {
 		split(kv[i], w, " ")
 		c[w[1]] = w[2]
 	}
 	found = 1
+}
+/^device: / { indev = ($2 == dev); insa = 0; next }
+indev && dir == "" && /^  drops: / { take(substr($0, 10)); exit }
+/^sa: / { insa = indev && dir != "" && $2 == dir && $4 == spi; at = ""; next }
+insa && /^  local: / { at = $2 }
+insa && /^  counters: / && (local == "" || at == local) {
+	take(substr($0, 13))
 	exit
 }
 END {
@@ -56,7 +61,7 @@ END {
 sa_counters() {
 	ip netns exec "$1" "$ESPTUN" show "$2" 2>/dev/null |
 		awk -v dev="$2" -v dir="$3" -v spi="$(printf '0x%08x' "$4")" \
-			-v fields="${5//_/-}" -v local="${6:-}" "$SA_COUNTERS_AWK"
+			-v fields="${5//_/-}" -v local="${6:-}" "$SHOW_COUNTERS_AWK"
 }
 
 # sa_stat NS DEV DIR SPI FIELD [LOCAL]: one counter of an esptun SA
@@ -110,22 +115,11 @@ for x in json.load(sys.stdin):
 print("none")' "$2" "$3" "$4" "$5"
 }
 
-# dev_stat NS DEV FIELD: a device-level esptun counter, from the
-# "  drops: NAME N, ..." line of "esptun show" ("none" without DEV).
+# dev_stat NS DEV FIELD: a device-level esptun counter ("none" without
+# DEV).
 dev_stat() {
-	ip netns exec "$1" "$ESPTUN" show "$2" 2>/dev/null | awk -v dev="$2" \
-		-v field="${3//_/-}" '
-	/^device: / { indev = ($2 == dev) }
-	indev && /^  drops: / {
-		n = split(substr($0, 10), kv, ", ")
-		for (i = 1; i <= n; i++) {
-			split(kv[i], w, " ")
-			c[w[1]] = w[2]
-		}
-		found = 1
-		exit
-	}
-	END { print found ? (field in c ? c[field] : 0) : "none" }'
+	ip netns exec "$1" "$ESPTUN" show "$2" 2>/dev/null |
+		awk -v dev="$2" -v dir= -v fields="${3//_/-}" "$SHOW_COUNTERS_AWK"
 }
 
 # xfrm_cur NS SPI: "BYTES PACKETS" of the xfrm state with that SPI.

@@ -426,6 +426,17 @@ esptund_conf() {
 	mv "$f.new" "$f"
 }
 
+# ike_start_before_peer CMD...: esptund a in $IKE_NS1 (a start = initiate
+# conn) starts first and fails its first negotiation, then CMD starts the
+# peer; the output of both in $IKE_DIR/start.out. Not in a subshell, such
+# as ktap_check's: the daemons' pids would be lost.
+ike_start_before_peer() {
+	esptund_start a $IKE_NS1 >"$IKE_DIR/start.out" 2>&1 || return 1
+	esptund_inner $IKE_NS1 $IKE_IN1 $IKE_IN2
+	wait_for -t 20 esptund_log_has a "no response to MM1" >/dev/null
+	"$@" >>"$IKE_DIR/start.out" 2>&1
+}
+
 # esptund_start NAME NS: runs esptund in NS (foreground, debug log to
 # $IKE_DIR/NAME.log) and waits for its control socket.
 esptund_start() {

@@ -92,14 +92,7 @@ teardown() {
 esptund_conf a $IKE_ADDR1 $IKE_ADDR2 $PSK aes128-sha1-modp2048 \
 	aes128-sha1-modp2048 initiate retransmit-timeout=250ms \
 	retransmit-tries=2
-# Not under ktap_check: its subshell would lose the daemons' pids.
-started=no
-if esptund_start a $IKE_NS1 >"$IKE_DIR/start.out" 2>&1; then
-	esptund_inner $IKE_NS1 $IKE_IN1 $IKE_IN2
-	wait_for -t 20 esptund_log_has a "no response to MM1" >/dev/null
-	swan_start $IKE_NS2 >>"$IKE_DIR/start.out" 2>&1 && started=yes
-fi
-if [ $started = yes ]; then
+if ike_start_before_peer swan_start $IKE_NS2; then
 	ktap_ok "daemons-start"
 else
 	ktap_fail "daemons-start" "$(cat "$IKE_DIR/start.out")"
