@@ -17,11 +17,12 @@
 # (ESPTUN_BENCH_REPS, default 5, of ESPTUN_BENCH_SECONDS, default 4), and
 # the guest's busy CPUs are sampled from /proc/stat during each run. Then
 # the SA scale: the 64-byte UDP rate of the first GCM device, interleaved
-# with a twin of it in namespaces of their own (c1 and s1, two SAs in all),
+# with a twin of it in namespaces of its own (c1 and s1, two SAs in all),
 # before and after 999 more esptun device pairs with an SA each way join c
-# and s (2,000 SAs on 1,000 devices per side): the twin keeps the guest's
-# drift out of the ratio (ESPTUN_BENCH_SCALE_REPS runs of each, default
-# three times ESPTUN_BENCH_REPS). Then what esptun costs the kernel's own
+# and s (2,010 SAs on 1,005 devices per side with the tunnels above): the
+# twin keeps the guest's drift out of the ratio (ESPTUN_BENCH_SCALE_REPS
+# runs of each, in alternating order, default three times
+# ESPTUN_BENCH_REPS). Then what esptun costs the kernel's own
 # IPsec: xfrm's 64-byte UDP rate (xf-gcm) with esptun.ko loaded (and one
 # esptun device pair with SAs between the same addresses, so xfrm's ESP
 # misses esptun's table first) and unloaded, alternating rmmod and insmod,
@@ -66,7 +67,8 @@ die() {
 
 case $ONLY in
 '' | ike | scale) ;;
-*) die "ESPTUN_BENCH_ONLY: '$ONLY' is neither 'ike' nor 'scale' (the parts that run alone)" ;;
+*) die "ESPTUN_BENCH_ONLY: '$ONLY' is neither 'ike' nor 'scale'" \
+	"(the parts that run alone)" ;;
 esac
 
 # esptun_pair DEV NET SPI PARALLEL SPEC [C S UNDERLAY]: an esptun device
@@ -173,14 +175,15 @@ setup() {
 	done
 	wg_pair || return 1
 	# The SA scale's twin of ep-gcm, alone in its namespaces.
-	underlay c1 s1 vc1 vs1 10.0.1 &&
-		esptun_pair ep-gcm 11 $((0xb000 + 16)) on "${EWORDS[gcm]}" c1 s1 10.0.1 ||
-		return 1
+	underlay c1 s1 vc1 vs1 10.0.1 || return 1
+	esptun_pair ep-gcm 11 $((0xb000 + 16)) on "${EWORDS[gcm]}" \
+		c1 s1 10.0.1 || return 1
 	bg_start ip netns exec s iperf3 -s
 	bg_start ip netns exec s1 iperf3 -s
 	# Warm up every path (crypto modules, handshakes, neighbours).
 	for a in "${PATHS[@]}" twin; do
-		ip netns exec "${CLIENT[$a]:-c}" ping -q -c 2 -W 10 "${TARGET[$a]}" >/dev/null ||
+		ip netns exec "${CLIENT[$a]:-c}" \
+			ping -q -c 2 -W 10 "${TARGET[$a]}" >/dev/null ||
 			{ echo "no ping over $a"; return 1; }
 	done
 	ns c "$ESPTUN" show ep-gcm
@@ -196,6 +199,7 @@ busy() {
 # $RES) as "LABEL KIND VALUE CPUS".
 run() {
 	local path=$1 kind=$2 label=${3:-$1} file=${4:-$RES} js v b0 b1 cpus
+	local client=${CLIENT[$1]:-c}
 	local -a args=(-c "${TARGET[$path]}" -t "$SECS" -J)
 	case $kind in
 	tcp1) ;;
@@ -204,7 +208,7 @@ run() {
 	udp1400) args+=(-u -l 1400 -b 0) ;;
 	esac
 	read -r -a b0 < <(busy)
-	js=$(ip netns exec "${CLIENT[$path]:-c}" iperf3 "${args[@]}" 2>/dev/null)
+	js=$(ip netns exec "$client" iperf3 "${args[@]}" 2>/dev/null)
 	read -r -a b1 < <(busy)
 	v=$(echo "$js" | /usr/bin/python3 -c '
 import json, sys
@@ -245,6 +249,21 @@ scale_add() {
 			echo "sa add es$i dir in spi $in aead rfc4106(gcm(aes)) $k 128"
 		done >"$TEST_OUT/scale-$n.cmds"
 		ns $n "$ESPTUN" -batch "$TEST_OUT/scale-$n.cmds" || return 1
+	done
+}
+
+# scale_runs PHASE: ep-gcm and its twin in turn, SCALE_REPS times each,
+# the twin first every other time so neither always follows the other.
+scale_runs() {
+	local r
+	for ((r = 1; r <= SCALE_REPS; r++)); do
+		if ((r % 2)); then
+			run ep-gcm udp64 "scale-$1"
+			run twin udp64 "twin-$1"
+		else
+			run twin udp64 "twin-$1"
+			run ep-gcm udp64 "scale-$1"
+		fi
 	done
 }
 
@@ -307,38 +326,34 @@ if [ "$ONLY" != ike ]; then
 	fi
 
 	# SA scale: ep-gcm and its twin interleaved, before and after.
-	for ((r = 1; r <= SCALE_REPS; r++)); do
-		run ep-gcm udp64 scale-before
-		run twin udp64 twin-before
-	done
+	scale_runs before
 	if scale_add "$SCALE" >"$TEST_OUT/scale.log" 2>&1; then
 		sas=$(ns c "$ESPTUN" -j show | /usr/bin/python3 -c '
 import json, sys
 print(sum(len(d["sas"]) for d in json.load(sys.stdin)))')
-		for ((r = 1; r <= SCALE_REPS; r++)); do
-			run ep-gcm udp64 scale-after
-			run twin udp64 twin-after
-		done
+		scale_runs after
 	else
 		echo "bench: SA scale setup failed: $(tail -3 "$TEST_OUT/scale.log")" >&2
 	fi
 else
-	coex_setup >"$TEST_OUT/setup.log" 2>&1 || die "setup failed: $(cat "$TEST_OUT/setup.log")"
+	coex_setup >"$TEST_OUT/setup.log" 2>&1 ||
+		die "setup failed: $(cat "$TEST_OUT/setup.log")"
 fi
 
 if [ "$ONLY" != scale ]; then
 	# Coexistence: the rmmod also ends every esptun device of the parts
 	# above.
-	coexist ||
-		echo "bench: coexistence failed: $(tail -3 "$TEST_OUT/coexist.log")" >&2
+	coexist || echo "bench: coexistence failed:" \
+		"$(tail -3 "$TEST_OUT/coexist.log")" >&2
 	# Its own namespaces, and a process of its own: ike-lib.sh sets a
 	# umask for key files.
 	"$(dirname "$0")/bench-ike.sh" "$IKE" >"$TEST_OUT/ike.log" 2>&1 ||
-		echo "bench: IKE part failed: $(tail -3 "$TEST_OUT/ike.log")" >&2
+		echo "bench: IKE part failed:" \
+			"$(tail -3 "$TEST_OUT/ike.log")" >&2
 fi
 
-/usr/bin/python3 - "$RES" "$REPS" "$SECS" "$(nproc)" "$sas" "$DIR" "$COEX" "$IKE" \
-	"$SCALE_REPS" <<'PY'
+/usr/bin/python3 - "$RES" "$REPS" "$SECS" "$(nproc)" "$sas" "$DIR" "$COEX" \
+	"$IKE" "$SCALE_REPS" <<'PY'
 import json, statistics, sys, time
 res, reps, secs, ncpu, sas, out, coexf, ikef, sreps = sys.argv[1:10]
 vals, cpus = {}, {}
@@ -374,8 +389,8 @@ L = []
 L.append("# esptun benchmark")
 L.append("")
 L.append("%s, one guest boot with %s CPUs (software-emulated), iperf3, median "
-         "and min-max of %s interleaved runs of %s s." %
-         (time.strftime("%Y-%m-%d"), ncpu, reps, secs))
+         "and min-max of %s interleaved runs of %s s (the SA scale: %s)." %
+         (time.strftime("%Y-%m-%d"), ncpu, reps, secs, sreps))
 if vals:
     L.append("`ep` esptun (parallel crypto), `ei` esptun with `parallel off`, "
              "`xf` xfrm interface, same algorithm; `wg` WireGuard; `veth` no tunnel. "
@@ -387,7 +402,7 @@ if vals:
     L.append("|---|---|---|---|")
     for name, r, t in goals:
         L.append("| %s | %s | %s | %s |" % (name, fmt(r), t, "yes" if r is not None and r >= t else "no"))
-    if ("scale-before", "udp64") in med:
+    if ("twin-after", "udp64") in med:
         L.append("")
         L.append("SA scale: `scale` is `ep-gcm` in namespaces c and s, `twin` the "
                  "same tunnel in namespaces of its own (c1, s1) with its two SAs, "
@@ -501,7 +516,7 @@ if extra:
 md = "\n".join(L) + "\n"
 open(out + "/bench.md", "w").write(md)
 json.dump({"date": time.strftime("%Y-%m-%d"), "guest_cpus": int(ncpu), "reps": int(reps),
-           "seconds": int(secs),
+           "seconds": int(secs), "scale_reps": int(sreps),
            "goals": [{"goal": n, "ratio": r, "target": t} for n, r, t in goals],
            "runs": [{"path": p, "kind": k, "values": vals[(p, k)], "median": med[(p, k)],
                      "cpus": cpus[(p, k)], "unit": unit[k]} for (p, k) in sorted(vals)],
