@@ -240,11 +240,11 @@ lsw() {
 # LSW_SALIFETIME, LSW_IKELIFETIME, LSW_REKEY, LSW_REKEYMARGIN and
 # LSW_REKEYFUZZ change its timers (default: no rekeying during a test);
 # LSW_SENDVID=yes makes pluto send its own vendor ID.
-# LSW_UPDOWN is pluto's updown: none by default, like strongSwan's here
-# (install_routes = no), since the tests route into ipsecN themselves;
-# pluto runs the script to its end before it answers anything else, and
-# its own _updown.xfrm takes seconds per SA in a slow guest (20 s in the
-# debug kernel), long enough for a peer's DPD to find pluto dead.
+# pluto runs no updown script, as charon installs no routes here: the
+# tests route into ipsecN themselves. pluto runs the script to its end
+# before it answers anything else, and its own _updown.xfrm takes seconds
+# per SA in a slow guest (20 s in the debug kernel), long enough for a
+# peer's DPD to find pluto dead.
 # LSW_CONF_IN names another template (ipsec-cert.conf.in: certificates,
 # with LSW_CERT the NSS nickname of pluto's own and LSW_RIGHTID the
 # peer's DN, and LSW_RTO its retransmit-timeout, default 10s;
@@ -255,7 +255,7 @@ lsw_render() {
 		"$LSW_DIR/ipsec.conf" \
 		DIR="$LSW_DIR" LOCAL="$1" REMOTE="$2" IKE="$4" ESP="$5" \
 		PFS="$6" IFID="$7" AGGR="${8:-no}" \
-		UPDOWN="${LSW_UPDOWN:-/bin/true}" \
+		UPDOWN=/bin/true \
 		SALIFE="${LSW_SALIFETIME:-1h}" IKELIFE="${LSW_IKELIFETIME:-1h}" \
 		REKEY="${LSW_REKEY:-no}" MARGIN="${LSW_REKEYMARGIN:-540s}" \
 		FUZZ="${LSW_REKEYFUZZ:-100%}" \
