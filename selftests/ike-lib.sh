@@ -480,6 +480,13 @@ esptund_log_has() {
 	esptund_log "$1" | grep -qF -- "$2"
 }
 
+# esptund_established NAME: the SPI pairs ("IN OUT") NAME's log says it
+# established since the mark, in order.
+esptund_established() {
+	esptund_log "$1" |
+		sed -n 's/.*IPsec SA established for [^:]*: in \([0-9a-f]*\) out \([0-9a-f]*\),.*/\1 \2/p'
+}
+
 # Prints "SPI_IN SPI_OUT" of the conn's first QM_ACTIVE SA.
 esptund_spis() {
 	eike "$1" status 2>/dev/null |
