@@ -122,10 +122,14 @@ soak:
 # module built against it, the whole guest suite, a leak scan at the end.
 # Slow under emulation, so not part of check; CHECK_DEBUG picks tests.
 CHECK_DEBUG ?= guest
+# no5lvl: with QEMU's LA57, one early boot in six logged a KASAN wild
+# access in the kernel's own interrupt entry (identify_cpu, before any
+# module), failing the boot's kernel-log check for nothing of ours.
 check-debug:
 	tools/deps.sh --debug-kernel
 	root=$$(tools/vm/debug-kernel) && \
 	KDIR=$$root/build ESPTUN_VM_ROOT=$$root \
+	ESPTUN_VM_APPEND="no5lvl $${ESPTUN_VM_APPEND:-}" \
 	ESPTUN_TEST_TIMEOUT=$${ESPTUN_TEST_TIMEOUT:-1800} \
 	ESPTUN_VM_TIMEOUT=$${ESPTUN_VM_TIMEOUT:-10800} \
 		tools/check.sh $(CHECK_DEBUG)
