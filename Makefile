@@ -123,8 +123,9 @@ soak:
 # Slow under emulation, so not part of check; CHECK_DEBUG picks tests.
 CHECK_DEBUG ?= guest
 # no5lvl: with QEMU's LA57, one early boot in six logged a KASAN wild
-# access in the kernel's own interrupt entry (identify_cpu, before any
-# module), failing the boot's kernel-log check for nothing of ours.
+# access in an interrupt during early CPU setup (identify_cpu, before any
+# module), failing the boot's kernel-log check for nothing of ours. The
+# debug boot therefore does not cover 5-level paging.
 check-debug:
 	tools/deps.sh --debug-kernel
 	root=$$(tools/vm/debug-kernel) && \

@@ -71,6 +71,16 @@ diag() {
 		-s "$IKE_DIR/$1.sock" peer
 }
 
+# sa_stat_counted STAT [SPI]: an SA of a (or SPI) counted STAT.
+sa_stat_counted() {
+	ip netns exec $IKE_NS1 "$ESPTUN" -j show | "${PY3[@]}" -c '
+import json, sys
+stat, spi = sys.argv[1], sys.argv[2]
+sys.exit(not any(sa.get("stats", {}).get(stat) and spi in ("", sa["spi_hex"])
+                 for d in json.load(sys.stdin) for sa in d["sas"]))' \
+		"$1" "${2:-}"
+}
+
 # diag_has NAME TEXT: diagnose names a problem (exit 1) and says TEXT.
 diag_has() {
 	local out rc
@@ -90,7 +100,7 @@ expect() {
 	fi
 }
 
-# expect_json TEST CAUSE TEXT...: a's conn peer, sampled 300 ms with -j,
+# expect_json TEST CAUSE TEXT...: a's conn peer, sampled DIAG_MS with -j,
 # soon exits 1 and names CAUSE, not healthy, with every TEXT in its output.
 expect_json() {
 	local name=$1 cause=$2
@@ -195,8 +205,9 @@ again = json.loads(sys.argv[3])
 
 
 def untimed(devs):
-    return [[{k: v for k, v in sa.items() if k != "lifetime_left"}
-             for sa in dev["sas"]] for dev in devs]
+    return [dict(dev, sas=[{k: v for k, v in sa.items()
+                            if k != "lifetime_left"} for sa in dev["sas"]])
+            for dev in devs]
 
 
 if untimed(show) != untimed(again):
@@ -390,20 +401,11 @@ print(" ".join(sa["spi_hex"] for d in json.load(sys.stdin)
 	done
 } | ip netns exec $IKE_NS2 python3 "$(dirname "$0")/esp_inject.py" - &
 forger=$!
-# The injectors send a few packets a second, fewer in a slow guest: a
-# 300 ms look may fall between two.
-DIAG_MS=1000
-# Counted before diagnose is asked: the forger's python may take seconds
-# to start in a slow guest.
-icv_counted() {
-	ip netns exec $IKE_NS1 "$ESPTUN" -j show | "${PY3[@]}" -c '
-import json, sys
-sys.exit(not any(sa.get("stats", {}).get("icv_fail")
-                 for d in json.load(sys.stdin)
-                 for sa in d["sas"]))'
-}
-if wait_for -t 120 icv_counted; then
-	expect a "icv-rising" "ICV failures rising on SA "
+# The injector's interpreter can take seconds to start in a slow guest:
+# diagnose is asked once its packets are counted, and looks for 1 s (it
+# sends a few a second, fewer there: 300 ms may fall between two).
+if wait_for -t 120 sa_stat_counted icv_fail; then
+	DIAG_MS=1000 expect a "icv-rising" "ICV failures rising on SA "
 else
 	ktap_fail "icv-rising" "no forged packet counted as an ICV failure: $(
 		ip netns exec $IKE_NS1 "$ESPTUN" show 2>&1)"
@@ -438,19 +440,12 @@ done
 	done
 } | ip netns exec $IKE_NS2 python3 "$(dirname "$0")/esp_inject.py" - &
 replayer=$!
-# The injector's interpreter can take seconds to start under emulation:
-# diagnose is asked once replays are being counted.
-replays_counted() {
-	ip netns exec $IKE_NS1 "$ESPTUN" -j show | "${PY3[@]}" -c '
-import json, sys
-sys.exit(not any(sa["spi_hex"] == sys.argv[1] and sa["stats"].get("replay", 0) > 0
-                 for d in json.load(sys.stdin) for sa in d["sas"]))' \
-		"$replay_spi"
-}
-wait_for -t 60 replays_counted
-expect a "replay-rising" "replay drops rising on SA ${replay_spi#0x}: +"
+# As for the forger above.
+wait_for -t 120 sa_stat_counted replay "$replay_spi"
+DIAG_MS=1000 expect a "replay-rising" \
+	"replay drops rising on SA ${replay_spi#0x}: +"
 if [ -n "$replay_spi" ]; then
-	expect_json "replay-rising-json" replay-drops-rising \
+	DIAG_MS=1000 expect_json "replay-rising-json" replay-drops-rising \
 		"replay drops rising on SA ${replay_spi#0x}: +"
 else
 	ktap_fail "replay-rising-json" "no inbound SA with 2 captured packets"
@@ -458,7 +453,6 @@ fi
 kill $replayer 2>/dev/null
 wait $replayer 2>/dev/null
 diag a >"$IKE_DIR/after-replay.txt" 2>&1
-DIAG_MS=300
 if ike_ping $IKE_NS1 $IKE_IN2 2 >/dev/null; then
 	ktap_ok "replay-tunnel-kept"
 else

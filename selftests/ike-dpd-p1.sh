@@ -206,8 +206,9 @@ echo "# esptund case done at $SECONDS s"
 if why=$(lsw_available); then
 	# Here a's own ISAKMP SA lifetime is the one in use: pluto takes it.
 	# pluto announces DPD but does not probe within the case: a probe
-	# finds no ISAKMP SA (a lets them expire) and pluto drops the IPsec
-	# SA, so the delay is far beyond the case's length in a slow guest.
+	# would find no ISAKMP SA (a lets them expire) and pluto would drop
+	# the IPsec SA; so the delay is far beyond the case's length, even in
+	# a slow guest.
 	esptund_conf a $IKE_ADDR1 $IKE_ADDR2 $PSK aes128-sha256-modp2048 \
 		aes128gcm16 initiate dpd-delay=${DELAY}s \
 		dpd-timeout=${TIMEOUT}s ike-lifetime=${IKE_LIFE}s rekey=no

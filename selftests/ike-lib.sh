@@ -194,9 +194,9 @@ swan_down() {
 }
 
 # Prints "SPI_IN SPI_OUT" (hex, 8 digits) of the first CHILD_SA.
-swan_spis() {
-	local raw in out
-	raw=$(swan --list-sas --raw 2>/dev/null)
+swan_spis() {	# [RAW]: from a "swanctl --list-sas --raw" already read
+	local raw=${1:-} in out
+	[ -n "$raw" ] || raw=$(swan --list-sas --raw 2>/dev/null)
 	in=$(grep -o 'spi-in=[0-9a-f]*' <<<"$raw" | head -1 | cut -d= -f2)
 	out=$(grep -o 'spi-out=[0-9a-f]*' <<<"$raw" | head -1 | cut -d= -f2)
 	[ -n "$in" ] && [ -n "$out" ] || return 1
