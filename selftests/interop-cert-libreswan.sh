@@ -50,6 +50,8 @@ PKI=$IKE_DIR/pki
 mkdir -p "$PKI"
 "$CERTGEN" "$PKI" || skip_all "certgen_helper failed"
 
+# Five tries, 15 s in all: pluto's first signature and check take
+# seconds in a slow guest. TRIES shortens the cases meant to fail.
 ours() {	# REMOTE_ID [MODE [EXTRA-LINES]]
 	cat >"$IKE_DIR/a.conf" <<-CONF
 	[global]
@@ -69,7 +71,7 @@ ours() {	# REMOTE_ID [MODE [EXTRA-LINES]]
 	esp = aes128gcm16-modp2048
 	start = listen
 	retransmit-timeout = 500ms
-	retransmit-tries = ${TRIES:-3}
+	retransmit-tries = ${TRIES:-5}
 	${3:-}
 	CONF
 }
@@ -140,7 +142,7 @@ teardown
 # 3: pluto's certificate does not name the DN remote-id asks for; MM6
 # is what esptund refuses as initiator, MM5 as responder.
 WRONG='certificate "CN=b,O=esptun" does not match remote-id dn:CN=c,O=esptun'
-ours "dn:CN=c,O=esptun"
+TRIES=3 ours "dn:CN=c,O=esptun"
 eike a reload >/dev/null
 esptund_mark a
 ktap_expect_fail "3-cert-wrong-id-esptund-init-fails" "" \
