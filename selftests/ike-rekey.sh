@@ -180,9 +180,10 @@ ktap_check "strongswan-iperf3-flow" test "$IPERF_RC" = 0
 [ "$IPERF_RC" = 0 ] || ktap_diag "$(tail -5 "$IKE_DIR/iperf3.out")"
 
 # rekeyed NAME MIN: MIN rekeys in the status, MIN + 1 SPI pairs in the
-# log (all of it: this test sets no mark), none of them twice (each rekey brings new SPIs), and every pair
-# the status showed during the soak among them. The log counts the
-# pairs: a slow guest samples the status only every few seconds.
+# log (all of it: this test sets no mark), none of them twice (each rekey
+# brings new SPIs), and every pair the status showed during the soak
+# among them. The log counts the pairs: a slow guest samples the status
+# only every few seconds.
 rekeyed() {
 	local n=$1 min=$2 got est
 	got=$(eike "$n" status | awk '$1 == "rekeys" { print $2 }')
