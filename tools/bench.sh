@@ -30,6 +30,11 @@
 # time from "esptun ike up" to the first packet through, and responder
 # capacity against strongSwan's charon. ESPTUN_BENCH_ONLY=ike runs only
 # these two last parts, ESPTUN_BENCH_ONLY=scale only the SA scale.
+# ESPTUN_BENCH_ONLY=profile runs none of it: instead perf samples both
+# guest CPUs during one single-flow TCP run of each path in
+# ESPTUN_BENCH_PROFILE (default: the GCM and CBC paths and WireGuard) and
+# profile.md tells where the time went (crypto, esptun, xfrm, copies, the
+# rest of the stack, user space, idle) with each path's top functions.
 # Medians, min-max and ratios go to bench.md and bench.json in $ESPTUN_OUT
 # ("make bench": build/bench/). Numbers under software emulation compare
 # the paths with each other, not with real hardware.
@@ -43,6 +48,7 @@ SCALE=${ESPTUN_BENCH_SCALE_DEVICES:-999}
 # noise needs more than the other parts.
 SCALE_REPS=${ESPTUN_BENCH_SCALE_REPS:-$((3 * REPS))}
 ONLY=${ESPTUN_BENCH_ONLY:-}
+read -r -a PROF_PATHS <<<"${ESPTUN_BENCH_PROFILE:-ep-gcm ei-gcm xf-gcm ep-cbc xf-cbc wg}"
 RES=$TEST_OUT/results.txt
 COEX=$TEST_OUT/coexist.txt
 IKE=$TEST_OUT/ike.txt
@@ -66,8 +72,8 @@ die() {
 }
 
 case $ONLY in
-'' | ike | scale) ;;
-*) die "ESPTUN_BENCH_ONLY: '$ONLY' is neither 'ike' nor 'scale'" \
+'' | ike | scale | profile) ;;
+*) die "ESPTUN_BENCH_ONLY: '$ONLY' is not 'ike', 'scale' or 'profile'" \
 	"(the parts that run alone)" ;;
 esac
 
@@ -207,8 +213,14 @@ run() {
 	udp64) args+=(-u -l 64 -b 0) ;;
 	udp1400) args+=(-u -l 1400 -b 0) ;;
 	esac
+	# perf starts its command only once it samples: no part of the run
+	# goes unseen while it starts up.
+	local -a wrap=()
+	[ -z "${PERF_OUT:-}" ] ||
+		wrap=(perf record -a -e cpu-clock -F 499 -o "$PERF_OUT" --)
 	read -r -a b0 < <(busy)
-	js=$(ip netns exec "$client" iperf3 "${args[@]}" 2>/dev/null)
+	js=$("${wrap[@]}" ip netns exec "$client" iperf3 "${args[@]}" \
+		2>>"${PERF_LOG:-/dev/null}")
 	read -r -a b1 < <(busy)
 	v=$(echo "$js" | /usr/bin/python3 -c '
 import json, sys
@@ -309,9 +321,48 @@ coexist() {
 	module_load >>"$log" 2>&1
 }
 
+# profile: a perf sample of every guest CPU during one tcp1 run of each
+# path of PROF_PATHS, repeated REPS times in turn so each path sees the
+# guest's drift alike; the samples by function go to profile.md.
+profile() {
+	local r p pd
+	# perf writes its data with mmap, which the shared output directory
+	# does not take: the samples stay in the guest, the report goes out.
+	pd=$(mktemp -d /tmp/esptun-perf.XXXXXX) || return 1
+	# Kernel and module addresses for perf's symbol names.
+	sysctl -qw kernel.kptr_restrict=0 kernel.perf_event_paranoid=-1
+	PERF_LOG=$pd/record.log
+	for ((r = 1; r <= REPS; r++)); do
+		for p in "${PROF_PATHS[@]}"; do
+			[ -n "${TARGET[$p]:-}" ] || die "profile: no path '$p'"
+			PERF_OUT=$pd/$p.$r.data run "$p" tcp1
+			[ -s "$pd/$p.$r.data" ] ||
+				die "perf record failed: $(tail -3 "$PERF_LOG")"
+		done
+	done
+	for p in "${PROF_PATHS[@]}"; do
+		for ((r = 1; r <= REPS; r++)); do
+			perf report -i "$pd/$p.$r.data" --stdio -q -n --no-children \
+				--sort dso,sym --percent-limit 0 2>/dev/null |
+				sed "s/^/$p /"
+		done
+	done >"$TEST_OUT/perf-report.txt"
+	cp "$pd/record.log" "$TEST_OUT/perf-record.log"
+	rm -rf "$pd"
+	/usr/bin/python3 "$(dirname "$0")/bench-profile.py" "$TEST_OUT/perf-report.txt" \
+		"$RES" "$REPS" "$SECS" "$(nproc)" "${PROF_PATHS[@]}" >"$DIR/profile.md"
+	cat "$DIR/profile.md"
+}
+
 : >"$RES"
 : >"$COEX"
 : >"$IKE"
+if [ "$ONLY" = profile ]; then
+	setup >"$TEST_OUT/setup.log" 2>&1 || die "setup failed: $(cat "$TEST_OUT/setup.log")"
+	profile
+	lib_cleanup
+	exit 0
+fi
 sas=0
 if [ "$ONLY" != ike ]; then
 	setup >"$TEST_OUT/setup.log" 2>&1 || die "setup failed: $(cat "$TEST_OUT/setup.log")"
@@ -455,6 +506,8 @@ figures = [
     ("xfrm 64-byte UDP, esptun.ko unloaded", ("coex-unloaded", "udp64"), "pkt/s", "%.0f"),
     ("`esptun ike up` to first ping, MODP-2048", ("ike-modp2048", "first-packet"), "s", "%.2f"),
     ("`esptun ike up` to first ping, ECP-256", ("ike-ecp256", "first-packet"), "s", "%.2f"),
+    ("the same with the tunnel up already, MODP-2048", ("ike-modp2048", "tools"), "s", "%.2f"),
+    ("the same with the tunnel up already, ECP-256", ("ike-ecp256", "tools"), "s", "%.2f"),
     ("responder capacity, esptund", ("cap-esptund", "rate"), "negotiations/s", "%.2f"),
     ("responder capacity, charon", ("cap-charon", "rate"), "negotiations/s", "%.2f"),
     ("responder CPU per negotiation, esptund", ("cap-esptund", "cpu-ms"), "ms", "%.1f"),

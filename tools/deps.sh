@@ -27,6 +27,8 @@ PACKAGES=(
 	nftables conntrack
 	# memcheck on the agent's host unit tests
 	valgrind
+	# perf in the guest for the bench's profile
+	linux-perf
 	# routing daemons over the tunnels
 	bird2 frr
 	# the man pages' test (systemd-analyze is used when there)
