@@ -15,6 +15,14 @@
  * that the completion frees, so asynchronous implementations work the
  * same way as synchronous ones.
  *
+ * A packet to send whose payload is in page fragments (TCP's segments)
+ * is encrypted out of place: those pages may be shared (TCP keeps them
+ * for retransmission), so the ciphertext and the trailer go to a page of
+ * our own that replaces the fragments once it is written. Making the
+ * payload private with skb_cow_data would copy every byte first. A
+ * received packet is decrypted in place, fragments included, unless it
+ * is cloned or its fragments are shared.
+ *
  * Requests never ask for the backlog (CRYPTO_TFM_REQ_MAY_BACKLOG): it has
  * no bound, and every request in it pins a packet and an SA. When an
  * asynchronous implementation's queue is full the packet is dropped and
@@ -43,6 +51,25 @@
 #define ESPTUN_AD_MAX	(12 + 16)
 #define ESPTUN_IV_MAX	16
 
+/* Largest page-fragment buffer of out-of-place encryption. */
+#define ESPTUN_OOP_MAX	PAGE_SIZE
+
+static DEFINE_PER_CPU(struct page_frag, esptun_oop_frag);
+
+/**
+ * struct esptun_oop - the page out-of-place encryption writes to
+ * @page: the page, with a reference of its own; NULL when in place
+ * @off: where the buffer starts in it
+ * @len: its length: the payload in fragments, trailer and ICV
+ *
+ * It starts the scratch memory, where the completion finds it.
+ */
+struct esptun_oop {
+	struct page *page;
+	unsigned int off;
+	unsigned int len;
+};
+
 /**
  * struct esptun_tmp - where the pieces of the scratch memory are
  * @ad: associated data
@@ -66,7 +93,7 @@ static void *esptun_alloc_tmp(struct crypto_aead *aead, int nsg,
 	unsigned int len;
 	void *tmp;
 
-	len = mask + ESPTUN_IV_MAX + ESPTUN_AD_MAX;
+	len = sizeof(struct esptun_oop) + mask + ESPTUN_IV_MAX + ESPTUN_AD_MAX;
 	len += crypto_tfm_ctx_alignment();
 	len += sizeof(struct aead_request) + crypto_aead_reqsize(aead);
 	len += __alignof__(struct scatterlist);
@@ -77,7 +104,8 @@ static void *esptun_alloc_tmp(struct crypto_aead *aead, int nsg,
 	if (!tmp)
 		return NULL;
 
-	t->iv = PTR_ALIGN((u8 *)tmp, mask + 1);
+	((struct esptun_oop *)tmp)->page = NULL;
+	t->iv = PTR_ALIGN((u8 *)tmp + sizeof(struct esptun_oop), mask + 1);
 	t->ad = t->iv + ESPTUN_IV_MAX;
 	t->req = PTR_ALIGN((void *)(t->ad + ESPTUN_AD_MAX),
 			   crypto_tfm_ctx_alignment());
@@ -132,6 +160,51 @@ static bool esptun_crypto_busy(struct esptun_sa *sa, int err)
 	return true;
 }
 
+/*
+ * A buffer for out-of-place encryption from this CPU's page fragment.
+ * Context: softirq or with BHs disabled (the fragment is per CPU).
+ */
+static bool esptun_oop_get(struct esptun_oop *o, unsigned int len)
+{
+	struct page_frag *pf = this_cpu_ptr(&esptun_oop_frag);
+
+	if (unlikely(!skb_page_frag_refill(len, pf, GFP_ATOMIC)))
+		return false;
+	o->page = pf->page;
+	o->off = pf->offset;
+	o->len = len;
+	get_page(o->page);
+	pf->offset += ALIGN(len, L1_CACHE_BYTES);
+	return true;
+}
+
+/*
+ * After out-of-place encryption: the fragments give way to the page
+ * that holds their ciphertext and the trailer. On error the page goes.
+ */
+static void esptun_oop_finish(struct sk_buff *skb, struct esptun_oop *o,
+			      int err)
+{
+	unsigned int headlen = skb_headlen(skb);
+	int i;
+
+	if (!o->page)
+		return;
+	if (err) {
+		put_page(o->page);
+		o->page = NULL;
+		return;
+	}
+	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++)
+		skb_frag_unref(skb, i);
+	__skb_fill_page_desc(skb, 0, o->page, o->off, o->len);
+	skb_shinfo(skb)->nr_frags = 1;
+	skb->truesize += o->len - skb->data_len;
+	skb->data_len = o->len;
+	skb->len = headlen + o->len;
+	o->page = NULL;
+}
+
 static void esptun_output_done(struct crypto_async_request *base, int err)
 {
 	struct sk_buff *skb = base->data;
@@ -139,6 +212,7 @@ static void esptun_output_done(struct crypto_async_request *base, int err)
 	/* Only backlogged requests report this, and none asks for it. */
 	if (err == -EINPROGRESS)
 		return;
+	esptun_oop_finish(skb, ESPTUN_CB(skb)->tmp, err);
 	kfree(ESPTUN_CB(skb)->tmp);
 	ESPTUN_CB(skb)->tmp = NULL;
 	/* A parallel job's own transform may have refused the request. */
@@ -162,42 +236,67 @@ void esptun_esp_output(struct sk_buff *skb, unsigned int headroom)
 {
 	struct esptun_skb_cb *cb = ESPTUN_CB(skb);
 	struct esptun_sa_dp *dp = &cb->sa->dp;
-	unsigned int plen, clen, padlen, hlen, adlen, i;
+	unsigned int plen, clen, padlen, hlen, adlen, tailen, i;
+	struct scatterlist *dsg;
+	struct esptun_oop *oop;
 	struct ip_esp_hdr *esph;
 	struct sk_buff *trailer;
 	struct esptun_tmp t;
-	int nfrags, err;
+	int nfrags, n, err;
 	u8 nexthdr, *tail;
+	bool inplace;
 	void *tmp;
 
 	nexthdr = skb->protocol == htons(ETH_P_IP) ? IPPROTO_IPIP : IPPROTO_IPV6;
 	plen = skb->len;
 	clen = ALIGN(plen + 2, dp->blocksize);
 	padlen = clen - plen - 2;
+	tailen = clen - plen + dp->icvlen;
 	hlen = sizeof(*esph) + dp->ivlen;
 
 	err = skb_cow_head(skb, headroom + hlen);
 	if (unlikely(err))
 		goto out;
-	nfrags = skb_cow_data(skb, clen - plen + dp->icvlen, &trailer);
-	if (unlikely(nfrags < 0)) {
-		err = nfrags;
-		goto out;
+	/* Page-pool and zero-copy fragments keep their own rules. */
+	inplace = !skb_is_nonlinear(skb) || skb_cloned(skb) ||
+		  skb_has_frag_list(skb) || skb->pp_recycle || skb_zcopy(skb) ||
+		  ALIGN(skb->data_len + tailen, L1_CACHE_BYTES) > ESPTUN_OOP_MAX;
+	if (inplace) {
+		nfrags = skb_cow_data(skb, tailen, &trailer);
+		if (unlikely(nfrags < 0)) {
+			err = nfrags;
+			goto out;
+		}
+		/* Source and destination: one list. */
+		tmp = esptun_alloc_tmp(dp->aead, nfrags + 1, &t);
+	} else {
+		/* Source: AD, head, fragments, trailer; destination: AD,
+		 * head, the new page.
+		 */
+		nfrags = skb_shinfo(skb)->nr_frags + 2;
+		tmp = esptun_alloc_tmp(dp->aead, nfrags + 1 + 3, &t);
 	}
-
-	/* RFC 4303 2.4: padding bytes 1, 2, 3, ..., then its length. */
-	tail = pskb_put(skb, trailer, clen - plen + dp->icvlen);
-	for (i = 0; i < padlen; i++)
-		tail[i] = i + 1;
-	tail[padlen] = padlen;
-	tail[padlen + 1] = nexthdr;
-
-	tmp = esptun_alloc_tmp(dp->aead, nfrags + 1, &t);
 	if (unlikely(!tmp)) {
 		err = -ENOMEM;
 		goto out;
 	}
 	cb->tmp = tmp;
+	oop = tmp;
+
+	if (inplace) {
+		tail = pskb_put(skb, trailer, tailen);
+	} else {
+		if (unlikely(!esptun_oop_get(oop, skb->data_len + tailen))) {
+			err = -ENOMEM;
+			goto out_free;
+		}
+		tail = page_address(oop->page) + oop->off + skb->data_len;
+	}
+	/* RFC 4303 2.4: padding bytes 1, 2, 3, ..., then its length. */
+	for (i = 0; i < padlen; i++)
+		tail[i] = i + 1;
+	tail[padlen] = padlen;
+	tail[padlen + 1] = nexthdr;
 
 	esph = skb_push(skb, hlen);
 	esph->spi = cb->sa->spi;
@@ -216,12 +315,32 @@ void esptun_esp_output(struct sk_buff *skb, unsigned int headroom)
 
 	sg_init_table(t.sg, nfrags + 1);
 	sg_set_buf(t.sg, t.ad, adlen);
-	err = skb_to_sgvec(skb, t.sg + 1, hlen, clen + dp->icvlen);
-	if (unlikely(err < 0))
-		goto out_free;
+	if (inplace) {
+		err = skb_to_sgvec(skb, t.sg + 1, hlen, clen + dp->icvlen);
+		if (unlikely(err < 0))
+			goto out_free;
+		dsg = t.sg;
+	} else {
+		n = skb_to_sgvec_nomark(skb, t.sg + 1, hlen, skb->len - hlen);
+		if (unlikely(n < 0)) {
+			err = n;
+			goto out_free;
+		}
+		sg_set_page(t.sg + 1 + n, oop->page, tailen,
+			    oop->off + skb->data_len);
+		sg_mark_end(t.sg + 1 + n);
+
+		dsg = t.sg + nfrags + 1;
+		n = skb_headlen(skb) - hlen;
+		sg_init_table(dsg, n ? 3 : 2);
+		sg_set_buf(dsg, t.ad, adlen);
+		if (n)
+			sg_set_buf(dsg + 1, skb->data + hlen, n);
+		sg_set_page(dsg + (n ? 2 : 1), oop->page, oop->len, oop->off);
+	}
 
 	aead_request_set_callback(t.req, 0, esptun_output_done, skb);
-	aead_request_set_crypt(t.req, t.sg, t.sg, clen, t.iv);
+	aead_request_set_crypt(t.req, t.sg, dsg, clen, t.iv);
 	aead_request_set_ad(t.req, adlen);
 
 	err = esptun_aead_run(dp, &t, true);
@@ -231,6 +350,7 @@ void esptun_esp_output(struct sk_buff *skb, unsigned int headroom)
 		err = -ENOBUFS;
 
 out_free:
+	esptun_oop_finish(skb, oop, err);
 	kfree(tmp);
 	cb->tmp = NULL;
 out:
@@ -355,10 +475,16 @@ void esptun_esp_input(struct sk_buff *skb)
 
 	/* The payload changes under any checksum the driver computed. */
 	skb->ip_summed = CHECKSUM_NONE;
-	nfrags = skb_cow_data(skb, 0, &trailer);
-	if (unlikely(nfrags < 0)) {
-		err = nfrags;
-		goto out;
+	/* Pages only this packet holds are written in place. */
+	if (!skb_cloned(skb) && !skb_has_frag_list(skb) &&
+	    !skb_has_shared_frag(skb)) {
+		nfrags = skb_shinfo(skb)->nr_frags + 1;
+	} else {
+		nfrags = skb_cow_data(skb, 0, &trailer);
+		if (unlikely(nfrags < 0)) {
+			err = nfrags;
+			goto out;
+		}
 	}
 	tmp = esptun_alloc_tmp(dp->aead, nfrags + 1, &t);
 	if (unlikely(!tmp)) {
@@ -494,4 +620,18 @@ u64 esptun_dp_seq(struct esptun_sa *sa)
 	seq = dp->replay->top;
 	spin_unlock_bh(&dp->replay_lock);
 	return seq;
+}
+
+/* Context: process (module exit), after the last packet. */
+void esptun_esp_exit(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct page_frag *pf = per_cpu_ptr(&esptun_oop_frag, cpu);
+
+		if (pf->page)
+			put_page(pf->page);
+		pf->page = NULL;
+	}
 }

@@ -76,6 +76,7 @@ static inline unsigned int esptun_esp_len(const struct esptun_sa_dp *dp,
 
 void esptun_esp_output(struct sk_buff *skb, unsigned int headroom);
 void esptun_esp_input(struct sk_buff *skb);
+void esptun_esp_exit(void);
 
 /* Continuations, called with the result of the crypto operation. */
 void esptun_xmit_finish(struct sk_buff *skb, int err);

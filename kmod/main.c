@@ -18,6 +18,7 @@
 #include "netlink.h"
 #include "sa.h"
 #include "parallel.h"
+#include "esp.h"
 
 static int __init esptun_init(void)
 {
@@ -67,6 +68,7 @@ static void __exit esptun_exit(void)
 	esptun_pernet_exit();
 	esptun_sa_exit();
 	esptun_par_exit();
+	esptun_esp_exit();
 }
 
 module_init(esptun_init);
