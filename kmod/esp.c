@@ -199,7 +199,10 @@ static void esptun_oop_finish(struct sk_buff *skb, struct esptun_oop *o,
 		skb_frag_unref(skb, i);
 	__skb_fill_page_desc(skb, 0, o->page, o->off, o->len);
 	skb_shinfo(skb)->nr_frags = 1;
-	skb->truesize += o->len - skb->data_len;
+	/*
+	 * truesize stays: the sending socket was charged for it, and its
+	 * destructor gives back exactly that.
+	 */
 	skb->data_len = o->len;
 	skb->len = headlen + o->len;
 	o->page = NULL;
